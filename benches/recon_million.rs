@@ -1,0 +1,90 @@
+//! Ingest 1,000,000 POS posts and reconcile them against 1,000,000 SEQR rows,
+//! on a DuckDB file. Reports rows/s, seconds and peak memory (VmHWM).
+//! Run: `make bench` (or `cargo bench --profile dev --bench recon_million`).
+
+use std::io::Write;
+use std::time::Instant;
+
+use chrono::{Duration, TimeZone, Utc};
+use rust_decimal::Decimal;
+use seqr_recon::reconcile::{reconcile, write_reports};
+use seqr_recon::seqr::report::{DetailRow, Report};
+use seqr_recon::store::ingest::{ingest_file, ShopCurrencies};
+use seqr_recon::store::Store;
+
+const ROWS: usize = 1_000_000;
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let start_day = Utc.with_ymd_and_hms(2026, 11, 21, 8, 0, 0).unwrap();
+    let ers = |i: usize| format!("20261121080000{i:011}");
+    let amount = |i: usize| Decimal::new(100 + (i as i64 * 37) % 500_000, 2);
+
+    let csv = dir.path().join("posts.csv");
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
+        writeln!(w, "shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at").unwrap();
+        for i in 0..ROWS {
+            let t = start_day + Duration::milliseconds(i as i64 * 40);
+            writeln!(w, "shop-1,T{:02},c{},{},R{i},{},SEK,PAYMENT,SEQR payment,{}", i % 20, i % 50, ers(i), amount(i), t.to_rfc3339()).unwrap();
+        }
+    }
+    let size_mb = std::fs::metadata(&csv).unwrap().len() as f64 / 1e6;
+
+    let store = Store::open(&dir.path().join("bench.duckdb")).unwrap();
+    let shops: ShopCurrencies = [("shop-1".to_string(), "SEK".to_string())].into();
+    let t0 = Instant::now();
+    ingest_file(&store, &csv, &shops).unwrap();
+    let ingest = t0.elapsed().as_secs_f64();
+
+    // SEQR's side: the same sales, with 1 in 1000 missing and 1 in 1000 at another amount.
+    let details: Vec<DetailRow> = (0..ROWS)
+        .filter(|i| i % 1000 != 1)
+        .map(|i| DetailRow {
+            terminal_id: Some(format!("T{:02}", i % 20)),
+            cashier_id: Some(format!("c{}", i % 50)),
+            amount: if i % 1000 == 2 { amount(i) + Decimal::ONE } else { amount(i) },
+            ers_reference: ers(i),
+        })
+        .chain((0..ROWS / 1000).map(|i| DetailRow {
+            terminal_id: Some("T00".into()),
+            cashier_id: None,
+            amount: Decimal::ONE,
+            ers_reference: format!("20261121200000{:011}", 90_000_000 + i),
+        }))
+        .collect();
+    let marked = start_day + Duration::hours(14);
+    let close = store.begin_close("shop-1", marked).unwrap();
+    store.record_period(&close, "P1", None, marked).unwrap();
+    let report = Report { details, ..Default::default() };
+    let t1 = Instant::now();
+    store.store_report("shop-1", "P1", "Reconciliation/STD_RECON_003.xml", None, false, &report, "", "", 1).unwrap();
+    let store_secs = t1.elapsed().as_secs_f64();
+    drop(report);
+
+    let t2 = Instant::now();
+    let counts = reconcile(&store, "shop-1", close.close_seq).unwrap();
+    let recon = t2.elapsed().as_secs_f64();
+
+    let t3 = Instant::now();
+    write_reports(&store, &dir.path().join("reports"), "shop-1", close.close_seq, "P1").unwrap();
+    let export = t3.elapsed().as_secs_f64();
+
+    println!("recon_million: posts file {size_mb:.0} MB");
+    println!("  ingest {ROWS} posts: {ingest:.2} s = {:.0} rows/s", ROWS as f64 / ingest);
+    println!("  store {} SEQR rows: {store_secs:.2} s", ROWS);
+    println!("  reconcile: {recon:.2} s   categories: {counts:?}");
+    println!("  write CSVs: {export:.2} s");
+    println!("  peak memory (VmHWM): {:.0} MiB", peak_rss_mib());
+}

@@ -1,0 +1,178 @@
+-- Classifies every open item of one shop for one close ($shop_id, $close_seq).
+--
+-- Open items: local posts due by this close's marks and SEQR rows of this and
+-- earlier closes that no earlier close matched and nobody resolved by hand.
+-- Keys: 'P:file_id:line' (post), 'S:ersReference' (SEQR row), 'I:invoiceReference' (journal).
+-- Categories are documented in README ("Reconciliation categories").
+INSERT INTO recon_results
+WITH
+cur AS (
+    SELECT period_id, terminal_id, marked_at FROM periods
+    WHERE shop_id = $shop_id AND close_seq = $close_seq
+),
+label AS (
+    SELECT label_period_id AS period_id FROM closes WHERE shop_id = $shop_id AND close_seq = $close_seq
+),
+shop_cut AS (SELECT max(marked_at) AS at, max(period_id) AS period_id FROM cur WHERE terminal_id IS NULL),
+any_cut AS (SELECT max(marked_at) AS at FROM cur),
+history AS (
+    SELECT close_seq, category, item_period_id, local_key AS k FROM recon_results
+        WHERE shop_id = $shop_id AND close_seq < $close_seq AND local_key IS NOT NULL
+    UNION ALL
+    SELECT close_seq, category, item_period_id, seqr_key FROM recon_results
+        WHERE shop_id = $shop_id AND close_seq < $close_seq AND seqr_key IS NOT NULL
+    UNION ALL
+    SELECT close_seq, category, item_period_id, invoice_key FROM recon_results
+        WHERE shop_id = $shop_id AND close_seq < $close_seq AND invoice_key IS NOT NULL
+),
+settled AS (
+    SELECT DISTINCT k FROM history WHERE category IN ('MATCHED', 'LATE_MATCHED')
+    UNION
+    SELECT item_key FROM exception_resolutions
+),
+earlier AS (
+    SELECT k, arg_min(item_period_id, close_seq) AS first_period, arg_min(category, close_seq) AS first_category
+    FROM history WHERE category NOT IN ('MATCHED', 'LATE_MATCHED') GROUP BY k
+),
+-- Local posts with the mark that decides whether they are due.
+posts AS (
+    SELECT p.*, 'P:' || p.file_id || ':' || p.line AS k,
+           coalesce(tp.marked_at, (SELECT at FROM shop_cut), (SELECT at FROM any_cut)) AS cutoff,
+           coalesce(tp.period_id, (SELECT period_id FROM shop_cut), (SELECT period_id FROM label)) AS due_period
+    FROM pos_posts p LEFT JOIN cur tp ON tp.terminal_id = p.terminal_id
+    WHERE p.shop_id = $shop_id
+),
+due AS (
+    SELECT posts.*, (s.k IS NOT NULL) AS is_settled
+    FROM posts LEFT JOIN settled s ON s.k = posts.k
+    WHERE posts.posted_at < posts.cutoff
+),
+ranked AS (
+    SELECT *,
+           row_number() OVER (PARTITION BY ers_reference ORDER BY is_settled DESC, posted_at, file_id, line) AS copy_no,
+           first_value(file_id || ':' || line) OVER (PARTITION BY ers_reference ORDER BY is_settled DESC, posted_at, file_id, line) AS first_copy
+    FROM due
+),
+open_local AS (SELECT * FROM ranked WHERE NOT is_settled),
+seqr AS (
+    SELECT r.*, 'S:' || r.ers_reference AS k, pr.close_seq
+    FROM seqr_rows r JOIN periods pr ON pr.period_id = r.period_id
+    WHERE r.shop_id = $shop_id AND pr.close_seq <= $close_seq
+    QUALIFY row_number() OVER (PARTITION BY r.ers_reference ORDER BY pr.close_seq, r.period_id, r.row_no) = 1
+),
+open_seqr AS (SELECT seqr.* FROM seqr ANTI JOIN settled s ON s.k = seqr.k),
+-- The invoice journal: the latest row per invoice.
+journal AS (
+    SELECT i.*, 'I:' || i.invoice_reference AS k,
+           coalesce(tp.marked_at, (SELECT at FROM shop_cut), (SELECT at FROM any_cut)) AS cutoff,
+           coalesce(tp.period_id, (SELECT period_id FROM shop_cut), (SELECT period_id FROM label)) AS due_period
+    FROM pos_invoices i LEFT JOIN cur tp ON tp.terminal_id = i.terminal_id
+    WHERE i.shop_id = $shop_id
+    QUALIFY row_number() OVER (PARTITION BY i.invoice_reference ORDER BY i.file_id DESC, i.line DESC) = 1
+),
+posted_invoices AS (
+    SELECT DISTINCT invoice_reference FROM pos_posts WHERE shop_id = $shop_id AND invoice_reference IS NOT NULL
+),
+unpolled AS (
+    SELECT j.* FROM journal j
+    ANTI JOIN posted_invoices pi ON pi.invoice_reference = j.invoice_reference
+    ANTI JOIN settled s ON s.k = j.k
+    WHERE j.sent_at < j.cutoff AND coalesce(j.last_status, 'ISSUED') = 'ISSUED'
+),
+pairs AS (
+    SELECT l.k AS local_key, s.k AS seqr_key,
+           coalesce(s.terminal_id, l.terminal_id) AS terminal_id,
+           l.terminal_id AS local_terminal,
+           coalesce(l.cashier_id, s.cashier_id) AS cashier_id,
+           coalesce(s.ers_reference, l.ers_reference) AS ers_reference,
+           l.invoice_reference,
+           l.amount AS local_amount, s.amount AS seqr_amount,
+           l.posted_at, s.period_id AS seqr_period, l.due_period,
+           coalesce(el.first_period, es.first_period) AS first_period,
+           coalesce(el.first_category, es.first_category) AS first_category
+    FROM (SELECT * FROM open_local WHERE copy_no = 1) l
+    FULL OUTER JOIN open_seqr s ON s.ers_reference = l.ers_reference
+    LEFT JOIN earlier el ON el.k = l.k
+    LEFT JOIN earlier es ON es.k = s.k
+),
+links AS (
+    SELECT p.seqr_key,
+           arg_min(u.invoice_reference,
+                   abs(epoch(u.sent_at) - epoch(try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S')))) AS invoice_reference
+    FROM pairs p JOIN unpolled u
+      ON p.local_key IS NULL AND u.terminal_id = p.terminal_id AND u.amount = p.seqr_amount
+     AND abs(epoch(u.sent_at) - epoch(try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) <= 600
+    GROUP BY p.seqr_key
+),
+classified AS (
+    SELECT p.*,
+        CASE
+            WHEN p.local_key IS NULL THEN 'MISSING_LOCALLY'
+            WHEN p.seqr_key IS NULL THEN 'MISSING_AT_SEQR'
+            WHEN p.local_amount <> p.seqr_amount THEN 'AMOUNT_MISMATCH'
+            WHEN p.local_terminal IS DISTINCT FROM p.terminal_id THEN 'TERMINAL_MISMATCH'
+            WHEN p.first_category IS NOT NULL THEN 'LATE_MATCHED'
+            ELSE 'MATCHED'
+        END AS category
+    FROM pairs p
+),
+label_id AS (SELECT period_id FROM label)
+SELECT $shop_id, $close_seq, (SELECT period_id FROM label_id),
+       coalesce(c.first_period, c.seqr_period, c.due_period),
+       c.category, c.local_key, c.seqr_key, NULL,
+       c.terminal_id, c.cashier_id, c.ers_reference, c.invoice_reference,
+       c.local_amount, c.seqr_amount,
+       coalesce(c.local_amount, 0) - coalesce(c.seqr_amount, 0),
+       c.posted_at,
+       CASE c.category
+           WHEN 'MISSING_LOCALLY' THEN
+               CASE WHEN lk.invoice_reference IS NOT NULL
+                    THEN 'possibly invoice ' || lk.invoice_reference || ' left unpolled'
+                    ELSE 'SEQR has this payment; the POS has no post for it' END
+           WHEN 'MISSING_AT_SEQR' THEN 'the POS posted this before the close; SEQR has no such transaction (possibly reversed)'
+           WHEN 'AMOUNT_MISMATCH' THEN 'POS posted ' || c.local_amount || ', SEQR has ' || c.seqr_amount
+           WHEN 'TERMINAL_MISMATCH' THEN 'POS posted it on terminal ' || c.local_terminal || ', SEQR has terminal ' || c.terminal_id
+           WHEN 'LATE_MATCHED' THEN 'was ' || c.first_category || ' in period ' || c.first_period || '; matched now'
+           ELSE NULL
+       END
+FROM classified c LEFT JOIN links lk ON lk.seqr_key = c.seqr_key
+UNION ALL
+SELECT $shop_id, $close_seq, (SELECT period_id FROM label_id),
+       coalesce(e.first_period, d.due_period), 'DUPLICATE_LOCAL', d.k, NULL, NULL,
+       d.terminal_id, d.cashier_id, d.ers_reference, d.invoice_reference,
+       d.amount, NULL, d.amount, d.posted_at,
+       'copy ' || d.copy_no || ' of ersReference ' || d.ers_reference || '; the first is file:line ' || d.first_copy
+FROM open_local d LEFT JOIN earlier e ON e.k = d.k
+WHERE d.copy_no > 1
+UNION ALL
+SELECT $shop_id, $close_seq, (SELECT period_id FROM label_id),
+       coalesce(e.first_period, u.due_period), 'UNPOLLED_REVERSED', NULL, NULL, u.k,
+       u.terminal_id, NULL, NULL, u.invoice_reference,
+       u.amount, NULL, NULL, u.sent_at,
+       'invoice ' || u.invoice_reference || ' for ' || u.amount || ' ' || u.currency || ' was '
+           || CASE WHEN u.last_status IS NULL THEN 'never polled' ELSE 'last polled while ISSUED' END
+           || ', with no post and no cancel'
+FROM unpolled u LEFT JOIN earlier e ON e.k = u.k
+UNION ALL
+-- An unpolled invoice of an earlier close that now has a post or a final status.
+SELECT $shop_id, $close_seq, (SELECT period_id FROM label_id),
+       e.first_period, 'LATE_MATCHED', NULL, NULL, e.k,
+       j.terminal_id, NULL, NULL, j.invoice_reference,
+       j.amount, NULL, NULL, j.sent_at,
+       'was ' || e.first_category || ' in period ' || e.first_period || '; the POS has since recorded it'
+FROM earlier e JOIN journal j ON j.k = e.k
+ANTI JOIN unpolled u ON u.k = e.k
+ANTI JOIN settled s ON s.k = e.k
+UNION ALL
+SELECT $shop_id, $close_seq, (SELECT period_id FROM label_id),
+       cp.period_id, 'SUMMARY_MISMATCH', NULL, 'M:' || cp.period_id, NULL,
+       cp.terminal_id, NULL, NULL, NULL,
+       NULL, coalesce(dt.total, 0), sm.total - coalesce(dt.total, 0), NULL,
+       'SEQR summary says ' || sm.n || ' transactions totalling ' || sm.total
+           || ', its detail rows are ' || coalesce(dt.n, 0) || ' totalling ' || coalesce(dt.total, 0)
+FROM cur cp
+JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries GROUP BY period_id) sm
+  ON sm.period_id = cp.period_id
+LEFT JOIN (SELECT period_id, count(*) AS n, sum(amount) AS total FROM seqr_rows GROUP BY period_id) dt
+  ON dt.period_id = cp.period_id
+WHERE sm.n <> coalesce(dt.n, 0) OR sm.total <> coalesce(dt.total, 0);

@@ -1,0 +1,121 @@
+//! Command-line interface: one file per subcommand.
+
+mod demo;
+mod ingest;
+mod query;
+mod resend;
+mod run;
+mod schedule;
+mod sim;
+mod status;
+
+use std::path::PathBuf;
+use std::process::ExitCode as StdExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+
+/// Exit codes, so cron and systemd can tell failures apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    Success = 0,
+    /// Something failed at run time (SEQR, database, disk).
+    Failure = 1,
+    /// The configuration is missing or wrong.
+    BadConfig = 3,
+    /// Input files were refused (see the `.errors.txt` beside them).
+    BadInput = 4,
+}
+
+impl From<ExitCode> for StdExitCode {
+    fn from(c: ExitCode) -> Self {
+        StdExitCode::from(c as u8)
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// Reconciles SEQR mobile payments against what the points of sale recorded.
+#[derive(Debug, Parser)]
+#[command(name = "seqr-recon", version, about)]
+pub struct Cli {
+    /// The configuration file.
+    #[arg(long, global = true, default_value = "config/seqr-recon.toml", env = "SEQR_RECON_CONFIG")]
+    pub config: PathBuf,
+    /// Log format: human lines or JSON for log shippers.
+    #[arg(long, global = true, value_enum, default_value = "human")]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The close, now: ingest the inbox, mark, fetch, reconcile, write CSVs, email.
+    Run(run::Args),
+    /// The daemon: each shop's close at its close_at, in its time zone, until SIGINT/SIGTERM.
+    Schedule(schedule::Args),
+    /// Per shop: last close, state, exceptions, next close, anything stuck.
+    Status(status::Args),
+    /// Send a period's report email again.
+    Resend(resend::Args),
+    /// A trading day end to end against a simulator on a free port (what `make demo` runs).
+    Demo(demo::Args),
+    /// Load POS CSV files (transaction posts or invoice journal); the inbox when no file is named.
+    Ingest(ingest::Args),
+    /// Run an analyst query from queries/NAME.sql, or --sql.
+    Query(query::Args),
+    /// The SEQR simulator.
+    Sim(sim::Args),
+}
+
+/// Runs one command and returns its exit code; errors are printed here.
+pub fn run(cli: Cli) -> ExitCode {
+    init_logging(cli.log_format);
+    let result = match cli.command {
+        Command::Run(a) => run::run(&cli.config, a),
+        Command::Schedule(a) => schedule::run(&cli.config, a),
+        Command::Status(a) => status::run(&cli.config, a),
+        Command::Resend(a) => resend::run(&cli.config, a),
+        Command::Demo(a) => demo::run(a),
+        Command::Ingest(a) => ingest::run(&cli.config, a),
+        Command::Query(a) => query::run(&cli.config, a),
+        Command::Sim(a) => sim::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if e.downcast_ref::<crate::config::ConfigError>().is_some() {
+                ExitCode::BadConfig
+            } else {
+                ExitCode::Failure
+            }
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SEQR_RECON_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Loads the config, naming the file in every error.
+pub(crate) fn load_config(path: &std::path::Path) -> anyhow::Result<Config> {
+    Ok(Config::load(path)?)
+}
+
+/// A runtime for the async parts (SEQR, the simulator).
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}

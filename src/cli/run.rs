@@ -1,0 +1,100 @@
+//! `seqr-recon run [--shop ID]... [--confirm-remark]`: the close, now.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use super::{load_config, runtime, ExitCode};
+use crate::close::{run_once, CloseContext, CloseOptions, CloseOutcome};
+use crate::notify;
+use crate::store::ingest::{ingest_inbox, ShopCurrencies};
+use crate::store::Store;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Close only these shops (all when none is named).
+    #[arg(long = "shop")]
+    pub shops: Vec<String>,
+    /// Mark again a close stopped in mark_unknown, after checking with SEQR support.
+    #[arg(long)]
+    pub confirm_remark: bool,
+}
+
+pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
+    let cfg = Arc::new(load_config(config)?);
+    for id in &args.shops {
+        if cfg.shop(id).is_none() {
+            let known: Vec<&str> = cfg.shops.iter().map(|s| s.id.as_str()).collect();
+            anyhow::bail!("--shop {id}: no such shop in {}; known: {}", config.display(), known.join(", "));
+        }
+    }
+    if args.confirm_remark && args.shops.len() != 1 {
+        anyhow::bail!("--confirm-remark needs exactly one --shop: it is a decision about one shop's lost period");
+    }
+    let shops: Vec<_> = cfg.shops.iter().filter(|s| args.shops.is_empty() || args.shops.contains(&s.id)).cloned().collect();
+
+    let store = Store::open(&cfg.store.database)?;
+    store.sync_config(&cfg)?;
+    let ctx = Arc::new(CloseContext::new(cfg.clone()));
+    let mut code = ExitCode::Success;
+
+    // Mail left over from earlier runs goes first.
+    let (sent, left) = notify::flush_outbox(&store, &cfg.email, &ctx.email_backoff)?;
+    if sent + left > 0 {
+        println!("outbox: {sent} earlier email(s) sent, {left} still waiting");
+    }
+
+    let currencies: ShopCurrencies = cfg.shops.iter().map(|s| (s.id.clone(), s.currency.clone())).collect();
+    let inbox = ingest_inbox(&store, &cfg.pos.inbox, &currencies)?;
+    for (path, rejected) in &inbox.rejected {
+        eprintln!("{rejected}\nmoved to {}", path.display());
+        code = ExitCode::BadInput;
+    }
+    if !inbox.loaded.is_empty() {
+        println!("inbox: {} file(s) loaded", inbox.loaded.len());
+    }
+
+    let rt = runtime()?;
+    let results = rt.block_on(async {
+        let limit = Arc::new(tokio::sync::Semaphore::new(cfg.schedule.max_concurrent_shops.max(1)));
+        let mut tasks = Vec::new();
+        for shop in shops {
+            let conn = store.try_clone()?;
+            let (ctx, limit, confirm_remark) = (ctx.clone(), limit.clone(), args.confirm_remark);
+            tasks.push(tokio::spawn(async move {
+                let _permit = limit.acquire().await;
+                let opts = CloseOptions { slot: Utc::now(), confirm_remark };
+                (shop.clone(), run_once(&conn, &shop, &ctx, &opts).await)
+            }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await?);
+        }
+        anyhow::Ok(out)
+    })?;
+
+    for (shop, result) in results {
+        match result {
+            Ok(CloseOutcome::Closed { close, files, emailed, resumed }) => {
+                let counts = store.category_counts(&shop.id, close.close_seq)?;
+                let exceptions: i64 = counts.iter().filter(|(c, _)| c != "MATCHED" && c != "LATE_MATCHED").map(|(_, n)| n).sum();
+                println!(
+                    "{}: {}period {} closed, {exceptions} exception(s), email {}; reports in {}",
+                    shop.id,
+                    if resumed { "resumed: " } else { "" },
+                    close.label_period_id.as_deref().unwrap_or("?"),
+                    if emailed { "sent" } else { "queued in the outbox (delivery failed; the next run retries)" },
+                    files.dir.display()
+                );
+            }
+            Ok(CloseOutcome::AlreadyClosed { close }) => println!("{}: already closed ({})", shop.id, close.close_id),
+            Err(e) => {
+                eprintln!("{}: FAILED: {e:#}", shop.id);
+                code = ExitCode::Failure;
+            }
+        }
+    }
+    Ok(code)
+}

@@ -1,0 +1,60 @@
+//! `seqr-recon sim serve`: the SEQR simulator as a server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use super::{runtime, ExitCode};
+use crate::sim::{SimClock, SimConfig, Simulator};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: SimCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SimCommand {
+    /// Serve SEQR's SOAP API at http://ADDR/soap/merchant/cashregister-2 until Ctrl-C.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8089")]
+        addr: SocketAddr,
+        /// Simulator config (resellers, terminals, timings); see config/sim.toml.
+        #[arg(long = "sim-config", default_value = "config/sim.toml")]
+        sim_config: PathBuf,
+        /// State file: loaded at start when present, saved while running and at exit.
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match args.command {
+        SimCommand::Serve { addr, sim_config, state } => {
+            let cfg = SimConfig::load(&sim_config)?;
+            let rt = runtime()?;
+            rt.block_on(async move {
+                let clock = SimClock::new(chrono::Utc::now(), cfg.time_scale);
+                let sim = Simulator::new(cfg, clock, state)?;
+                let listener = tokio::net::TcpListener::bind(addr).await?;
+                eprintln!("SEQR simulator listening on http://{}/soap/merchant/cashregister-2", listener.local_addr()?);
+                crate::sim::server::serve(listener, sim, shutdown_signal()).await
+            })?;
+            Ok(ExitCode::Success)
+        }
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,65 @@
+//! `seqr-recon status`: per shop, the last close, its state, exceptions, the next close, what is stuck.
+
+use std::path::Path;
+
+use chrono::Utc;
+
+use super::{load_config, ExitCode};
+use crate::close::state;
+use crate::schedule::shop_next;
+use crate::store::Store;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(config: &Path, _args: Args) -> anyhow::Result<ExitCode> {
+    let cfg = load_config(config)?;
+    let store = Store::open(&cfg.store.database)?;
+    print!("{}", report(&cfg, &store)?);
+    Ok(ExitCode::Success)
+}
+
+/// The status text.
+pub fn report(cfg: &crate::config::Config, store: &Store) -> anyhow::Result<String> {
+    let now = Utc::now();
+    let mut out = String::new();
+    for shop in &cfg.shops {
+        let tz = shop.tz().map_err(anyhow::Error::msg)?;
+        let next = shop_next(shop, now).map(|t| t.with_timezone(&tz).to_rfc3339()).unwrap_or_else(|| "never".into());
+        out.push_str(&format!("{} ({}, {}-level)\n", shop.id, shop.name, shop.level.as_str()));
+        match store.latest_close(&shop.id)? {
+            None => out.push_str("  last close:  none yet\n"),
+            Some(c) => {
+                let exceptions: i64 = store
+                    .category_counts(&shop.id, c.close_seq)?
+                    .iter()
+                    .filter(|(cat, _)| cat != "MATCHED" && cat != "LATE_MATCHED")
+                    .map(|(_, n)| n)
+                    .sum();
+                out.push_str(&format!(
+                    "  last close:  {} period {} state {} (slot {})\n  exceptions:  {exceptions}\n",
+                    c.close_id,
+                    c.label_period_id.as_deref().unwrap_or("-"),
+                    c.state,
+                    c.slot.with_timezone(&tz).to_rfc3339()
+                ));
+                if c.state == state::MARK_UNKNOWN {
+                    out.push_str(&format!("  STUCK:       mark outcome unknown; see README, then `seqr-recon run --shop {} --confirm-remark`\n", shop.id));
+                } else if !state::is_complete(&c.state) {
+                    out.push_str(&format!(
+                        "  STUCK:       unfinished close{}; `seqr-recon run --shop {}` resumes it\n",
+                        c.error.as_deref().map(|e| format!(" (last error: {e})")).unwrap_or_default(),
+                        shop.id
+                    ));
+                }
+            }
+        }
+        let unsent: i64 =
+            store.conn.query_row("SELECT count(*) FROM emails WHERE shop_id = ? AND sent_at IS NULL", [&shop.id], |r| r.get(0))?;
+        if unsent > 0 {
+            out.push_str(&format!("  outbox:      {unsent} email(s) not yet delivered; the next run retries\n"));
+        }
+        out.push_str(&format!("  next close:  {next}\n"));
+    }
+    Ok(out)
+}

@@ -1,0 +1,546 @@
+//! One close of one shop: the persisted state machine
+//! `intent → marking → marked → fetched → reconciled → exported → emailed`.
+//!
+//! Every step commits its state before the next begins, so a close killed at
+//! any point is resumed by the next `run` or `schedule` without marking again.
+//! A mark whose outcome is unknown (timeout or lost answer, or a process that
+//! died during the call) stops the close in `mark_unknown`: only
+//! `run --confirm-remark` goes on from there.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use duckdb::params;
+use rust_decimal::Decimal;
+
+use crate::config::{Config, Level, Shop};
+use crate::notify::{self, html_escape, read_attachment, Outgoing};
+use crate::reconcile::{reconcile, write_reports, ReportFiles};
+use crate::seqr::types::report_ids;
+use crate::seqr::{ClientContext, Principal, ReportPolling, RetryPolicy, SeqrClient, SeqrError};
+use crate::store::seqr_data::CloseRow;
+use crate::store::{queries, Store};
+
+/// States a close moves through; `mark_unknown` is where it stops for the operator.
+pub mod state {
+    pub const INTENT: &str = "intent";
+    pub const MARKING: &str = "marking";
+    pub const MARK_UNKNOWN: &str = "mark_unknown";
+    pub const MARKED: &str = "marked";
+    pub const FETCHED: &str = "fetched";
+    pub const RECONCILED: &str = "reconciled";
+    pub const EXPORTED: &str = "exported";
+    pub const EMAILED: &str = "emailed";
+
+    /// The report is out (or queued in the outbox): a new close may start.
+    pub fn is_complete(s: &str) -> bool {
+        s == EXPORTED || s == EMAILED
+    }
+}
+
+/// What every close of this process shares.
+pub struct CloseContext {
+    pub cfg: Arc<Config>,
+    pub client: SeqrClient,
+    pub polling: ReportPolling,
+    /// Waits between attempts to send an email within one run.
+    pub email_backoff: Vec<Duration>,
+    /// Identifies this process's run in the `runs` table.
+    pub run_id: String,
+}
+
+impl CloseContext {
+    pub fn new(cfg: Arc<Config>) -> CloseContext {
+        let s = &cfg.seqr;
+        let retry = RetryPolicy { max_attempts: s.retry_attempts.max(1), ..RetryPolicy::default() };
+        let mut client = SeqrClient::new(&s.endpoint, Duration::from_secs(s.timeout_seconds), retry);
+        client.trace = s.trace;
+        let polling = ReportPolling {
+            first_wait: Duration::from_secs_f64(s.report_first_wait_seconds),
+            interval: Duration::from_secs_f64(s.report_poll_interval_seconds),
+            max_attempts: s.report_max_attempts,
+        };
+        let run_id = format!("run-{}-{}", Utc::now().format("%Y%m%dT%H%M%S%.3fZ"), std::process::id());
+        let email_backoff = cfg.email.retry_seconds.iter().map(|s| Duration::from_secs_f64(s.max(0.0))).collect();
+        CloseContext { cfg, client, polling, email_backoff, run_id }
+    }
+}
+
+/// What one call of [`run_once`] did.
+#[derive(Debug)]
+pub enum CloseOutcome {
+    /// The close finished (now or when resumed); its files, and whether the email left.
+    Closed { close: CloseRow, files: ReportFiles, emailed: bool, resumed: bool },
+    /// A close for this slot exists already and is complete.
+    AlreadyClosed { close: CloseRow },
+}
+
+/// Options of one close.
+#[derive(Debug, Clone)]
+pub struct CloseOptions {
+    /// The time the close stands for: the cron slot, or now for a manual run.
+    pub slot: DateTime<Utc>,
+    /// The operator checked SEQR and wants a close stuck in `mark_unknown` marked again.
+    pub confirm_remark: bool,
+}
+
+/// A test failpoint: `SEQR_RECON_FAILPOINT=after_marked` (or `after_fetched`,
+/// `after_exported`) aborts the process right after that state is committed,
+/// the way a power cut or `kill -9` would.
+fn failpoint(reached: &str) {
+    if std::env::var("SEQR_RECON_FAILPOINT").is_ok_and(|v| v == format!("after_{reached}")) {
+        eprintln!("failpoint after_{reached}: aborting");
+        std::process::abort();
+    }
+}
+
+/// When SEQR closed the period: the first 14 digits of its id are SEQR's UTC
+/// time (`2026112121003312301000044` → 2026-11-21 21:00:33). SEQR's clock, not
+/// ours, decides which sales fall in the period, so local posts are cut at this
+/// time. An id that does not carry a time falls back to our clock.
+pub fn period_time(period_id: &str) -> DateTime<Utc> {
+    period_id
+        .get(..14)
+        .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y%m%d%H%M%S").ok())
+        .map(|t| t.and_utc())
+        .unwrap_or_else(Utc::now)
+}
+
+/// Holds the shop's lock file; released when dropped or when the process dies.
+pub struct ShopLock {
+    _file: std::fs::File,
+}
+
+/// Takes the shop's lock, or says which process is closing it.
+pub fn lock_shop(cfg: &Config, shop_id: &str) -> anyhow::Result<ShopLock> {
+    use fs4::fs_std::FileExt;
+    let dir = lock_dir(cfg);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating the lock folder {}", dir.display()))?;
+    let path = dir.join(format!("{shop_id}.lock"));
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).read(true).write(true).open(&path)?;
+    if !file.try_lock_exclusive()? {
+        let holder = std::fs::read_to_string(&path).unwrap_or_default();
+        anyhow::bail!(
+            "shop {shop_id} is being closed by another process ({}); wait for it to finish",
+            if holder.trim().is_empty() { "unknown pid".to_string() } else { holder.trim().to_string() }
+        );
+    }
+    use std::io::Write;
+    let mut f = &file;
+    f.set_len(0)?;
+    write!(f, "pid {}", std::process::id())?;
+    Ok(ShopLock { _file: file })
+}
+
+fn lock_dir(cfg: &Config) -> PathBuf {
+    let db = &cfg.store.database;
+    let mut name = db.file_name().map(|f| f.to_os_string()).unwrap_or_default();
+    name.push(".locks");
+    db.with_file_name(name)
+}
+
+fn reseller_context(cfg: &Config, shop: &Shop) -> anyhow::Result<ClientContext> {
+    Ok(ClientContext {
+        client_id: cfg.seqr.client_id.clone(),
+        principal: Principal::ResellerUser { reseller_id: shop.reseller_id.clone(), user_id: shop.reseller_user_id.clone() },
+        password: shop.password().map_err(anyhow::Error::msg)?,
+        who: format!("shop {}", shop.id),
+    })
+}
+
+/// Records one step of a close in the `runs` table.
+fn record_step(store: &Store, ctx: &CloseContext, close: &CloseRow, step: &str, started: DateTime<Utc>, outcome: &str, detail: &str) {
+    let r = store.conn.execute(
+        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, now(), ?, ?)",
+        params![ctx.run_id, close.close_id, close.shop_id, step, started, outcome, detail],
+    );
+    if let Err(e) = r {
+        tracing::warn!(error = %e, "could not record the step in runs");
+    }
+}
+
+/// Runs (or resumes) the close of one shop. On failure an alert is queued and
+/// sent to `alert_to`, and the error says what to do next.
+pub async fn run_once(store: &Store, shop: &Shop, ctx: &CloseContext, opts: &CloseOptions) -> anyhow::Result<CloseOutcome> {
+    let _lock = lock_shop(&ctx.cfg, &shop.id)?;
+    let latest = store.latest_close(&shop.id)?;
+    let (close, resumed) = match latest {
+        Some(c) if c.state == state::MARK_UNKNOWN && !opts.confirm_remark => {
+            anyhow::bail!(
+                "close {} of shop {} stopped in mark_unknown: SEQR may have closed a period whose id we never got. {}",
+                c.close_id,
+                shop.id,
+                REMARK_ADVICE.replace("{shop}", &shop.id)
+            );
+        }
+        Some(c) if !state::is_complete(&c.state) => (c, true),
+        _ => {
+            let existing: Option<String> = {
+                use duckdb::OptionalExt;
+                store
+                    .conn
+                    .query_row("SELECT close_id FROM closes WHERE shop_id = ? AND slot = ?", params![shop.id, opts.slot], |r| r.get(0))
+                    .optional()?
+            };
+            if let Some(id) = existing {
+                return Ok(CloseOutcome::AlreadyClosed { close: store.close(&id)?.context("close just found")? });
+            }
+            (store.begin_close(&shop.id, opts.slot)?, false)
+        }
+    };
+    if resumed {
+        tracing::info!(shop = %shop.id, close = %close.close_id, state = %close.state, "resuming an unfinished close");
+    }
+    match advance(store, shop, ctx, close.clone(), opts).await {
+        Ok((close, files, emailed)) => Ok(CloseOutcome::Closed { close, files, emailed, resumed }),
+        Err(e) => {
+            let current = store.close(&close.close_id)?.unwrap_or(close);
+            if current.state != state::MARK_UNKNOWN {
+                store.conn.execute(
+                    "UPDATE closes SET error = ?, updated_at = now() WHERE close_id = ?",
+                    params![format!("{e:#}"), current.close_id],
+                )?;
+            }
+            if let Err(alert_err) = send_alert(store, ctx, shop, &current, &e) {
+                tracing::error!(error = %format!("{alert_err:#}"), "the alert email could not be queued");
+            }
+            Err(e)
+        }
+    }
+}
+
+const REMARK_ADVICE: &str = "Ask SEQR support (with the clientReference in the log) whether the period was \
+    closed; then run `seqr-recon run --shop {shop} --confirm-remark` to mark again. The sales of a lost period \
+    appear in the next period's report.";
+
+async fn advance(store: &Store, shop: &Shop, ctx: &CloseContext, mut close: CloseRow, opts: &CloseOptions) -> anyhow::Result<(CloseRow, ReportFiles, bool)> {
+    let seqr_ctx = reseller_context(&ctx.cfg, shop)?;
+    let scopes: Vec<Option<String>> = match shop.level {
+        Level::Shop => vec![None],
+        Level::Terminal => shop.terminals.iter().map(|t| Some(t.id.clone())).collect(),
+    };
+
+    // 1. Mark every scope that has no period yet.
+    if matches!(close.state.as_str(), state::INTENT | state::MARKING | state::MARK_UNKNOWN) {
+        let pending: Option<String> =
+            store.conn.query_row("SELECT pending_scope FROM closes WHERE close_id = ?", [&close.close_id], |r| r.get(0))?;
+        let marked: Vec<Option<String>> = store.periods_of(&close.close_id)?.into_iter().map(|p| p.terminal_id).collect();
+        if let Some(scope) = pending {
+            let scope_terminal = (scope != "shop").then_some(scope.clone());
+            if !marked.contains(&scope_terminal) && !opts.confirm_remark {
+                // The process died while the mark was in flight.
+                store.set_close_state(&close.close_id, state::MARK_UNKNOWN, Some("the process stopped during markTransactionPeriod"))?;
+                anyhow::bail!(
+                    "close {} of shop {}: a markTransactionPeriod for {scope} was in flight when the process stopped; \
+                     its outcome is unknown. {}",
+                    close.close_id,
+                    shop.id,
+                    REMARK_ADVICE.replace("{shop}", &shop.id)
+                );
+            }
+        }
+        for scope in scopes.iter().filter(|s| !marked.contains(s)) {
+            let label = scope.clone().unwrap_or_else(|| "shop".into());
+            let started = Utc::now();
+            store.conn.execute(
+                "UPDATE closes SET state = ?, pending_scope = ?, updated_at = now() WHERE close_id = ?",
+                params![state::MARKING, label, close.close_id],
+            )?;
+            match ctx.client.mark_transaction_period(&seqr_ctx, scope.as_deref()).await {
+                Ok((period_id, answer)) => {
+                    store.record_period(&close, &period_id, scope.as_deref(), period_time(&period_id))?;
+                    store.conn.execute("UPDATE closes SET pending_scope = NULL WHERE close_id = ?", [&close.close_id])?;
+                    record_step(store, ctx, &close, "mark", started, "ok", &format!("{label}: period {period_id} ({})", answer.client_reference));
+                }
+                Err(e @ SeqrError::OutcomeUnknown { .. }) => {
+                    store.set_close_state(&close.close_id, state::MARK_UNKNOWN, Some(&e.to_string()))?;
+                    record_step(store, ctx, &close, "mark", started, "unknown", &e.to_string());
+                    return Err(anyhow::Error::new(e).context(format!(
+                        "close {} of shop {} stopped in mark_unknown. {}",
+                        close.close_id,
+                        shop.id,
+                        REMARK_ADVICE.replace("{shop}", &shop.id)
+                    )));
+                }
+                Err(e) => {
+                    // SEQR refused or was never reached: nothing was marked, a later run may try again.
+                    store.conn.execute(
+                        "UPDATE closes SET state = ?, pending_scope = NULL, updated_at = now() WHERE close_id = ?",
+                        params![state::INTENT, close.close_id],
+                    )?;
+                    record_step(store, ctx, &close, "mark", started, "failed", &e.to_string());
+                    return Err(anyhow::Error::new(e).context(format!("marking the period of shop {}", shop.id)));
+                }
+            }
+        }
+        store.set_close_state(&close.close_id, state::MARKED, None)?;
+        failpoint("marked");
+        close = store.close(&close.close_id)?.context("close")?;
+    }
+
+    // 2. Fetch every period's detail and summary report.
+    if close.state == state::MARKED {
+        for period in store.periods_of(&close.close_id)? {
+            if period.state == "fetched" {
+                continue;
+            }
+            let reports = match &period.terminal_id {
+                None => [(report_ids::SHOP_DETAIL, false), (report_ids::SHOP_SUMMARY, true)],
+                Some(_) => [(report_ids::TERMINAL_DETAIL, false), (report_ids::TERMINAL_SUMMARY, true)],
+            };
+            for (report_id, is_summary) in reports {
+                let started = Utc::now();
+                let t = Instant::now();
+                let fetched = ctx
+                    .client
+                    .fetch_report(&seqr_ctx, report_id, &period.period_id, period.terminal_id.as_deref(), &ctx.polling)
+                    .await
+                    .with_context(|| format!("fetching {report_id} for period {} of shop {}", period.period_id, shop.id))?;
+                let r = &fetched.report;
+                tokio::task::block_in_place(|| {
+                    store.store_report(
+                        &shop.id,
+                        &period.period_id,
+                        report_id,
+                        period.terminal_id.as_deref(),
+                        is_summary,
+                        r,
+                        &fetched.text,
+                        &fetched.raw_response,
+                        fetched.attempts,
+                    )
+                })
+                .with_context(|| format!("storing {report_id} for period {}", period.period_id))?;
+                record_step(
+                    store,
+                    ctx,
+                    &close,
+                    "fetch",
+                    started,
+                    "ok",
+                    &format!("{report_id} {}: {} rows, {} attempts, {:.1} s", period.period_id, r.details.len() + r.summaries.len(), fetched.attempts, t.elapsed().as_secs_f64()),
+                );
+            }
+            store.set_period_state(&period.period_id, "fetched")?;
+        }
+        store.set_close_state(&close.close_id, state::FETCHED, None)?;
+        failpoint("fetched");
+        close = store.close(&close.close_id)?.context("close")?;
+    }
+
+    // 3. Reconcile.
+    if close.state == state::FETCHED {
+        let started = Utc::now();
+        let counts = tokio::task::block_in_place(|| reconcile(store, &shop.id, close.close_seq))?;
+        record_step(store, ctx, &close, "reconcile", started, "ok", &format!("{counts:?}"));
+        store.set_close_state(&close.close_id, state::RECONCILED, None)?;
+        close = store.close(&close.close_id)?.context("close")?;
+    }
+
+    // 4. Write the CSVs and queue the email, then mark the close exported.
+    let label = close.label_period_id.clone().context("a marked close has a period id")?;
+    let files = tokio::task::block_in_place(|| write_reports(store, &ctx.cfg.reports.dir, &shop.id, close.close_seq, &label))?;
+    if close.state == state::RECONCILED {
+        let started = Utc::now();
+        let email = report_email(store, ctx, shop, &close, &label, &files, format!("{}-report", close.close_id))?;
+        notify::queue(store, &ctx.cfg.email, &email)?;
+        record_step(store, ctx, &close, "export", started, "ok", &files.dir.display().to_string());
+        store.set_close_state(&close.close_id, state::EXPORTED, None)?;
+        failpoint("exported");
+        close = store.close(&close.close_id)?.context("close")?;
+    }
+
+    // 5. Deliver.
+    let started = Utc::now();
+    tokio::task::block_in_place(|| notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff))?;
+    let sent: bool = store.conn.query_row(
+        "SELECT count(*) > 0 FROM emails WHERE email_id = ? AND sent_at IS NOT NULL",
+        [format!("{}-report", close.close_id)],
+        |r| r.get(0),
+    )?;
+    if sent {
+        store.set_close_state(&close.close_id, state::EMAILED, None)?;
+        record_step(store, ctx, &close, "email", started, "ok", "sent");
+    } else {
+        record_step(store, ctx, &close, "email", started, "queued", "delivery failed; it stays in the outbox for the next run");
+    }
+    let close = store.close(&close.close_id)?.context("close")?;
+    Ok((close, files, sent))
+}
+
+/// One row of summary.csv, for the email body.
+struct SummaryLine {
+    terminal: String,
+    seqr_count: i64,
+    seqr_total: Decimal,
+    local_count: i64,
+    local_total: Decimal,
+    exceptions: i64,
+    difference: Decimal,
+}
+
+fn summary_lines(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<SummaryLine>> {
+    let mut stmt = store.conn.prepare(queries::SUMMARY_CSV)?;
+    crate::store::bind_named(&mut stmt, &[("shop_id", &shop_id), ("close_seq", &close_seq)])?;
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(SummaryLine {
+            terminal: r.get::<_, Option<String>>(2)?.unwrap_or_else(|| "TOTAL".into()),
+            seqr_count: r.get(3)?,
+            seqr_total: r.get(4)?,
+            local_count: r.get(5)?,
+            local_total: r.get(6)?,
+            exceptions: r.get(8)?,
+            difference: r.get(9)?,
+        });
+    }
+    Ok(out)
+}
+
+/// The first exceptions of a close: (category, terminal, reference, difference, detail).
+fn first_exceptions(store: &Store, shop_id: &str, close_seq: i64, limit: usize) -> anyhow::Result<Vec<[String; 5]>> {
+    let mut stmt = store.conn.prepare(queries::EXCEPTIONS_CSV)?;
+    crate::store::bind_named(&mut stmt, &[("shop_id", &shop_id), ("close_seq", &close_seq)])?;
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        if out.len() == limit {
+            break;
+        }
+        let reference: Option<String> = r.get(5)?;
+        let invoice: Option<String> = r.get(6)?;
+        let diff: Option<Decimal> = r.get(9)?;
+        out.push([
+            r.get(0)?,
+            r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            reference.or(invoice).unwrap_or_default(),
+            diff.map(|d| format!("{d:.2}")).unwrap_or_default(),
+            r.get::<_, Option<String>>(11)?.unwrap_or_default(),
+        ]);
+    }
+    Ok(out)
+}
+
+/// The report email of one close.
+pub fn report_email(store: &Store, ctx: &CloseContext, shop: &Shop, close: &CloseRow, period_id: &str, files: &ReportFiles, email_id: String) -> anyhow::Result<Outgoing> {
+    let lines = summary_lines(store, &shop.id, close.close_seq)?;
+    let total = lines.iter().find(|l| l.terminal == "TOTAL");
+    let (exceptions, difference) = total.map(|t| (t.exceptions, t.difference)).unwrap_or((0, Decimal::ZERO));
+    let subject = format!(
+        "[SEQR] {} period {period_id}: {exceptions} exception{}, difference {difference:.2} {}",
+        shop.id,
+        if exceptions == 1 { "" } else { "s" },
+        shop.currency
+    );
+    let first = first_exceptions(store, &shop.id, close.close_seq, 20)?;
+
+    let mut text = format!("{} ({}) — SEQR reconciliation of period {period_id}\n\n", shop.name, shop.id);
+    text.push_str(&format!("{:<34} {:>6} {:>14} {:>6} {:>14} {:>5} {:>12}\n", "terminal", "seqr", "seqr total", "local", "local total", "exc", "difference"));
+    for l in &lines {
+        text.push_str(&format!(
+            "{:<34} {:>6} {:>14.2} {:>6} {:>14.2} {:>5} {:>12.2}\n",
+            l.terminal, l.seqr_count, l.seqr_total, l.local_count, l.local_total, l.exceptions, l.difference
+        ));
+    }
+    if first.is_empty() {
+        text.push_str("\n0 exceptions: every transaction matched.\n");
+    } else {
+        text.push_str(&format!("\nFirst {} of {exceptions} exceptions (all in exceptions.csv):\n", first.len()));
+        for [cat, term, reference, diff, detail] in &first {
+            text.push_str(&format!("- {cat} {term} {reference} {diff}: {detail}\n"));
+        }
+    }
+    text.push_str(&format!("\nFiles: {}\n", files.dir.display()));
+
+    let mut html = format!(
+        "<html><body><h2>{} ({}) &mdash; period {}</h2><table border=\"1\" cellpadding=\"4\" cellspacing=\"0\">\
+         <tr><th>terminal</th><th>SEQR count</th><th>SEQR total</th><th>local count</th><th>local total</th><th>exceptions</th><th>difference</th></tr>",
+        html_escape(&shop.name),
+        html_escape(&shop.id),
+        html_escape(period_id)
+    );
+    for l in &lines {
+        html.push_str(&format!(
+            "<tr><td>{}</td><td align=\"right\">{}</td><td align=\"right\">{:.2}</td><td align=\"right\">{}</td><td align=\"right\">{:.2}</td><td align=\"right\">{}</td><td align=\"right\">{:.2}</td></tr>",
+            html_escape(&l.terminal), l.seqr_count, l.seqr_total, l.local_count, l.local_total, l.exceptions, l.difference
+        ));
+    }
+    html.push_str("</table>");
+    if first.is_empty() {
+        html.push_str("<p>0 exceptions: every transaction matched.</p>");
+    } else {
+        html.push_str("<h3>First exceptions</h3><table border=\"1\" cellpadding=\"4\" cellspacing=\"0\"><tr><th>category</th><th>terminal</th><th>reference</th><th>difference</th><th>detail</th></tr>");
+        for row in &first {
+            html.push_str("<tr>");
+            for cell in row {
+                html.push_str(&format!("<td>{}</td>", html_escape(cell)));
+            }
+            html.push_str("</tr>");
+        }
+        html.push_str("</table>");
+    }
+    html.push_str("</body></html>");
+
+    let mut attachments = vec![read_attachment(&files.summary)?, read_attachment(&files.exceptions)?];
+    if std::fs::metadata(&files.transactions)?.len() <= ctx.cfg.email.attach_transactions_max_bytes {
+        attachments.push(read_attachment(&files.transactions)?);
+    }
+    Ok(Outgoing {
+        email_id,
+        shop_id: Some(shop.id.clone()),
+        period_id: Some(period_id.to_string()),
+        kind: "report",
+        subject,
+        recipients: shop.email_to.clone().unwrap_or_else(|| ctx.cfg.email.to.clone()),
+        text,
+        html: Some(html),
+        attachments,
+    })
+}
+
+fn send_alert(store: &Store, ctx: &CloseContext, shop: &Shop, close: &CloseRow, error: &anyhow::Error) -> anyhow::Result<()> {
+    if ctx.cfg.email.alert_to.is_empty() {
+        return Ok(());
+    }
+    let next = if close.state == state::MARK_UNKNOWN {
+        REMARK_ADVICE.replace("{shop}", &shop.id)
+    } else {
+        format!("Fix the cause above, then run `seqr-recon run --shop {}`: the close resumes from state {} without marking again.", shop.id, close.state)
+    };
+    let alert = Outgoing {
+        email_id: format!("{}-alert-{}", close.close_id, Utc::now().format("%Y%m%dT%H%M%S%.6f")),
+        shop_id: Some(shop.id.clone()),
+        period_id: close.label_period_id.clone(),
+        kind: "alert",
+        subject: format!("[SEQR] ALERT {}: close {} failed in state {}", shop.id, close.close_id, close.state),
+        recipients: ctx.cfg.email.alert_to.clone(),
+        text: format!("The close of shop {} ({}) failed.\n\nError: {error:#}\n\nNext step: {next}\n", shop.id, shop.name),
+        html: None,
+        attachments: vec![],
+    };
+    notify::queue(store, &ctx.cfg.email, &alert)?;
+    notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff)?;
+    Ok(())
+}
+
+/// Queues the report of an earlier close again and sends it (`seqr-recon resend`).
+pub fn resend(store: &Store, ctx: &CloseContext, shop: &Shop, period_id: &str) -> anyhow::Result<PathBuf> {
+    let close = store
+        .close_by_period(&shop.id, period_id)?
+        .with_context(|| format!("shop {} has no close with period {period_id}; `seqr-recon status` lists them", shop.id))?;
+    if !state::is_complete(&close.state) {
+        anyhow::bail!("the close of period {period_id} is in state {}; run `seqr-recon run --shop {}` to finish it first", close.state, shop.id);
+    }
+    let label = close.label_period_id.clone().context("period")?;
+    let files = write_reports(store, &ctx.cfg.reports.dir, &shop.id, close.close_seq, &label)?;
+    let n: i64 = store.conn.query_row("SELECT count(*) FROM emails WHERE email_id LIKE ?", [format!("{}-report%", close.close_id)], |r| r.get(0))?;
+    let id = format!("{}-report-resend-{n}", close.close_id);
+    let email = report_email(store, ctx, shop, &close, &label, &files, id.clone())?;
+    notify::queue(store, &ctx.cfg.email, &email)?;
+    notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff)?;
+    notify::eml_path(store, &id)?.context("queued email")
+}

@@ -1,0 +1,470 @@
+//! `seqr-recon.toml`: the product's configuration. Field docs are the config reference.
+//!
+//! Secrets never sit in the file: every `*_env` key names an environment
+//! variable that holds the secret, and a literal `password` is refused.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::secret::Secret;
+
+/// A configuration error: which file, which key, what was expected.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {key}: {what}")]
+pub struct ConfigError {
+    pub file: String,
+    pub key: String,
+    pub what: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub seqr: SeqrSettings,
+    pub store: StoreSettings,
+    #[serde(default)]
+    pub pos: PosSettings,
+    #[serde(default)]
+    pub reports: ReportSettings,
+    #[serde(default)]
+    pub email: EmailSettings,
+    #[serde(default)]
+    pub schedule: ScheduleSettings,
+    #[serde(rename = "shop", default)]
+    pub shops: Vec<Shop>,
+    /// The file this was read from (not a key).
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// `[seqr]`: where SEQR is and how patiently to talk to it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeqrSettings {
+    /// The SOAP endpoint URL.
+    pub endpoint: String,
+    /// `clientId` in every request: the company and software.
+    pub client_id: String,
+    /// Seconds before one HTTP call is given up.
+    #[serde(default = "d30")]
+    pub timeout_seconds: u64,
+    /// Seconds to wait after markTransactionPeriod before the first executeReport.
+    #[serde(default = "d3f")]
+    pub report_first_wait_seconds: f64,
+    /// Seconds between executeReport calls while SEQR answers REPORT_NOT_READY.
+    #[serde(default = "d3f")]
+    pub report_poll_interval_seconds: f64,
+    /// executeReport calls before a report counts as never ready.
+    #[serde(default = "d40")]
+    pub report_max_attempts: u32,
+    /// Attempts for a call that fails transiently (codes 90/93/94, HTTP 5xx, refused connection).
+    #[serde(default = "d5")]
+    pub retry_attempts: u32,
+    /// Log every SOAP request and response (passwords redacted) at debug level.
+    #[serde(default)]
+    pub trace: bool,
+}
+
+/// `[store]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    /// The DuckDB database file.
+    pub database: PathBuf,
+}
+
+/// `[pos]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PosSettings {
+    /// Where the POS drops its CSV feeds; `archive/` and `rejected/` are made inside it.
+    #[serde(default = "default_inbox")]
+    pub inbox: PathBuf,
+}
+
+impl Default for PosSettings {
+    fn default() -> Self {
+        PosSettings { inbox: default_inbox() }
+    }
+}
+
+/// `[reports]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    /// Output root: `{dir}/{shop_id}/{period_id}/*.csv`.
+    #[serde(default = "default_reports")]
+    pub dir: PathBuf,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        ReportSettings { dir: default_reports() }
+    }
+}
+
+/// How mail leaves: `.eml` files, or SMTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    File,
+    Smtp,
+}
+
+/// SMTP connection security.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+/// `[email]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    /// `file`: write `.eml` files into `outbox`; `smtp`: send.
+    #[serde(default = "default_transport")]
+    pub transport: Transport,
+    /// Where `.eml` files go (file transport) and where unsent mail waits (both).
+    #[serde(default = "default_outbox")]
+    pub outbox: PathBuf,
+    /// The sender, `Name <address>`.
+    #[serde(default = "default_from")]
+    pub from: String,
+    /// Back-office recipients of each period's report.
+    #[serde(default)]
+    pub to: Vec<String>,
+    /// Recipients of failure alerts.
+    #[serde(default)]
+    pub alert_to: Vec<String>,
+    #[serde(default = "default_smtp_host")]
+    pub smtp_host: String,
+    #[serde(default = "default_smtp_port")]
+    pub smtp_port: u16,
+    #[serde(default = "default_smtp_tls")]
+    pub smtp_tls: SmtpTls,
+    /// Environment variable holding the SMTP user (optional).
+    pub smtp_user_env: Option<String>,
+    /// Environment variable holding the SMTP password.
+    pub smtp_password_env: Option<String>,
+    /// `transactions.csv` is attached only below this size.
+    #[serde(default = "default_attach_limit")]
+    pub attach_transactions_max_bytes: u64,
+    /// Seconds to wait before each new attempt when a send fails (then it stays queued).
+    #[serde(default = "default_email_retry")]
+    pub retry_seconds: Vec<f64>,
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+
+/// `[schedule]`: the daemon.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSettings {
+    /// On start, run a close whose slot passed while the daemon was down (once).
+    #[serde(default = "yes")]
+    pub catch_up: bool,
+    /// Shops closed at the same time, at most.
+    #[serde(default = "d4usize")]
+    pub max_concurrent_shops: usize,
+}
+
+impl Default for ScheduleSettings {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+
+/// Shop-level periods (one per shop) or terminal-level (one per terminal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Shop,
+    Terminal,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Shop => "shop",
+            Level::Terminal => "terminal",
+        }
+    }
+}
+
+/// `[[shop]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shop {
+    /// Our id for the shop; it names the reports folder.
+    pub id: String,
+    pub name: String,
+    /// ISO 4217 code; posts in another currency are refused.
+    pub currency: String,
+    /// IANA time zone of the shop (`Europe/Stockholm`).
+    pub timezone: String,
+    /// When the shop closes: cron syntax with seconds, in the shop's time zone.
+    pub close_at: String,
+    pub level: Level,
+    /// SEQR reseller id.
+    pub reseller_id: String,
+    /// The reseller user number (`9900` in SEQR's docs).
+    pub reseller_user_id: String,
+    /// Environment variable holding the reseller user's password.
+    pub password_env: String,
+    /// Recipients of this shop's report, instead of `[email] to`.
+    pub email_to: Option<Vec<String>>,
+    #[serde(rename = "terminal", default)]
+    pub terminals: Vec<TerminalSettings>,
+    /// Refused when present: passwords come from the environment.
+    #[serde(default)]
+    password: Option<toml::Value>,
+}
+
+/// `[[shop.terminal]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalSettings {
+    /// The terminal id registerTerminal returned.
+    pub id: String,
+    pub name: String,
+    /// Environment variable holding the terminal's password.
+    pub password_env: String,
+    #[serde(default)]
+    password: Option<toml::Value>,
+}
+
+fn d30() -> u64 {
+    30
+}
+fn d3f() -> f64 {
+    3.0
+}
+fn d40() -> u32 {
+    40
+}
+fn d5() -> u32 {
+    5
+}
+fn d4usize() -> usize {
+    4
+}
+fn yes() -> bool {
+    true
+}
+fn default_inbox() -> PathBuf {
+    "data/inbox".into()
+}
+fn default_reports() -> PathBuf {
+    "reports".into()
+}
+fn default_outbox() -> PathBuf {
+    "reports/outbox".into()
+}
+fn default_from() -> String {
+    "SEQR reconciliation <recon@localhost>".into()
+}
+fn default_transport() -> Transport {
+    Transport::File
+}
+fn default_smtp_host() -> String {
+    "127.0.0.1".into()
+}
+fn default_smtp_port() -> u16 {
+    25
+}
+fn default_smtp_tls() -> SmtpTls {
+    SmtpTls::None
+}
+fn default_email_retry() -> Vec<f64> {
+    vec![1.0, 4.0]
+}
+fn default_attach_limit() -> u64 {
+    5 * 1024 * 1024
+}
+
+impl Config {
+    /// Reads and checks a config file. Relative paths in it are taken from the working directory.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            key: "-".into(),
+            what: format!("cannot read the config file: {e}; pass --config FILE"),
+        })?;
+        Self::parse(&text, &file)
+    }
+
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let mut cfg: Config = toml::from_str(text).map_err(|e| {
+            let key = e.span().map(|s| text[..s.start].lines().count().to_string()).unwrap_or_default();
+            ConfigError {
+                file: file.into(),
+                key: if key.is_empty() { "-".into() } else { format!("line {key}") },
+                what: e.message().to_string(),
+            }
+        })?;
+        cfg.path = PathBuf::from(file);
+        cfg.check(file)?;
+        Ok(cfg)
+    }
+
+    fn check(&self, file: &str) -> Result<(), ConfigError> {
+        let err = |key: String, what: String| ConfigError { file: file.into(), key, what };
+        let mut ids = HashSet::new();
+        for (i, shop) in self.shops.iter().enumerate() {
+            let key = |k: &str| format!("shop[{i}] ({}).{k}", shop.id);
+            if shop.password.is_some() {
+                return Err(err(
+                    key("password"),
+                    "passwords are not kept in the config: remove it, put it in an environment variable and name \
+                     that variable in password_env"
+                        .into(),
+                ));
+            }
+            if !ids.insert(shop.id.as_str()) {
+                return Err(err(key("id"), "another shop has the same id; shop ids must be unique".into()));
+            }
+            if shop.id.is_empty() || !shop.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(err(key("id"), "use letters, digits, '-' and '_' only (it names a folder)".into()));
+            }
+            if shop.currency.len() != 3 || !shop.currency.chars().all(|c| c.is_ascii_uppercase()) {
+                return Err(err(key("currency"), format!("{:?} is not a 3-letter ISO 4217 code like SEK", shop.currency)));
+            }
+            shop.tz().map_err(|what| err(key("timezone"), what))?;
+            shop.schedule().map_err(|what| err(key("close_at"), what))?;
+            if shop.level == Level::Terminal && shop.terminals.is_empty() {
+                return Err(err(key("terminal"), "a terminal-level shop needs at least one [[shop.terminal]]".into()));
+            }
+            for (j, t) in shop.terminals.iter().enumerate() {
+                if t.password.is_some() {
+                    return Err(err(
+                        format!("shop[{i}].terminal[{j}].password"),
+                        "passwords are not kept in the config: put it in an environment variable and name it in \
+                         password_env"
+                            .into(),
+                    ));
+                }
+            }
+        }
+        if self.email.transport == Transport::Smtp && self.email.to.is_empty() && self.shops.iter().any(|s| s.email_to.is_none()) {
+            return Err(err("email.to".into(), "SMTP delivery needs recipients: set [email] to or each shop's email_to".into()));
+        }
+        Ok(())
+    }
+
+    pub fn shop(&self, id: &str) -> Option<&Shop> {
+        self.shops.iter().find(|s| s.id == id)
+    }
+
+    /// The config with secrets left out, for provenance and `--print-config`.
+    pub fn redacted_summary(&self) -> String {
+        let mut s = format!("endpoint={} client_id={}\n", self.seqr.endpoint, self.seqr.client_id);
+        for shop in &self.shops {
+            s.push_str(&format!(
+                "shop {} level={} reseller={} password_env={} terminals={}\n",
+                shop.id,
+                shop.level.as_str(),
+                shop.reseller_id,
+                shop.password_env,
+                shop.terminals.len()
+            ));
+        }
+        s
+    }
+}
+
+impl Shop {
+    pub fn tz(&self) -> Result<chrono_tz::Tz, String> {
+        self.timezone
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| format!("{:?} is not an IANA time zone like Europe/Stockholm", self.timezone))
+    }
+
+    pub fn schedule(&self) -> Result<cron::Schedule, String> {
+        use std::str::FromStr;
+        cron::Schedule::from_str(&self.close_at).map_err(|e| {
+            format!("{:?} is not a cron expression with seconds (\"sec min hour day month weekday\"): {e}", self.close_at)
+        })
+    }
+
+    /// The reseller user's password, from the environment.
+    pub fn password(&self) -> Result<Secret, String> {
+        secret_from_env(&self.password_env, &format!("shop {}", self.id))
+    }
+}
+
+impl TerminalSettings {
+    pub fn password(&self) -> Result<Secret, String> {
+        secret_from_env(&self.password_env, &format!("terminal {}", self.id))
+    }
+}
+
+/// Reads a secret from the variable `name`; the error says which variable and whose.
+pub fn secret_from_env(name: &str, whose: &str) -> Result<Secret, String> {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => Ok(Secret::new(v)),
+        _ => Err(format!("environment variable {name} (the password for {whose}) is not set; export it before running")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[seqr]
+endpoint = "http://127.0.0.1:8089/soap/merchant/cashregister-2"
+client_id = "Acme BackOffice"
+[store]
+database = "data/x.duckdb"
+[[shop]]
+id = "stockholm-1"
+name = "Stockholm Central"
+currency = "SEK"
+timezone = "Europe/Stockholm"
+close_at = "0 0 22 * * *"
+level = "shop"
+reseller_id = "acme-se"
+reseller_user_id = "9900"
+password_env = "SEQR_PASSWORD_STOCKHOLM_1"
+"#;
+
+    #[test]
+    fn minimal_config_loads_with_defaults() {
+        let c = Config::parse(MINIMAL, "t.toml").unwrap();
+        assert_eq!(c.seqr.report_max_attempts, 40);
+        assert_eq!(c.shops[0].level, Level::Shop);
+        assert_eq!(c.email.transport, Transport::File);
+    }
+
+    #[test]
+    fn literal_password_is_refused_with_the_fix() {
+        let text = MINIMAL.replace("password_env =", "password = \"hunter2\"\npassword_env =");
+        let e = Config::parse(&text, "t.toml").unwrap_err().to_string();
+        assert!(e.starts_with("t.toml: shop[0] (stockholm-1).password:"), "{e}");
+        assert!(e.contains("password_env") && !e.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn bad_timezone_and_cron_name_the_key() {
+        let e = Config::parse(&MINIMAL.replace("Europe/Stockholm", "Mars/Base"), "t.toml").unwrap_err();
+        assert_eq!(e.key, "shop[0] (stockholm-1).timezone");
+        let e = Config::parse(&MINIMAL.replace("0 0 22 * * *", "at ten"), "t.toml").unwrap_err();
+        assert_eq!(e.key, "shop[0] (stockholm-1).close_at");
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_line() {
+        let e = Config::parse(&MINIMAL.replace("[store]", "[store]\ndatabse = 1"), "t.toml").unwrap_err();
+        assert!(e.what.contains("databse"), "{e}");
+    }
+}

@@ -1,0 +1,127 @@
+//! CSV output for accountants: RFC 4180, UTF-8, a header row, formula-safe text.
+//!
+//! Numbers stay numbers. Amount columns keep full precision (5 places);
+//! totals and differences (`*_total`, `difference`) show two decimals.
+//! A text cell that a spreadsheet would run as a formula is prefixed with `'`.
+
+use std::io::Write;
+
+use duckdb::types::{TimeUnit, Value};
+use duckdb::Connection;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::store::{bind_named, Param};
+
+/// How a column's values are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// Totals and differences: two decimals.
+    Display,
+    /// Everything else: as exact as stored.
+    Exact,
+}
+
+fn style_of(column: &str) -> Style {
+    if column.ends_with("_total") || column == "difference" {
+        Style::Display
+    } else {
+        Style::Exact
+    }
+}
+
+/// Makes a text cell safe to open in a spreadsheet.
+pub fn formula_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
+
+/// One cell as text: `None` for SQL NULL (written as an empty cell).
+pub fn cell_text(value: &Value, column: &str) -> Option<String> {
+    Some(match value {
+        Value::Null => return None,
+        Value::Boolean(b) => b.to_string(),
+        Value::TinyInt(v) => v.to_string(),
+        Value::SmallInt(v) => v.to_string(),
+        Value::Int(v) => v.to_string(),
+        Value::BigInt(v) => v.to_string(),
+        Value::HugeInt(v) => v.to_string(),
+        Value::UTinyInt(v) => v.to_string(),
+        Value::USmallInt(v) => v.to_string(),
+        Value::UInt(v) => v.to_string(),
+        Value::UBigInt(v) => v.to_string(),
+        Value::Float(v) => v.to_string(),
+        Value::Double(v) => v.to_string(),
+        Value::Decimal(d) => {
+            let d: Decimal = (*d).try_into().ok()?;
+            format_amount(d, style_of(column))
+        }
+        Value::Timestamp(unit, v) => {
+            let micros = match unit {
+                TimeUnit::Second => v * 1_000_000,
+                TimeUnit::Millisecond => v * 1_000,
+                TimeUnit::Microsecond => *v,
+                TimeUnit::Nanosecond => v / 1_000,
+            };
+            chrono::DateTime::from_timestamp_micros(micros)?.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        }
+        Value::Date32(days) => (chrono::NaiveDate::from_ymd_opt(1970, 1, 1)? + chrono::Duration::days(*days as i64)).to_string(),
+        Value::Text(s) => formula_safe(s).into_owned(),
+        other => formula_safe(&format!("{other:?}")).into_owned(),
+    })
+}
+
+fn format_amount(d: Decimal, style: Style) -> String {
+    match style {
+        Style::Display => format!("{:.2}", d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)),
+        Style::Exact => format!("{:.5}", d),
+    }
+}
+
+/// Runs `sql` with named parameters and writes its result as CSV. Returns the row count.
+pub fn write_query_csv(conn: &Connection, sql: &str, params: &[Param<'_>], out: impl Write) -> anyhow::Result<u64> {
+    let mut stmt = conn.prepare(sql)?;
+    bind_named(&mut stmt, params)?;
+    let mut rows = stmt.raw_query();
+    let columns: Vec<String> = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(&columns)?;
+    let mut n = 0;
+    let mut record: Vec<String> = Vec::with_capacity(columns.len());
+    while let Some(row) = rows.next()? {
+        record.clear();
+        for (i, c) in columns.iter().enumerate() {
+            let v: Value = row.get(i)?;
+            record.push(cell_text(&v, c).unwrap_or_default());
+        }
+        w.write_record(&record)?;
+        n += 1;
+    }
+    w.flush()?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_that_looks_like_a_formula_is_defused_but_numbers_are_not() {
+        for bad in ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(formula_safe(bad).starts_with('\''), "{bad:?}");
+        }
+        assert_eq!(formula_safe("anna"), "anna");
+        assert_eq!(cell_text(&Value::Text("=HYPERLINK(\"x\")".into()), "cashier_id").unwrap(), "'=HYPERLINK(\"x\")");
+        let neg = duckdb::types::Decimal::from(Decimal::new(-24550, 2));
+        assert_eq!(cell_text(&Value::Decimal(neg), "local_amount").unwrap(), "-245.50000");
+        assert_eq!(cell_text(&Value::Decimal(neg), "difference").unwrap(), "-245.50");
+    }
+
+    #[test]
+    fn totals_round_half_away_from_zero() {
+        assert_eq!(format_amount(Decimal::new(1005, 3), Style::Display), "1.01");
+        assert_eq!(format_amount(Decimal::new(-1005, 3), Style::Display), "-1.01");
+        assert_eq!(format_amount(Decimal::new(1, 5), Style::Exact), "0.00001");
+    }
+}

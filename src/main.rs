@@ -1,0 +1,8 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = seqr_recon::cli::Cli::parse();
+    seqr_recon::cli::run(cli).into()
+}

@@ -1,0 +1,205 @@
+//! Email: one report per shop period, alerts for failed closes, and an outbox
+//! so no report is lost. Every message is first written as an `.eml` file and
+//! recorded in the `emails` table, then delivered (SMTP) or left as the file
+//! (file transport). Unsent mail is retried by the next run.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use duckdb::params;
+use lettre::address::Envelope;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::{Message, Transport as _};
+
+use crate::config::{secret_from_env, EmailSettings, SmtpTls, Transport};
+use crate::store::Store;
+
+/// A message ready to queue.
+pub struct Outgoing {
+    pub email_id: String,
+    pub shop_id: Option<String>,
+    pub period_id: Option<String>,
+    pub kind: &'static str,
+    pub subject: String,
+    pub recipients: Vec<String>,
+    pub text: String,
+    pub html: Option<String>,
+    pub attachments: Vec<(String, Vec<u8>)>,
+}
+
+fn mailbox(s: &str, key: &str) -> anyhow::Result<Mailbox> {
+    s.parse().with_context(|| format!("[email] {key}: {s:?} is not an email address like `Name <a@b.example>`"))
+}
+
+fn build(settings: &EmailSettings, out: &Outgoing) -> anyhow::Result<Message> {
+    let mut b = Message::builder().from(mailbox(&settings.from, "from")?).subject(&out.subject);
+    for r in &out.recipients {
+        b = b.to(mailbox(r, "to")?);
+    }
+    let body = match &out.html {
+        Some(html) => MultiPart::alternative_plain_html(out.text.clone(), html.clone()),
+        None => MultiPart::alternative().singlepart(SinglePart::plain(out.text.clone())),
+    };
+    let mut mixed = MultiPart::mixed().multipart(body);
+    for (name, bytes) in &out.attachments {
+        let ct = ContentType::parse("text/csv; charset=utf-8").expect("valid content type");
+        mixed = mixed.singlepart(Attachment::new(name.clone()).body(bytes.clone(), ct));
+    }
+    Ok(b.multipart(mixed)?)
+}
+
+/// Writes the message into the outbox and records it; queuing the same
+/// `email_id` twice does nothing (so a resumed close does not mail twice).
+pub fn queue(store: &Store, settings: &EmailSettings, out: &Outgoing) -> anyhow::Result<()> {
+    let exists: bool =
+        store.conn.query_row("SELECT count(*) > 0 FROM emails WHERE email_id = ?", [&out.email_id], |r| r.get(0))?;
+    if exists {
+        return Ok(());
+    }
+    if out.recipients.is_empty() {
+        anyhow::bail!("no recipients for {:?}: set [email] to (or alert_to) or the shop's email_to", out.subject);
+    }
+    let message = build(settings, out)?;
+    let dir = settings.outbox.join("queue");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating the outbox {}", dir.display()))?;
+    let path = dir.join(format!("{}.eml", out.email_id));
+    let tmp = dir.join(format!(".{}.tmp", out.email_id));
+    std::fs::write(&tmp, message.formatted())?;
+    std::fs::rename(&tmp, &path)?;
+    store.conn.execute(
+        "INSERT INTO emails (email_id, shop_id, period_id, kind, subject, sender, recipients, eml_path, queued_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
+        params![
+            out.email_id,
+            out.shop_id,
+            out.period_id,
+            out.kind,
+            out.subject,
+            settings.from,
+            out.recipients.join(","),
+            path.display().to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+/// An email still waiting in the outbox.
+#[derive(Debug)]
+struct Pending {
+    email_id: String,
+    sender: String,
+    recipients: String,
+    eml_path: PathBuf,
+}
+
+/// Delivers every unsent email, retrying each with back-off; what still fails
+/// stays queued for the next run. Returns (sent, still queued).
+pub fn flush_outbox(store: &Store, settings: &EmailSettings, backoff: &[Duration]) -> anyhow::Result<(usize, usize)> {
+    let pending: Vec<Pending> = {
+        let mut stmt = store
+            .conn
+            .prepare("SELECT email_id, sender, recipients, eml_path FROM emails WHERE sent_at IS NULL ORDER BY queued_at, email_id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Pending { email_id: r.get(0)?, sender: r.get(1)?, recipients: r.get(2)?, eml_path: PathBuf::from(r.get::<_, String>(3)?) })
+        })?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let (mut sent, mut left) = (0, 0);
+    for p in pending {
+        let mut result = deliver(settings, &p);
+        for wait in backoff {
+            if result.is_ok() {
+                break;
+            }
+            std::thread::sleep(*wait);
+            result = deliver(settings, &p);
+        }
+        match result {
+            Ok(final_path) => {
+                store.conn.execute(
+                    "UPDATE emails SET sent_at = now(), attempts = attempts + 1, last_error = NULL, eml_path = ? WHERE email_id = ?",
+                    params![final_path.display().to_string(), p.email_id],
+                )?;
+                sent += 1;
+            }
+            Err(e) => {
+                tracing::warn!(email = %p.email_id, error = %format!("{e:#}"), "email not delivered; it stays in the outbox");
+                store.conn.execute(
+                    "UPDATE emails SET attempts = attempts + 1, last_error = ? WHERE email_id = ?",
+                    params![format!("{e:#}"), p.email_id],
+                )?;
+                left += 1;
+            }
+        }
+    }
+    Ok((sent, left))
+}
+
+/// Sends one queued email; returns where its `.eml` file now is.
+fn deliver(settings: &EmailSettings, p: &Pending) -> anyhow::Result<PathBuf> {
+    let name = p.eml_path.file_name().context("an .eml file has a name")?;
+    let done_dir = match settings.transport {
+        Transport::File => settings.outbox.clone(),
+        Transport::Smtp => {
+            let bytes = std::fs::read(&p.eml_path).with_context(|| format!("reading {}", p.eml_path.display()))?;
+            let to: Vec<lettre::Address> = p
+                .recipients
+                .split(',')
+                .map(|r| mailbox(r, "to").map(|m| m.email))
+                .collect::<anyhow::Result<_>>()?;
+            let envelope = Envelope::new(Some(mailbox(&p.sender, "from")?.email), to)?;
+            smtp_transport(settings)?
+                .send_raw(&envelope, &bytes)
+                .with_context(|| format!("sending through SMTP {}:{}", settings.smtp_host, settings.smtp_port))?;
+            settings.outbox.join("sent")
+        }
+    };
+    std::fs::create_dir_all(&done_dir)?;
+    let to = done_dir.join(name);
+    std::fs::rename(&p.eml_path, &to).with_context(|| format!("moving {} to {}", p.eml_path.display(), to.display()))?;
+    Ok(to)
+}
+
+fn smtp_transport(s: &EmailSettings) -> anyhow::Result<lettre::SmtpTransport> {
+    use lettre::transport::smtp::authentication::Credentials;
+    let mut b = match s.smtp_tls {
+        SmtpTls::None => lettre::SmtpTransport::builder_dangerous(&s.smtp_host),
+        SmtpTls::Starttls => lettre::SmtpTransport::starttls_relay(&s.smtp_host)?,
+        SmtpTls::Tls => lettre::SmtpTransport::relay(&s.smtp_host)?,
+    }
+    .port(s.smtp_port)
+    .timeout(Some(Duration::from_secs(30)));
+    if let Some(pass_env) = &s.smtp_password_env {
+        if let Ok(password) = secret_from_env(pass_env, "the SMTP user") {
+            let user = match &s.smtp_user_env {
+                Some(u) => secret_from_env(u, "the SMTP login").map_err(anyhow::Error::msg)?.expose().to_string(),
+                None => anyhow::bail!("[email] smtp_password_env is set but smtp_user_env is not: name the variable with the SMTP user"),
+            };
+            b = b.credentials(Credentials::new(user, password.expose().to_string()));
+        }
+    }
+    Ok(b.build())
+}
+
+/// Where the eml of an email is now (for messages and tests).
+pub fn eml_path(store: &Store, email_id: &str) -> anyhow::Result<Option<PathBuf>> {
+    use duckdb::OptionalExt;
+    Ok(store
+        .conn
+        .query_row("SELECT eml_path FROM emails WHERE email_id = ?", [email_id], |r| r.get::<_, String>(0))
+        .optional()?
+        .map(PathBuf::from))
+}
+
+/// HTML-escapes text for the email's HTML part.
+pub fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Reads a file for attaching.
+pub fn read_attachment(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {
+    let name = path.file_name().context("attachment has a name")?.to_string_lossy().into_owned();
+    Ok((name, std::fs::read(path).with_context(|| format!("reading {}", path.display()))?))
+}

@@ -1,0 +1,195 @@
+//! The daemon: each shop's close at its `close_at`, in its own time zone.
+//! Next-fire computation is separate from the loop so it can be tested alone.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::close::{run_once, CloseContext, CloseOptions, CloseOutcome};
+use crate::config::{Config, Shop};
+use crate::store::Store;
+
+/// The first slot strictly after `after`, in UTC. Local times follow the
+/// shop's zone, so a 22:00 close stays at 22:00 across DST changes.
+pub fn next_fire(schedule: &cron::Schedule, tz: Tz, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    schedule.after(&after.with_timezone(&tz)).next().map(|t| t.with_timezone(&Utc))
+}
+
+/// The last slot at or before `at`.
+pub fn last_fire(schedule: &cron::Schedule, tz: Tz, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let just_after = at + chrono::Duration::milliseconds(1);
+    schedule.after(&just_after.with_timezone(&tz)).next_back().map(|t| t.with_timezone(&Utc))
+}
+
+/// The shop's next close after `now`.
+pub fn shop_next(shop: &Shop, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    next_fire(&shop.schedule().ok()?, shop.tz().ok()?, now)
+}
+
+/// Runs closes at their slots until `shutdown` completes. On start it catches
+/// up the last slot of each shop that has no close yet (when `catch_up` is on).
+pub async fn daemon(cfg: Arc<Config>, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    tokio::pin!(shutdown);
+    let ctx = Arc::new(CloseContext::new(cfg.clone()));
+    let now = Utc::now();
+    for shop in &cfg.shops {
+        match shop_next(shop, now) {
+            Some(t) => tracing::info!(shop = %shop.id, next = %t.with_timezone(&shop.tz().map_err(anyhow::Error::msg)?), "next close"),
+            None => tracing::warn!(shop = %shop.id, "close_at never fires"),
+        }
+    }
+
+    if cfg.schedule.catch_up {
+        let mut due = Vec::new();
+        {
+            let store = Store::open(&cfg.store.database)?;
+            for shop in &cfg.shops {
+                let Some(last) = last_fire(&shop.schedule().map_err(anyhow::Error::msg)?, shop.tz().map_err(anyhow::Error::msg)?, now) else {
+                    continue;
+                };
+                let latest = store.latest_close(&shop.id)?;
+                if latest.is_some_and(|c| c.slot < last) {
+                    tracing::info!(shop = %shop.id, slot = %last, "catching up a close missed while the daemon was down");
+                    due.push((shop.clone(), last));
+                }
+            }
+        }
+        run_batch(&cfg, &ctx, due).await;
+    }
+
+    loop {
+        let now = Utc::now();
+        let next = cfg.shops.iter().filter_map(|s| shop_next(s, now).map(|t| (t, s))).min_by_key(|(t, _)| *t);
+        let Some((at, _)) = next else {
+            tracing::warn!("no shop has a future close; waiting for a signal to stop");
+            shutdown.as_mut().await;
+            return Ok(());
+        };
+        let wait = (at - now).to_std().unwrap_or_default();
+        tokio::select! {
+            _ = &mut shutdown => {
+                tracing::info!("shutting down");
+                return Ok(());
+            }
+            _ = tokio::time::sleep(wait) => {}
+        }
+        let due: Vec<(Shop, DateTime<Utc>)> =
+            cfg.shops.iter().filter(|s| shop_next(s, now) == Some(at)).map(|s| (s.clone(), at)).collect();
+        run_batch(&cfg, &ctx, due).await;
+        for (shop, _) in cfg.shops.iter().filter_map(|s| shop_next(s, at).map(|t| (s, t))) {
+            if let Some(t) = shop_next(shop, at) {
+                tracing::info!(shop = %shop.id, next = %t, "next close");
+            }
+        }
+    }
+}
+
+/// Closes the given shops for their slots, at most `max_concurrent_shops` at once.
+/// Each shop's failure is logged (and alerted by the close) without stopping the others.
+pub async fn run_batch(cfg: &Arc<Config>, ctx: &Arc<CloseContext>, due: Vec<(Shop, DateTime<Utc>)>) -> Vec<(String, anyhow::Result<CloseOutcome>)> {
+    if due.is_empty() {
+        return Vec::new();
+    }
+    let store = match Store::open(&cfg.store.database) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "cannot open the database; no close runs now");
+            return due.into_iter().map(|(s, _)| (s.id, Err(anyhow::anyhow!("cannot open the database")))).collect();
+        }
+    };
+    let limit = Arc::new(tokio::sync::Semaphore::new(cfg.schedule.max_concurrent_shops.max(1)));
+    let mut tasks = Vec::new();
+    for (shop, slot) in due {
+        let conn = match store.try_clone() {
+            Ok(c) => c,
+            Err(e) => {
+                tasks.push(tokio::spawn(async move { (shop.id.clone(), Err(e)) }));
+                continue;
+            }
+        };
+        let (ctx, limit) = (ctx.clone(), limit.clone());
+        tasks.push(tokio::spawn(async move {
+            let _permit = limit.acquire().await;
+            let opts = CloseOptions { slot, confirm_remark: false };
+            let mut result = run_once(&conn, &shop, &ctx, &opts).await;
+            // A resumed older close does not stand for this slot: close the slot too.
+            if matches!(&result, Ok(CloseOutcome::Closed { resumed: true, close, .. }) if close.slot < slot) {
+                result = run_once(&conn, &shop, &ctx, &opts).await;
+            }
+            match &result {
+                Ok(o) => tracing::info!(shop = %shop.id, outcome = ?describe(o), "close done"),
+                Err(e) => tracing::error!(shop = %shop.id, error = %format!("{e:#}"), "close failed"),
+            }
+            (shop.id.clone(), result)
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        match t.await {
+            Ok(r) => out.push(r),
+            Err(e) => tracing::error!(error = %e, "a close task panicked"),
+        }
+    }
+    out
+}
+
+fn describe(o: &CloseOutcome) -> String {
+    match o {
+        CloseOutcome::Closed { close, files, emailed, .. } => {
+            format!("period {} in {} ({})", close.label_period_id.as_deref().unwrap_or("?"), files.dir.display(), if *emailed { "emailed" } else { "email queued" })
+        }
+        CloseOutcome::AlreadyClosed { close } => format!("slot already closed by {}", close.close_id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_22_oclock_close_follows_the_local_clock_across_both_dst_changes() {
+        let s = cron::Schedule::from_str("0 0 22 * * *").unwrap();
+        let tz: Tz = "Europe/Stockholm".parse().unwrap();
+        // Spring forward on 2026-03-29: 22:00 is 21:00 UTC before, 20:00 UTC after.
+        assert_eq!(next_fire(&s, tz, utc("2026-03-28T12:00:00Z")), Some(utc("2026-03-28T21:00:00Z")));
+        assert_eq!(next_fire(&s, tz, utc("2026-03-28T21:00:00Z")), Some(utc("2026-03-29T20:00:00Z")));
+        // Fall back on 2026-10-25.
+        assert_eq!(next_fire(&s, tz, utc("2026-10-24T20:00:00Z")), Some(utc("2026-10-25T21:00:00Z")));
+    }
+
+    #[test]
+    fn a_close_in_the_skipped_or_repeated_hour_runs_at_most_once_a_day() {
+        let s = cron::Schedule::from_str("0 30 2 * * *").unwrap();
+        let tz: Tz = "Europe/Stockholm".parse().unwrap();
+        let mut t = utc("2026-03-27T12:00:00Z");
+        let mut days = Vec::new();
+        for _ in 0..3 {
+            t = next_fire(&s, tz, t).unwrap();
+            days.push(t.with_timezone(&tz).date_naive().to_string());
+        }
+        // 02:30 does not exist on 2026-03-29 in Stockholm.
+        assert_eq!(days, ["2026-03-28", "2026-03-30", "2026-03-31"]);
+        let mut t = utc("2026-10-24T12:00:00Z");
+        let mut fires = Vec::new();
+        for _ in 0..2 {
+            t = next_fire(&s, tz, t).unwrap();
+            fires.push(t);
+        }
+        assert_eq!(fires[1] - fires[0] > chrono::Duration::hours(23), true, "02:30 on the fall-back day runs once: {fires:?}");
+    }
+
+    #[test]
+    fn last_fire_is_the_slot_at_or_before_now() {
+        let s = cron::Schedule::from_str("0 0 22 * * *").unwrap();
+        let tz: Tz = "Europe/Stockholm".parse().unwrap();
+        assert_eq!(last_fire(&s, tz, utc("2026-11-22T08:00:00Z")), Some(utc("2026-11-21T21:00:00Z")));
+        assert_eq!(last_fire(&s, tz, utc("2026-11-21T21:00:00Z")), Some(utc("2026-11-21T21:00:00Z")));
+    }
+}

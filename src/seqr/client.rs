@@ -1,0 +1,379 @@
+//! The SEQR SOAP client: one endpoint, one timeout, retries where they are safe.
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use rand::Rng;
+
+use super::codes::ResultCode;
+use super::envelope::{redact_passwords, write_request};
+use super::report::{document_text, parse_report, Report, ReportError};
+use super::soap::{read_body, Body, Fields, XmlError};
+use super::types::*;
+
+/// Everything that can go wrong talking to SEQR, each with the next step.
+#[derive(Debug, thiserror::Error)]
+pub enum SeqrError {
+    #[error("SEQR rejected {what} ({code}) in {op} for {who}: {hint}")]
+    Rejected { op: &'static str, who: String, code: ResultCode, what: &'static str, hint: String, description: String },
+    #[error("SEQR answered {op} with a SOAP fault ({faultcode}): {faultstring}")]
+    Fault { op: &'static str, faultcode: String, faultstring: String },
+    #[error("SEQR answered {op} with HTTP {status}; check the endpoint URL, or try again later if it is 5xx")]
+    Http { op: &'static str, status: u16 },
+    #[error("could not reach SEQR at {endpoint} for {op}: {reason}; check [seqr] endpoint and the network")]
+    Unreachable { op: &'static str, endpoint: String, reason: String },
+    #[error(
+        "{op} may or may not have reached SEQR ({reason}); it is not sent again automatically because SEQR \
+         would act twice"
+    )]
+    OutcomeUnknown { op: &'static str, reason: String },
+    #[error("SEQR's answer to {op} could not be read: {source}")]
+    Malformed { op: &'static str, source: XmlError },
+    #[error("SEQR's answer to {op} lacks {field}")]
+    MissingField { op: &'static str, field: &'static str },
+    #[error(
+        "report {report_id} for period {period_id} was still not ready after {attempts} attempts; a terminal \
+         report is never ready for a period marked without TERMINALID, otherwise raise report_max_attempts"
+    )]
+    ReportNotReady { report_id: String, period_id: String, attempts: u32 },
+    #[error(transparent)]
+    Report(#[from] ReportError),
+}
+
+impl SeqrError {
+    /// Whether the same request may be sent again safely and may then succeed.
+    fn retryable(&self) -> bool {
+        match self {
+            SeqrError::Rejected { code, .. } => code.is_transient(),
+            SeqrError::Fault { faultcode, .. } => faultcode.ends_with("Server"),
+            SeqrError::Http { status, .. } => *status >= 500,
+            SeqrError::Unreachable { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The SEQR result code, when SEQR answered with one.
+    pub fn result_code(&self) -> Option<ResultCode> {
+        match self {
+            SeqrError::Rejected { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+/// How often and how patiently a call is retried.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { max_attempts: 5, base_delay: Duration::from_millis(200), max_delay: Duration::from_secs(10) }
+    }
+}
+
+impl RetryPolicy {
+    /// Capped exponential back-off with full jitter.
+    fn delay(&self, attempt: u32) -> Duration {
+        let exp = self.base_delay.saturating_mul(1u32 << attempt.min(16));
+        let cap = exp.min(self.max_delay);
+        cap.mul_f64(rand::rng().random_range(0.5..=1.0))
+    }
+}
+
+/// How `executeReport` is polled while SEQR answers REPORT_NOT_READY.
+#[derive(Debug, Clone)]
+pub struct ReportPolling {
+    pub first_wait: Duration,
+    pub interval: Duration,
+    pub max_attempts: u32,
+}
+
+impl Default for ReportPolling {
+    fn default() -> Self {
+        ReportPolling { first_wait: Duration::from_secs(3), interval: Duration::from_secs(3), max_attempts: 40 }
+    }
+}
+
+/// A successful answer: its `return` fields and the clientReference that was sent.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub fields: Fields,
+    pub client_reference: String,
+    /// The raw response body, for provenance.
+    pub raw: String,
+}
+
+/// Talks to one SEQR endpoint.
+#[derive(Debug, Clone)]
+pub struct SeqrClient {
+    http: reqwest::Client,
+    endpoint: String,
+    retry: RetryPolicy,
+    /// Log every request and response (passwords redacted) at debug level.
+    pub trace: bool,
+}
+
+static REFERENCE_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A clientReference: unique per process run, at most 32 characters.
+fn new_client_reference() -> String {
+    let n = REFERENCE_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let start = *START_MS;
+    format!("seqr-recon-{start:x}-{n}")
+}
+
+static START_MS: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+});
+
+impl SeqrClient {
+    pub fn new(endpoint: &str, timeout: Duration, retry: RetryPolicy) -> SeqrClient {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .build()
+            .expect("building the HTTP client (TLS set-up) cannot fail with rustls");
+        SeqrClient { http, endpoint: endpoint.to_string(), retry, trace: false }
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Sends `req`, retrying transient failures where sending twice is harmless.
+    pub async fn call(&self, ctx: &ClientContext, req: &Request) -> Result<Answer, SeqrError> {
+        let mut attempt = 0;
+        loop {
+            let client_reference = new_client_reference();
+            match self.call_once(ctx, req, &client_reference).await {
+                Ok(a) => return Ok(a),
+                Err(e) if e.retryable() && attempt + 1 < self.retry.max_attempts => {
+                    let wait = self.retry.delay(attempt);
+                    tracing::warn!(op = req.operation(), attempt = attempt + 1, ?wait, error = %e, "retrying SEQR call");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn call_once(&self, ctx: &ClientContext, req: &Request, client_reference: &str) -> Result<Answer, SeqrError> {
+        let op = req.operation();
+        let body = write_request(ctx, client_reference, req);
+        if self.trace {
+            tracing::debug!(op, request = %redact_passwords(&body), "SEQR request");
+        }
+        let sent = self
+            .http
+            .post(&self.endpoint)
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .header("SOAPAction", "\"\"")
+            .body(body)
+            .send()
+            .await;
+        let response = match sent {
+            Ok(r) => r,
+            Err(e) => return Err(self.transport_error(op, req, &e)),
+        };
+        let status = response.status();
+        let text = match response.text().await {
+            Ok(t) => t,
+            Err(e) => return Err(self.transport_error(op, req, &e)),
+        };
+        if self.trace {
+            tracing::debug!(op, %status, response = %redact_passwords(&text), "SEQR response");
+        }
+        let parsed = read_body(&text);
+        let fields = match parsed {
+            Ok(Body::Fault { code, message }) => {
+                return Err(SeqrError::Fault { op, faultcode: code, faultstring: message })
+            }
+            Ok(Body::Element { fields, .. }) if status.is_success() => fields,
+            Ok(Body::Element { .. }) | Err(_) if !status.is_success() => {
+                return Err(SeqrError::Http { op, status: status.as_u16() })
+            }
+            Ok(Body::Element { fields, .. }) => fields,
+            Err(source) if req.acts_once() => {
+                return Err(SeqrError::OutcomeUnknown { op, reason: format!("unreadable answer: {source}") })
+            }
+            Err(source) => return Err(SeqrError::Malformed { op, source }),
+        };
+        let code = fields
+            .text("return/resultCode")
+            .and_then(|c| i32::from_str(&c).ok())
+            .ok_or(SeqrError::MissingField { op, field: "return/resultCode" })?;
+        let code = ResultCode(code);
+        if code != ResultCode::SUCCESS {
+            return Err(SeqrError::Rejected {
+                op,
+                who: ctx.who.clone(),
+                code,
+                what: code.what(),
+                hint: code.hint(&ctx.who),
+                description: fields.text("return/resultDescription").unwrap_or_default(),
+            });
+        }
+        Ok(Answer { fields, client_reference: client_reference.to_string(), raw: text })
+    }
+
+    fn transport_error(&self, op: &'static str, req: &Request, e: &reqwest::Error) -> SeqrError {
+        let reason = error_chain(e);
+        // A refused connection never carried the request; anything later might have.
+        if e.is_connect() || !req.acts_once() {
+            SeqrError::Unreachable { op, endpoint: self.endpoint.clone(), reason }
+        } else {
+            SeqrError::OutcomeUnknown { op, reason }
+        }
+    }
+
+    // ---- typed operations -------------------------------------------------
+
+    pub async fn send_invoice(&self, ctx: &ClientContext, invoice: Invoice) -> Result<SentInvoice, SeqrError> {
+        let a = self.call(ctx, &Request::SendInvoice { invoice }).await?;
+        Ok(SentInvoice {
+            invoice_reference: a
+                .fields
+                .text("return/invoiceReference")
+                .ok_or(SeqrError::MissingField { op: "sendInvoice", field: "invoiceReference" })?,
+            qr_code: a.fields.text("return/invoiceQRCode"),
+        })
+    }
+
+    pub async fn update_invoice(&self, ctx: &ClientContext, invoice_reference: &str, invoice: Invoice) -> Result<(), SeqrError> {
+        self.call(ctx, &Request::UpdateInvoice { invoice_reference: invoice_reference.into(), invoice }).await?;
+        Ok(())
+    }
+
+    pub async fn payment_status(&self, ctx: &ClientContext, invoice_reference: &str, invoice_version: i32) -> Result<PaymentStatus, SeqrError> {
+        let op = "getPaymentStatus";
+        let a = self
+            .call(ctx, &Request::GetPaymentStatus { invoice_reference: invoice_reference.into(), invoice_version })
+            .await?;
+        let f = &a.fields;
+        let status = f
+            .text("return/status")
+            .and_then(|s| InvoiceStatus::parse(&s))
+            .ok_or(SeqrError::MissingField { op, field: "status" })?;
+        Ok(PaymentStatus {
+            status,
+            version: f.text("return/version").and_then(|v| v.parse().ok()).unwrap_or(0),
+            ers_reference: f.text("return/ersReference").or_else(|| f.text("return/receipt/paymentReference")),
+            receipt_terminal_id: f.text("return/receipt/terminalId"),
+            payment_date: f.text("return/receipt/paymentDate"),
+        })
+    }
+
+    pub async fn cancel_invoice(&self, ctx: &ClientContext, invoice_reference: &str) -> Result<(), SeqrError> {
+        self.call(ctx, &Request::CancelInvoice { invoice_reference: invoice_reference.into() }).await?;
+        Ok(())
+    }
+
+    pub async fn commit_reservation(&self, ctx: &ClientContext, invoice_reference: &str) -> Result<Option<String>, SeqrError> {
+        let a = self.call(ctx, &Request::CommitReservation { invoice_reference: invoice_reference.into() }).await?;
+        Ok(a.fields.text("return/ersReference"))
+    }
+
+    pub async fn submit_payment_receipt(&self, ctx: &ClientContext, ers_reference: &str, receipt: ReceiptDocument) -> Result<(), SeqrError> {
+        self.call(ctx, &Request::SubmitPaymentReceipt { ers_reference: ers_reference.into(), receipt }).await?;
+        Ok(())
+    }
+
+    /// Refunds part or all of a payment; returns the refund's own ersReference.
+    pub async fn refund_payment(&self, ctx: &ClientContext, ers_reference: &str, invoice: Invoice) -> Result<String, SeqrError> {
+        let a = self.call(ctx, &Request::RefundPayment { ers_reference: ers_reference.into(), invoice }).await?;
+        a.fields.text("return/ersReference").ok_or(SeqrError::MissingField { op: "refundPayment", field: "ersReference" })
+    }
+
+    pub async fn register_terminal(&self, ctx: &ClientContext, external_terminal_id: &str, password: &crate::secret::Secret, name: &str) -> Result<String, SeqrError> {
+        let req = Request::RegisterTerminal {
+            external_terminal_id: external_terminal_id.into(),
+            password: password.clone(),
+            name: name.into(),
+        };
+        let a = self.call(ctx, &req).await?;
+        a.fields.text("return/terminalId").ok_or(SeqrError::MissingField { op: "registerTerminal", field: "terminalId" })
+    }
+
+    pub async fn unregister_terminal(&self, ctx: &ClientContext) -> Result<(), SeqrError> {
+        self.call(ctx, &Request::UnregisterTerminal).await?;
+        Ok(())
+    }
+
+    pub async fn assign_seqr_id(&self, ctx: &ClientContext, seqr_id: &str) -> Result<(), SeqrError> {
+        self.call(ctx, &Request::AssignSeqrId { seqr_id: seqr_id.into() }).await?;
+        Ok(())
+    }
+
+    /// Closes the current period. Never retried once it may have reached SEQR.
+    pub async fn mark_transaction_period(&self, ctx: &ClientContext, terminal_id: Option<&str>) -> Result<(String, Answer), SeqrError> {
+        let parameters = terminal_id.map(|t| vec![("TERMINALID".to_string(), t.to_string())]).unwrap_or_default();
+        let a = self.call(ctx, &Request::MarkTransactionPeriod { parameters }).await?;
+        let id = a
+            .fields
+            .text("return/transactionPeriodId")
+            .ok_or(SeqrError::MissingField { op: "markTransactionPeriod", field: "transactionPeriodId" })?;
+        Ok((id, a))
+    }
+
+    /// Asks for a report until it is ready, as SEQR describes: wait, ask, wait, ask again.
+    pub async fn fetch_report(&self, ctx: &ClientContext, report_id: &str, period_id: &str, terminal_id: Option<&str>, polling: &ReportPolling) -> Result<FetchedReport, SeqrError> {
+        let mut parameters = vec![("transactionPeriodId".to_string(), period_id.to_string())];
+        if let Some(t) = terminal_id {
+            parameters.push(("TERMINALID".to_string(), t.to_string()));
+        }
+        let req = Request::ExecuteReport { report_id: report_id.into(), language: "en".into(), parameters };
+        tokio::time::sleep(polling.first_wait).await;
+        for attempt in 1..=polling.max_attempts.max(1) {
+            match self.call(ctx, &req).await {
+                Ok(a) => {
+                    let doc = ReportDocument {
+                        title: a.fields.text("return/report/title"),
+                        mime_type: a.fields.text("return/report/mimeType"),
+                        content_base64: a.fields.text("return/report/content"),
+                        content_string: a.fields.get("return/report/contentString").map(str::to_string),
+                    };
+                    let text = document_text(&doc, report_id, period_id)?;
+                    let report = parse_report(&text, report_id, period_id)?;
+                    return Ok(FetchedReport { report, text, raw_response: a.raw, attempts: attempt });
+                }
+                Err(e) if e.result_code() == Some(ResultCode::REPORT_NOT_READY) => {
+                    if attempt < polling.max_attempts {
+                        tokio::time::sleep(polling.interval).await;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(SeqrError::ReportNotReady {
+            report_id: report_id.into(),
+            period_id: period_id.into(),
+            attempts: polling.max_attempts.max(1),
+        })
+    }
+}
+
+/// A report as fetched: parsed rows, the report text, and the raw SOAP answer.
+#[derive(Debug, Clone)]
+pub struct FetchedReport {
+    pub report: Report,
+    pub text: String,
+    pub raw_response: String,
+    pub attempts: u32,
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        src = inner.source();
+    }
+    s
+}

@@ -1,0 +1,404 @@
+//! Report documents (`executeReport`'s `contentString` or base64 `content`) → typed rows.
+//!
+//! A streaming pass over the XML: `Meta` and `Row` elements are read wherever
+//! they stand, whatever the root is called or however it is closed, and a row
+//! is a detail row (`SalesAmount`, `ErsReference`) or a summary row
+//! (`SalesCount`, `SalesTotal`) by what it holds, in any report.
+
+use std::str::FromStr;
+
+use base64::Engine;
+use chrono::NaiveDateTime;
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use rust_decimal::Decimal;
+
+use super::types::ReportDocument;
+
+/// The report's `Meta` block.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReportMeta {
+    pub reseller_id: Option<String>,
+    pub terminal_id: Option<String>,
+    pub period_id: Option<String>,
+    /// `GeneratedAt`: minutes only, no time zone.
+    pub generated_at: Option<NaiveDateTime>,
+}
+
+/// One transaction as SEQR recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetailRow {
+    pub terminal_id: Option<String>,
+    /// `None` when the report says `NULL` or nothing.
+    pub cashier_id: Option<String>,
+    pub amount: Decimal,
+    pub ers_reference: String,
+}
+
+/// A count and total, for the terminal named or for the whole report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryRow {
+    pub terminal_id: Option<String>,
+    pub count: u64,
+    pub total: Decimal,
+}
+
+/// A parsed report.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Report {
+    pub meta: ReportMeta,
+    pub details: Vec<DetailRow>,
+    pub summaries: Vec<SummaryRow>,
+}
+
+/// A report that could not be read, with where.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("report {report_id} for period {period_id}: {what} (at byte {position}, line {line})")]
+pub struct ReportError {
+    pub report_id: String,
+    pub period_id: String,
+    pub position: u64,
+    pub line: usize,
+    pub what: String,
+}
+
+/// The report text: `contentString` when present, else decoded `content`.
+pub fn document_text(doc: &ReportDocument, report_id: &str, period_id: &str) -> Result<String, ReportError> {
+    let fail = |what: String| ReportError {
+        report_id: report_id.into(),
+        period_id: period_id.into(),
+        position: 0,
+        line: 0,
+        what,
+    };
+    if let Some(s) = doc.content_string.as_deref().filter(|s| !s.trim().is_empty()) {
+        return Ok(s.to_string());
+    }
+    let Some(b64) = doc.content_base64.as_deref().filter(|s| !s.trim().is_empty()) else {
+        return Err(fail("the response holds neither contentString nor content".into()));
+    };
+    let cleaned: String = b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(cleaned)
+        .map_err(|e| fail(format!("content is not valid base64: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| fail(format!("content is not UTF-8: {e}")))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    None,
+    ResellerId,
+    TerminalId,
+    PeriodId,
+    GeneratedAt,
+    CashierId,
+    SalesAmount,
+    ErsReference,
+    SalesCount,
+    SalesTotal,
+}
+
+fn field_of(name: &[u8]) -> Field {
+    match name {
+        b"ResellerId" => Field::ResellerId,
+        b"TerminalId" => Field::TerminalId,
+        b"TransactionPeriodId" => Field::PeriodId,
+        b"GeneratedAt" => Field::GeneratedAt,
+        b"CashierId" => Field::CashierId,
+        b"SalesAmount" => Field::SalesAmount,
+        b"ErsReference" => Field::ErsReference,
+        b"SalesCount" => Field::SalesCount,
+        b"SalesTotal" => Field::SalesTotal,
+        _ => Field::None,
+    }
+}
+
+#[derive(Default)]
+struct RowAcc {
+    terminal_id: Option<String>,
+    cashier_id: Option<String>,
+    amount: Option<Decimal>,
+    ers_reference: Option<String>,
+    count: Option<u64>,
+    total: Option<Decimal>,
+}
+
+/// Parses one report. `report_id` and `period_id` only label errors.
+pub fn parse_report(xml: &str, report_id: &str, period_id: &str) -> Result<Report, ReportError> {
+    let mut reader = Reader::from_str(xml);
+    reader.config_mut().check_end_names = false;
+    let fail = |pos: u64, what: String| ReportError {
+        report_id: report_id.into(),
+        period_id: period_id.into(),
+        position: pos,
+        line: 1 + xml.as_bytes()[..(pos as usize).min(xml.len())].iter().filter(|b| **b == b'\n').count(),
+        what,
+    };
+
+    let mut report = Report::default();
+    let mut depth: usize = 0;
+    let mut seen_root = false;
+    let mut in_meta = false;
+    let mut row: Option<RowAcc> = None;
+    let mut field = Field::None;
+    let mut text = String::new();
+
+    loop {
+        let pos = reader.buffer_position();
+        let event = reader.read_event().map_err(|e| fail(pos, format!("not well-formed XML: {e}")))?;
+        match event {
+            Event::Start(e) => {
+                depth += 1;
+                seen_root = true;
+                match e.local_name().as_ref() {
+                    b"Meta" => in_meta = true,
+                    b"Row" => {
+                        if row.is_some() {
+                            return Err(fail(pos, "a <Row> opens inside another <Row>".into()));
+                        }
+                        row = Some(RowAcc::default());
+                    }
+                    name if in_meta || row.is_some() => {
+                        field = field_of(name);
+                        text.clear();
+                    }
+                    _ => {}
+                }
+            }
+            Event::Empty(e) => {
+                seen_root = true;
+                if let Some(r) = row.as_mut() {
+                    // <CashierId/>: no cashier.
+                    if field_of(e.local_name().as_ref()) == Field::CashierId {
+                        r.cashier_id = None;
+                    }
+                }
+            }
+            Event::Text(t) if field != Field::None => {
+                text.push_str(&t.decode().map_err(|e| fail(pos, e.to_string()))?);
+            }
+            Event::CData(t) if field != Field::None => {
+                text.push_str(&t.decode().map_err(|e| fail(pos, e.to_string()))?);
+            }
+            Event::GeneralRef(r) => {
+                let c = super::soap::resolve_reference(&r, pos).map_err(|e| fail(pos, e.what))?;
+                if field != Field::None {
+                    text.push(c);
+                }
+            }
+            Event::End(e) => {
+                depth = depth.saturating_sub(1);
+                let name = e.local_name();
+                if field != Field::None {
+                    store_field(field, text.trim(), in_meta && row.is_none(), &mut report.meta, row.as_mut())
+                        .map_err(|what| fail(pos, what))?;
+                    field = Field::None;
+                } else if name.as_ref() == b"Row" {
+                    let acc = row.take().ok_or_else(|| fail(pos, "</Row> without <Row>".into()))?;
+                    finish_row(acc, &mut report).map_err(|what| fail(pos, what))?;
+                } else if name.as_ref() == b"Meta" {
+                    in_meta = false;
+                }
+                if depth == 0 {
+                    break;
+                }
+            }
+            Event::Eof => {
+                let what = if !seen_root {
+                    "the report is empty".to_string()
+                } else if row.is_some() {
+                    format!("truncated inside row {}", report.details.len() + report.summaries.len() + 1)
+                } else {
+                    "truncated: the document ends before its root element closes".to_string()
+                };
+                return Err(fail(pos, what));
+            }
+            _ => {}
+        }
+    }
+    Ok(report)
+}
+
+fn store_field(
+    field: Field,
+    value: &str,
+    meta_context: bool,
+    meta: &mut ReportMeta,
+    row: Option<&mut RowAcc>,
+) -> Result<(), String> {
+    let some = |v: &str| (!v.is_empty()).then(|| v.to_string());
+    if let Some(r) = row {
+        match field {
+            Field::TerminalId => r.terminal_id = some(value),
+            Field::CashierId => r.cashier_id = some(value).filter(|v| v != "NULL"),
+            Field::SalesAmount => r.amount = Some(decimal("SalesAmount", value)?),
+            Field::ErsReference => r.ers_reference = some(value),
+            Field::SalesCount => {
+                r.count = Some(value.parse().map_err(|_| format!("SalesCount {value:?} is not a whole number"))?)
+            }
+            Field::SalesTotal => r.total = Some(decimal("SalesTotal", value)?),
+            _ => {}
+        }
+    } else if meta_context {
+        match field {
+            Field::ResellerId => meta.reseller_id = some(value),
+            Field::TerminalId => meta.terminal_id = some(value),
+            Field::PeriodId => meta.period_id = some(value),
+            Field::GeneratedAt if !value.is_empty() => {
+                meta.generated_at = Some(
+                    NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M")
+                        .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M:%S"))
+                        .map_err(|_| format!("GeneratedAt {value:?} is not `YYYY-MM-DD HH:MM`"))?,
+                )
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn decimal(name: &str, value: &str) -> Result<Decimal, String> {
+    Decimal::from_str(value).map_err(|_| format!("{name} {value:?} is not a decimal amount"))
+}
+
+fn finish_row(acc: RowAcc, report: &mut Report) -> Result<(), String> {
+    let n = report.details.len() + report.summaries.len() + 1;
+    match (acc.amount, acc.ers_reference, acc.count, acc.total) {
+        (Some(amount), Some(ers_reference), _, _) => report.details.push(DetailRow {
+            terminal_id: acc.terminal_id,
+            cashier_id: acc.cashier_id,
+            amount,
+            ers_reference,
+        }),
+        (None, None, Some(count), Some(total)) => report.summaries.push(SummaryRow {
+            terminal_id: acc.terminal_id,
+            count,
+            total,
+        }),
+        (Some(_), None, _, _) => return Err(format!("row {n} has SalesAmount but no ErsReference")),
+        (None, Some(_), _, _) => return Err(format!("row {n} has ErsReference but no SalesAmount")),
+        _ => return Err(format!("row {n} is neither a detail row nor a summary row")),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    const DETAIL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<TransactionDetails>
+<Meta>
+<ResellerId>acme-se</ResellerId>
+<TransactionPeriodId>2026112121003312301000044</TransactionPeriodId>
+<GeneratedAt>2026-11-21 21:00</GeneratedAt>
+</Meta>
+<Row>
+<TerminalId>5c1d</TerminalId>
+<CashierId>anna</CashierId>
+<SalesAmount>149.50000</SalesAmount>
+<ErsReference>2026112114225170101000311</ErsReference>
+</Row>
+<Row>
+<TerminalId>5c1d</TerminalId>
+<CashierId>NULL</CashierId>
+<SalesAmount>-20.00000</SalesAmount>
+<ErsReference>2026112114300170101000312</ErsReference>
+</Row>
+</TransactionDetails>"#;
+
+    #[test]
+    fn detail_report_yields_meta_and_rows_with_exact_amounts() {
+        let r = parse_report(DETAIL, "STD_RECON_003", "p").unwrap();
+        assert_eq!(r.meta.reseller_id.as_deref(), Some("acme-se"));
+        assert_eq!(r.meta.period_id.as_deref(), Some("2026112121003312301000044"));
+        assert_eq!(r.meta.generated_at.unwrap().to_string(), "2026-11-21 21:00:00");
+        assert_eq!(r.details.len(), 2);
+        assert_eq!(r.details[0].amount, d("149.5"));
+        assert_eq!(r.details[0].cashier_id.as_deref(), Some("anna"));
+        assert_eq!(r.details[1].cashier_id, None, "literal NULL means no cashier");
+        assert_eq!(r.details[1].amount, d("-20"));
+    }
+
+    #[test]
+    fn report_with_mismatched_root_tags_still_yields_rows() {
+        let xml = "<CashierTransactionSummary><Meta><TerminalId>t1</TerminalId></Meta>\
+            <Row><SalesCount>3</SalesCount><SalesTotal>30.00000</SalesTotal></Row>\
+            </TerminalTransactionSummary>";
+        let r = parse_report(xml, "STD_RECON_006", "p").unwrap();
+        assert_eq!(r.meta.terminal_id.as_deref(), Some("t1"));
+        assert_eq!(r.summaries, vec![SummaryRow { terminal_id: None, count: 3, total: d("30") }]);
+    }
+
+    #[test]
+    fn summary_report_carrying_detail_rows_gives_details() {
+        let xml = "<ShopTransactionSummary><Row><TerminalId>t</TerminalId><CashierId>c</CashierId>\
+            <SalesAmount>1.00000</SalesAmount><ErsReference>e1</ErsReference></Row>\
+            <Row><SalesCount>1</SalesCount><SalesTotal>1.00000</SalesTotal></Row></ShopTransactionSummary>";
+        let r = parse_report(xml, "Shop.xml", "p").unwrap();
+        assert_eq!(r.details.len(), 1);
+        assert_eq!(r.summaries.len(), 1);
+    }
+
+    #[test]
+    fn cdata_and_escaped_text_inside_fields_are_read() {
+        let xml = "<R><Row><TerminalId><![CDATA[t&1]]></TerminalId><CashierId>O&apos;Brien &amp; Sons</CashierId>\
+            <SalesAmount> 5.00000 </SalesAmount><ErsReference>e</ErsReference></Row></R>";
+        let r = parse_report(xml, "x", "p").unwrap();
+        assert_eq!(r.details[0].terminal_id.as_deref(), Some("t&1"));
+        assert_eq!(r.details[0].cashier_id.as_deref(), Some("O'Brien & Sons"));
+        assert_eq!(r.details[0].amount, d("5"));
+    }
+
+    #[test]
+    fn truncated_report_is_an_error_naming_report_period_and_position() {
+        let cut = &DETAIL[..DETAIL.find("<ErsReference>2026112114300").unwrap() + 20];
+        let e = parse_report(cut, "Reconciliation/STD_RECON_003.xml", "2026112121003312301000044").unwrap_err();
+        assert_eq!(e.report_id, "Reconciliation/STD_RECON_003.xml");
+        assert_eq!(e.period_id, "2026112121003312301000044");
+        assert!(e.what.contains("truncated inside row 2"), "{e}");
+        assert!(e.line >= 15, "{e}");
+    }
+
+    #[test]
+    fn bad_amount_is_an_error_not_a_skipped_row() {
+        let xml = DETAIL.replace("149.50000", "149,50");
+        let e = parse_report(&xml, "r", "p").unwrap_err();
+        assert!(e.what.contains("SalesAmount \"149,50\""), "{e}");
+    }
+
+    #[test]
+    fn a_row_with_neither_shape_is_an_error() {
+        let e = parse_report("<R><Row><TerminalId>t</TerminalId></Row></R>", "r", "p").unwrap_err();
+        assert!(e.what.contains("neither"), "{e}");
+    }
+
+    #[test]
+    fn base64_content_is_used_when_content_string_is_absent() {
+        let doc = ReportDocument {
+            content_base64: Some(base64::engine::general_purpose::STANDARD.encode(DETAIL)),
+            ..Default::default()
+        };
+        assert_eq!(document_text(&doc, "r", "p").unwrap(), DETAIL);
+        let e = document_text(&ReportDocument::default(), "r", "p").unwrap_err();
+        assert!(e.what.contains("neither contentString nor content"));
+    }
+
+    #[test]
+    fn entity_expansion_is_refused() {
+        let xml = "<!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\">]><R><Row><CashierId>&a;</CashierId></Row></R>";
+        let e = parse_report(xml, "r", "p").unwrap_err();
+        assert!(e.what.contains("unknown entity"), "{e}");
+    }
+
+    #[test]
+    fn garbage_input_errors_without_panicking() {
+        for input in ["", "<", "<<<>>>", "<R><Row></R>", "\u{0}\u{1}", "<R>&#xFFFFFFFF;</R>"] {
+            assert!(parse_report(input, "r", "p").is_err(), "{input:?} parsed");
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! Reads a SOAP body with quick-xml's streaming reader into a flat list of
+//! leaves (`path → text`), for requests (the simulator) and responses (the client).
+//!
+//! Reading stops when the operation element closes, so an envelope that is
+//! closed with another prefix (`soap:` … `soapenv:`) is still read. No DTD is
+//! accepted and no entity other than XML's five and character references is
+//! expanded, so entity tricks fail with an error instead of growing.
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+/// Deepest element nesting accepted below the operation element.
+const MAX_DEPTH: usize = 64;
+
+/// A malformed SOAP document.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("malformed SOAP at byte {position}: {what}")]
+pub struct XmlError {
+    pub position: u64,
+    pub what: String,
+}
+
+/// The leaves below one element, in document order of their closing tags.
+/// A container's own entry (empty text) follows its children, which is what
+/// [`Fields::groups`] uses to split repeated elements.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fields {
+    leaves: Vec<(String, String)>,
+}
+
+impl Fields {
+    /// The text of the first element at `path` (`return/resultCode`).
+    pub fn get(&self, path: &str) -> Option<&str> {
+        self.leaves.iter().find(|(p, _)| p == path).map(|(_, t)| t.as_str())
+    }
+
+    /// Trimmed text, `None` when absent or blank.
+    pub fn text(&self, path: &str) -> Option<String> {
+        self.get(path).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string)
+    }
+
+    pub fn has(&self, path: &str) -> bool {
+        self.get(path).is_some()
+    }
+
+    /// One `Fields` per occurrence of the element at `path`, with paths relative to it.
+    pub fn groups(&self, path: &str) -> Vec<Fields> {
+        let prefix = format!("{path}/");
+        let mut out = Vec::new();
+        let mut current = Fields::default();
+        for (p, t) in &self.leaves {
+            if let Some(rel) = p.strip_prefix(&prefix) {
+                current.leaves.push((rel.to_string(), t.clone()));
+            } else if p == path {
+                out.push(std::mem::take(&mut current));
+            }
+        }
+        out
+    }
+
+    /// The first occurrence of the element at `path`, with paths relative to it.
+    pub fn sub(&self, path: &str) -> Option<Fields> {
+        self.groups(path).into_iter().next()
+    }
+
+    /// A `parameters` map: `parameters/parameter/entry/{key,value}`.
+    pub fn parameters(&self, path: &str) -> Vec<(String, String)> {
+        self.groups(&format!("{path}/parameter/entry"))
+            .into_iter()
+            .map(|e| (e.text("key").unwrap_or_default(), e.get("value").unwrap_or("").trim().to_string()))
+            .collect()
+    }
+}
+
+/// What a SOAP body holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// An operation or a response element (`markTransactionPeriodResponse`), local name only.
+    Element { name: String, fields: Fields },
+    Fault { code: String, message: String },
+}
+
+/// Resolves `&name;` for XML's predefined entities and character references.
+pub(crate) fn resolve_reference(r: &quick_xml::events::BytesRef<'_>, position: u64) -> Result<char, XmlError> {
+    if let Ok(Some(c)) = r.resolve_char_ref() {
+        return Ok(c);
+    }
+    let name = r.decode().map_err(|e| XmlError { position, what: e.to_string() })?;
+    quick_xml::escape::resolve_predefined_entity(&name)
+        .and_then(|s| s.chars().next())
+        .ok_or_else(|| XmlError {
+            position,
+            what: format!("unknown entity &{name}; (only XML's predefined entities are accepted)"),
+        })
+}
+
+/// Reads the first element inside `Body` and everything below it.
+pub fn read_body(xml: &str) -> Result<Body, XmlError> {
+    let mut reader = Reader::from_str(xml);
+    reader.config_mut().check_end_names = false;
+    let err = |reader: &Reader<&[u8]>, what: String| XmlError { position: reader.buffer_position(), what };
+
+    // Find <Body>.
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) if e.local_name().as_ref() == b"Body" => break,
+            Ok(Event::Empty(e)) if e.local_name().as_ref() == b"Body" => {
+                return Err(err(&reader, "the SOAP Body is empty".into()))
+            }
+            Ok(Event::DocType(_)) => return Err(err(&reader, "a DOCTYPE is not allowed in SOAP".into())),
+            Ok(Event::Eof) => return Err(err(&reader, "no SOAP Body element".into())),
+            Ok(_) => {}
+            Err(e) => return Err(err(&reader, e.to_string())),
+        }
+    }
+
+    // Path of local names from the operation element down; text per open element.
+    let mut names: Vec<String> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    let mut had_child: Vec<bool> = Vec::new();
+    let mut root = String::new();
+    let mut fields = Fields::default();
+    loop {
+        let event = reader.read_event().map_err(|e| err(&reader, e.to_string()))?;
+        match event {
+            Event::Start(e) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                if names.is_empty() && root.is_empty() {
+                    root = name;
+                    names.push(String::new());
+                } else {
+                    if names.len() > MAX_DEPTH {
+                        return Err(err(&reader, format!("elements nested deeper than {MAX_DEPTH}")));
+                    }
+                    names.push(name);
+                }
+                if let Some(h) = had_child.last_mut() {
+                    *h = true;
+                }
+                texts.push(String::new());
+                had_child.push(false);
+            }
+            Event::Empty(e) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                if names.is_empty() {
+                    return Ok(Body::Element { name, fields });
+                }
+                if let Some(h) = had_child.last_mut() {
+                    *h = true;
+                }
+                fields.leaves.push((join(&names[1..], &name), String::new()));
+            }
+            Event::Text(t) => {
+                if let Some(buf) = texts.last_mut() {
+                    buf.push_str(&t.decode().map_err(|e| err(&reader, e.to_string()))?);
+                }
+            }
+            Event::CData(t) => {
+                if let Some(buf) = texts.last_mut() {
+                    buf.push_str(&t.decode().map_err(|e| err(&reader, e.to_string()))?);
+                }
+            }
+            Event::GeneralRef(r) => {
+                let c = resolve_reference(&r, reader.buffer_position())?;
+                if let Some(buf) = texts.last_mut() {
+                    buf.push(c);
+                }
+            }
+            Event::End(_) => {
+                let Some(name) = names.pop() else {
+                    return Err(err(&reader, "the SOAP Body closed before any operation element".into()));
+                };
+                let text = texts.pop().unwrap_or_default();
+                let container = had_child.pop().unwrap_or(false);
+                if names.is_empty() {
+                    return Ok(finish(root, fields));
+                }
+                let path = join(&names[1..], &name);
+                fields.leaves.push((path, if container { String::new() } else { text }));
+            }
+            Event::DocType(_) => return Err(err(&reader, "a DOCTYPE is not allowed in SOAP".into())),
+            Event::Eof => {
+                return Err(err(
+                    &reader,
+                    match names.last() {
+                        Some(n) if !n.is_empty() => format!("the document ends inside <{n}>: truncated"),
+                        Some(_) => format!("the document ends inside <{root}>: truncated"),
+                        None => "the SOAP Body holds no element".into(),
+                    },
+                ))
+            }
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
+        }
+    }
+}
+
+fn finish(root: String, fields: Fields) -> Body {
+    if root == "Fault" {
+        Body::Fault {
+            code: fields.text("faultcode").unwrap_or_default(),
+            message: fields.text("faultstring").unwrap_or_default(),
+        }
+    } else {
+        Body::Element { name: root, fields }
+    }
+}
+
+fn join(parents: &[String], name: &str) -> String {
+    let mut p = String::new();
+    for n in parents {
+        p.push_str(n);
+        p.push('/');
+    }
+    p.push_str(name);
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(xml: &str) -> (String, Fields) {
+        match read_body(xml).unwrap() {
+            Body::Element { name, fields } => (name, fields),
+            f => panic!("unexpected {f:?}"),
+        }
+    }
+
+    #[test]
+    fn envelope_closed_with_another_prefix_is_read_up_to_the_return() {
+        let xml = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
+            <ns2:markTransactionPeriodResponse xmlns:ns2="http://external.interfaces.ers.seamless.com/">
+            <return><resultCode>0</resultCode><resultDescription>SUCCESS</resultDescription>
+            <transactionPeriodId>2026112121003312301000044</transactionPeriodId></return>
+            </ns2:markTransactionPeriodResponse></soap:Body></soapenv:Envelope>"#;
+        let (name, f) = fields(xml);
+        assert_eq!(name, "markTransactionPeriodResponse");
+        assert_eq!(f.text("return/resultCode").as_deref(), Some("0"));
+        assert_eq!(f.text("return/transactionPeriodId").as_deref(), Some("2026112121003312301000044"));
+    }
+
+    #[test]
+    fn escaped_text_and_character_references_are_decoded() {
+        let xml = "<E><Body><op><cashierId>O&apos;Brien &amp; &lt;Sons&gt; &#x263A;</cashierId></op></Body></E>";
+        let (_, f) = fields(xml);
+        assert_eq!(f.get("cashierId"), Some("O'Brien & <Sons> \u{263A}"));
+    }
+
+    #[test]
+    fn repeated_elements_split_into_groups() {
+        let xml = "<E><Body><op><parameters><parameter>\
+            <entry><key>TERMINALID</key><value>t1</value></entry>\
+            <entry><key>transactionPeriodId</key><value>p1</value></entry>\
+            </parameter></parameters></op></Body></E>";
+        let (_, f) = fields(xml);
+        assert_eq!(
+            f.parameters("parameters"),
+            vec![("TERMINALID".into(), "t1".into()), ("transactionPeriodId".into(), "p1".into())]
+        );
+    }
+
+    #[test]
+    fn fault_gives_code_and_string() {
+        let xml = "<s:Envelope><s:Body><s:Fault><faultcode>s:Server</faultcode>\
+            <faultstring>backend exploded</faultstring></s:Fault></s:Body></s:Envelope>";
+        assert_eq!(
+            read_body(xml).unwrap(),
+            Body::Fault { code: "s:Server".into(), message: "backend exploded".into() }
+        );
+    }
+
+    #[test]
+    fn truncated_body_is_an_error_naming_the_open_element() {
+        let xml = "<E><Body><opResponse><return><resultCode>0</resultCode><transactionPer";
+        let e = read_body(xml).unwrap_err();
+        assert!(e.what.contains("truncated") || e.what.contains("ends"), "{e}");
+    }
+
+    #[test]
+    fn doctype_and_unknown_entities_are_refused() {
+        let xxe = r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+            <E><Body><op><a>&xxe;</a></op></Body></E>"#;
+        assert!(read_body(xxe).unwrap_err().what.contains("DOCTYPE"));
+        let e = read_body("<E><Body><op><a>&xxe;</a></op></Body></E>").unwrap_err();
+        assert!(e.what.contains("unknown entity &xxe;"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_followed() {
+        let mut xml = String::from("<E><Body><op>");
+        for _ in 0..10_000 {
+            xml.push_str("<a>");
+        }
+        let e = read_body(&xml).unwrap_err();
+        assert!(e.what.contains("nested deeper"), "{e}");
+    }
+
+    #[test]
+    fn huge_text_node_is_read_whole() {
+        let big = "x".repeat(5_000_000);
+        let xml = format!("<E><Body><op><contentString>{big}</contentString></op></Body></E>");
+        let (_, f) = fields(&xml);
+        assert_eq!(f.get("contentString").map(str::len), Some(5_000_000));
+    }
+}

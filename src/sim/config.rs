@@ -1,0 +1,90 @@
+//! The simulator's own configuration: who SEQR knows, and how it behaves.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// `sim.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimConfig {
+    /// Seconds after payment within which the POS must poll getPaymentStatus, or the payment is reversed.
+    #[serde(default = "default_ack_window")]
+    pub ack_window_seconds: f64,
+    /// Simulated seconds per real second; 1000 makes the 20-second rule take 20 ms.
+    #[serde(default = "one")]
+    pub time_scale: f64,
+    /// executeReport answers REPORT_NOT_READY this many times after a mark.
+    #[serde(default = "one_u32")]
+    pub report_not_ready_calls: u32,
+    /// … and for this many simulated seconds after the mark.
+    #[serde(default)]
+    pub report_not_ready_seconds: f64,
+    /// Render responses with the quirks of SEQR's published samples (mismatched tags).
+    #[serde(default = "yes")]
+    pub quirks: bool,
+    #[serde(default, rename = "reseller")]
+    pub resellers: Vec<SimReseller>,
+}
+
+/// A merchant (reseller) and its back-office user.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimReseller {
+    pub id: String,
+    #[serde(default = "default_user")]
+    pub user_id: String,
+    /// The reseller user's password, as SEQR holds it.
+    pub password: String,
+    #[serde(default = "default_currency")]
+    pub currency: String,
+    #[serde(default, rename = "terminal")]
+    pub terminals: Vec<SimTerminal>,
+}
+
+/// A terminal that exists before the simulator starts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimTerminal {
+    pub id: String,
+    pub password: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+fn default_ack_window() -> f64 {
+    20.0
+}
+fn one() -> f64 {
+    1.0
+}
+fn one_u32() -> u32 {
+    1
+}
+fn yes() -> bool {
+    true
+}
+fn default_user() -> String {
+    "9900".into()
+}
+fn default_currency() -> String {
+    "SEK".into()
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("empty simulator config")
+    }
+}
+
+impl SimConfig {
+    pub fn load(path: &Path) -> anyhow::Result<SimConfig> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read the simulator config: {e}", path.display()))?;
+        let cfg: SimConfig = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        if cfg.time_scale <= 0.0 {
+            anyhow::bail!("{}: time_scale must be greater than 0", path.display());
+        }
+        Ok(cfg)
+    }
+}

@@ -1,0 +1,395 @@
+//! Loading the POS's CSV feeds: every row checked in one streaming pass, then
+//! the whole file loaded in one transaction through DuckDB's CSV reader.
+//!
+//! A file with any bad row is refused whole, with one `FILE:LINE: column: what`
+//! line per bad row; a file loaded before (same SHA-256) changes nothing.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::Context;
+use chrono::{DateTime, SecondsFormat, Utc};
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+
+use super::{execute_named, queries, Store};
+use crate::seqr::types::InvoiceStatus;
+
+/// The transaction-post feed's header.
+pub const POSTS_HEADER: &[&str] = &[
+    "shop_id",
+    "terminal_id",
+    "cashier_id",
+    "ers_reference",
+    "invoice_reference",
+    "amount",
+    "currency",
+    "kind",
+    "description",
+    "posted_at",
+];
+
+/// The invoice-journal feed's header.
+pub const INVOICES_HEADER: &[&str] =
+    &["shop_id", "terminal_id", "invoice_reference", "amount", "currency", "sent_at", "last_status", "last_polled_at"];
+
+/// Which feed a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    Posts,
+    Invoices,
+}
+
+impl Feed {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Feed::Posts => "posts",
+            Feed::Invoices => "invoices",
+        }
+    }
+}
+
+/// What loading one file did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ingested {
+    Loaded { feed: Feed, rows: u64 },
+    AlreadyLoaded { feed: Feed },
+}
+
+/// A refused file: every problem, one per line.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: refused, {} problem(s); nothing was loaded:\n{}", problems.len(), problems.join("\n"))]
+pub struct Rejected {
+    pub file: String,
+    pub problems: Vec<String>,
+}
+
+/// Shop id → the currency its posts must be in.
+pub type ShopCurrencies = HashMap<String, String>;
+
+/// Most decimal places an amount may have.
+const MAX_SCALE: u32 = 5;
+
+/// Checks and loads one POS file. `Err` is either [`Rejected`] (bad content)
+/// or an I/O or database error.
+pub fn ingest_file(store: &Store, path: &Path, shops: &ShopCurrencies) -> anyhow::Result<Ingested> {
+    let name = path.display().to_string();
+    let sha = sha256_file(path).with_context(|| format!("reading {name}"))?;
+    let staging = tempfile::Builder::new().prefix("seqr-recon-staging-").suffix(".csv").tempfile()?;
+    let (feed, rows) = validate_and_stage(path, &name, shops, staging.path())?;
+
+    let already: bool =
+        store.conn.query_row("SELECT count(*) > 0 FROM pos_files WHERE sha256 = ?", [&sha], |r| r.get(0))?;
+    if already {
+        return Ok(Ingested::AlreadyLoaded { feed });
+    }
+    let tx = store.conn.unchecked_transaction()?;
+    let file_id: i64 = tx.query_row("SELECT coalesce(max(file_id), 0) + 1 FROM pos_files", [], |r| r.get(0))?;
+    let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| name.clone());
+    tx.execute(
+        "INSERT INTO pos_files VALUES (?, ?, ?, ?, ?, now())",
+        duckdb::params![file_id, file_name, sha, feed.as_str(), rows as i64],
+    )?;
+    let sql = match feed {
+        Feed::Posts => queries::INSERT_POSTS,
+        Feed::Invoices => queries::INSERT_INVOICES,
+    };
+    let staging_path = staging.path().display().to_string();
+    let loaded = execute_named(&tx, sql, &[("file_id", &file_id), ("staging", &staging_path)])
+        .with_context(|| format!("loading {name} into the database"))?;
+    if loaded as u64 != rows {
+        anyhow::bail!("{name}: checked {rows} rows but the database loaded {loaded}; nothing was kept");
+    }
+    tx.commit()?;
+    Ok(Ingested::Loaded { feed, rows })
+}
+
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = BufReader::with_capacity(1 << 20, File::open(path)?);
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// One streaming pass: every row checked; good rows written normalised (UTC
+/// times, line numbers) to `staging` for DuckDB's reader.
+fn validate_and_stage(path: &Path, name: &str, shops: &ShopCurrencies, staging: &Path) -> anyhow::Result<(Feed, u64)> {
+    let file = File::open(path).with_context(|| format!("opening {name}"))?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(BufReader::with_capacity(1 << 20, file));
+    let mut out = csv::WriterBuilder::new().from_writer(std::io::BufWriter::with_capacity(1 << 20, File::create(staging)?));
+    let mut problems = Vec::new();
+    let mut record = csv::StringRecord::new();
+
+    let reject = |problems: Vec<String>| anyhow::Error::new(Rejected { file: name.to_string(), problems });
+    let read = |reader: &mut csv::Reader<_>, record: &mut csv::StringRecord| -> Result<bool, String> {
+        reader.read_record(record).map_err(|e| match e.position() {
+            Some(p) => format!("{name}:{}: the line is not valid CSV: {e}", p.line()),
+            None => format!("{name}: not valid CSV: {e}"),
+        })
+    };
+    if !read(&mut reader, &mut record).map_err(|p| reject(vec![p]))? {
+        return Err(reject(vec![format!("{name}:1: the file is empty; expected a header row")]));
+    }
+    let header: Vec<&str> = record.iter().map(|h| h.trim().trim_start_matches('\u{feff}')).collect();
+    let feed = if header == POSTS_HEADER {
+        Feed::Posts
+    } else if header == INVOICES_HEADER {
+        Feed::Invoices
+    } else {
+        return Err(reject(vec![format!(
+            "{name}:1: header: not a known feed; transaction posts need `{}`, the invoice journal `{}` (same order, no extra columns)",
+            POSTS_HEADER.join(","),
+            INVOICES_HEADER.join(",")
+        )]));
+    };
+    let columns = match feed {
+        Feed::Posts => POSTS_HEADER,
+        Feed::Invoices => INVOICES_HEADER,
+    };
+    let mut staged_header = vec!["line"];
+    staged_header.extend_from_slice(columns);
+    out.write_record(&staged_header)?;
+
+    let mut rows = 0u64;
+    let mut staged: Vec<String> = Vec::with_capacity(columns.len() + 1);
+    loop {
+        match read(&mut reader, &mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        }
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        if record.len() == 1 && record.get(0).is_some_and(|f| f.trim().is_empty()) {
+            continue; // a blank line
+        }
+        rows += 1;
+        let mut row = RowCheck { name, line, problems: &mut problems, record: &record, columns };
+        if record.len() != columns.len() {
+            row.problem("-", format!("expected {} columns, found {}", columns.len(), record.len()));
+            continue;
+        }
+        staged.clear();
+        staged.push(line.to_string());
+        let ok = match feed {
+            Feed::Posts => row.post(shops, &mut staged),
+            Feed::Invoices => row.invoice(shops, &mut staged),
+        };
+        if ok && problems.is_empty() {
+            out.write_record(&staged)?;
+        }
+    }
+    out.flush()?;
+    if !problems.is_empty() {
+        return Err(reject(problems));
+    }
+    Ok((feed, rows))
+}
+
+/// Checks of one row; each failed check adds a `FILE:LINE: column: what` line.
+struct RowCheck<'a> {
+    name: &'a str,
+    line: u64,
+    problems: &'a mut Vec<String>,
+    record: &'a csv::StringRecord,
+    columns: &'a [&'a str],
+}
+
+impl RowCheck<'_> {
+    fn problem(&mut self, column: &str, what: String) {
+        self.problems.push(format!("{}:{}: {}: {}", self.name, self.line, column, what));
+    }
+
+    fn field(&self, column: &str) -> &str {
+        let i = self.columns.iter().position(|c| *c == column).expect("known column");
+        self.record.get(i).unwrap_or("").trim()
+    }
+
+    fn required(&mut self, column: &str) -> Option<String> {
+        let v = self.field(column).to_string();
+        if v.is_empty() {
+            self.problem(column, "is empty; it is required".into());
+            None
+        } else {
+            Some(v)
+        }
+    }
+
+    fn amount(&mut self, column: &str) -> Option<Decimal> {
+        let v = self.field(column).to_string();
+        match Decimal::from_str(&v) {
+            Ok(d) if d.scale() > MAX_SCALE => {
+                self.problem(column, format!("{v:?} has more than {MAX_SCALE} decimal places"));
+                None
+            }
+            Ok(d) if d.abs() >= Decimal::from(10_000_000_000_000i64) => {
+                self.problem(column, format!("{v:?} is too large for DECIMAL(18,5)"));
+                None
+            }
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.problem(column, format!("{v:?} is not a decimal amount like 149.50"));
+                None
+            }
+        }
+    }
+
+    fn time(&mut self, column: &str, optional: bool) -> Option<String> {
+        let v = self.field(column).to_string();
+        if v.is_empty() && optional {
+            return Some(String::new());
+        }
+        match DateTime::parse_from_rfc3339(&v) {
+            Ok(t) => Some(t.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            Err(e) => {
+                self.problem(column, format!("{v:?} is not an RFC 3339 time like 2026-11-21T14:22:51+01:00 ({e})"));
+                None
+            }
+        }
+    }
+
+    fn shop_and_currency(&mut self, shops: &ShopCurrencies) -> bool {
+        let shop = self.field("shop_id").to_string();
+        let currency = self.field("currency").to_string();
+        match shops.get(&shop) {
+            None => {
+                self.problem("shop_id", format!("{shop:?} is not a shop in the config; add it or fix the POS's shop id"));
+                false
+            }
+            Some(c) if *c != currency => {
+                self.problem("currency", format!("{currency:?} is not shop {shop}'s currency {c}"));
+                false
+            }
+            Some(_) => true,
+        }
+    }
+
+    fn post(&mut self, shops: &ShopCurrencies, staged: &mut Vec<String>) -> bool {
+        let before = self.problems.len();
+        self.shop_and_currency(shops);
+        self.required("terminal_id");
+        self.required("ers_reference");
+        let amount = self.amount("amount");
+        let kind = self.field("kind").to_string();
+        match (kind.as_str(), amount) {
+            ("PAYMENT", Some(a)) if a <= Decimal::ZERO => {
+                self.problem("amount", format!("{a} is not positive; a PAYMENT is positive"))
+            }
+            ("REFUND", Some(a)) if a >= Decimal::ZERO => {
+                self.problem("amount", format!("{a} is not negative; a REFUND is negative"))
+            }
+            ("PAYMENT" | "REFUND", _) => {}
+            _ => self.problem("kind", format!("{kind:?} is not PAYMENT or REFUND")),
+        }
+        let posted_at = self.time("posted_at", false);
+        if self.problems.len() > before {
+            return false;
+        }
+        for c in ["shop_id", "terminal_id", "cashier_id", "ers_reference", "invoice_reference"] {
+            staged.push(self.field(c).to_string());
+        }
+        staged.push(amount.expect("checked").to_string());
+        for c in ["currency", "kind"] {
+            staged.push(self.field(c).to_string());
+        }
+        // Description is kept as written, spaces included.
+        let i = self.columns.iter().position(|c| *c == "description").expect("known column");
+        staged.push(self.record.get(i).unwrap_or("").to_string());
+        staged.push(posted_at.expect("checked"));
+        true
+    }
+
+    fn invoice(&mut self, shops: &ShopCurrencies, staged: &mut Vec<String>) -> bool {
+        let before = self.problems.len();
+        self.shop_and_currency(shops);
+        self.required("terminal_id");
+        self.required("invoice_reference");
+        let amount = self.amount("amount");
+        let sent_at = self.time("sent_at", false);
+        let status = self.field("last_status").to_string();
+        if !status.is_empty() && InvoiceStatus::parse(&status).is_none() {
+            self.problem("last_status", format!("{status:?} is not a SEQR invoice status (ISSUED, PAID, CANCELED, FAILED, RESERVED, …) or empty"));
+        }
+        let polled = self.time("last_polled_at", true);
+        if self.problems.len() > before {
+            return false;
+        }
+        for c in ["shop_id", "terminal_id", "invoice_reference"] {
+            staged.push(self.field(c).to_string());
+        }
+        staged.push(amount.expect("checked").to_string());
+        staged.push(self.field("currency").to_string());
+        staged.push(sent_at.expect("checked"));
+        staged.push(status);
+        staged.push(polled.expect("checked"));
+        true
+    }
+}
+
+/// What happened to each inbox file.
+#[derive(Debug, Default)]
+pub struct InboxOutcome {
+    pub loaded: Vec<(PathBuf, Ingested)>,
+    pub rejected: Vec<(PathBuf, Rejected)>,
+}
+
+/// Loads every `*.csv` in `inbox` (oldest name first): good files go to
+/// `inbox/archive/`, refused ones to `inbox/rejected/` beside a `.errors.txt`.
+pub fn ingest_inbox(store: &Store, inbox: &Path, shops: &ShopCurrencies) -> anyhow::Result<InboxOutcome> {
+    let mut outcome = InboxOutcome::default();
+    if !inbox.exists() {
+        return Ok(outcome);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(inbox)
+        .with_context(|| format!("reading the inbox {}", inbox.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")))
+        .collect();
+    files.sort();
+    for file in files {
+        match ingest_file(store, &file, shops) {
+            Ok(result) => {
+                let to = move_into(&file, &inbox.join("archive"))?;
+                outcome.loaded.push((to, result));
+            }
+            Err(e) => match e.downcast::<Rejected>() {
+                Ok(rejected) => {
+                    let to = move_into(&file, &inbox.join("rejected"))?;
+                    let mut errors_path = to.clone().into_os_string();
+                    errors_path.push(".errors.txt");
+                    let mut f = File::create(&errors_path)?;
+                    writeln!(f, "{rejected}")?;
+                    outcome.rejected.push((to, rejected));
+                }
+                Err(other) => return Err(other),
+            },
+        }
+    }
+    Ok(outcome)
+}
+
+/// Moves `file` into `dir`, never overwriting: a name taken gets a numeric suffix.
+fn move_into(file: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let name = file.file_name().expect("a file has a name").to_string_lossy().into_owned();
+    let mut to = dir.join(&name);
+    let mut n = 1;
+    while to.exists() {
+        to = dir.join(format!("{name}.{n}"));
+        n += 1;
+    }
+    std::fs::rename(file, &to).with_context(|| format!("moving {} to {}", file.display(), to.display()))?;
+    Ok(to)
+}

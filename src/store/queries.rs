@@ -1,0 +1,25 @@
+//! Every SQL text the program runs, loaded from `queries/` in one place.
+
+/// Schema migrations, applied in order on open. Append; never edit a released one.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../queries/schema/001_init.sql"))];
+
+pub const INSERT_POSTS: &str = include_str!("../../queries/store/insert_posts.sql");
+pub const INSERT_INVOICES: &str = include_str!("../../queries/store/insert_invoices.sql");
+
+/// Reconciliation of one close, in order.
+pub const RECONCILE: &[(&str, &str)] = &[
+    ("reconcile/00_clear.sql", include_str!("../../queries/reconcile/00_clear.sql")),
+    ("reconcile/10_classify.sql", include_str!("../../queries/reconcile/10_classify.sql")),
+];
+
+pub const SUMMARY_CSV: &str = include_str!("../../queries/reconcile/summary.sql");
+pub const EXCEPTIONS_CSV: &str = include_str!("../../queries/reconcile/exceptions.sql");
+pub const TRANSACTIONS_CSV: &str = include_str!("../../queries/reconcile/transactions.sql");
+
+/// Analyst queries shipped with the program (`seqr-recon query NAME`).
+pub const ANALYST: &[(&str, &str)] = &[
+    ("daily_totals", include_str!("../../queries/daily_totals.sql")),
+    ("open_exceptions_by_age", include_str!("../../queries/open_exceptions_by_age.sql")),
+    ("exceptions_per_cashier", include_str!("../../queries/exceptions_per_cashier.sql")),
+    ("unpolled_per_terminal_week", include_str!("../../queries/unpolled_per_terminal_week.sql")),
+];

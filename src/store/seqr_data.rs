@@ -1,0 +1,200 @@
+//! What the store keeps of SEQR and of each close: periods, reports, rows, states.
+
+use std::io::Write;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use duckdb::{params, OptionalExt};
+use sha2::{Digest, Sha256};
+
+use super::Store;
+use crate::seqr::report::Report;
+
+/// One close of one shop, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseRow {
+    pub close_id: String,
+    pub shop_id: String,
+    pub close_seq: i64,
+    pub slot: DateTime<Utc>,
+    pub state: String,
+    pub label_period_id: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A period as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodRow {
+    pub period_id: String,
+    pub terminal_id: Option<String>,
+    pub marked_at: DateTime<Utc>,
+    pub state: String,
+}
+
+const CLOSE_COLUMNS: &str = "close_id, shop_id, close_seq, slot, state, label_period_id, error";
+
+fn close_from_row(r: &duckdb::Row<'_>) -> duckdb::Result<CloseRow> {
+    Ok(CloseRow {
+        close_id: r.get(0)?,
+        shop_id: r.get(1)?,
+        close_seq: r.get(2)?,
+        slot: r.get(3)?,
+        state: r.get(4)?,
+        label_period_id: r.get(5)?,
+        error: r.get(6)?,
+    })
+}
+
+/// A report's raw text, gzip-compressed for the `seqr_reports` table.
+fn gzip(text: &str) -> anyhow::Result<Vec<u8>> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(text.as_bytes())?;
+    Ok(enc.finish()?)
+}
+
+impl Store {
+    /// Records the intent to close `shop_id` for `slot`: the next close number, state `intent`.
+    pub fn begin_close(&self, shop_id: &str, slot: DateTime<Utc>) -> anyhow::Result<CloseRow> {
+        let tx = self.conn.unchecked_transaction()?;
+        let seq: i64 =
+            tx.query_row("SELECT coalesce(max(close_seq), 0) + 1 FROM closes WHERE shop_id = ?", [shop_id], |r| r.get(0))?;
+        let close_id = format!("{shop_id}-{seq:06}");
+        tx.execute(
+            "INSERT INTO closes (close_id, shop_id, close_seq, slot, state, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, 'intent', now(), now())",
+            params![close_id, shop_id, seq, slot],
+        )?;
+        tx.commit()?;
+        self.close(&close_id)?.context("the close just recorded")
+    }
+
+    pub fn close(&self, close_id: &str) -> anyhow::Result<Option<CloseRow>> {
+        Ok(self
+            .conn
+            .query_row(&format!("SELECT {CLOSE_COLUMNS} FROM closes WHERE close_id = ?"), [close_id], close_from_row)
+            .optional()?)
+    }
+
+    /// The shop's newest close, finished or not.
+    pub fn latest_close(&self, shop_id: &str) -> anyhow::Result<Option<CloseRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? ORDER BY close_seq DESC LIMIT 1"),
+                [shop_id],
+                close_from_row,
+            )
+            .optional()?)
+    }
+
+    /// The close whose label period is `period_id`.
+    pub fn close_by_period(&self, shop_id: &str, period_id: &str) -> anyhow::Result<Option<CloseRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? AND (label_period_id = ? OR close_id IN \
+                     (SELECT close_id FROM periods WHERE period_id = ?))"
+                ),
+                params![shop_id, period_id, period_id],
+                close_from_row,
+            )
+            .optional()?)
+    }
+
+    pub fn set_close_state(&self, close_id: &str, state: &str, error: Option<&str>) -> anyhow::Result<()> {
+        self.conn.execute(
+            "UPDATE closes SET state = ?, error = ?, updated_at = now() WHERE close_id = ?",
+            params![state, error, close_id],
+        )?;
+        Ok(())
+    }
+
+    /// Stores a period id the moment SEQR returned it; the first one labels the close.
+    pub fn record_period(&self, close: &CloseRow, period_id: &str, terminal_id: Option<&str>, marked_at: DateTime<Utc>) -> anyhow::Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO periods VALUES (?, ?, ?, ?, ?, ?, 'marked')",
+            params![period_id, close.close_id, close.shop_id, close.close_seq, terminal_id, marked_at],
+        )?;
+        tx.execute(
+            "UPDATE closes SET label_period_id = coalesce(label_period_id, ?), updated_at = now() WHERE close_id = ?",
+            params![period_id, close.close_id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn periods_of(&self, close_id: &str) -> anyhow::Result<Vec<PeriodRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT period_id, terminal_id, marked_at, state FROM periods WHERE close_id = ? ORDER BY marked_at, period_id",
+        )?;
+        let rows = stmt.query_map([close_id], |r| {
+            Ok(PeriodRow { period_id: r.get(0)?, terminal_id: r.get(1)?, marked_at: r.get(2)?, state: r.get(3)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn set_period_state(&self, period_id: &str, state: &str) -> anyhow::Result<()> {
+        self.conn.execute("UPDATE periods SET state = ? WHERE period_id = ?", params![state, period_id])?;
+        Ok(())
+    }
+
+    /// Stores one fetched report in one transaction, replacing an earlier copy.
+    /// Detail rows go to `seqr_rows`; summary rows to `seqr_summaries`. A summary
+    /// report that carries detail rows instead (as SEQR's samples do) is stored
+    /// as one summary row of their count and total, so no row is counted twice.
+    #[allow(clippy::too_many_arguments)]
+    pub fn store_report(
+        &self,
+        shop_id: &str,
+        period_id: &str,
+        report_id: &str,
+        terminal_id: Option<&str>,
+        is_summary_report: bool,
+        report: &Report,
+        text: &str,
+        raw_response: &str,
+        attempts: u32,
+    ) -> anyhow::Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        for table in ["seqr_reports", "seqr_rows", "seqr_summaries"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE period_id = ? AND report_id = ?"), params![period_id, report_id])?;
+        }
+        let sha = hex::encode(Sha256::digest(raw_response.as_bytes()));
+        tx.execute(
+            "INSERT INTO seqr_reports VALUES (?, ?, ?, ?, now(), ?, ?, ?)",
+            params![period_id, report_id, terminal_id, report.meta.generated_at, attempts, sha, gzip(text)?],
+        )?;
+        if is_summary_report {
+            let mut app = tx.appender("seqr_summaries")?;
+            if report.summaries.is_empty() && !report.details.is_empty() {
+                let total: rust_decimal::Decimal = report.details.iter().map(|d| d.amount).sum();
+                app.append_row(params![period_id, report_id, 1, shop_id, terminal_id, report.details.len() as i64, total])?;
+            }
+            for (i, s) in report.summaries.iter().enumerate() {
+                let t = s.terminal_id.as_deref().or(terminal_id);
+                app.append_row(params![period_id, report_id, i as i32 + 1, shop_id, t, s.count as i64, s.total])?;
+            }
+            app.flush()?;
+        } else {
+            let mut app = tx.appender("seqr_rows")?;
+            for (i, d) in report.details.iter().enumerate() {
+                let t = d.terminal_id.as_deref().or(terminal_id);
+                app.append_row(params![period_id, report_id, i as i32 + 1, shop_id, t, d.cashier_id, d.amount, d.ers_reference])?;
+            }
+            app.flush()?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Counts per category of one close's reconciliation.
+    pub fn category_counts(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<(String, i64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT category, count(*) FROM recon_results WHERE shop_id = ? AND close_seq = ? GROUP BY category ORDER BY category",
+        )?;
+        let rows = stmt.query_map(params![shop_id, close_seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

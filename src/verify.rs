@@ -1,0 +1,84 @@
+//! Compares what the closes found with a ground truth: precision and recall per category.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::sim::pos::TruthRow;
+use crate::store::Store;
+
+/// One category's score.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Score {
+    pub injected: usize,
+    pub found: usize,
+    pub true_positives: usize,
+    pub false_alarms: usize,
+}
+
+impl Score {
+    pub fn precision(&self) -> f64 {
+        if self.found == 0 { 1.0 } else { self.true_positives as f64 / self.found as f64 }
+    }
+    pub fn recall(&self) -> f64 {
+        if self.injected == 0 { 1.0 } else { self.true_positives as f64 / self.injected as f64 }
+    }
+}
+
+/// What close number `n` (1 = the first close after the day) of each shop
+/// found that is new in it: its own periods' items and LATE_MATCHED.
+fn found(store: &Store, shop_id: &str, n: u8, first_seq: i64) -> anyhow::Result<BTreeSet<(String, String, String)>> {
+    let seq = first_seq + i64::from(n) - 1;
+    let mut stmt = store.conn.prepare(
+        "SELECT r.category, coalesce(CASE WHEN r.category = 'UNPOLLED_REVERSED' THEN r.invoice_reference END, r.ers_reference, r.seqr_key) \
+         FROM recon_results r \
+         WHERE r.shop_id = ? AND r.close_seq = ? AND r.category <> 'MATCHED' \
+           AND (r.category = 'LATE_MATCHED' OR r.item_period_id IN (SELECT period_id FROM periods WHERE shop_id = r.shop_id AND close_seq = r.close_seq))",
+    )?;
+    let rows = stmt.query_map(duckdb::params![shop_id, seq], |r| Ok((r.get::<_, String>(0)?, shop_id.to_string(), r.get::<_, String>(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Scores closes `first_seq`, `first_seq + 1`, … of each shop in `truth` against it.
+/// A truth key `*` stands for any one item of that category and shop (summary checks).
+pub fn score(store: &Store, truth: &[TruthRow], first_seq: &BTreeMap<String, i64>, closes: u8) -> anyhow::Result<BTreeMap<String, Score>> {
+    let mut scores: BTreeMap<String, Score> = BTreeMap::new();
+    for cat in crate::reconcile::CATEGORIES.iter().filter(|c| **c != "MATCHED") {
+        scores.insert(cat.to_string(), Score::default());
+    }
+    for (shop, seq) in first_seq {
+        for n in 1..=closes {
+            let mut got = found(store, shop, n, *seq)?;
+            for t in truth.iter().filter(|t| &t.shop_id == shop && t.close == n) {
+                let s = scores.entry(t.category.clone()).or_default();
+                s.injected += 1;
+                let hit = if t.key == "*" {
+                    got.iter().find(|(c, _, _)| *c == t.category).cloned()
+                } else {
+                    Some((t.category.clone(), shop.clone(), t.key.clone())).filter(|k| got.contains(k))
+                };
+                if let Some(k) = hit {
+                    got.remove(&k);
+                    s.true_positives += 1;
+                    s.found += 1;
+                }
+            }
+            for (cat, _, _) in got {
+                let s = scores.entry(cat).or_default();
+                s.found += 1;
+                s.false_alarms += 1;
+            }
+        }
+    }
+    Ok(scores)
+}
+
+/// A table of the scores for people.
+pub fn render(scores: &BTreeMap<String, Score>) -> String {
+    let mut s = format!("{:<18} {:>8} {:>6} {:>12} {:>9} {:>6}\n", "category", "injected", "found", "false alarms", "precision", "recall");
+    for (cat, sc) in scores {
+        s.push_str(&format!(
+            "{:<18} {:>8} {:>6} {:>12} {:>9.3} {:>6.3}\n",
+            cat, sc.injected, sc.true_positives, sc.false_alarms, sc.precision(), sc.recall()
+        ));
+    }
+    s
+}

@@ -1,0 +1,344 @@
+//! The nightly close end to end: simulator over TCP, the real binary, a real
+//! SMTP server on loopback, a DuckDB file.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use mail_parser::{MessageParser, MimeHeaders};
+use seqr_recon::seqr::types::Invoice;
+use seqr_recon::sim::Faults;
+use seqr_recon::store::Store;
+
+use crate::helpers::*;
+use crate::smtp::SmtpSink;
+
+const PW_ENV: &str = "SEQR_TEST_RESELLER_PW";
+
+pub struct Floor {
+    pub bench: Bench,
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+}
+
+pub struct ShopSpec<'a> {
+    pub id: &'a str,
+    pub level: &'a str,
+    pub password_env: &'a str,
+}
+
+pub const SHOP: ShopSpec<'static> = ShopSpec { id: "shop-1", level: "shop", password_env: PW_ENV };
+
+impl Floor {
+    pub async fn new(smtp_port: u16, shops: &[ShopSpec<'_>], extra_seqr: &str) -> Floor {
+        let bench = Bench::start(sim_config(1.0)).await;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display().to_string();
+        let mut text = format!(
+            r#"[seqr]
+endpoint = "{}/soap/merchant/cashregister-2"
+client_id = "seqr-recon tests"
+timeout_seconds = 5
+report_first_wait_seconds = 0.01
+report_poll_interval_seconds = 0.01
+report_max_attempts = 5
+retry_attempts = 3
+{extra_seqr}
+[store]
+database = "{d}/db/recon.duckdb"
+[pos]
+inbox = "{d}/inbox"
+[reports]
+dir = "{d}/reports"
+[email]
+transport = "smtp"
+outbox = "{d}/outbox"
+from = "SEQR reconciliation <recon@example.com>"
+to = ["backoffice@example.com", "second@example.com"]
+alert_to = ["ops@example.com"]
+smtp_host = "127.0.0.1"
+smtp_port = {smtp_port}
+retry_seconds = [0.05]
+"#,
+            bench.base_url
+        );
+        for s in shops {
+            text.push_str(&format!(
+                r#"
+[[shop]]
+id = "{}"
+name = "Shop {}"
+currency = "SEK"
+timezone = "Europe/Stockholm"
+close_at = "0 0 22 * * *"
+level = "{}"
+reseller_id = "{RESELLER}"
+reseller_user_id = "9900"
+password_env = "{}"
+[[shop.terminal]]
+id = "{TERMINAL}"
+name = "POS 1"
+password_env = "UNUSED_TERMINAL_PW"
+"#,
+                s.id, s.id, s.level, s.password_env
+            ));
+        }
+        let config = dir.path().join("seqr-recon.toml");
+        std::fs::write(&config, text).unwrap();
+        Floor { bench, dir, config }
+    }
+
+    /// A paid and polled sale; returns its ersReference.
+    pub async fn sale(&self, amount: &str) -> String {
+        let term = self.bench.terminal();
+        let sent = self.bench.client.send_invoice(&term, Invoice::simple("Sale", "SEK", dec(amount))).await.unwrap();
+        self.bench.customer_pays(&sent.invoice_reference).await;
+        self.bench.client.payment_status(&term, &sent.invoice_reference, 1).await.unwrap().ers_reference.unwrap()
+    }
+
+    /// Drops a transaction-post file into the inbox.
+    pub fn posts(&self, name: &str, rows: &[(String, &str)]) {
+        let inbox = self.dir.path().join("inbox");
+        std::fs::create_dir_all(&inbox).unwrap();
+        let mut text = String::from("shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at\n");
+        for (ers, amount) in rows {
+            text.push_str(&format!("shop-1,{TERMINAL},anna,{ers},,{amount},SEK,PAYMENT,SEQR payment,2026-01-01T10:00:00Z\n"));
+        }
+        std::fs::write(inbox.join(name), text).unwrap();
+    }
+
+    /// Runs the real binary; `env` adds variables (passwords, failpoints).
+    pub fn cli(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_seqr-recon"));
+        cmd.arg("--config").arg(&self.config).args(args).env(PW_ENV, RESELLER_PASSWORD).env("SEQR_RECON_LOG", "warn");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+
+    pub fn store(&self) -> Store {
+        Store::open(&self.dir.path().join("db/recon.duckdb")).unwrap()
+    }
+
+    pub fn reports(&self) -> PathBuf {
+        self.dir.path().join("reports")
+    }
+}
+
+pub fn text(o: &Output) -> String {
+    format!("status {:?}\nstdout:\n{}\nstderr:\n{}", o.status, String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn periods(store: &Store) -> Vec<String> {
+    let mut stmt = store.conn.prepare("SELECT period_id FROM periods ORDER BY marked_at").unwrap();
+    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
+fn attachment<'a>(msg: &'a mail_parser::Message<'a>, name: &str) -> Option<&'a [u8]> {
+    msg.attachments().find(|a| a.attachment_name() == Some(name)).map(|a| a.contents())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_close_over_tcp_delivers_one_email_with_the_csvs_as_written() {
+    let smtp = SmtpSink::start();
+    let f = Floor::new(smtp.port, &[SHOP], "").await;
+    let e1 = f.sale("100.00").await;
+    let e2 = f.sale("25.50").await;
+    f.posts("posts-1.csv", &[(e1.clone(), "100.00"), (e2.clone(), "25.00")]);
+
+    let out = f.cli(&["run"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap();
+    assert!(last.starts_with("shop-1: period ") && last.contains("1 exception(s), email sent; reports in "), "{last}");
+
+    let store = f.store();
+    let period = periods(&store).pop().unwrap();
+    let msgs = smtp.messages();
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].to, vec!["backoffice@example.com", "second@example.com"]);
+    let msg = MessageParser::default().parse(&msgs[0].data).unwrap();
+    assert_eq!(msg.subject().unwrap(), format!("[SEQR] shop-1 period {period}: 1 exception, difference -0.50 SEK"));
+    assert!(msg.body_text(0).unwrap().contains("AMOUNT_MISMATCH"));
+    assert!(msg.body_html(0).unwrap().contains("<table"));
+    let dir = f.reports().join("shop-1").join(&period);
+    for name in ["summary.csv", "exceptions.csv", "transactions.csv"] {
+        let on_disk = std::fs::read(dir.join(name)).unwrap();
+        assert_eq!(attachment(&msg, name), Some(on_disk.as_slice()), "{name} attached exactly as written");
+    }
+    let exceptions = String::from_utf8(std::fs::read(dir.join("exceptions.csv")).unwrap()).unwrap();
+    assert!(exceptions.contains(&format!("AMOUNT_MISMATCH,shop-1,{period},{TERMINAL},anna,{e2},,25.00000,25.50000,-0.50")), "{exceptions}");
+    assert_eq!(f.bench.calls("markTransactionPeriod"), 1);
+}
+
+async fn killed_then_resumed(failpoint: &str) {
+    let smtp = SmtpSink::start();
+    let f = Floor::new(smtp.port, &[SHOP], "").await;
+    let e1 = f.sale("10").await;
+    f.posts("p.csv", &[(e1, "10")]);
+
+    let out = f.cli(&["run"], &[("SEQR_RECON_FAILPOINT", failpoint)]);
+    assert!(!out.status.success() && out.status.code().is_none(), "the process is killed: {}", text(&out));
+    assert_eq!(f.bench.calls("markTransactionPeriod"), 1);
+    let first = periods(&f.store());
+
+    let out = f.cli(&["run"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("resumed: period"), "{}", text(&out));
+    assert_eq!(f.bench.calls("markTransactionPeriod"), 1, "no second mark reaches SEQR");
+    assert_eq!(periods(&f.store()), first, "the same period id");
+    assert_eq!(smtp.messages().len(), 1, "exactly one email");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn close_killed_after_mark_resumes_without_marking_again() {
+    killed_then_resumed("after_marked").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn close_killed_after_fetch_resumes_and_mails_once() {
+    killed_then_resumed("after_fetched").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transient_seqr_faults_are_ridden_out() {
+    let smtp = SmtpSink::start();
+    let f = Floor::new(smtp.port, &[SHOP], "").await;
+    f.sale("10").await;
+    f.bench.set_faults(Faults { latency_ms: 100, http_500: 1, ..Default::default() }).await;
+    assert!(f.cli(&["run"], &[]).status.success());
+    f.bench.set_faults(Faults { result_code: Some(94), result_code_count: 2, ..Default::default() }).await;
+    assert!(f.cli(&["run"], &[]).status.success());
+    f.bench.set_faults(Faults { soap_fault: 1, only_op: Some("executeReport".into()), ..Default::default() }).await;
+    let out = f.cli(&["run"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(smtp.messages().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reports_never_ready_fail_the_close_with_an_alert_and_resume_later() {
+    let smtp = SmtpSink::start();
+    let f = Floor::new(smtp.port, &[SHOP], "").await;
+    f.bench.set_faults(Faults { reports_never_ready: true, ..Default::default() }).await;
+    let out = f.cli(&["run"], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("still not ready after 5 attempts"), "{}", text(&out));
+    let msgs = smtp.messages();
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].to, vec!["ops@example.com"]);
+    let alert = MessageParser::default().parse(&msgs[0].data).unwrap();
+    assert!(alert.subject().unwrap().contains("ALERT shop-1"));
+    assert!(alert.body_text(0).unwrap().contains("resumes from state marked without marking again"), "{:?}", alert.body_text(0));
+
+    f.bench.set_faults(Faults::default()).await;
+    let out = f.cli(&["run"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(f.bench.calls("markTransactionPeriod"), 1);
+    assert_eq!(smtp.messages().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_password_fails_one_shop_clearly_and_the_others_still_close() {
+    let smtp = SmtpSink::start();
+    let bad = ShopSpec { id: "shop-2", level: "terminal", password_env: "SEQR_TEST_WRONG_PW" };
+    let f = Floor::new(smtp.port, &[SHOP, bad], "").await;
+    let out = f.cli(&["run"], &[("SEQR_TEST_WRONG_PW", "not-the-password")]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("shop-2: FAILED") && stderr.contains("code 20 AUTHENTICATION_FAILED") && stderr.contains("check password_env for shop shop-2"), "{stderr}");
+    assert!(!stderr.contains("not-the-password"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("shop-1: period"), "{}", text(&out));
+    let subjects: Vec<String> = smtp.messages().iter().map(|m| MessageParser::default().parse(&m.data).unwrap().subject().unwrap().to_string()).collect();
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert!(subjects.iter().any(|s| s.starts_with("[SEQR] ALERT shop-2")), "{subjects:?}");
+    assert!(subjects.iter().any(|s| s.starts_with("[SEQR] shop-1 period")), "{subjects:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mail_that_cannot_be_sent_stays_queued_and_goes_with_the_next_run() {
+    let port = SmtpSink::reserve_port();
+    let f = Floor::new(port, &[SHOP], "").await;
+    let out = f.cli(&["run"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("queued in the outbox"), "{}", text(&out));
+    let queued: Vec<_> = std::fs::read_dir(f.dir.path().join("outbox/queue")).unwrap().collect();
+    assert_eq!(queued.len(), 1);
+
+    let smtp = SmtpSink::start_at(port);
+    let out = f.cli(&["run"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let subjects: Vec<String> = smtp.messages().iter().map(|m| MessageParser::default().parse(&m.data).unwrap().subject().unwrap().to_string()).collect();
+    let first_period = periods(&f.store())[0].clone();
+    assert_eq!(subjects.len(), 2, "the queued report and tonight's: {subjects:?}");
+    assert!(subjects[0].contains(&first_period), "{subjects:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mark_with_unknown_outcome_stops_until_the_operator_confirms() {
+    let smtp = SmtpSink::start();
+    let f = Floor::new(smtp.port, &[SHOP], "").await;
+    std::fs::write(
+        &f.config,
+        std::fs::read_to_string(&f.config).unwrap().replace("timeout_seconds = 5", "timeout_seconds = 1"),
+    )
+    .unwrap();
+    f.bench.set_faults(Faults { drop_after_acting: 1, only_op: Some("markTransactionPeriod".into()), ..Default::default() }).await;
+    let out = f.cli(&["run"], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mark_unknown"), "{}", text(&out));
+    let alert = MessageParser::default().parse(&smtp.messages()[0].data).unwrap().body_text(0).unwrap().to_string();
+    assert!(alert.contains("--confirm-remark"), "{alert}");
+
+    let out = f.cli(&["run"], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(f.bench.calls("markTransactionPeriod"), 1, "never re-marked blindly");
+
+    let out = f.cli(&["run", "--shop", "shop-1", "--confirm-remark"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(f.bench.calls("markTransactionPeriod"), 2);
+    let status = f.cli(&["status"], &[]);
+    assert!(String::from_utf8_lossy(&status.stdout).contains("state emailed"), "{}", text(&status));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_daemon_runs_a_close_due_in_a_few_seconds_once_and_stops_on_sigterm() {
+    let smtp = SmtpSink::start();
+    let f = Floor::new(smtp.port, &[SHOP], "").await;
+    let at = chrono::Utc::now() + chrono::Duration::seconds(3);
+    let cron = format!("{} {} {} * * *", chrono::Timelike::second(&at), chrono::Timelike::minute(&at), chrono::Timelike::hour(&at));
+    let cfg = std::fs::read_to_string(&f.config).unwrap().replace("0 0 22 * * *", &cron).replace("Europe/Stockholm", "UTC");
+    std::fs::write(&f.config, cfg).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seqr-recon"))
+        .arg("--config")
+        .arg(&f.config)
+        .arg("schedule")
+        .env(PW_ENV, RESELLER_PASSWORD)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while smtp.messages().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    let mut log = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert!(status.success(), "clean shutdown on SIGTERM: {status:?}\n{log}");
+    assert!(log.contains("next close"), "{log}");
+    assert_eq!(smtp.messages().len(), 1, "{log}");
+    assert_eq!(f.bench.calls("markTransactionPeriod"), 1, "{log}");
+}
+
+#[test]
+fn config_with_a_literal_password_is_refused_by_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[seqr]\nendpoint=\"http://x\"\nclient_id=\"x\"\n[store]\ndatabase=\"x.duckdb\"\n[[shop]]\nid=\"s\"\nname=\"S\"\ncurrency=\"SEK\"\ntimezone=\"UTC\"\nclose_at=\"0 0 22 * * *\"\nlevel=\"shop\"\nreseller_id=\"r\"\nreseller_user_id=\"9900\"\npassword_env=\"X\"\npassword=\"hunter2\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_seqr-recon")).arg("--config").arg(&cfg).arg("status").output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("c.toml: shop[0] (s).password") && !err.contains("hunter2"), "{err}");
+}
+

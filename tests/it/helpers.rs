@@ -1,0 +1,102 @@
+//! Test bench: a simulator on a random port, clients for its principals, temp stores.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use seqr_recon::secret::Secret;
+use seqr_recon::seqr::{ClientContext, Principal, RetryPolicy, SeqrClient};
+use seqr_recon::sim::{Faults, SimConfig, Simulator};
+
+pub const RESELLER: &str = "acme-se";
+pub const RESELLER_PASSWORD: &str = "reseller-pass";
+pub const TERMINAL: &str = "t-pos-1";
+pub const TERMINAL_PASSWORD: &str = "terminal-pass-1";
+
+/// A simulator config: one reseller with one terminal; `time_scale` speeds SEQR's clock.
+pub fn sim_config(time_scale: f64) -> SimConfig {
+    let text = format!(
+        r#"
+        time_scale = {time_scale}
+        report_not_ready_calls = 1
+        [[reseller]]
+        id = "{RESELLER}"
+        user_id = "9900"
+        password = "{RESELLER_PASSWORD}"
+        currency = "SEK"
+        [[reseller.terminal]]
+        id = "{TERMINAL}"
+        password = "{TERMINAL_PASSWORD}"
+        name = "POS 1"
+        "#
+    );
+    toml::from_str(&text).unwrap()
+}
+
+pub struct Bench {
+    pub base_url: String,
+    pub sim: Arc<Simulator>,
+    pub client: SeqrClient,
+}
+
+impl Bench {
+    pub async fn start(cfg: SimConfig) -> Bench {
+        let (base_url, sim) = seqr_recon::sim::spawn(cfg, None).await.unwrap();
+        let retry = RetryPolicy { max_attempts: 4, base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(20) };
+        let client = SeqrClient::new(&format!("{base_url}/soap/merchant/cashregister-2"), Duration::from_secs(5), retry);
+        Bench { base_url, sim, client }
+    }
+
+    pub fn reseller(&self) -> ClientContext {
+        reseller_ctx(RESELLER_PASSWORD)
+    }
+
+    pub fn terminal(&self) -> ClientContext {
+        terminal_ctx(TERMINAL, TERMINAL_PASSWORD)
+    }
+
+    /// What the customer's phone does, over the simulator's admin HTTP.
+    pub async fn customer_pays(&self, invoice_reference: &str) {
+        let r = reqwest::Client::new()
+            .post(format!("{}/sim/customer/pay", self.base_url))
+            .header("content-type", "application/json")
+            .body(serde_json::json!({ "invoice_reference": invoice_reference }).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "pay failed: {}", r.text().await.unwrap());
+    }
+
+    pub async fn set_faults(&self, f: Faults) {
+        let r = reqwest::Client::new().post(format!("{}/sim/faults", self.base_url))
+            .header("content-type", "application/json")
+            .body(serde_json::to_string(&f).unwrap())
+            .send().await.unwrap();
+        assert!(r.status().is_success());
+    }
+
+    pub fn calls(&self, op: &str) -> u64 {
+        self.sim.calls().get(op).copied().unwrap_or(0)
+    }
+}
+
+pub fn reseller_ctx(password: &str) -> ClientContext {
+    ClientContext {
+        client_id: "seqr-recon tests".into(),
+        principal: Principal::ResellerUser { reseller_id: RESELLER.into(), user_id: "9900".into() },
+        password: Secret::new(password),
+        who: "shop stockholm-1".into(),
+    }
+}
+
+pub fn terminal_ctx(id: &str, password: &str) -> ClientContext {
+    ClientContext {
+        client_id: "seqr-recon tests".into(),
+        principal: Principal::Terminal { terminal_id: id.into() },
+        password: Secret::new(password),
+        who: format!("terminal {id}"),
+    }
+}
+
+pub fn dec(s: &str) -> rust_decimal::Decimal {
+    s.parse().unwrap()
+}

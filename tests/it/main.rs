@@ -1,0 +1,9 @@
+//! Integration tests: one binary. The simulator runs on a loopback port and is
+//! spoken to over real HTTP; databases are real DuckDB files in temp folders.
+
+mod helpers;
+mod protocol;
+mod recon;
+mod close;
+mod smtp;
+mod wsdl;

@@ -1,0 +1,330 @@
+//! The reconciliation core on a real DuckDB file: ingest, classify, carry over, export.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use seqr_recon::reconcile::{reconcile, write_reports};
+use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
+use seqr_recon::store::ingest::{ingest_file, ingest_inbox, Ingested, Rejected, ShopCurrencies};
+use seqr_recon::store::Store;
+
+use crate::helpers::dec;
+
+const POSTS_HEADER: &str = "shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at";
+const INVOICES_HEADER: &str = "shop_id,terminal_id,invoice_reference,amount,currency,sent_at,last_status,last_polled_at";
+
+struct Recon {
+    dir: tempfile::TempDir,
+    store: Store,
+    shops: ShopCurrencies,
+    files: usize,
+}
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// A SEQR detail row; the ersReference starts with its UTC time, as SEQR's do.
+fn seqr(ers: &str, terminal: &str, amount: &str) -> DetailRow {
+    DetailRow { terminal_id: Some(terminal.into()), cashier_id: None, amount: dec(amount), ers_reference: ers.into() }
+}
+
+impl Recon {
+    fn new() -> Recon {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("recon.duckdb")).unwrap();
+        let shops = [("shop-1".to_string(), "SEK".to_string())].into();
+        Recon { dir, store, shops, files: 0 }
+    }
+
+    fn write(&mut self, header: &str, rows: &[&str]) -> PathBuf {
+        self.files += 1;
+        let path = self.dir.path().join(format!("feed-{}.csv", self.files));
+        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        path
+    }
+
+    fn posts(&mut self, rows: &[&str]) {
+        let p = self.write(POSTS_HEADER, rows);
+        ingest_file(&self.store, &p, &self.shops).unwrap();
+    }
+
+    fn invoices(&mut self, rows: &[&str]) {
+        let p = self.write(INVOICES_HEADER, rows);
+        ingest_file(&self.store, &p, &self.shops).unwrap();
+    }
+
+    /// One shop-level close marked at `marked_at`, with SEQR's detail rows and
+    /// optionally a summary. Returns (close_seq, period_id).
+    fn close(&self, period_id: &str, marked_at: &str, rows: Vec<DetailRow>, summary: Option<SummaryRow>) -> (i64, String) {
+        let close = self.store.begin_close("shop-1", t(marked_at)).unwrap();
+        self.store.record_period(&close, period_id, None, t(marked_at)).unwrap();
+        let report = Report { details: rows, ..Default::default() };
+        self.store
+            .store_report("shop-1", period_id, "Reconciliation/STD_RECON_003.xml", None, false, &report, "<r/>", "<raw/>", 1)
+            .unwrap();
+        if let Some(s) = summary {
+            let sr = Report { summaries: vec![s], ..Default::default() };
+            self.store.store_report("shop-1", period_id, "Reconciliation/Shop.xml", None, true, &sr, "<r/>", "<raw/>", 1).unwrap();
+        }
+        reconcile(&self.store, "shop-1", close.close_seq).unwrap();
+        (close.close_seq, period_id.to_string())
+    }
+
+    /// (category, ers or invoice reference, item period, detail) of one close, sorted.
+    fn results(&self, close_seq: i64) -> Vec<(String, String, String, String)> {
+        let mut stmt = self
+            .store
+            .conn
+            .prepare(
+                "SELECT category, coalesce(ers_reference, invoice_reference, seqr_key), item_period_id, coalesce(detail, '') \
+                 FROM recon_results WHERE close_seq = ? ORDER BY 1, 2, 4",
+            )
+            .unwrap();
+        stmt.query_map([close_seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    fn categories(&self, close_seq: i64) -> Vec<(String, String)> {
+        self.results(close_seq).into_iter().map(|(c, k, _, _)| (c, k)).collect()
+    }
+}
+
+fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+const MARK: &str = "2026-11-21T21:00:00Z";
+
+#[test]
+fn same_reference_amount_and_terminal_is_matched() {
+    let mut r = Recon::new();
+    r.posts(&["shop-1,T1,anna,E1,,100.00,SEK,PAYMENT,SEQR payment,2026-11-21T14:22:51+01:00"]);
+    let (seq, _) = r.close("P1", MARK, vec![seqr("E1", "T1", "100.00000")], None);
+    assert_eq!(r.categories(seq), pairs(&[("MATCHED", "E1")]));
+}
+
+#[test]
+fn same_reference_different_amount_is_an_amount_mismatch() {
+    let mut r = Recon::new();
+    r.posts(&["shop-1,T1,anna,E2,,50.00,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z"]);
+    let (seq, _) = r.close("P1", MARK, vec![seqr("E2", "T1", "55")], None);
+    let res = r.results(seq);
+    assert_eq!((res[0].0.as_str(), res[0].3.as_str()), ("AMOUNT_MISMATCH", "POS posted 50.00000, SEQR has 55.00000"));
+}
+
+#[test]
+fn same_reference_and_amount_on_another_terminal_is_a_terminal_mismatch() {
+    let mut r = Recon::new();
+    r.posts(&["shop-1,T2,anna,E3,,10,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z"]);
+    let (seq, _) = r.close("P1", MARK, vec![seqr("E3", "T1", "10")], None);
+    assert_eq!(r.categories(seq), pairs(&[("TERMINAL_MISMATCH", "E3")]));
+}
+
+#[test]
+fn a_post_before_the_mark_that_seqr_lacks_is_missing_at_seqr_and_one_after_waits() {
+    let mut r = Recon::new();
+    r.posts(&[
+        "shop-1,T1,,E4,,20,SEK,PAYMENT,SEQR payment,2026-11-21T20:59:59Z",
+        "shop-1,T1,,E5,,20,SEK,PAYMENT,SEQR payment,2026-11-21T21:00:01Z",
+    ]);
+    let (seq, _) = r.close("P1", MARK, vec![], None);
+    assert_eq!(r.categories(seq), pairs(&[("MISSING_AT_SEQR", "E4")]));
+}
+
+#[test]
+fn a_seqr_row_without_a_post_is_missing_locally_and_links_an_unpolled_invoice() {
+    let mut r = Recon::new();
+    r.invoices(&[
+        "shop-1,T1,R9,30.00,SEK,2026-11-21T14:20:00Z,ISSUED,2026-11-21T14:20:05Z",
+        "shop-1,T1,R10,30.00,SEK,2026-11-21T09:00:00Z,CANCELED,2026-11-21T09:00:30Z",
+    ]);
+    let (seq, _) = r.close("P1", MARK, vec![seqr("2026112114225170101000311", "T1", "30"), seqr("2026112118000070101000312", "T1", "30")], None);
+    let res = r.results(seq);
+    let by_key: BTreeMap<_, _> = res.iter().map(|(c, k, _, d)| (k.as_str(), (c.as_str(), d.as_str()))).collect();
+    assert_eq!(by_key["2026112114225170101000311"], ("MISSING_LOCALLY", "possibly invoice R9 left unpolled"));
+    assert_eq!(by_key["2026112118000070101000312"].0, "MISSING_LOCALLY");
+    assert!(!by_key["2026112118000070101000312"].1.contains("R9"), "more than 10 minutes apart: no link");
+    assert_eq!(by_key["R9"].0, "UNPOLLED_REVERSED");
+    assert!(!by_key.contains_key("R10"), "a canceled invoice is not unpolled");
+}
+
+#[test]
+fn a_reference_posted_twice_flags_every_copy_beyond_the_first() {
+    let mut r = Recon::new();
+    r.posts(&[
+        "shop-1,T1,,E1,,100,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z",
+        "shop-1,T1,,E1,,100,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:05Z",
+        "shop-1,T1,,E1,,100,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:09Z",
+    ]);
+    let (seq, _) = r.close("P1", MARK, vec![seqr("E1", "T1", "100")], None);
+    assert_eq!(r.categories(seq), pairs(&[("DUPLICATE_LOCAL", "E1"), ("DUPLICATE_LOCAL", "E1"), ("MATCHED", "E1")]));
+}
+
+#[test]
+fn an_invoice_never_polled_without_post_or_cancel_is_unpolled_reversed() {
+    let mut r = Recon::new();
+    r.invoices(&[
+        "shop-1,T1,R1,12.50,SEK,2026-11-21T12:00:00Z,,",
+        "shop-1,T1,R2,12.50,SEK,2026-11-21T12:00:00Z,PAID,2026-11-21T12:00:04Z",
+        "shop-1,T1,R3,12.50,SEK,2026-11-21T12:00:00Z,ISSUED,2026-11-21T12:00:30Z",
+    ]);
+    r.posts(&["shop-1,T1,,E3,R3,12.50,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:31Z"]);
+    let (seq, _) = r.close("P1", MARK, vec![seqr("E3", "T1", "12.5")], None);
+    assert_eq!(r.categories(seq), pairs(&[("MATCHED", "E3"), ("UNPOLLED_REVERSED", "R1")]));
+}
+
+#[test]
+fn a_summary_that_disagrees_with_its_details_is_a_summary_mismatch() {
+    let mut r = Recon::new();
+    r.posts(&["shop-1,T1,,E1,,100,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z"]);
+    let ok = SummaryRow { terminal_id: None, count: 1, total: dec("100") };
+    let (seq, _) = r.close("P1", MARK, vec![seqr("E1", "T1", "100")], Some(ok));
+    assert_eq!(r.categories(seq), pairs(&[("MATCHED", "E1")]));
+    let bad = SummaryRow { terminal_id: None, count: 1, total: dec("90") };
+    let (seq, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], Some(bad));
+    assert_eq!(r.categories(seq), pairs(&[("SUMMARY_MISMATCH", "M:P2")]));
+}
+
+#[test]
+fn open_items_carry_over_and_resolve_as_late_matched() {
+    let mut r = Recon::new();
+    r.posts(&[
+        // Posted before mark 1, reported by SEQR only in period 2.
+        "shop-1,T1,,E1,,10,SEK,PAYMENT,SEQR payment,2026-11-21T20:59:00Z",
+        // Paid in period 1, but the POS wrote its post after the close.
+        "shop-1,T1,,E2,,20,SEK,PAYMENT,SEQR payment,2026-11-21T21:05:00Z",
+        // A mismatch that stays open.
+        "shop-1,T1,,E3,,30,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:00Z",
+    ]);
+    let (c1, _) = r.close("P1", MARK, vec![seqr("E2", "T1", "20"), seqr("E3", "T1", "31")], None);
+    assert_eq!(r.categories(c1), pairs(&[("AMOUNT_MISMATCH", "E3"), ("MISSING_AT_SEQR", "E1"), ("MISSING_LOCALLY", "E2")]));
+
+    let (c2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![seqr("E1", "T1", "10")], None);
+    let res = r.results(c2);
+    let got: Vec<(&str, &str, &str)> = res.iter().map(|(c, k, p, _)| (c.as_str(), k.as_str(), p.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![("AMOUNT_MISMATCH", "E3", "P1"), ("LATE_MATCHED", "E1", "P1"), ("LATE_MATCHED", "E2", "P1")],
+        "open items keep their original period"
+    );
+    assert!(res[1].3.starts_with("was MISSING_AT_SEQR in period P1"), "{}", res[1].3);
+
+    // A third close: only the still-open mismatch remains.
+    let (c3, _) = r.close("P3", "2026-11-23T21:00:00Z", vec![], None);
+    assert_eq!(r.categories(c3), pairs(&[("AMOUNT_MISMATCH", "E3")]));
+
+    // Reconciling close 2 again gives the same answer (idempotent).
+    reconcile(&r.store, "shop-1", c2).unwrap();
+    assert_eq!(r.results(c2), res);
+}
+
+#[test]
+fn loading_the_same_file_twice_changes_nothing() {
+    let mut r = Recon::new();
+    let p = r.write(POSTS_HEADER, &["shop-1,T1,,E1,,10,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z"]);
+    assert!(matches!(ingest_file(&r.store, &p, &r.shops).unwrap(), Ingested::Loaded { rows: 1, .. }));
+    assert!(matches!(ingest_file(&r.store, &p, &r.shops).unwrap(), Ingested::AlreadyLoaded { .. }));
+    let n: i64 = r.store.conn.query_row("SELECT count(*) FROM pos_posts", [], |x| x.get(0)).unwrap();
+    assert_eq!(n, 1);
+    let (file, line): (String, i64) = r.store.conn.query_row("SELECT f.file_name, p.line FROM pos_posts p JOIN pos_files f USING (file_id)", [], |x| Ok((x.get(0)?, x.get(1)?))).unwrap();
+    assert_eq!((file.as_str(), line), ("feed-1.csv", 2), "every row keeps its source file and line");
+}
+
+#[test]
+fn a_file_with_bad_rows_is_refused_whole_with_every_problem_listed() {
+    let r = Recon::new();
+    let inbox = r.dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let bad = [
+        POSTS_HEADER,
+        "shop-1,T1,,E1,,10,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z",
+        "shop-1,T1,,E2,,ten,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z",
+        "shop-1,T1,,E3,,10,SEK,PAYMENT,SEQR payment,yesterday",
+        "shop-1,T1,,E4,,10,SEK,GIFT,SEQR payment,2026-11-21T10:00:00Z",
+        "shop-1,T1,,,,10,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z",
+        "shop-1,T1,,E6,,10,EUR,PAYMENT,SEQR payment,2026-11-21T10:00:00Z",
+        "shop-1,T1,,E7,,10,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z,extra",
+    ];
+    std::fs::write(inbox.join("posts.csv"), bad.join("\n")).unwrap();
+    let outcome = ingest_inbox(&r.store, &inbox, &r.shops).unwrap();
+    assert!(outcome.loaded.is_empty());
+    let (moved, rejected): &(PathBuf, Rejected) = &outcome.rejected[0];
+    let problems: Vec<String> = rejected.problems.iter().map(|p| p.rsplit_once("posts.csv:").unwrap().1.to_string()).collect();
+    assert_eq!(problems.len(), 6, "{problems:#?}");
+    assert!(problems[0].starts_with("3: amount: \"ten\" is not a decimal amount"), "{problems:#?}");
+    assert!(problems[1].starts_with("4: posted_at: \"yesterday\" is not an RFC 3339 time"), "{problems:#?}");
+    assert!(problems[2].starts_with("5: kind: \"GIFT\" is not PAYMENT or REFUND"), "{problems:#?}");
+    assert!(problems[3].starts_with("6: ers_reference: is empty"), "{problems:#?}");
+    assert!(problems[4].starts_with("7: currency: \"EUR\" is not shop shop-1's currency SEK"), "{problems:#?}");
+    assert!(problems[5].starts_with("8: -: expected 10 columns, found 11"), "{problems:#?}");
+    assert_eq!(moved, &inbox.join("rejected/posts.csv"));
+    let errors = std::fs::read_to_string(inbox.join("rejected/posts.csv.errors.txt")).unwrap();
+    assert_eq!(errors.lines().filter(|l| l.contains("posts.csv:")).count(), 6, "{errors}");
+    let n: i64 = r.store.conn.query_row("SELECT count(*) FROM pos_posts", [], |x| x.get(0)).unwrap();
+    assert_eq!(n, 0, "nothing of a refused file is loaded");
+    let files: i64 = r.store.conn.query_row("SELECT count(*) FROM pos_files", [], |x| x.get(0)).unwrap();
+    assert_eq!(files, 0);
+}
+
+#[test]
+fn good_inbox_files_are_archived() {
+    let r = Recon::new();
+    let inbox = r.dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::write(inbox.join("a.csv"), format!("{POSTS_HEADER}\nshop-1,T1,,E1,,10,SEK,PAYMENT,\"SEQR payment, with comma\",2026-11-21T10:00:00Z\n")).unwrap();
+    let outcome = ingest_inbox(&r.store, &inbox, &r.shops).unwrap();
+    assert_eq!(outcome.loaded.len(), 1);
+    assert!(inbox.join("archive/a.csv").exists() && !inbox.join("a.csv").exists());
+    let d: String = r.store.conn.query_row("SELECT description FROM pos_posts", [], |x| x.get(0)).unwrap();
+    assert_eq!(d, "SEQR payment, with comma");
+}
+
+#[test]
+fn exported_csvs_match_the_golden_files_and_defuse_formulas() {
+    let mut r = Recon::new();
+    r.posts(&[
+        "shop-1,T1,=HYPERLINK(\"http://x\"),E1,,100.00,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z",
+        "shop-1,T1,@anna,E2,,-20.5,SEK,REFUND,SEQR refund,2026-11-21T11:00:00Z",
+        "shop-1,T2,bob,E3,,7.25,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:00Z",
+    ]);
+    let (seq, period) = r.close("P1", MARK, vec![seqr("E1", "T1", "100"), seqr("E2", "T1", "-20.50"), seqr("E9", "T2", "5")], None);
+    let out = r.dir.path().join("reports");
+    let files = write_reports(&r.store, &out, "shop-1", seq, &period).unwrap();
+    assert_eq!(files.dir, out.join("shop-1").join("P1"));
+    for (name, path) in [("summary.csv", &files.summary), ("exceptions.csv", &files.exceptions), ("transactions.csv", &files.transactions)] {
+        let got = std::fs::read_to_string(path).unwrap();
+        let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&golden, &got).unwrap();
+        }
+        let want = std::fs::read_to_string(&golden).unwrap_or_default();
+        assert_eq!(got, want, "{name} differs from {}; rerun with UPDATE_GOLDEN=1 after checking", golden.display());
+    }
+    let tx = std::fs::read_to_string(&files.transactions).unwrap();
+    assert!(tx.contains("'=HYPERLINK") && tx.contains("'@anna") && tx.contains("-20.50000"), "{tx}");
+}
+
+#[test]
+fn query_command_binds_a_parameter_containing_a_quote() {
+    let r = Recon::new();
+    let db = r.dir.path().join("recon.duckdb");
+    drop(r.store);
+    let cfg = r.dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!("[seqr]\nendpoint = \"http://127.0.0.1:1/soap\"\nclient_id = \"t\"\n[store]\ndatabase = {:?}\n", db.display().to_string()),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_seqr-recon"))
+        .args(["--config", cfg.to_str().unwrap(), "query", "--sql", "SELECT $who AS who, length($who) AS n", "--param", "who=O'Brien'; DROP TABLE pos_posts; --", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "who,n\nO'Brien'; DROP TABLE pos_posts; --,33\n");
+    let store = Store::open(&db).unwrap();
+    assert!(store.conn.prepare("SELECT * FROM pos_posts").is_ok(), "the table is still there");
+}
