@@ -4,7 +4,7 @@
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/seqr-recon/target
 
 .DEFAULT_GOAL := help
-.PHONY: help test demo bench build fmt
+.PHONY: help test demo bench bench-day build fmt
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,3 +23,9 @@ fmt: ## Format the code
 bench: ## Benchmarks: report parsing, ingest and reconciliation of 1,000,000 rows
 	cargo bench --profile dev --bench report_parse
 	cargo bench --profile dev --bench recon_million
+
+demo: ## The main job end to end: simulator, a trading day, the close, CSVs and .eml files
+	cargo run --quiet -- demo --dir data/demo
+
+bench-day: ## A big day: 20 shops x 10 terminals x 500 sales, wall time and precision/recall
+	cargo run --quiet -- demo --dir data/bench-day --shops 20 --terminals-per-shop 10 --sales-per-terminal 500 --time-scale 50

@@ -21,6 +21,7 @@ use crate::notify::{self, html_escape, read_attachment, Outgoing};
 use crate::reconcile::{reconcile, write_reports, ReportFiles};
 use crate::seqr::types::report_ids;
 use crate::seqr::{ClientContext, Principal, ReportPolling, RetryPolicy, SeqrClient, SeqrError};
+use crate::store::ingest::{ingest_inbox, InboxOutcome, ShopCurrencies};
 use crate::store::seqr_data::CloseRow;
 use crate::store::{queries, Store};
 
@@ -355,7 +356,7 @@ async fn advance(store: &Store, shop: &Shop, ctx: &CloseContext, mut close: Clos
 
     // 5. Deliver.
     let started = Utc::now();
-    tokio::task::block_in_place(|| notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff))?;
+    tokio::task::block_in_place(|| notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff, Some(&shop.id)))?;
     let sent: bool = store.conn.query_row(
         "SELECT count(*) > 0 FROM emails WHERE email_id = ? AND sent_at IS NOT NULL",
         [format!("{}-report", close.close_id)],
@@ -523,7 +524,7 @@ fn send_alert(store: &Store, ctx: &CloseContext, shop: &Shop, close: &CloseRow, 
         attachments: vec![],
     };
     notify::queue(store, &ctx.cfg.email, &alert)?;
-    notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff)?;
+    notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff, Some(&shop.id))?;
     Ok(())
 }
 
@@ -541,6 +542,61 @@ pub fn resend(store: &Store, ctx: &CloseContext, shop: &Shop, period_id: &str) -
     let id = format!("{}-report-resend-{n}", close.close_id);
     let email = report_email(store, ctx, shop, &close, &label, &files, id.clone())?;
     notify::queue(store, &ctx.cfg.email, &email)?;
-    notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff)?;
+    notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff, Some(&shop.id))?;
     notify::eml_path(store, &id)?.context("queued email")
+}
+
+/// Which shops a batch closes, and how.
+pub struct Batch {
+    /// Each shop with the slot its close stands for.
+    pub shops: Vec<(Shop, DateTime<Utc>)>,
+    pub confirm_remark: bool,
+    /// After resuming an older unfinished close, also close this slot (the
+    /// daemon); a manual `run` only resumes.
+    pub close_slot_after_resume: bool,
+}
+
+/// What a batch did: the inbox, then each shop's close.
+pub struct BatchOutcome {
+    pub inbox: InboxOutcome,
+    pub results: Vec<(Shop, anyhow::Result<CloseOutcome>)>,
+}
+
+/// Flushes mail left from earlier runs, loads the inbox, then closes the shops,
+/// at most `max_concurrent_shops` at once. One shop's failure (alerted by its
+/// close) does not stop the others.
+pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> anyhow::Result<BatchOutcome> {
+    let cfg = &ctx.cfg;
+    store.sync_config(cfg)?;
+    let (sent, left) = tokio::task::block_in_place(|| notify::flush_outbox(store, &cfg.email, &ctx.email_backoff, None))?;
+    if sent + left > 0 {
+        tracing::info!(sent, still_queued = left, "outbox flushed");
+    }
+    let currencies: ShopCurrencies = cfg.shops.iter().map(|s| (s.id.clone(), s.currency.clone())).collect();
+    let inbox = tokio::task::block_in_place(|| ingest_inbox(store, &cfg.pos.inbox, &currencies))?;
+    for (path, rejected) in &inbox.rejected {
+        tracing::error!(file = %path.display(), problems = rejected.problems.len(), "POS file refused; see the .errors.txt beside it");
+    }
+
+    let limit = Arc::new(tokio::sync::Semaphore::new(cfg.schedule.max_concurrent_shops.max(1)));
+    let mut tasks = Vec::new();
+    for (shop, slot) in batch.shops {
+        let conn = store.try_clone()?;
+        let (ctx, limit) = (ctx.clone(), limit.clone());
+        let opts = CloseOptions { slot, confirm_remark: batch.confirm_remark };
+        let again = batch.close_slot_after_resume;
+        tasks.push(tokio::spawn(async move {
+            let _permit = limit.acquire().await;
+            let mut result = run_once(&conn, &shop, &ctx, &opts).await;
+            if again && matches!(&result, Ok(CloseOutcome::Closed { resumed: true, close, .. }) if close.slot < slot) {
+                result = run_once(&conn, &shop, &ctx, &opts).await;
+            }
+            (shop, result)
+        }));
+    }
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await?);
+    }
+    Ok(BatchOutcome { inbox, results })
 }

@@ -13,31 +13,50 @@ use anyhow::Context;
 use chrono::Utc;
 use rand::distr::{Alphanumeric, SampleString};
 
-use crate::close::{run_once, CloseContext, CloseOptions, CloseOutcome};
+use crate::close::{run_batch, Batch, CloseContext, CloseOutcome};
 use crate::config::Config;
 use crate::secret::Secret;
 use crate::seqr::{ClientContext, Principal, RetryPolicy, SeqrClient};
 use crate::sim::pos::{self, DayOptions, FaultRates, GenShop, TruthRow};
 use crate::sim::{Faults, SimConfig};
-use crate::store::ingest::{ingest_inbox, ShopCurrencies};
 use crate::store::Store;
 use crate::verify;
 
-/// A demo shop: its id, SEQR reseller, password, level and terminal count.
+/// A demo shop: its id, SEQR reseller, password variable, level and terminal count.
+#[derive(Debug, Clone)]
 pub struct DemoShop {
-    pub id: &'static str,
-    pub name: &'static str,
-    pub reseller: &'static str,
-    pub password_env: &'static str,
-    pub currency: &'static str,
-    pub level: &'static str,
+    pub id: String,
+    pub name: String,
+    pub reseller: String,
+    pub password_env: String,
+    pub currency: String,
+    pub level: String,
     pub terminals: usize,
 }
 
-pub const SHOPS: &[DemoShop] = &[
-    DemoShop { id: "stockholm-1", name: "Stockholm Central", reseller: "acme-se", password_env: "SEQR_DEMO_PASSWORD_SE", currency: "SEK", level: "shop", terminals: 3 },
-    DemoShop { id: "oslo-1", name: "Oslo Sentrum", reseller: "acme-no", password_env: "SEQR_DEMO_PASSWORD_NO", currency: "NOK", level: "terminal", terminals: 2 },
-];
+impl DemoShop {
+    pub fn new(id: &str, currency: &str, level: &str, terminals: usize) -> DemoShop {
+        DemoShop {
+            id: id.into(),
+            name: format!("Shop {id}"),
+            reseller: format!("reseller-{id}"),
+            password_env: format!("SEQR_DEMO_PASSWORD_{}", id.replace('-', "_").to_uppercase()),
+            currency: currency.into(),
+            level: level.into(),
+            terminals,
+        }
+    }
+}
+
+/// `make demo`'s shops: one shop-level in SEK, one terminal-level in NOK.
+pub fn default_shops() -> Vec<DemoShop> {
+    vec![DemoShop::new("stockholm-1", "SEK", "shop", 3), DemoShop::new("oslo-1", "NOK", "terminal", 2)]
+}
+
+/// `n` shops of `terminals` terminals each, alternating shop- and terminal-level.
+pub fn many_shops(n: usize, terminals: usize) -> Vec<DemoShop> {
+    (1..=n).map(|i| DemoShop::new(&format!("shop-{i:02}"), "SEK", if i % 2 == 0 { "terminal" } else { "shop" }, terminals)).collect()
+}
 
 /// The outcome, for printing and tests.
 pub struct DemoOutcome {
@@ -48,25 +67,25 @@ pub struct DemoOutcome {
     pub seconds: f64,
 }
 
-/// Sets the demo's reseller passwords in the environment; call before starting threads.
-pub fn set_demo_passwords() {
-    for s in SHOPS {
-        if std::env::var(s.password_env).is_err() {
-            std::env::set_var(s.password_env, format!("demo-{}-password", s.reseller));
+/// Sets the shops' reseller passwords in the environment; call before starting threads.
+pub fn set_demo_passwords(shops: &[DemoShop]) {
+    for s in shops {
+        if std::env::var(&s.password_env).is_err() {
+            std::env::set_var(&s.password_env, format!("demo-{}-password", s.reseller));
         }
     }
 }
 
-fn sim_config(time_scale: f64) -> anyhow::Result<SimConfig> {
+fn sim_config(shops: &[DemoShop], time_scale: f64) -> anyhow::Result<SimConfig> {
     let mut text = format!("time_scale = {time_scale}\nreport_not_ready_calls = 1\n");
-    for s in SHOPS {
-        let pw = std::env::var(s.password_env).with_context(|| format!("{} is not set", s.password_env))?;
+    for s in shops {
+        let pw = std::env::var(&s.password_env).with_context(|| format!("{} is not set", s.password_env))?;
         text.push_str(&format!("[[reseller]]\nid = \"{}\"\npassword = \"{pw}\"\ncurrency = \"{}\"\n", s.reseller, s.currency));
     }
     Ok(toml::from_str(&text)?)
 }
 
-fn demo_config(dir: &Path, endpoint: &str, terminals: &BTreeMap<&str, Vec<String>>) -> String {
+fn demo_config(shops: &[DemoShop], dir: &Path, endpoint: &str, terminals: &BTreeMap<String, Vec<String>>) -> String {
     let d = dir.display();
     let mut text = format!(
         r#"# Written by `seqr-recon demo`: the product's config, pointed at the demo's simulator.
@@ -95,12 +114,12 @@ to = ["backoffice@example.com"]
 alert_to = ["ops@example.com"]
 "#
     );
-    for s in SHOPS {
+    for s in shops {
         text.push_str(&format!(
             "\n[[shop]]\nid = \"{}\"\nname = \"{}\"\ncurrency = \"{}\"\ntimezone = \"Europe/Stockholm\"\nclose_at = \"0 0 22 * * *\"\nlevel = \"{}\"\nreseller_id = \"{}\"\nreseller_user_id = \"9900\"\npassword_env = \"{}\"\n",
             s.id, s.name, s.currency, s.level, s.reseller, s.password_env
         ));
-        for (i, t) in terminals[s.id].iter().enumerate() {
+        for (i, t) in terminals[&s.id].iter().enumerate() {
             text.push_str(&format!(
                 "\n[[shop.terminal]]\nid = \"{t}\"\nname = \"POS {}\"\npassword_env = \"SEQR_DEMO_TERMINAL_{}_{}\"\n",
                 i + 1,
@@ -112,25 +131,25 @@ alert_to = ["ops@example.com"]
     text
 }
 
-/// Plays the demo in `dir` (wiped first).
-pub async fn run(dir: &Path, sales_per_terminal: usize, seed: u64, time_scale: f64) -> anyhow::Result<DemoOutcome> {
+/// Plays the demo for `shops` in `dir` (wiped first).
+pub async fn run(dir: &Path, shops: &[DemoShop], sales_per_terminal: usize, seed: u64, time_scale: f64) -> anyhow::Result<DemoOutcome> {
     let started = Instant::now();
     if dir.exists() {
         std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
     }
     std::fs::create_dir_all(dir.join("inbox"))?;
-    let (base_url, sim) = crate::sim::spawn(sim_config(time_scale)?, Some(&dir.join("sim-state.json"))).await?;
+    let (base_url, sim) = crate::sim::spawn(sim_config(shops, time_scale)?, Some(&dir.join("sim-state.json"))).await?;
     let endpoint = format!("{base_url}/soap/merchant/cashregister-2");
     let client = SeqrClient::new(&endpoint, std::time::Duration::from_secs(10), RetryPolicy::default());
 
     // Register and set up the terminals, as a back office does.
     let mut gen_shops = Vec::new();
-    let mut terminal_ids: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for s in SHOPS {
+    let mut terminal_ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for s in shops {
         let reseller = ClientContext {
             client_id: "Acme BackOffice demo".into(),
             principal: Principal::ResellerUser { reseller_id: s.reseller.into(), user_id: "9900".into() },
-            password: Secret::new(std::env::var(s.password_env)?),
+            password: Secret::new(std::env::var(&s.password_env)?),
             who: format!("shop {}", s.id),
         };
         let mut terms = Vec::new();
@@ -144,13 +163,13 @@ pub async fn run(dir: &Path, sales_per_terminal: usize, seed: u64, time_scale: f
                 who: format!("terminal {id}"),
             };
             client.assign_seqr_id(&ctx, &format!("{}{}", s.reseller.replace('-', "").to_uppercase(), 1000 + i)).await?;
-            terminal_ids.entry(s.id).or_default().push(id);
+            terminal_ids.entry(s.id.clone()).or_default().push(id);
             terms.push(ctx);
         }
-        gen_shops.push(GenShop { id: s.id.into(), currency: s.currency.into(), terminals: terms });
+        gen_shops.push(GenShop { id: s.id.clone(), currency: s.currency.clone(), terminals: terms });
     }
     let config_path = dir.join("seqr-recon.toml");
-    std::fs::write(&config_path, demo_config(dir, &endpoint, &terminal_ids))?;
+    std::fs::write(&config_path, demo_config(shops, dir, &endpoint, &terminal_ids))?;
     let cfg = Arc::new(Config::load(&config_path)?);
 
     // The day.
@@ -162,27 +181,27 @@ pub async fn run(dir: &Path, sales_per_terminal: usize, seed: u64, time_scale: f
 
     // SEQR's summary disagrees with its details tonight (simulator switch).
     sim.set_faults(Faults { summary_skew: Some(rust_decimal::Decimal::new(-1000, 2)), ..Default::default() });
-    for s in SHOPS {
+    for s in shops {
         let periods = if s.level == "shop" { 1 } else { s.terminals };
         for _ in 0..periods {
-            truth.push(TruthRow { category: "SUMMARY_MISMATCH".into(), shop_id: s.id.into(), key: "*".into(), close: 1 });
+            truth.push(TruthRow { category: "SUMMARY_MISMATCH".into(), shop_id: s.id.clone(), key: "*".into(), close: 1 });
         }
     }
 
+    // The close comes a little after the last sale, as at a real shop.
+    tokio::time::sleep(sim.clock().real(std::time::Duration::from_secs(2))).await;
     let store = Store::open(&cfg.store.database)?;
-    store.sync_config(&cfg)?;
-    let ctx = CloseContext::new(cfg.clone());
+    let ctx = Arc::new(CloseContext::new(cfg.clone()));
     let mut first_seq = BTreeMap::new();
     let mut report_dirs = Vec::new();
     for night in 1..=2 {
-        let currencies: ShopCurrencies = cfg.shops.iter().map(|s| (s.id.clone(), s.currency.clone())).collect();
-        let inbox = ingest_inbox(&store, &cfg.pos.inbox, &currencies)?;
-        if let Some((_, rejected)) = inbox.rejected.first() {
+        let batch = Batch { shops: cfg.shops.iter().map(|s| (s.clone(), Utc::now())).collect(), confirm_remark: false, close_slot_after_resume: false };
+        let outcome = run_batch(&store, &ctx, batch).await?;
+        if let Some((_, rejected)) = outcome.inbox.rejected.first() {
             anyhow::bail!("the demo's own POS files were refused: {rejected}");
         }
-        for shop in &cfg.shops {
-            let outcome = run_once(&store, shop, &ctx, &CloseOptions { slot: Utc::now(), confirm_remark: false }).await?;
-            if let CloseOutcome::Closed { close, files, .. } = outcome {
+        for (shop, result) in outcome.results {
+            if let CloseOutcome::Closed { close, files, .. } = result.with_context(|| format!("closing {}", shop.id))? {
                 first_seq.entry(shop.id.clone()).or_insert(close.close_seq);
                 report_dirs.push(files.dir);
             }

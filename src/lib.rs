@@ -17,8 +17,11 @@
 //! - [`close`]: one close of one shop, the persisted state machine; what `run`, `schedule` and tests call.
 //! - [`schedule`]: cron next-fire computation and the daemon loop.
 //! - [`demo`]: `make demo`, a trading day end to end against the simulator.
+//! - [`backoffice`]: terminals, refunds and resolving exceptions; [`certify`]: SEQR's certification procedure.
 //! - [`verify`]: precision and recall of the exceptions against a generator's ground truth.
 
+pub mod backoffice;
+pub mod certify;
 pub mod cli;
 pub mod close;
 pub mod config;

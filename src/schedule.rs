@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::close::{run_once, CloseContext, CloseOptions, CloseOutcome};
+use crate::close::{run_batch, Batch, CloseContext, CloseOutcome};
 use crate::config::{Config, Shop};
 use crate::store::Store;
 
@@ -56,7 +56,7 @@ pub async fn daemon(cfg: Arc<Config>, shutdown: impl Future<Output = ()>) -> any
                 }
             }
         }
-        run_batch(&cfg, &ctx, due).await;
+        run_due(&cfg, &ctx, due).await;
     }
 
     loop {
@@ -77,7 +77,7 @@ pub async fn daemon(cfg: Arc<Config>, shutdown: impl Future<Output = ()>) -> any
         }
         let due: Vec<(Shop, DateTime<Utc>)> =
             cfg.shops.iter().filter(|s| shop_next(s, now) == Some(at)).map(|s| (s.clone(), at)).collect();
-        run_batch(&cfg, &ctx, due).await;
+        run_due(&cfg, &ctx, due).await;
         for (shop, _) in cfg.shops.iter().filter_map(|s| shop_next(s, at).map(|t| (s, t))) {
             if let Some(t) = shop_next(shop, at) {
                 tracing::info!(shop = %shop.id, next = %t, "next close");
@@ -86,53 +86,28 @@ pub async fn daemon(cfg: Arc<Config>, shutdown: impl Future<Output = ()>) -> any
     }
 }
 
-/// Closes the given shops for their slots, at most `max_concurrent_shops` at once.
-/// Each shop's failure is logged (and alerted by the close) without stopping the others.
-pub async fn run_batch(cfg: &Arc<Config>, ctx: &Arc<CloseContext>, due: Vec<(Shop, DateTime<Utc>)>) -> Vec<(String, anyhow::Result<CloseOutcome>)> {
+/// Closes the given shops for their slots; the database is open only meanwhile,
+/// so analysts and manual runs can use it between closes.
+async fn run_due(cfg: &Arc<Config>, ctx: &Arc<CloseContext>, due: Vec<(Shop, DateTime<Utc>)>) {
     if due.is_empty() {
-        return Vec::new();
+        return;
     }
-    let store = match Store::open(&cfg.store.database) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "cannot open the database; no close runs now");
-            return due.into_iter().map(|(s, _)| (s.id, Err(anyhow::anyhow!("cannot open the database")))).collect();
+    let result = async {
+        let store = Store::open(&cfg.store.database)?;
+        run_batch(&store, ctx, Batch { shops: due, confirm_remark: false, close_slot_after_resume: true }).await
+    }
+    .await;
+    match result {
+        Ok(outcome) => {
+            for (shop, r) in outcome.results {
+                match r {
+                    Ok(o) => tracing::info!(shop = %shop.id, outcome = %describe(&o), "close done"),
+                    Err(e) => tracing::error!(shop = %shop.id, error = %format!("{e:#}"), "close failed"),
+                }
+            }
         }
-    };
-    let limit = Arc::new(tokio::sync::Semaphore::new(cfg.schedule.max_concurrent_shops.max(1)));
-    let mut tasks = Vec::new();
-    for (shop, slot) in due {
-        let conn = match store.try_clone() {
-            Ok(c) => c,
-            Err(e) => {
-                tasks.push(tokio::spawn(async move { (shop.id.clone(), Err(e)) }));
-                continue;
-            }
-        };
-        let (ctx, limit) = (ctx.clone(), limit.clone());
-        tasks.push(tokio::spawn(async move {
-            let _permit = limit.acquire().await;
-            let opts = CloseOptions { slot, confirm_remark: false };
-            let mut result = run_once(&conn, &shop, &ctx, &opts).await;
-            // A resumed older close does not stand for this slot: close the slot too.
-            if matches!(&result, Ok(CloseOutcome::Closed { resumed: true, close, .. }) if close.slot < slot) {
-                result = run_once(&conn, &shop, &ctx, &opts).await;
-            }
-            match &result {
-                Ok(o) => tracing::info!(shop = %shop.id, outcome = ?describe(o), "close done"),
-                Err(e) => tracing::error!(shop = %shop.id, error = %format!("{e:#}"), "close failed"),
-            }
-            (shop.id.clone(), result)
-        }));
+        Err(e) => tracing::error!(error = %format!("{e:#}"), "no close could run"),
     }
-    let mut out = Vec::new();
-    for t in tasks {
-        match t.await {
-            Ok(r) => out.push(r),
-            Err(e) => tracing::error!(error = %e, "a close task panicked"),
-        }
-    }
-    out
 }
 
 fn describe(o: &CloseOutcome) -> String {
@@ -182,7 +157,7 @@ mod tests {
             t = next_fire(&s, tz, t).unwrap();
             fires.push(t);
         }
-        assert_eq!(fires[1] - fires[0] > chrono::Duration::hours(23), true, "02:30 on the fall-back day runs once: {fires:?}");
+        assert!(fires[1] - fires[0] > chrono::Duration::hours(23), "02:30 on the fall-back day runs once: {fires:?}");
     }
 
     #[test]

@@ -36,7 +36,7 @@ earlier AS (
 ),
 -- Local posts with the mark that decides whether they are due.
 posts AS (
-    SELECT p.*, 'P:' || p.file_id || ':' || p.line AS k,
+    SELECT p.*, 'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR) AS k,
            coalesce(tp.marked_at, (SELECT at FROM shop_cut), (SELECT at FROM any_cut)) AS cutoff,
            coalesce(tp.period_id, (SELECT period_id FROM shop_cut), (SELECT period_id FROM label)) AS due_period
     FROM pos_posts p LEFT JOIN cur tp ON tp.terminal_id = p.terminal_id
@@ -50,7 +50,7 @@ due AS (
 ranked AS (
     SELECT *,
            row_number() OVER (PARTITION BY ers_reference ORDER BY is_settled DESC, posted_at, file_id, line) AS copy_no,
-           first_value(file_id || ':' || line) OVER (PARTITION BY ers_reference ORDER BY is_settled DESC, posted_at, file_id, line) AS first_copy
+           first_value(CAST(file_id AS VARCHAR) || ':' || CAST(line AS VARCHAR)) OVER (PARTITION BY ers_reference ORDER BY is_settled DESC, posted_at, file_id, line) AS first_copy
     FROM due
 ),
 open_local AS (SELECT * FROM ranked WHERE NOT is_settled),
@@ -117,7 +117,7 @@ classified AS (
     FROM pairs p
 ),
 label_id AS (SELECT period_id FROM label)
-SELECT $shop_id, $close_seq, (SELECT period_id FROM label_id),
+SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
        coalesce(c.first_period, c.seqr_period, c.due_period),
        c.category, c.local_key, c.seqr_key, NULL,
        c.terminal_id, c.cashier_id, c.ers_reference, c.invoice_reference,
@@ -130,32 +130,32 @@ SELECT $shop_id, $close_seq, (SELECT period_id FROM label_id),
                     THEN 'possibly invoice ' || lk.invoice_reference || ' left unpolled'
                     ELSE 'SEQR has this payment; the POS has no post for it' END
            WHEN 'MISSING_AT_SEQR' THEN 'the POS posted this before the close; SEQR has no such transaction (possibly reversed)'
-           WHEN 'AMOUNT_MISMATCH' THEN 'POS posted ' || c.local_amount || ', SEQR has ' || c.seqr_amount
+           WHEN 'AMOUNT_MISMATCH' THEN 'POS posted ' || CAST(c.local_amount AS VARCHAR) || ', SEQR has ' || CAST(c.seqr_amount AS VARCHAR)
            WHEN 'TERMINAL_MISMATCH' THEN 'POS posted it on terminal ' || c.local_terminal || ', SEQR has terminal ' || c.terminal_id
            WHEN 'LATE_MATCHED' THEN 'was ' || c.first_category || ' in period ' || c.first_period || '; matched now'
            ELSE NULL
        END
 FROM classified c LEFT JOIN links lk ON lk.seqr_key = c.seqr_key
 UNION ALL
-SELECT $shop_id, $close_seq, (SELECT period_id FROM label_id),
+SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
        coalesce(e.first_period, d.due_period), 'DUPLICATE_LOCAL', d.k, NULL, NULL,
        d.terminal_id, d.cashier_id, d.ers_reference, d.invoice_reference,
        d.amount, NULL, d.amount, d.posted_at,
-       'copy ' || d.copy_no || ' of ersReference ' || d.ers_reference || '; the first is file:line ' || d.first_copy
+       'copy ' || CAST(d.copy_no AS VARCHAR) || ' of ersReference ' || d.ers_reference || '; the first is file:line ' || d.first_copy
 FROM open_local d LEFT JOIN earlier e ON e.k = d.k
 WHERE d.copy_no > 1
 UNION ALL
-SELECT $shop_id, $close_seq, (SELECT period_id FROM label_id),
+SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
        coalesce(e.first_period, u.due_period), 'UNPOLLED_REVERSED', NULL, NULL, u.k,
        u.terminal_id, NULL, NULL, u.invoice_reference,
        u.amount, NULL, NULL, u.sent_at,
-       'invoice ' || u.invoice_reference || ' for ' || u.amount || ' ' || u.currency || ' was '
+       'invoice ' || u.invoice_reference || ' for ' || CAST(u.amount AS VARCHAR) || ' ' || u.currency || ' was '
            || CASE WHEN u.last_status IS NULL THEN 'never polled' ELSE 'last polled while ISSUED' END
            || ', with no post and no cancel'
 FROM unpolled u LEFT JOIN earlier e ON e.k = u.k
 UNION ALL
 -- An unpolled invoice of an earlier close that now has a post or a final status.
-SELECT $shop_id, $close_seq, (SELECT period_id FROM label_id),
+SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
        e.first_period, 'LATE_MATCHED', NULL, NULL, e.k,
        j.terminal_id, NULL, NULL, j.invoice_reference,
        j.amount, NULL, NULL, j.sent_at,
@@ -164,12 +164,12 @@ FROM earlier e JOIN journal j ON j.k = e.k
 ANTI JOIN unpolled u ON u.k = e.k
 ANTI JOIN settled s ON s.k = e.k
 UNION ALL
-SELECT $shop_id, $close_seq, (SELECT period_id FROM label_id),
+SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
        cp.period_id, 'SUMMARY_MISMATCH', NULL, 'M:' || cp.period_id, NULL,
        cp.terminal_id, NULL, NULL, NULL,
        NULL, coalesce(dt.total, 0), sm.total - coalesce(dt.total, 0), NULL,
-       'SEQR summary says ' || sm.n || ' transactions totalling ' || sm.total
-           || ', its detail rows are ' || coalesce(dt.n, 0) || ' totalling ' || coalesce(dt.total, 0)
+       'SEQR summary says ' || CAST(sm.n AS VARCHAR) || ' transactions totalling ' || CAST(sm.total AS VARCHAR)
+           || ', its detail rows are ' || CAST(coalesce(dt.n, 0) AS VARCHAR) || ' totalling ' || CAST(coalesce(dt.total, 0) AS VARCHAR)
 FROM cur cp
 JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries GROUP BY period_id) sm
   ON sm.period_id = cp.period_id

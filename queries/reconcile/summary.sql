@@ -6,7 +6,7 @@ WITH r AS (
     SELECT *, (local_key IS NOT NULL OR seqr_key LIKE 'S:%') AS is_transaction
     FROM recon_results WHERE shop_id = $shop_id AND close_seq = $close_seq
 )
-SELECT $shop_id AS shop_id,
+SELECT CAST($shop_id AS VARCHAR) AS shop_id,
        any_value(period_id) AS period_id,
        terminal_id,
        count(*) FILTER (WHERE seqr_key LIKE 'S:%') AS seqr_count,

@@ -185,3 +185,15 @@ CREATE TABLE emails (
     attempts     INTEGER NOT NULL DEFAULT 0,
     last_error   VARCHAR
 );
+
+-- Refunds made from the back office (`seqr-recon refund`), with SEQR's new reference.
+CREATE TABLE refunds (
+    refund_ers_reference    VARCHAR PRIMARY KEY,
+    original_ers_reference  VARCHAR NOT NULL,
+    shop_id                 VARCHAR NOT NULL,
+    terminal_id             VARCHAR,
+    amount                  DECIMAL(18,5) NOT NULL,   -- positive: what was given back
+    reason                  VARCHAR,
+    refunded_by             VARCHAR NOT NULL,
+    refunded_at             TIMESTAMPTZ NOT NULL
+);

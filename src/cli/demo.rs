@@ -9,9 +9,16 @@ pub struct Args {
     /// Working folder (wiped first): database, inbox, reports, .eml files.
     #[arg(long, default_value = "data/demo")]
     pub dir: PathBuf,
-    /// Sales per terminal (5 terminals in 2 shops).
+    /// Sales per terminal.
     #[arg(long, default_value_t = 60)]
     pub sales_per_terminal: usize,
+    /// Shops to play (default: `stockholm-1`, shop-level with 3 terminals, and `oslo-1`,
+    /// terminal-level with 2); with --shops N, N shops alternating the two levels.
+    #[arg(long)]
+    pub shops: Option<usize>,
+    /// Terminals per shop, with --shops.
+    #[arg(long, default_value_t = 2)]
+    pub terminals_per_shop: usize,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// Simulated seconds per real second; SEQR's relative timings (20-second rule, 1-second polls) are kept.
@@ -20,9 +27,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    crate::demo::set_demo_passwords();
-    let out = runtime()?.block_on(crate::demo::run(&args.dir, args.sales_per_terminal, args.seed, args.time_scale))?;
-    println!("\nSEQR reconciliation demo: {} sales in 2 shops, 2 closes, {:.1} s\n", out.sales, out.seconds);
+    let shops = match args.shops {
+        Some(n) => crate::demo::many_shops(n, args.terminals_per_shop),
+        None => crate::demo::default_shops(),
+    };
+    crate::demo::set_demo_passwords(&shops);
+    let out = runtime()?.block_on(crate::demo::run(&args.dir, &shops, args.sales_per_terminal, args.seed, args.time_scale))?;
+    println!("\nSEQR reconciliation demo: {} sales in {} shops, 2 closes each, {:.1} s\n", out.sales, shops.len(), out.seconds);
     print!("{}", crate::verify::render(&out.scores));
     println!("\nCSV reports:");
     for d in &out.report_dirs {

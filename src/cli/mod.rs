@@ -1,13 +1,17 @@
 //! Command-line interface: one file per subcommand.
 
+mod certify;
 mod demo;
+mod exception;
 mod ingest;
 mod query;
+mod refund;
 mod resend;
 mod run;
 mod schedule;
 mod sim;
 mod status;
+mod terminal;
 
 use std::path::PathBuf;
 use std::process::ExitCode as StdExitCode;
@@ -66,6 +70,14 @@ pub enum Command {
     Resend(resend::Args),
     /// A trading day end to end against a simulator on a free port (what `make demo` runs).
     Demo(demo::Args),
+    /// SEQR terminals: register, assign a SEQR id, unregister, list.
+    Terminal(terminal::Args),
+    /// Refund part or all of a payment through SEQR.
+    Refund(refund::Args),
+    /// Resolve exceptions by hand (recorded with who, how and why).
+    Exception(exception::Args),
+    /// Run SEQR's certification procedure against the configured endpoint.
+    Certify(certify::Args),
     /// Load POS CSV files (transaction posts or invoice journal); the inbox when no file is named.
     Ingest(ingest::Args),
     /// Run an analyst query from queries/NAME.sql, or --sql.
@@ -83,6 +95,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status(a) => status::run(&cli.config, a),
         Command::Resend(a) => resend::run(&cli.config, a),
         Command::Demo(a) => demo::run(a),
+        Command::Terminal(a) => terminal::run(&cli.config, a),
+        Command::Refund(a) => refund::run(&cli.config, a),
+        Command::Exception(a) => exception::run(&cli.config, a),
+        Command::Certify(a) => certify::run(&cli.config, a),
         Command::Ingest(a) => ingest::run(&cli.config, a),
         Command::Query(a) => query::run(&cli.config, a),
         Command::Sim(a) => sim::run(a),

@@ -6,9 +6,7 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use super::{load_config, runtime, ExitCode};
-use crate::close::{run_once, CloseContext, CloseOptions, CloseOutcome};
-use crate::notify;
-use crate::store::ingest::{ingest_inbox, ShopCurrencies};
+use crate::close::{run_batch, Batch, CloseContext, CloseOutcome};
 use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
@@ -35,45 +33,22 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let shops: Vec<_> = cfg.shops.iter().filter(|s| args.shops.is_empty() || args.shops.contains(&s.id)).cloned().collect();
 
     let store = Store::open(&cfg.store.database)?;
-    store.sync_config(&cfg)?;
     let ctx = Arc::new(CloseContext::new(cfg.clone()));
+    let batch = Batch {
+        shops: shops.into_iter().map(|s| (s, Utc::now())).collect(),
+        confirm_remark: args.confirm_remark,
+        close_slot_after_resume: false,
+    };
+    let outcome = runtime()?.block_on(run_batch(&store, &ctx, batch))?;
     let mut code = ExitCode::Success;
-
-    // Mail left over from earlier runs goes first.
-    let (sent, left) = notify::flush_outbox(&store, &cfg.email, &ctx.email_backoff)?;
-    if sent + left > 0 {
-        println!("outbox: {sent} earlier email(s) sent, {left} still waiting");
-    }
-
-    let currencies: ShopCurrencies = cfg.shops.iter().map(|s| (s.id.clone(), s.currency.clone())).collect();
-    let inbox = ingest_inbox(&store, &cfg.pos.inbox, &currencies)?;
-    for (path, rejected) in &inbox.rejected {
+    for (path, rejected) in &outcome.inbox.rejected {
         eprintln!("{rejected}\nmoved to {}", path.display());
         code = ExitCode::BadInput;
     }
-    if !inbox.loaded.is_empty() {
-        println!("inbox: {} file(s) loaded", inbox.loaded.len());
+    if !outcome.inbox.loaded.is_empty() {
+        println!("inbox: {} file(s) loaded", outcome.inbox.loaded.len());
     }
-
-    let rt = runtime()?;
-    let results = rt.block_on(async {
-        let limit = Arc::new(tokio::sync::Semaphore::new(cfg.schedule.max_concurrent_shops.max(1)));
-        let mut tasks = Vec::new();
-        for shop in shops {
-            let conn = store.try_clone()?;
-            let (ctx, limit, confirm_remark) = (ctx.clone(), limit.clone(), args.confirm_remark);
-            tasks.push(tokio::spawn(async move {
-                let _permit = limit.acquire().await;
-                let opts = CloseOptions { slot: Utc::now(), confirm_remark };
-                (shop.clone(), run_once(&conn, &shop, &ctx, &opts).await)
-            }));
-        }
-        let mut out = Vec::new();
-        for t in tasks {
-            out.push(t.await?);
-        }
-        anyhow::Ok(out)
-    })?;
+    let results = outcome.results;
 
     for (shop, result) in results {
         match result {

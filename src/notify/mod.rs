@@ -94,14 +94,16 @@ struct Pending {
     eml_path: PathBuf,
 }
 
-/// Delivers every unsent email, retrying each with back-off; what still fails
-/// stays queued for the next run. Returns (sent, still queued).
-pub fn flush_outbox(store: &Store, settings: &EmailSettings, backoff: &[Duration]) -> anyhow::Result<(usize, usize)> {
+/// Delivers every unsent email (of `shop` only, when given), retrying each
+/// with back-off; what still fails stays queued for the next run.
+/// Returns (sent, still queued).
+pub fn flush_outbox(store: &Store, settings: &EmailSettings, backoff: &[Duration], shop: Option<&str>) -> anyhow::Result<(usize, usize)> {
     let pending: Vec<Pending> = {
-        let mut stmt = store
-            .conn
-            .prepare("SELECT email_id, sender, recipients, eml_path FROM emails WHERE sent_at IS NULL ORDER BY queued_at, email_id")?;
-        let rows = stmt.query_map([], |r| {
+        let mut stmt = store.conn.prepare(
+            "SELECT email_id, sender, recipients, eml_path FROM emails \
+             WHERE sent_at IS NULL AND (CAST(? AS VARCHAR) IS NULL OR shop_id = ?) ORDER BY queued_at, email_id",
+        )?;
+        let rows = stmt.query_map(params![shop, shop], |r| {
             Ok(Pending { email_id: r.get(0)?, sender: r.get(1)?, recipients: r.get(2)?, eml_path: PathBuf::from(r.get::<_, String>(3)?) })
         })?;
         rows.collect::<Result<_, _>>()?

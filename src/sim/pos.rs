@@ -35,6 +35,8 @@ pub struct FaultRates {
     pub crash_before_post: f64,
     pub duplicate_post: f64,
     pub mistyped_amount: f64,
+    /// The cashier keys the post's ersReference with one digit wrong.
+    pub mistyped_reference: f64,
     pub wrong_terminal: f64,
     /// The post is written after the shop's close: it belongs to the next period.
     pub late_post: f64,
@@ -54,6 +56,7 @@ impl FaultRates {
             crash_before_post: 0.02,
             duplicate_post: 0.02,
             mistyped_amount: 0.02,
+            mistyped_reference: 0.02,
             wrong_terminal: 0.02,
             late_post: 0.02,
             refund: 0.05,
@@ -241,6 +244,8 @@ async fn one_sale(
         Some("duplicate")
     } else if pick(f.mistyped_amount) {
         Some("mistyped")
+    } else if pick(f.mistyped_reference) {
+        Some("mistyped_reference")
     } else if pick(f.wrong_terminal) {
         Some("wrong_terminal")
     } else if pick(f.late_post) {
@@ -359,6 +364,17 @@ async fn one_sale(
             let typed = if amount > delta && rng.random_bool(0.5) { amount - delta } else { amount + delta };
             day.posts.push(PostRow { amount: typed, ..post });
             day.truth.push(truth("AMOUNT_MISMATCH", 1));
+        }
+        Some("mistyped_reference") => {
+            // One digit wrong (the first of the running number, which SEQR has not reached):
+            // SEQR has no such payment, and the real one has no post.
+            let typo: String = ers
+                .char_indices()
+                .map(|(i, c)| if i == 14 { if c == '9' { '8' } else { '9' } } else { c })
+                .collect();
+            day.truth.push(TruthRow { category: "MISSING_AT_SEQR".into(), shop_id: shop.id.clone(), key: typo.clone(), close: 1 });
+            day.truth.push(truth("MISSING_LOCALLY", 1));
+            day.posts.push(PostRow { ers_reference: typo, ..post });
         }
         Some("wrong_terminal") => {
             day.posts.push(PostRow { terminal_id: other_terminal.to_string(), ..post });

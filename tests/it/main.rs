@@ -4,6 +4,8 @@
 mod helpers;
 mod protocol;
 mod recon;
+mod backoffice;
 mod close;
+mod day;
 mod smtp;
 mod wsdl;

@@ -1,0 +1,218 @@
+//! Back-office operations on SEQR: terminals, refunds, resolving exceptions.
+//! Each checks what it can in the database before asking SEQR.
+
+use std::str::FromStr;
+
+use anyhow::Context;
+use duckdb::{params, OptionalExt};
+use rand::distr::{Alphanumeric, SampleString};
+use rust_decimal::Decimal;
+
+use crate::config::{Config, Shop};
+use crate::secret::Secret;
+use crate::seqr::types::Invoice;
+use crate::seqr::{ClientContext, Principal, SeqrClient};
+use crate::store::Store;
+
+/// A terminal password: 20 characters from the thread's CSPRNG (ChaCha, seeded by the OS).
+pub fn generate_terminal_password() -> Secret {
+    Secret::new(Alphanumeric.sample_string(&mut rand::rng(), 20))
+}
+
+pub fn reseller_context(cfg: &Config, shop: &Shop) -> anyhow::Result<ClientContext> {
+    Ok(ClientContext {
+        client_id: cfg.seqr.client_id.clone(),
+        principal: Principal::ResellerUser { reseller_id: shop.reseller_id.clone(), user_id: shop.reseller_user_id.clone() },
+        password: shop.password().map_err(anyhow::Error::msg)?,
+        who: format!("shop {}", shop.id),
+    })
+}
+
+/// The TERMINALID context of a configured terminal.
+pub fn terminal_context(cfg: &Config, terminal_id: &str) -> anyhow::Result<(Shop, ClientContext)> {
+    for shop in &cfg.shops {
+        if let Some(t) = shop.terminals.iter().find(|t| t.id == terminal_id) {
+            let ctx = ClientContext {
+                client_id: cfg.seqr.client_id.clone(),
+                principal: Principal::Terminal { terminal_id: t.id.clone() },
+                password: t.password().map_err(anyhow::Error::msg)?,
+                who: format!("terminal {} of shop {}", t.id, shop.id),
+            };
+            return Ok((shop.clone(), ctx));
+        }
+    }
+    anyhow::bail!(
+        "terminal {terminal_id} is not in {}: add it as [[shop.terminal]] with its password_env first",
+        cfg.path.display()
+    )
+}
+
+/// What `terminal register` made.
+pub struct Registered {
+    pub terminal_id: String,
+    pub password: Secret,
+    pub password_env: String,
+}
+
+/// Registers a terminal for `shop` and records it (never its password).
+pub async fn register_terminal(cfg: &Config, store: &Store, client: &SeqrClient, shop: &Shop, external_id: &str, name: &str) -> anyhow::Result<Registered> {
+    let ctx = reseller_context(cfg, shop)?;
+    let password = generate_terminal_password();
+    let terminal_id = client.register_terminal(&ctx, external_id, &password, name).await?;
+    store.conn.execute(
+        "INSERT INTO terminals (terminal_id, shop_id, name, external_id, registered_at) VALUES (?, ?, ?, ?, now()) \
+         ON CONFLICT (terminal_id) DO UPDATE SET name = excluded.name, external_id = excluded.external_id, registered_at = now()",
+        params![terminal_id, shop.id, name, external_id],
+    )?;
+    let password_env = format!(
+        "SEQR_PASSWORD_{}_{}",
+        shop.id.replace('-', "_").to_uppercase(),
+        external_id.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect::<String>()
+    );
+    Ok(Registered { terminal_id, password, password_env })
+}
+
+/// A SEQR id as printed on the sticker: letters and digits only.
+pub fn check_seqr_id(seqr_id: &str) -> anyhow::Result<()> {
+    if seqr_id.is_empty() || !seqr_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        anyhow::bail!(
+            "--seqr-id {seqr_id:?}: a SEQR id is the letters and digits printed on the sticker, nothing else \
+             (SEQR would answer code 53 INVALID_SEQR_ID)"
+        );
+    }
+    Ok(())
+}
+
+pub async fn assign_seqr_id(cfg: &Config, store: &Store, client: &SeqrClient, terminal_id: &str, seqr_id: &str) -> anyhow::Result<()> {
+    check_seqr_id(seqr_id)?;
+    let (_, ctx) = terminal_context(cfg, terminal_id)?;
+    client.assign_seqr_id(&ctx, seqr_id).await?;
+    store.conn.execute("UPDATE terminals SET seqr_id = ? WHERE terminal_id = ?", params![seqr_id, terminal_id])?;
+    Ok(())
+}
+
+pub async fn unregister_terminal(cfg: &Config, store: &Store, client: &SeqrClient, terminal_id: &str) -> anyhow::Result<()> {
+    let (_, ctx) = terminal_context(cfg, terminal_id)?;
+    client.unregister_terminal(&ctx).await?;
+    store.conn.execute("UPDATE terminals SET unregistered_at = now() WHERE terminal_id = ?", [terminal_id])?;
+    Ok(())
+}
+
+/// A payment as the database knows it, with what was refunded so far.
+#[derive(Debug)]
+pub struct KnownPayment {
+    pub shop_id: String,
+    pub terminal_id: Option<String>,
+    pub amount: Decimal,
+    pub refunded: Decimal,
+}
+
+/// Looks the payment up in SEQR's rows and the POS's posts.
+pub fn known_payment(store: &Store, ers_reference: &str) -> anyhow::Result<Option<KnownPayment>> {
+    let found: Option<(String, Option<String>, Decimal)> = store
+        .conn
+        .query_row(
+            "SELECT shop_id, terminal_id, amount FROM ( \
+               SELECT shop_id, terminal_id, amount, 1 AS pref FROM seqr_rows WHERE ers_reference = $1 AND amount > 0 \
+               UNION ALL \
+               SELECT shop_id, terminal_id, amount, 2 FROM pos_posts WHERE ers_reference = $1 AND kind = 'PAYMENT') \
+             ORDER BY pref LIMIT 1",
+            [ers_reference],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((shop_id, terminal_id, amount)) = found else { return Ok(None) };
+    let refunded: Decimal = store.conn.query_row(
+        "SELECT coalesce(sum(amount), 0)::DECIMAL(18,5) FROM refunds WHERE original_ers_reference = ?",
+        [ers_reference],
+        |r| r.get(0),
+    )?;
+    Ok(Some(KnownPayment { shop_id, terminal_id, amount, refunded }))
+}
+
+/// Checks a refund against the database before SEQR is asked.
+pub fn check_refund(store: &Store, ers_reference: &str, amount: Decimal) -> anyhow::Result<KnownPayment> {
+    if amount <= Decimal::ZERO || amount.scale() > 5 {
+        anyhow::bail!("--amount {amount}: give a positive amount with at most 5 decimals, e.g. 10.00");
+    }
+    let p = known_payment(store, ers_reference)?.with_context(|| {
+        format!("no payment {ers_reference} in the database (neither in SEQR's reports nor in the POS posts); check the reference on the receipt")
+    })?;
+    if p.refunded + amount > p.amount {
+        anyhow::bail!(
+            "refunding {amount} would bring refunds of {ers_reference} to {} but the payment was {}; at most {} remains",
+            p.refunded + amount,
+            p.amount,
+            p.amount - p.refunded
+        );
+    }
+    Ok(p)
+}
+
+/// Refunds through SEQR and records the refund, also as a local REFUND post so the next close matches it.
+pub async fn refund(cfg: &Config, store: &Store, client: &SeqrClient, ers_reference: &str, amount: Decimal, reason: Option<&str>, by: &str) -> anyhow::Result<String> {
+    let p = check_refund(store, ers_reference, amount)?;
+    let shop = cfg.shop(&p.shop_id).with_context(|| format!("the payment belongs to shop {}, which is not in the config", p.shop_id))?;
+    let ctx = reseller_context(cfg, shop)?;
+    let invoice = Invoice::simple(reason.unwrap_or("Refund"), &shop.currency, amount);
+    let refund_ers = client.refund_payment(&ctx, ers_reference, invoice).await.map_err(|e| {
+        let extra = if e.result_code() == Some(crate::seqr::ResultCode::SUM_OF_REFUNDS_EXCEEDS_ORIGINAL) {
+            " SEQR counts refunds made elsewhere (e.g. at the till) that this database does not know of."
+        } else {
+            ""
+        };
+        anyhow::anyhow!("{e}.{extra}")
+    })?;
+    let tx = store.conn.unchecked_transaction()?;
+    tx.execute(
+        "INSERT INTO refunds VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+        params![refund_ers, ers_reference, p.shop_id, p.terminal_id, amount, reason, by],
+    )?;
+    let file_id: i64 = tx.query_row("SELECT coalesce(max(file_id), 0) + 1 FROM pos_files", [], |r| r.get(0))?;
+    tx.execute(
+        "INSERT INTO pos_files VALUES (?, ?, ?, 'posts', 1, now())",
+        params![file_id, format!("backoffice-refund-{refund_ers}"), format!("refund:{refund_ers}")],
+    )?;
+    tx.execute(
+        "INSERT INTO pos_posts VALUES (?, 1, ?, ?, ?, ?, NULL, ?, ?, 'REFUND', ?, now())",
+        params![file_id, p.shop_id, p.terminal_id.unwrap_or_default(), by, refund_ers, -amount, shop.currency, format!("SEQR refund of {ers_reference}")],
+    )?;
+    tx.commit()?;
+    Ok(refund_ers)
+}
+
+/// Records that the open exceptions of `reference` (an ersReference or invoice
+/// reference) were dealt with. Returns how many items were closed.
+pub fn resolve_exception(store: &Store, shop_id: &str, reference: &str, how: &str, why: &str, by: &str) -> anyhow::Result<usize> {
+    if why.trim().is_empty() {
+        anyhow::bail!("--why is required: say why the exception is resolved, for the audit trail");
+    }
+    let mut stmt = store.conn.prepare(
+        "WITH latest AS (SELECT max(close_seq) AS s FROM recon_results WHERE shop_id = $1) \
+         SELECT category, k FROM ( \
+            SELECT category, unnest([local_key, seqr_key, invoice_key]) AS k FROM recon_results, latest \
+            WHERE shop_id = $1 AND close_seq = latest.s AND category NOT IN ('MATCHED', 'LATE_MATCHED') \
+              AND (ers_reference = $2 OR invoice_reference = $2)) \
+         WHERE k IS NOT NULL AND k NOT IN (SELECT item_key FROM exception_resolutions)",
+    )?;
+    let items: Vec<(String, String)> = stmt.query_map(params![shop_id, reference], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    if items.is_empty() {
+        anyhow::bail!("shop {shop_id} has no open exception for {reference}; `seqr-recon query open_exceptions_by_age` lists them");
+    }
+    let tx = store.conn.unchecked_transaction()?;
+    for (category, key) in &items {
+        tx.execute("INSERT INTO exception_resolutions VALUES (?, ?, ?, now(), ?, ?)", params![key, category, by, how, why])?;
+    }
+    tx.commit()?;
+    Ok(items.len())
+}
+
+/// Parses an amount argument exactly.
+pub fn parse_amount(s: &str) -> Result<Decimal, String> {
+    Decimal::from_str(s.trim()).map_err(|_| format!("{s:?} is not an amount like 10.00"))
+}
+
+/// The user running a command, for audit columns.
+pub fn current_user() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into())
+}
