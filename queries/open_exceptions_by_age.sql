@@ -10,6 +10,6 @@ open_items AS (
 )
 SELECT o.shop_id, o.category, o.item_period_id AS period_id, o.terminal_id, o.ers_reference, o.invoice_reference,
        o.local_amount, o.seqr_amount,
-       date_diff('day', CAST(p.marked_at AS DATE), current_date) AS age_days
+       date_diff('day', CAST(p.marked_at AS DATE), CAST(CAST(now() AS TIMESTAMP) AS DATE)) AS age_days
 FROM open_items o LEFT JOIN periods p ON p.period_id = o.item_period_id
 ORDER BY age_days DESC NULLS LAST, o.shop_id, o.category;

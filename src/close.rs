@@ -301,8 +301,8 @@ async fn advance(store: &Store, shop: &Shop, ctx: &CloseContext, mut close: Clos
                     .await
                     .with_context(|| format!("fetching {report_id} for period {} of shop {}", period.period_id, shop.id))?;
                 let r = &fetched.report;
-                tokio::task::block_in_place(|| {
-                    store.store_report(
+                store
+                    .store_report(
                         &shop.id,
                         &period.period_id,
                         report_id,
@@ -313,7 +313,6 @@ async fn advance(store: &Store, shop: &Shop, ctx: &CloseContext, mut close: Clos
                         &fetched.raw_response,
                         fetched.attempts,
                     )
-                })
                 .with_context(|| format!("storing {report_id} for period {}", period.period_id))?;
                 record_step(
                     store,
@@ -335,7 +334,7 @@ async fn advance(store: &Store, shop: &Shop, ctx: &CloseContext, mut close: Clos
     // 3. Reconcile.
     if close.state == state::FETCHED {
         let started = Utc::now();
-        let counts = tokio::task::block_in_place(|| reconcile(store, &shop.id, close.close_seq))?;
+        let counts = reconcile(store, &shop.id, close.close_seq)?;
         record_step(store, ctx, &close, "reconcile", started, "ok", &format!("{counts:?}"));
         store.set_close_state(&close.close_id, state::RECONCILED, None)?;
         close = store.close(&close.close_id)?.context("close")?;
@@ -343,7 +342,7 @@ async fn advance(store: &Store, shop: &Shop, ctx: &CloseContext, mut close: Clos
 
     // 4. Write the CSVs and queue the email, then mark the close exported.
     let label = close.label_period_id.clone().context("a marked close has a period id")?;
-    let files = tokio::task::block_in_place(|| write_reports(store, &ctx.cfg.reports.dir, &shop.id, close.close_seq, &label))?;
+    let files = write_reports(store, &ctx.cfg.reports.dir, &shop.id, close.close_seq, &label)?;
     if close.state == state::RECONCILED {
         let started = Utc::now();
         let email = report_email(store, ctx, shop, &close, &label, &files, format!("{}-report", close.close_id))?;
@@ -356,7 +355,7 @@ async fn advance(store: &Store, shop: &Shop, ctx: &CloseContext, mut close: Clos
 
     // 5. Deliver.
     let started = Utc::now();
-    tokio::task::block_in_place(|| notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff, Some(&shop.id)))?;
+    notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff, Some(&shop.id))?;
     let sent: bool = store.conn.query_row(
         "SELECT count(*) > 0 FROM emails WHERE email_id = ? AND sent_at IS NOT NULL",
         [format!("{}-report", close.close_id)],
@@ -568,12 +567,12 @@ pub struct BatchOutcome {
 pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> anyhow::Result<BatchOutcome> {
     let cfg = &ctx.cfg;
     store.sync_config(cfg)?;
-    let (sent, left) = tokio::task::block_in_place(|| notify::flush_outbox(store, &cfg.email, &ctx.email_backoff, None))?;
+    let (sent, left) = notify::flush_outbox(store, &cfg.email, &ctx.email_backoff, None)?;
     if sent + left > 0 {
         tracing::info!(sent, still_queued = left, "outbox flushed");
     }
     let currencies: ShopCurrencies = cfg.shops.iter().map(|s| (s.id.clone(), s.currency.clone())).collect();
-    let inbox = tokio::task::block_in_place(|| ingest_inbox(store, &cfg.pos.inbox, &currencies))?;
+    let inbox = ingest_inbox(store, &cfg.pos.inbox, &currencies)?;
     for (path, rejected) in &inbox.rejected {
         tracing::error!(file = %path.display(), problems = rejected.problems.len(), "POS file refused; see the .errors.txt beside it");
     }
@@ -585,13 +584,18 @@ pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> 
         let (ctx, limit) = (ctx.clone(), limit.clone());
         let opts = CloseOptions { slot, confirm_remark: batch.confirm_remark };
         let again = batch.close_slot_after_resume;
-        tasks.push(tokio::spawn(async move {
-            let _permit = limit.acquire().await;
-            let mut result = run_once(&conn, &shop, &ctx, &opts).await;
-            if again && matches!(&result, Ok(CloseOutcome::Closed { resumed: true, close, .. }) if close.slot < slot) {
-                result = run_once(&conn, &shop, &ctx, &opts).await;
-            }
-            (shop, result)
+        let handle = tokio::runtime::Handle::current();
+        // A DuckDB connection is not Sync: each close runs on its own blocking
+        // thread, where its database work may block freely.
+        tasks.push(tokio::task::spawn_blocking(move || {
+            handle.block_on(async move {
+                let _permit = limit.acquire().await;
+                let mut result = run_once(&conn, &shop, &ctx, &opts).await;
+                if again && matches!(&result, Ok(CloseOutcome::Closed { resumed: true, close, .. }) if close.slot < slot) {
+                    result = run_once(&conn, &shop, &ctx, &opts).await;
+                }
+                (shop, result)
+            })
         }));
     }
     let mut results = Vec::new();

@@ -148,7 +148,7 @@ pub async fn run(dir: &Path, shops: &[DemoShop], sales_per_terminal: usize, seed
     for s in shops {
         let reseller = ClientContext {
             client_id: "Acme BackOffice demo".into(),
-            principal: Principal::ResellerUser { reseller_id: s.reseller.into(), user_id: "9900".into() },
+            principal: Principal::ResellerUser { reseller_id: s.reseller.clone(), user_id: "9900".into() },
             password: Secret::new(std::env::var(&s.password_env)?),
             who: format!("shop {}", s.id),
         };

@@ -13,8 +13,8 @@ cur AS (
 label AS (
     SELECT label_period_id AS period_id FROM closes WHERE shop_id = $shop_id AND close_seq = $close_seq
 ),
-shop_cut AS (SELECT max(marked_at) AS at, max(period_id) AS period_id FROM cur WHERE terminal_id IS NULL),
-any_cut AS (SELECT max(marked_at) AS at FROM cur),
+shop_cut AS (SELECT max(marked_at) AS cut_at, max(period_id) AS period_id FROM cur WHERE terminal_id IS NULL),
+any_cut AS (SELECT max(marked_at) AS cut_at FROM cur),
 history AS (
     SELECT close_seq, category, item_period_id, local_key AS k FROM recon_results
         WHERE shop_id = $shop_id AND close_seq < $close_seq AND local_key IS NOT NULL
@@ -37,7 +37,7 @@ earlier AS (
 -- Local posts with the mark that decides whether they are due.
 posts AS (
     SELECT p.*, 'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR) AS k,
-           coalesce(tp.marked_at, (SELECT at FROM shop_cut), (SELECT at FROM any_cut)) AS cutoff,
+           coalesce(tp.marked_at, (SELECT cut_at FROM shop_cut), (SELECT cut_at FROM any_cut)) AS cutoff,
            coalesce(tp.period_id, (SELECT period_id FROM shop_cut), (SELECT period_id FROM label)) AS due_period
     FROM pos_posts p LEFT JOIN cur tp ON tp.terminal_id = p.terminal_id
     WHERE p.shop_id = $shop_id
@@ -64,7 +64,7 @@ open_seqr AS (SELECT seqr.* FROM seqr ANTI JOIN settled s ON s.k = seqr.k),
 -- The invoice journal: the latest row per invoice.
 journal AS (
     SELECT i.*, 'I:' || i.invoice_reference AS k,
-           coalesce(tp.marked_at, (SELECT at FROM shop_cut), (SELECT at FROM any_cut)) AS cutoff,
+           coalesce(tp.marked_at, (SELECT cut_at FROM shop_cut), (SELECT cut_at FROM any_cut)) AS cutoff,
            coalesce(tp.period_id, (SELECT period_id FROM shop_cut), (SELECT period_id FROM label)) AS due_period
     FROM pos_invoices i LEFT JOIN cur tp ON tp.terminal_id = i.terminal_id
     WHERE i.shop_id = $shop_id

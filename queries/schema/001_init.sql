@@ -1,4 +1,5 @@
--- seqr-recon schema, version 1. Every amount is DECIMAL(18,5); every time is TIMESTAMPTZ (UTC).
+-- seqr-recon schema, version 1. Every amount is DECIMAL(18,5); every time is a TIMESTAMP in UTC
+-- (no time zone type, so nothing needs DuckDB's ICU extension).
 -- Documented table by table in queries/README.md.
 
 CREATE TABLE shops (
@@ -8,7 +9,7 @@ CREATE TABLE shops (
     timezone     VARCHAR NOT NULL,
     level        VARCHAR NOT NULL,          -- 'shop' or 'terminal'
     reseller_id  VARCHAR NOT NULL,
-    updated_at   TIMESTAMPTZ NOT NULL
+    updated_at   TIMESTAMP NOT NULL
 );
 
 CREATE TABLE terminals (
@@ -17,8 +18,8 @@ CREATE TABLE terminals (
     name            VARCHAR NOT NULL,
     external_id     VARCHAR,
     seqr_id         VARCHAR,
-    registered_at   TIMESTAMPTZ,
-    unregistered_at TIMESTAMPTZ
+    registered_at   TIMESTAMP,
+    unregistered_at TIMESTAMP
 );
 
 -- One row per POS file loaded; sha256 makes loading the same file twice a no-op.
@@ -28,7 +29,7 @@ CREATE TABLE pos_files (
     sha256       VARCHAR NOT NULL UNIQUE,
     feed         VARCHAR NOT NULL,          -- 'posts' or 'invoices'
     row_count    BIGINT NOT NULL,
-    ingested_at  TIMESTAMPTZ NOT NULL
+    ingested_at  TIMESTAMP NOT NULL
 );
 
 -- What the POS wrote to its receipt file when a SEQR payment or refund completed.
@@ -44,7 +45,7 @@ CREATE TABLE pos_posts (
     currency           VARCHAR NOT NULL,
     kind               VARCHAR NOT NULL,    -- 'PAYMENT' or 'REFUND'
     description        VARCHAR,
-    posted_at          TIMESTAMPTZ NOT NULL,
+    posted_at          TIMESTAMP NOT NULL,
     PRIMARY KEY (file_id, line)
 );
 
@@ -57,9 +58,9 @@ CREATE TABLE pos_invoices (
     invoice_reference  VARCHAR NOT NULL,
     amount             DECIMAL(18,5) NOT NULL,
     currency           VARCHAR NOT NULL,
-    sent_at            TIMESTAMPTZ NOT NULL,
+    sent_at            TIMESTAMP NOT NULL,
     last_status        VARCHAR,             -- NULL: never polled
-    last_polled_at     TIMESTAMPTZ,
+    last_polled_at     TIMESTAMP,
     PRIMARY KEY (file_id, line)
 );
 
@@ -68,12 +69,12 @@ CREATE TABLE closes (
     close_id     VARCHAR PRIMARY KEY,
     shop_id      VARCHAR NOT NULL,
     close_seq    BIGINT NOT NULL,           -- 1, 2, 3 … per shop, in order
-    slot         TIMESTAMPTZ NOT NULL,      -- the scheduled (or manual) time it stands for
+    slot         TIMESTAMP NOT NULL,      -- the scheduled (or manual) time it stands for
     state        VARCHAR NOT NULL,
     label_period_id VARCHAR,                -- names the reports folder and the email
     pending_scope VARCHAR,                  -- 'shop' or a terminal id while its mark is in flight
-    created_at   TIMESTAMPTZ NOT NULL,
-    updated_at   TIMESTAMPTZ NOT NULL,
+    created_at   TIMESTAMP NOT NULL,
+    updated_at   TIMESTAMP NOT NULL,
     error        VARCHAR,
     UNIQUE (shop_id, close_seq)
 );
@@ -85,7 +86,7 @@ CREATE TABLE periods (
     shop_id      VARCHAR NOT NULL,
     close_seq    BIGINT NOT NULL,
     terminal_id  VARCHAR,
-    marked_at    TIMESTAMPTZ NOT NULL,
+    marked_at    TIMESTAMP NOT NULL,
     state        VARCHAR NOT NULL           -- 'marked', 'fetched'
 );
 
@@ -95,7 +96,7 @@ CREATE TABLE seqr_reports (
     report_id     VARCHAR NOT NULL,
     terminal_id   VARCHAR,
     generated_at  TIMESTAMP,
-    fetched_at    TIMESTAMPTZ NOT NULL,
+    fetched_at    TIMESTAMP NOT NULL,
     attempts      INTEGER NOT NULL,
     response_sha256 VARCHAR NOT NULL,
     report_gz     BLOB NOT NULL,
@@ -144,7 +145,7 @@ CREATE TABLE recon_results (
     local_amount       DECIMAL(18,5),
     seqr_amount        DECIMAL(18,5),
     difference         DECIMAL(18,5),       -- local - SEQR
-    posted_at          TIMESTAMPTZ,
+    posted_at          TIMESTAMP,
     detail             VARCHAR
 );
 
@@ -153,7 +154,7 @@ CREATE TABLE exception_resolutions (
     item_key     VARCHAR NOT NULL,
     category     VARCHAR NOT NULL,
     resolved_by  VARCHAR NOT NULL,
-    resolved_at  TIMESTAMPTZ NOT NULL,
+    resolved_at  TIMESTAMP NOT NULL,
     how          VARCHAR NOT NULL,
     why          VARCHAR NOT NULL
 );
@@ -164,8 +165,8 @@ CREATE TABLE runs (
     close_id     VARCHAR,
     shop_id      VARCHAR,
     step         VARCHAR NOT NULL,
-    started_at   TIMESTAMPTZ NOT NULL,
-    finished_at  TIMESTAMPTZ,
+    started_at   TIMESTAMP NOT NULL,
+    finished_at  TIMESTAMP,
     outcome      VARCHAR,
     detail       VARCHAR
 );
@@ -180,8 +181,8 @@ CREATE TABLE emails (
     sender       VARCHAR NOT NULL,
     recipients   VARCHAR NOT NULL,          -- comma-separated
     eml_path     VARCHAR NOT NULL,
-    queued_at    TIMESTAMPTZ NOT NULL,
-    sent_at      TIMESTAMPTZ,
+    queued_at    TIMESTAMP NOT NULL,
+    sent_at      TIMESTAMP,
     attempts     INTEGER NOT NULL DEFAULT 0,
     last_error   VARCHAR
 );
@@ -195,5 +196,5 @@ CREATE TABLE refunds (
     amount                  DECIMAL(18,5) NOT NULL,   -- positive: what was given back
     reason                  VARCHAR,
     refunded_by             VARCHAR NOT NULL,
-    refunded_at             TIMESTAMPTZ NOT NULL
+    refunded_at             TIMESTAMP NOT NULL
 );

@@ -5,6 +5,6 @@ SELECT $file_id, line, shop_id, terminal_id, invoice_reference, amount, currency
 FROM read_csv($staging, header = true, auto_detect = false, quote = '"', escape = '"',
     columns = {
         'line': 'BIGINT', 'shop_id': 'VARCHAR', 'terminal_id': 'VARCHAR', 'invoice_reference': 'VARCHAR',
-        'amount': 'DECIMAL(18,5)', 'currency': 'VARCHAR', 'sent_at': 'TIMESTAMPTZ', 'last_status': 'VARCHAR',
-        'last_polled_at': 'TIMESTAMPTZ'
+        'amount': 'DECIMAL(18,5)', 'currency': 'VARCHAR', 'sent_at': 'TIMESTAMP', 'last_status': 'VARCHAR',
+        'last_polled_at': 'TIMESTAMP'
     });

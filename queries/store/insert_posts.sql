@@ -6,5 +6,5 @@ FROM read_csv($staging, header = true, auto_detect = false, quote = '"', escape 
     columns = {
         'line': 'BIGINT', 'shop_id': 'VARCHAR', 'terminal_id': 'VARCHAR', 'cashier_id': 'VARCHAR',
         'ers_reference': 'VARCHAR', 'invoice_reference': 'VARCHAR', 'amount': 'DECIMAL(18,5)',
-        'currency': 'VARCHAR', 'kind': 'VARCHAR', 'description': 'VARCHAR', 'posted_at': 'TIMESTAMPTZ'
+        'currency': 'VARCHAR', 'kind': 'VARCHAR', 'description': 'VARCHAR', 'posted_at': 'TIMESTAMP'
     });

@@ -121,7 +121,10 @@ pub fn read_body(xml: &str) -> Result<Body, XmlError> {
     let mut root = String::new();
     let mut fields = Fields::default();
     loop {
-        let event = reader.read_event().map_err(|e| err(&reader, e.to_string()))?;
+        let event = reader.read_event().map_err(|e| {
+            let at_end = reader.buffer_position() as usize >= xml.len();
+            err(&reader, if at_end { format!("the document is truncated: {e}") } else { e.to_string() })
+        })?;
         match event {
             Event::Start(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();

@@ -45,9 +45,11 @@ impl Store {
     }
 
     fn migrate(&self) -> anyhow::Result<()> {
+        // Never reach out to the network for extensions: everything we need is built in.
+        self.conn.execute_batch("SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;")?;
         self.conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name VARCHAR NOT NULL, \
-             applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+             applied_at TIMESTAMP NOT NULL DEFAULT now())",
         )?;
         let current: i64 =
             self.conn.query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))?;

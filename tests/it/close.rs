@@ -156,6 +156,7 @@ async fn a_close_over_tcp_delivers_one_email_with_the_csvs_as_written() {
     let period = periods(&store).pop().unwrap();
     let msgs = smtp.messages();
     assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].from, "recon@example.com");
     assert_eq!(msgs[0].to, vec!["backoffice@example.com", "second@example.com"]);
     let msg = MessageParser::default().parse(&msgs[0].data).unwrap();
     assert_eq!(msg.subject().unwrap(), format!("[SEQR] shop-1 period {period}: 1 exception, difference -0.50 SEK"));
@@ -304,7 +305,7 @@ async fn a_mark_with_unknown_outcome_stops_until_the_operator_confirms() {
 async fn the_daemon_runs_a_close_due_in_a_few_seconds_once_and_stops_on_sigterm() {
     let smtp = SmtpSink::start();
     let f = Floor::new(smtp.port, &[SHOP], "").await;
-    let at = chrono::Utc::now() + chrono::Duration::seconds(3);
+    let at = chrono::Utc::now() + chrono::Duration::seconds(5);
     let cron = format!("{} {} {} * * *", chrono::Timelike::second(&at), chrono::Timelike::minute(&at), chrono::Timelike::hour(&at));
     let cfg = std::fs::read_to_string(&f.config).unwrap().replace("0 0 22 * * *", &cron).replace("Europe/Stockholm", "UTC");
     std::fs::write(&f.config, cfg).unwrap();
