@@ -34,10 +34,23 @@ fn main() {
     let csv = dir.path().join("posts.csv");
     {
         let mut w = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
-        writeln!(w, "shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at").unwrap();
+        writeln!(
+            w,
+            "shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at"
+        )
+        .unwrap();
         for i in 0..ROWS {
             let t = start_day + Duration::milliseconds(i as i64 * 40);
-            writeln!(w, "shop-1,T{:02},c{},{},R{i},{},SEK,PAYMENT,SEQR payment,{}", i % 20, i % 50, ers(i), amount(i), t.to_rfc3339()).unwrap();
+            writeln!(
+                w,
+                "shop-1,T{:02},c{},{},R{i},{},SEK,PAYMENT,SEQR payment,{}",
+                i % 20,
+                i % 50,
+                ers(i),
+                amount(i),
+                t.to_rfc3339()
+            )
+            .unwrap();
         }
     }
     let size_mb = std::fs::metadata(&csv).unwrap().len() as f64 / 1e6;

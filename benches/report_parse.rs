@@ -8,7 +8,9 @@ use seqr_recon::seqr::report::parse_report;
 fn main() {
     let rows = 1_000_000;
     let mut xml = String::with_capacity(rows * 200);
-    xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<TransactionDetails>\n<Meta>\n<ResellerId>acme-se</ResellerId>\n");
+    xml.push_str(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<TransactionDetails>\n<Meta>\n<ResellerId>acme-se</ResellerId>\n",
+    );
     xml.push_str("<TransactionPeriodId>2026112121003312301000044</TransactionPeriodId>\n<GeneratedAt>2026-11-21 21:00</GeneratedAt>\n</Meta>\n");
     for i in 0..rows {
         let cashier = if i % 7 == 0 { "NULL".to_string() } else { format!("cashier-{}", i % 40) };

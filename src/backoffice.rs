@@ -22,7 +22,10 @@ pub fn generate_terminal_password() -> Secret {
 pub fn reseller_context(cfg: &Config, shop: &Shop) -> anyhow::Result<ClientContext> {
     Ok(ClientContext {
         client_id: cfg.seqr.client_id.clone(),
-        principal: Principal::ResellerUser { reseller_id: shop.reseller_id.clone(), user_id: shop.reseller_user_id.clone() },
+        principal: Principal::ResellerUser {
+            reseller_id: shop.reseller_id.clone(),
+            user_id: shop.reseller_user_id.clone(),
+        },
         password: shop.password().map_err(anyhow::Error::msg)?,
         who: format!("shop {}", shop.id),
     })
@@ -55,7 +58,14 @@ pub struct Registered {
 }
 
 /// Registers a terminal for `shop` and records it (never its password).
-pub async fn register_terminal(cfg: &Config, store: &Store, client: &SeqrClient, shop: &Shop, external_id: &str, name: &str) -> anyhow::Result<Registered> {
+pub async fn register_terminal(
+    cfg: &Config,
+    store: &Store,
+    client: &SeqrClient,
+    shop: &Shop,
+    external_id: &str,
+    name: &str,
+) -> anyhow::Result<Registered> {
     let ctx = reseller_context(cfg, shop)?;
     let password = generate_terminal_password();
     let terminal_id = client.register_terminal(&ctx, external_id, &password, name).await?;
@@ -67,7 +77,10 @@ pub async fn register_terminal(cfg: &Config, store: &Store, client: &SeqrClient,
     let password_env = format!(
         "SEQR_PASSWORD_{}_{}",
         shop.id.replace('-', "_").to_uppercase(),
-        external_id.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect::<String>()
+        external_id
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+            .collect::<String>()
     );
     Ok(Registered { terminal_id, password, password_env })
 }
@@ -83,7 +96,13 @@ pub fn check_seqr_id(seqr_id: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn assign_seqr_id(cfg: &Config, store: &Store, client: &SeqrClient, terminal_id: &str, seqr_id: &str) -> anyhow::Result<()> {
+pub async fn assign_seqr_id(
+    cfg: &Config,
+    store: &Store,
+    client: &SeqrClient,
+    terminal_id: &str,
+    seqr_id: &str,
+) -> anyhow::Result<()> {
     check_seqr_id(seqr_id)?;
     let (_, ctx) = terminal_context(cfg, terminal_id)?;
     client.assign_seqr_id(&ctx, seqr_id).await?;
@@ -91,7 +110,12 @@ pub async fn assign_seqr_id(cfg: &Config, store: &Store, client: &SeqrClient, te
     Ok(())
 }
 
-pub async fn unregister_terminal(cfg: &Config, store: &Store, client: &SeqrClient, terminal_id: &str) -> anyhow::Result<()> {
+pub async fn unregister_terminal(
+    cfg: &Config,
+    store: &Store,
+    client: &SeqrClient,
+    terminal_id: &str,
+) -> anyhow::Result<()> {
     let (_, ctx) = terminal_context(cfg, terminal_id)?;
     client.unregister_terminal(&ctx).await?;
     store.conn.execute("UPDATE terminals SET unregistered_at = now() WHERE terminal_id = ?", [terminal_id])?;
@@ -150,9 +174,19 @@ pub fn check_refund(store: &Store, ers_reference: &str, amount: Decimal) -> anyh
 }
 
 /// Refunds through SEQR and records the refund, also as a local REFUND post so the next close matches it.
-pub async fn refund(cfg: &Config, store: &Store, client: &SeqrClient, ers_reference: &str, amount: Decimal, reason: Option<&str>, by: &str) -> anyhow::Result<String> {
+pub async fn refund(
+    cfg: &Config,
+    store: &Store,
+    client: &SeqrClient,
+    ers_reference: &str,
+    amount: Decimal,
+    reason: Option<&str>,
+    by: &str,
+) -> anyhow::Result<String> {
     let p = check_refund(store, ers_reference, amount)?;
-    let shop = cfg.shop(&p.shop_id).with_context(|| format!("the payment belongs to shop {}, which is not in the config", p.shop_id))?;
+    let shop = cfg
+        .shop(&p.shop_id)
+        .with_context(|| format!("the payment belongs to shop {}, which is not in the config", p.shop_id))?;
     let ctx = reseller_context(cfg, shop)?;
     let invoice = Invoice::simple(reason.unwrap_or("Refund"), &shop.currency, amount);
     let refund_ers = client.refund_payment(&ctx, ers_reference, invoice).await.map_err(|e| {
@@ -175,7 +209,16 @@ pub async fn refund(cfg: &Config, store: &Store, client: &SeqrClient, ers_refere
     )?;
     tx.execute(
         "INSERT INTO pos_posts VALUES (?, 1, ?, ?, ?, ?, NULL, ?, ?, 'REFUND', ?, now())",
-        params![file_id, p.shop_id, p.terminal_id.unwrap_or_default(), by, refund_ers, -amount, shop.currency, format!("SEQR refund of {ers_reference}")],
+        params![
+            file_id,
+            p.shop_id,
+            p.terminal_id.unwrap_or_default(),
+            by,
+            refund_ers,
+            -amount,
+            shop.currency,
+            format!("SEQR refund of {ers_reference}")
+        ],
     )?;
     tx.commit()?;
     Ok(refund_ers)
@@ -183,7 +226,14 @@ pub async fn refund(cfg: &Config, store: &Store, client: &SeqrClient, ers_refere
 
 /// Records that the open exceptions of `reference` (an ersReference or invoice
 /// reference) were dealt with. Returns how many items were closed.
-pub fn resolve_exception(store: &Store, shop_id: &str, reference: &str, how: &str, why: &str, by: &str) -> anyhow::Result<usize> {
+pub fn resolve_exception(
+    store: &Store,
+    shop_id: &str,
+    reference: &str,
+    how: &str,
+    why: &str,
+    by: &str,
+) -> anyhow::Result<usize> {
     if why.trim().is_empty() {
         anyhow::bail!("--why is required: say why the exception is resolved, for the audit trail");
     }
@@ -195,13 +245,17 @@ pub fn resolve_exception(store: &Store, shop_id: &str, reference: &str, how: &st
               AND (ers_reference = $2 OR invoice_reference = $2)) \
          WHERE k IS NOT NULL AND k NOT IN (SELECT item_key FROM exception_resolutions)",
     )?;
-    let items: Vec<(String, String)> = stmt.query_map(params![shop_id, reference], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    let items: Vec<(String, String)> =
+        stmt.query_map(params![shop_id, reference], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     if items.is_empty() {
         anyhow::bail!("shop {shop_id} has no open exception for {reference}; `seqr-recon query open_exceptions_by_age` lists them");
     }
     let tx = store.conn.unchecked_transaction()?;
     for (category, key) in &items {
-        tx.execute("INSERT INTO exception_resolutions VALUES (?, ?, ?, now(), ?, ?)", params![key, category, by, how, why])?;
+        tx.execute(
+            "INSERT INTO exception_resolutions VALUES (?, ?, ?, now(), ?, ?)",
+            params![key, category, by, how, why],
+        )?;
     }
     tx.commit()?;
     Ok(items.len())

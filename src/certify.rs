@@ -50,27 +50,53 @@ struct Run<'a> {
 
 impl Run<'_> {
     /// Sends one call and records it; `check` says whether the answer passes.
-    async fn call(&mut self, test: &'static str, req: Request, check: impl Fn(&crate::seqr::soap::Fields) -> Result<String, String>) -> Option<crate::seqr::soap::Fields> {
+    async fn call(
+        &mut self,
+        test: &'static str,
+        req: Request,
+        check: impl Fn(&crate::seqr::soap::Fields) -> Result<String, String>,
+    ) -> Option<crate::seqr::soap::Fields> {
         let call = req.operation();
         match self.client.call(self.terminal, &req).await {
             Ok(a) => {
                 let verdict = check(&a.fields);
                 let passed = verdict.is_ok();
-                self.steps.push(Step { test, call, client_reference: a.client_reference, passed, detail: verdict.unwrap_or_else(|e| e) });
+                self.steps.push(Step {
+                    test,
+                    call,
+                    client_reference: a.client_reference,
+                    passed,
+                    detail: verdict.unwrap_or_else(|e| e),
+                });
                 passed.then_some(a.fields)
             }
             Err(e) => {
-                self.steps.push(Step { test, call, client_reference: "-".into(), passed: false, detail: e.to_string() });
+                self.steps.push(Step {
+                    test,
+                    call,
+                    client_reference: "-".into(),
+                    passed: false,
+                    detail: e.to_string(),
+                });
                 None
             }
         }
     }
 
-    async fn status(&mut self, test: &'static str, reference: &str, want: InvoiceStatus) -> Option<crate::seqr::soap::Fields> {
+    async fn status(
+        &mut self,
+        test: &'static str,
+        reference: &str,
+        want: InvoiceStatus,
+    ) -> Option<crate::seqr::soap::Fields> {
         let req = Request::GetPaymentStatus { invoice_reference: reference.into(), invoice_version: 0 };
         self.call(test, req, |f| {
             let got = f.text("return/status").unwrap_or_default();
-            if got == want.as_str() { Ok(format!("status {got}")) } else { Err(format!("status {got}, expected {}", want.as_str())) }
+            if got == want.as_str() {
+                Ok(format!("status {got}"))
+            } else {
+                Err(format!("status {got}, expected {}", want.as_str()))
+            }
         })
         .await
     }
@@ -78,12 +104,31 @@ impl Run<'_> {
     async fn send(&mut self, test: &'static str, currency: &str) -> Option<String> {
         let mut inv = Invoice::simple("Certification", currency, Decimal::new(1250, 2));
         inv.rows = vec![
-            InvoiceRow { description: Some("Item A".into()), quantity: Decimal::ONE, total: Decimal::new(1000, 2), ..Default::default() },
-            InvoiceRow { description: Some("Item B".into()), quantity: Decimal::TWO, total: Decimal::new(500, 2), ..Default::default() },
-            InvoiceRow { description: Some("Discount".into()), quantity: Decimal::ONE, total: Decimal::new(-250, 2), ..Default::default() },
+            InvoiceRow {
+                description: Some("Item A".into()),
+                quantity: Decimal::ONE,
+                total: Decimal::new(1000, 2),
+                ..Default::default()
+            },
+            InvoiceRow {
+                description: Some("Item B".into()),
+                quantity: Decimal::TWO,
+                total: Decimal::new(500, 2),
+                ..Default::default()
+            },
+            InvoiceRow {
+                description: Some("Discount".into()),
+                quantity: Decimal::ONE,
+                total: Decimal::new(-250, 2),
+                ..Default::default()
+            },
         ];
         let f = self
-            .call(test, Request::SendInvoice { invoice: inv }, |f| f.text("return/invoiceReference").map(|r| format!("invoice {r}")).ok_or_else(|| "no invoiceReference".into()))
+            .call(test, Request::SendInvoice { invoice: inv }, |f| {
+                f.text("return/invoiceReference")
+                    .map(|r| format!("invoice {r}"))
+                    .ok_or_else(|| "no invoiceReference".into())
+            })
             .await?;
         f.text("return/invoiceReference")
     }
@@ -93,7 +138,13 @@ use rust_decimal::Decimal;
 
 /// Runs the procedure with `terminal`'s principal. `wait` is the pause of test 2
 /// (30 s in the procedure).
-pub async fn certify(client: &SeqrClient, terminal: &ClientContext, currency: &str, scanner: &Scanner, wait: Duration) -> Vec<Step> {
+pub async fn certify(
+    client: &SeqrClient,
+    terminal: &ClientContext,
+    currency: &str,
+    scanner: &Scanner,
+    wait: Duration,
+) -> Vec<Step> {
     let mut run = Run { client, terminal, steps: Vec::new() };
     let paid_ers = async {
         // 1-2: send with rows, poll before and after the scan, send again, wait, poll.
@@ -106,12 +157,24 @@ pub async fn certify(client: &SeqrClient, terminal: &ClientContext, currency: &s
         run.status("2 status after the wait", &second, InvoiceStatus::Issued).await?;
         // 3: receipt after PAID.
         let ers = paid.text("return/ersReference")?;
-        let receipt = ReceiptDocument { mime_type: "Base64".into(), data: b"<receipt>certification</receipt>".to_vec(), receipt_type: None };
-        run.call("3 submitPaymentReceipt", Request::SubmitPaymentReceipt { ers_reference: ers.clone(), receipt }, |_| Ok("accepted".into())).await?;
+        let receipt = ReceiptDocument {
+            mime_type: "Base64".into(),
+            data: b"<receipt>certification</receipt>".to_vec(),
+            receipt_type: None,
+        };
+        run.call(
+            "3 submitPaymentReceipt",
+            Request::SubmitPaymentReceipt { ers_reference: ers.clone(), receipt },
+            |_| Ok("accepted".into()),
+        )
+        .await?;
         // 4: cancel an unpaid invoice.
         let third = run.send("4 sendInvoice", currency).await?;
         run.status("4 status", &third, InvoiceStatus::Issued).await?;
-        run.call("4 cancelInvoice", Request::CancelInvoice { invoice_reference: third.clone() }, |_| Ok("canceled".into())).await?;
+        run.call("4 cancelInvoice", Request::CancelInvoice { invoice_reference: third.clone() }, |_| {
+            Ok("canceled".into())
+        })
+        .await?;
         // 5: refund a paid one.
         let fourth = run.send("5 sendInvoice", currency).await?;
         run.status("5 status before scan", &fourth, InvoiceStatus::Issued).await?;
@@ -133,7 +196,12 @@ pub async fn certify(client: &SeqrClient, terminal: &ClientContext, currency: &s
             crate::seqr::Principal::ResellerUser { .. } => String::new(),
         };
         let req = Request::MarkTransactionPeriod { parameters: vec![("TERMINALID".into(), terminal_id)] };
-        run.call("6 markTransactionPeriod", req, |f| f.text("return/transactionPeriodId").map(|p| format!("period {p}")).ok_or_else(|| "no transactionPeriodId".into())).await;
+        run.call("6 markTransactionPeriod", req, |f| {
+            f.text("return/transactionPeriodId")
+                .map(|p| format!("period {p}"))
+                .ok_or_else(|| "no transactionPeriodId".into())
+        })
+        .await;
     }
     run.steps
 }

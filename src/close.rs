@@ -98,10 +98,11 @@ fn failpoint(reached: &str) {
     }
 }
 
-/// When SEQR closed the period: the first 14 digits of its id are SEQR's UTC
-/// time (`2026112121003312301000044` → 2026-11-21 21:00:33). SEQR's clock, not
-/// ours, decides which sales fall in the period, so local posts are cut at this
-/// time. An id that does not carry a time falls back to our clock.
+/// SEQR's time of a mark: the first 14 digits of the period id are SEQR's UTC
+/// clock (`2026112121003312301000044` → 2026-11-21 21:00:33). SEQR's clock,
+/// not ours, decides which sales fall in the period, so local posts are cut at
+/// this time (see `queries/reconcile/10_classify.sql`). An id that carries no
+/// time falls back to our clock.
 pub fn period_time(period_id: &str) -> DateTime<Utc> {
     period_id
         .get(..14)
@@ -146,14 +147,25 @@ fn lock_dir(cfg: &Config) -> PathBuf {
 fn reseller_context(cfg: &Config, shop: &Shop) -> anyhow::Result<ClientContext> {
     Ok(ClientContext {
         client_id: cfg.seqr.client_id.clone(),
-        principal: Principal::ResellerUser { reseller_id: shop.reseller_id.clone(), user_id: shop.reseller_user_id.clone() },
+        principal: Principal::ResellerUser {
+            reseller_id: shop.reseller_id.clone(),
+            user_id: shop.reseller_user_id.clone(),
+        },
         password: shop.password().map_err(anyhow::Error::msg)?,
         who: format!("shop {}", shop.id),
     })
 }
 
 /// Records one step of a close in the `runs` table.
-fn record_step(store: &Store, ctx: &CloseContext, close: &CloseRow, step: &str, started: DateTime<Utc>, outcome: &str, detail: &str) {
+fn record_step(
+    store: &Store,
+    ctx: &CloseContext,
+    close: &CloseRow,
+    step: &str,
+    started: DateTime<Utc>,
+    outcome: &str,
+    detail: &str,
+) {
     let r = store.conn.execute(
         "INSERT INTO runs VALUES (?, ?, ?, ?, ?, now(), ?, ?)",
         params![ctx.run_id, close.close_id, close.shop_id, step, started, outcome, detail],
@@ -165,7 +177,12 @@ fn record_step(store: &Store, ctx: &CloseContext, close: &CloseRow, step: &str, 
 
 /// Runs (or resumes) the close of one shop. On failure an alert is queued and
 /// sent to `alert_to`, and the error says what to do next.
-pub async fn run_once(store: &Store, shop: &Shop, ctx: &CloseContext, opts: &CloseOptions) -> anyhow::Result<CloseOutcome> {
+pub async fn run_once(
+    store: &Store,
+    shop: &Shop,
+    ctx: &CloseContext,
+    opts: &CloseOptions,
+) -> anyhow::Result<CloseOutcome> {
     let _lock = lock_shop(&ctx.cfg, &shop.id)?;
     let latest = store.latest_close(&shop.id)?;
     let (close, resumed) = match latest {
@@ -183,7 +200,11 @@ pub async fn run_once(store: &Store, shop: &Shop, ctx: &CloseContext, opts: &Clo
                 use duckdb::OptionalExt;
                 store
                     .conn
-                    .query_row("SELECT close_id FROM closes WHERE shop_id = ? AND slot = ?", params![shop.id, opts.slot], |r| r.get(0))
+                    .query_row(
+                        "SELECT close_id FROM closes WHERE shop_id = ? AND slot = ?",
+                        params![shop.id, opts.slot],
+                        |r| r.get(0),
+                    )
                     .optional()?
             };
             if let Some(id) = existing {
@@ -217,7 +238,13 @@ const REMARK_ADVICE: &str = "Ask SEQR support (with the clientReference in the l
     closed; then run `seqr-recon run --shop {shop} --confirm-remark` to mark again. The sales of a lost period \
     appear in the next period's report.";
 
-async fn advance(store: &Store, shop: &Shop, ctx: &CloseContext, mut close: CloseRow, opts: &CloseOptions) -> anyhow::Result<(CloseRow, ReportFiles, bool)> {
+async fn advance(
+    store: &Store,
+    shop: &Shop,
+    ctx: &CloseContext,
+    mut close: CloseRow,
+    opts: &CloseOptions,
+) -> anyhow::Result<(CloseRow, ReportFiles, bool)> {
     let seqr_ctx = reseller_context(&ctx.cfg, shop)?;
     let scopes: Vec<Option<String>> = match shop.level {
         Level::Shop => vec![None],
@@ -227,13 +254,20 @@ async fn advance(store: &Store, shop: &Shop, ctx: &CloseContext, mut close: Clos
     // 1. Mark every scope that has no period yet.
     if matches!(close.state.as_str(), state::INTENT | state::MARKING | state::MARK_UNKNOWN) {
         let pending: Option<String> =
-            store.conn.query_row("SELECT pending_scope FROM closes WHERE close_id = ?", [&close.close_id], |r| r.get(0))?;
-        let marked: Vec<Option<String>> = store.periods_of(&close.close_id)?.into_iter().map(|p| p.terminal_id).collect();
+            store
+                .conn
+                .query_row("SELECT pending_scope FROM closes WHERE close_id = ?", [&close.close_id], |r| r.get(0))?;
+        let marked: Vec<Option<String>> =
+            store.periods_of(&close.close_id)?.into_iter().map(|p| p.terminal_id).collect();
         if let Some(scope) = pending {
             let scope_terminal = (scope != "shop").then_some(scope.clone());
             if !marked.contains(&scope_terminal) && !opts.confirm_remark {
                 // The process died while the mark was in flight.
-                store.set_close_state(&close.close_id, state::MARK_UNKNOWN, Some("the process stopped during markTransactionPeriod"))?;
+                store.set_close_state(
+                    &close.close_id,
+                    state::MARK_UNKNOWN,
+                    Some("the process stopped during markTransactionPeriod"),
+                )?;
                 anyhow::bail!(
                     "close {} of shop {}: a markTransactionPeriod for {scope} was in flight when the process stopped; \
                      its outcome is unknown. {}",
@@ -253,8 +287,18 @@ async fn advance(store: &Store, shop: &Shop, ctx: &CloseContext, mut close: Clos
             match ctx.client.mark_transaction_period(&seqr_ctx, scope.as_deref()).await {
                 Ok((period_id, answer)) => {
                     store.record_period(&close, &period_id, scope.as_deref(), period_time(&period_id))?;
-                    store.conn.execute("UPDATE closes SET pending_scope = NULL WHERE close_id = ?", [&close.close_id])?;
-                    record_step(store, ctx, &close, "mark", started, "ok", &format!("{label}: period {period_id} ({})", answer.client_reference));
+                    store
+                        .conn
+                        .execute("UPDATE closes SET pending_scope = NULL WHERE close_id = ?", [&close.close_id])?;
+                    record_step(
+                        store,
+                        ctx,
+                        &close,
+                        "mark",
+                        started,
+                        "ok",
+                        &format!("{label}: period {period_id} ({})", answer.client_reference),
+                    );
                 }
                 Err(e @ SeqrError::OutcomeUnknown { .. }) => {
                     store.set_close_state(&close.close_id, state::MARK_UNKNOWN, Some(&e.to_string()))?;
@@ -299,7 +343,9 @@ async fn advance(store: &Store, shop: &Shop, ctx: &CloseContext, mut close: Clos
                     .client
                     .fetch_report(&seqr_ctx, report_id, &period.period_id, period.terminal_id.as_deref(), &ctx.polling)
                     .await
-                    .with_context(|| format!("fetching {report_id} for period {} of shop {}", period.period_id, shop.id))?;
+                    .with_context(|| {
+                        format!("fetching {report_id} for period {} of shop {}", period.period_id, shop.id)
+                    })?;
                 let r = &fetched.report;
                 store
                     .store_report(
@@ -313,7 +359,7 @@ async fn advance(store: &Store, shop: &Shop, ctx: &CloseContext, mut close: Clos
                         &fetched.raw_response,
                         fetched.attempts,
                     )
-                .with_context(|| format!("storing {report_id} for period {}", period.period_id))?;
+                    .with_context(|| format!("storing {report_id} for period {}", period.period_id))?;
                 record_step(
                     store,
                     ctx,
@@ -321,7 +367,13 @@ async fn advance(store: &Store, shop: &Shop, ctx: &CloseContext, mut close: Clos
                     "fetch",
                     started,
                     "ok",
-                    &format!("{report_id} {}: {} rows, {} attempts, {:.1} s", period.period_id, r.details.len() + r.summaries.len(), fetched.attempts, t.elapsed().as_secs_f64()),
+                    &format!(
+                        "{report_id} {}: {} rows, {} attempts, {:.1} s",
+                        period.period_id,
+                        r.details.len() + r.summaries.len(),
+                        fetched.attempts,
+                        t.elapsed().as_secs_f64()
+                    ),
                 );
             }
             store.set_period_state(&period.period_id, "fetched")?;
@@ -365,7 +417,15 @@ async fn advance(store: &Store, shop: &Shop, ctx: &CloseContext, mut close: Clos
         store.set_close_state(&close.close_id, state::EMAILED, None)?;
         record_step(store, ctx, &close, "email", started, "ok", "sent");
     } else {
-        record_step(store, ctx, &close, "email", started, "queued", "delivery failed; it stays in the outbox for the next run");
+        record_step(
+            store,
+            ctx,
+            &close,
+            "email",
+            started,
+            "queued",
+            "delivery failed; it stays in the outbox for the next run",
+        );
     }
     let close = store.close(&close.close_id)?.context("close")?;
     Ok((close, files, sent))
@@ -384,8 +444,7 @@ struct SummaryLine {
 
 fn summary_lines(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<SummaryLine>> {
     let mut stmt = store.conn.prepare(queries::SUMMARY_CSV)?;
-    crate::store::bind_named(&mut stmt, &[("shop_id", &shop_id), ("close_seq", &close_seq)])?;
-    let mut rows = stmt.raw_query();
+    let (_, mut rows) = crate::store::query_named(&mut stmt, &[("shop_id", &shop_id), ("close_seq", &close_seq)])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         out.push(SummaryLine {
@@ -404,8 +463,7 @@ fn summary_lines(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Result
 /// The first exceptions of a close: (category, terminal, reference, difference, detail).
 fn first_exceptions(store: &Store, shop_id: &str, close_seq: i64, limit: usize) -> anyhow::Result<Vec<[String; 5]>> {
     let mut stmt = store.conn.prepare(queries::EXCEPTIONS_CSV)?;
-    crate::store::bind_named(&mut stmt, &[("shop_id", &shop_id), ("close_seq", &close_seq)])?;
-    let mut rows = stmt.raw_query();
+    let (_, mut rows) = crate::store::query_named(&mut stmt, &[("shop_id", &shop_id), ("close_seq", &close_seq)])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         if out.len() == limit {
@@ -426,7 +484,15 @@ fn first_exceptions(store: &Store, shop_id: &str, close_seq: i64, limit: usize) 
 }
 
 /// The report email of one close.
-pub fn report_email(store: &Store, ctx: &CloseContext, shop: &Shop, close: &CloseRow, period_id: &str, files: &ReportFiles, email_id: String) -> anyhow::Result<Outgoing> {
+pub fn report_email(
+    store: &Store,
+    ctx: &CloseContext,
+    shop: &Shop,
+    close: &CloseRow,
+    period_id: &str,
+    files: &ReportFiles,
+    email_id: String,
+) -> anyhow::Result<Outgoing> {
     let lines = summary_lines(store, &shop.id, close.close_seq)?;
     let total = lines.iter().find(|l| l.terminal == "TOTAL");
     let (exceptions, difference) = total.map(|t| (t.exceptions, t.difference)).unwrap_or((0, Decimal::ZERO));
@@ -439,7 +505,10 @@ pub fn report_email(store: &Store, ctx: &CloseContext, shop: &Shop, close: &Clos
     let first = first_exceptions(store, &shop.id, close.close_seq, 20)?;
 
     let mut text = format!("{} ({}) — SEQR reconciliation of period {period_id}\n\n", shop.name, shop.id);
-    text.push_str(&format!("{:<34} {:>6} {:>14} {:>6} {:>14} {:>5} {:>12}\n", "terminal", "seqr", "seqr total", "local", "local total", "exc", "difference"));
+    text.push_str(&format!(
+        "{:<34} {:>6} {:>14} {:>6} {:>14} {:>5} {:>12}\n",
+        "terminal", "seqr", "seqr total", "local", "local total", "exc", "difference"
+    ));
     for l in &lines {
         text.push_str(&format!(
             "{:<34} {:>6} {:>14.2} {:>6} {:>14.2} {:>5} {:>12.2}\n",
@@ -502,7 +571,13 @@ pub fn report_email(store: &Store, ctx: &CloseContext, shop: &Shop, close: &Clos
     })
 }
 
-fn send_alert(store: &Store, ctx: &CloseContext, shop: &Shop, close: &CloseRow, error: &anyhow::Error) -> anyhow::Result<()> {
+fn send_alert(
+    store: &Store,
+    ctx: &CloseContext,
+    shop: &Shop,
+    close: &CloseRow,
+    error: &anyhow::Error,
+) -> anyhow::Result<()> {
     if ctx.cfg.email.alert_to.is_empty() {
         return Ok(());
     }
@@ -518,7 +593,10 @@ fn send_alert(store: &Store, ctx: &CloseContext, shop: &Shop, close: &CloseRow, 
         kind: "alert",
         subject: format!("[SEQR] ALERT {}: close {} failed in state {}", shop.id, close.close_id, close.state),
         recipients: ctx.cfg.email.alert_to.clone(),
-        text: format!("The close of shop {} ({}) failed.\n\nError: {error:#}\n\nNext step: {next}\n", shop.id, shop.name),
+        text: format!(
+            "The close of shop {} ({}) failed.\n\nError: {error:#}\n\nNext step: {next}\n",
+            shop.id, shop.name
+        ),
         html: None,
         attachments: vec![],
     };
@@ -529,15 +607,23 @@ fn send_alert(store: &Store, ctx: &CloseContext, shop: &Shop, close: &CloseRow, 
 
 /// Queues the report of an earlier close again and sends it (`seqr-recon resend`).
 pub fn resend(store: &Store, ctx: &CloseContext, shop: &Shop, period_id: &str) -> anyhow::Result<PathBuf> {
-    let close = store
-        .close_by_period(&shop.id, period_id)?
-        .with_context(|| format!("shop {} has no close with period {period_id}; `seqr-recon status` lists them", shop.id))?;
+    let close = store.close_by_period(&shop.id, period_id)?.with_context(|| {
+        format!("shop {} has no close with period {period_id}; `seqr-recon status` lists them", shop.id)
+    })?;
     if !state::is_complete(&close.state) {
-        anyhow::bail!("the close of period {period_id} is in state {}; run `seqr-recon run --shop {}` to finish it first", close.state, shop.id);
+        anyhow::bail!(
+            "the close of period {period_id} is in state {}; run `seqr-recon run --shop {}` to finish it first",
+            close.state,
+            shop.id
+        );
     }
     let label = close.label_period_id.clone().context("period")?;
     let files = write_reports(store, &ctx.cfg.reports.dir, &shop.id, close.close_seq, &label)?;
-    let n: i64 = store.conn.query_row("SELECT count(*) FROM emails WHERE email_id LIKE ?", [format!("{}-report%", close.close_id)], |r| r.get(0))?;
+    let n: i64 = store.conn.query_row(
+        "SELECT count(*) FROM emails WHERE email_id LIKE ?",
+        [format!("{}-report%", close.close_id)],
+        |r| r.get(0),
+    )?;
     let id = format!("{}-report-resend-{n}", close.close_id);
     let email = report_email(store, ctx, shop, &close, &label, &files, id.clone())?;
     notify::queue(store, &ctx.cfg.email, &email)?;
@@ -591,7 +677,9 @@ pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> 
             handle.block_on(async move {
                 let _permit = limit.acquire().await;
                 let mut result = run_once(&conn, &shop, &ctx, &opts).await;
-                if again && matches!(&result, Ok(CloseOutcome::Closed { resumed: true, close, .. }) if close.slot < slot) {
+                if again
+                    && matches!(&result, Ok(CloseOutcome::Closed { resumed: true, close, .. }) if close.slot < slot)
+                {
                     result = run_once(&conn, &shop, &ctx, &opts).await;
                 }
                 (shop, result)
@@ -603,4 +691,16 @@ pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> 
         results.push(t.await?);
     }
     Ok(BatchOutcome { inbox, results })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_period_id_carries_seqr_time_of_the_mark() {
+        assert_eq!(period_time("2026112121003312301000044").to_rfc3339(), "2026-11-21T21:00:33+00:00");
+        let before = Utc::now();
+        assert!(period_time("P-not-a-time") >= before);
+    }
 }

@@ -337,7 +337,10 @@ impl Config {
                 return Err(err(key("id"), "use letters, digits, '-' and '_' only (it names a folder)".into()));
             }
             if shop.currency.len() != 3 || !shop.currency.chars().all(|c| c.is_ascii_uppercase()) {
-                return Err(err(key("currency"), format!("{:?} is not a 3-letter ISO 4217 code like SEK", shop.currency)));
+                return Err(err(
+                    key("currency"),
+                    format!("{:?} is not a 3-letter ISO 4217 code like SEK", shop.currency),
+                ));
             }
             shop.tz().map_err(|what| err(key("timezone"), what))?;
             shop.schedule().map_err(|what| err(key("close_at"), what))?;
@@ -355,8 +358,14 @@ impl Config {
                 }
             }
         }
-        if self.email.transport == Transport::Smtp && self.email.to.is_empty() && self.shops.iter().any(|s| s.email_to.is_none()) {
-            return Err(err("email.to".into(), "SMTP delivery needs recipients: set [email] to or each shop's email_to".into()));
+        if self.email.transport == Transport::Smtp
+            && self.email.to.is_empty()
+            && self.shops.iter().any(|s| s.email_to.is_none())
+        {
+            return Err(err(
+                "email.to".into(),
+                "SMTP delivery needs recipients: set [email] to or each shop's email_to".into(),
+            ));
         }
         Ok(())
     }
@@ -392,7 +401,10 @@ impl Shop {
     pub fn schedule(&self) -> Result<cron::Schedule, String> {
         use std::str::FromStr;
         cron::Schedule::from_str(&self.close_at).map_err(|e| {
-            format!("{:?} is not a cron expression with seconds (\"sec min hour day month weekday\"): {e}", self.close_at)
+            format!(
+                "{:?} is not a cron expression with seconds (\"sec min hour day month weekday\"): {e}",
+                self.close_at
+            )
         })
     }
 
@@ -412,7 +424,9 @@ impl TerminalSettings {
 pub fn secret_from_env(name: &str, whose: &str) -> Result<Secret, String> {
     match std::env::var(name) {
         Ok(v) if !v.is_empty() => Ok(Secret::new(v)),
-        _ => Err(format!("environment variable {name} (the password for {whose}) is not set; export it before running")),
+        _ => {
+            Err(format!("environment variable {name} (the password for {whose}) is not set; export it before running"))
+        }
     }
 }
 

@@ -55,7 +55,9 @@ pub fn default_shops() -> Vec<DemoShop> {
 
 /// `n` shops of `terminals` terminals each, alternating shop- and terminal-level.
 pub fn many_shops(n: usize, terminals: usize) -> Vec<DemoShop> {
-    (1..=n).map(|i| DemoShop::new(&format!("shop-{i:02}"), "SEK", if i % 2 == 0 { "terminal" } else { "shop" }, terminals)).collect()
+    (1..=n)
+        .map(|i| DemoShop::new(&format!("shop-{i:02}"), "SEK", if i % 2 == 0 { "terminal" } else { "shop" }, terminals))
+        .collect()
 }
 
 /// The outcome, for printing and tests.
@@ -80,7 +82,10 @@ fn sim_config(shops: &[DemoShop], time_scale: f64) -> anyhow::Result<SimConfig> 
     let mut text = format!("time_scale = {time_scale}\nreport_not_ready_calls = 1\n");
     for s in shops {
         let pw = std::env::var(&s.password_env).with_context(|| format!("{} is not set", s.password_env))?;
-        text.push_str(&format!("[[reseller]]\nid = \"{}\"\npassword = \"{pw}\"\ncurrency = \"{}\"\n", s.reseller, s.currency));
+        text.push_str(&format!(
+            "[[reseller]]\nid = \"{}\"\npassword = \"{pw}\"\ncurrency = \"{}\"\n",
+            s.reseller, s.currency
+        ));
     }
     Ok(toml::from_str(&text)?)
 }
@@ -132,7 +137,13 @@ alert_to = ["ops@example.com"]
 }
 
 /// Plays the demo for `shops` in `dir` (wiped first).
-pub async fn run(dir: &Path, shops: &[DemoShop], sales_per_terminal: usize, seed: u64, time_scale: f64) -> anyhow::Result<DemoOutcome> {
+pub async fn run(
+    dir: &Path,
+    shops: &[DemoShop],
+    sales_per_terminal: usize,
+    seed: u64,
+    time_scale: f64,
+) -> anyhow::Result<DemoOutcome> {
     let started = Instant::now();
     if dir.exists() {
         std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
@@ -155,7 +166,9 @@ pub async fn run(dir: &Path, shops: &[DemoShop], sales_per_terminal: usize, seed
         let mut terms = Vec::new();
         for i in 0..s.terminals {
             let password = Secret::new(Alphanumeric.sample_string(&mut rand::rng(), 20));
-            let id = client.register_terminal(&reseller, &format!("{}-POS-{}", s.id, i + 1), &password, &format!("POS {}", i + 1)).await?;
+            let id = client
+                .register_terminal(&reseller, &format!("{}-POS-{}", s.id, i + 1), &password, &format!("POS {}", i + 1))
+                .await?;
             let ctx = ClientContext {
                 client_id: "Acme POS demo".into(),
                 principal: Principal::Terminal { terminal_id: id.clone() },
@@ -173,7 +186,13 @@ pub async fn run(dir: &Path, shops: &[DemoShop], sales_per_terminal: usize, seed
     let cfg = Arc::new(Config::load(&config_path)?);
 
     // The day.
-    let opts = DayOptions { sales_per_terminal, seed, faults: FaultRates::demo(), clock: sim.clock().clone(), sim_url: base_url.clone() };
+    let opts = DayOptions {
+        sales_per_terminal,
+        seed,
+        faults: FaultRates::demo(),
+        clock: sim.clock().clone(),
+        sim_url: base_url.clone(),
+    };
     let day = pos::trading_day(&client, &gen_shops, &opts).await?;
     pos::write_posts(&dir.join("inbox/posts-day1.csv"), &day.posts)?;
     pos::write_journal(&dir.join("inbox/journal-day1.csv"), &day.journal)?;
@@ -184,7 +203,12 @@ pub async fn run(dir: &Path, shops: &[DemoShop], sales_per_terminal: usize, seed
     for s in shops {
         let periods = if s.level == "shop" { 1 } else { s.terminals };
         for _ in 0..periods {
-            truth.push(TruthRow { category: "SUMMARY_MISMATCH".into(), shop_id: s.id.clone(), key: "*".into(), close: 1 });
+            truth.push(TruthRow {
+                category: "SUMMARY_MISMATCH".into(),
+                shop_id: s.id.clone(),
+                key: "*".into(),
+                close: 1,
+            });
         }
     }
 
@@ -195,7 +219,11 @@ pub async fn run(dir: &Path, shops: &[DemoShop], sales_per_terminal: usize, seed
     let mut first_seq = BTreeMap::new();
     let mut report_dirs = Vec::new();
     for night in 1..=2 {
-        let batch = Batch { shops: cfg.shops.iter().map(|s| (s.clone(), Utc::now())).collect(), confirm_remark: false, close_slot_after_resume: false };
+        let batch = Batch {
+            shops: cfg.shops.iter().map(|s| (s.clone(), Utc::now())).collect(),
+            confirm_remark: false,
+            close_slot_after_resume: false,
+        };
         let outcome = run_batch(&store, &ctx, batch).await?;
         if let Some((_, rejected)) = outcome.inbox.rejected.first() {
             anyhow::bail!("the demo's own POS files were refused: {rejected}");
@@ -216,5 +244,11 @@ pub async fn run(dir: &Path, shops: &[DemoShop], sales_per_terminal: usize, seed
     }
     pos::write_truth(&dir.join("truth.csv"), &truth)?;
     let scores = verify::score(&store, &truth, &first_seq, 2)?;
-    Ok(DemoOutcome { sales: day.sales, scores, report_dirs, outbox: cfg.email.outbox.clone(), seconds: started.elapsed().as_secs_f64() })
+    Ok(DemoOutcome {
+        sales: day.sales,
+        scores,
+        report_dirs,
+        outbox: cfg.email.outbox.clone(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }

@@ -36,7 +36,9 @@ pub async fn daemon(cfg: Arc<Config>, shutdown: impl Future<Output = ()>) -> any
     let now = Utc::now();
     for shop in &cfg.shops {
         match shop_next(shop, now) {
-            Some(t) => tracing::info!(shop = %shop.id, next = %t.with_timezone(&shop.tz().map_err(anyhow::Error::msg)?), "next close"),
+            Some(t) => {
+                tracing::info!(shop = %shop.id, next = %t.with_timezone(&shop.tz().map_err(anyhow::Error::msg)?), "next close")
+            }
             None => tracing::warn!(shop = %shop.id, "close_at never fires"),
         }
     }
@@ -46,7 +48,11 @@ pub async fn daemon(cfg: Arc<Config>, shutdown: impl Future<Output = ()>) -> any
         {
             let store = Store::open(&cfg.store.database)?;
             for shop in &cfg.shops {
-                let Some(last) = last_fire(&shop.schedule().map_err(anyhow::Error::msg)?, shop.tz().map_err(anyhow::Error::msg)?, now) else {
+                let Some(last) = last_fire(
+                    &shop.schedule().map_err(anyhow::Error::msg)?,
+                    shop.tz().map_err(anyhow::Error::msg)?,
+                    now,
+                ) else {
                     continue;
                 };
                 let latest = store.latest_close(&shop.id)?;
@@ -113,7 +119,12 @@ async fn run_due(cfg: &Arc<Config>, ctx: &Arc<CloseContext>, due: Vec<(Shop, Dat
 fn describe(o: &CloseOutcome) -> String {
     match o {
         CloseOutcome::Closed { close, files, emailed, .. } => {
-            format!("period {} in {} ({})", close.label_period_id.as_deref().unwrap_or("?"), files.dir.display(), if *emailed { "emailed" } else { "email queued" })
+            format!(
+                "period {} in {} ({})",
+                close.label_period_id.as_deref().unwrap_or("?"),
+                files.dir.display(),
+                if *emailed { "emailed" } else { "email queued" }
+            )
         }
         CloseOutcome::AlreadyClosed { close } => format!("slot already closed by {}", close.close_id),
     }

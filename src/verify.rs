@@ -16,10 +16,18 @@ pub struct Score {
 
 impl Score {
     pub fn precision(&self) -> f64 {
-        if self.found == 0 { 1.0 } else { self.true_positives as f64 / self.found as f64 }
+        if self.found == 0 {
+            1.0
+        } else {
+            self.true_positives as f64 / self.found as f64
+        }
     }
     pub fn recall(&self) -> f64 {
-        if self.injected == 0 { 1.0 } else { self.true_positives as f64 / self.injected as f64 }
+        if self.injected == 0 {
+            1.0
+        } else {
+            self.true_positives as f64 / self.injected as f64
+        }
     }
 }
 
@@ -33,13 +41,20 @@ fn found(store: &Store, shop_id: &str, n: u8, first_seq: i64) -> anyhow::Result<
          WHERE r.shop_id = ? AND r.close_seq = ? AND r.category <> 'MATCHED' \
            AND (r.category = 'LATE_MATCHED' OR r.item_period_id IN (SELECT period_id FROM periods WHERE shop_id = r.shop_id AND close_seq = r.close_seq))",
     )?;
-    let rows = stmt.query_map(duckdb::params![shop_id, seq], |r| Ok((r.get::<_, String>(0)?, shop_id.to_string(), r.get::<_, String>(1)?)))?;
+    let rows = stmt.query_map(duckdb::params![shop_id, seq], |r| {
+        Ok((r.get::<_, String>(0)?, shop_id.to_string(), r.get::<_, String>(1)?))
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Scores closes `first_seq`, `first_seq + 1`, … of each shop in `truth` against it.
 /// A truth key `*` stands for any one item of that category and shop (summary checks).
-pub fn score(store: &Store, truth: &[TruthRow], first_seq: &BTreeMap<String, i64>, closes: u8) -> anyhow::Result<BTreeMap<String, Score>> {
+pub fn score(
+    store: &Store,
+    truth: &[TruthRow],
+    first_seq: &BTreeMap<String, i64>,
+    closes: u8,
+) -> anyhow::Result<BTreeMap<String, Score>> {
     let mut scores: BTreeMap<String, Score> = BTreeMap::new();
     for cat in crate::reconcile::CATEGORIES.iter().filter(|c| **c != "MATCHED") {
         scores.insert(cat.to_string(), Score::default());
@@ -73,11 +88,19 @@ pub fn score(store: &Store, truth: &[TruthRow], first_seq: &BTreeMap<String, i64
 
 /// A table of the scores for people.
 pub fn render(scores: &BTreeMap<String, Score>) -> String {
-    let mut s = format!("{:<18} {:>8} {:>6} {:>12} {:>9} {:>6}\n", "category", "injected", "found", "false alarms", "precision", "recall");
+    let mut s = format!(
+        "{:<18} {:>8} {:>6} {:>12} {:>9} {:>6}\n",
+        "category", "injected", "found", "false alarms", "precision", "recall"
+    );
     for (cat, sc) in scores {
         s.push_str(&format!(
             "{:<18} {:>8} {:>6} {:>12} {:>9.3} {:>6.3}\n",
-            cat, sc.injected, sc.true_positives, sc.false_alarms, sc.precision(), sc.recall()
+            cat,
+            sc.injected,
+            sc.true_positives,
+            sc.false_alarms,
+            sc.precision(),
+            sc.recall()
         ));
     }
     s

@@ -4,6 +4,9 @@
 -- earlier closes that no earlier close matched and nobody resolved by hand.
 -- Keys: 'P:file_id:line' (post), 'S:ersReference' (SEQR row), 'I:invoiceReference' (journal).
 -- Categories are documented in README ("Reconciliation categories").
+-- A post (or invoice) is due when made before its period's mark. The mark time
+-- comes from the period id, in whole seconds, so "before" means before the end
+-- of that second: a post written in the same second as the mark belongs to it.
 INSERT INTO recon_results
 WITH
 cur AS (
@@ -45,7 +48,7 @@ posts AS (
 due AS (
     SELECT posts.*, (s.k IS NOT NULL) AS is_settled
     FROM posts LEFT JOIN settled s ON s.k = posts.k
-    WHERE posts.posted_at < posts.cutoff
+    WHERE posts.posted_at < posts.cutoff + INTERVAL 1 SECOND
 ),
 ranked AS (
     SELECT *,
@@ -77,7 +80,7 @@ unpolled AS (
     SELECT j.* FROM journal j
     ANTI JOIN posted_invoices pi ON pi.invoice_reference = j.invoice_reference
     ANTI JOIN settled s ON s.k = j.k
-    WHERE j.sent_at < j.cutoff AND coalesce(j.last_status, 'ISSUED') = 'ISSUED'
+    WHERE j.sent_at < j.cutoff + INTERVAL 1 SECOND AND coalesce(j.last_status, 'ISSUED') = 'ISSUED'
 ),
 pairs AS (
     SELECT l.k AS local_key, s.k AS seqr_key,

@@ -32,8 +32,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => crate::demo::default_shops(),
     };
     crate::demo::set_demo_passwords(&shops);
-    let out = runtime()?.block_on(crate::demo::run(&args.dir, &shops, args.sales_per_terminal, args.seed, args.time_scale))?;
-    println!("\nSEQR reconciliation demo: {} sales in {} shops, 2 closes each, {:.1} s\n", out.sales, shops.len(), out.seconds);
+    let out = runtime()?.block_on(crate::demo::run(
+        &args.dir,
+        &shops,
+        args.sales_per_terminal,
+        args.seed,
+        args.time_scale,
+    ))?;
+    println!(
+        "\nSEQR reconciliation demo: {} sales in {} shops, 2 closes each, {:.1} s\n",
+        out.sales,
+        shops.len(),
+        out.seconds
+    );
     print!("{}", crate::verify::render(&out.scores));
     println!("\nCSV reports:");
     for d in &out.report_dirs {

@@ -46,7 +46,9 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
         ExceptionCommand::Resolve { shop, reference, how, why, by } => {
             let how = format!("{how:?}").to_lowercase();
             let n = resolve_exception(&store, &shop, &reference, &how, &why, &by.unwrap_or_else(current_user))?;
-            println!("{n} open item(s) of {reference} resolved ({how}); they leave the open list and stay in the history.");
+            println!(
+                "{n} open item(s) of {reference} resolved ({how}); they leave the open list and stay in the history."
+            );
         }
     }
     Ok(ExitCode::Success)

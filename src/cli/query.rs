@@ -7,7 +7,7 @@ use duckdb::types::Value;
 
 use super::{load_config, ExitCode};
 use crate::export::{cell_text, write_query_csv};
-use crate::store::{bind_named, queries, Store};
+use crate::store::{queries, query_named, Store};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -75,9 +75,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
 /// The result as an aligned text table, numbers right-aligned.
 pub fn table(store: &Store, sql: &str, params: &[crate::store::Param<'_>]) -> anyhow::Result<String> {
     let mut stmt = store.conn.prepare(sql)?;
-    bind_named(&mut stmt, params)?;
-    let mut rows = stmt.raw_query();
-    let columns: Vec<String> = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
+    let (columns, mut rows) = query_named(&mut stmt, params)?;
     let mut cells: Vec<Vec<(String, bool)>> = Vec::new();
     while let Some(row) = rows.next()? {
         let mut out = Vec::with_capacity(columns.len());
@@ -85,7 +83,12 @@ pub fn table(store: &Store, sql: &str, params: &[crate::store::Param<'_>]) -> an
             let v: Value = row.get(i)?;
             let numeric = matches!(
                 v,
-                Value::Decimal(_) | Value::BigInt(_) | Value::Int(_) | Value::HugeInt(_) | Value::Double(_) | Value::UBigInt(_)
+                Value::Decimal(_)
+                    | Value::BigInt(_)
+                    | Value::Int(_)
+                    | Value::HugeInt(_)
+                    | Value::Double(_)
+                    | Value::UBigInt(_)
             );
             out.push((cell_text(&v, c).unwrap_or_default(), numeric));
         }

@@ -47,7 +47,18 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let client = CloseContext::new(cfg.clone()).client;
-    let refund_ers = runtime()?.block_on(backoffice::refund(&cfg, &store, &client, &args.ers_reference, args.amount, args.reason.as_deref(), &current_user()))?;
-    println!("Refunded {} of {}: SEQR reference {refund_ers}. The next close matches it.", args.amount, args.ers_reference);
+    let refund_ers = runtime()?.block_on(backoffice::refund(
+        &cfg,
+        &store,
+        &client,
+        &args.ers_reference,
+        args.amount,
+        args.reason.as_deref(),
+        &current_user(),
+    ))?;
+    println!(
+        "Refunded {} of {}: SEQR reference {refund_ers}. The next close matches it.",
+        args.amount, args.ers_reference
+    );
     Ok(ExitCode::Success)
 }

@@ -30,7 +30,8 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     if args.confirm_remark && args.shops.len() != 1 {
         anyhow::bail!("--confirm-remark needs exactly one --shop: it is a decision about one shop's lost period");
     }
-    let shops: Vec<_> = cfg.shops.iter().filter(|s| args.shops.is_empty() || args.shops.contains(&s.id)).cloned().collect();
+    let shops: Vec<_> =
+        cfg.shops.iter().filter(|s| args.shops.is_empty() || args.shops.contains(&s.id)).cloned().collect();
 
     let store = Store::open(&cfg.store.database)?;
     let ctx = Arc::new(CloseContext::new(cfg.clone()));
@@ -54,7 +55,8 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
         match result {
             Ok(CloseOutcome::Closed { close, files, emailed, resumed }) => {
                 let counts = store.category_counts(&shop.id, close.close_seq)?;
-                let exceptions: i64 = counts.iter().filter(|(c, _)| c != "MATCHED" && c != "LATE_MATCHED").map(|(_, n)| n).sum();
+                let exceptions: i64 =
+                    counts.iter().filter(|(c, _)| c != "MATCHED" && c != "LATE_MATCHED").map(|(_, n)| n).sum();
                 println!(
                     "{}: {}period {} closed, {exceptions} exception(s), email {}; reports in {}",
                     shop.id,

@@ -54,8 +54,11 @@ pub fn report(cfg: &crate::config::Config, store: &Store) -> anyhow::Result<Stri
                 }
             }
         }
-        let unsent: i64 =
-            store.conn.query_row("SELECT count(*) FROM emails WHERE shop_id = ? AND sent_at IS NULL", [&shop.id], |r| r.get(0))?;
+        let unsent: i64 = store.conn.query_row(
+            "SELECT count(*) FROM emails WHERE shop_id = ? AND sent_at IS NULL",
+            [&shop.id],
+            |r| r.get(0),
+        )?;
         if unsent > 0 {
             out.push_str(&format!("  outbox:      {unsent} email(s) not yet delivered; the next run retries\n"));
         }

@@ -50,14 +50,19 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
     match args.command {
         TerminalCommand::Register { shop, external_id, name } => {
-            let shop = cfg.shop(&shop).ok_or_else(|| anyhow::anyhow!("--shop {shop}: no such shop in {}", config.display()))?;
+            let shop = cfg
+                .shop(&shop)
+                .ok_or_else(|| anyhow::anyhow!("--shop {shop}: no such shop in {}", config.display()))?;
             let r = rt.block_on(backoffice::register_terminal(&cfg, &store, &client, shop, &external_id, &name))?;
             println!("Registered terminal {} ({name}) for shop {}.", r.terminal_id, shop.id);
             println!("Its password is shown now and never again; it is not stored anywhere by seqr-recon.");
             println!("Put it in the environment of the POS and of seqr-recon, e.g. in /etc/seqr-recon/env:\n");
             println!("  {}={}\n", r.password_env, r.password.expose());
             println!("and add to the shop in {}:\n", config.display());
-            println!("  [[shop.terminal]]\n  id = \"{}\"\n  name = \"{name}\"\n  password_env = \"{}\"", r.terminal_id, r.password_env);
+            println!(
+                "  [[shop.terminal]]\n  id = \"{}\"\n  name = \"{name}\"\n  password_env = \"{}\"",
+                r.terminal_id, r.password_env
+            );
         }
         TerminalCommand::AssignSeqrId { terminal, seqr_id } => {
             rt.block_on(backoffice::assign_seqr_id(&cfg, &store, &client, &terminal, &seqr_id))?;

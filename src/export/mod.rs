@@ -10,7 +10,7 @@ use duckdb::types::{TimeUnit, Value};
 use duckdb::Connection;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::store::{bind_named, Param};
+use crate::store::{query_named, Param};
 
 /// How a column's values are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +66,9 @@ pub fn cell_text(value: &Value, column: &str) -> Option<String> {
             };
             chrono::DateTime::from_timestamp_micros(micros)?.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
         }
-        Value::Date32(days) => (chrono::NaiveDate::from_ymd_opt(1970, 1, 1)? + chrono::Duration::days(*days as i64)).to_string(),
+        Value::Date32(days) => {
+            (chrono::NaiveDate::from_ymd_opt(1970, 1, 1)? + chrono::Duration::days(*days as i64)).to_string()
+        }
         Value::Text(s) => formula_safe(s).into_owned(),
         other => formula_safe(&format!("{other:?}")).into_owned(),
     })
@@ -82,9 +84,7 @@ fn format_amount(d: Decimal, style: Style) -> String {
 /// Runs `sql` with named parameters and writes its result as CSV. Returns the row count.
 pub fn write_query_csv(conn: &Connection, sql: &str, params: &[Param<'_>], out: impl Write) -> anyhow::Result<u64> {
     let mut stmt = conn.prepare(sql)?;
-    bind_named(&mut stmt, params)?;
-    let mut rows = stmt.raw_query();
-    let columns: Vec<String> = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
+    let (columns, mut rows) = query_named(&mut stmt, params)?;
     let mut w = csv::Writer::from_writer(out);
     w.write_record(&columns)?;
     let mut n = 0;

@@ -97,14 +97,24 @@ struct Pending {
 /// Delivers every unsent email (of `shop` only, when given), retrying each
 /// with back-off; what still fails stays queued for the next run.
 /// Returns (sent, still queued).
-pub fn flush_outbox(store: &Store, settings: &EmailSettings, backoff: &[Duration], shop: Option<&str>) -> anyhow::Result<(usize, usize)> {
+pub fn flush_outbox(
+    store: &Store,
+    settings: &EmailSettings,
+    backoff: &[Duration],
+    shop: Option<&str>,
+) -> anyhow::Result<(usize, usize)> {
     let pending: Vec<Pending> = {
         let mut stmt = store.conn.prepare(
             "SELECT email_id, sender, recipients, eml_path FROM emails \
              WHERE sent_at IS NULL AND (CAST(? AS VARCHAR) IS NULL OR shop_id = ?) ORDER BY queued_at, email_id",
         )?;
         let rows = stmt.query_map(params![shop, shop], |r| {
-            Ok(Pending { email_id: r.get(0)?, sender: r.get(1)?, recipients: r.get(2)?, eml_path: PathBuf::from(r.get::<_, String>(3)?) })
+            Ok(Pending {
+                email_id: r.get(0)?,
+                sender: r.get(1)?,
+                recipients: r.get(2)?,
+                eml_path: PathBuf::from(r.get::<_, String>(3)?),
+            })
         })?;
         rows.collect::<Result<_, _>>()?
     };
@@ -146,11 +156,8 @@ fn deliver(settings: &EmailSettings, p: &Pending) -> anyhow::Result<PathBuf> {
         Transport::File => settings.outbox.clone(),
         Transport::Smtp => {
             let bytes = std::fs::read(&p.eml_path).with_context(|| format!("reading {}", p.eml_path.display()))?;
-            let to: Vec<lettre::Address> = p
-                .recipients
-                .split(',')
-                .map(|r| mailbox(r, "to").map(|m| m.email))
-                .collect::<anyhow::Result<_>>()?;
+            let to: Vec<lettre::Address> =
+                p.recipients.split(',').map(|r| mailbox(r, "to").map(|m| m.email)).collect::<anyhow::Result<_>>()?;
             let envelope = Envelope::new(Some(mailbox(&p.sender, "from")?.email), to)?;
             smtp_transport(settings)?
                 .send_raw(&envelope, &bytes)
@@ -160,7 +167,8 @@ fn deliver(settings: &EmailSettings, p: &Pending) -> anyhow::Result<PathBuf> {
     };
     std::fs::create_dir_all(&done_dir)?;
     let to = done_dir.join(name);
-    std::fs::rename(&p.eml_path, &to).with_context(|| format!("moving {} to {}", p.eml_path.display(), to.display()))?;
+    std::fs::rename(&p.eml_path, &to)
+        .with_context(|| format!("moving {} to {}", p.eml_path.display(), to.display()))?;
     Ok(to)
 }
 
@@ -177,7 +185,9 @@ fn smtp_transport(s: &EmailSettings) -> anyhow::Result<lettre::SmtpTransport> {
         if let Ok(password) = secret_from_env(pass_env, "the SMTP user") {
             let user = match &s.smtp_user_env {
                 Some(u) => secret_from_env(u, "the SMTP login").map_err(anyhow::Error::msg)?.expose().to_string(),
-                None => anyhow::bail!("[email] smtp_password_env is set but smtp_user_env is not: name the variable with the SMTP user"),
+                None => anyhow::bail!(
+                    "[email] smtp_password_env is set but smtp_user_env is not: name the variable with the SMTP user"
+                ),
             };
             b = b.credentials(Credentials::new(user, password.expose().to_string()));
         }

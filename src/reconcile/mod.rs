@@ -43,7 +43,13 @@ pub struct ReportFiles {
 /// Writes `summary.csv`, `exceptions.csv` and `transactions.csv` into
 /// `{root}/{shop_id}/{period_id}/`, each through a temporary file and a rename,
 /// so a reader never sees half a file.
-pub fn write_reports(store: &Store, root: &Path, shop_id: &str, close_seq: i64, period_id: &str) -> anyhow::Result<ReportFiles> {
+pub fn write_reports(
+    store: &Store,
+    root: &Path,
+    shop_id: &str,
+    close_seq: i64,
+    period_id: &str,
+) -> anyhow::Result<ReportFiles> {
     let dir = root.join(shop_id).join(period_id);
     std::fs::create_dir_all(&dir)?;
     let write = |name: &str, sql: &str| -> anyhow::Result<PathBuf> {

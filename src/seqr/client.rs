@@ -245,12 +245,22 @@ impl SeqrClient {
         })
     }
 
-    pub async fn update_invoice(&self, ctx: &ClientContext, invoice_reference: &str, invoice: Invoice) -> Result<(), SeqrError> {
+    pub async fn update_invoice(
+        &self,
+        ctx: &ClientContext,
+        invoice_reference: &str,
+        invoice: Invoice,
+    ) -> Result<(), SeqrError> {
         self.call(ctx, &Request::UpdateInvoice { invoice_reference: invoice_reference.into(), invoice }).await?;
         Ok(())
     }
 
-    pub async fn payment_status(&self, ctx: &ClientContext, invoice_reference: &str, invoice_version: i32) -> Result<PaymentStatus, SeqrError> {
+    pub async fn payment_status(
+        &self,
+        ctx: &ClientContext,
+        invoice_reference: &str,
+        invoice_version: i32,
+    ) -> Result<PaymentStatus, SeqrError> {
         let op = "getPaymentStatus";
         let a = self
             .call(ctx, &Request::GetPaymentStatus { invoice_reference: invoice_reference.into(), invoice_version })
@@ -274,30 +284,54 @@ impl SeqrClient {
         Ok(())
     }
 
-    pub async fn commit_reservation(&self, ctx: &ClientContext, invoice_reference: &str) -> Result<Option<String>, SeqrError> {
+    pub async fn commit_reservation(
+        &self,
+        ctx: &ClientContext,
+        invoice_reference: &str,
+    ) -> Result<Option<String>, SeqrError> {
         let a = self.call(ctx, &Request::CommitReservation { invoice_reference: invoice_reference.into() }).await?;
         Ok(a.fields.text("return/ersReference"))
     }
 
-    pub async fn submit_payment_receipt(&self, ctx: &ClientContext, ers_reference: &str, receipt: ReceiptDocument) -> Result<(), SeqrError> {
+    pub async fn submit_payment_receipt(
+        &self,
+        ctx: &ClientContext,
+        ers_reference: &str,
+        receipt: ReceiptDocument,
+    ) -> Result<(), SeqrError> {
         self.call(ctx, &Request::SubmitPaymentReceipt { ers_reference: ers_reference.into(), receipt }).await?;
         Ok(())
     }
 
     /// Refunds part or all of a payment; returns the refund's own ersReference.
-    pub async fn refund_payment(&self, ctx: &ClientContext, ers_reference: &str, invoice: Invoice) -> Result<String, SeqrError> {
+    pub async fn refund_payment(
+        &self,
+        ctx: &ClientContext,
+        ers_reference: &str,
+        invoice: Invoice,
+    ) -> Result<String, SeqrError> {
         let a = self.call(ctx, &Request::RefundPayment { ers_reference: ers_reference.into(), invoice }).await?;
-        a.fields.text("return/ersReference").ok_or(SeqrError::MissingField { op: "refundPayment", field: "ersReference" })
+        a.fields
+            .text("return/ersReference")
+            .ok_or(SeqrError::MissingField { op: "refundPayment", field: "ersReference" })
     }
 
-    pub async fn register_terminal(&self, ctx: &ClientContext, external_terminal_id: &str, password: &crate::secret::Secret, name: &str) -> Result<String, SeqrError> {
+    pub async fn register_terminal(
+        &self,
+        ctx: &ClientContext,
+        external_terminal_id: &str,
+        password: &crate::secret::Secret,
+        name: &str,
+    ) -> Result<String, SeqrError> {
         let req = Request::RegisterTerminal {
             external_terminal_id: external_terminal_id.into(),
             password: password.clone(),
             name: name.into(),
         };
         let a = self.call(ctx, &req).await?;
-        a.fields.text("return/terminalId").ok_or(SeqrError::MissingField { op: "registerTerminal", field: "terminalId" })
+        a.fields
+            .text("return/terminalId")
+            .ok_or(SeqrError::MissingField { op: "registerTerminal", field: "terminalId" })
     }
 
     pub async fn unregister_terminal(&self, ctx: &ClientContext) -> Result<(), SeqrError> {
@@ -311,7 +345,11 @@ impl SeqrClient {
     }
 
     /// Closes the current period. Never retried once it may have reached SEQR.
-    pub async fn mark_transaction_period(&self, ctx: &ClientContext, terminal_id: Option<&str>) -> Result<(String, Answer), SeqrError> {
+    pub async fn mark_transaction_period(
+        &self,
+        ctx: &ClientContext,
+        terminal_id: Option<&str>,
+    ) -> Result<(String, Answer), SeqrError> {
         let parameters = terminal_id.map(|t| vec![("TERMINALID".to_string(), t.to_string())]).unwrap_or_default();
         let a = self.call(ctx, &Request::MarkTransactionPeriod { parameters }).await?;
         let id = a
@@ -322,7 +360,14 @@ impl SeqrClient {
     }
 
     /// Asks for a report until it is ready, as SEQR describes: wait, ask, wait, ask again.
-    pub async fn fetch_report(&self, ctx: &ClientContext, report_id: &str, period_id: &str, terminal_id: Option<&str>, polling: &ReportPolling) -> Result<FetchedReport, SeqrError> {
+    pub async fn fetch_report(
+        &self,
+        ctx: &ClientContext,
+        report_id: &str,
+        period_id: &str,
+        terminal_id: Option<&str>,
+        polling: &ReportPolling,
+    ) -> Result<FetchedReport, SeqrError> {
         let mut parameters = vec![("transactionPeriodId".to_string(), period_id.to_string())];
         if let Some(t) = terminal_id {
             parameters.push(("TERMINALID".to_string(), t.to_string()));

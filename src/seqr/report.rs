@@ -270,11 +270,9 @@ fn finish_row(acc: RowAcc, report: &mut Report) -> Result<(), String> {
             amount,
             ers_reference,
         }),
-        (None, None, Some(count), Some(total)) => report.summaries.push(SummaryRow {
-            terminal_id: acc.terminal_id,
-            count,
-            total,
-        }),
+        (None, None, Some(count), Some(total)) => {
+            report.summaries.push(SummaryRow { terminal_id: acc.terminal_id, count, total })
+        }
         (Some(_), None, _, _) => return Err(format!("row {n} has SalesAmount but no ErsReference")),
         (None, Some(_), _, _) => return Err(format!("row {n} has ErsReference but no SalesAmount")),
         _ => return Err(format!("row {n} is neither a detail row nor a summary row")),

@@ -76,8 +76,14 @@ impl Fields {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Body {
     /// An operation or a response element (`markTransactionPeriodResponse`), local name only.
-    Element { name: String, fields: Fields },
-    Fault { code: String, message: String },
+    Element {
+        name: String,
+        fields: Fields,
+    },
+    Fault {
+        code: String,
+        message: String,
+    },
 }
 
 /// Resolves `&name;` for XML's predefined entities and character references.
@@ -86,12 +92,10 @@ pub(crate) fn resolve_reference(r: &quick_xml::events::BytesRef<'_>, position: u
         return Ok(c);
     }
     let name = r.decode().map_err(|e| XmlError { position, what: e.to_string() })?;
-    quick_xml::escape::resolve_predefined_entity(&name)
-        .and_then(|s| s.chars().next())
-        .ok_or_else(|| XmlError {
-            position,
-            what: format!("unknown entity &{name}; (only XML's predefined entities are accepted)"),
-        })
+    quick_xml::escape::resolve_predefined_entity(&name).and_then(|s| s.chars().next()).ok_or_else(|| XmlError {
+        position,
+        what: format!("unknown entity &{name}; (only XML's predefined entities are accepted)"),
+    })
 }
 
 /// Reads the first element inside `Body` and everything below it.

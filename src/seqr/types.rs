@@ -80,10 +80,7 @@ impl Invoice {
                 total,
                 ..InvoiceRow::default()
             }],
-            total: Amount {
-                currency: currency.to_string(),
-                value: total,
-            },
+            total: Amount { currency: currency.to_string(), value: total },
             cashier_id: None,
             footer: None,
             back_url: None,

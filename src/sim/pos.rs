@@ -139,15 +139,20 @@ pub async fn trading_day(client: &SeqrClient, shops: &[GenShop], opts: &DayOptio
     for (si, shop) in shops.iter().enumerate() {
         for (ti, term) in shop.terminals.iter().enumerate() {
             let (client, shop, term, http) = (client.clone(), shop.clone(), term.clone(), http.clone());
-            let other = shop.terminals.iter().map(term_id).find(|t| *t != term_id(&term)).unwrap_or_else(|| "T-UNKNOWN".into());
+            let other =
+                shop.terminals.iter().map(term_id).find(|t| *t != term_id(&term)).unwrap_or_else(|| "T-UNKNOWN".into());
             let seed = opts.seed ^ ((si as u64) << 32) ^ ti as u64;
-            let (n, faults, clock, url) = (opts.sales_per_terminal, opts.faults.clone(), opts.clock.clone(), opts.sim_url.clone());
+            let (n, faults, clock, url) =
+                (opts.sales_per_terminal, opts.faults.clone(), opts.clock.clone(), opts.sim_url.clone());
             tasks.push(tokio::spawn(async move {
                 let mut rng = StdRng::seed_from_u64(seed);
                 let mut day = Day::default();
                 for i in 0..n {
                     let cashier = format!("cashier-{}", rng.random_range(1..=4));
-                    one_sale(&client, &http, &url, &clock, &shop, &term, &other, &cashier, i, &faults, &mut rng, &mut day).await?;
+                    one_sale(
+                        &client, &http, &url, &clock, &shop, &term, &other, &cashier, i, &faults, &mut rng, &mut day,
+                    )
+                    .await?;
                 }
                 anyhow::Ok(day)
             }));
@@ -187,10 +192,20 @@ fn invoice_rows(rng: &mut StdRng, total: Decimal) -> Vec<InvoiceRow> {
     for k in 0..items {
         let part = if k + 1 == items { left } else { (gross / Decimal::from(items)).round_dp(2) };
         left -= part;
-        rows.push(InvoiceRow { description: Some(format!("Item {}", k + 1)), quantity: Decimal::ONE, total: part, ..Default::default() });
+        rows.push(InvoiceRow {
+            description: Some(format!("Item {}", k + 1)),
+            quantity: Decimal::ONE,
+            total: part,
+            ..Default::default()
+        });
     }
     if discount > Decimal::ZERO {
-        rows.push(InvoiceRow { description: Some("Discount".into()), quantity: Decimal::ONE, total: -discount, ..Default::default() });
+        rows.push(InvoiceRow {
+            description: Some("Discount".into()),
+            quantity: Decimal::ONE,
+            total: -discount,
+            ..Default::default()
+        });
     }
     rows
 }
@@ -307,7 +322,12 @@ async fn one_sale(
         journal.last_status = Some(poll.status);
         journal.last_polled_at = Some(poll.at);
         day.journal.push(journal);
-        day.truth.push(TruthRow { category: "UNPOLLED_REVERSED".into(), shop_id: shop.id.clone(), key: reference, close: 1 });
+        day.truth.push(TruthRow {
+            category: "UNPOLLED_REVERSED".into(),
+            shop_id: shop.id.clone(),
+            key: reference,
+            close: 1,
+        });
         return Ok(());
     }
 
@@ -316,7 +336,10 @@ async fn one_sale(
         InvoiceStatus::Reserved => {
             let final_amount = (total * Decimal::new(rng.random_range(50..=100), 2)).round_dp(2).max(Decimal::ONE);
             client.update_invoice(term, &reference, Invoice::simple("Purchase", &shop.currency, final_amount)).await?;
-            let ers = client.commit_reservation(term, &reference).await?.ok_or_else(|| anyhow::anyhow!("commit gave no ersReference"))?;
+            let ers = client
+                .commit_reservation(term, &reference)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("commit gave no ersReference"))?;
             (ers, final_amount)
         }
         _ => {
@@ -332,13 +355,19 @@ async fn one_sale(
         journal.last_polled_at = Some(sent_at);
         day.journal.push(journal);
         day.truth.push(TruthRow { category: "MISSING_LOCALLY".into(), shop_id: shop.id.clone(), key: ers, close: 1 });
-        day.truth.push(TruthRow { category: "UNPOLLED_REVERSED".into(), shop_id: shop.id.clone(), key: reference, close: 1 });
+        day.truth.push(TruthRow {
+            category: "UNPOLLED_REVERSED".into(),
+            shop_id: shop.id.clone(),
+            key: reference,
+            close: 1,
+        });
         return Ok(());
     }
     journal.last_status = Some(InvoiceStatus::Paid);
     journal.last_polled_at = Some(poll.at);
     day.journal.push(journal);
-    let receipt = ReceiptDocument { mime_type: "Base64".into(), data: format!("receipt {ers}").into_bytes(), receipt_type: None };
+    let receipt =
+        ReceiptDocument { mime_type: "Base64".into(), data: format!("receipt {ers}").into_bytes(), receipt_type: None };
     client.submit_payment_receipt(term, &ers, receipt).await?;
 
     let post = PostRow {
@@ -352,7 +381,12 @@ async fn one_sale(
         kind: "PAYMENT",
         posted_at: clock.now(),
     };
-    let truth = |category: &str, close: u8| TruthRow { category: category.into(), shop_id: shop.id.clone(), key: ers.clone(), close };
+    let truth = |category: &str, close: u8| TruthRow {
+        category: category.into(),
+        shop_id: shop.id.clone(),
+        key: ers.clone(),
+        close,
+    };
     match fault {
         Some("duplicate") => {
             day.posts.push(post.clone());
@@ -370,9 +404,24 @@ async fn one_sale(
             // SEQR has no such payment, and the real one has no post.
             let typo: String = ers
                 .char_indices()
-                .map(|(i, c)| if i == 14 { if c == '9' { '8' } else { '9' } } else { c })
+                .map(|(i, c)| {
+                    if i == 14 {
+                        if c == '9' {
+                            '8'
+                        } else {
+                            '9'
+                        }
+                    } else {
+                        c
+                    }
+                })
                 .collect();
-            day.truth.push(TruthRow { category: "MISSING_AT_SEQR".into(), shop_id: shop.id.clone(), key: typo.clone(), close: 1 });
+            day.truth.push(TruthRow {
+                category: "MISSING_AT_SEQR".into(),
+                shop_id: shop.id.clone(),
+                key: typo.clone(),
+                close: 1,
+            });
             day.truth.push(truth("MISSING_LOCALLY", 1));
             day.posts.push(PostRow { ers_reference: typo, ..post });
         }
@@ -389,7 +438,8 @@ async fn one_sale(
             day.posts.push(post);
             if rng.random_bool(f.refund) {
                 let part = if rng.random_bool(0.5) { amount } else { (amount / Decimal::TWO).round_dp(2) };
-                let refund_ers = client.refund_payment(term, &ers, Invoice::simple("Refund", &shop.currency, part)).await?;
+                let refund_ers =
+                    client.refund_payment(term, &ers, Invoice::simple("Refund", &shop.currency, part)).await?;
                 day.posts.push(PostRow {
                     shop_id: shop.id.clone(),
                     terminal_id: terminal.clone(),

@@ -261,15 +261,20 @@ impl Simulator {
                 done(st.submit_receipt(&caller, &text("ersReference"), data))
             }
             "refundPayment" => {
-                let result = invoice_input(f)
-                    .and_then(|i| st.refund(&caller, &text("ersReference"), i.total, &i.currency, now));
+                let result =
+                    invoice_input(f).and_then(|i| st.refund(&caller, &text("ersReference"), i.total, &i.currency, now));
                 match result {
                     Ok(ers) => write_response(op, Some(&ers), 0, "SUCCESS", |_| {}),
                     Err(r) => refusal(op, r),
                 }
             }
             "registerTerminal" => {
-                match st.register_terminal(&caller, &text("externalTerminalId"), f.get("password").unwrap_or(""), &text("name")) {
+                match st.register_terminal(
+                    &caller,
+                    &text("externalTerminalId"),
+                    f.get("password").unwrap_or(""),
+                    &text("name"),
+                ) {
                     Ok(id) => write_response(op, None, 0, "SUCCESS", |x| x.leaf("terminalId", &id)),
                     Err(r) => refusal(op, r),
                 }

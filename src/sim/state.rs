@@ -216,7 +216,9 @@ impl SimState {
     fn terminal_of(caller: &Caller) -> Outcome<&str> {
         match caller {
             Caller::Terminal { terminal_id, .. } => Ok(terminal_id),
-            Caller::Reseller(_) => refuse(ResultCode::INVALID_INITIATOR_PRINCIPAL_ID, "this call needs a TERMINALID principal"),
+            Caller::Reseller(_) => {
+                refuse(ResultCode::INVALID_INITIATOR_PRINCIPAL_ID, "this call needs a TERMINALID principal")
+            }
         }
     }
 
@@ -283,7 +285,13 @@ impl SimState {
         }
     }
 
-    pub fn payment_status(&mut self, caller: &Caller, reference: &str, now: DateTime<Utc>, window_secs: f64) -> Outcome<StatusView> {
+    pub fn payment_status(
+        &mut self,
+        caller: &Caller,
+        reference: &str,
+        now: DateTime<Utc>,
+        window_secs: f64,
+    ) -> Outcome<StatusView> {
         let inv = self.invoice_mut(caller, reference)?;
         Self::reverse_if_unacknowledged(inv, now, window_secs);
         let newly_acknowledged = inv.status == InvoiceStatus::Paid && !inv.acknowledged;
@@ -355,13 +363,23 @@ impl SimState {
         Ok(())
     }
 
-    pub fn cancel_invoice(&mut self, caller: &Caller, reference: &str, now: DateTime<Utc>, window_secs: f64) -> Outcome<()> {
+    pub fn cancel_invoice(
+        &mut self,
+        caller: &Caller,
+        reference: &str,
+        now: DateTime<Utc>,
+        window_secs: f64,
+    ) -> Outcome<()> {
         let inv = self.invoice_mut(caller, reference)?;
         Self::reverse_if_unacknowledged(inv, now, window_secs);
         match inv.status {
             InvoiceStatus::Paid => refuse(ResultCode::CANNOT_CANCEL_PAID_INVOICE, "invoice is paid"),
-            InvoiceStatus::Canceled | InvoiceStatus::Failed => refuse(ResultCode::INVOICE_ALREADY_CANCELED, "invoice already canceled"),
-            InvoiceStatus::PendingIssuerAcknowledge => refuse(ResultCode::CANNOT_CANCEL_INVOICE_IN_PROGRESS, "payment in progress"),
+            InvoiceStatus::Canceled | InvoiceStatus::Failed => {
+                refuse(ResultCode::INVOICE_ALREADY_CANCELED, "invoice already canceled")
+            }
+            InvoiceStatus::PendingIssuerAcknowledge => {
+                refuse(ResultCode::CANNOT_CANCEL_INVOICE_IN_PROGRESS, "payment in progress")
+            }
             _ => {
                 inv.status = InvoiceStatus::Canceled;
                 inv.version += 1;
@@ -411,7 +429,14 @@ impl SimState {
         Ok(())
     }
 
-    pub fn refund(&mut self, caller: &Caller, ers: &str, amount: Decimal, currency: &str, now: DateTime<Utc>) -> Outcome<String> {
+    pub fn refund(
+        &mut self,
+        caller: &Caller,
+        ers: &str,
+        amount: Decimal,
+        currency: &str,
+        now: DateTime<Utc>,
+    ) -> Outcome<String> {
         let i = self.sale_of(caller, ers)?;
         let original = &self.sales[i];
         if original.kind != SaleKind::Payment {
@@ -449,9 +474,18 @@ impl SimState {
         Ok(refund_ers)
     }
 
-    pub fn register_terminal(&mut self, caller: &Caller, external_id: &str, password: &str, name: &str) -> Outcome<String> {
+    pub fn register_terminal(
+        &mut self,
+        caller: &Caller,
+        external_id: &str,
+        password: &str,
+        name: &str,
+    ) -> Outcome<String> {
         let Caller::Reseller(reseller_id) = caller else {
-            return refuse(ResultCode::INVALID_INITIATOR_PRINCIPAL_ID, "registerTerminal needs a RESELLERUSER principal");
+            return refuse(
+                ResultCode::INVALID_INITIATOR_PRINCIPAL_ID,
+                "registerTerminal needs a RESELLERUSER principal",
+            );
         };
         if password.chars().count() < 4 {
             return refuse(ResultCode::ACCESS_DENIED, "terminal password shorter than 4 characters");
@@ -494,7 +528,12 @@ impl SimState {
     }
 
     /// Ends the current period of the shop (no terminal) or of one terminal.
-    pub fn mark_period(&mut self, caller: &Caller, terminal_param: Option<&str>, now: DateTime<Utc>) -> Outcome<String> {
+    pub fn mark_period(
+        &mut self,
+        caller: &Caller,
+        terminal_param: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Outcome<String> {
         let reseller_id = caller.reseller_id().to_string();
         let terminal_id = match (terminal_param, caller) {
             (Some(t), _) => Some(t.to_string()),
@@ -522,10 +561,8 @@ impl SimState {
                 included.push(i);
             }
         }
-        self.periods.insert(
-            id.clone(),
-            Period { reseller_id, terminal_id, marked_at: now, report_calls: 0, sales: included },
-        );
+        self.periods
+            .insert(id.clone(), Period { reseller_id, terminal_id, marked_at: now, report_calls: 0, sales: included });
         Ok(id)
     }
 
@@ -633,14 +670,23 @@ mod tests {
         s.refund(&term, &ers, Decimal::from(60), "SEK", t0()).unwrap();
         let e = s.refund(&term, &ers, Decimal::from(41), "SEK", t0()).unwrap_err();
         assert_eq!(e.0, ResultCode::SUM_OF_REFUNDS_EXCEEDS_ORIGINAL);
-        assert_eq!(s.refund(&term, "nope", Decimal::ONE, "SEK", t0()).unwrap_err().0, ResultCode::INVALID_ERS_REFERENCE);
+        assert_eq!(
+            s.refund(&term, "nope", Decimal::ONE, "SEK", t0()).unwrap_err().0,
+            ResultCode::INVALID_ERS_REFERENCE
+        );
     }
 
     #[test]
     fn wrong_password_unknown_terminal_and_short_password_get_their_codes() {
         let mut s = state();
-        assert_eq!(s.authenticate("RESELLERUSER", "acme", Some("9900"), "x").unwrap_err().0, ResultCode::AUTHENTICATION_FAILED);
-        assert_eq!(s.authenticate("TERMINALID", "zz", None, "x").unwrap_err().0, ResultCode::INVALID_INITIATOR_PRINCIPAL_ID);
+        assert_eq!(
+            s.authenticate("RESELLERUSER", "acme", Some("9900"), "x").unwrap_err().0,
+            ResultCode::AUTHENTICATION_FAILED
+        );
+        assert_eq!(
+            s.authenticate("TERMINALID", "zz", None, "x").unwrap_err().0,
+            ResultCode::INVALID_INITIATOR_PRINCIPAL_ID
+        );
         let reseller = s.authenticate("RESELLERUSER", "acme", Some("9900"), "reseller-pass").unwrap();
         assert_eq!(s.register_terminal(&reseller, "POS-9", "abc", "x").unwrap_err().0, ResultCode::ACCESS_DENIED);
     }

@@ -125,8 +125,12 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
 /// times, line numbers) to `staging` for DuckDB's reader.
 fn validate_and_stage(path: &Path, name: &str, shops: &ShopCurrencies, staging: &Path) -> anyhow::Result<(Feed, u64)> {
     let file = File::open(path).with_context(|| format!("opening {name}"))?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(BufReader::with_capacity(1 << 20, file));
-    let mut out = csv::WriterBuilder::new().from_writer(std::io::BufWriter::with_capacity(1 << 20, File::create(staging)?));
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(BufReader::with_capacity(1 << 20, file));
+    let mut out =
+        csv::WriterBuilder::new().from_writer(std::io::BufWriter::with_capacity(1 << 20, File::create(staging)?));
     let mut problems = Vec::new();
     let mut record = csv::StringRecord::new();
 
@@ -265,7 +269,10 @@ impl RowCheck<'_> {
         let currency = self.field("currency").to_string();
         match shops.get(&shop) {
             None => {
-                self.problem("shop_id", format!("{shop:?} is not a shop in the config; add it or fix the POS's shop id"));
+                self.problem(
+                    "shop_id",
+                    format!("{shop:?} is not a shop in the config; add it or fix the POS's shop id"),
+                );
                 false
             }
             Some(c) if *c != currency => {
@@ -320,7 +327,12 @@ impl RowCheck<'_> {
         let sent_at = self.time("sent_at", false);
         let status = self.field("last_status").to_string();
         if !status.is_empty() && InvoiceStatus::parse(&status).is_none() {
-            self.problem("last_status", format!("{status:?} is not a SEQR invoice status (ISSUED, PAID, CANCELED, FAILED, RESERVED, …) or empty"));
+            self.problem(
+                "last_status",
+                format!(
+                    "{status:?} is not a SEQR invoice status (ISSUED, PAID, CANCELED, FAILED, RESERVED, …) or empty"
+                ),
+            );
         }
         let polled = self.time("last_polled_at", true);
         if self.problems.len() > before {

@@ -26,7 +26,10 @@ impl Store {
             std::fs::create_dir_all(dir).with_context(|| format!("creating the database folder {}", dir.display()))?;
         }
         let conn = Connection::open(path).with_context(|| {
-            format!("opening the database {} (is another program, e.g. the DuckDB CLI, holding it open?)", path.display())
+            format!(
+                "opening the database {} (is another program, e.g. the DuckDB CLI, holding it open?)",
+                path.display()
+            )
         })?;
         let store = Store { conn, path: Some(path.to_path_buf()) };
         store.migrate()?;
@@ -101,6 +104,17 @@ pub fn bind_named(stmt: &mut Statement<'_>, params: &[Param<'_>]) -> anyhow::Res
     Ok(())
 }
 
+/// Binds `params` by name, runs the query, and returns its column names and rows.
+pub fn query_named<'s>(
+    stmt: &'s mut Statement<'_>,
+    params: &[Param<'_>],
+) -> anyhow::Result<(Vec<String>, duckdb::Rows<'s>)> {
+    bind_named(stmt, params)?;
+    stmt.raw_execute()?;
+    let columns = stmt.column_names();
+    Ok((columns, stmt.raw_query()))
+}
+
 /// Prepares `sql`, binds `params` by name and executes it.
 pub fn execute_named(conn: &Connection, sql: &str, params: &[Param<'_>]) -> anyhow::Result<usize> {
     let mut stmt = conn.prepare(sql)?;
@@ -115,10 +129,16 @@ mod tests {
     #[test]
     fn schema_applies_to_an_empty_database_and_every_query_prepares() {
         let store = Store::open_in_memory().unwrap();
-        let all = [queries::INSERT_POSTS, queries::INSERT_INVOICES, queries::SUMMARY_CSV, queries::EXCEPTIONS_CSV, queries::TRANSACTIONS_CSV]
-            .into_iter()
-            .chain(queries::RECONCILE.iter().map(|(_, q)| *q))
-            .chain(queries::ANALYST.iter().map(|(_, q)| *q));
+        let all = [
+            queries::INSERT_POSTS,
+            queries::INSERT_INVOICES,
+            queries::SUMMARY_CSV,
+            queries::EXCEPTIONS_CSV,
+            queries::TRANSACTIONS_CSV,
+        ]
+        .into_iter()
+        .chain(queries::RECONCILE.iter().map(|(_, q)| *q))
+        .chain(queries::ANALYST.iter().map(|(_, q)| *q));
         for sql in all {
             // read_csv needs a real file to bind; those two are checked by the ingest tests.
             if sql.contains("read_csv") {

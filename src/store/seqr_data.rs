@@ -57,7 +57,9 @@ impl Store {
     pub fn begin_close(&self, shop_id: &str, slot: DateTime<Utc>) -> anyhow::Result<CloseRow> {
         let tx = self.conn.unchecked_transaction()?;
         let seq: i64 =
-            tx.query_row("SELECT coalesce(max(close_seq), 0) + 1 FROM closes WHERE shop_id = ?", [shop_id], |r| r.get(0))?;
+            tx.query_row("SELECT coalesce(max(close_seq), 0) + 1 FROM closes WHERE shop_id = ?", [shop_id], |r| {
+                r.get(0)
+            })?;
         let close_id = format!("{shop_id}-{seq:06}");
         tx.execute(
             "INSERT INTO closes (close_id, shop_id, close_seq, slot, state, created_at, updated_at) \
@@ -111,7 +113,13 @@ impl Store {
     }
 
     /// Stores a period id the moment SEQR returned it; the first one labels the close.
-    pub fn record_period(&self, close: &CloseRow, period_id: &str, terminal_id: Option<&str>, marked_at: DateTime<Utc>) -> anyhow::Result<()> {
+    pub fn record_period(
+        &self,
+        close: &CloseRow,
+        period_id: &str,
+        terminal_id: Option<&str>,
+        marked_at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
         let tx = self.conn.unchecked_transaction()?;
         tx.execute(
             "INSERT INTO periods VALUES (?, ?, ?, ?, ?, ?, 'marked')",
@@ -159,7 +167,10 @@ impl Store {
     ) -> anyhow::Result<()> {
         let tx = self.conn.unchecked_transaction()?;
         for table in ["seqr_reports", "seqr_rows", "seqr_summaries"] {
-            tx.execute(&format!("DELETE FROM {table} WHERE period_id = ? AND report_id = ?"), params![period_id, report_id])?;
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE period_id = ? AND report_id = ?"),
+                params![period_id, report_id],
+            )?;
         }
         let sha = hex::encode(Sha256::digest(raw_response.as_bytes()));
         tx.execute(
@@ -170,7 +181,15 @@ impl Store {
             let mut app = tx.appender("seqr_summaries")?;
             if report.summaries.is_empty() && !report.details.is_empty() {
                 let total: rust_decimal::Decimal = report.details.iter().map(|d| d.amount).sum();
-                app.append_row(params![period_id, report_id, 1, shop_id, terminal_id, report.details.len() as i64, total])?;
+                app.append_row(params![
+                    period_id,
+                    report_id,
+                    1,
+                    shop_id,
+                    terminal_id,
+                    report.details.len() as i64,
+                    total
+                ])?;
             }
             for (i, s) in report.summaries.iter().enumerate() {
                 let t = s.terminal_id.as_deref().or(terminal_id);
@@ -181,7 +200,16 @@ impl Store {
             let mut app = tx.appender("seqr_rows")?;
             for (i, d) in report.details.iter().enumerate() {
                 let t = d.terminal_id.as_deref().or(terminal_id);
-                app.append_row(params![period_id, report_id, i as i32 + 1, shop_id, t, d.cashier_id, d.amount, d.ers_reference])?;
+                app.append_row(params![
+                    period_id,
+                    report_id,
+                    i as i32 + 1,
+                    shop_id,
+                    t,
+                    d.cashier_id,
+                    d.amount,
+                    d.ers_reference
+                ])?;
             }
             app.flush()?;
         }

@@ -23,10 +23,13 @@ async fn terminal_register_shows_the_password_once_and_stores_only_the_id() {
     let store = f.store();
     let (id, name, ext): (String, String, String) = store
         .conn
-        .query_row("SELECT terminal_id, name, external_id FROM terminals WHERE external_id = 'POS-2'", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row("SELECT terminal_id, name, external_id FROM terminals WHERE external_id = 'POS-2'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .unwrap();
     assert!(s.contains(&id) && name == "POS #2" && ext == "POS-2");
-    let dump: String = store.conn.query_row("SELECT string_agg(CAST(t AS VARCHAR), ' ') FROM terminals t", [], |r| r.get(0)).unwrap();
+    let dump: String =
+        store.conn.query_row("SELECT string_agg(CAST(t AS VARCHAR), ' ') FROM terminals t", [], |r| r.get(0)).unwrap();
     assert!(!dump.contains(password), "the password is not stored");
     drop(store);
     let list = f.cli(&["terminal", "list"], &[]);
@@ -45,9 +48,16 @@ async fn terminal_commands_refuse_bad_ids_and_wrong_passwords_clearly() {
     let ok = f.cli(&["terminal", "assign-seqr-id", "--terminal", TERMINAL, "--seqr-id", "AB12"], &pw);
     assert!(ok.status.success(), "{}", text(&ok));
 
-    let wrong = f.cli(&["terminal", "register", "--shop", "shop-1", "--external-id", "X", "--name", "X"], &[("SEQR_TEST_RESELLER_PW", "nope-nope")]);
+    let wrong = f.cli(
+        &["terminal", "register", "--shop", "shop-1", "--external-id", "X", "--name", "X"],
+        &[("SEQR_TEST_RESELLER_PW", "nope-nope")],
+    );
     let err = String::from_utf8_lossy(&wrong.stderr);
-    assert!(err.contains("code 20 AUTHENTICATION_FAILED") && err.contains("check password_env for shop shop-1"), "{}", text(&wrong));
+    assert!(
+        err.contains("code 20 AUTHENTICATION_FAILED") && err.contains("check password_env for shop shop-1"),
+        "{}",
+        text(&wrong)
+    );
     assert!(!err.contains("nope-nope"));
 
     let gone = f.cli(&["terminal", "unregister", "--terminal", TERMINAL], &pw);
@@ -96,18 +106,46 @@ async fn a_resolved_exception_leaves_the_open_list_and_stays_in_history() {
     let ers = f.sale("50.00").await;
     f.posts("p.csv", &[(ers.clone(), "55.00")]);
     assert!(f.cli(&["run"], &[]).status.success());
-    let none = f.cli(&["exception", "resolve", "--shop", "shop-1", "--reference", "nope", "--how", "correction", "--why", "x"], &[]);
+    let none = f.cli(
+        &["exception", "resolve", "--shop", "shop-1", "--reference", "nope", "--how", "correction", "--why", "x"],
+        &[],
+    );
     assert_eq!(none.status.code(), Some(1));
-    let out = f.cli(&["exception", "resolve", "--shop", "shop-1", "--reference", &ers, "--how", "correction", "--why", "till typo", "--by", "eva"], &[]);
+    let out = f.cli(
+        &[
+            "exception",
+            "resolve",
+            "--shop",
+            "shop-1",
+            "--reference",
+            &ers,
+            "--how",
+            "correction",
+            "--why",
+            "till typo",
+            "--by",
+            "eva",
+        ],
+        &[],
+    );
     assert!(out.status.success(), "{}", text(&out));
     assert!(stdout(&out).starts_with("2 open item(s)"), "{}", text(&out));
     assert!(f.cli(&["run"], &[]).status.success());
     let store: Store = f.store();
-    let open: i64 = store.conn.query_row("SELECT count(*) FROM recon_results WHERE close_seq = 2", [], |r| r.get(0)).unwrap();
+    let open: i64 =
+        store.conn.query_row("SELECT count(*) FROM recon_results WHERE close_seq = 2", [], |r| r.get(0)).unwrap();
     assert_eq!(open, 0);
-    let who: String = store.conn.query_row("SELECT resolved_by || '/' || how || '/' || why FROM exception_resolutions LIMIT 1", [], |r| r.get(0)).unwrap();
+    let who: String = store
+        .conn
+        .query_row("SELECT resolved_by || '/' || how || '/' || why FROM exception_resolutions LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
     assert_eq!(who, "eva/correction/till typo");
-    let history: i64 = store.conn.query_row("SELECT count(*) FROM recon_results WHERE category = 'AMOUNT_MISMATCH'", [], |r| r.get(0)).unwrap();
+    let history: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM recon_results WHERE category = 'AMOUNT_MISMATCH'", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(history, 1);
 }
 
@@ -115,14 +153,16 @@ async fn a_resolved_exception_leaves_the_open_list_and_stays_in_history() {
 async fn certification_passes_against_the_simulator_with_a_reference_per_call() {
     let smtp = SmtpSink::start();
     let f = Floor::new(smtp.port, &[SHOP], "").await;
-    let out = f.cli(&["certify", "--shop", "shop-1", "--wait-seconds", "0.2"], &[("UNUSED_TERMINAL_PW", TERMINAL_PASSWORD)]);
+    let out =
+        f.cli(&["certify", "--shop", "shop-1", "--wait-seconds", "0.2"], &[("UNUSED_TERMINAL_PW", TERMINAL_PASSWORD)]);
     assert!(out.status.success(), "{}", text(&out));
     let s = stdout(&out);
     assert_eq!(s.lines().filter(|l| l.contains(" PASS ")).count(), seqr_recon::certify::STEPS, "{s}");
     assert!(s.lines().filter(|l| l.contains(" PASS ")).all(|l| l.contains("seqr-recon-")), "{s}");
     assert!(s.contains("certification procedure: PASSED"));
 
-    let bad = f.cli(&["certify", "--shop", "shop-1", "--wait-seconds", "0"], &[("UNUSED_TERMINAL_PW", "wrong-password")]);
+    let bad =
+        f.cli(&["certify", "--shop", "shop-1", "--wait-seconds", "0"], &[("UNUSED_TERMINAL_PW", "wrong-password")]);
     assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
     assert!(stdout(&bad).contains("FAIL"));
 }

@@ -101,7 +101,9 @@ password_env = "UNUSED_TERMINAL_PW"
         std::fs::create_dir_all(&inbox).unwrap();
         let mut text = String::from("shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at\n");
         for (ers, amount) in rows {
-            text.push_str(&format!("shop-1,{TERMINAL},anna,{ers},,{amount},SEK,PAYMENT,SEQR payment,2026-01-01T10:00:00Z\n"));
+            text.push_str(&format!(
+                "shop-1,{TERMINAL},anna,{ers},,{amount},SEK,PAYMENT,SEQR payment,2026-01-01T10:00:00Z\n"
+            ));
         }
         std::fs::write(inbox.join(name), text).unwrap();
     }
@@ -126,7 +128,12 @@ password_env = "UNUSED_TERMINAL_PW"
 }
 
 pub fn text(o: &Output) -> String {
-    format!("status {:?}\nstdout:\n{}\nstderr:\n{}", o.status, String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn periods(store: &Store) -> Vec<String> {
@@ -168,7 +175,10 @@ async fn a_close_over_tcp_delivers_one_email_with_the_csvs_as_written() {
         assert_eq!(attachment(&msg, name), Some(on_disk.as_slice()), "{name} attached exactly as written");
     }
     let exceptions = String::from_utf8(std::fs::read(dir.join("exceptions.csv")).unwrap()).unwrap();
-    assert!(exceptions.contains(&format!("AMOUNT_MISMATCH,shop-1,{period},{TERMINAL},anna,{e2},,25.00000,25.50000,-0.50")), "{exceptions}");
+    assert!(
+        exceptions.contains(&format!("AMOUNT_MISMATCH,shop-1,{period},{TERMINAL},anna,{e2},,25.00000,25.50000,-0.50")),
+        "{exceptions}"
+    );
     assert_eq!(f.bench.calls("markTransactionPeriod"), 1);
 }
 
@@ -229,7 +239,11 @@ async fn reports_never_ready_fail_the_close_with_an_alert_and_resume_later() {
     assert_eq!(msgs[0].to, vec!["ops@example.com"]);
     let alert = MessageParser::default().parse(&msgs[0].data).unwrap();
     assert!(alert.subject().unwrap().contains("ALERT shop-1"));
-    assert!(alert.body_text(0).unwrap().contains("resumes from state marked without marking again"), "{:?}", alert.body_text(0));
+    assert!(
+        alert.body_text(0).unwrap().contains("resumes from state marked without marking again"),
+        "{:?}",
+        alert.body_text(0)
+    );
 
     f.bench.set_faults(Faults::default()).await;
     let out = f.cli(&["run"], &[]);
@@ -246,10 +260,19 @@ async fn a_wrong_password_fails_one_shop_clearly_and_the_others_still_close() {
     let out = f.cli(&["run"], &[("SEQR_TEST_WRONG_PW", "not-the-password")]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("shop-2: FAILED") && stderr.contains("code 20 AUTHENTICATION_FAILED") && stderr.contains("check password_env for shop shop-2"), "{stderr}");
+    assert!(
+        stderr.contains("shop-2: FAILED")
+            && stderr.contains("code 20 AUTHENTICATION_FAILED")
+            && stderr.contains("check password_env for shop shop-2"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("not-the-password"));
     assert!(String::from_utf8_lossy(&out.stdout).contains("shop-1: period"), "{}", text(&out));
-    let subjects: Vec<String> = smtp.messages().iter().map(|m| MessageParser::default().parse(&m.data).unwrap().subject().unwrap().to_string()).collect();
+    let subjects: Vec<String> = smtp
+        .messages()
+        .iter()
+        .map(|m| MessageParser::default().parse(&m.data).unwrap().subject().unwrap().to_string())
+        .collect();
     assert_eq!(subjects.len(), 2, "{subjects:?}");
     assert!(subjects.iter().any(|s| s.starts_with("[SEQR] ALERT shop-2")), "{subjects:?}");
     assert!(subjects.iter().any(|s| s.starts_with("[SEQR] shop-1 period")), "{subjects:?}");
@@ -268,7 +291,11 @@ async fn mail_that_cannot_be_sent_stays_queued_and_goes_with_the_next_run() {
     let smtp = SmtpSink::start_at(port);
     let out = f.cli(&["run"], &[]);
     assert!(out.status.success(), "{}", text(&out));
-    let subjects: Vec<String> = smtp.messages().iter().map(|m| MessageParser::default().parse(&m.data).unwrap().subject().unwrap().to_string()).collect();
+    let subjects: Vec<String> = smtp
+        .messages()
+        .iter()
+        .map(|m| MessageParser::default().parse(&m.data).unwrap().subject().unwrap().to_string())
+        .collect();
     let first_period = periods(&f.store())[0].clone();
     assert_eq!(subjects.len(), 2, "the queued report and tonight's: {subjects:?}");
     assert!(subjects[0].contains(&first_period), "{subjects:?}");
@@ -283,7 +310,13 @@ async fn a_mark_with_unknown_outcome_stops_until_the_operator_confirms() {
         std::fs::read_to_string(&f.config).unwrap().replace("timeout_seconds = 5", "timeout_seconds = 1"),
     )
     .unwrap();
-    f.bench.set_faults(Faults { drop_after_acting: 1, only_op: Some("markTransactionPeriod".into()), ..Default::default() }).await;
+    f.bench
+        .set_faults(Faults {
+            drop_after_acting: 1,
+            only_op: Some("markTransactionPeriod".into()),
+            ..Default::default()
+        })
+        .await;
     let out = f.cli(&["run"], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("mark_unknown"), "{}", text(&out));
@@ -306,8 +339,14 @@ async fn the_daemon_runs_a_close_due_in_a_few_seconds_once_and_stops_on_sigterm(
     let smtp = SmtpSink::start();
     let f = Floor::new(smtp.port, &[SHOP], "").await;
     let at = chrono::Utc::now() + chrono::Duration::seconds(5);
-    let cron = format!("{} {} {} * * *", chrono::Timelike::second(&at), chrono::Timelike::minute(&at), chrono::Timelike::hour(&at));
-    let cfg = std::fs::read_to_string(&f.config).unwrap().replace("0 0 22 * * *", &cron).replace("Europe/Stockholm", "UTC");
+    let cron = format!(
+        "{} {} {} * * *",
+        chrono::Timelike::second(&at),
+        chrono::Timelike::minute(&at),
+        chrono::Timelike::hour(&at)
+    );
+    let cfg =
+        std::fs::read_to_string(&f.config).unwrap().replace("0 0 22 * * *", &cron).replace("Europe/Stockholm", "UTC");
     std::fs::write(&f.config, cfg).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_seqr-recon"))
         .arg("--config")
@@ -342,4 +381,3 @@ fn config_with_a_literal_password_is_refused_by_the_binary() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("c.toml: shop[0] (s).password") && !err.contains("hunter2"), "{err}");
 }
-

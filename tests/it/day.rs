@@ -17,6 +17,10 @@ async fn a_seeded_day_over_two_periods_is_found_with_perfect_precision_and_recal
     let table = seqr_recon::verify::render(&out.scores);
     for (category, s) in &out.scores {
         assert!(s.injected > 0, "{category} was never injected\n{table}");
-        assert_eq!((s.true_positives, s.false_alarms), (s.injected, 0), "{category}: precision and recall must be 1.0\n{table}");
+        assert_eq!(
+            (s.true_positives, s.false_alarms),
+            (s.injected, 0),
+            "{category}: precision and recall must be 1.0\n{table}"
+        );
     }
 }

@@ -41,8 +41,10 @@ pub struct Bench {
 impl Bench {
     pub async fn start(cfg: SimConfig) -> Bench {
         let (base_url, sim) = seqr_recon::sim::spawn(cfg, None).await.unwrap();
-        let retry = RetryPolicy { max_attempts: 4, base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(20) };
-        let client = SeqrClient::new(&format!("{base_url}/soap/merchant/cashregister-2"), Duration::from_secs(5), retry);
+        let retry =
+            RetryPolicy { max_attempts: 4, base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(20) };
+        let client =
+            SeqrClient::new(&format!("{base_url}/soap/merchant/cashregister-2"), Duration::from_secs(5), retry);
         Bench { base_url, sim, client }
     }
 
@@ -67,10 +69,13 @@ impl Bench {
     }
 
     pub async fn set_faults(&self, f: Faults) {
-        let r = reqwest::Client::new().post(format!("{}/sim/faults", self.base_url))
+        let r = reqwest::Client::new()
+            .post(format!("{}/sim/faults", self.base_url))
             .header("content-type", "application/json")
             .body(serde_json::to_string(&f).unwrap())
-            .send().await.unwrap();
+            .send()
+            .await
+            .unwrap();
         assert!(r.status().is_success());
     }
 

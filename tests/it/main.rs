@@ -1,11 +1,11 @@
 //! Integration tests: one binary. The simulator runs on a loopback port and is
 //! spoken to over real HTTP; databases are real DuckDB files in temp folders.
 
-mod helpers;
-mod protocol;
-mod recon;
 mod backoffice;
 mod close;
 mod day;
+mod helpers;
+mod protocol;
+mod recon;
 mod smtp;
 mod wsdl;

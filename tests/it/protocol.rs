@@ -17,9 +17,19 @@ fn invoice_with_discount() -> Invoice {
     let mut inv = Invoice::simple("Groceries", "SEK", dec("149.50"));
     inv.cashier_id = Some("O'Brien & <Sons>".into());
     inv.rows = vec![
-        InvoiceRow { description: Some("Coffee".into()), quantity: dec("2"), total: dec("99.50"), ..Default::default() },
+        InvoiceRow {
+            description: Some("Coffee".into()),
+            quantity: dec("2"),
+            total: dec("99.50"),
+            ..Default::default()
+        },
         InvoiceRow { description: Some("Bread".into()), quantity: dec("1"), total: dec("70.00"), ..Default::default() },
-        InvoiceRow { description: Some("Discount".into()), quantity: dec("1"), total: dec("-20.00"), ..Default::default() },
+        InvoiceRow {
+            description: Some("Discount".into()),
+            quantity: dec("1"),
+            total: dec("-20.00"),
+            ..Default::default()
+        },
     ];
     inv
 }
@@ -51,7 +61,8 @@ async fn full_sale_refund_and_shop_close_over_http() {
     let receipt = ReceiptDocument { mime_type: "Base64".into(), data: b"<receipt/>".to_vec(), receipt_type: None };
     b.client.submit_payment_receipt(&term, &ers, receipt).await.unwrap();
 
-    let refund_ers = b.client.refund_payment(&term, &ers, Invoice::simple("Refund", "SEK", dec("49.50"))).await.unwrap();
+    let refund_ers =
+        b.client.refund_payment(&term, &ers, Invoice::simple("Refund", "SEK", dec("49.50"))).await.unwrap();
     assert_ne!(refund_ers, ers);
     let over = b.client.refund_payment(&term, &ers, Invoice::simple("Refund", "SEK", dec("100.01"))).await.unwrap_err();
     assert_eq!(over.result_code(), Some(ResultCode::SUM_OF_REFUNDS_EXCEEDS_ORIGINAL), "{over}");
@@ -60,11 +71,8 @@ async fn full_sale_refund_and_shop_close_over_http() {
 
     let (period, _) = b.client.mark_transaction_period(&b.reseller(), None).await.unwrap();
     assert_eq!(period.len(), 25);
-    let detail = b
-        .client
-        .fetch_report(&b.reseller(), report_ids::SHOP_DETAIL, &period, None, &quick_polling(5))
-        .await
-        .unwrap();
+    let detail =
+        b.client.fetch_report(&b.reseller(), report_ids::SHOP_DETAIL, &period, None, &quick_polling(5)).await.unwrap();
     assert_eq!(detail.attempts, 2, "the first executeReport after a mark is REPORT_NOT_READY");
     let rows = &detail.report.details;
     assert_eq!(rows.len(), 2);
@@ -73,17 +81,15 @@ async fn full_sale_refund_and_shop_close_over_http() {
     assert_eq!((rows[1].ers_reference.as_str(), rows[1].amount), (refund_ers.as_str(), dec("-49.50")));
     assert_eq!(detail.report.meta.period_id.as_deref(), Some(period.as_str()));
 
-    let summary = b
-        .client
-        .fetch_report(&b.reseller(), report_ids::SHOP_SUMMARY, &period, None, &quick_polling(5))
-        .await
-        .unwrap();
+    let summary =
+        b.client.fetch_report(&b.reseller(), report_ids::SHOP_SUMMARY, &period, None, &quick_polling(5)).await.unwrap();
     assert_eq!(summary.report.summaries[0].count, 2);
     assert_eq!(summary.report.summaries[0].total, dec("100.00"));
 
     // A later period holds only what happened after this mark.
     let (next, _) = b.client.mark_transaction_period(&b.reseller(), None).await.unwrap();
-    let empty = b.client.fetch_report(&b.reseller(), report_ids::SHOP_DETAIL, &next, None, &quick_polling(5)).await.unwrap();
+    let empty =
+        b.client.fetch_report(&b.reseller(), report_ids::SHOP_DETAIL, &next, None, &quick_polling(5)).await.unwrap();
     assert!(empty.report.details.is_empty());
 }
 
@@ -132,7 +138,8 @@ async fn payment_not_polled_within_the_window_is_reversed_and_left_out_of_report
     assert_eq!(late.status, InvoiceStatus::Failed);
 
     let (period, _) = b.client.mark_transaction_period(&b.reseller(), None).await.unwrap();
-    let rep = b.client.fetch_report(&b.reseller(), report_ids::SHOP_DETAIL, &period, None, &quick_polling(5)).await.unwrap();
+    let rep =
+        b.client.fetch_report(&b.reseller(), report_ids::SHOP_DETAIL, &period, None, &quick_polling(5)).await.unwrap();
     assert!(rep.report.details.is_empty(), "a reversed payment is not in the reconciliation report");
 }
 
@@ -146,12 +153,16 @@ async fn preliminary_payment_is_reserved_updated_and_committed() {
     b.customer_pays(&sent.invoice_reference).await;
     let st = b.client.payment_status(&term, &sent.invoice_reference, 1).await.unwrap();
     assert_eq!(st.status, InvoiceStatus::Reserved);
-    b.client.update_invoice(&term, &sent.invoice_reference, Invoice::simple("Fuel", "SEK", dec("312.40"))).await.unwrap();
+    b.client
+        .update_invoice(&term, &sent.invoice_reference, Invoice::simple("Fuel", "SEK", dec("312.40")))
+        .await
+        .unwrap();
     let ers = b.client.commit_reservation(&term, &sent.invoice_reference).await.unwrap().unwrap();
     let again = b.client.commit_reservation(&term, &sent.invoice_reference).await.unwrap_err();
     assert_eq!(again.result_code(), Some(ResultCode::INVOICE_STATE_NOT_RESERVED));
     let (period, _) = b.client.mark_transaction_period(&b.reseller(), None).await.unwrap();
-    let rep = b.client.fetch_report(&b.reseller(), report_ids::SHOP_DETAIL, &period, None, &quick_polling(5)).await.unwrap();
+    let rep =
+        b.client.fetch_report(&b.reseller(), report_ids::SHOP_DETAIL, &period, None, &quick_polling(5)).await.unwrap();
     assert_eq!(rep.report.details[0].ers_reference, ers);
     assert_eq!(rep.report.details[0].amount, dec("312.40"));
 }
@@ -162,7 +173,10 @@ async fn wrong_password_is_a_clear_error_that_hides_the_password() {
     let e = b.client.mark_transaction_period(&reseller_ctx("wrong-password-xyz"), None).await.unwrap_err();
     let msg = e.to_string();
     assert_eq!(e.result_code(), Some(ResultCode::AUTHENTICATION_FAILED));
-    assert!(msg.contains("code 20 AUTHENTICATION_FAILED") && msg.contains("check password_env for shop stockholm-1"), "{msg}");
+    assert!(
+        msg.contains("code 20 AUTHENTICATION_FAILED") && msg.contains("check password_env for shop stockholm-1"),
+        "{msg}"
+    );
     assert!(!msg.contains("wrong-password-xyz") && !format!("{e:?}").contains("wrong-password-xyz"));
     let e = b.client.unregister_terminal(&terminal_ctx("no-such-terminal", "x")).await.unwrap_err();
     assert_eq!(e.result_code(), Some(ResultCode::INVALID_INITIATOR_PRINCIPAL_ID));
@@ -206,7 +220,8 @@ async fn a_mark_whose_answer_is_lost_is_not_sent_again() {
 
     // A timeout after SEQR acted is just as unknown.
     let short = seqr_recon::seqr::SeqrClient::new(b.client.endpoint(), Duration::from_millis(300), Default::default());
-    b.set_faults(Faults { drop_after_acting: 1, only_op: Some("markTransactionPeriod".into()), ..Default::default() }).await;
+    b.set_faults(Faults { drop_after_acting: 1, only_op: Some("markTransactionPeriod".into()), ..Default::default() })
+        .await;
     let e = short.mark_transaction_period(&b.reseller(), None).await.unwrap_err();
     assert!(matches!(e, SeqrError::OutcomeUnknown { .. }), "{e}");
     assert_eq!(b.calls("markTransactionPeriod"), 2);
@@ -217,7 +232,11 @@ async fn reports_that_never_become_ready_end_in_a_clear_error() {
     let b = Bench::start(sim_config(1.0)).await;
     let (period, _) = b.client.mark_transaction_period(&b.reseller(), None).await.unwrap();
     b.set_faults(Faults { reports_never_ready: true, latency_ms: 1, ..Default::default() }).await;
-    let e = b.client.fetch_report(&b.reseller(), report_ids::SHOP_DETAIL, &period, None, &quick_polling(6)).await.unwrap_err();
+    let e = b
+        .client
+        .fetch_report(&b.reseller(), report_ids::SHOP_DETAIL, &period, None, &quick_polling(6))
+        .await
+        .unwrap_err();
     assert!(matches!(e, SeqrError::ReportNotReady { attempts: 6, .. }), "{e}");
     assert_eq!(b.calls("executeReport"), 6);
 }
@@ -227,7 +246,11 @@ async fn unreachable_endpoint_is_reported_with_the_url() {
     let client = seqr_recon::seqr::SeqrClient::new(
         "http://127.0.0.1:9/soap/merchant/cashregister-2",
         Duration::from_secs(2),
-        seqr_recon::seqr::RetryPolicy { max_attempts: 2, base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(2) },
+        seqr_recon::seqr::RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(2),
+        },
     );
     let e = client.mark_transaction_period(&reseller_ctx("x"), None).await.unwrap_err();
     assert!(matches!(e, SeqrError::Unreachable { .. }), "{e}");

@@ -19,7 +19,10 @@ fn wsdl_sequences() -> HashMap<String, Vec<String>> {
     let mut current: Option<String> = None;
     let mut nested_elements = 0;
     let attr = |e: &quick_xml::events::BytesStart<'_>, name: &[u8]| {
-        e.attributes().flatten().find(|a| a.key.as_ref() == name).map(|a| String::from_utf8_lossy(&a.value).into_owned())
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == name)
+            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
     };
     loop {
         match reader.read_event().unwrap() {
@@ -82,10 +85,9 @@ fn children(xml: &str) -> Vec<(String, Vec<String>)> {
 fn assert_follows(element: &str, written: &[String], sequence: &[String]) {
     let mut last = 0;
     for name in written {
-        let pos = sequence
-            .iter()
-            .position(|s| s == name)
-            .unwrap_or_else(|| panic!("<{element}> has <{name}>, which the WSDL's sequence {sequence:?} does not name"));
+        let pos = sequence.iter().position(|s| s == name).unwrap_or_else(|| {
+            panic!("<{element}> has <{name}>, which the WSDL's sequence {sequence:?} does not name")
+        });
         assert!(pos >= last, "<{element}>: <{name}> comes out of the WSDL's order {sequence:?}; written {written:?}");
         last = pos;
     }
@@ -115,7 +117,12 @@ fn reconciliation_and_payment_requests_follow_the_wsdl_sequences() {
     .into();
     let mut inv = Invoice::simple("T", "SEK", dec("10"));
     inv.cashier_id = Some("anna".into());
-    inv.rows.push(InvoiceRow { description: Some("x".into()), quantity: dec("1"), total: dec("0"), ..Default::default() });
+    inv.rows.push(InvoiceRow {
+        description: Some("x".into()),
+        quantity: dec("1"),
+        total: dec("0"),
+        ..Default::default()
+    });
     let requests = [
         Request::MarkTransactionPeriod { parameters: vec![("TERMINALID".into(), "t1".into())] },
         Request::ExecuteReport {
@@ -126,7 +133,11 @@ fn reconciliation_and_payment_requests_follow_the_wsdl_sequences() {
         Request::GetPaymentStatus { invoice_reference: "R1".into(), invoice_version: 2 },
         Request::SendInvoice { invoice: inv.clone() },
         Request::RefundPayment { ers_reference: "e".into(), invoice: inv },
-        Request::RegisterTerminal { external_terminal_id: "POS".into(), password: Secret::new("pppp"), name: "n".into() },
+        Request::RegisterTerminal {
+            external_terminal_id: "POS".into(),
+            password: Secret::new("pppp"),
+            name: "n".into(),
+        },
     ];
     let mut checked = 0;
     for ctx in [reseller_ctx("p"), terminal_ctx("t", "p")] {
