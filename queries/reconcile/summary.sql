@@ -1,4 +1,4 @@
--- summary.csv: one row per terminal and a shop total row (empty terminal_id).
+-- summary.csv: one row per terminal and a shop total row (empty terminal_id), last.
 -- Counts and totals cover the transactions of this close's classification
 -- (journal invoices and summary checks count only as exceptions).
 -- difference = local_total - seqr_total.
@@ -19,4 +19,6 @@ SELECT CAST($shop_id AS VARCHAR) AS shop_id,
         - coalesce(sum(seqr_amount) FILTER (WHERE seqr_key LIKE 'S:%'), 0))::DECIMAL(18,5) AS difference
 FROM r
 GROUP BY GROUPING SETS ((terminal_id), ())
-ORDER BY grouping(terminal_id), terminal_id NULLS FIRST;
+-- Items with no terminal (a shop-level summary check) count only in the total row.
+HAVING grouping(terminal_id) = 1 OR terminal_id IS NOT NULL
+ORDER BY grouping(terminal_id), terminal_id;

@@ -212,6 +212,11 @@ fn a_summary_that_disagrees_with_its_details_is_a_summary_mismatch() {
     let bad = SummaryRow { terminal_id: None, count: 1, total: dec("90") };
     let (seq, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], Some(bad));
     assert_eq!(r.categories(seq), pairs(&[("SUMMARY_MISMATCH", "M:P2")]));
+
+    // The shop-level check has no terminal: it counts in the total row only.
+    let files = write_reports(&r.store, &r.dir.path().join("out"), "shop-1", seq, "P2").unwrap();
+    let summary = std::fs::read_to_string(files.summary).unwrap();
+    assert_eq!(summary.lines().collect::<Vec<_>>()[1..], ["shop-1,P2,,0,0.00,0,0.00,0,1,0.00"], "{summary}");
 }
 
 #[test]
