@@ -39,7 +39,8 @@ earlier AS (
 ),
 -- Local posts with the mark that decides whether they are due.
 posts AS (
-    SELECT p.*, 'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR) AS k,
+    SELECT p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount, p.posted_at,
+           'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR) AS k,
            coalesce(tp.marked_at, (SELECT cut_at FROM shop_cut), (SELECT cut_at FROM any_cut)) AS cutoff,
            coalesce(tp.period_id, (SELECT period_id FROM shop_cut), (SELECT period_id FROM label)) AS due_period
     FROM pos_posts p LEFT JOIN cur tp ON tp.terminal_id = p.terminal_id
@@ -50,18 +51,32 @@ due AS (
     FROM posts LEFT JOIN settled s ON s.k = posts.k
     WHERE posts.posted_at < posts.cutoff + INTERVAL 1 SECOND
 ),
+-- Copies of one ersReference: only references posted more than once are ranked
+-- (a window over every post would sort them all).
+dup_refs AS (SELECT ers_reference FROM due GROUP BY ers_reference HAVING count(*) > 1),
 ranked AS (
-    SELECT *,
-           row_number() OVER (PARTITION BY ers_reference ORDER BY is_settled DESC, posted_at, file_id, line) AS copy_no,
-           first_value(CAST(file_id AS VARCHAR) || ':' || CAST(line AS VARCHAR)) OVER (PARTITION BY ers_reference ORDER BY is_settled DESC, posted_at, file_id, line) AS first_copy
-    FROM due
+    SELECT d.*, 1 AS copy_no, NULL AS first_copy
+    FROM due d ANTI JOIN dup_refs x ON x.ers_reference = d.ers_reference
+    UNION ALL
+    SELECT d.*, row_number() OVER w AS copy_no,
+           first_value(CAST(d.file_id AS VARCHAR) || ':' || CAST(d.line AS VARCHAR)) OVER w AS first_copy
+    FROM due d SEMI JOIN dup_refs x ON x.ers_reference = d.ers_reference
+    WINDOW w AS (PARTITION BY d.ers_reference ORDER BY d.is_settled DESC, d.posted_at, d.file_id, d.line)
 ),
 open_local AS (SELECT * FROM ranked WHERE NOT is_settled),
-seqr AS (
-    SELECT r.*, 'S:' || r.ers_reference AS k, pr.close_seq
+seqr_all AS (
+    SELECT r.period_id, r.row_no, r.terminal_id, r.cashier_id, r.amount, r.ers_reference,
+           'S:' || r.ers_reference AS k, pr.close_seq
     FROM seqr_rows r JOIN periods pr ON pr.period_id = r.period_id
     WHERE r.shop_id = $shop_id AND pr.close_seq <= $close_seq
-    QUALIFY row_number() OVER (PARTITION BY r.ers_reference ORDER BY pr.close_seq, r.period_id, r.row_no) = 1
+),
+-- A reference SEQR reported twice (a report fetched for two scopes) counts once.
+seqr_dups AS (SELECT ers_reference FROM seqr_all GROUP BY ers_reference HAVING count(*) > 1),
+seqr AS (
+    SELECT a.* FROM seqr_all a ANTI JOIN seqr_dups x ON x.ers_reference = a.ers_reference
+    UNION ALL
+    SELECT a.* FROM seqr_all a SEMI JOIN seqr_dups x ON x.ers_reference = a.ers_reference
+    QUALIFY row_number() OVER (PARTITION BY a.ers_reference ORDER BY a.close_seq, a.period_id, a.row_no) = 1
 ),
 open_seqr AS (SELECT seqr.* FROM seqr ANTI JOIN settled s ON s.k = seqr.k),
 -- The invoice journal: the latest row per invoice.
