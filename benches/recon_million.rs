@@ -55,7 +55,10 @@ fn main() {
     }
     let size_mb = std::fs::metadata(&csv).unwrap().len() as f64 / 1e6;
 
-    let store = Store::open(&dir.path().join("bench.duckdb")).unwrap();
+    // The product's default [store] settings, on a file.
+    let settings: seqr_recon::config::StoreSettings =
+        toml::from_str(&format!("database = {:?}", dir.path().join("bench.duckdb"))).unwrap();
+    let store = Store::open_configured(&settings).unwrap();
     let shops: ShopCurrencies = [("shop-1".to_string(), "SEK".to_string())].into();
     let t0 = Instant::now();
     ingest_file(&store, &csv, &shops).unwrap();

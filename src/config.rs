@@ -73,6 +73,9 @@ pub struct SeqrSettings {
 pub struct StoreSettings {
     /// The DuckDB database file.
     pub database: PathBuf,
+    /// DuckDB's memory limit (DuckDB's own default is 80% of RAM); larger work spills to disk.
+    #[serde(default = "default_memory_limit")]
+    pub memory_limit: String,
 }
 
 /// `[pos]`.
@@ -259,6 +262,9 @@ fn d4usize() -> usize {
 }
 fn yes() -> bool {
     true
+}
+fn default_memory_limit() -> String {
+    "1GB".into()
 }
 fn default_inbox() -> PathBuf {
     "data/inbox".into()

@@ -214,7 +214,7 @@ pub async fn run(
 
     // The close comes a little after the last sale, as at a real shop.
     tokio::time::sleep(sim.clock().real(std::time::Duration::from_secs(2))).await;
-    let store = Store::open(&cfg.store.database)?;
+    let store = Store::open_configured(&cfg.store)?;
     let ctx = Arc::new(CloseContext::new(cfg.clone()));
     let mut first_seq = BTreeMap::new();
     let mut report_dirs = Vec::new();

@@ -46,7 +46,7 @@ pub async fn daemon(cfg: Arc<Config>, shutdown: impl Future<Output = ()>) -> any
     if cfg.schedule.catch_up {
         let mut due = Vec::new();
         {
-            let store = Store::open(&cfg.store.database)?;
+            let store = Store::open_configured(&cfg.store)?;
             for shop in &cfg.shops {
                 let Some(last) = last_fire(
                     &shop.schedule().map_err(anyhow::Error::msg)?,
@@ -99,7 +99,7 @@ async fn run_due(cfg: &Arc<Config>, ctx: &Arc<CloseContext>, due: Vec<(Shop, Dat
         return;
     }
     let result = async {
-        let store = Store::open(&cfg.store.database)?;
+        let store = Store::open_configured(&cfg.store)?;
         run_batch(&store, ctx, Batch { shops: due, confirm_remark: false, close_slot_after_resume: true }).await
     }
     .await;

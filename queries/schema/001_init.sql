@@ -45,8 +45,9 @@ CREATE TABLE pos_posts (
     currency           VARCHAR NOT NULL,
     kind               VARCHAR NOT NULL,    -- 'PAYMENT' or 'REFUND'
     description        VARCHAR,
-    posted_at          TIMESTAMP NOT NULL,
-    PRIMARY KEY (file_id, line)
+    posted_at          TIMESTAMP NOT NULL
+    -- (file_id, line) identifies a row; no index is declared, as one would
+    -- slow loading a million-row file several times over.
 );
 
 -- One row per invoice the POS sent, with the status it last learnt by polling.
@@ -60,8 +61,8 @@ CREATE TABLE pos_invoices (
     currency           VARCHAR NOT NULL,
     sent_at            TIMESTAMP NOT NULL,
     last_status        VARCHAR,             -- NULL: never polled
-    last_polled_at     TIMESTAMP,
-    PRIMARY KEY (file_id, line)
+    last_polled_at     TIMESTAMP
+    -- (file_id, line) identifies a row (no index, as for pos_posts).
 );
 
 -- One close of one shop: the persisted state machine of the nightly job.
@@ -112,8 +113,8 @@ CREATE TABLE seqr_rows (
     terminal_id    VARCHAR,
     cashier_id     VARCHAR,               -- NULL: SEQR said NULL
     amount         DECIMAL(18,5) NOT NULL,
-    ers_reference  VARCHAR NOT NULL,
-    PRIMARY KEY (period_id, report_id, row_no)
+    ers_reference  VARCHAR NOT NULL
+    -- (period_id, report_id, row_no) identifies a row (no index, for load speed).
 );
 
 -- Summary rows of SEQR's reports: count and total.
@@ -124,8 +125,8 @@ CREATE TABLE seqr_summaries (
     shop_id      VARCHAR NOT NULL,
     terminal_id  VARCHAR,
     sales_count  BIGINT NOT NULL,
-    sales_total  DECIMAL(18,5) NOT NULL,
-    PRIMARY KEY (period_id, report_id, row_no)
+    sales_total  DECIMAL(18,5) NOT NULL
+    -- (period_id, report_id, row_no) identifies a row.
 );
 
 -- Every classification of every item by every reconciliation, kept as history.

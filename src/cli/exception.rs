@@ -41,7 +41,7 @@ pub enum ExceptionCommand {
 
 pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = load_config(config)?;
-    let store = Store::open(&cfg.store.database)?;
+    let store = Store::open_configured(&cfg.store)?;
     match args.command {
         ExceptionCommand::Resolve { shop, reference, how, why, by } => {
             let how = format!("{how:?}").to_lowercase();

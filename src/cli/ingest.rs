@@ -15,7 +15,7 @@ pub struct Args {
 
 pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = load_config(config)?;
-    let store = Store::open(&cfg.store.database)?;
+    let store = Store::open_configured(&cfg.store)?;
     store.sync_config(&cfg)?;
     let shops: ShopCurrencies = cfg.shops.iter().map(|s| (s.id.clone(), s.currency.clone())).collect();
     let mut refused = 0;

@@ -28,7 +28,7 @@ pub struct Args {
 
 pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = Arc::new(load_config(config)?);
-    let store = Store::open(&cfg.store.database)?;
+    let store = Store::open_configured(&cfg.store)?;
     let p = check_refund(&store, &args.ers_reference, args.amount)?;
     if !args.yes {
         if !std::io::stdin().is_terminal() {

@@ -21,7 +21,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
         .shop(&args.shop)
         .ok_or_else(|| anyhow::anyhow!("--shop {}: no such shop in {}", args.shop, config.display()))?
         .clone();
-    let store = Store::open(&cfg.store.database)?;
+    let store = Store::open_configured(&cfg.store)?;
     let ctx = CloseContext::new(cfg.clone());
     let path = resend(&store, &ctx, &shop, &args.period)?;
     println!("{}: report of period {} queued again: {}", shop.id, args.period, path.display());

@@ -33,7 +33,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let shops: Vec<_> =
         cfg.shops.iter().filter(|s| args.shops.is_empty() || args.shops.contains(&s.id)).cloned().collect();
 
-    let store = Store::open(&cfg.store.database)?;
+    let store = Store::open_configured(&cfg.store)?;
     let ctx = Arc::new(CloseContext::new(cfg.clone()));
     let batch = Batch {
         shops: shops.into_iter().map(|s| (s, Utc::now())).collect(),

@@ -14,7 +14,7 @@ pub struct Args {}
 
 pub fn run(config: &Path, _args: Args) -> anyhow::Result<ExitCode> {
     let cfg = load_config(config)?;
-    let store = Store::open(&cfg.store.database)?;
+    let store = Store::open_configured(&cfg.store)?;
     print!("{}", report(&cfg, &store)?);
     Ok(ExitCode::Success)
 }

@@ -44,7 +44,7 @@ pub enum TerminalCommand {
 
 pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = Arc::new(load_config(config)?);
-    let store = Store::open(&cfg.store.database)?;
+    let store = Store::open_configured(&cfg.store)?;
     store.sync_config(&cfg)?;
     let client = CloseContext::new(cfg.clone()).client;
     let rt = runtime()?;

@@ -36,6 +36,18 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens the configured database with its memory limit.
+    pub fn open_configured(settings: &crate::config::StoreSettings) -> anyhow::Result<Store> {
+        let store = Store::open(&settings.database)?;
+        store
+            .conn
+            .execute_batch(&format!("SET memory_limit = '{}'", settings.memory_limit.replace('\'', "")))
+            .with_context(|| {
+                format!("[store] memory_limit: {:?} is not a size like 1GB or 512MB", settings.memory_limit)
+            })?;
+        Ok(store)
+    }
+
     pub fn open_in_memory() -> anyhow::Result<Store> {
         let store = Store { conn: Connection::open_in_memory()?, path: None };
         store.migrate()?;
