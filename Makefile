@@ -28,4 +28,4 @@ demo: ## The main job end to end: simulator, a trading day, the close, CSVs and 
 	cargo run --quiet -- demo --dir data/demo
 
 bench-day: ## A big day: 20 shops x 10 terminals x 500 sales, wall time and precision/recall
-	cargo run --quiet -- demo --dir data/bench-day --shops 20 --terminals-per-shop 10 --sales-per-terminal 500 --time-scale 50
+	cargo run --quiet -- demo --dir data/bench-day --shops 20 --terminals-per-shop 10 --sales-per-terminal 500 --time-scale 10

@@ -19,18 +19,6 @@ pub fn generate_terminal_password() -> Secret {
     Secret::new(Alphanumeric.sample_string(&mut rand::rng(), 20))
 }
 
-pub fn reseller_context(cfg: &Config, shop: &Shop) -> anyhow::Result<ClientContext> {
-    Ok(ClientContext {
-        client_id: cfg.seqr.client_id.clone(),
-        principal: Principal::ResellerUser {
-            reseller_id: shop.reseller_id.clone(),
-            user_id: shop.reseller_user_id.clone(),
-        },
-        password: shop.password().map_err(anyhow::Error::msg)?,
-        who: format!("shop {}", shop.id),
-    })
-}
-
 /// The TERMINALID context of a configured terminal.
 pub fn terminal_context(cfg: &Config, terminal_id: &str) -> anyhow::Result<(Shop, ClientContext)> {
     for shop in &cfg.shops {
@@ -66,7 +54,7 @@ pub async fn register_terminal(
     external_id: &str,
     name: &str,
 ) -> anyhow::Result<Registered> {
-    let ctx = reseller_context(cfg, shop)?;
+    let ctx = shop.reseller_context(&cfg.seqr.client_id)?;
     let password = generate_terminal_password();
     let terminal_id = client.register_terminal(&ctx, external_id, &password, name).await?;
     store.conn.execute(
@@ -187,7 +175,7 @@ pub async fn refund(
     let shop = cfg
         .shop(&p.shop_id)
         .with_context(|| format!("the payment belongs to shop {}, which is not in the config", p.shop_id))?;
-    let ctx = reseller_context(cfg, shop)?;
+    let ctx = shop.reseller_context(&cfg.seqr.client_id)?;
     let invoice = Invoice::simple(reason.unwrap_or("Refund"), &shop.currency, amount);
     let refund_ers = client.refund_payment(&ctx, ers_reference, invoice).await.map_err(|e| {
         let extra = if e.result_code() == Some(crate::seqr::ResultCode::SUM_OF_REFUNDS_EXCEEDS_ORIGINAL) {

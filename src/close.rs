@@ -20,7 +20,7 @@ use crate::config::{Config, Level, Shop};
 use crate::notify::{self, html_escape, read_attachment, Outgoing};
 use crate::reconcile::{reconcile, write_reports, ReportFiles};
 use crate::seqr::types::report_ids;
-use crate::seqr::{ClientContext, Principal, ReportPolling, RetryPolicy, SeqrClient, SeqrError};
+use crate::seqr::{ReportPolling, RetryPolicy, SeqrClient, SeqrError};
 use crate::store::ingest::{ingest_inbox, InboxOutcome, ShopCurrencies};
 use crate::store::seqr_data::CloseRow;
 use crate::store::{queries, Store};
@@ -144,18 +144,6 @@ fn lock_dir(cfg: &Config) -> PathBuf {
     db.with_file_name(name)
 }
 
-fn reseller_context(cfg: &Config, shop: &Shop) -> anyhow::Result<ClientContext> {
-    Ok(ClientContext {
-        client_id: cfg.seqr.client_id.clone(),
-        principal: Principal::ResellerUser {
-            reseller_id: shop.reseller_id.clone(),
-            user_id: shop.reseller_user_id.clone(),
-        },
-        password: shop.password().map_err(anyhow::Error::msg)?,
-        who: format!("shop {}", shop.id),
-    })
-}
-
 /// Records one step of a close in the `runs` table.
 fn record_step(
     store: &Store,
@@ -196,19 +184,8 @@ pub async fn run_once(
         }
         Some(c) if !state::is_complete(&c.state) => (c, true),
         _ => {
-            let existing: Option<String> = {
-                use duckdb::OptionalExt;
-                store
-                    .conn
-                    .query_row(
-                        "SELECT close_id FROM closes WHERE shop_id = ? AND slot = ?",
-                        params![shop.id, opts.slot],
-                        |r| r.get(0),
-                    )
-                    .optional()?
-            };
-            if let Some(id) = existing {
-                return Ok(CloseOutcome::AlreadyClosed { close: store.close(&id)?.context("close just found")? });
+            if let Some(close) = store.close_for_slot(&shop.id, opts.slot)? {
+                return Ok(CloseOutcome::AlreadyClosed { close });
             }
             (store.begin_close(&shop.id, opts.slot)?, false)
         }
@@ -245,7 +222,7 @@ async fn advance(
     mut close: CloseRow,
     opts: &CloseOptions,
 ) -> anyhow::Result<(CloseRow, ReportFiles, bool)> {
-    let seqr_ctx = reseller_context(&ctx.cfg, shop)?;
+    let seqr_ctx = shop.reseller_context(&ctx.cfg.seqr.client_id)?;
     let scopes: Vec<Option<String>> = match shop.level {
         Level::Shop => vec![None],
         Level::Terminal => shop.terminals.iter().map(|t| Some(t.id.clone())).collect(),
@@ -696,6 +673,25 @@ pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_holder_cannot_take_a_shops_lock_until_the_first_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "[seqr]\nendpoint = \"http://x\"\nclient_id = \"x\"\n[store]\ndatabase = {:?}\n",
+            dir.path().join("db.duckdb")
+        );
+        let cfg = Config::parse(&text, "t.toml").unwrap();
+        let first = lock_shop(&cfg, "shop-1").unwrap();
+        let e = lock_shop(&cfg, "shop-1").err().expect("the lock is held");
+        assert!(
+            e.to_string().contains(&format!("being closed by another process (pid {})", std::process::id())),
+            "{e}"
+        );
+        assert!(lock_shop(&cfg, "shop-2").is_ok(), "other shops are not blocked");
+        drop(first);
+        assert!(lock_shop(&cfg, "shop-1").is_ok());
+    }
 
     #[test]
     fn a_period_id_carries_seqr_time_of_the_mark() {

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::secret::Secret;
+use crate::seqr::{ClientContext, Principal};
 
 /// A configuration error: which file, which key, what was expected.
 #[derive(Debug, thiserror::Error)]
@@ -380,6 +381,14 @@ impl Config {
         self.shops.iter().find(|s| s.id == id)
     }
 
+    /// The shop named on the command line, or an error listing the known ones.
+    pub fn require_shop(&self, id: &str) -> anyhow::Result<&Shop> {
+        self.shop(id).ok_or_else(|| {
+            let known: Vec<&str> = self.shops.iter().map(|s| s.id.as_str()).collect();
+            anyhow::anyhow!("--shop {id}: no such shop in {}; known: {}", self.path.display(), known.join(", "))
+        })
+    }
+
     /// The config with secrets left out, for provenance and `--print-config`.
     pub fn redacted_summary(&self) -> String {
         let mut s = format!("endpoint={} client_id={}\n", self.seqr.endpoint, self.seqr.client_id);
@@ -417,6 +426,19 @@ impl Shop {
     /// The reseller user's password, from the environment.
     pub fn password(&self) -> Result<Secret, String> {
         secret_from_env(&self.password_env, &format!("shop {}", self.id))
+    }
+
+    /// The shop's RESELLERUSER context for SEQR calls.
+    pub fn reseller_context(&self, client_id: &str) -> anyhow::Result<ClientContext> {
+        Ok(ClientContext {
+            client_id: client_id.to_string(),
+            principal: Principal::ResellerUser {
+                reseller_id: self.reseller_id.clone(),
+                user_id: self.reseller_user_id.clone(),
+            },
+            password: self.password().map_err(anyhow::Error::msg)?,
+            who: format!("shop {}", self.id),
+        })
     }
 }
 

@@ -149,7 +149,7 @@ pub async fn run(
         std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
     }
     std::fs::create_dir_all(dir.join("inbox"))?;
-    let (base_url, sim) = crate::sim::spawn(sim_config(shops, time_scale)?, Some(&dir.join("sim-state.json"))).await?;
+    let (base_url, sim) = crate::sim::spawn(sim_config(shops, time_scale)?, None).await?;
     let endpoint = format!("{base_url}/soap/merchant/cashregister-2");
     let client = SeqrClient::new(&endpoint, std::time::Duration::from_secs(10), RetryPolicy::default());
 

@@ -23,6 +23,20 @@ pub fn last_fire(schedule: &cron::Schedule, tz: Tz, at: DateTime<Utc>) -> Option
     schedule.after(&just_after.with_timezone(&tz)).next_back().map(|t| t.with_timezone(&Utc))
 }
 
+/// The slot to catch up when the daemon starts: the last one at or before
+/// `now`, when the shop's newest close stands for an earlier slot. A shop that
+/// never closed is not caught up (its first close is its next slot); a slot is
+/// never closed twice (`close::run_once` refuses a slot that has a close).
+pub fn missed_slot(
+    schedule: &cron::Schedule,
+    tz: Tz,
+    latest_close: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let last = last_fire(schedule, tz, now)?;
+    (latest_close? < last).then_some(last)
+}
+
 /// The shop's next close after `now`.
 pub fn shop_next(shop: &Shop, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     next_fire(&shop.schedule().ok()?, shop.tz().ok()?, now)
@@ -48,17 +62,11 @@ pub async fn daemon(cfg: Arc<Config>, shutdown: impl Future<Output = ()>) -> any
         {
             let store = Store::open_configured(&cfg.store)?;
             for shop in &cfg.shops {
-                let Some(last) = last_fire(
-                    &shop.schedule().map_err(anyhow::Error::msg)?,
-                    shop.tz().map_err(anyhow::Error::msg)?,
-                    now,
-                ) else {
-                    continue;
-                };
-                let latest = store.latest_close(&shop.id)?;
-                if latest.is_some_and(|c| c.slot < last) {
-                    tracing::info!(shop = %shop.id, slot = %last, "catching up a close missed while the daemon was down");
-                    due.push((shop.clone(), last));
+                let latest = store.latest_close(&shop.id)?.map(|c| c.slot);
+                let schedule = shop.schedule().map_err(anyhow::Error::msg)?;
+                if let Some(slot) = missed_slot(&schedule, shop.tz().map_err(anyhow::Error::msg)?, latest, now) {
+                    tracing::info!(shop = %shop.id, %slot, "catching up a close missed while the daemon was down");
+                    due.push((shop.clone(), slot));
                 }
             }
         }
@@ -169,6 +177,18 @@ mod tests {
             fires.push(t);
         }
         assert!(fires[1] - fires[0] > chrono::Duration::hours(23), "02:30 on the fall-back day runs once: {fires:?}");
+    }
+
+    #[test]
+    fn a_slot_missed_while_down_is_caught_up_once() {
+        let s = cron::Schedule::from_str("0 0 22 * * *").unwrap();
+        let tz: Tz = "Europe/Stockholm".parse().unwrap();
+        let now = utc("2026-11-22T08:00:00Z");
+        let yesterday = utc("2026-11-21T21:00:00Z");
+        let day_before = utc("2026-11-20T21:00:00Z");
+        assert_eq!(missed_slot(&s, tz, Some(day_before), now), Some(yesterday));
+        assert_eq!(missed_slot(&s, tz, Some(yesterday), now), None, "that slot has its close");
+        assert_eq!(missed_slot(&s, tz, None, now), None, "a shop that never closed starts at its next slot");
     }
 
     #[test]

@@ -26,10 +26,7 @@ pub struct Args {
 
 pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = Arc::new(load_config(config)?);
-    let shop = cfg
-        .shop(&args.shop)
-        .ok_or_else(|| anyhow::anyhow!("--shop {}: no such shop in {}", args.shop, config.display()))?
-        .clone();
+    let shop = cfg.require_shop(&args.shop)?.clone();
     let terminal_id = match args.terminal.or_else(|| shop.terminals.first().map(|t| t.id.clone())) {
         Some(t) => t,
         None => {

@@ -17,10 +17,7 @@ pub struct Args {
 
 pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = Arc::new(load_config(config)?);
-    let shop = cfg
-        .shop(&args.shop)
-        .ok_or_else(|| anyhow::anyhow!("--shop {}: no such shop in {}", args.shop, config.display()))?
-        .clone();
+    let shop = cfg.require_shop(&args.shop)?.clone();
     let store = Store::open_configured(&cfg.store)?;
     let ctx = CloseContext::new(cfg.clone());
     let path = resend(&store, &ctx, &shop, &args.period)?;

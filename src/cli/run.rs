@@ -22,10 +22,7 @@ pub struct Args {
 pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = Arc::new(load_config(config)?);
     for id in &args.shops {
-        if cfg.shop(id).is_none() {
-            let known: Vec<&str> = cfg.shops.iter().map(|s| s.id.as_str()).collect();
-            anyhow::bail!("--shop {id}: no such shop in {}; known: {}", config.display(), known.join(", "));
-        }
+        cfg.require_shop(id)?;
     }
     if args.confirm_remark && args.shops.len() != 1 {
         anyhow::bail!("--confirm-remark needs exactly one --shop: it is a decision about one shop's lost period");

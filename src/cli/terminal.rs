@@ -50,9 +50,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
     match args.command {
         TerminalCommand::Register { shop, external_id, name } => {
-            let shop = cfg
-                .shop(&shop)
-                .ok_or_else(|| anyhow::anyhow!("--shop {shop}: no such shop in {}", config.display()))?;
+            let shop = cfg.require_shop(&shop)?;
             let r = rt.block_on(backoffice::register_terminal(&cfg, &store, &client, shop, &external_id, &name))?;
             println!("Registered terminal {} ({name}) for shop {}.", r.terminal_id, shop.id);
             println!("Its password is shown now and never again; it is not stored anywhere by seqr-recon.");

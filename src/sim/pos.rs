@@ -33,10 +33,13 @@ pub struct FaultRates {
     pub unpolled: f64,
     /// The POS crashes after PAID but before writing its post.
     pub crash_before_post: f64,
+    /// The POS writes its post twice.
     pub duplicate_post: f64,
-    pub mistyped_amount: f64,
+    /// The post's value is keyed wrong (differs from what SEQR charged).
+    pub miskeyed_value: f64,
     /// The cashier keys the post's ersReference with one digit wrong.
     pub mistyped_reference: f64,
+    /// The post names another terminal.
     pub wrong_terminal: f64,
     /// The post is written after the shop's close: it belongs to the next period.
     pub late_post: f64,
@@ -55,7 +58,7 @@ impl FaultRates {
             unpolled: 0.02,
             crash_before_post: 0.02,
             duplicate_post: 0.02,
-            mistyped_amount: 0.02,
+            miskeyed_value: 0.02,
             mistyped_reference: 0.02,
             wrong_terminal: 0.02,
             late_post: 0.02,
@@ -257,7 +260,7 @@ async fn one_sale(
         Some("crash")
     } else if pick(f.duplicate_post) {
         Some("duplicate")
-    } else if pick(f.mistyped_amount) {
+    } else if pick(f.miskeyed_value) {
         Some("mistyped")
     } else if pick(f.mistyped_reference) {
         Some("mistyped_reference")

@@ -134,7 +134,9 @@ impl Simulator {
     /// Writes the state file (atomically: temp file, then rename).
     pub fn save(&self) -> anyhow::Result<()> {
         let Some(path) = &self.state_path else { return Ok(()) };
-        let json = serde_json::to_vec(&*self.state.lock().unwrap())?;
+        // Copy under the lock, encode outside it: SOAP calls wait only for the copy.
+        let snapshot = self.state.lock().unwrap().clone();
+        let json = serde_json::to_vec(&snapshot)?;
         let tmp = path.with_extension("tmp");
         std::fs::write(&tmp, json)?;
         std::fs::rename(&tmp, path)?;
@@ -423,7 +425,7 @@ pub async fn serve(
         let sim = sim.clone();
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(Duration::from_millis(250)).await;
+                tokio::time::sleep(Duration::from_secs(1)).await;
                 if sim.dirty.swap(false, Ordering::Relaxed) {
                     if let Err(e) = sim.save() {
                         tracing::error!(error = %e, "saving simulator state");

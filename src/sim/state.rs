@@ -76,6 +76,33 @@ pub struct Sale {
     pub terminal_period: Option<String>,
 }
 
+impl Sale {
+    /// A sale just completed, in no period yet.
+    fn new(
+        ers_reference: String,
+        reseller_id: String,
+        terminal_id: String,
+        cashier_id: Option<String>,
+        amount: Decimal,
+        kind: SaleKind,
+        at: DateTime<Utc>,
+    ) -> Sale {
+        Sale {
+            ers_reference,
+            reseller_id,
+            terminal_id,
+            cashier_id,
+            amount,
+            kind,
+            at,
+            refunded: Decimal::ZERO,
+            receipt: None,
+            shop_period: None,
+            terminal_period: None,
+        }
+    }
+}
+
 /// One markTransactionPeriod.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Period {
@@ -309,19 +336,16 @@ impl SimState {
         };
         if newly_acknowledged {
             let (reseller_id, cashier_id) = (inv.reseller_id.clone(), inv.cashier_id.clone());
-            self.book(Sale {
-                ers_reference: view.ers_reference.clone().expect("a PAID invoice has an ersReference"),
+            let ers = view.ers_reference.clone().expect("a PAID invoice has an ersReference");
+            self.book(Sale::new(
+                ers,
                 reseller_id,
-                terminal_id: view.terminal_id.clone(),
+                view.terminal_id.clone(),
                 cashier_id,
-                amount: view.total,
-                kind: SaleKind::Payment,
-                at: now,
-                refunded: Decimal::ZERO,
-                receipt: None,
-                shop_period: None,
-                terminal_period: None,
-            });
+                view.total,
+                SaleKind::Payment,
+                now,
+            ));
         }
         Ok(view)
     }
@@ -399,19 +423,15 @@ impl SimState {
         inv.paid_at = Some(now);
         inv.acknowledged = true;
         inv.ers_reference = Some(ers.clone());
-        let sale = Sale {
-            ers_reference: ers.clone(),
-            reseller_id: inv.reseller_id.clone(),
-            terminal_id: inv.terminal_id.clone(),
-            cashier_id: inv.cashier_id.clone(),
-            amount: inv.total,
-            kind: SaleKind::Payment,
-            at: now,
-            refunded: Decimal::ZERO,
-            receipt: None,
-            shop_period: None,
-            terminal_period: None,
-        };
+        let sale = Sale::new(
+            ers.clone(),
+            inv.reseller_id.clone(),
+            inv.terminal_id.clone(),
+            inv.cashier_id.clone(),
+            inv.total,
+            SaleKind::Payment,
+            now,
+        );
         self.book(sale);
         Ok(ers)
     }
@@ -458,19 +478,15 @@ impl SimState {
         let cashier_id = original.cashier_id.clone();
         self.sales[i].refunded += amount;
         let refund_ers = self.next_reference(now);
-        self.book(Sale {
-            ers_reference: refund_ers.clone(),
-            reseller_id: caller.reseller_id().to_string(),
+        self.book(Sale::new(
+            refund_ers.clone(),
+            caller.reseller_id().to_string(),
             terminal_id,
             cashier_id,
-            amount: -amount,
-            kind: SaleKind::Refund,
-            at: now,
-            refunded: Decimal::ZERO,
-            receipt: None,
-            shop_period: None,
-            terminal_period: None,
-        });
+            -amount,
+            SaleKind::Refund,
+            now,
+        ));
         Ok(refund_ers)
     }
 

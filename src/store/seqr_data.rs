@@ -89,6 +89,18 @@ impl Store {
             .optional()?)
     }
 
+    /// The close that stands for `slot`, if one was made.
+    pub fn close_for_slot(&self, shop_id: &str, slot: DateTime<Utc>) -> anyhow::Result<Option<CloseRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? AND slot = ?"),
+                params![shop_id, slot],
+                close_from_row,
+            )
+            .optional()?)
+    }
+
     /// The close whose label period is `period_id`.
     pub fn close_by_period(&self, shop_id: &str, period_id: &str) -> anyhow::Result<Option<CloseRow>> {
         Ok(self

@@ -256,3 +256,37 @@ async fn unreachable_endpoint_is_reported_with_the_url() {
     assert!(matches!(e, SeqrError::Unreachable { .. }), "{e}");
     assert!(e.to_string().contains("127.0.0.1:9"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn simulator_state_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("sim-state.json");
+    let (url, _sim) = seqr_recon::sim::spawn(sim_config(1.0), Some(&state)).await.unwrap();
+    let client = seqr_recon::seqr::SeqrClient::new(
+        &format!("{url}/soap/merchant/cashregister-2"),
+        Duration::from_secs(5),
+        Default::default(),
+    );
+    let term = terminal_ctx(TERMINAL, TERMINAL_PASSWORD);
+    let sent = client.send_invoice(&term, Invoice::simple("Kept", "SEK", dec("42"))).await.unwrap();
+    let b = Bench { base_url: url.clone(), sim: _sim, client: client.clone() };
+    b.customer_pays(&sent.invoice_reference).await;
+    let paid = client.payment_status(&term, &sent.invoice_reference, 1).await.unwrap();
+    // The simulator saves within a second of a change.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let (url2, _sim2) = seqr_recon::sim::spawn(sim_config(1.0), Some(&state)).await.unwrap();
+    let again = seqr_recon::seqr::SeqrClient::new(
+        &format!("{url2}/soap/merchant/cashregister-2"),
+        Duration::from_secs(5),
+        Default::default(),
+    );
+    let st = again.payment_status(&term, &sent.invoice_reference, 2).await.unwrap();
+    assert_eq!((st.status, st.ers_reference.clone()), (InvoiceStatus::Paid, paid.ers_reference.clone()));
+    let (period, _) = again.mark_transaction_period(&reseller_ctx(RESELLER_PASSWORD), None).await.unwrap();
+    let rep = again
+        .fetch_report(&reseller_ctx(RESELLER_PASSWORD), report_ids::SHOP_DETAIL, &period, None, &quick_polling(5))
+        .await
+        .unwrap();
+    assert_eq!(rep.report.details.len(), 1, "the sale made before the restart is reported after it");
+}
