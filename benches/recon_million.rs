@@ -7,8 +7,10 @@ use std::time::Instant;
 
 use chrono::{Duration, TimeZone, Utc};
 use rust_decimal::Decimal;
+use seqr_recon::config::ReconcileSettings;
 use seqr_recon::reconcile::{reconcile, write_reports};
 use seqr_recon::seqr::report::{DetailRow, Report};
+use seqr_recon::seqr::{Answer, FetchedReport};
 use seqr_recon::store::ingest::{ingest_file, ShopCurrencies};
 use seqr_recon::store::Store;
 
@@ -82,19 +84,28 @@ fn main() {
         .collect();
     let marked = start_day + Duration::hours(14);
     let close = store.begin_close("shop-1", marked).unwrap();
-    store.record_period(&close, "P1", None, marked).unwrap();
+    let answer = Answer { fields: Default::default(), client_reference: "bench".into(), raw: String::new() };
+    store.record_period(&close, "P1", None, marked, &answer).unwrap();
+    let period = store.periods_of(&close.close_id).unwrap().remove(0);
     let report = Report { details, ..Default::default() };
     let t1 = Instant::now();
-    store.store_report("shop-1", "P1", "Reconciliation/STD_RECON_003.xml", None, false, &report, "", "", 1).unwrap();
+    let fetched = FetchedReport {
+        report,
+        text: String::new(),
+        raw_response: String::new(),
+        client_reference: "bench".into(),
+        attempts: 1,
+    };
+    store.store_report(&close.close_id, "shop-1", &period, "Reconciliation/STD_RECON_003.xml", &fetched).unwrap();
     let store_secs = t1.elapsed().as_secs_f64();
-    drop(report);
+    drop(fetched);
 
     let t2 = Instant::now();
-    let counts = reconcile(&store, "shop-1", close.close_seq).unwrap();
+    let counts = reconcile(&store, "shop-1", close.close_seq, &ReconcileSettings::default()).unwrap();
     let recon = t2.elapsed().as_secs_f64();
 
     let t3 = Instant::now();
-    write_reports(&store, &dir.path().join("reports"), "shop-1", close.close_seq, "P1").unwrap();
+    write_reports(&store.conn, &dir.path().join("reports"), "shop-1", close.close_seq, "P1").unwrap();
     let export = t3.elapsed().as_secs_f64();
 
     println!("recon_million: posts file {size_mb:.0} MB");

@@ -213,7 +213,7 @@ pub async fn refund(
 }
 
 /// Records that the open exceptions of `reference` (an ersReference or invoice
-/// reference) were dealt with. Returns how many items were closed.
+/// reference) were dealt with. Returns how many exceptions were resolved.
 pub fn resolve_exception(
     store: &Store,
     shop_id: &str,
@@ -226,27 +226,42 @@ pub fn resolve_exception(
         anyhow::bail!("--why is required: say why the exception is resolved, for the audit trail");
     }
     let mut stmt = store.conn.prepare(
-        "WITH latest AS (SELECT max(close_seq) AS s FROM recon_results WHERE shop_id = $1) \
-         SELECT category, k FROM ( \
-            SELECT category, unnest([local_key, seqr_key, invoice_key]) AS k FROM recon_results, latest \
-            WHERE shop_id = $1 AND close_seq = latest.s AND category NOT IN ('MATCHED', 'LATE_MATCHED') \
-              AND (ers_reference = $2 OR invoice_reference = $2)) \
-         WHERE k IS NOT NULL AND k NOT IN (SELECT item_key FROM exception_resolutions)",
+        "SELECT category, local_key, seqr_key, invoice_key FROM v_exceptions_open \
+         WHERE shop_id = ?1 AND (ers_reference = ?2 OR invoice_reference = ?2) ORDER BY category, local_key, seqr_key",
     )?;
-    let items: Vec<(String, String)> =
-        stmt.query_map(params![shop_id, reference], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    if items.is_empty() {
+    type Row = (String, Option<String>, Option<String>, Option<String>);
+    let open: Vec<Row> = stmt
+        .query_map(params![shop_id, reference], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    if open.is_empty() {
         anyhow::bail!("shop {shop_id} has no open exception for {reference}; `seqr-recon query open_exceptions_by_age` lists them");
     }
+    // A rejected probable match records the pair, so it is never proposed again;
+    // both items stay open under their own category. Anything else closes the items.
+    let keys: Vec<(String, String)> = if how == "rejected" {
+        if let Some((category, ..)) = open.iter().find(|(c, ..)| c != "PROBABLE_MATCH") {
+            anyhow::bail!(
+                "{reference} is {category}, not a PROBABLE_MATCH: only a probable match can be rejected; \
+                 use --how refund, correction, write-off or confirmed"
+            );
+        }
+        open.iter()
+            .map(|(c, l, s, _)| (c.clone(), format!("X:{}|{}", l.as_deref().unwrap_or(""), s.as_deref().unwrap_or(""))))
+            .collect()
+    } else {
+        open.iter()
+            .flat_map(|(c, l, s, i)| [l, s, i].into_iter().flatten().map(move |k| (c.clone(), k.clone())))
+            .collect()
+    };
     let tx = store.conn.unchecked_transaction()?;
-    for (category, key) in &items {
+    for (category, key) in &keys {
         tx.execute(
             "INSERT INTO exception_resolutions VALUES (?, ?, ?, now(), ?, ?)",
             params![key, category, by, how, why],
         )?;
     }
     tx.commit()?;
-    Ok(items.len())
+    Ok(open.len())
 }
 
 /// Parses an amount argument exactly.

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 
 use crate::config::{Config, Level, Shop};
 use crate::notify::{self, html_escape, read_attachment, Outgoing};
-use crate::reconcile::{reconcile, write_reports, ReportFiles};
+use crate::reconcile::{reconcile, self_check, write_reports, ReportFiles};
 use crate::seqr::types::report_ids;
 use crate::seqr::{ReportPolling, RetryPolicy, SeqrClient, SeqrError};
 use crate::store::ingest::{ingest_inbox, InboxOutcome, ShopCurrencies};
@@ -263,7 +263,7 @@ async fn advance(
             )?;
             match ctx.client.mark_transaction_period(&seqr_ctx, scope.as_deref()).await {
                 Ok((period_id, answer)) => {
-                    store.record_period(&close, &period_id, scope.as_deref(), period_time(&period_id))?;
+                    store.record_period(&close, &period_id, scope.as_deref(), period_time(&period_id), &answer)?;
                     store
                         .conn
                         .execute("UPDATE closes SET pending_scope = NULL WHERE close_id = ?", [&close.close_id])?;
@@ -310,10 +310,10 @@ async fn advance(
                 continue;
             }
             let reports = match &period.terminal_id {
-                None => [(report_ids::SHOP_DETAIL, false), (report_ids::SHOP_SUMMARY, true)],
-                Some(_) => [(report_ids::TERMINAL_DETAIL, false), (report_ids::TERMINAL_SUMMARY, true)],
+                None => [report_ids::SHOP_DETAIL, report_ids::SHOP_SUMMARY],
+                Some(_) => [report_ids::TERMINAL_DETAIL, report_ids::TERMINAL_SUMMARY],
             };
-            for (report_id, is_summary) in reports {
+            for report_id in reports {
                 let started = Utc::now();
                 let t = Instant::now();
                 let fetched = ctx
@@ -325,17 +325,7 @@ async fn advance(
                     })?;
                 let r = &fetched.report;
                 store
-                    .store_report(
-                        &shop.id,
-                        &period.period_id,
-                        report_id,
-                        period.terminal_id.as_deref(),
-                        is_summary,
-                        r,
-                        &fetched.text,
-                        &fetched.raw_response,
-                        fetched.attempts,
-                    )
+                    .store_report(&close.close_id, &shop.id, &period, report_id, &fetched)
                     .with_context(|| format!("storing {report_id} for period {}", period.period_id))?;
                 record_step(
                     store,
@@ -363,7 +353,8 @@ async fn advance(
     // 3. Reconcile.
     if close.state == state::FETCHED {
         let started = Utc::now();
-        let counts = reconcile(store, &shop.id, close.close_seq)?;
+        let counts = reconcile(store, &shop.id, close.close_seq, &ctx.cfg.reconcile)?;
+        store.record_close_inputs(&close.close_id, &ctx.run_id, &ctx.cfg.snapshot)?;
         record_step(store, ctx, &close, "reconcile", started, "ok", &format!("{counts:?}"));
         store.set_close_state(&close.close_id, state::RECONCILED, None)?;
         close = store.close(&close.close_id)?.context("close")?;
@@ -371,9 +362,10 @@ async fn advance(
 
     // 4. Write the CSVs and queue the email, then mark the close exported.
     let label = close.label_period_id.clone().context("a marked close has a period id")?;
-    let files = write_reports(store, &ctx.cfg.reports.dir, &shop.id, close.close_seq, &label)?;
+    let files = write_reports(&store.conn, &ctx.cfg.reports.dir, &shop.id, close.close_seq, &label)?;
     if close.state == state::RECONCILED {
         let started = Utc::now();
+        refuse_unless_checks_pass(store, ctx, &close)?;
         let email = report_email(store, ctx, shop, &close, &label, &files, format!("{}-report", close.close_id))?;
         notify::queue(store, &ctx.cfg.email, &email)?;
         record_step(store, ctx, &close, "export", started, "ok", &files.dir.display().to_string());
@@ -406,6 +398,42 @@ async fn advance(
     }
     let close = store.close(&close.close_id)?.context("close")?;
     Ok((close, files, sent))
+}
+
+/// The self-check before anything is sent (`queries/reconcile/checks.sql`).
+/// A failure is recorded, the close goes back to `marked` so the next run
+/// fetches SEQR's reports again, and the error (sent to ops as an alert) lists
+/// every failed check.
+fn refuse_unless_checks_pass(store: &Store, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<()> {
+    let started = Utc::now();
+    let failures = self_check(&store.conn, &close.shop_id, close.close_seq)?;
+    if failures.is_empty() {
+        record_step(store, ctx, close, "check", started, "ok", "every row accounted for");
+        return Ok(());
+    }
+    let tx = store.conn.unchecked_transaction()?;
+    for f in &failures {
+        tx.execute(
+            "INSERT INTO check_failures VALUES (?, ?, now(), ?, ?)",
+            params![close.close_id, ctx.run_id, f.check, f.detail],
+        )?;
+    }
+    tx.execute("UPDATE periods SET state = 'marked' WHERE close_id = ?", [&close.close_id])?;
+    tx.execute(
+        "UPDATE closes SET state = ?, updated_at = now() WHERE close_id = ?",
+        params![state::MARKED, close.close_id],
+    )?;
+    tx.commit()?;
+    let list: Vec<String> = failures.iter().map(|f| format!("  {}: {}", f.check, f.detail)).collect();
+    record_step(store, ctx, close, "check", started, "failed", &list.join("; "));
+    anyhow::bail!(
+        "close {} of shop {} failed its self-check, so its report was not sent:\n{}\n\
+         The next run fetches SEQR's reports again and re-checks; if it fails again, keep the database \
+         and send it with this message to support (table check_failures).",
+        close.close_id,
+        close.shop_id,
+        list.join("\n")
+    )
 }
 
 /// One row of summary.csv, for the email body.
@@ -595,7 +623,7 @@ pub fn resend(store: &Store, ctx: &CloseContext, shop: &Shop, period_id: &str) -
         );
     }
     let label = close.label_period_id.clone().context("period")?;
-    let files = write_reports(store, &ctx.cfg.reports.dir, &shop.id, close.close_seq, &label)?;
+    let files = write_reports(&store.conn, &ctx.cfg.reports.dir, &shop.id, close.close_seq, &label)?;
     let n: i64 = store.conn.query_row(
         "SELECT count(*) FROM emails WHERE email_id LIKE ?",
         [format!("{}-report%", close.close_id)],

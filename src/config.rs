@@ -33,11 +33,17 @@ pub struct Config {
     pub email: EmailSettings,
     #[serde(default)]
     pub schedule: ScheduleSettings,
+    #[serde(default)]
+    pub reconcile: ReconcileSettings,
     #[serde(rename = "shop", default)]
     pub shops: Vec<Shop>,
     /// The file this was read from (not a key).
     #[serde(skip)]
     pub path: PathBuf,
+    /// The config text as loaded, for the provenance of each close (it holds
+    /// no secret: literal passwords are refused).
+    #[serde(skip)]
+    pub snapshot: String,
 }
 
 /// `[seqr]`: where SEQR is and how patiently to talk to it.
@@ -187,6 +193,29 @@ impl Default for ScheduleSettings {
     }
 }
 
+/// `[reconcile]`: matching beyond equal ersReferences.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcileSettings {
+    /// Probable matches: amounts may differ by this many minor units (hundredths of the currency).
+    #[serde(default)]
+    pub probable_amount_tolerance_minor: u32,
+    /// Probable matches: the post's time and SEQR's may be this many seconds
+    /// apart. 0 (the default) turns the second pass off.
+    #[serde(default)]
+    pub probable_time_window_seconds: u32,
+    /// A MISSING_LOCALLY row names an unpolled invoice of the same terminal and
+    /// amount sent at most this many seconds from SEQR's time.
+    #[serde(default = "d600")]
+    pub unpolled_link_window_seconds: u32,
+}
+
+impl Default for ReconcileSettings {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+
 /// Shop-level periods (one per shop) or terminal-level (one per terminal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -255,6 +284,9 @@ fn d3f() -> f64 {
 fn d40() -> u32 {
     40
 }
+fn d600() -> u32 {
+    600
+}
 fn d5() -> u32 {
     5
 }
@@ -320,6 +352,7 @@ impl Config {
             }
         })?;
         cfg.path = PathBuf::from(file);
+        cfg.snapshot = text.to_string();
         cfg.check(file)?;
         Ok(cfg)
     }

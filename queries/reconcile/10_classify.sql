@@ -119,7 +119,7 @@ links AS (
                    abs(epoch(u.sent_at) - epoch(try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S')))) AS invoice_reference
     FROM pairs p JOIN unpolled u
       ON p.local_key IS NULL AND u.terminal_id = p.terminal_id AND u.amount = p.seqr_amount
-     AND abs(epoch(u.sent_at) - epoch(try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) <= 600
+     AND abs(epoch(u.sent_at) - epoch(try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) <= $unpolled_window
     GROUP BY p.seqr_key
 ),
 classified AS (
@@ -134,6 +134,35 @@ classified AS (
         END AS category
     FROM pairs p
 ),
+-- Second pass: a post and a SEQR row both still open, on the same terminal, with
+-- amounts within $amount_tolerance and times (the post's, and SEQR's from the
+-- ersReference) within $probable_window seconds, are proposed as one
+-- PROBABLE_MATCH, never MATCHED. A pair is proposed when each is the other's
+-- best candidate, and never again once an accountant rejected it.
+-- Off while $probable_window is 0.
+candidates AS (
+    SELECT l.local_key, s.seqr_key,
+           abs(l.local_amount - s.seqr_amount) AS amount_gap,
+           abs(epoch(l.posted_at) - epoch(try_strptime(substr(s.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) AS time_gap
+    FROM classified l JOIN classified s
+      ON l.category = 'MISSING_AT_SEQR' AND s.category = 'MISSING_LOCALLY' AND s.terminal_id = l.local_terminal
+    WHERE $probable_window > 0
+      AND abs(l.local_amount - s.seqr_amount) <= $amount_tolerance
+      AND abs(epoch(l.posted_at) - epoch(try_strptime(substr(s.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) <= $probable_window
+      AND 'X:' || l.local_key || '|' || s.seqr_key NOT IN (SELECT item_key FROM exception_resolutions)
+),
+scored AS (
+    SELECT *, round(1 - amount_gap / ($amount_tolerance + 0.01) / 2 - time_gap / ($probable_window + 1) / 2, 3)::DECIMAL(4,3) AS score
+    FROM candidates
+),
+probable AS (
+    SELECT b.* FROM
+        (SELECT * FROM scored QUALIFY row_number() OVER (PARTITION BY local_key ORDER BY score DESC, seqr_key) = 1) b
+    SEMI JOIN
+        (SELECT * FROM scored QUALIFY row_number() OVER (PARTITION BY seqr_key ORDER BY score DESC, local_key) = 1) c
+      ON c.local_key = b.local_key AND c.seqr_key = b.seqr_key
+),
+paired AS (SELECT local_key AS k FROM probable UNION ALL SELECT seqr_key FROM probable),
 label_id AS (SELECT period_id FROM label)
 SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
        coalesce(c.first_period, c.seqr_period, c.due_period),
@@ -152,14 +181,28 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
            WHEN 'TERMINAL_MISMATCH' THEN 'POS posted it on terminal ' || c.local_terminal || ', SEQR has terminal ' || c.terminal_id
            WHEN 'LATE_MATCHED' THEN 'was ' || c.first_category || ' in period ' || c.first_period || '; matched now'
            ELSE NULL
-       END
+       END,
+       NULL
 FROM classified c LEFT JOIN links lk ON lk.seqr_key = c.seqr_key
+WHERE coalesce(c.local_key, c.seqr_key) NOT IN (SELECT k FROM paired)
+UNION ALL
+SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
+       coalesce(l.first_period, s.first_period, s.seqr_period), 'PROBABLE_MATCH', l.local_key, s.seqr_key, NULL,
+       s.terminal_id, l.cashier_id, s.ers_reference, l.invoice_reference,
+       l.local_amount, s.seqr_amount, l.local_amount - s.seqr_amount, l.posted_at,
+       'the post at file:line ' || substr(l.local_key, 3) || ' (ersReference ' || l.ers_reference || ') is probably this SEQR payment: amounts '
+           || CAST(p.amount_gap AS VARCHAR) || ' apart, times ' || CAST(p.time_gap AS VARCHAR) || ' s apart; score ' || CAST(p.score AS VARCHAR),
+       p.score
+FROM probable p
+JOIN classified l ON l.local_key = p.local_key AND l.seqr_key IS NULL
+JOIN classified s ON s.seqr_key = p.seqr_key AND s.local_key IS NULL
 UNION ALL
 SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
        coalesce(e.first_period, d.due_period), 'DUPLICATE_LOCAL', d.k, NULL, NULL,
        d.terminal_id, d.cashier_id, d.ers_reference, d.invoice_reference,
        d.amount, NULL, d.amount, d.posted_at,
-       'copy ' || CAST(d.copy_no AS VARCHAR) || ' of ersReference ' || d.ers_reference || '; the first is file:line ' || d.first_copy
+       'copy ' || CAST(d.copy_no AS VARCHAR) || ' of ersReference ' || d.ers_reference || '; the first is file:line ' || d.first_copy,
+       NULL
 FROM open_local d LEFT JOIN earlier e ON e.k = d.k
 WHERE d.copy_no > 1
 UNION ALL
@@ -169,7 +212,8 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
        u.amount, NULL, NULL, u.sent_at,
        'invoice ' || u.invoice_reference || ' for ' || CAST(u.amount AS VARCHAR) || ' ' || u.currency || ' was '
            || CASE WHEN u.last_status IS NULL THEN 'never polled' ELSE 'last polled while ISSUED' END
-           || ', with no post and no cancel'
+           || ', with no post and no cancel',
+       NULL
 FROM unpolled u LEFT JOIN earlier e ON e.k = u.k
 UNION ALL
 -- An unpolled invoice of an earlier close that now has a post or a final status.
@@ -177,7 +221,8 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
        e.first_period, 'LATE_MATCHED', NULL, NULL, e.k,
        j.terminal_id, NULL, NULL, j.invoice_reference,
        j.amount, NULL, NULL, j.sent_at,
-       'was ' || e.first_category || ' in period ' || e.first_period || '; the POS has since recorded it'
+       'was ' || e.first_category || ' in period ' || e.first_period || '; the POS has since recorded it',
+       NULL
 FROM earlier e JOIN journal j ON j.k = e.k
 ANTI JOIN unpolled u ON u.k = e.k
 ANTI JOIN settled s ON s.k = e.k
@@ -187,7 +232,8 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
        cp.terminal_id, NULL, NULL, NULL,
        NULL, coalesce(dt.total, 0), sm.total - coalesce(dt.total, 0), NULL,
        'SEQR summary says ' || CAST(sm.n AS VARCHAR) || ' transactions totalling ' || CAST(sm.total AS VARCHAR)
-           || ', its detail rows are ' || CAST(coalesce(dt.n, 0) AS VARCHAR) || ' totalling ' || CAST(coalesce(dt.total, 0) AS VARCHAR)
+           || ', its detail rows are ' || CAST(coalesce(dt.n, 0) AS VARCHAR) || ' totalling ' || CAST(coalesce(dt.total, 0) AS VARCHAR),
+       NULL
 FROM cur cp
 JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries GROUP BY period_id) sm
   ON sm.period_id = cp.period_id

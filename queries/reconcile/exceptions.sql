@@ -1,7 +1,8 @@
 -- exceptions.csv: every category but MATCHED, open items of earlier periods
 -- included with their original period id; by category, terminal, time.
-SELECT category, shop_id, item_period_id AS period_id, terminal_id, cashier_id, ers_reference,
-       invoice_reference, local_amount, seqr_amount, difference, posted_at, detail
-FROM recon_results
-WHERE shop_id = $shop_id AND close_seq = $close_seq AND category <> 'MATCHED'
-ORDER BY category, terminal_id NULLS FIRST, posted_at NULLS FIRST, ers_reference, invoice_reference, local_key;
+-- `action` says in one sentence what happened and what to do (table `categories`).
+SELECT r.category, r.shop_id, r.item_period_id AS period_id, r.terminal_id, r.cashier_id, r.ers_reference,
+       r.invoice_reference, r.local_amount, r.seqr_amount, r.difference, r.posted_at, r.detail, c.action
+FROM recon_results r JOIN categories c ON c.category = r.category
+WHERE r.shop_id = $shop_id AND r.close_seq = $close_seq AND r.category <> 'MATCHED'
+ORDER BY r.category, r.terminal_id NULLS FIRST, r.posted_at NULLS FIRST, r.ers_reference, r.invoice_reference, r.local_key;

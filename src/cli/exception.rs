@@ -17,7 +17,10 @@ pub enum How {
     Refund,
     Correction,
     WriteOff,
+    /// A PROBABLE_MATCH is the same sale: both sides leave the open list.
     Confirmed,
+    /// A PROBABLE_MATCH is not the same sale: never propose the pair again.
+    Rejected,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -44,11 +47,20 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let store = Store::open_configured(&cfg.store)?;
     match args.command {
         ExceptionCommand::Resolve { shop, reference, how, why, by } => {
-            let how = format!("{how:?}").to_lowercase();
+            let how = match how {
+                How::WriteOff => "write-off".to_string(),
+                other => format!("{other:?}").to_lowercase(),
+            };
             let n = resolve_exception(&store, &shop, &reference, &how, &why, &by.unwrap_or_else(current_user))?;
-            println!(
-                "{n} open item(s) of {reference} resolved ({how}); they leave the open list and stay in the history."
-            );
+            if how == "rejected" {
+                println!(
+                    "{n} probable match(es) of {reference} rejected: the items stay open under their own category."
+                );
+            } else {
+                println!(
+                    "{n} open exception(s) of {reference} resolved ({how}); they leave the open list and stay in the history."
+                );
+            }
         }
     }
     Ok(ExitCode::Success)

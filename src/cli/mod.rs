@@ -5,6 +5,7 @@ mod demo;
 mod exception;
 mod ingest;
 mod query;
+mod reconcile;
 mod refund;
 mod resend;
 mod run;
@@ -76,6 +77,8 @@ pub enum Command {
     Refund(refund::Args),
     /// Resolve exceptions by hand (recorded with who, how and why).
     Exception(exception::Args),
+    /// Recompute a close from its stored raw reports; --dry-run shows what would change.
+    Reconcile(reconcile::Args),
     /// Run SEQR's certification procedure against the configured endpoint.
     Certify(certify::Args),
     /// Load POS CSV files (transaction posts or invoice journal); the inbox when no file is named.
@@ -98,6 +101,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Terminal(a) => terminal::run(&cli.config, a),
         Command::Refund(a) => refund::run(&cli.config, a),
         Command::Exception(a) => exception::run(&cli.config, a),
+        Command::Reconcile(a) => reconcile::run(&cli.config, a),
         Command::Certify(a) => certify::run(&cli.config, a),
         Command::Ingest(a) => ingest::run(&cli.config, a),
         Command::Query(a) => query::run(&cli.config, a),

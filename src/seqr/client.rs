@@ -385,7 +385,13 @@ impl SeqrClient {
                     };
                     let text = document_text(&doc, report_id, period_id)?;
                     let report = parse_report(&text, report_id, period_id)?;
-                    return Ok(FetchedReport { report, text, raw_response: a.raw, attempts: attempt });
+                    return Ok(FetchedReport {
+                        report,
+                        text,
+                        raw_response: a.raw,
+                        client_reference: a.client_reference,
+                        attempts: attempt,
+                    });
                 }
                 Err(e) if e.result_code() == Some(ResultCode::REPORT_NOT_READY) => {
                     if attempt < polling.max_attempts {
@@ -409,6 +415,7 @@ pub struct FetchedReport {
     pub report: Report,
     pub text: String,
     pub raw_response: String,
+    pub client_reference: String,
     pub attempts: u32,
 }
 

@@ -223,4 +223,9 @@ pub mod report_ids {
     pub const TERMINAL_DETAIL: &str = "Reconciliation/STD_RECON_007.xml";
     /// The shop summary's older name.
     pub const SHOP_SUMMARY_OLD: &str = "Reconciliation/STD_RECON_001.xml";
+
+    /// Whether a report id names a summary report (count and total) rather than details.
+    pub fn is_summary(report_id: &str) -> bool {
+        matches!(report_id, SHOP_SUMMARY | TERMINAL_SUMMARY | SHOP_SUMMARY_OLD)
+    }
 }

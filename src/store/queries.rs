@@ -1,7 +1,10 @@
 //! Every SQL text the program runs, loaded from `queries/` in one place.
 
 /// Schema migrations, applied in order on open. Append; never edit a released one.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../queries/schema/001_init.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../../queries/schema/001_init.sql")),
+    (2, "trust", include_str!("../../queries/schema/002_trust.sql")),
+];
 
 pub const INSERT_POSTS: &str = include_str!("../../queries/store/insert_posts.sql");
 pub const INSERT_INVOICES: &str = include_str!("../../queries/store/insert_invoices.sql");
@@ -11,6 +14,9 @@ pub const RECONCILE: &[(&str, &str)] = &[
     ("reconcile/00_clear.sql", include_str!("../../queries/reconcile/00_clear.sql")),
     ("reconcile/10_classify.sql", include_str!("../../queries/reconcile/10_classify.sql")),
 ];
+
+/// The self-checks a close must pass before its email goes out: each row is a failure.
+pub const CHECKS: &str = include_str!("../../queries/reconcile/checks.sql");
 
 pub const SUMMARY_CSV: &str = include_str!("../../queries/reconcile/summary.sql");
 pub const EXCEPTIONS_CSV: &str = include_str!("../../queries/reconcile/exceptions.sql");

@@ -4,11 +4,14 @@ use std::io::Write;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use duckdb::{params, OptionalExt};
+use duckdb::{params, Connection, OptionalExt};
+use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use super::Store;
 use crate::seqr::report::Report;
+use crate::seqr::types::report_ids;
+use crate::seqr::{Answer, FetchedReport};
 
 /// One close of one shop, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,15 +127,22 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a period id the moment SEQR returned it; the first one labels the close.
+    /// Stores a period id the moment SEQR returned it, with the hash of SEQR's
+    /// answer; the first one labels the close.
     pub fn record_period(
         &self,
         close: &CloseRow,
         period_id: &str,
         terminal_id: Option<&str>,
         marked_at: DateTime<Utc>,
+        answer: &Answer,
     ) -> anyhow::Result<()> {
+        let sha = hex::encode(Sha256::digest(answer.raw.as_bytes()));
         let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO soap_responses VALUES (?, 'markTransactionPeriod', ?, ?, NULL, ?, now())",
+            params![close.close_id, answer.client_reference, period_id, sha],
+        )?;
         tx.execute(
             "INSERT INTO periods VALUES (?, ?, ?, ?, ?, ?, 'marked')",
             params![period_id, close.close_id, close.shop_id, close.close_seq, terminal_id, marked_at],
@@ -160,72 +170,57 @@ impl Store {
         Ok(())
     }
 
-    /// Stores one fetched report in one transaction, replacing an earlier copy.
-    /// Detail rows go to `seqr_rows`; summary rows to `seqr_summaries`. A summary
-    /// report that carries detail rows instead (as SEQR's samples do) is stored
-    /// as one summary row of their count and total, so no row is counted twice.
-    #[allow(clippy::too_many_arguments)]
+    /// Keeps one fetched report: its rows, what the parser read (for the
+    /// self-check), its raw text (gzip) and the hash of SEQR's answer. A
+    /// report fetched again replaces the earlier copy.
     pub fn store_report(
         &self,
+        close_id: &str,
         shop_id: &str,
-        period_id: &str,
+        period: &PeriodRow,
         report_id: &str,
-        terminal_id: Option<&str>,
-        is_summary_report: bool,
-        report: &Report,
-        text: &str,
-        raw_response: &str,
-        attempts: u32,
+        fetched: &FetchedReport,
     ) -> anyhow::Result<()> {
+        let report = &fetched.report;
+        let is_summary = report_ids::is_summary(report_id);
+        let (parsed_rows, parsed_total) = stored_extent(report, is_summary);
+        let sha = hex::encode(Sha256::digest(fetched.raw_response.as_bytes()));
         let tx = self.conn.unchecked_transaction()?;
-        for table in ["seqr_reports", "seqr_rows", "seqr_summaries"] {
-            tx.execute(
-                &format!("DELETE FROM {table} WHERE period_id = ? AND report_id = ?"),
-                params![period_id, report_id],
-            )?;
-        }
-        let sha = hex::encode(Sha256::digest(raw_response.as_bytes()));
         tx.execute(
-            "INSERT INTO seqr_reports VALUES (?, ?, ?, ?, now(), ?, ?, ?)",
-            params![period_id, report_id, terminal_id, report.meta.generated_at, attempts, sha, gzip(text)?],
+            "DELETE FROM seqr_reports WHERE period_id = ? AND report_id = ?",
+            params![period.period_id, report_id],
         )?;
-        if is_summary_report {
-            let mut app = tx.appender("seqr_summaries")?;
-            if report.summaries.is_empty() && !report.details.is_empty() {
-                let total: rust_decimal::Decimal = report.details.iter().map(|d| d.amount).sum();
-                app.append_row(params![
-                    period_id,
-                    report_id,
-                    1,
-                    shop_id,
-                    terminal_id,
-                    report.details.len() as i64,
-                    total
-                ])?;
-            }
-            for (i, s) in report.summaries.iter().enumerate() {
-                let t = s.terminal_id.as_deref().or(terminal_id);
-                app.append_row(params![period_id, report_id, i as i32 + 1, shop_id, t, s.count as i64, s.total])?;
-            }
-            app.flush()?;
-        } else {
-            let mut app = tx.appender("seqr_rows")?;
-            for (i, d) in report.details.iter().enumerate() {
-                let t = d.terminal_id.as_deref().or(terminal_id);
-                app.append_row(params![
-                    period_id,
-                    report_id,
-                    i as i32 + 1,
-                    shop_id,
-                    t,
-                    d.cashier_id,
-                    d.amount,
-                    d.ers_reference
-                ])?;
-            }
-            app.flush()?;
-        }
+        tx.execute(
+            "INSERT INTO seqr_reports VALUES (?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?)",
+            params![
+                period.period_id,
+                report_id,
+                period.terminal_id,
+                report.meta.generated_at,
+                fetched.attempts,
+                sha,
+                gzip(&fetched.text)?,
+                parsed_rows,
+                parsed_total,
+                fetched.client_reference
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO soap_responses VALUES (?, 'executeReport', ?, ?, ?, ?, now())",
+            params![close_id, fetched.client_reference, period.period_id, report_id, sha],
+        )?;
+        insert_report_rows(&tx, shop_id, &period.period_id, report_id, period.terminal_id.as_deref(), report)?;
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Records what a reconciliation of a close used: the config (it holds no
+    /// secret) and the hash of every POS file loaded by then.
+    pub fn record_close_inputs(&self, close_id: &str, run_id: &str, config_snapshot: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT INTO close_inputs SELECT ?, ?, now(), ?, coalesce(list(sha256 ORDER BY file_id), []) FROM pos_files",
+            params![close_id, run_id, config_snapshot],
+        )?;
         Ok(())
     }
 
@@ -237,4 +232,63 @@ impl Store {
         let rows = stmt.query_map(params![shop_id, close_seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// How many rows, and what total, storing `report` must leave in the database:
+/// a summary report keeps its summary rows (or one computed from its details
+/// when it has none), a detail report its detail rows.
+pub fn stored_extent(report: &Report, is_summary: bool) -> (i64, Decimal) {
+    if !is_summary {
+        (report.details.len() as i64, report.details.iter().map(|d| d.amount).sum())
+    } else if report.summaries.is_empty() && !report.details.is_empty() {
+        (1, report.details.iter().map(|d| d.amount).sum())
+    } else {
+        (report.summaries.len() as i64, report.summaries.iter().map(|s| s.total).sum())
+    }
+}
+
+/// Replaces the rows of one report in `seqr_rows` or `seqr_summaries`.
+pub fn insert_report_rows(
+    conn: &Connection,
+    shop_id: &str,
+    period_id: &str,
+    report_id: &str,
+    terminal_id: Option<&str>,
+    report: &Report,
+) -> anyhow::Result<()> {
+    for table in ["seqr_rows", "seqr_summaries"] {
+        conn.execute(
+            &format!("DELETE FROM {table} WHERE period_id = ? AND report_id = ?"),
+            params![period_id, report_id],
+        )?;
+    }
+    if report_ids::is_summary(report_id) {
+        let mut app = conn.appender("seqr_summaries")?;
+        if report.summaries.is_empty() && !report.details.is_empty() {
+            let (count, total) = stored_extent(report, false);
+            app.append_row(params![period_id, report_id, 1, shop_id, terminal_id, count, total])?;
+        }
+        for (i, s) in report.summaries.iter().enumerate() {
+            let t = s.terminal_id.as_deref().or(terminal_id);
+            app.append_row(params![period_id, report_id, i as i32 + 1, shop_id, t, s.count as i64, s.total])?;
+        }
+        app.flush()?;
+    } else {
+        let mut app = conn.appender("seqr_rows")?;
+        for (i, d) in report.details.iter().enumerate() {
+            let t = d.terminal_id.as_deref().or(terminal_id);
+            app.append_row(params![
+                period_id,
+                report_id,
+                i as i32 + 1,
+                shop_id,
+                t,
+                d.cashier_id,
+                d.amount,
+                d.ers_reference
+            ])?;
+        }
+        app.flush()?;
+    }
+    Ok(())
 }

@@ -129,7 +129,7 @@ async fn a_resolved_exception_leaves_the_open_list_and_stays_in_history() {
         &[],
     );
     assert!(out.status.success(), "{}", text(&out));
-    assert!(stdout(&out).starts_with("2 open item(s)"), "{}", text(&out));
+    assert!(stdout(&out).starts_with("1 open exception(s)"), "{}", text(&out));
     assert!(f.cli(&["run"], &[]).status.success());
     let store: Store = f.store();
     let open: i64 =

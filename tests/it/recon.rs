@@ -4,12 +4,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use seqr_recon::config::ReconcileSettings;
 use seqr_recon::reconcile::{reconcile, write_reports};
 use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
 use seqr_recon::store::ingest::{ingest_file, ingest_inbox, Ingested, Rejected, ShopCurrencies};
 use seqr_recon::store::Store;
 
-use crate::helpers::dec;
+use crate::helpers::{answer, dec, fetched};
 
 const POSTS_HEADER: &str =
     "shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at";
@@ -20,6 +21,7 @@ struct Recon {
     dir: tempfile::TempDir,
     store: Store,
     shops: ShopCurrencies,
+    settings: ReconcileSettings,
     files: usize,
 }
 
@@ -37,7 +39,7 @@ impl Recon {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("recon.duckdb")).unwrap();
         let shops = [("shop-1".to_string(), "SEK".to_string())].into();
-        Recon { dir, store, shops, files: 0 }
+        Recon { dir, store, shops, settings: ReconcileSettings::default(), files: 0 }
     }
 
     fn write(&mut self, header: &str, rows: &[&str]) -> PathBuf {
@@ -67,28 +69,17 @@ impl Recon {
         summary: Option<SummaryRow>,
     ) -> (i64, String) {
         let close = self.store.begin_close("shop-1", t(marked_at)).unwrap();
-        self.store.record_period(&close, period_id, None, t(marked_at)).unwrap();
+        self.store.record_period(&close, period_id, None, t(marked_at), &answer()).unwrap();
+        let period = self.store.periods_of(&close.close_id).unwrap().remove(0);
         let report = Report { details: rows, ..Default::default() };
-        self.store
-            .store_report(
-                "shop-1",
-                period_id,
-                "Reconciliation/STD_RECON_003.xml",
-                None,
-                false,
-                &report,
-                "<r/>",
-                "<raw/>",
-                1,
-            )
-            .unwrap();
+        let detail_report = "Reconciliation/STD_RECON_003.xml";
+        self.store.store_report(&close.close_id, "shop-1", &period, detail_report, &fetched(report)).unwrap();
         if let Some(s) = summary {
             let sr = Report { summaries: vec![s], ..Default::default() };
-            self.store
-                .store_report("shop-1", period_id, "Reconciliation/Shop.xml", None, true, &sr, "<r/>", "<raw/>", 1)
-                .unwrap();
+            let summary_report = "Reconciliation/Shop.xml";
+            self.store.store_report(&close.close_id, "shop-1", &period, summary_report, &fetched(sr)).unwrap();
         }
-        reconcile(&self.store, "shop-1", close.close_seq).unwrap();
+        reconcile(&self.store, "shop-1", close.close_seq, &self.settings).unwrap();
         (close.close_seq, period_id.to_string())
     }
 
@@ -214,7 +205,7 @@ fn a_summary_that_disagrees_with_its_details_is_a_summary_mismatch() {
     assert_eq!(r.categories(seq), pairs(&[("SUMMARY_MISMATCH", "M:P2")]));
 
     // The shop-level check has no terminal: it counts in the total row only.
-    let files = write_reports(&r.store, &r.dir.path().join("out"), "shop-1", seq, "P2").unwrap();
+    let files = write_reports(&r.store.conn, &r.dir.path().join("out"), "shop-1", seq, "P2").unwrap();
     let summary = std::fs::read_to_string(files.summary).unwrap();
     assert_eq!(summary.lines().collect::<Vec<_>>()[1..], ["shop-1,P2,,0,0.00,0,0.00,0,1,0.00"], "{summary}");
 }
@@ -251,7 +242,7 @@ fn open_items_carry_over_and_resolve_as_late_matched() {
     assert_eq!(r.categories(c3), pairs(&[("AMOUNT_MISMATCH", "E3")]));
 
     // Reconciling close 2 again gives the same answer (idempotent).
-    reconcile(&r.store, "shop-1", c2).unwrap();
+    reconcile(&r.store, "shop-1", c2, &r.settings).unwrap();
     assert_eq!(r.results(c2), res);
 }
 
@@ -341,7 +332,7 @@ fn exported_csvs_match_the_golden_files_and_defuse_formulas() {
     let (seq, period) =
         r.close("P1", MARK, vec![seqr("E1", "T1", "100"), seqr("E2", "T1", "-20.50"), seqr("E9", "T2", "5")], None);
     let out = r.dir.path().join("reports");
-    let files = write_reports(&r.store, &out, "shop-1", seq, &period).unwrap();
+    let files = write_reports(&r.store.conn, &out, "shop-1", seq, &period).unwrap();
     assert_eq!(files.dir, out.join("shop-1").join("P1"));
     for (name, path) in [
         ("summary.csv", &files.summary),

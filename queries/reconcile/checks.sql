@@ -1,0 +1,104 @@
+-- Self-checks of one close ($shop_id, $close_seq), run after reconciling and
+-- before anything is exported or emailed. Every row returned is a failure;
+-- none means the close may be sent. Written apart from 10_classify.sql on
+-- purpose, so a fault there is not repeated here.
+WITH
+cur AS (SELECT * FROM periods WHERE shop_id = $shop_id AND close_seq = $close_seq),
+results AS (SELECT * FROM recon_results WHERE shop_id = $shop_id AND close_seq = $close_seq),
+settled_before AS (
+    SELECT local_key AS k FROM recon_results
+        WHERE shop_id = $shop_id AND close_seq < $close_seq AND category IN ('MATCHED', 'LATE_MATCHED') AND local_key IS NOT NULL
+    UNION ALL
+    SELECT seqr_key FROM recon_results
+        WHERE shop_id = $shop_id AND close_seq < $close_seq AND category IN ('MATCHED', 'LATE_MATCHED') AND seqr_key IS NOT NULL
+    UNION ALL
+    SELECT item_key FROM exception_resolutions
+),
+accounted AS (
+    SELECT local_key AS k FROM results WHERE local_key IS NOT NULL
+    UNION ALL SELECT seqr_key FROM results WHERE seqr_key IS NOT NULL
+    UNION ALL SELECT k FROM settled_before
+),
+reports AS (
+    SELECT rp.* FROM seqr_reports rp SEMI JOIN cur ON cur.period_id = rp.period_id
+),
+stored AS (
+    SELECT period_id, report_id, count(*) AS n, sum(amount) AS total FROM seqr_rows
+    WHERE period_id IN (SELECT period_id FROM cur) GROUP BY ALL
+    UNION ALL
+    SELECT period_id, report_id, count(*), sum(sales_total) FROM seqr_summaries
+    WHERE period_id IN (SELECT period_id FROM cur) GROUP BY ALL
+),
+-- Each scope's periods in close order, to find overlaps.
+scoped AS (
+    SELECT period_id, coalesce(terminal_id, 'shop') AS scope, close_seq, marked_at,
+           lag(marked_at) OVER (PARTITION BY coalesce(terminal_id, 'shop') ORDER BY close_seq, marked_at) AS previous_mark,
+           lag(period_id) OVER (PARTITION BY coalesce(terminal_id, 'shop') ORDER BY close_seq, marked_at) AS previous_period
+    FROM periods WHERE shop_id = $shop_id AND close_seq <= $close_seq
+)
+
+-- 1. The store kept every row the parser read.
+SELECT 'report_rows_stored' AS check_name,
+       'report ' || rp.report_id || ' of period ' || rp.period_id || ': the parser read ' || CAST(rp.parsed_rows AS VARCHAR)
+           || ' rows totalling ' || CAST(rp.parsed_total AS VARCHAR) || ', the database holds '
+           || CAST(coalesce(st.n, 0) AS VARCHAR) || ' totalling ' || CAST(coalesce(st.total, 0) AS VARCHAR) AS detail
+FROM reports rp LEFT JOIN stored st USING (period_id, report_id)
+WHERE rp.parsed_rows IS NOT NULL
+  AND (rp.parsed_rows <> coalesce(st.n, 0) OR rp.parsed_total <> coalesce(st.total, 0))
+
+UNION ALL
+-- 2. SEQR side: every detail row is matched or an exception.
+SELECT 'seqr_rows_accounted',
+       'SEQR row ' || CAST(r.row_no AS VARCHAR) || ' of ' || r.report_id || ', period ' || r.period_id
+           || ' (ersReference ' || r.ers_reference || ') is neither matched nor an exception'
+FROM seqr_rows r SEMI JOIN cur ON cur.period_id = r.period_id
+WHERE 'S:' || r.ers_reference NOT IN (SELECT k FROM accounted)
+
+UNION ALL
+-- 3. Local side: every post made before the close's first mark is matched or an exception.
+SELECT 'local_posts_accounted',
+       'post at file:line ' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR)
+           || ' (ersReference ' || p.ers_reference || ') is neither matched nor an exception'
+FROM pos_posts p
+WHERE p.shop_id = $shop_id
+  AND p.posted_at < (SELECT min(marked_at) FROM cur)
+  AND 'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR) NOT IN (SELECT k FROM accounted)
+
+UNION ALL
+-- 4. A detail total that does not tie to its summary must have been raised.
+SELECT 'summary_ties_to_details',
+       'period ' || cur.period_id || ': SEQR''s summary says ' || CAST(sm.total AS VARCHAR) || ', its details add up to '
+           || CAST(coalesce(dt.total, 0) AS VARCHAR) || ', and no SUMMARY_MISMATCH was raised'
+FROM cur
+JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries GROUP BY period_id) sm
+  ON sm.period_id = cur.period_id
+LEFT JOIN (SELECT period_id, count(*) AS n, sum(amount) AS total FROM seqr_rows GROUP BY period_id) dt
+  ON dt.period_id = cur.period_id
+WHERE (sm.n <> coalesce(dt.n, 0) OR sm.total <> coalesce(dt.total, 0))
+  AND NOT EXISTS (SELECT 1 FROM results x WHERE x.category = 'SUMMARY_MISMATCH' AND x.seqr_key = 'M:' || cur.period_id)
+
+UNION ALL
+-- 5. Every period of the close has both its detail and its summary report.
+SELECT 'period_reported',
+       'period ' || cur.period_id || ' (' || coalesce(cur.terminal_id, 'shop') || ') has '
+           || CAST((SELECT count(*) FROM reports rp WHERE rp.period_id = cur.period_id) AS VARCHAR)
+           || ' of its 2 reports stored; it was never reported'
+FROM cur
+WHERE (SELECT count(*) FROM reports rp WHERE rp.period_id = cur.period_id) < 2
+
+UNION ALL
+-- 6. Consecutive periods of one shop or terminal do not overlap: each is marked after the one before.
+SELECT 'periods_do_not_overlap',
+       'period ' || period_id || ' of ' || scope || ' was marked at ' || CAST(marked_at AS VARCHAR)
+           || ', before the previous period ' || previous_period || ' (' || CAST(previous_mark AS VARCHAR) || ')'
+FROM scoped
+WHERE close_seq = $close_seq AND previous_mark IS NOT NULL AND marked_at < previous_mark
+
+UNION ALL
+-- 7. No period is missing: this close and every earlier close of the shop has one.
+SELECT 'no_period_missing',
+       'close ' || CAST(c.close_seq AS VARCHAR) || ' (' || c.close_id || ') has no period: it was lost or never marked'
+FROM closes c
+WHERE c.shop_id = $shop_id AND c.close_seq <= $close_seq
+  AND NOT EXISTS (SELECT 1 FROM periods p WHERE p.shop_id = c.shop_id AND p.close_seq = c.close_seq)
+ORDER BY 1, 2;
