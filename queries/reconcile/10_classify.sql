@@ -191,7 +191,8 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
        s.terminal_id, l.cashier_id, s.ers_reference, l.invoice_reference,
        l.local_amount, s.seqr_amount, l.local_amount - s.seqr_amount, l.posted_at,
        'the post at file:line ' || substr(l.local_key, 3) || ' (ersReference ' || l.ers_reference || ') is probably this SEQR payment: amounts '
-           || CAST(p.amount_gap AS VARCHAR) || ' apart, times ' || CAST(p.time_gap AS VARCHAR) || ' s apart; score ' || CAST(p.score AS VARCHAR),
+           || CAST(CAST(p.amount_gap AS DECIMAL(18,2)) AS VARCHAR) || ' apart, times ' || CAST(CAST(p.time_gap AS BIGINT) AS VARCHAR)
+           || ' s apart; score ' || CAST(p.score AS VARCHAR),
        p.score
 FROM probable p
 JOIN classified l ON l.local_key = p.local_key AND l.seqr_key IS NULL

@@ -8,4 +8,5 @@ mod helpers;
 mod protocol;
 mod recon;
 mod smtp;
+mod trust;
 mod wsdl;

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use seqr_recon::backoffice::resolve_exception;
 use seqr_recon::config::ReconcileSettings;
-use seqr_recon::reconcile::{reconcile, write_reports};
+use seqr_recon::reconcile::{reconcile, self_check, write_reports};
 use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
 use seqr_recon::store::ingest::{ingest_file, ingest_inbox, Ingested, Rejected, ShopCurrencies};
 use seqr_recon::store::Store;
@@ -383,4 +384,134 @@ fn query_command_binds_a_parameter_containing_a_quote() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "who,n\nO'Brien'; DROP TABLE pos_posts; --,34\n");
     let store = Store::open(&db).unwrap();
     assert!(store.conn.prepare("SELECT * FROM pos_posts").is_ok(), "the table is still there");
+}
+
+/// SEQR detail row on T1 whose ersReference carries `hhmmss` on 2026-11-21.
+fn seqr_at(hhmmss: &str, n: u32, amount: &str) -> DetailRow {
+    seqr(&format!("20261121{hhmmss}{n:011}"), "T1", amount)
+}
+
+#[test]
+fn probable_matches_follow_the_tolerances_and_never_become_matched() {
+    let mut r = Recon::new();
+    // The till keyed a wrong reference (X1) for SEQR's 20261121120005…; Y1 is a
+    // near miss on amount; Z1 is on another terminal.
+    r.posts(&[
+        "shop-1,T1,anna,X1,,10.00,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:00Z",
+        "shop-1,T1,anna,Y1,,10.50,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:03Z",
+        "shop-1,T2,anna,Z1,,10.00,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:05Z",
+    ]);
+    let seqr_ref = "2026112112000500000000001";
+    let (seq, _) = r.close("P1", MARK, vec![seqr_at("120005", 1, "10.00")], None);
+    let off = r.categories(seq);
+    assert_eq!(
+        off,
+        pairs(&[
+            ("MISSING_AT_SEQR", "X1"),
+            ("MISSING_AT_SEQR", "Y1"),
+            ("MISSING_AT_SEQR", "Z1"),
+            ("MISSING_LOCALLY", seqr_ref)
+        ]),
+        "off by default"
+    );
+
+    // Window on, exact amounts: X1 is proposed, with SEQR's key and a score.
+    r.settings.probable_time_window_seconds = 60;
+    reconcile(&r.store, "shop-1", seq, &r.settings).unwrap();
+    let res = r.results(seq);
+    assert_eq!(
+        res.iter().map(|(c, k, _, _)| (c.clone(), k.clone())).collect::<Vec<_>>(),
+        pairs(&[("MISSING_AT_SEQR", "Y1"), ("MISSING_AT_SEQR", "Z1"), ("PROBABLE_MATCH", seqr_ref)])
+    );
+    let probable = &res[2].3;
+    assert!(
+        probable.contains("(ersReference X1)") && probable.contains("amounts 0.00 apart, times 5 s apart; score 0.959"),
+        "{probable}"
+    );
+    let (local_key, score): (String, String) = r
+        .store
+        .conn
+        .query_row("SELECT local_key, CAST(score AS VARCHAR) FROM v_probable_matches", [], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((local_key.as_str(), score.as_str()), ("P:1:2", "0.959"));
+
+    // A window too narrow for the 5 s gap proposes nothing.
+    r.settings.probable_time_window_seconds = 4;
+    reconcile(&r.store, "shop-1", seq, &r.settings).unwrap();
+    assert_eq!(r.categories(seq), off);
+
+    // With an amount tolerance of 1.00, Y1 becomes a candidate too, but X1 scores higher.
+    r.settings.probable_time_window_seconds = 60;
+    r.settings.probable_amount_tolerance_minor = 100;
+    reconcile(&r.store, "shop-1", seq, &r.settings).unwrap();
+    assert!(r.results(seq).iter().any(|(c, _, _, d)| c == "PROBABLE_MATCH" && d.contains("(ersReference X1)")));
+
+    // Rejected, the pair is never proposed again; the next best (Y1) is.
+    resolve_exception(&r.store, "shop-1", seqr_ref, "rejected", "not the same sale", "eva").unwrap();
+    reconcile(&r.store, "shop-1", seq, &r.settings).unwrap();
+    let res = r.results(seq);
+    assert!(res.iter().any(|(c, k, _, _)| c == "MISSING_AT_SEQR" && k == "X1"), "{res:?}");
+    let probable: Vec<_> = res.iter().filter(|(c, _, _, _)| c == "PROBABLE_MATCH").collect();
+    assert_eq!(probable.len(), 1);
+    assert!(probable[0].3.contains("(ersReference Y1)") && probable[0].3.contains("score 0.736"), "{probable:?}");
+
+    // Confirmed, both sides leave the open list; nothing was ever MATCHED.
+    resolve_exception(&r.store, "shop-1", seqr_ref, "confirmed", "same sale, reference mistyped", "eva").unwrap();
+    let (seq2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], None);
+    assert_eq!(r.categories(seq2), pairs(&[("MISSING_AT_SEQR", "X1"), ("MISSING_AT_SEQR", "Z1")]));
+    let matched: i64 = r
+        .store
+        .conn
+        .query_row("SELECT count(*) FROM recon_results WHERE category = 'MATCHED'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(matched, 0);
+}
+
+/// The failed checks of `close_seq` after `tamper` ran, inside a transaction that is rolled back.
+fn failed_checks(r: &Recon, close_seq: i64, tamper: &str) -> Vec<String> {
+    let tx = r.store.conn.unchecked_transaction().unwrap();
+    tx.execute_batch(tamper).unwrap();
+    let mut names: Vec<String> = self_check(&tx, "shop-1", close_seq).unwrap().into_iter().map(|f| f.check).collect();
+    names.dedup();
+    names
+}
+
+#[test]
+fn self_checks_catch_every_invariant_violation() {
+    let mut r = Recon::new();
+    r.posts(&[
+        "shop-1,T1,anna,E1,,10.00,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:00Z",
+        "shop-1,T1,anna,E2,,20.00,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:00Z",
+    ]);
+    let rows = vec![seqr("E1", "T1", "10"), seqr("E2", "T1", "20"), seqr("E9", "T1", "5")];
+    let wrong_summary = SummaryRow { terminal_id: None, count: 3, total: dec("40") };
+    let (seq, _) = r.close("P1", MARK, rows, Some(wrong_summary));
+    assert!(failed_checks(&r, seq, "").is_empty(), "a sound close passes");
+    let cases = [
+        ("DELETE FROM seqr_rows WHERE ers_reference = 'E2'", "report_rows_stored"),
+        ("DELETE FROM recon_results WHERE ers_reference = 'E9'", "seqr_rows_accounted"),
+        ("DELETE FROM recon_results WHERE ers_reference = 'E1'", "local_posts_accounted"),
+        ("DELETE FROM recon_results WHERE category = 'SUMMARY_MISMATCH'", "summary_ties_to_details"),
+        ("DELETE FROM seqr_reports WHERE report_id = 'Reconciliation/Shop.xml'", "period_reported"),
+    ];
+    for (tamper, check) in cases {
+        let failed = failed_checks(&r, seq, tamper);
+        let expected = if check == "local_posts_accounted" {
+            // Losing E1's result loses its SEQR side too.
+            vec!["local_posts_accounted".to_string(), "seqr_rows_accounted".to_string()]
+        } else {
+            vec![check.to_string()]
+        };
+        assert_eq!(failed, expected, "after {tamper}");
+    }
+
+    // A period marked before the previous one of the same scope overlaps it.
+    let empty_summary = SummaryRow { terminal_id: None, count: 0, total: dec("0") };
+    let (seq2, _) = r.close("P0", "2026-11-20T21:00:00Z", vec![], Some(empty_summary));
+    assert_eq!(failed_checks(&r, seq2, ""), vec!["periods_do_not_overlap"]);
+    // A close without any period lost it.
+    let empty = r.store.begin_close("shop-1", t("2026-11-24T21:00:00Z")).unwrap();
+    assert!(failed_checks(&r, empty.close_seq, "").contains(&"no_period_missing".to_string()));
 }
