@@ -8,8 +8,8 @@ use std::time::Instant;
 use chrono::{Duration, TimeZone, Utc};
 use rust_decimal::Decimal;
 use seqr_recon::config::ReconcileSettings;
-use seqr_recon::reconcile::{reconcile, write_reports};
-use seqr_recon::seqr::report::{DetailRow, Report};
+use seqr_recon::reconcile::{reconcile, self_check, write_reports};
+use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
 use seqr_recon::seqr::{Answer, FetchedReport};
 use seqr_recon::store::ingest::{ingest_file, ShopCurrencies};
 use seqr_recon::store::Store;
@@ -87,6 +87,11 @@ fn main() {
     let answer = Answer { fields: Default::default(), client_reference: "bench".into(), raw: String::new() };
     store.record_period(&close, "P1", None, marked, &answer).unwrap();
     let period = store.periods_of(&close.close_id).unwrap().remove(0);
+    let summary = SummaryRow {
+        terminal_id: None,
+        count: details.len() as u64,
+        total: details.iter().map(|d| d.amount).sum(),
+    };
     let report = Report { details, ..Default::default() };
     let t1 = Instant::now();
     let fetched = FetchedReport {
@@ -99,10 +104,23 @@ fn main() {
     store.store_report(&close.close_id, "shop-1", &period, "Reconciliation/STD_RECON_003.xml", &fetched).unwrap();
     let store_secs = t1.elapsed().as_secs_f64();
     drop(fetched);
+    let summary = FetchedReport {
+        report: Report { summaries: vec![summary], ..Default::default() },
+        text: String::new(),
+        raw_response: String::new(),
+        client_reference: "bench".into(),
+        attempts: 1,
+    };
+    store.store_report(&close.close_id, "shop-1", &period, "Reconciliation/Shop.xml", &summary).unwrap();
 
     let t2 = Instant::now();
     let counts = reconcile(&store, "shop-1", close.close_seq, &ReconcileSettings::default()).unwrap();
     let recon = t2.elapsed().as_secs_f64();
+
+    let t4 = Instant::now();
+    let failures = self_check(&store.conn, "shop-1", close.close_seq).unwrap();
+    assert!(failures.is_empty(), "{failures:?}");
+    let check = t4.elapsed().as_secs_f64();
 
     let t3 = Instant::now();
     write_reports(&store.conn, &dir.path().join("reports"), "shop-1", close.close_seq, "P1").unwrap();
@@ -112,6 +130,7 @@ fn main() {
     println!("  ingest {ROWS} posts: {ingest:.2} s = {:.0} rows/s", ROWS as f64 / ingest);
     println!("  store {} SEQR rows: {store_secs:.2} s", ROWS);
     println!("  reconcile: {recon:.2} s   categories: {counts:?}");
+    println!("  self-check: {check:.2} s");
     println!("  write CSVs: {export:.2} s");
     println!("  peak memory (VmHWM): {:.0} MiB", peak_rss_mib());
 }
