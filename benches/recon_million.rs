@@ -87,11 +87,8 @@ fn main() {
     let answer = Answer { fields: Default::default(), client_reference: "bench".into(), raw: String::new() };
     store.record_period(&close, "P1", None, marked, &answer).unwrap();
     let period = store.periods_of(&close.close_id).unwrap().remove(0);
-    let summary = SummaryRow {
-        terminal_id: None,
-        count: details.len() as u64,
-        total: details.iter().map(|d| d.amount).sum(),
-    };
+    let summary =
+        SummaryRow { terminal_id: None, count: details.len() as u64, total: details.iter().map(|d| d.amount).sum() };
     let report = Report { details, ..Default::default() };
     let t1 = Instant::now();
     let fetched = FetchedReport {
