@@ -18,6 +18,7 @@ use rust_decimal::Decimal;
 
 use crate::config::{Config, Level, Shop};
 use crate::notify::{self, html_escape, read_attachment, Outgoing};
+use crate::progress;
 use crate::reconcile::{reconcile, self_check, write_reports, ReportFiles};
 use crate::seqr::types::report_ids;
 use crate::seqr::{ReportPolling, RetryPolicy, SeqrClient, SeqrError};
@@ -51,6 +52,8 @@ pub struct CloseContext {
     pub email_backoff: Vec<Duration>,
     /// Identifies this process's run in the `runs` table.
     pub run_id: String,
+    /// Spinners while reports are fetched (drawn only on a terminal).
+    pub progress: indicatif::MultiProgress,
 }
 
 impl CloseContext {
@@ -66,7 +69,7 @@ impl CloseContext {
         };
         let run_id = format!("run-{}-{}", Utc::now().format("%Y%m%dT%H%M%S%.3fZ"), std::process::id());
         let email_backoff = cfg.email.retry_seconds.iter().map(|s| Duration::from_secs_f64(s.max(0.0))).collect();
-        CloseContext { cfg, client, polling, email_backoff, run_id }
+        CloseContext { cfg, client, polling, email_backoff, run_id, progress: progress::board() }
     }
 }
 
@@ -316,13 +319,19 @@ async fn advance(
             for report_id in reports {
                 let started = Utc::now();
                 let t = Instant::now();
+                let waiting = progress::spinner(
+                    &ctx.progress,
+                    format!("{}: {report_id} of period {}", shop.id, period.period_id),
+                );
                 let fetched = ctx
                     .client
                     .fetch_report(&seqr_ctx, report_id, &period.period_id, period.terminal_id.as_deref(), &ctx.polling)
                     .await
                     .with_context(|| {
                         format!("fetching {report_id} for period {} of shop {}", period.period_id, shop.id)
-                    })?;
+                    });
+                waiting.finish_and_clear();
+                let fetched = fetched?;
                 let r = &fetched.report;
                 store
                     .store_report(&close.close_id, &shop.id, &period, report_id, &fetched)

@@ -28,6 +28,7 @@ pub mod config;
 pub mod demo;
 pub mod export;
 pub mod notify;
+pub mod progress;
 pub mod reconcile;
 pub mod schedule;
 pub mod secret;

@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use super::{execute_named, queries, Store};
+use crate::progress;
 use crate::seqr::types::InvoiceStatus;
 
 /// The transaction-post feed's header.
@@ -125,10 +126,11 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
 /// times, line numbers) to `staging` for DuckDB's reader.
 fn validate_and_stage(path: &Path, name: &str, shops: &ShopCurrencies, staging: &Path) -> anyhow::Result<(Feed, u64)> {
     let file = File::open(path).with_context(|| format!("opening {name}"))?;
+    let bar = progress::bytes(file.metadata()?.len(), &format!("checking {name}"));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(BufReader::with_capacity(1 << 20, file));
+        .from_reader(BufReader::with_capacity(1 << 20, bar.wrap_read(file)));
     let mut out =
         csv::WriterBuilder::new().from_writer(std::io::BufWriter::with_capacity(1 << 20, File::create(staging)?));
     let mut problems = Vec::new();
@@ -196,6 +198,7 @@ fn validate_and_stage(path: &Path, name: &str, shops: &ShopCurrencies, staging: 
         }
     }
     out.flush()?;
+    bar.finish_and_clear();
     if !problems.is_empty() {
         return Err(reject(problems));
     }

@@ -381,3 +381,27 @@ fn config_with_a_literal_password_is_refused_by_the_binary() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("c.toml: shop[0] (s).password") && !err.contains("hunter2"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_ingest_under_cron_prints_no_progress_bar() {
+    let f = Floor::new(SmtpSink::reserve_port(), &[SHOP], "").await;
+    let inbox = f.dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let mut csv = String::from(
+        "shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at\n",
+    );
+    for i in 0..60_000 {
+        csv.push_str(&format!(
+            "shop-1,{TERMINAL},anna,E{i:024},,12.50,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z\n"
+        ));
+    }
+    assert!(csv.len() > 5 << 20, "large enough for a bar on a terminal");
+    std::fs::write(inbox.join("big.csv"), csv).unwrap();
+    // Output goes to pipes here, as under cron: only the result line, no bar.
+    let out = f.cli(&["ingest"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.stderr.is_empty(), "{}", text(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.ends_with("big.csv: loaded 60000 posts rows\n") && stdout.lines().count() == 1, "{stdout}");
+    assert!(!stdout.contains('\r') && !stdout.contains('\u{1b}'), "{stdout:?}");
+}

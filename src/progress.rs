@@ -1,0 +1,47 @@
+//! Progress bars for long ingests and report fetches: drawn on stderr when it
+//! is a terminal, nothing at all under cron, systemd or a pipe.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Files smaller than this load too fast for a bar to help.
+const BAR_FROM_BYTES: u64 = 4 << 20;
+
+fn on_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// A bar over `len` bytes of `what`; hidden off a terminal or for small files.
+pub fn bytes(len: u64, what: &str) -> ProgressBar {
+    if !on_terminal() || len < BAR_FROM_BYTES {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len).with_message(what.to_string());
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}, {eta} left")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Where the bars of concurrent shop closes are drawn together.
+pub fn board() -> MultiProgress {
+    if on_terminal() {
+        MultiProgress::new()
+    } else {
+        MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
+    }
+}
+
+/// A spinner for a wait of unknown length (a report SEQR is still preparing).
+pub fn spinner(board: &MultiProgress, what: String) -> ProgressBar {
+    let spinner = board.add(ProgressBar::new_spinner().with_message(what));
+    spinner.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("a valid template"));
+    if !board.is_hidden() {
+        spinner.enable_steady_tick(Duration::from_millis(120));
+    }
+    spinner
+}
