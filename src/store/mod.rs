@@ -62,6 +62,9 @@ impl Store {
     fn migrate(&self) -> anyhow::Result<()> {
         // Never reach out to the network for extensions: everything we need is built in.
         self.conn.execute_batch("SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;")?;
+        // Every row carries its own key (file and line, report row number) and
+        // every export has an ORDER BY, so DuckDB may load and insert in parallel.
+        self.conn.execute_batch("SET preserve_insertion_order = false;")?;
         self.conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name VARCHAR NOT NULL, \
              applied_at TIMESTAMP NOT NULL DEFAULT now())",
