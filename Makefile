@@ -23,6 +23,7 @@ fmt: ## Format the code
 bench: ## Benchmarks: report parsing, ingest and reconciliation of 1,000,000 rows
 	cargo bench --profile dev --bench report_parse
 	cargo bench --profile dev --bench recon_million
+	cargo bench --profile dev --bench duckdb_floor
 
 demo: ## The main job end to end: simulator, a trading day, the close, CSVs and .eml files
 	cargo run --quiet -- demo --dir data/demo
