@@ -369,12 +369,14 @@ async fn advance(
         close = store.close(&close.close_id)?.context("close")?;
     }
 
-    // 4. Write the CSVs and queue the email, then mark the close exported.
+    // 4. Check the result, write the CSVs and queue the email, then mark the close exported.
+    if close.state == state::RECONCILED {
+        refuse_unless_checks_pass(store, ctx, &close)?;
+    }
     let label = close.label_period_id.clone().context("a marked close has a period id")?;
     let files = write_reports(&store.conn, &ctx.cfg.reports.dir, &shop.id, close.close_seq, &label)?;
     if close.state == state::RECONCILED {
         let started = Utc::now();
-        refuse_unless_checks_pass(store, ctx, &close)?;
         let email = report_email(store, ctx, shop, &close, &label, &files, format!("{}-report", close.close_id))?;
         notify::queue(store, &ctx.cfg.email, &email)?;
         record_step(store, ctx, &close, "export", started, "ok", &files.dir.display().to_string());
@@ -409,7 +411,7 @@ async fn advance(
     Ok((close, files, sent))
 }
 
-/// The self-check before anything is sent (`queries/reconcile/checks.sql`).
+/// The self-check before anything is written or sent (`queries/reconcile/checks.sql`).
 /// A failure is recorded, the close goes back to `marked` so the next run
 /// fetches SEQR's reports again, and the error (sent to ops as an alert) lists
 /// every failed check.

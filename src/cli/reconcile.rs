@@ -27,7 +27,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
         r.shop_id,
         r.close_seq,
         r.period_id,
-        if r.applied { "" } else { " (dry run: nothing kept)" }
+        if r.applied { "" } else { " (nothing kept)" }
     );
     if r.added.is_empty() && r.removed.is_empty() {
         println!("  classification: unchanged");
@@ -39,6 +39,12 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     }
     for (name, changed) in &r.csv_changed {
         println!("  {name}: {}", if *changed { verb } else { "byte-identical" });
+    }
+    if !r.check_failures.is_empty() {
+        for f in &r.check_failures {
+            eprintln!("  self-check {}: {}", f.check, f.detail);
+        }
+        anyhow::bail!("the recomputed result fails its self-check (above), so nothing was kept");
     }
     Ok(ExitCode::Success)
 }

@@ -136,6 +136,8 @@ pub struct Recomputed {
     pub removed: Vec<String>,
     /// Each CSV and whether the recomputed file differs from the one on disk.
     pub csv_changed: Vec<(String, bool)>,
+    /// Self-checks the recomputed result fails; a result that fails one is never kept.
+    pub check_failures: Vec<CheckFailure>,
     pub applied: bool,
 }
 
@@ -144,7 +146,8 @@ pub struct Recomputed {
 /// CSVs written to a scratch folder and compared byte for byte with those in
 /// `reports_root`. With `apply` false everything is rolled back; with `apply`
 /// true (only for a shop's latest close, as later closes build on it) the new
-/// result is kept and the CSVs replaced. Never touches SEQR or email.
+/// result is kept and the CSVs replaced, unless it fails a self-check. Never
+/// touches SEQR or email.
 pub fn recompute(
     store: &Store,
     settings: &ReconcileSettings,
@@ -203,6 +206,7 @@ pub fn recompute(
         insert_report_rows(&tx, &shop_id, report_period, report_id, terminal_id.as_deref(), &report)?;
     }
     classify(&tx, &shop_id, close_seq, settings)?;
+    let check_failures = self_check(&tx, &shop_id, close_seq)?;
 
     let diff = |sign: &str, a: &str, b: &str| -> anyhow::Result<Vec<String>> {
         let sql = format!(
@@ -230,10 +234,11 @@ pub fn recompute(
         csv_changed.push((name.to_string(), old.as_deref() != Some(new.as_slice())));
     }
     tx.execute_batch("DROP TABLE recompute_before")?;
+    let apply = apply && check_failures.is_empty();
     if apply {
         tx.commit()?;
         write_reports(&store.conn, reports_root, &shop_id, close_seq, &label)?;
     }
     // Without `apply` the transaction is rolled back when dropped.
-    Ok(Recomputed { shop_id, close_seq, period_id: label, added, removed, csv_changed, applied: apply })
+    Ok(Recomputed { shop_id, close_seq, period_id: label, added, removed, csv_changed, check_failures, applied: apply })
 }

@@ -223,6 +223,17 @@ async fn a_dry_run_recomputes_from_the_stored_reports_and_changes_nothing() {
     let out = f.cli(&["reconcile", "--period", &period, "--dry-run"], &[]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("classification: unchanged"), "{}", text(&out));
 
+    // A recomputed result that fails a self-check is never kept.
+    f.store().conn.execute("UPDATE seqr_reports SET parsed_rows = parsed_rows + 1", []).unwrap();
+    let kept = dump(&f, "recon_results");
+    assert!(kept.contains("PROBABLE_MATCH"));
+    // Probable matching off again would turn the pair back into two exceptions.
+    std::fs::write(&f.config, config.replace("probable_time_window_seconds = 3600", "")).unwrap();
+    let out = f.cli(&["reconcile", "--period", &period], &[]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("self-check report_rows_stored"), "{}", text(&out));
+    assert_eq!(dump(&f, "recon_results"), kept);
+
     let out = f.cli(&["reconcile", "--period", "nope", "--dry-run"], &[]);
     assert!(
         !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no close has period nope"),
