@@ -421,22 +421,6 @@ impl Config {
             anyhow::anyhow!("--shop {id}: no such shop in {}; known: {}", self.path.display(), known.join(", "))
         })
     }
-
-    /// The config with secrets left out, for provenance and `--print-config`.
-    pub fn redacted_summary(&self) -> String {
-        let mut s = format!("endpoint={} client_id={}\n", self.seqr.endpoint, self.seqr.client_id);
-        for shop in &self.shops {
-            s.push_str(&format!(
-                "shop {} level={} reseller={} password_env={} terminals={}\n",
-                shop.id,
-                shop.level.as_str(),
-                shop.reseller_id,
-                shop.password_env,
-                shop.terminals.len()
-            ));
-        }
-        s
-    }
 }
 
 impl Shop {
@@ -494,6 +478,14 @@ pub fn secret_from_env(name: &str, whose: &str) -> Result<Secret, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shipped_example_config_is_valid() {
+        let cfg = Config::parse(include_str!("../config/seqr-recon.toml"), "config/seqr-recon.toml").unwrap();
+        assert_eq!(cfg.reconcile.unpolled_link_window_seconds, 600);
+        assert_eq!(cfg.reconcile.probable_time_window_seconds, 0, "probable matching is off unless asked for");
+        assert!(!cfg.shops.is_empty());
+    }
 
     const MINIMAL: &str = r#"
 [seqr]

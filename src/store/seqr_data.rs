@@ -247,7 +247,9 @@ pub fn stored_extent(report: &Report, is_summary: bool) -> (i64, Decimal) {
     }
 }
 
-/// Replaces the rows of one report in `seqr_rows` or `seqr_summaries`.
+/// Replaces the rows of one report in `seqr_rows` or `seqr_summaries`. A
+/// summary report that carries detail rows instead (as SEQR's samples do) is
+/// stored as one summary row of their count and total, so no row counts twice.
 pub fn insert_report_rows(
     conn: &Connection,
     shop_id: &str,
@@ -265,7 +267,7 @@ pub fn insert_report_rows(
     if report_ids::is_summary(report_id) {
         let mut app = conn.appender("seqr_summaries")?;
         if report.summaries.is_empty() && !report.details.is_empty() {
-            let (count, total) = stored_extent(report, false);
+            let (count, total) = stored_extent(report, false); // the details' count and total
             app.append_row(params![period_id, report_id, 1, shop_id, terminal_id, count, total])?;
         }
         for (i, s) in report.summaries.iter().enumerate() {
