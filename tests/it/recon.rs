@@ -467,6 +467,23 @@ fn probable_matches_follow_the_tolerances_and_never_become_matched() {
         .query_row("SELECT count(*) FROM recon_results WHERE category = 'MATCHED'", [], |r| r.get(0))
         .unwrap();
     assert_eq!(matched, 0);
+
+    // The analyst's open list says what to do about each.
+    let sql = seqr_recon::store::queries::ANALYST.iter().find(|(n, _)| *n == "open_exceptions_by_age").unwrap().1;
+    let open: Vec<(String, String, String)> = r
+        .store
+        .conn
+        .prepare(sql)
+        .unwrap()
+        .query_map([], |row| Ok((row.get("category")?, row.get("ers_reference")?, row.get("action")?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        open.iter().map(|(c, e, _)| format!("{c} {e}")).collect::<Vec<_>>(),
+        ["MISSING_AT_SEQR X1", "MISSING_AT_SEQR Z1"]
+    );
+    assert!(open[0].2.starts_with("The till recorded a SEQR payment that SEQR does not have"), "{open:?}");
 }
 
 /// The failed checks of `close_seq` after `tamper` ran, inside a transaction that is rolled back.
