@@ -97,6 +97,7 @@ fn main() {
         raw_response: String::new(),
         client_reference: "bench".into(),
         attempts: 1,
+        not_ready: vec![],
     };
     store.store_report(&close.close_id, "shop-1", &period, "Reconciliation/STD_RECON_003.xml", &fetched).unwrap();
     let store_secs = t1.elapsed().as_secs_f64();
@@ -107,6 +108,7 @@ fn main() {
         raw_response: String::new(),
         client_reference: "bench".into(),
         attempts: 1,
+        not_ready: vec![],
     };
     store.store_report(&close.close_id, "shop-1", &period, "Reconciliation/Shop.xml", &summary).unwrap();
 

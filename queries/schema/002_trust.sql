@@ -28,13 +28,14 @@ ALTER TABLE seqr_reports ADD COLUMN parsed_rows BIGINT;
 ALTER TABLE seqr_reports ADD COLUMN parsed_total DECIMAL(18,5);
 ALTER TABLE seqr_reports ADD COLUMN client_reference VARCHAR;
 
--- Every raw SOAP answer a close relied on, by hash.
+-- Every SEQR answer a close's mark and reports got (REPORT_NOT_READY ones too), by hash.
 CREATE TABLE soap_responses (
     close_id          VARCHAR NOT NULL,
     operation         VARCHAR NOT NULL,
     client_reference  VARCHAR NOT NULL,
     period_id         VARCHAR,
     report_id         VARCHAR,
+    result_code       INTEGER NOT NULL,   -- 0 success, 2 REPORT_NOT_READY
     response_sha256   VARCHAR NOT NULL,
     received_at       TIMESTAMP NOT NULL
 );

@@ -16,7 +16,17 @@ use super::types::*;
 #[derive(Debug, thiserror::Error)]
 pub enum SeqrError {
     #[error("SEQR rejected {what} ({code}) in {op} for {who}: {hint}")]
-    Rejected { op: &'static str, who: String, code: ResultCode, what: &'static str, hint: String, description: String },
+    Rejected {
+        op: &'static str,
+        who: String,
+        code: ResultCode,
+        what: &'static str,
+        hint: String,
+        description: String,
+        /// The call's clientReference and the SHA-256 of SEQR's raw answer, for provenance.
+        client_reference: String,
+        response_sha256: String,
+    },
     #[error("SEQR answered {op} with a SOAP fault ({faultcode}): {faultstring}")]
     Fault { op: &'static str, faultcode: String, faultstring: String },
     #[error("SEQR answered {op} with HTTP {status}; check the endpoint URL, or try again later if it is 5xx")]
@@ -217,6 +227,8 @@ impl SeqrClient {
                 what: code.what(),
                 hint: code.hint(&ctx.who),
                 description: fields.text("return/resultDescription").unwrap_or_default(),
+                client_reference: client_reference.to_string(),
+                response_sha256: sha256_hex(&text),
             });
         }
         Ok(Answer { fields, client_reference: client_reference.to_string(), raw: text })
@@ -374,6 +386,7 @@ impl SeqrClient {
         }
         let req = Request::ExecuteReport { report_id: report_id.into(), language: "en".into(), parameters };
         tokio::time::sleep(polling.first_wait).await;
+        let mut not_ready = Vec::new();
         for attempt in 1..=polling.max_attempts.max(1) {
             match self.call(ctx, &req).await {
                 Ok(a) => {
@@ -391,9 +404,16 @@ impl SeqrClient {
                         raw_response: a.raw,
                         client_reference: a.client_reference,
                         attempts: attempt,
+                        not_ready,
                     });
                 }
-                Err(e) if e.result_code() == Some(ResultCode::REPORT_NOT_READY) => {
+                Err(SeqrError::Rejected {
+                    code: ResultCode::REPORT_NOT_READY,
+                    client_reference,
+                    response_sha256,
+                    ..
+                }) => {
+                    not_ready.push(NotReady { client_reference, response_sha256 });
                     if attempt < polling.max_attempts {
                         tokio::time::sleep(polling.interval).await;
                     }
@@ -417,6 +437,21 @@ pub struct FetchedReport {
     pub raw_response: String,
     pub client_reference: String,
     pub attempts: u32,
+    /// SEQR's REPORT_NOT_READY answers before the report came.
+    pub not_ready: Vec<NotReady>,
+}
+
+/// One REPORT_NOT_READY answer: which call, and the hash of what SEQR said.
+#[derive(Debug, Clone)]
+pub struct NotReady {
+    pub client_reference: String,
+    pub response_sha256: String,
+}
+
+/// Hex SHA-256 of a raw SOAP answer.
+pub fn sha256_hex(raw: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(raw.as_bytes()))
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

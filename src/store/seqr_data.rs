@@ -6,12 +6,11 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use duckdb::{params, Connection, OptionalExt};
 use rust_decimal::Decimal;
-use sha2::{Digest, Sha256};
 
 use super::Store;
 use crate::seqr::report::Report;
 use crate::seqr::types::report_ids;
-use crate::seqr::{Answer, FetchedReport};
+use crate::seqr::{sha256_hex, Answer, FetchedReport};
 
 /// One close of one shop, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,11 +136,10 @@ impl Store {
         marked_at: DateTime<Utc>,
         answer: &Answer,
     ) -> anyhow::Result<()> {
-        let sha = hex::encode(Sha256::digest(answer.raw.as_bytes()));
         let tx = self.conn.unchecked_transaction()?;
         tx.execute(
-            "INSERT INTO soap_responses VALUES (?, 'markTransactionPeriod', ?, ?, NULL, ?, now())",
-            params![close.close_id, answer.client_reference, period_id, sha],
+            "INSERT INTO soap_responses VALUES (?, 'markTransactionPeriod', ?, ?, NULL, 0, ?, now())",
+            params![close.close_id, answer.client_reference, period_id, sha256_hex(&answer.raw)],
         )?;
         tx.execute(
             "INSERT INTO periods VALUES (?, ?, ?, ?, ?, ?, 'marked')",
@@ -184,7 +182,7 @@ impl Store {
         let report = &fetched.report;
         let is_summary = report_ids::is_summary(report_id);
         let (parsed_rows, parsed_total) = stored_extent(report, is_summary);
-        let sha = hex::encode(Sha256::digest(fetched.raw_response.as_bytes()));
+        let sha = sha256_hex(&fetched.raw_response);
         let tx = self.conn.unchecked_transaction()?;
         tx.execute(
             "DELETE FROM seqr_reports WHERE period_id = ? AND report_id = ?",
@@ -205,10 +203,17 @@ impl Store {
                 fetched.client_reference
             ],
         )?;
-        tx.execute(
-            "INSERT INTO soap_responses VALUES (?, 'executeReport', ?, ?, ?, ?, now())",
-            params![close_id, fetched.client_reference, period.period_id, report_id, sha],
-        )?;
+        let answers = fetched.not_ready.iter().map(|n| (&n.client_reference, 2, &n.response_sha256)).chain([(
+            &fetched.client_reference,
+            0,
+            &sha,
+        )]);
+        for (client_reference, code, sha) in answers {
+            tx.execute(
+                "INSERT INTO soap_responses VALUES (?, 'executeReport', ?, ?, ?, ?, ?, now())",
+                params![close_id, client_reference, period.period_id, report_id, code, sha],
+            )?;
+        }
         insert_report_rows(&tx, shop_id, &period.period_id, report_id, period.terminal_id.as_deref(), report)?;
         tx.commit()?;
         Ok(())

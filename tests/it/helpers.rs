@@ -119,5 +119,6 @@ pub fn fetched(report: seqr_recon::seqr::report::Report) -> seqr_recon::seqr::Fe
         raw_response: "<raw/>".into(),
         client_reference: "test".into(),
         attempts: 1,
+        not_ready: vec![],
     }
 }

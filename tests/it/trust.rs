@@ -73,29 +73,33 @@ async fn a_close_records_its_provenance_and_keeps_no_secret() {
     assert!(sent[0].1.ends_with(": 0 exceptions, difference 0.00 SEK"), "{sent:?}");
 
     let store = f.store();
-    let ops: Vec<(String, String)> = store
+    // Every answer SEQR gave the close is hashed: the mark, each report, and the
+    // simulator's one REPORT_NOT_READY before the first report.
+    let ops: Vec<(String, i32, String)> = store
         .conn
-        .prepare("SELECT operation, response_sha256 FROM soap_responses ORDER BY operation, report_id")
+        .prepare("SELECT operation, result_code, response_sha256 FROM soap_responses ORDER BY operation, result_code")
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap()
         .map(Result::unwrap)
         .collect();
     assert_eq!(
-        ops.iter().map(|(o, _)| o.as_str()).collect::<Vec<_>>(),
-        ["executeReport", "executeReport", "markTransactionPeriod"]
+        ops.iter().map(|(o, c, _)| format!("{o} {c}")).collect::<Vec<_>>(),
+        ["executeReport 0", "executeReport 0", "executeReport 2", "markTransactionPeriod 0"]
     );
-    assert!(ops.iter().all(|(_, sha)| sha.len() == 64 && sha.chars().all(|c| c.is_ascii_hexdigit())));
-    let same: bool = store
+    assert!(ops.iter().all(|(_, _, sha)| sha.len() == 64 && sha.chars().all(|c| c.is_ascii_hexdigit())));
+    let (same, polls): (bool, bool) = store
         .conn
         .query_row(
-            "SELECT bool_and(r.response_sha256 = s.response_sha256) FROM seqr_reports r \
-             JOIN soap_responses s USING (period_id, report_id)",
+            "SELECT bool_and(r.response_sha256 = s.response_sha256), \
+                    sum(r.attempts - 1) = (SELECT count(*) FROM soap_responses WHERE result_code = 2) \
+             FROM seqr_reports r JOIN soap_responses s USING (period_id, report_id) WHERE s.result_code = 0",
             [],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
     assert!(same, "each report's hash is the hash of the answer it came in");
+    assert!(polls, "one not-ready answer recorded per extra attempt");
     let (snapshot, files): (String, String) = store
         .conn
         .query_row("SELECT config_snapshot, CAST(pos_files AS VARCHAR) FROM close_inputs", [], |r| {
