@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::fmt::Write as _;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -167,7 +168,9 @@ fn validate_and_stage(path: &Path, name: &str, shops: &ShopCurrencies, staging: 
     out.write_record(&staged_header)?;
 
     let mut rows = 0u64;
-    let mut staged: Vec<String> = Vec::with_capacity(columns.len() + 1);
+    // Reused for every row: the loop allocates nothing per row but the time's text.
+    let mut staged = csv::ByteRecord::new();
+    let mut scratch = String::new();
     loop {
         match read(&mut reader, &mut record) {
             Ok(false) => break,
@@ -184,18 +187,21 @@ fn validate_and_stage(path: &Path, name: &str, shops: &ShopCurrencies, staging: 
         rows += 1;
         let mut row = RowCheck { name, line, problems: &mut problems, record: &record, columns };
         if record.len() != columns.len() {
-            row.problem("-", format!("expected {} columns, found {}", columns.len(), record.len()));
+            row.problem(None, format!("expected {} columns, found {}", columns.len(), record.len()));
             continue;
         }
-        staged.clear();
-        staged.push(line.to_string());
-        let ok = match feed {
-            Feed::Posts => row.post(shops, &mut staged),
-            Feed::Invoices => row.invoice(shops, &mut staged),
+        let checked = match feed {
+            Feed::Posts => row.post(shops),
+            Feed::Invoices => row.invoice(shops),
         };
-        if ok && problems.is_empty() {
-            out.write_record(&staged)?;
-        }
+        // Once any row is bad the file is refused: stop staging, keep checking.
+        let Some(checked) = checked.filter(|_| problems.is_empty()) else { continue };
+        staged.clear();
+        scratch.clear();
+        write!(scratch, "{line}")?;
+        staged.push_field(scratch.as_bytes());
+        checked.stage(&record, &mut staged, &mut scratch)?;
+        out.write_byte_record(&staged)?;
     }
     out.flush()?;
     bar.finish_and_clear();
@@ -203,6 +209,32 @@ fn validate_and_stage(path: &Path, name: &str, shops: &ShopCurrencies, staging: 
         return Err(reject(problems));
     }
     Ok((feed, rows))
+}
+
+/// Column positions of the transaction-post feed ([`POSTS_HEADER`]).
+mod post {
+    pub const SHOP_ID: usize = 0;
+    pub const TERMINAL_ID: usize = 1;
+    pub const CASHIER_ID: usize = 2;
+    pub const ERS_REFERENCE: usize = 3;
+    pub const INVOICE_REFERENCE: usize = 4;
+    pub const AMOUNT: usize = 5;
+    pub const CURRENCY: usize = 6;
+    pub const KIND: usize = 7;
+    pub const DESCRIPTION: usize = 8;
+    pub const POSTED_AT: usize = 9;
+}
+
+/// Column positions of the invoice-journal feed ([`INVOICES_HEADER`]).
+mod invoice {
+    pub const SHOP_ID: usize = 0;
+    pub const TERMINAL_ID: usize = 1;
+    pub const INVOICE_REFERENCE: usize = 2;
+    pub const AMOUNT: usize = 3;
+    pub const CURRENCY: usize = 4;
+    pub const SENT_AT: usize = 5;
+    pub const LAST_STATUS: usize = 6;
+    pub const LAST_POLLED_AT: usize = 7;
 }
 
 /// Checks of one row; each failed check adds a `FILE:LINE: column: what` line.
@@ -214,142 +246,165 @@ struct RowCheck<'a> {
     columns: &'a [&'a str],
 }
 
-impl RowCheck<'_> {
-    fn problem(&mut self, column: &str, what: String) {
+/// What a good row adds to its raw fields: its amount and times, normalised.
+struct Checked {
+    feed: Feed,
+    amount: Decimal,
+    /// `posted_at` of a post, `sent_at` of an invoice, in UTC.
+    time: DateTime<Utc>,
+    /// `last_polled_at` of an invoice, in UTC, if it was polled.
+    polled: Option<DateTime<Utc>>,
+}
+
+impl Checked {
+    /// Appends the staged fields (all but the line number) in the feed's column order.
+    fn stage(&self, record: &csv::StringRecord, out: &mut csv::ByteRecord, scratch: &mut String) -> std::fmt::Result {
+        let field = |i: usize| record.get(i).unwrap_or("").trim().as_bytes();
+        let mut decimal = |d: &Decimal, out: &mut csv::ByteRecord| -> std::fmt::Result {
+            scratch.clear();
+            write!(scratch, "{d}")?;
+            out.push_field(scratch.as_bytes());
+            Ok(())
+        };
+        let time = |t: &DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+        match self.feed {
+            Feed::Posts => {
+                for i in [post::SHOP_ID, post::TERMINAL_ID, post::CASHIER_ID, post::ERS_REFERENCE, post::INVOICE_REFERENCE]
+                {
+                    out.push_field(field(i));
+                }
+                decimal(&self.amount, out)?;
+                out.push_field(field(post::CURRENCY));
+                out.push_field(field(post::KIND));
+                // Description is kept as written, spaces included.
+                out.push_field(record.get(post::DESCRIPTION).unwrap_or("").as_bytes());
+                out.push_field(time(&self.time).as_bytes());
+            }
+            Feed::Invoices => {
+                for i in [invoice::SHOP_ID, invoice::TERMINAL_ID, invoice::INVOICE_REFERENCE] {
+                    out.push_field(field(i));
+                }
+                decimal(&self.amount, out)?;
+                out.push_field(field(invoice::CURRENCY));
+                out.push_field(time(&self.time).as_bytes());
+                out.push_field(field(invoice::LAST_STATUS));
+                out.push_field(self.polled.map(|t| time(&t)).unwrap_or_default().as_bytes());
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'a> RowCheck<'a> {
+    /// Records a problem with column `i` (`None`: the row as a whole).
+    fn problem(&mut self, i: Option<usize>, what: String) {
+        let column = i.map_or("-", |i| self.columns[i]);
         self.problems.push(format!("{}:{}: {}: {}", self.name, self.line, column, what));
     }
 
-    fn field(&self, column: &str) -> &str {
-        let i = self.columns.iter().position(|c| *c == column).expect("known column");
+    fn field(&self, i: usize) -> &'a str {
         self.record.get(i).unwrap_or("").trim()
     }
 
-    fn required(&mut self, column: &str) -> Option<String> {
-        let v = self.field(column).to_string();
-        if v.is_empty() {
-            self.problem(column, "is empty; it is required".into());
-            None
-        } else {
-            Some(v)
+    fn required(&mut self, i: usize) {
+        if self.field(i).is_empty() {
+            self.problem(Some(i), "is empty; it is required".into());
         }
     }
 
-    fn amount(&mut self, column: &str) -> Option<Decimal> {
-        let v = self.field(column).to_string();
-        match Decimal::from_str(&v) {
+    fn amount(&mut self, i: usize) -> Option<Decimal> {
+        let v = self.field(i);
+        match Decimal::from_str(v) {
             Ok(d) if d.scale() > MAX_SCALE => {
-                self.problem(column, format!("{v:?} has more than {MAX_SCALE} decimal places"));
+                self.problem(Some(i), format!("{v:?} has more than {MAX_SCALE} decimal places"));
                 None
             }
             Ok(d) if d.abs() >= Decimal::from(10_000_000_000_000i64) => {
-                self.problem(column, format!("{v:?} is too large for DECIMAL(18,5)"));
+                self.problem(Some(i), format!("{v:?} is too large for DECIMAL(18,5)"));
                 None
             }
             Ok(d) => Some(d),
             Err(_) => {
-                self.problem(column, format!("{v:?} is not a decimal amount like 149.50"));
+                self.problem(Some(i), format!("{v:?} is not a decimal amount like 149.50"));
                 None
             }
         }
     }
 
-    fn time(&mut self, column: &str, optional: bool) -> Option<String> {
-        let v = self.field(column).to_string();
+    /// An RFC 3339 time in UTC; `Ok(None)` when `optional` and empty.
+    fn time(&mut self, i: usize, optional: bool) -> Result<Option<DateTime<Utc>>, ()> {
+        let v = self.field(i);
         if v.is_empty() && optional {
-            return Some(String::new());
+            return Ok(None);
         }
-        match DateTime::parse_from_rfc3339(&v) {
-            Ok(t) => Some(t.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+        match DateTime::parse_from_rfc3339(v) {
+            Ok(t) => Ok(Some(t.with_timezone(&Utc))),
             Err(e) => {
-                self.problem(column, format!("{v:?} is not an RFC 3339 time like 2026-11-21T14:22:51+01:00 ({e})"));
-                None
+                self.problem(Some(i), format!("{v:?} is not an RFC 3339 time like 2026-11-21T14:22:51+01:00 ({e})"));
+                Err(())
             }
         }
     }
 
-    fn shop_and_currency(&mut self, shops: &ShopCurrencies) -> bool {
-        let shop = self.field("shop_id").to_string();
-        let currency = self.field("currency").to_string();
-        match shops.get(&shop) {
-            None => {
-                self.problem(
-                    "shop_id",
-                    format!("{shop:?} is not a shop in the config; add it or fix the POS's shop id"),
-                );
-                false
+    fn shop_and_currency(&mut self, shops: &ShopCurrencies, shop_i: usize, currency_i: usize) {
+        let (shop, currency) = (self.field(shop_i), self.field(currency_i));
+        match shops.get(shop) {
+            None => self.problem(
+                Some(shop_i),
+                format!("{shop:?} is not a shop in the config; add it or fix the POS's shop id"),
+            ),
+            Some(c) if c != currency => {
+                self.problem(Some(currency_i), format!("{currency:?} is not shop {shop}'s currency {c}"))
             }
-            Some(c) if *c != currency => {
-                self.problem("currency", format!("{currency:?} is not shop {shop}'s currency {c}"));
-                false
-            }
-            Some(_) => true,
+            Some(_) => {}
         }
     }
 
-    fn post(&mut self, shops: &ShopCurrencies, staged: &mut Vec<String>) -> bool {
+    fn post(&mut self, shops: &ShopCurrencies) -> Option<Checked> {
         let before = self.problems.len();
-        self.shop_and_currency(shops);
-        self.required("terminal_id");
-        self.required("ers_reference");
-        let amount = self.amount("amount");
-        let kind = self.field("kind").to_string();
-        match (kind.as_str(), amount) {
+        self.shop_and_currency(shops, post::SHOP_ID, post::CURRENCY);
+        self.required(post::TERMINAL_ID);
+        self.required(post::ERS_REFERENCE);
+        let amount = self.amount(post::AMOUNT);
+        let kind = self.field(post::KIND);
+        match (kind, amount) {
             ("PAYMENT", Some(a)) if a <= Decimal::ZERO => {
-                self.problem("amount", format!("{a} is not positive; a PAYMENT is positive"))
+                self.problem(Some(post::AMOUNT), format!("{a} is not positive; a PAYMENT is positive"))
             }
             ("REFUND", Some(a)) if a >= Decimal::ZERO => {
-                self.problem("amount", format!("{a} is not negative; a REFUND is negative"))
+                self.problem(Some(post::AMOUNT), format!("{a} is not negative; a REFUND is negative"))
             }
             ("PAYMENT" | "REFUND", _) => {}
-            _ => self.problem("kind", format!("{kind:?} is not PAYMENT or REFUND")),
+            _ => self.problem(Some(post::KIND), format!("{kind:?} is not PAYMENT or REFUND")),
         }
-        let posted_at = self.time("posted_at", false);
+        let posted_at = self.time(post::POSTED_AT, false);
         if self.problems.len() > before {
-            return false;
+            return None;
         }
-        for c in ["shop_id", "terminal_id", "cashier_id", "ers_reference", "invoice_reference"] {
-            staged.push(self.field(c).to_string());
-        }
-        staged.push(amount.expect("checked").to_string());
-        for c in ["currency", "kind"] {
-            staged.push(self.field(c).to_string());
-        }
-        // Description is kept as written, spaces included.
-        let i = self.columns.iter().position(|c| *c == "description").expect("known column");
-        staged.push(self.record.get(i).unwrap_or("").to_string());
-        staged.push(posted_at.expect("checked"));
-        true
+        Some(Checked { feed: Feed::Posts, amount: amount?, time: posted_at.ok()??, polled: None })
     }
 
-    fn invoice(&mut self, shops: &ShopCurrencies, staged: &mut Vec<String>) -> bool {
+    fn invoice(&mut self, shops: &ShopCurrencies) -> Option<Checked> {
         let before = self.problems.len();
-        self.shop_and_currency(shops);
-        self.required("terminal_id");
-        self.required("invoice_reference");
-        let amount = self.amount("amount");
-        let sent_at = self.time("sent_at", false);
-        let status = self.field("last_status").to_string();
-        if !status.is_empty() && InvoiceStatus::parse(&status).is_none() {
+        self.shop_and_currency(shops, invoice::SHOP_ID, invoice::CURRENCY);
+        self.required(invoice::TERMINAL_ID);
+        self.required(invoice::INVOICE_REFERENCE);
+        let amount = self.amount(invoice::AMOUNT);
+        let sent_at = self.time(invoice::SENT_AT, false);
+        let status = self.field(invoice::LAST_STATUS);
+        if !status.is_empty() && InvoiceStatus::parse(status).is_none() {
             self.problem(
-                "last_status",
+                Some(invoice::LAST_STATUS),
                 format!(
                     "{status:?} is not a SEQR invoice status (ISSUED, PAID, CANCELED, FAILED, RESERVED, …) or empty"
                 ),
             );
         }
-        let polled = self.time("last_polled_at", true);
+        let polled = self.time(invoice::LAST_POLLED_AT, true);
         if self.problems.len() > before {
-            return false;
+            return None;
         }
-        for c in ["shop_id", "terminal_id", "invoice_reference"] {
-            staged.push(self.field(c).to_string());
-        }
-        staged.push(amount.expect("checked").to_string());
-        staged.push(self.field("currency").to_string());
-        staged.push(sent_at.expect("checked"));
-        staged.push(status);
-        staged.push(polled.expect("checked"));
-        true
+        Some(Checked { feed: Feed::Invoices, amount: amount?, time: sent_at.ok()??, polled: polled.ok()? })
     }
 }
 
