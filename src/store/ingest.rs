@@ -5,8 +5,8 @@
 //! line per bad row; a file loaded before (same SHA-256) changes nothing.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::fmt::Write as _;
+use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -269,7 +269,8 @@ impl Checked {
         let time = |t: &DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
         match self.feed {
             Feed::Posts => {
-                for i in [post::SHOP_ID, post::TERMINAL_ID, post::CASHIER_ID, post::ERS_REFERENCE, post::INVOICE_REFERENCE]
+                for i in
+                    [post::SHOP_ID, post::TERMINAL_ID, post::CASHIER_ID, post::ERS_REFERENCE, post::INVOICE_REFERENCE]
                 {
                     out.push_field(field(i));
                 }
