@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
+use duckdb::OptionalExt;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
@@ -52,6 +53,11 @@ impl Feed {
             Feed::Invoices => "invoices",
         }
     }
+
+    /// The feed named by [`Feed::as_str`] (as `pos_files.feed` stores it).
+    pub fn parse(s: &str) -> Option<Feed> {
+        [Feed::Posts, Feed::Invoices].into_iter().find(|f| f.as_str() == s)
+    }
 }
 
 /// What loading one file did.
@@ -80,14 +86,15 @@ const MAX_SCALE: u32 = 5;
 pub fn ingest_file(store: &Store, path: &Path, shops: &ShopCurrencies) -> anyhow::Result<Ingested> {
     let name = path.display().to_string();
     let sha = sha256_file(path).with_context(|| format!("reading {name}"))?;
-    let staging = tempfile::Builder::new().prefix("seqr-recon-staging-").suffix(".csv").tempfile()?;
-    let (feed, rows) = validate_and_stage(path, &name, shops, staging.path())?;
-
-    let already: bool =
-        store.conn.query_row("SELECT count(*) > 0 FROM pos_files WHERE sha256 = ?", [&sha], |r| r.get(0))?;
-    if already {
+    // The same content again changes nothing, and needs no second check.
+    let loaded_before: Option<String> =
+        store.conn.query_row("SELECT feed FROM pos_files WHERE sha256 = ?", [&sha], |r| r.get(0)).optional()?;
+    if let Some(feed) = loaded_before {
+        let feed = Feed::parse(&feed).with_context(|| format!("pos_files.feed {feed:?} for {name} is not a feed"))?;
         return Ok(Ingested::AlreadyLoaded { feed });
     }
+    let staging = tempfile::Builder::new().prefix("seqr-recon-staging-").suffix(".csv").tempfile()?;
+    let (feed, rows) = validate_and_stage(path, &name, shops, staging.path())?;
     let tx = store.conn.unchecked_transaction()?;
     let file_id: i64 = tx.query_row("SELECT coalesce(max(file_id), 0) + 1 FROM pos_files", [], |r| r.get(0))?;
     let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| name.clone());

@@ -8,7 +8,7 @@ use seqr_recon::backoffice::resolve_exception;
 use seqr_recon::config::ReconcileSettings;
 use seqr_recon::reconcile::{reconcile, self_check, write_reports};
 use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
-use seqr_recon::store::ingest::{ingest_file, ingest_inbox, Ingested, Rejected, ShopCurrencies};
+use seqr_recon::store::ingest::{ingest_file, ingest_inbox, Feed, Ingested, Rejected, ShopCurrencies};
 use seqr_recon::store::Store;
 
 use crate::helpers::{answer, dec, fetched};
@@ -252,7 +252,7 @@ fn loading_the_same_file_twice_changes_nothing() {
     let mut r = Recon::new();
     let p = r.write(POSTS_HEADER, &["shop-1,T1,,E1,,10,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z"]);
     assert!(matches!(ingest_file(&r.store, &p, &r.shops).unwrap(), Ingested::Loaded { rows: 1, .. }));
-    assert!(matches!(ingest_file(&r.store, &p, &r.shops).unwrap(), Ingested::AlreadyLoaded { .. }));
+    assert_eq!(ingest_file(&r.store, &p, &r.shops).unwrap(), Ingested::AlreadyLoaded { feed: Feed::Posts });
     let n: i64 = r.store.conn.query_row("SELECT count(*) FROM pos_posts", [], |x| x.get(0)).unwrap();
     assert_eq!(n, 1);
     let (file, line): (String, i64) = r
