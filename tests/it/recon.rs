@@ -280,25 +280,28 @@ fn a_file_with_bad_rows_is_refused_whole_with_every_problem_listed() {
         "shop-1,T1,,E6,,10,EUR,PAYMENT,SEQR payment,2026-11-21T10:00:00Z",
         "shop-1,T1,,E7,,10,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z,extra",
     ];
-    std::fs::write(inbox.join("posts.csv"), bad.join("\n")).unwrap();
+    let mut content = bad.join("\n").into_bytes();
+    content.extend_from_slice(b"\nshop-1,T1,caf\xe9,E9,,10,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z");
+    std::fs::write(inbox.join("posts.csv"), content).unwrap();
     let outcome = ingest_inbox(&r.store, &inbox, &r.shops).unwrap();
     assert!(outcome.loaded.is_empty());
     let (moved, rejected): &(PathBuf, Rejected) = &outcome.rejected[0];
     let problems: Vec<String> =
         rejected.problems.iter().map(|p| p.rsplit_once("posts.csv:").unwrap().1.to_string()).collect();
-    assert_eq!(problems.len(), 6, "{problems:#?}");
+    assert_eq!(problems.len(), 7, "{problems:#?}");
     assert!(problems[0].starts_with("3: amount: \"ten\" is not a decimal amount"), "{problems:#?}");
     assert!(problems[1].starts_with("4: posted_at: \"yesterday\" is not an RFC 3339 time"), "{problems:#?}");
     assert!(problems[2].starts_with("5: kind: \"GIFT\" is not PAYMENT or REFUND"), "{problems:#?}");
     assert!(problems[3].starts_with("6: ers_reference: is empty"), "{problems:#?}");
     assert!(problems[4].starts_with("7: currency: \"EUR\" is not shop shop-1's currency SEK"), "{problems:#?}");
     assert!(problems[5].starts_with("8: -: expected 10 columns, found 11"), "{problems:#?}");
+    assert!(problems[6].starts_with("9: the line is not valid CSV") && problems[6].contains("utf-8"), "{problems:#?}");
     assert_eq!(moved, &inbox.join("rejected/posts.csv"));
     let errors = std::fs::read_to_string(inbox.join("rejected/posts.csv.errors.txt")).unwrap();
     let listed = errors
         .lines()
         .filter(|l| l.split("posts.csv:").nth(1).is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())));
-    assert_eq!(listed.count(), 6, "{errors}");
+    assert_eq!(listed.count(), 7, "{errors}");
     let n: i64 = r.store.conn.query_row("SELECT count(*) FROM pos_posts", [], |x| x.get(0)).unwrap();
     assert_eq!(n, 0, "nothing of a refused file is loaded");
     let files: i64 = r.store.conn.query_row("SELECT count(*) FROM pos_files", [], |x| x.get(0)).unwrap();
