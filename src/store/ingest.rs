@@ -145,13 +145,15 @@ fn validate_and_stage(path: &Path, name: &str, shops: &ShopCurrencies, staging: 
     let mut record = csv::StringRecord::new();
 
     let reject = |problems: Vec<String>| anyhow::Error::new(Rejected { file: name.to_string(), problems });
-    let read = |reader: &mut csv::Reader<_>, record: &mut csv::StringRecord| -> Result<bool, String> {
-        reader.read_record(record).map_err(|e| match e.position() {
-            Some(p) => format!("{name}:{}: the line is not valid CSV: {e}", p.line()),
-            None => format!("{name}: not valid CSV: {e}"),
+    // Err: the problem, and whether reading can go on (past a bad line it can; past a failing disk it cannot).
+    let read = |reader: &mut csv::Reader<_>, record: &mut csv::StringRecord| -> Result<bool, (String, bool)> {
+        reader.read_record(record).map_err(|e| match (e.kind(), e.position()) {
+            (csv::ErrorKind::Io(_), _) => (format!("{name}: could not be read to the end: {e}"), false),
+            (_, Some(p)) => (format!("{name}:{}: the line is not valid CSV: {e}", p.line()), true),
+            (_, None) => (format!("{name}: not valid CSV: {e}"), true),
         })
     };
-    if !read(&mut reader, &mut record).map_err(|p| reject(vec![p]))? {
+    if !read(&mut reader, &mut record).map_err(|(p, _)| reject(vec![p]))? {
         return Err(reject(vec![format!("{name}:1: the file is empty; expected a header row")]));
     }
     let header: Vec<&str> = record.iter().map(|h| h.trim().trim_start_matches('\u{feff}')).collect();
@@ -182,9 +184,12 @@ fn validate_and_stage(path: &Path, name: &str, shops: &ShopCurrencies, staging: 
         match read(&mut reader, &mut record) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(p) => {
+            Err((p, go_on)) => {
                 problems.push(p);
-                continue;
+                if go_on {
+                    continue;
+                }
+                break;
             }
         }
         let line = record.position().map(|p| p.line()).unwrap_or(0);
