@@ -344,17 +344,14 @@ impl<'a> RowCheck<'a> {
         }
     }
 
-    /// An RFC 3339 time in UTC; `Ok(None)` when `optional` and empty.
-    fn time(&mut self, i: usize, optional: bool) -> Result<Option<DateTime<Utc>>, ()> {
+    /// An RFC 3339 time, in UTC.
+    fn time(&mut self, i: usize) -> Option<DateTime<Utc>> {
         let v = self.field(i);
-        if v.is_empty() && optional {
-            return Ok(None);
-        }
         match DateTime::parse_from_rfc3339(v) {
-            Ok(t) => Ok(Some(t.with_timezone(&Utc))),
+            Ok(t) => Some(t.with_timezone(&Utc)),
             Err(e) => {
                 self.problem(Some(i), format!("{v:?} is not an RFC 3339 time like 2026-11-21T14:22:51+01:00 ({e})"));
-                Err(())
+                None
             }
         }
     }
@@ -390,11 +387,11 @@ impl<'a> RowCheck<'a> {
             ("PAYMENT" | "REFUND", _) => {}
             _ => self.problem(Some(post::KIND), format!("{kind:?} is not PAYMENT or REFUND")),
         }
-        let posted_at = self.time(post::POSTED_AT, false);
+        let posted_at = self.time(post::POSTED_AT);
         if self.problems.len() > before {
             return None;
         }
-        Some(Checked { feed: Feed::Posts, amount: amount?, time: posted_at.ok()??, polled: None })
+        Some(Checked { feed: Feed::Posts, amount: amount?, time: posted_at?, polled: None })
     }
 
     fn invoice(&mut self, shops: &ShopCurrencies) -> Option<Checked> {
@@ -403,7 +400,7 @@ impl<'a> RowCheck<'a> {
         self.required(invoice::TERMINAL_ID);
         self.required(invoice::INVOICE_REFERENCE);
         let amount = self.amount(invoice::AMOUNT);
-        let sent_at = self.time(invoice::SENT_AT, false);
+        let sent_at = self.time(invoice::SENT_AT);
         let status = self.field(invoice::LAST_STATUS);
         if !status.is_empty() && InvoiceStatus::parse(status).is_none() {
             self.problem(
@@ -413,11 +410,13 @@ impl<'a> RowCheck<'a> {
                 ),
             );
         }
-        let polled = self.time(invoice::LAST_POLLED_AT, true);
+        // Empty when the POS never polled.
+        let polled =
+            if self.field(invoice::LAST_POLLED_AT).is_empty() { None } else { self.time(invoice::LAST_POLLED_AT) };
         if self.problems.len() > before {
             return None;
         }
-        Some(Checked { feed: Feed::Invoices, amount: amount?, time: sent_at.ok()??, polled: polled.ok()? })
+        Some(Checked { feed: Feed::Invoices, amount: amount?, time: sent_at?, polled })
     }
 }
 

@@ -309,6 +309,55 @@ fn a_file_with_bad_rows_is_refused_whole_with_every_problem_listed() {
 }
 
 #[test]
+fn an_invoice_journal_is_checked_row_by_row_and_loads_times_in_utc() {
+    let mut r = Recon::new();
+    let bad = r.write(
+        INVOICES_HEADER,
+        &[
+            "shop-1,T1,R1,10,SEK,2026-11-21T10:00:00Z,ISSUED,",
+            "shop-1,T1,R2,10,SEK,noon,ISSUED,2026-11-21T10:00:01Z",
+            "shop-1,T1,R3,10,SEK,2026-11-21T10:00:00Z,LOST,2026-11-21T10:00:01Z",
+            "shop-1,T1,R4,10,SEK,2026-11-21T10:00:00Z,PAID,later",
+        ],
+    );
+    let e = ingest_file(&r.store, &bad, &r.shops).unwrap_err().downcast::<Rejected>().unwrap();
+    let problems: Vec<&str> = e.problems.iter().map(|p| p.rsplit_once(".csv:").unwrap().1).collect();
+    assert_eq!(problems.len(), 3, "{problems:#?}");
+    assert!(problems[0].starts_with("3: sent_at: \"noon\" is not an RFC 3339 time"), "{problems:#?}");
+    assert!(problems[1].starts_with("4: last_status: \"LOST\" is not a SEQR invoice status"), "{problems:#?}");
+    assert!(problems[2].starts_with("5: last_polled_at: \"later\" is not an RFC 3339 time"), "{problems:#?}");
+
+    r.invoices(&[
+        "shop-1,T1,R1,10.5,SEK,2026-11-21T11:00:00+01:00,,",
+        "shop-1,T1,R2,7,SEK,2026-11-21T10:00:00Z,PAID,2026-11-21T11:00:02+01:00",
+    ]);
+    // invoice_reference, sent_at, last_status, last_polled_at, amount
+    type Row = (String, String, Option<String>, Option<String>, rust_decimal::Decimal);
+    let sql =
+        "SELECT invoice_reference, CAST(sent_at AS VARCHAR), last_status, CAST(last_polled_at AS VARCHAR), amount \
+               FROM pos_invoices ORDER BY invoice_reference";
+    let mut stmt = r.store.conn.prepare(sql).unwrap();
+    let rows: Vec<Row> = stmt
+        .query_map([], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("R1".into(), "2026-11-21 10:00:00".into(), None, None, dec("10.5")),
+            (
+                "R2".into(),
+                "2026-11-21 10:00:00".into(),
+                Some("PAID".into()),
+                Some("2026-11-21 10:00:02".into()),
+                dec("7")
+            ),
+        ]
+    );
+}
+
+#[test]
 fn good_inbox_files_are_archived() {
     let r = Recon::new();
     let inbox = r.dir.path().join("inbox");
