@@ -475,3 +475,40 @@ fn move_into(file: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
     std::fs::rename(file, &to).with_context(|| format!("moving {} to {}", file.display(), to.display()))?;
     Ok(to)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_positions_agree_with_the_headers() {
+        let posts = [
+            (post::SHOP_ID, "shop_id"),
+            (post::TERMINAL_ID, "terminal_id"),
+            (post::CASHIER_ID, "cashier_id"),
+            (post::ERS_REFERENCE, "ers_reference"),
+            (post::INVOICE_REFERENCE, "invoice_reference"),
+            (post::AMOUNT, "amount"),
+            (post::CURRENCY, "currency"),
+            (post::KIND, "kind"),
+            (post::DESCRIPTION, "description"),
+            (post::POSTED_AT, "posted_at"),
+        ];
+        let invoices = [
+            (invoice::SHOP_ID, "shop_id"),
+            (invoice::TERMINAL_ID, "terminal_id"),
+            (invoice::INVOICE_REFERENCE, "invoice_reference"),
+            (invoice::AMOUNT, "amount"),
+            (invoice::CURRENCY, "currency"),
+            (invoice::SENT_AT, "sent_at"),
+            (invoice::LAST_STATUS, "last_status"),
+            (invoice::LAST_POLLED_AT, "last_polled_at"),
+        ];
+        for (header, columns) in [(POSTS_HEADER, &posts[..]), (INVOICES_HEADER, &invoices[..])] {
+            assert_eq!(header.len(), columns.len(), "every column has a position");
+            for (i, name) in columns {
+                assert_eq!(header[*i], *name);
+            }
+        }
+    }
+}
