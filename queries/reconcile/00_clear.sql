@@ -1,2 +1,2 @@
 -- Reconciling a close again replaces its earlier results (re-runs are idempotent).
-DELETE FROM recon_results WHERE shop_id = $shop_id AND close_seq = $close_seq;
+DELETE FROM recon_items WHERE shop_id = $shop_id AND close_seq = $close_seq;

@@ -7,7 +7,7 @@
 -- A post (or invoice) is due when made before its period's mark. The mark time
 -- comes from the period id, in whole seconds, so "before" means before the end
 -- of that second: a post written in the same second as the mark belongs to it.
-INSERT INTO recon_results
+INSERT INTO recon_items
 WITH
 cur AS (
     SELECT period_id, terminal_id, marked_at FROM periods
@@ -18,15 +18,19 @@ label AS (
 ),
 shop_cut AS (SELECT max(marked_at) AS cut_at, max(period_id) AS period_id FROM cur WHERE terminal_id IS NULL),
 any_cut AS (SELECT max(marked_at) AS cut_at FROM cur),
+-- Earlier classifications of this shop, read once (the view joins the posts back).
+prior AS (
+    SELECT close_seq, category, item_period_id,
+           coalesce(local_key, 'P:' || CAST(local_file_id AS VARCHAR) || ':' || CAST(local_line AS VARCHAR)) AS local_key,
+           coalesce(seqr_key, CASE WHEN local_file_id IS NOT NULL THEN 'S:' || ers_reference END) AS seqr_key, invoice_key FROM recon_items
+    WHERE shop_id = $shop_id AND close_seq < $close_seq
+),
 history AS (
-    SELECT close_seq, category, item_period_id, local_key AS k FROM recon_results
-        WHERE shop_id = $shop_id AND close_seq < $close_seq AND local_key IS NOT NULL
+    SELECT close_seq, category, item_period_id, local_key AS k FROM prior WHERE local_key IS NOT NULL
     UNION ALL
-    SELECT close_seq, category, item_period_id, seqr_key FROM recon_results
-        WHERE shop_id = $shop_id AND close_seq < $close_seq AND seqr_key IS NOT NULL
+    SELECT close_seq, category, item_period_id, seqr_key FROM prior WHERE seqr_key IS NOT NULL
     UNION ALL
-    SELECT close_seq, category, item_period_id, invoice_key FROM recon_results
-        WHERE shop_id = $shop_id AND close_seq < $close_seq AND invoice_key IS NOT NULL
+    SELECT close_seq, category, item_period_id, invoice_key FROM prior WHERE invoice_key IS NOT NULL
 ),
 settled AS (
     SELECT DISTINCT k FROM history WHERE category IN ('MATCHED', 'LATE_MATCHED')
@@ -37,18 +41,30 @@ earlier AS (
     SELECT k, arg_min(item_period_id, close_seq) AS first_period, arg_min(category, close_seq) AS first_category
     FROM history WHERE category NOT IN ('MATCHED', 'LATE_MATCHED') GROUP BY k
 ),
+-- The same for posts and SEQR rows by the columns they are joined on below, so
+-- that no key text is built for each of a million rows.
+settled_posts AS (
+    SELECT CAST(split_part(k, ':', 2) AS BIGINT) AS file_id, CAST(split_part(k, ':', 3) AS BIGINT) AS line
+    FROM settled WHERE k LIKE 'P:%'
+),
+settled_seqr AS (SELECT substr(k, 3) AS ers_reference FROM settled WHERE k LIKE 'S:%'),
+earlier_posts AS (
+    SELECT CAST(split_part(k, ':', 2) AS BIGINT) AS file_id, CAST(split_part(k, ':', 3) AS BIGINT) AS line,
+           first_period, first_category
+    FROM earlier WHERE k LIKE 'P:%'
+),
+earlier_seqr AS (SELECT substr(k, 3) AS ers_reference, first_period, first_category FROM earlier WHERE k LIKE 'S:%'),
 -- Local posts with the mark that decides whether they are due.
 posts AS (
     SELECT p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount, p.posted_at,
-           'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR) AS k,
            coalesce(tp.marked_at, (SELECT cut_at FROM shop_cut), (SELECT cut_at FROM any_cut)) AS cutoff,
            coalesce(tp.period_id, (SELECT period_id FROM shop_cut), (SELECT period_id FROM label)) AS due_period
     FROM pos_posts p LEFT JOIN cur tp ON tp.terminal_id = p.terminal_id
     WHERE p.shop_id = $shop_id
 ),
 due AS (
-    SELECT posts.*, (s.k IS NOT NULL) AS is_settled
-    FROM posts LEFT JOIN settled s ON s.k = posts.k
+    SELECT posts.*, (s.file_id IS NOT NULL) AS is_settled
+    FROM posts LEFT JOIN settled_posts s ON s.file_id = posts.file_id AND s.line = posts.line
     WHERE posts.posted_at < posts.cutoff + INTERVAL 1 SECOND
 ),
 -- Copies of one ersReference: only references posted more than once are ranked
@@ -65,8 +81,7 @@ ranked AS (
 ),
 open_local AS (SELECT * FROM ranked WHERE NOT is_settled),
 seqr_all AS (
-    SELECT r.period_id, r.row_no, r.terminal_id, r.cashier_id, r.amount, r.ers_reference,
-           'S:' || r.ers_reference AS k, pr.close_seq
+    SELECT r.period_id, r.row_no, r.terminal_id, r.cashier_id, r.amount, r.ers_reference, pr.close_seq
     FROM seqr_rows r JOIN periods pr ON pr.period_id = r.period_id
     WHERE r.shop_id = $shop_id AND pr.close_seq <= $close_seq
 ),
@@ -78,7 +93,7 @@ seqr AS (
     SELECT a.* FROM seqr_all a SEMI JOIN seqr_dups x ON x.ers_reference = a.ers_reference
     QUALIFY row_number() OVER (PARTITION BY a.ers_reference ORDER BY a.close_seq, a.period_id, a.row_no) = 1
 ),
-open_seqr AS (SELECT seqr.* FROM seqr ANTI JOIN settled s ON s.k = seqr.k),
+open_seqr AS (SELECT seqr.* FROM seqr ANTI JOIN settled_seqr s ON s.ers_reference = seqr.ers_reference),
 -- The invoice journal: the latest row per invoice.
 journal AS (
     SELECT i.*, 'I:' || i.invoice_reference AS k,
@@ -97,8 +112,9 @@ unpolled AS (
     ANTI JOIN settled s ON s.k = j.k
     WHERE j.sent_at < j.cutoff + INTERVAL 1 SECOND AND coalesce(j.last_status, 'ISSUED') = 'ISSUED'
 ),
+-- Each open post against the SEQR row of its ersReference.
 pairs AS (
-    SELECT l.k AS local_key, s.k AS seqr_key,
+    SELECT l.file_id, l.line, (s.ers_reference IS NOT NULL) AS at_seqr,
            coalesce(s.terminal_id, l.terminal_id) AS terminal_id,
            l.terminal_id AS local_terminal,
            coalesce(l.cashier_id, s.cashier_id) AS cashier_id,
@@ -110,29 +126,36 @@ pairs AS (
            coalesce(el.first_category, es.first_category) AS first_category
     FROM (SELECT * FROM open_local WHERE copy_no = 1) l
     FULL OUTER JOIN open_seqr s ON s.ers_reference = l.ers_reference
-    LEFT JOIN earlier el ON el.k = l.k
-    LEFT JOIN earlier es ON es.k = s.k
-),
-links AS (
-    SELECT p.seqr_key,
-           arg_min(u.invoice_reference,
-                   abs(epoch(u.sent_at) - epoch(try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S')))) AS invoice_reference
-    FROM pairs p JOIN unpolled u
-      ON p.local_key IS NULL AND u.terminal_id = p.terminal_id AND u.amount = p.seqr_amount
-     AND abs(epoch(u.sent_at) - epoch(try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) <= $unpolled_window
-    GROUP BY p.seqr_key
+    LEFT JOIN earlier_posts el ON el.file_id = l.file_id AND el.line = l.line
+    LEFT JOIN earlier_seqr es ON es.ers_reference = s.ers_reference
 ),
 classified AS (
     SELECT p.*,
         CASE
-            WHEN p.local_key IS NULL THEN 'MISSING_LOCALLY'
-            WHEN p.seqr_key IS NULL THEN 'MISSING_AT_SEQR'
+            WHEN p.file_id IS NULL THEN 'MISSING_LOCALLY'
+            WHEN NOT p.at_seqr THEN 'MISSING_AT_SEQR'
             WHEN p.local_amount <> p.seqr_amount THEN 'AMOUNT_MISMATCH'
             WHEN p.local_terminal IS DISTINCT FROM p.terminal_id THEN 'TERMINAL_MISMATCH'
             WHEN p.first_category IS NOT NULL THEN 'LATE_MATCHED'
             ELSE 'MATCHED'
         END AS category
     FROM pairs p
+),
+-- Every pair but MATCHED, with its keys (a MATCHED row is stored without them).
+unmatched AS (
+    SELECT c.*,
+           'P:' || CAST(c.file_id AS VARCHAR) || ':' || CAST(c.line AS VARCHAR) AS local_key,
+           CASE WHEN c.at_seqr THEN 'S:' || c.ers_reference END AS seqr_key
+    FROM classified c WHERE c.category <> 'MATCHED'
+),
+links AS (
+    SELECT p.seqr_key,
+           arg_min(u.invoice_reference,
+                   abs(epoch(u.sent_at) - epoch(try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S')))) AS invoice_reference
+    FROM unmatched p JOIN unpolled u
+      ON p.category = 'MISSING_LOCALLY' AND u.terminal_id = p.terminal_id AND u.amount = p.seqr_amount
+     AND abs(epoch(u.sent_at) - epoch(try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) <= $unpolled_window
+    GROUP BY p.seqr_key
 ),
 -- Second pass: a post and a SEQR row both still open, on the same terminal, with
 -- amounts within $amount_tolerance and times (the post's, and SEQR's from the
@@ -144,7 +167,7 @@ candidates AS (
     SELECT l.local_key, s.seqr_key,
            abs(l.local_amount - s.seqr_amount) AS amount_gap,
            abs(epoch(l.posted_at) - epoch(try_strptime(substr(s.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) AS time_gap
-    FROM classified l JOIN classified s
+    FROM unmatched l JOIN unmatched s
       ON l.category = 'MISSING_AT_SEQR' AND s.category = 'MISSING_LOCALLY' AND s.terminal_id = l.local_terminal
     WHERE $probable_window > 0
       AND abs(l.local_amount - s.seqr_amount) <= $amount_tolerance
@@ -164,6 +187,16 @@ probable AS (
 ),
 paired AS (SELECT local_key AS k FROM probable UNION ALL SELECT seqr_key FROM probable),
 label_id AS (SELECT period_id FROM label)
+-- A MATCHED row is stored compactly, with the post's file and line instead of
+-- its keys and invoice reference: the view recon_results gives them back
+-- (schema/003_compact_matches.sql).
+SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
+       c.seqr_period, 'MATCHED', NULL, NULL, NULL,
+       c.terminal_id, c.cashier_id, c.ers_reference, NULL,
+       c.local_amount, c.seqr_amount, c.local_amount - c.seqr_amount, c.posted_at,
+       NULL, NULL, c.file_id, c.line
+FROM classified c WHERE c.category = 'MATCHED'
+UNION ALL
 SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
        coalesce(c.first_period, c.seqr_period, c.due_period),
        c.category, c.local_key, c.seqr_key, NULL,
@@ -180,10 +213,9 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
            WHEN 'AMOUNT_MISMATCH' THEN 'POS posted ' || CAST(c.local_amount AS VARCHAR) || ', SEQR has ' || CAST(c.seqr_amount AS VARCHAR)
            WHEN 'TERMINAL_MISMATCH' THEN 'POS posted it on terminal ' || c.local_terminal || ', SEQR has terminal ' || c.terminal_id
            WHEN 'LATE_MATCHED' THEN 'was ' || c.first_category || ' in period ' || c.first_period || '; matched now'
-           ELSE NULL
        END,
-       NULL
-FROM classified c LEFT JOIN links lk ON lk.seqr_key = c.seqr_key
+       NULL, NULL, NULL
+FROM unmatched c LEFT JOIN links lk ON lk.seqr_key = c.seqr_key
 WHERE coalesce(c.local_key, c.seqr_key) NOT IN (SELECT k FROM paired)
 UNION ALL
 SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
@@ -193,18 +225,19 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
        'the post at file:line ' || substr(l.local_key, 3) || ' (ersReference ' || l.ers_reference || ') is probably this SEQR payment: amounts '
            || CAST(CAST(p.amount_gap AS DECIMAL(18,2)) AS VARCHAR) || ' apart, times ' || CAST(CAST(p.time_gap AS BIGINT) AS VARCHAR)
            || ' s apart; score ' || CAST(p.score AS VARCHAR),
-       p.score
+       p.score, NULL, NULL
 FROM probable p
-JOIN classified l ON l.local_key = p.local_key AND l.seqr_key IS NULL
-JOIN classified s ON s.seqr_key = p.seqr_key AND s.local_key IS NULL
+JOIN unmatched l ON l.local_key = p.local_key AND l.seqr_key IS NULL
+JOIN unmatched s ON s.seqr_key = p.seqr_key AND s.local_key IS NULL
 UNION ALL
 SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
-       coalesce(e.first_period, d.due_period), 'DUPLICATE_LOCAL', d.k, NULL, NULL,
+       coalesce(e.first_period, d.due_period), 'DUPLICATE_LOCAL',
+       'P:' || CAST(d.file_id AS VARCHAR) || ':' || CAST(d.line AS VARCHAR), NULL, NULL,
        d.terminal_id, d.cashier_id, d.ers_reference, d.invoice_reference,
        d.amount, NULL, d.amount, d.posted_at,
        'copy ' || CAST(d.copy_no AS VARCHAR) || ' of ersReference ' || d.ers_reference || '; the first is file:line ' || d.first_copy,
-       NULL
-FROM open_local d LEFT JOIN earlier e ON e.k = d.k
+       NULL, NULL, NULL
+FROM open_local d LEFT JOIN earlier_posts e ON e.file_id = d.file_id AND e.line = d.line
 WHERE d.copy_no > 1
 UNION ALL
 SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
@@ -214,7 +247,7 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
        'invoice ' || u.invoice_reference || ' for ' || CAST(u.amount AS VARCHAR) || ' ' || u.currency || ' was '
            || CASE WHEN u.last_status IS NULL THEN 'never polled' ELSE 'last polled while ISSUED' END
            || ', with no post and no cancel',
-       NULL
+       NULL, NULL, NULL
 FROM unpolled u LEFT JOIN earlier e ON e.k = u.k
 UNION ALL
 -- An unpolled invoice of an earlier close that now has a post or a final status.
@@ -223,7 +256,7 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
        j.terminal_id, NULL, NULL, j.invoice_reference,
        j.amount, NULL, NULL, j.sent_at,
        'was ' || e.first_category || ' in period ' || e.first_period || '; the POS has since recorded it',
-       NULL
+       NULL, NULL, NULL
 FROM earlier e JOIN journal j ON j.k = e.k
 ANTI JOIN unpolled u ON u.k = e.k
 ANTI JOIN settled s ON s.k = e.k
@@ -234,7 +267,7 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
        NULL, coalesce(dt.total, 0), sm.total - coalesce(dt.total, 0), NULL,
        'SEQR summary says ' || CAST(sm.n AS VARCHAR) || ' transactions totalling ' || CAST(sm.total AS VARCHAR)
            || ', its detail rows are ' || CAST(coalesce(dt.n, 0) AS VARCHAR) || ' totalling ' || CAST(coalesce(dt.total, 0) AS VARCHAR),
-       NULL
+       NULL, NULL, NULL
 FROM cur cp
 JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries GROUP BY period_id) sm
   ON sm.period_id = cp.period_id

@@ -164,6 +164,40 @@ mod tests {
     }
 
     #[test]
+    fn a_version_2_database_keeps_its_results_through_migration_3() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.duckdb");
+        // Each row whole, with its column names, as text.
+        let dump = "SELECT CAST(recon_results AS VARCHAR) FROM recon_results";
+        let before: String = {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name VARCHAR NOT NULL, \
+                 applied_at TIMESTAMP NOT NULL DEFAULT now())",
+            )
+            .unwrap();
+            for (version, name, sql) in &queries::MIGRATIONS[..2] {
+                conn.execute_batch(sql).unwrap();
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                    duckdb::params![version, name],
+                )
+                .unwrap();
+            }
+            conn.execute_batch(
+                "INSERT INTO recon_results VALUES ('shop-1', 1, 'P1', 'P1', 'MATCHED', 'P:1:2', 'S:E1', NULL, 'T1', \
+                 'c1', 'E1', 'R1', 100, 100, 0, TIMESTAMP '2026-11-21 10:00:00', NULL, NULL)",
+            )
+            .unwrap();
+            conn.query_row(dump, [], |r| r.get(0)).unwrap()
+        };
+        let store = Store::open(&path).unwrap();
+        let after: String = store.conn.query_row(dump, [], |r| r.get(0)).unwrap();
+        assert!(before.contains("P:1:2") && before.contains("R1"), "{before}");
+        assert_eq!(after, before, "a MATCHED row written before migration 3 reads back unchanged");
+    }
+
+    #[test]
     fn reopening_does_not_apply_migrations_twice() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.duckdb");

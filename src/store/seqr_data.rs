@@ -232,7 +232,7 @@ impl Store {
     /// Counts per category of one close's reconciliation.
     pub fn category_counts(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<(String, i64)>> {
         let mut stmt = self.conn.prepare(
-            "SELECT category, count(*) FROM recon_results WHERE shop_id = ? AND close_seq = ? GROUP BY category ORDER BY category",
+            "SELECT category, count(*) FROM recon_items WHERE shop_id = ? AND close_seq = ? GROUP BY category ORDER BY category",
         )?;
         let rows = stmt.query_map(params![shop_id, close_seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -378,7 +378,7 @@ fn good_inbox_files_are_archived() {
 fn exported_csvs_match_the_golden_files_and_defuse_formulas() {
     let mut r = Recon::new();
     r.posts(&[
-        "shop-1,T1,=HYPERLINK(\"http://x\"),E1,,100.00,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z",
+        "shop-1,T1,=HYPERLINK(\"http://x\"),E1,R1,100.00,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z",
         "shop-1,T1,@anna,E2,,-20.5,SEK,REFUND,SEQR refund,2026-11-21T11:00:00Z",
         "shop-1,T2,bob,E3,,7.25,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:00Z",
     ]);
@@ -402,6 +402,28 @@ fn exported_csvs_match_the_golden_files_and_defuse_formulas() {
     }
     let tx = std::fs::read_to_string(&files.transactions).unwrap();
     assert!(tx.contains("'=HYPERLINK") && tx.contains("'@anna") && tx.contains("-20.50000"), "{tx}");
+
+    // A MATCHED row is stored without its keys and invoice reference; the view gives them back.
+    let stored: (Option<String>, Option<String>, Option<String>, i64, i64) = r
+        .store
+        .conn
+        .query_row(
+            "SELECT local_key, seqr_key, invoice_reference, local_file_id, local_line FROM recon_items WHERE ers_reference = 'E1'",
+            [],
+            |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?)),
+        )
+        .unwrap();
+    assert_eq!(stored, (None, None, None, 1, 2));
+    let viewed: (String, String, String) = r
+        .store
+        .conn
+        .query_row(
+            "SELECT local_key, seqr_key, invoice_reference FROM recon_results WHERE ers_reference = 'E1'",
+            [],
+            |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(viewed, ("P:1:2".to_string(), "S:E1".to_string(), "R1".to_string()));
 }
 
 #[test]
@@ -560,9 +582,9 @@ fn self_checks_catch_every_invariant_violation() {
     assert!(failed_checks(&r, seq, "").is_empty(), "a sound close passes");
     let cases = [
         ("DELETE FROM seqr_rows WHERE ers_reference = 'E2'", "report_rows_stored"),
-        ("DELETE FROM recon_results WHERE ers_reference = 'E9'", "seqr_rows_accounted"),
-        ("DELETE FROM recon_results WHERE ers_reference = 'E1'", "local_posts_accounted"),
-        ("DELETE FROM recon_results WHERE category = 'SUMMARY_MISMATCH'", "summary_ties_to_details"),
+        ("DELETE FROM recon_items WHERE ers_reference = 'E9'", "seqr_rows_accounted"),
+        ("DELETE FROM recon_items WHERE ers_reference = 'E1'", "local_posts_accounted"),
+        ("DELETE FROM recon_items WHERE category = 'SUMMARY_MISMATCH'", "summary_ties_to_details"),
         ("DELETE FROM seqr_reports WHERE report_id = 'Reconciliation/Shop.xml'", "period_reported"),
     ];
     for (tamper, check) in cases {
