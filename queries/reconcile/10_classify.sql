@@ -18,7 +18,9 @@ label AS (
 ),
 shop_cut AS (SELECT max(marked_at) AS cut_at, max(period_id) AS period_id FROM cur WHERE terminal_id IS NULL),
 any_cut AS (SELECT max(marked_at) AS cut_at FROM cur),
--- Earlier classifications of this shop, read once (the view joins the posts back).
+-- Earlier classifications of this shop, with their keys built as the view
+-- recon_results builds them (schema/003_compact_matches.sql), but without the
+-- view's join to the posts, which only the invoice reference needs.
 prior AS (
     SELECT close_seq, category, item_period_id,
            coalesce(local_key, 'P:' || CAST(local_file_id AS VARCHAR) || ':' || CAST(local_line AS VARCHAR)) AS local_key,

@@ -221,14 +221,18 @@ fn open_items_carry_over_and_resolve_as_late_matched() {
         "shop-1,T1,,E2,,20,SEK,PAYMENT,SEQR payment,2026-11-21T21:05:00Z",
         // A mismatch that stays open.
         "shop-1,T1,,E3,,30,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:00Z",
+        // Matched at once, and settled for good.
+        "shop-1,T1,,E4,R4,40,SEK,PAYMENT,SEQR payment,2026-11-21T13:00:00Z",
     ]);
-    let (c1, _) = r.close("P1", MARK, vec![seqr("E2", "T1", "20"), seqr("E3", "T1", "31")], None);
+    let (c1, _) =
+        r.close("P1", MARK, vec![seqr("E2", "T1", "20"), seqr("E3", "T1", "31"), seqr("E4", "T1", "40")], None);
     assert_eq!(
         r.categories(c1),
-        pairs(&[("AMOUNT_MISMATCH", "E3"), ("MISSING_AT_SEQR", "E1"), ("MISSING_LOCALLY", "E2")])
+        pairs(&[("AMOUNT_MISMATCH", "E3"), ("MATCHED", "E4"), ("MISSING_AT_SEQR", "E1"), ("MISSING_LOCALLY", "E2")])
     );
 
-    let (c2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![seqr("E1", "T1", "10")], None);
+    // SEQR reports E4 again (a report fetched for two scopes): it was settled in close 1.
+    let (c2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![seqr("E1", "T1", "10"), seqr("E4", "T1", "40")], None);
     let res = r.results(c2);
     let got: Vec<(&str, &str, &str)> = res.iter().map(|(c, k, p, _)| (c.as_str(), k.as_str(), p.as_str())).collect();
     assert_eq!(
