@@ -125,11 +125,20 @@ fn main() {
     write_reports(&store.conn, &dir.path().join("reports"), "shop-1", close.close_seq, "P1").unwrap();
     let export = t3.elapsed().as_secs_f64();
 
+    // The next night's close, with nothing new: what a million items of history cost it.
+    let marked2 = marked + Duration::hours(24);
+    let close2 = store.begin_close("shop-1", marked2).unwrap();
+    store.record_period(&close2, "P2", None, marked2, &answer).unwrap();
+    let t5 = Instant::now();
+    let counts2 = reconcile(&store, "shop-1", close2.close_seq, &ReconcileSettings::default()).unwrap();
+    let next_close = t5.elapsed().as_secs_f64();
+
     println!("recon_million: posts file {size_mb:.0} MB");
     println!("  ingest {ROWS} posts: {ingest:.2} s = {:.0} rows/s", ROWS as f64 / ingest);
     println!("  store {} SEQR rows: {store_secs:.2} s", ROWS);
     println!("  reconcile: {recon:.2} s   categories: {counts:?}");
     println!("  self-check: {check:.2} s");
+    println!("  reconcile the next close, nothing new: {next_close:.2} s   still open: {counts2:?}");
     println!("  write CSVs: {export:.2} s");
     println!("  peak memory (VmHWM): {:.0} MiB", peak_rss_mib());
 }

@@ -18,14 +18,15 @@ label AS (
 ),
 shop_cut AS (SELECT max(marked_at) AS cut_at, max(period_id) AS period_id FROM cur WHERE terminal_id IS NULL),
 any_cut AS (SELECT max(marked_at) AS cut_at FROM cur),
--- Earlier classifications of this shop, with their keys built as the view
--- recon_results builds them (schema/003_compact_matches.sql), but without the
--- view's join to the posts, which only the invoice reference needs.
+-- Earlier classifications of this shop, but for the compact MATCHED rows
+-- (schema/003_compact_matches.sql), which only settle their items: see below.
 prior AS (
-    SELECT close_seq, category, item_period_id,
-           coalesce(local_key, 'P:' || CAST(local_file_id AS VARCHAR) || ':' || CAST(local_line AS VARCHAR)) AS local_key,
-           coalesce(seqr_key, CASE WHEN local_file_id IS NOT NULL THEN 'S:' || ers_reference END) AS seqr_key, invoice_key FROM recon_items
-    WHERE shop_id = $shop_id AND close_seq < $close_seq
+    SELECT close_seq, category, item_period_id, local_key, seqr_key, invoice_key FROM recon_items
+    WHERE shop_id = $shop_id AND close_seq < $close_seq AND local_file_id IS NULL
+),
+compact AS (
+    SELECT local_file_id, local_line, ers_reference FROM recon_items
+    WHERE shop_id = $shop_id AND close_seq < $close_seq AND local_file_id IS NOT NULL
 ),
 history AS (
     SELECT close_seq, category, item_period_id, local_key AS k FROM prior WHERE local_key IS NOT NULL
@@ -43,13 +44,20 @@ earlier AS (
     SELECT k, arg_min(item_period_id, close_seq) AS first_period, arg_min(category, close_seq) AS first_category
     FROM history WHERE category NOT IN ('MATCHED', 'LATE_MATCHED') GROUP BY k
 ),
--- The same for posts and SEQR rows by the columns they are joined on below, so
--- that no key text is built for each of a million rows.
+-- Settled posts and SEQR rows by the columns they are joined on below, so that
+-- no key text is built for each of a million rows: compact MATCHED rows as they
+-- are stored, the others from their keys.
 settled_posts AS (
-    SELECT CAST(split_part(k, ':', 2) AS BIGINT) AS file_id, CAST(split_part(k, ':', 3) AS BIGINT) AS line
+    SELECT local_file_id AS file_id, local_line AS line FROM compact
+    UNION
+    SELECT CAST(split_part(k, ':', 2) AS BIGINT), CAST(split_part(k, ':', 3) AS BIGINT)
     FROM settled WHERE k LIKE 'P:%'
 ),
-settled_seqr AS (SELECT substr(k, 3) AS ers_reference FROM settled WHERE k LIKE 'S:%'),
+settled_seqr AS (
+    SELECT ers_reference FROM compact
+    UNION ALL
+    SELECT substr(k, 3) FROM settled WHERE k LIKE 'S:%'
+),
 earlier_posts AS (
     SELECT CAST(split_part(k, ':', 2) AS BIGINT) AS file_id, CAST(split_part(k, ':', 3) AS BIGINT) AS line,
            first_period, first_category
