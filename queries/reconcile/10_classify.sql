@@ -46,7 +46,8 @@ earlier AS (
 ),
 -- Settled posts and SEQR rows by the columns they are joined on below, so that
 -- no key text is built for each of a million rows: compact MATCHED rows as they
--- are stored, the others from their keys.
+-- are stored, the others from their keys. Posts are LEFT JOINed, so their set
+-- is made distinct (UNION); SEQR rows are only ANTI JOINed (UNION ALL will do).
 settled_posts AS (
     SELECT local_file_id AS file_id, local_line AS line FROM compact
     UNION
