@@ -4,7 +4,7 @@
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/seqr-recon/target
 
 .DEFAULT_GOAL := help
-.PHONY: help test demo bench bench-day build fmt
+.PHONY: help test demo bench bench-close bench-day build fmt
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ bench: ## Benchmarks: report parsing, ingest and reconciliation of 1,000,000 row
 	cargo bench --profile dev --bench report_parse
 	cargo bench --profile dev --bench recon_million
 	cargo bench --profile dev --bench duckdb_floor
+
+bench-close: ## The whole close of a 1,000,000-sale day through the binary: wall time and peak RSS
+	cargo bench --profile dev --bench close_million
 
 demo: ## The main job end to end: simulator, a trading day, the close, CSVs and .eml files
 	cargo run --quiet -- demo --dir data/demo

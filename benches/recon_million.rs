@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use seqr_recon::config::ReconcileSettings;
 use seqr_recon::reconcile::{reconcile, self_check, write_reports};
 use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
-use seqr_recon::seqr::{Answer, FetchedReport};
+use seqr_recon::seqr::FetchedReport;
 use seqr_recon::store::ingest::{ingest_file, ShopCurrencies};
 use seqr_recon::store::Store;
 
@@ -84,8 +84,7 @@ fn main() {
         .collect();
     let marked = start_day + Duration::hours(14);
     let close = store.begin_close("shop-1", marked).unwrap();
-    let answer = Answer { fields: Default::default(), client_reference: "bench".into(), raw: String::new() };
-    store.record_period(&close, "P1", None, marked, &answer).unwrap();
+    store.record_period(&close, "P1", None, marked, "bench", "hash").unwrap();
     let period = store.periods_of(&close.close_id).unwrap().remove(0);
     let summary =
         SummaryRow { terminal_id: None, count: details.len() as u64, total: details.iter().map(|d| d.amount).sum() };
@@ -93,8 +92,8 @@ fn main() {
     let t1 = Instant::now();
     let fetched = FetchedReport {
         report,
-        text: String::new(),
-        raw_response: String::new(),
+        report_gz: Vec::new(),
+        response_sha256: String::new(),
         client_reference: "bench".into(),
         attempts: 1,
         not_ready: vec![],
@@ -104,8 +103,8 @@ fn main() {
     drop(fetched);
     let summary = FetchedReport {
         report: Report { summaries: vec![summary], ..Default::default() },
-        text: String::new(),
-        raw_response: String::new(),
+        report_gz: Vec::new(),
+        response_sha256: String::new(),
         client_reference: "bench".into(),
         attempts: 1,
         not_ready: vec![],
@@ -128,7 +127,7 @@ fn main() {
     // The next night's close, with nothing new: what a million items of history cost it.
     let marked2 = marked + Duration::hours(24);
     let close2 = store.begin_close("shop-1", marked2).unwrap();
-    store.record_period(&close2, "P2", None, marked2, &answer).unwrap();
+    store.record_period(&close2, "P2", None, marked2, "bench", "hash").unwrap();
     let t5 = Instant::now();
     let counts2 = reconcile(&store, "shop-1", close2.close_seq, &ReconcileSettings::default()).unwrap();
     let next_close = t5.elapsed().as_secs_f64();

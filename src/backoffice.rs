@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::config::{Config, Shop};
 use crate::secret::Secret;
-use crate::seqr::types::Invoice;
+use crate::seqr::types::{check_ers_reference, Invoice};
 use crate::seqr::{ClientContext, Principal, SeqrClient};
 use crate::store::Store;
 
@@ -142,14 +142,37 @@ pub fn known_payment(store: &Store, ers_reference: &str) -> anyhow::Result<Optio
     Ok(Some(KnownPayment { shop_id, terminal_id, amount, refunded }))
 }
 
-/// Checks a refund against the database before SEQR is asked.
-pub fn check_refund(store: &Store, ers_reference: &str, amount: Decimal) -> anyhow::Result<KnownPayment> {
+/// Checks a refund against the database before SEQR is asked. A refund of
+/// the same payment whose outcome is unknown blocks another, unless the
+/// operator checked with SEQR (`despite_unknown`): SEQR may have made it.
+pub fn check_refund(
+    store: &Store,
+    ers_reference: &str,
+    amount: Decimal,
+    despite_unknown: bool,
+) -> anyhow::Result<KnownPayment> {
     if amount <= Decimal::ZERO || amount.scale() > 5 {
         anyhow::bail!("--amount {amount}: give a positive amount with at most 5 decimals, e.g. 10.00");
     }
     let p = known_payment(store, ers_reference)?.with_context(|| {
         format!("no payment {ers_reference} in the database (neither in SEQR's reports nor in the POS posts); check the reference on the receipt")
     })?;
+    let unknown: Option<(String, Decimal, String)> = store
+        .conn
+        .query_row(
+            "SELECT attempt_id, amount, CAST(attempted_at AS VARCHAR) FROM refund_attempts \
+             WHERE original_ers_reference = ? AND outcome IN ('sending', 'unknown') ORDER BY attempted_at LIMIT 1",
+            [ers_reference],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    if let Some((attempt, unknown_amount, at)) = unknown.filter(|_| !despite_unknown) {
+        anyhow::bail!(
+            "a refund of {unknown_amount} of payment {ers_reference} ({attempt}, {at} UTC) has an unknown outcome: \
+             SEQR may have made it. Do not refund again yet: the next close links SEQR's refund row to it. If \
+             SEQR support confirms it was not made, run this again with --despite-unknown"
+        );
+    }
     if p.refunded + amount > p.amount {
         anyhow::bail!(
             "refunding {amount} would bring refunds of {ers_reference} to {} but the payment was {}; at most {} remains",
@@ -161,7 +184,11 @@ pub fn check_refund(store: &Store, ers_reference: &str, amount: Decimal) -> anyh
     Ok(p)
 }
 
-/// Refunds through SEQR and records the refund, also as a local REFUND post so the next close matches it.
+/// Refunds through SEQR and records the refund, also as a local REFUND post so
+/// the next close matches it. The attempt is recorded before SEQR is asked;
+/// an answer that is not a clean refusal leaves it `unknown`, and the error
+/// says so: never "try again".
+#[allow(clippy::too_many_arguments)]
 pub async fn refund(
     cfg: &Config,
     store: &Store,
@@ -170,25 +197,87 @@ pub async fn refund(
     amount: Decimal,
     reason: Option<&str>,
     by: &str,
+    despite_unknown: bool,
 ) -> anyhow::Result<String> {
-    let p = check_refund(store, ers_reference, amount)?;
+    check_ers_reference(ers_reference).map_err(|what| anyhow::anyhow!("--ers-reference {ers_reference:?} {what}"))?;
+    let p = check_refund(store, ers_reference, amount, despite_unknown)?;
     let shop = cfg
         .shop(&p.shop_id)
         .with_context(|| format!("the payment belongs to shop {}, which is not in the config", p.shop_id))?;
     let ctx = shop.reseller_context(&cfg.seqr.client_id)?;
+    let attempt_id = format!("refund-{}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"), std::process::id());
+    store.conn.execute(
+        "INSERT INTO refund_attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sending', NULL, NULL)",
+        params![attempt_id, ers_reference, p.shop_id, p.terminal_id, amount, reason, by, chrono::Utc::now()],
+    )?;
     let invoice = Invoice::simple(reason.unwrap_or("Refund"), &shop.currency, amount);
-    let refund_ers = client.refund_payment(&ctx, ers_reference, invoice).await.map_err(|e| {
-        let extra = if e.result_code() == Some(crate::seqr::ResultCode::SUM_OF_REFUNDS_EXCEEDS_ORIGINAL) {
-            " SEQR counts refunds made elsewhere (e.g. at the till) that this database does not know of."
-        } else {
-            ""
-        };
-        anyhow::anyhow!("{e}.{extra}")
-    })?;
+    let refund_ers = match client.refund_payment(&ctx, ers_reference, invoice).await {
+        Ok(r) => r,
+        Err(e) => {
+            let (outcome, advice) = if e.outcome_unknown() {
+                (
+                    "unknown",
+                    format!(
+                        " Recorded as refund attempt {attempt_id} with an unknown outcome: do NOT refund again. The \
+                         next close links SEQR's refund row to it; `seqr-recon status` shows it until then."
+                    ),
+                )
+            } else if e.result_code() == Some(crate::seqr::ResultCode::SUM_OF_REFUNDS_EXCEEDS_ORIGINAL) {
+                (
+                    "refused",
+                    " SEQR counts refunds made elsewhere (e.g. at the till) that this database does not know of."
+                        .into(),
+                )
+            } else {
+                ("refused", String::new())
+            };
+            store.conn.execute(
+                "UPDATE refund_attempts SET outcome = ?, detail = ? WHERE attempt_id = ?",
+                params![outcome, e.to_string(), attempt_id],
+            )?;
+            anyhow::bail!("{e}.{advice}");
+        }
+    };
     let tx = store.conn.unchecked_transaction()?;
     tx.execute(
+        "UPDATE refund_attempts SET outcome = 'done', refund_ers_reference = ? WHERE attempt_id = ?",
+        params![refund_ers, attempt_id],
+    )?;
+    record_refund(
+        &tx,
+        &p.shop_id,
+        p.terminal_id.as_deref(),
+        ers_reference,
+        &refund_ers,
+        amount,
+        reason,
+        by,
+        &shop.currency,
+        None,
+    )?;
+    tx.commit()?;
+    Ok(refund_ers)
+}
+
+/// Records a refund SEQR made: the `refunds` row and a local REFUND post so
+/// the close matches SEQR's refund row. `posted_at` is SEQR's time of the
+/// refund when it is known (a linked refund), else now.
+#[allow(clippy::too_many_arguments)]
+fn record_refund(
+    tx: &duckdb::Transaction<'_>,
+    shop_id: &str,
+    terminal_id: Option<&str>,
+    original: &str,
+    refund_ers: &str,
+    amount: Decimal,
+    reason: Option<&str>,
+    by: &str,
+    currency: &str,
+    posted_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
+    tx.execute(
         "INSERT INTO refunds VALUES (?, ?, ?, ?, ?, ?, ?, now())",
-        params![refund_ers, ers_reference, p.shop_id, p.terminal_id, amount, reason, by],
+        params![refund_ers, original, shop_id, terminal_id, amount, reason, by],
     )?;
     let file_id: i64 = tx.query_row("SELECT coalesce(max(file_id), 0) + 1 FROM pos_files", [], |r| r.get(0))?;
     tx.execute(
@@ -196,20 +285,81 @@ pub async fn refund(
         params![file_id, format!("backoffice-refund-{refund_ers}"), format!("refund:{refund_ers}")],
     )?;
     tx.execute(
-        "INSERT INTO pos_posts VALUES (?, 1, ?, ?, ?, ?, NULL, ?, ?, 'REFUND', ?, now())",
+        "INSERT INTO pos_posts VALUES (?, 1, ?, ?, ?, ?, NULL, ?, ?, 'REFUND', ?, coalesce(CAST(? AS TIMESTAMP), now()))",
         params![
             file_id,
-            p.shop_id,
-            p.terminal_id.unwrap_or_default(),
+            shop_id,
+            terminal_id.unwrap_or_default(),
             by,
             refund_ers,
             -amount,
-            shop.currency,
-            format!("SEQR refund of {ers_reference}")
+            currency,
+            format!("SEQR refund of {original}"),
+            posted_at
         ],
     )?;
+    Ok(())
+}
+
+/// Links back-office refunds whose outcome was unknown to SEQR's refund rows,
+/// before a close classifies: a SEQR row of the shop for minus the refund's
+/// amount, on the payment's terminal, made at or after the attempt (SEQR's
+/// time from its ersReference), that no post or refund names yet. The link
+/// records the refund and its REFUND post, so the row is MATCHED instead of
+/// MISSING_LOCALLY ("refund the customer", which would refund twice).
+/// Returns the refunds linked.
+pub fn link_unknown_refunds(store: &Store, shop_id: &str, currency: &str) -> anyhow::Result<usize> {
+    type Link = (String, String, Option<String>, Decimal, Option<String>, String, String);
+    let mut stmt = store.conn.prepare(
+        "SELECT a.attempt_id, a.original_ers_reference, s.terminal_id, a.amount, a.reason, a.attempted_by, \
+                min(s.ers_reference) AS refund_ers \
+         FROM refund_attempts a \
+         JOIN seqr_rows s ON s.shop_id = a.shop_id AND s.amount = -a.amount \
+              AND (a.terminal_id IS NULL OR s.terminal_id = a.terminal_id) \
+              AND try_strptime(left(s.ers_reference, 14), '%Y%m%d%H%M%S') >= date_trunc('second', a.attempted_at) - INTERVAL 5 MINUTE \
+         WHERE a.shop_id = ? AND a.outcome IN ('sending', 'unknown') \
+           AND s.ers_reference NOT IN (SELECT ers_reference FROM pos_posts WHERE ers_reference IS NOT NULL) \
+           AND s.ers_reference NOT IN (SELECT refund_ers_reference FROM refunds) \
+         GROUP BY ALL ORDER BY a.attempt_id",
+    )?;
+    let links: Vec<Link> = stmt
+        .query_map([shop_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut linked = 0;
+    let tx = store.conn.unchecked_transaction()?;
+    for (attempt, original, terminal, amount, reason, by, refund_ers) in links {
+        // Two attempts must not take the same SEQR row.
+        let taken: bool =
+            tx.query_row("SELECT count(*) > 0 FROM refunds WHERE refund_ers_reference = ?", [&refund_ers], |r| {
+                r.get(0)
+            })?;
+        if taken {
+            continue;
+        }
+        let seqr_time = crate::seqr::types::seqr_time(&refund_ers);
+        record_refund(
+            &tx,
+            shop_id,
+            terminal.as_deref(),
+            &original,
+            &refund_ers,
+            amount,
+            reason.as_deref(),
+            &by,
+            currency,
+            seqr_time,
+        )?;
+        tx.execute(
+            "UPDATE refund_attempts SET outcome = 'done', refund_ers_reference = ?, \
+             detail = coalesce(detail || '; ', '') || 'linked to SEQR refund row ' || ? || ' by the close' \
+             WHERE attempt_id = ?",
+            params![refund_ers, refund_ers, attempt],
+        )?;
+        tracing::info!(attempt = %attempt, refund = %refund_ers, "a refund with an unknown outcome was found in SEQR's report");
+        linked += 1;
+    }
     tx.commit()?;
-    Ok(refund_ers)
+    Ok(linked)
 }
 
 /// Records that the open exceptions of `reference` (an ersReference or invoice

@@ -17,11 +17,13 @@ use duckdb::params;
 use rust_decimal::Decimal;
 
 use crate::config::{Config, Level, Shop};
+use crate::failpoint::failpoint;
+use crate::journal::MarkEntry;
 use crate::notify::{self, html_escape, read_attachment, Outgoing};
 use crate::progress;
 use crate::reconcile::{reconcile, self_check, write_reports, ReportFiles};
-use crate::seqr::types::report_ids;
-use crate::seqr::{ReportPolling, RetryPolicy, SeqrClient, SeqrError};
+use crate::seqr::types::{check_period_id, report_ids};
+use crate::seqr::{ReportPolling, RetryPolicy, SeqrClient};
 use crate::store::ingest::{ingest_inbox, InboxOutcome, ShopCurrencies};
 use crate::store::seqr_data::CloseRow;
 use crate::store::{queries, Store};
@@ -62,6 +64,7 @@ impl CloseContext {
         let retry = RetryPolicy { max_attempts: s.retry_attempts.max(1), ..RetryPolicy::default() };
         let mut client = SeqrClient::new(&s.endpoint, Duration::from_secs(s.timeout_seconds), retry);
         client.trace = s.trace;
+        client.max_response_bytes = s.max_response_bytes;
         let polling = ReportPolling {
             first_wait: Duration::from_secs_f64(s.report_first_wait_seconds),
             interval: Duration::from_secs_f64(s.report_poll_interval_seconds),
@@ -91,27 +94,13 @@ pub struct CloseOptions {
     pub confirm_remark: bool,
 }
 
-/// A test failpoint: `SEQR_RECON_FAILPOINT=after_marked` (or `after_fetched`,
-/// `after_exported`) aborts the process right after that state is committed,
-/// the way a power cut or `kill -9` would.
-fn failpoint(reached: &str) {
-    if std::env::var("SEQR_RECON_FAILPOINT").is_ok_and(|v| v == format!("after_{reached}")) {
-        eprintln!("failpoint after_{reached}: aborting");
-        std::process::abort();
-    }
-}
-
 /// SEQR's time of a mark: the first 14 digits of the period id are SEQR's UTC
 /// clock (`2026112121003312301000044` → 2026-11-21 21:00:33). SEQR's clock,
 /// not ours, decides which sales fall in the period, so local posts are cut at
 /// this time (see `queries/reconcile/10_classify.sql`). An id that carries no
 /// time falls back to our clock.
 pub fn period_time(period_id: &str) -> DateTime<Utc> {
-    period_id
-        .get(..14)
-        .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y%m%d%H%M%S").ok())
-        .map(|t| t.and_utc())
-        .unwrap_or_else(Utc::now)
+    crate::seqr::types::seqr_time(period_id).unwrap_or_else(Utc::now)
 }
 
 /// Holds the shop's lock file; released when dropped or when the process dies.
@@ -199,15 +188,26 @@ pub async fn run_once(
     match advance(store, shop, ctx, close.clone(), opts).await {
         Ok((close, files, emailed)) => Ok(CloseOutcome::Closed { close, files, emailed, resumed }),
         Err(e) => {
-            let current = store.close(&close.close_id)?.unwrap_or(close);
+            // The database may be what failed: every step here is best effort,
+            // and the alert goes out without the outbox if it cannot be queued.
+            let current = store.close(&close.close_id).ok().flatten().unwrap_or(close);
             if current.state != state::MARK_UNKNOWN {
-                store.conn.execute(
+                let recorded = store.conn.execute(
                     "UPDATE closes SET error = ?, updated_at = now() WHERE close_id = ?",
                     params![format!("{e:#}"), current.close_id],
-                )?;
+                );
+                if let Err(db) = recorded {
+                    tracing::error!(error = %db, "the close's error could not be recorded in the database");
+                }
             }
-            if let Err(alert_err) = send_alert(store, ctx, shop, &current, &e) {
-                tracing::error!(error = %format!("{alert_err:#}"), "the alert email could not be queued");
+            if !ctx.cfg.email.alert_to.is_empty() {
+                let alert = alert_message(ctx, shop, &current, &e);
+                let queued = notify::queue(store, &ctx.cfg.email, &alert)
+                    .and_then(|()| notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff, Some(&shop.id)));
+                if let Err(alert_err) = queued {
+                    tracing::error!(error = %format!("{alert_err:#}"), "the alert could not be queued; sending it directly");
+                    notify::alert_without_store(&ctx.cfg.email, &alert.subject, &alert.text);
+                }
             }
             Err(e)
         }
@@ -233,74 +233,7 @@ async fn advance(
 
     // 1. Mark every scope that has no period yet.
     if matches!(close.state.as_str(), state::INTENT | state::MARKING | state::MARK_UNKNOWN) {
-        let pending: Option<String> =
-            store
-                .conn
-                .query_row("SELECT pending_scope FROM closes WHERE close_id = ?", [&close.close_id], |r| r.get(0))?;
-        let marked: Vec<Option<String>> =
-            store.periods_of(&close.close_id)?.into_iter().map(|p| p.terminal_id).collect();
-        if let Some(scope) = pending {
-            let scope_terminal = (scope != "shop").then_some(scope.clone());
-            if !marked.contains(&scope_terminal) && !opts.confirm_remark {
-                // The process died while the mark was in flight.
-                store.set_close_state(
-                    &close.close_id,
-                    state::MARK_UNKNOWN,
-                    Some("the process stopped during markTransactionPeriod"),
-                )?;
-                anyhow::bail!(
-                    "close {} of shop {}: a markTransactionPeriod for {scope} was in flight when the process stopped; \
-                     its outcome is unknown. {}",
-                    close.close_id,
-                    shop.id,
-                    REMARK_ADVICE.replace("{shop}", &shop.id)
-                );
-            }
-        }
-        for scope in scopes.iter().filter(|s| !marked.contains(s)) {
-            let label = scope.clone().unwrap_or_else(|| "shop".into());
-            let started = Utc::now();
-            store.conn.execute(
-                "UPDATE closes SET state = ?, pending_scope = ?, updated_at = now() WHERE close_id = ?",
-                params![state::MARKING, label, close.close_id],
-            )?;
-            match ctx.client.mark_transaction_period(&seqr_ctx, scope.as_deref()).await {
-                Ok((period_id, answer)) => {
-                    store.record_period(&close, &period_id, scope.as_deref(), period_time(&period_id), &answer)?;
-                    store
-                        .conn
-                        .execute("UPDATE closes SET pending_scope = NULL WHERE close_id = ?", [&close.close_id])?;
-                    record_step(
-                        store,
-                        ctx,
-                        &close,
-                        "mark",
-                        started,
-                        "ok",
-                        &format!("{label}: period {period_id} ({})", answer.client_reference),
-                    );
-                }
-                Err(e @ SeqrError::OutcomeUnknown { .. }) => {
-                    store.set_close_state(&close.close_id, state::MARK_UNKNOWN, Some(&e.to_string()))?;
-                    record_step(store, ctx, &close, "mark", started, "unknown", &e.to_string());
-                    return Err(anyhow::Error::new(e).context(format!(
-                        "close {} of shop {} stopped in mark_unknown. {}",
-                        close.close_id,
-                        shop.id,
-                        REMARK_ADVICE.replace("{shop}", &shop.id)
-                    )));
-                }
-                Err(e) => {
-                    // SEQR refused or was never reached: nothing was marked, a later run may try again.
-                    store.conn.execute(
-                        "UPDATE closes SET state = ?, pending_scope = NULL, updated_at = now() WHERE close_id = ?",
-                        params![state::INTENT, close.close_id],
-                    )?;
-                    record_step(store, ctx, &close, "mark", started, "failed", &e.to_string());
-                    return Err(anyhow::Error::new(e).context(format!("marking the period of shop {}", shop.id)));
-                }
-            }
-        }
+        mark_scopes(store, shop, ctx, &close, &scopes, opts).await?;
         store.set_close_state(&close.close_id, state::MARKED, None)?;
         failpoint("marked");
         close = store.close(&close.close_id)?.context("close")?;
@@ -362,10 +295,23 @@ async fn advance(
     // 3. Reconcile.
     if close.state == state::FETCHED {
         let started = Utc::now();
+        let linked = crate::backoffice::link_unknown_refunds(store, &shop.id, &shop.currency)?;
+        if linked > 0 {
+            record_step(
+                store,
+                ctx,
+                &close,
+                "link-refunds",
+                started,
+                "ok",
+                &format!("{linked} refund(s) of unknown outcome found in SEQR's report"),
+            );
+        }
         let counts = reconcile(store, &shop.id, close.close_seq, &ctx.cfg.reconcile)?;
         store.record_close_inputs(&close.close_id, &ctx.run_id, &ctx.cfg.snapshot)?;
         record_step(store, ctx, &close, "reconcile", started, "ok", &format!("{counts:?}"));
         store.set_close_state(&close.close_id, state::RECONCILED, None)?;
+        failpoint("reconciled");
         close = store.close(&close.close_id)?.context("close")?;
     }
 
@@ -377,6 +323,11 @@ async fn advance(
     let files = write_reports(&store.conn, &ctx.cfg.reports.dir, &shop.id, close.close_seq, &label)?;
     if close.state == state::RECONCILED {
         let started = Utc::now();
+        // POS files refused since the last report: this report names them.
+        store.conn.execute(
+            "UPDATE pos_file_refusals SET reported_in_close = ? WHERE shop_id = ? AND reported_in_close IS NULL",
+            params![close.close_id, shop.id],
+        )?;
         let email = report_email(store, ctx, shop, &close, &label, &files, format!("{}-report", close.close_id))?;
         notify::queue(store, &ctx.cfg.email, &email)?;
         record_step(store, ctx, &close, "export", started, "ok", &files.dir.display().to_string());
@@ -409,6 +360,150 @@ async fn advance(
     }
     let close = store.close(&close.close_id)?.context("close")?;
     Ok((close, files, sent))
+}
+
+fn scope_label(scope: &Option<String>) -> String {
+    scope.clone().unwrap_or_else(|| "shop".into())
+}
+
+/// Marks every scope of the close that has no period yet. A mark that was in
+/// flight when an earlier run stopped is taken from the mark journal when SEQR's
+/// answer reached it; otherwise its outcome is unknown and the close stops in
+/// `mark_unknown` (unless the operator confirmed a new mark).
+async fn mark_scopes(
+    store: &Store,
+    shop: &Shop,
+    ctx: &CloseContext,
+    close: &CloseRow,
+    scopes: &[Option<String>],
+    opts: &CloseOptions,
+) -> anyhow::Result<()> {
+    let seqr_ctx = shop.reseller_context(&ctx.cfg.seqr.client_id)?;
+    let journal = crate::journal::path_for(&ctx.cfg.store.database);
+    let pending: Option<String> =
+        store.conn.query_row("SELECT pending_scope FROM closes WHERE close_id = ?", [&close.close_id], |r| r.get(0))?;
+    let mut marked: Vec<Option<String>> =
+        store.periods_of(&close.close_id)?.into_iter().map(|p| p.terminal_id).collect();
+    if let Some(scope) = pending {
+        let scope_terminal = (scope != "shop").then_some(scope.clone());
+        if !marked.contains(&scope_terminal) {
+            match crate::journal::find(&journal, &close.close_id, &scope)? {
+                Some(entry) => {
+                    check_period_id(&entry.period_id).map_err(|what| {
+                        anyhow::anyhow!(
+                            "the mark journal {} holds period id {:?}, which {what}",
+                            journal.display(),
+                            entry.period_id
+                        )
+                    })?;
+                    tracing::warn!(shop = %shop.id, period = %entry.period_id, client_reference = %entry.client_reference,
+                        "taking the period SEQR returned from the mark journal: the database had not recorded it");
+                    record_mark(store, close, scope_terminal.as_deref(), &entry)?;
+                    marked.push(scope_terminal);
+                }
+                None if !opts.confirm_remark => {
+                    // The process died while the mark was in flight.
+                    store.set_close_state(
+                        &close.close_id,
+                        state::MARK_UNKNOWN,
+                        Some("the process stopped during markTransactionPeriod"),
+                    )?;
+                    anyhow::bail!(
+                        "close {} of shop {}: a markTransactionPeriod for {scope} was in flight when the process stopped; \
+                         its outcome is unknown. {}",
+                        close.close_id,
+                        shop.id,
+                        REMARK_ADVICE.replace("{shop}", &shop.id)
+                    );
+                }
+                None => {}
+            }
+        }
+    }
+    for scope in scopes.iter().filter(|s| !marked.contains(s)) {
+        let label = scope_label(scope);
+        let started = Utc::now();
+        store.conn.execute(
+            "UPDATE closes SET state = ?, pending_scope = ?, updated_at = now() WHERE close_id = ?",
+            params![state::MARKING, label, close.close_id],
+        )?;
+        failpoint("marking");
+        match ctx.client.mark_transaction_period(&seqr_ctx, scope.as_deref()).await {
+            Ok((period_id, answer)) => {
+                let entry = MarkEntry {
+                    close_id: close.close_id.clone(),
+                    scope: label.clone(),
+                    period_id,
+                    client_reference: answer.client_reference.clone(),
+                    response_sha256: crate::seqr::sha256_hex(&answer.raw),
+                };
+                tracing::info!(shop = %shop.id, scope = %label, period = %entry.period_id,
+                    client_reference = %entry.client_reference, "SEQR marked the period");
+                if let Err(e) = crate::journal::append(&journal, &entry) {
+                    tracing::error!(shop = %shop.id, period = %entry.period_id, client_reference = %entry.client_reference,
+                        error = %format!("{e:#}"), "the mark journal could not be written; the period id is only in this log line until the database records it");
+                }
+                failpoint("mark_answered");
+                if let Err(e) = record_mark(store, close, scope.as_deref(), &entry) {
+                    tracing::error!(shop = %shop.id, period = %entry.period_id, client_reference = %entry.client_reference,
+                        error = %format!("{e:#}"), "SEQR marked the period but the database could not record it");
+                    return Err(e.context(format!(
+                        "SEQR marked period {} for shop {} ({}), but the database could not record it; fix the \
+                         database (disk space?) and run `seqr-recon run --shop {}`: the close resumes with this \
+                         period id from the mark journal {}",
+                        entry.period_id,
+                        shop.id,
+                        entry.client_reference,
+                        shop.id,
+                        journal.display()
+                    )));
+                }
+                record_step(
+                    store,
+                    ctx,
+                    close,
+                    "mark",
+                    started,
+                    "ok",
+                    &format!("{label}: period {} ({})", entry.period_id, entry.client_reference),
+                );
+            }
+            Err(e) if e.outcome_unknown() => {
+                store.set_close_state(&close.close_id, state::MARK_UNKNOWN, Some(&e.to_string()))?;
+                record_step(store, ctx, close, "mark", started, "unknown", &e.to_string());
+                return Err(anyhow::Error::new(e).context(format!(
+                    "close {} of shop {} stopped in mark_unknown. {}",
+                    close.close_id,
+                    shop.id,
+                    REMARK_ADVICE.replace("{shop}", &shop.id)
+                )));
+            }
+            Err(e) => {
+                // SEQR refused cleanly or was never reached: nothing was marked, a later run may try again.
+                store.conn.execute(
+                    "UPDATE closes SET state = ?, pending_scope = NULL, updated_at = now() WHERE close_id = ?",
+                    params![state::INTENT, close.close_id],
+                )?;
+                record_step(store, ctx, close, "mark", started, "failed", &e.to_string());
+                return Err(anyhow::Error::new(e).context(format!("marking the period of shop {}", shop.id)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Records a period SEQR returned and clears the in-flight scope, in one step.
+fn record_mark(store: &Store, close: &CloseRow, terminal: Option<&str>, entry: &MarkEntry) -> anyhow::Result<()> {
+    store.record_period(
+        close,
+        &entry.period_id,
+        terminal,
+        period_time(&entry.period_id),
+        &entry.client_reference,
+        &entry.response_sha256,
+    )?;
+    store.conn.execute("UPDATE closes SET pending_scope = NULL WHERE close_id = ?", [&close.close_id])?;
+    Ok(())
 }
 
 /// The self-check before anything is written or sent (`queries/reconcile/checks.sql`).
@@ -499,6 +594,28 @@ fn first_exceptions(store: &Store, shop_id: &str, close_seq: i64, limit: usize) 
     Ok(out)
 }
 
+const REFUSED_WARNING: &str = "INCOMPLETE: these POS files were refused, so their sales are not in this \
+    reconciliation. SEQR's rows for them show as MISSING_LOCALLY: do not refund those customers; fix the file \
+    (its .errors.txt in the inbox's rejected/ folder names every bad line) and put it back in the inbox.";
+
+/// A refused POS file, as one shop's report names it.
+struct RefusedFile {
+    file_name: String,
+    rows: i64,
+    problems: i64,
+}
+
+/// The POS files refused since the shop's previous report, named by this close.
+fn refused_files(store: &Store, close_id: &str) -> anyhow::Result<Vec<RefusedFile>> {
+    let mut stmt = store.conn.prepare(
+        "SELECT file_name, row_count, problems FROM pos_file_refusals WHERE reported_in_close = ? \
+         ORDER BY refused_at, file_name",
+    )?;
+    let rows =
+        stmt.query_map([close_id], |r| Ok(RefusedFile { file_name: r.get(0)?, rows: r.get(1)?, problems: r.get(2)? }))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// The report email of one close.
 pub fn report_email(
     store: &Store,
@@ -519,6 +636,12 @@ pub fn report_email(
         shop.currency
     );
     let first = first_exceptions(store, &shop.id, close.close_seq, 20)?;
+    let refused = refused_files(store, &close.close_id)?;
+    let subject = if refused.is_empty() {
+        subject
+    } else {
+        format!("{subject}, {} POS file(s) REFUSED: incomplete", refused.len())
+    };
 
     let mut text = format!("{} ({}) — SEQR reconciliation of period {period_id}\n\n", shop.name, shop.id);
     text.push_str(&format!(
@@ -539,6 +662,12 @@ pub fn report_email(
             text.push_str(&format!("- {cat} {term} {reference} {diff}: {detail}\n"));
         }
     }
+    if !refused.is_empty() {
+        text.push_str(&format!("\n{REFUSED_WARNING}\n"));
+        for f in &refused {
+            text.push_str(&format!("- {}: {} row(s) of this shop, {} problem(s)\n", f.file_name, f.rows, f.problems));
+        }
+    }
     text.push_str(&format!("\nFiles: {}\n", files.dir.display()));
 
     let mut html = format!(
@@ -555,6 +684,18 @@ pub fn report_email(
         ));
     }
     html.push_str("</table>");
+    if !refused.is_empty() {
+        html.push_str(&format!("<p><strong>{}</strong></p><ul>", html_escape(REFUSED_WARNING)));
+        for f in &refused {
+            html.push_str(&format!(
+                "<li>{}: {} row(s) of this shop, {} problem(s)</li>",
+                html_escape(&f.file_name),
+                f.rows,
+                f.problems
+            ));
+        }
+        html.push_str("</ul>");
+    }
     if first.is_empty() {
         html.push_str("<p>0 exceptions: every transaction matched.</p>");
     } else {
@@ -587,22 +728,14 @@ pub fn report_email(
     })
 }
 
-fn send_alert(
-    store: &Store,
-    ctx: &CloseContext,
-    shop: &Shop,
-    close: &CloseRow,
-    error: &anyhow::Error,
-) -> anyhow::Result<()> {
-    if ctx.cfg.email.alert_to.is_empty() {
-        return Ok(());
-    }
+/// The alert for a failed close: the error and the next step.
+fn alert_message(ctx: &CloseContext, shop: &Shop, close: &CloseRow, error: &anyhow::Error) -> Outgoing {
     let next = if close.state == state::MARK_UNKNOWN {
         REMARK_ADVICE.replace("{shop}", &shop.id)
     } else {
         format!("Fix the cause above, then run `seqr-recon run --shop {}`: the close resumes from state {} without marking again.", shop.id, close.state)
     };
-    let alert = Outgoing {
+    Outgoing {
         email_id: format!("{}-alert-{}", close.close_id, Utc::now().format("%Y%m%dT%H%M%S%.6f")),
         shop_id: Some(shop.id.clone()),
         period_id: close.label_period_id.clone(),
@@ -615,10 +748,7 @@ fn send_alert(
         ),
         html: None,
         attachments: vec![],
-    };
-    notify::queue(store, &ctx.cfg.email, &alert)?;
-    notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff, Some(&shop.id))?;
-    Ok(())
+    }
 }
 
 /// Queues the report of an earlier close again and sends it (`seqr-recon resend`).
@@ -669,14 +799,39 @@ pub struct BatchOutcome {
 pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> anyhow::Result<BatchOutcome> {
     let cfg = &ctx.cfg;
     store.sync_config(cfg)?;
-    let (sent, left) = notify::flush_outbox(store, &cfg.email, &ctx.email_backoff, None)?;
-    if sent + left > 0 {
-        tracing::info!(sent, still_queued = left, "outbox flushed");
+    let flushed = notify::flush_outbox(store, &cfg.email, &ctx.email_backoff, None)?;
+    if flushed.sent + flushed.left > 0 {
+        tracing::info!(sent = flushed.sent, still_queued = flushed.left, "outbox flushed");
     }
     let currencies: ShopCurrencies = cfg.shops.iter().map(|s| (s.id.clone(), s.currency.clone())).collect();
     let inbox = ingest_inbox(store, &cfg.pos.inbox, &currencies)?;
     for (path, rejected) in &inbox.rejected {
         tracing::error!(file = %path.display(), problems = rejected.problems.len(), "POS file refused; see the .errors.txt beside it");
+    }
+    if !inbox.rejected.is_empty() && !cfg.email.alert_to.is_empty() {
+        let list: Vec<String> = inbox
+            .rejected
+            .iter()
+            .map(|(path, r)| format!("- {} ({} problem(s))", path.display(), r.problems.len()))
+            .collect();
+        let alert = Outgoing {
+            email_id: format!("inbox-refused-{}", Utc::now().format("%Y%m%dT%H%M%S%.6f")),
+            shop_id: None,
+            period_id: None,
+            kind: "alert",
+            subject: format!("[SEQR] ALERT: {} POS file(s) refused", inbox.rejected.len()),
+            recipients: cfg.email.alert_to.clone(),
+            text: format!(
+                "These POS files were refused and nothing of them was loaded:\n{}\n\nEach .errors.txt beside \
+                 the file names every bad line. The shops' reports tonight say they are incomplete. Fix the file \
+                 and put it back in the inbox; the next close takes it.\n",
+                list.join("\n")
+            ),
+            html: None,
+            attachments: vec![],
+        };
+        notify::queue(store, &cfg.email, &alert)?;
+        notify::flush_outbox(store, &cfg.email, &ctx.email_backoff, None)?;
     }
 
     let limit = Arc::new(tokio::sync::Semaphore::new(cfg.schedule.max_concurrent_shops.max(1)));

@@ -72,6 +72,9 @@ pub struct SeqrSettings {
     /// Log every SOAP request and response (passwords redacted) at debug level.
     #[serde(default)]
     pub trace: bool,
+    /// A SEQR answer larger than this (bytes) is refused while it streams in.
+    #[serde(default = "default_max_response")]
+    pub max_response_bytes: u64,
 }
 
 /// `[store]`.
@@ -83,6 +86,10 @@ pub struct StoreSettings {
     /// DuckDB's memory limit (DuckDB's own default is 80% of RAM); larger work spills to disk.
     #[serde(default = "default_memory_limit")]
     pub memory_limit: String,
+    /// Seconds to wait for another process (a second run, the daemon, the
+    /// DuckDB CLI) to let go of the database before giving up.
+    #[serde(default = "d60f")]
+    pub lock_wait_seconds: f64,
 }
 
 /// `[pos]`.
@@ -281,6 +288,12 @@ fn d30() -> u64 {
 fn d3f() -> f64 {
     3.0
 }
+fn default_max_response() -> u64 {
+    crate::seqr::client::DEFAULT_MAX_RESPONSE_BYTES
+}
+fn d60f() -> f64 {
+    60.0
+}
 fn d40() -> u32 {
     40
 }
@@ -331,7 +344,9 @@ fn default_attach_limit() -> u64 {
 }
 
 impl Config {
-    /// Reads and checks a config file. Relative paths in it are taken from the working directory.
+    /// Reads and checks a config file. Relative paths in it are taken from
+    /// the file's own folder, so a command run from anywhere finds the same
+    /// database, inbox, reports and outbox.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
@@ -339,7 +354,18 @@ impl Config {
             key: "-".into(),
             what: format!("cannot read the config file: {e}; pass --config FILE"),
         })?;
-        Self::parse(&text, &file)
+        let mut cfg = Self::parse(&text, &file)?;
+        cfg.resolve_paths(path.parent().unwrap_or(Path::new("")));
+        Ok(cfg)
+    }
+
+    /// Makes every relative path of the config relative to `base`.
+    fn resolve_paths(&mut self, base: &Path) {
+        for p in [&mut self.store.database, &mut self.pos.inbox, &mut self.reports.dir, &mut self.email.outbox] {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
     }
 
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {

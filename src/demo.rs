@@ -90,8 +90,7 @@ fn sim_config(shops: &[DemoShop], time_scale: f64) -> anyhow::Result<SimConfig> 
     Ok(toml::from_str(&text)?)
 }
 
-fn demo_config(shops: &[DemoShop], dir: &Path, endpoint: &str, terminals: &BTreeMap<String, Vec<String>>) -> String {
-    let d = dir.display();
+fn demo_config(shops: &[DemoShop], endpoint: &str, terminals: &BTreeMap<String, Vec<String>>) -> String {
     let mut text = format!(
         r#"# Written by `seqr-recon demo`: the product's config, pointed at the demo's simulator.
 [seqr]
@@ -103,17 +102,17 @@ report_poll_interval_seconds = 0.2
 report_max_attempts = 20
 
 [store]
-database = "{d}/seqr-recon.duckdb"
+database = "seqr-recon.duckdb"   # relative paths: from this file's folder
 
 [pos]
-inbox = "{d}/inbox"
+inbox = "inbox"
 
 [reports]
-dir = "{d}/reports"
+dir = "reports"
 
 [email]
 transport = "file"
-outbox = "{d}/reports/outbox"
+outbox = "reports/outbox"
 from = "SEQR reconciliation <recon@example.com>"
 to = ["backoffice@example.com"]
 alert_to = ["ops@example.com"]
@@ -182,7 +181,7 @@ pub async fn run(
         gen_shops.push(GenShop { id: s.id.clone(), currency: s.currency.clone(), terminals: terms });
     }
     let config_path = dir.join("seqr-recon.toml");
-    std::fs::write(&config_path, demo_config(shops, dir, &endpoint, &terminal_ids))?;
+    std::fs::write(&config_path, demo_config(shops, &endpoint, &terminal_ids))?;
     let cfg = Arc::new(Config::load(&config_path)?);
 
     // The day.

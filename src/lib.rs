@@ -13,8 +13,11 @@
 //! - [`store`]: DuckDB: migrations, POS ingest, SEQR data, closes. SQL lives in `queries/`.
 //! - [`reconcile`]: classification of one close (SQL in `queries/reconcile/`) and its CSV files.
 //! - [`export`]: formula-safe CSV writing of query results.
+//! - [`paths`]: output paths that cannot leave their folder, and synced writes.
 //! - [`notify`]: report and alert emails (lettre), through an outbox so none is lost.
 //! - [`close`]: one close of one shop, the persisted state machine; what `run`, `schedule` and tests call.
+//! - [`failpoint`]: crash points for tests (`SEQR_RECON_FAILPOINT`).
+//! - [`journal`]: the mark journal beside the database: period ids SEQR returned, kept before the database has them.
 //! - [`schedule`]: cron next-fire computation and the daemon loop.
 //! - [`demo`]: `make demo`, a trading day end to end against the simulator.
 //! - [`backoffice`]: terminals, refunds and resolving exceptions; [`certify`]: SEQR's certification procedure.
@@ -27,7 +30,10 @@ pub mod close;
 pub mod config;
 pub mod demo;
 pub mod export;
+pub mod failpoint;
+pub mod journal;
 pub mod notify;
+pub mod paths;
 pub mod progress;
 pub mod reconcile;
 pub mod schedule;

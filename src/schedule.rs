@@ -42,10 +42,21 @@ pub fn shop_next(shop: &Shop, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     next_fire(&shop.schedule().ok()?, shop.tz().ok()?, now)
 }
 
+/// The shop's latest slot at or before `now`: what a manual `run` closes, so
+/// that a second run the same night finds it closed. A schedule that never
+/// fired before `now` gives `now`.
+pub fn shop_latest_slot(shop: &Shop, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
+    let schedule = shop.schedule().map_err(anyhow::Error::msg)?;
+    let tz = shop.tz().map_err(anyhow::Error::msg)?;
+    Ok(last_fire(&schedule, tz, now).unwrap_or(now))
+}
+
 /// Runs closes at their slots until `shutdown` completes. On start it catches
 /// up the last slot of each shop that has no close yet (when `catch_up` is on).
 pub async fn daemon(cfg: Arc<Config>, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     tokio::pin!(shutdown);
+    // A missing SMTP secret is found at start, not when the first report is due.
+    crate::notify::smtp_credentials(&cfg.email)?;
     let ctx = Arc::new(CloseContext::new(cfg.clone()));
     let now = Utc::now();
     for shop in &cfg.shops {
@@ -106,6 +117,7 @@ async fn run_due(cfg: &Arc<Config>, ctx: &Arc<CloseContext>, due: Vec<(Shop, Dat
     if due.is_empty() {
         return;
     }
+    let due_ids: Vec<String> = due.iter().map(|(s, _)| s.id.clone()).collect();
     let result = async {
         let store = Store::open_configured(&cfg.store)?;
         run_batch(&store, ctx, Batch { shops: due, confirm_remark: false, close_slot_after_resume: true }).await
@@ -120,7 +132,20 @@ async fn run_due(cfg: &Arc<Config>, ctx: &Arc<CloseContext>, due: Vec<(Shop, Dat
                 }
             }
         }
-        Err(e) => tracing::error!(error = %format!("{e:#}"), "no close could run"),
+        Err(e) => {
+            // Failed closes alert from inside; this is the batch itself failing
+            // (the database locked or broken), so ops hear of it here.
+            tracing::error!(error = %format!("{e:#}"), "no close could run");
+            let shops: Vec<&str> = due_ids.iter().map(String::as_str).collect();
+            crate::notify::alert_without_store(
+                &cfg.email,
+                &format!("[SEQR] ALERT: the scheduled close of {} could not run", shops.join(", ")),
+                &format!(
+                    "The daemon could not run the scheduled close.\n\nError: {e:#}\n\nNext step: fix the cause \
+                     above, then run `seqr-recon run`: it closes the slot that was missed.\n"
+                ),
+            );
+        }
     }
 }
 

@@ -54,7 +54,7 @@ pub fn query_text(name: &str) -> anyhow::Result<String> {
 
 pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = load_config(config)?;
-    let store = Store::open_configured(&cfg.store)?;
+    let store = Store::open_read_only(&cfg.store)?;
     let sql = match (&args.sql, &args.name) {
         (Some(sql), _) => sql.clone(),
         (None, Some(name)) => query_text(name)?,

@@ -19,7 +19,8 @@ pub struct Args {
 
 pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = load_config(config)?;
-    let store = Store::open_configured(&cfg.store)?;
+    // A dry run works on a copy in memory: the file is only read.
+    let store = if args.dry_run { Store::open_scratch_copy(&cfg.store)? } else { Store::open_configured(&cfg.store)? };
     let r = recompute(&store, &cfg.reconcile, &cfg.reports.dir, &args.period, !args.dry_run)?;
     let verb = if r.applied { "changed" } else { "would change" };
     println!(

@@ -24,12 +24,16 @@ pub struct Args {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
+    /// Refund although an earlier refund of this payment has an unknown outcome,
+    /// after SEQR support confirmed that it was not made.
+    #[arg(long)]
+    pub despite_unknown: bool,
 }
 
 pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = Arc::new(load_config(config)?);
     let store = Store::open_configured(&cfg.store)?;
-    let p = check_refund(&store, &args.ers_reference, args.amount)?;
+    let p = check_refund(&store, &args.ers_reference, args.amount, args.despite_unknown)?;
     if !args.yes {
         if !std::io::stdin().is_terminal() {
             anyhow::bail!("refunds need confirmation: run on a terminal, or pass --yes");
@@ -55,6 +59,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
         args.amount,
         args.reason.as_deref(),
         &current_user(),
+        args.despite_unknown,
     ))?;
     println!(
         "Refunded {} of {}: SEQR reference {refund_ers}. The next close matches it.",

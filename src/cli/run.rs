@@ -17,6 +17,11 @@ pub struct Args {
     /// Mark again a close stopped in mark_unknown, after checking with SEQR support.
     #[arg(long)]
     pub confirm_remark: bool,
+    /// Close an extra period now, beside the scheduled one. Without it, `run`
+    /// closes each shop's latest scheduled slot (the last `close_at` that has
+    /// passed), so running it twice in a night closes once.
+    #[arg(long)]
+    pub ad_hoc: bool,
 }
 
 pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
@@ -30,12 +35,33 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let shops: Vec<_> =
         cfg.shops.iter().filter(|s| args.shops.is_empty() || args.shops.contains(&s.id)).cloned().collect();
 
-    let store = Store::open_configured(&cfg.store)?;
+    crate::notify::smtp_credentials(&cfg.email)?;
+    let store = match Store::open_configured(&cfg.store) {
+        Ok(store) => store,
+        Err(e) => {
+            crate::notify::alert_without_store(
+                &cfg.email,
+                "[SEQR] ALERT: the nightly close could not open its database",
+                &format!(
+                    "seqr-recon run could not open its database, so no shop was closed.\n\nError: {e:#}\n\n\
+                          Next step: fix the cause above, then run `seqr-recon run` again.\n"
+                ),
+            );
+            return Err(e);
+        }
+    };
     let ctx = Arc::new(CloseContext::new(cfg.clone()));
+    let now = Utc::now();
+    let mut slots = Vec::new();
+    for shop in shops {
+        let slot = if args.ad_hoc { now } else { crate::schedule::shop_latest_slot(&shop, now)? };
+        slots.push((shop, slot));
+    }
     let batch = Batch {
-        shops: shops.into_iter().map(|s| (s, Utc::now())).collect(),
+        shops: slots,
         confirm_remark: args.confirm_remark,
-        close_slot_after_resume: false,
+        // A resumed close of an earlier night is finished, then tonight's slot is closed too.
+        close_slot_after_resume: !args.ad_hoc,
     };
     let outcome = runtime()?.block_on(run_batch(&store, &ctx, batch))?;
     let mut code = ExitCode::Success;
@@ -63,7 +89,14 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
                     files.dir.display()
                 );
             }
-            Ok(CloseOutcome::AlreadyClosed { close }) => println!("{}: already closed ({})", shop.id, close.close_id),
+            Ok(CloseOutcome::AlreadyClosed { close }) => println!(
+                "{}: already closed for the slot of {} (period {}, state {}); `seqr-recon run --ad-hoc` closes an \
+                 extra period",
+                shop.id,
+                close.slot.with_timezone(&shop.tz().map_err(anyhow::Error::msg)?).to_rfc3339(),
+                close.label_period_id.as_deref().unwrap_or("?"),
+                close.state
+            ),
             Err(e) => {
                 eprintln!("{}: FAILED: {e:#}", shop.id);
                 code = ExitCode::Failure;

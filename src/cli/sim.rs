@@ -18,9 +18,10 @@ pub enum SimCommand {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8089")]
         addr: SocketAddr,
-        /// Simulator config (resellers, terminals, timings); see config/sim.toml.
-        #[arg(long = "sim-config", default_value = "config/sim.toml")]
-        sim_config: PathBuf,
+        /// Simulator config (resellers, terminals, timings); see config/sim.toml. Without it,
+        /// config/sim.toml when it exists, else the same settings built in.
+        #[arg(long = "sim-config")]
+        sim_config: Option<PathBuf>,
         /// State file: loaded at start when present, saved while running and at exit.
         #[arg(long)]
         state: Option<PathBuf>,
@@ -30,13 +31,21 @@ pub enum SimCommand {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         SimCommand::Serve { addr, sim_config, state } => {
-            let cfg = SimConfig::load(&sim_config)?;
+            let shipped = PathBuf::from("config/sim.toml");
+            let (cfg, source) = match sim_config {
+                Some(path) => (SimConfig::load(&path)?, path.display().to_string()),
+                None if shipped.is_file() => (SimConfig::load(&shipped)?, shipped.display().to_string()),
+                None => (SimConfig::built_in(), "the built-in default (config/sim.toml's resellers)".to_string()),
+            };
             let rt = runtime()?;
             rt.block_on(async move {
                 let clock = SimClock::new(chrono::Utc::now(), cfg.time_scale);
                 let sim = Simulator::new(cfg, clock, state)?;
                 let listener = tokio::net::TcpListener::bind(addr).await?;
-                eprintln!("SEQR simulator listening on http://{}/soap/merchant/cashregister-2", listener.local_addr()?);
+                eprintln!(
+                    "SEQR simulator listening on http://{}/soap/merchant/cashregister-2 with {source}",
+                    listener.local_addr()?
+                );
                 crate::sim::server::serve(listener, sim, shutdown_signal()).await
             })?;
             Ok(ExitCode::Success)

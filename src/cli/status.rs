@@ -14,7 +14,7 @@ pub struct Args {}
 
 pub fn run(config: &Path, _args: Args) -> anyhow::Result<ExitCode> {
     let cfg = load_config(config)?;
-    let store = Store::open_configured(&cfg.store)?;
+    let store = Store::open_read_only(&cfg.store)?;
     print!("{}", report(&cfg, &store)?);
     Ok(ExitCode::Success)
 }
@@ -54,13 +54,32 @@ pub fn report(cfg: &crate::config::Config, store: &Store) -> anyhow::Result<Stri
                 }
             }
         }
-        let unsent: i64 = store.conn.query_row(
-            "SELECT count(*) FROM emails WHERE shop_id = ? AND sent_at IS NULL",
+        let (unsent, unknown): (i64, i64) = store.conn.query_row(
+            "SELECT count(*) FILTER (sending_at IS NULL), count(*) FILTER (sending_at IS NOT NULL) \
+             FROM emails WHERE shop_id = ? AND sent_at IS NULL",
             [&shop.id],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         if unsent > 0 {
             out.push_str(&format!("  outbox:      {unsent} email(s) not yet delivered; the next run retries\n"));
+        }
+        if unknown > 0 {
+            out.push_str(&format!(
+                "  outbox:      {unknown} email(s) handed to SMTP by a run that stopped before SMTP's answer was \
+                 recorded; maybe delivered, not sent again by themselves: ask the recipients, and \
+                 `seqr-recon resend` if they lack it\n"
+            ));
+        }
+        let refunds: i64 = store.conn.query_row(
+            "SELECT count(*) FROM refund_attempts WHERE shop_id = ? AND outcome IN ('sending', 'unknown')",
+            [&shop.id],
+            |r| r.get(0),
+        )?;
+        if refunds > 0 {
+            out.push_str(&format!(
+                "  refunds:     {refunds} refund(s) with an unknown outcome (SEQR may have made them); the next \
+                 close links SEQR's refund row; `SELECT * FROM refund_attempts` lists them\n"
+            ));
         }
         out.push_str(&format!("  next close:  {next}\n"));
     }

@@ -52,22 +52,14 @@ fn build(settings: &EmailSettings, out: &Outgoing) -> anyhow::Result<Message> {
 
 /// Writes the message into the outbox and records it; queuing the same
 /// `email_id` twice does nothing (so a resumed close does not mail twice).
+/// The `.eml` file is on disk (synced) before the row that points at it commits.
 pub fn queue(store: &Store, settings: &EmailSettings, out: &Outgoing) -> anyhow::Result<()> {
     let exists: bool =
         store.conn.query_row("SELECT count(*) > 0 FROM emails WHERE email_id = ?", [&out.email_id], |r| r.get(0))?;
     if exists {
         return Ok(());
     }
-    if out.recipients.is_empty() {
-        anyhow::bail!("no recipients for {:?}: set [email] to (or alert_to) or the shop's email_to", out.subject);
-    }
-    let message = build(settings, out)?;
-    let dir = settings.outbox.join("queue");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating the outbox {}", dir.display()))?;
-    let path = dir.join(format!("{}.eml", out.email_id));
-    let tmp = dir.join(format!(".{}.tmp", out.email_id));
-    std::fs::write(&tmp, message.formatted())?;
-    std::fs::rename(&tmp, &path)?;
+    let path = write_eml(settings, out)?;
     store.conn.execute(
         "INSERT INTO emails (email_id, shop_id, period_id, kind, subject, sender, recipients, eml_path, queued_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
@@ -85,6 +77,53 @@ pub fn queue(store: &Store, settings: &EmailSettings, out: &Outgoing) -> anyhow:
     Ok(())
 }
 
+/// Writes `out` as `{outbox}/queue/{email_id}.eml`, synced, and returns the path.
+fn write_eml(settings: &EmailSettings, out: &Outgoing) -> anyhow::Result<PathBuf> {
+    if out.recipients.is_empty() {
+        anyhow::bail!("no recipients for {:?}: set [email] to (or alert_to) or the shop's email_to", out.subject);
+    }
+    let message = build(settings, out)?;
+    let dir = settings.outbox.join("queue");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating the outbox {}", dir.display()))?;
+    let name = crate::paths::file_name(&out.email_id, ".eml")?;
+    let path = dir.join(&name);
+    crate::paths::write_synced(&path, &message.formatted())?;
+    Ok(path)
+}
+
+/// Sends an alert when the database cannot be used (it failed, or another
+/// process holds it): no outbox row, so it is sent now or written as a file.
+/// Errors are logged, never raised: this is the last way to reach ops.
+pub fn alert_without_store(settings: &EmailSettings, subject: &str, text: &str) {
+    if settings.alert_to.is_empty() {
+        return;
+    }
+    let out = Outgoing {
+        email_id: format!("alert-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f")),
+        shop_id: None,
+        period_id: None,
+        kind: "alert",
+        subject: subject.to_string(),
+        recipients: settings.alert_to.clone(),
+        text: text.to_string(),
+        html: None,
+        attachments: vec![],
+    };
+    let sent = write_eml(settings, &out).and_then(|path| {
+        let pending = Pending {
+            email_id: out.email_id.clone(),
+            sender: settings.from.clone(),
+            recipients: out.recipients.join(","),
+            eml_path: path,
+        };
+        deliver(settings, &pending)
+    });
+    match sent {
+        Ok(path) => tracing::warn!(subject, eml = %path.display(), "alert sent without the database"),
+        Err(e) => tracing::error!(subject, error = %format!("{e:#}"), "the alert could not be sent either"),
+    }
+}
+
 /// An email still waiting in the outbox.
 #[derive(Debug)]
 struct Pending {
@@ -94,19 +133,50 @@ struct Pending {
     eml_path: PathBuf,
 }
 
+/// What one flush of the outbox did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Flushed {
+    pub sent: usize,
+    /// Not delivered; they stay queued for the next run.
+    pub left: usize,
+    /// Handed to SMTP by an earlier run that stopped before recording the
+    /// outcome: maybe delivered, never sent again by themselves.
+    pub unknown: usize,
+}
+
 /// Delivers every unsent email (of `shop` only, when given), retrying each
 /// with back-off; what still fails stays queued for the next run.
-/// Returns (sent, still queued).
+///
+/// Each email is marked `sending_at` before it is handed to SMTP, and
+/// `sent_at` right after SMTP accepts it. An email found with the first and not
+/// the second was perhaps delivered by a run that stopped in between: it is
+/// left alone (`resend` sends it again), so a message SMTP accepted never goes
+/// out twice.
 pub fn flush_outbox(
     store: &Store,
     settings: &EmailSettings,
     backoff: &[Duration],
     shop: Option<&str>,
-) -> anyhow::Result<(usize, usize)> {
+) -> anyhow::Result<Flushed> {
+    let unknown = store.conn.query_row(
+        "SELECT count(*) FROM emails WHERE sent_at IS NULL AND sending_at IS NOT NULL \
+         AND (CAST(? AS VARCHAR) IS NULL OR shop_id = ?)",
+        params![shop, shop],
+        |r| r.get::<_, i64>(0),
+    )? as usize;
+    let mut flushed = Flushed { unknown, ..Flushed::default() };
+    if unknown > 0 {
+        tracing::warn!(
+            count = unknown,
+            "emails were handed to SMTP by a run that stopped before recording the outcome; they are not sent \
+             again by themselves (`seqr-recon status` lists them, `seqr-recon resend` sends a report again)"
+        );
+    }
     let pending: Vec<Pending> = {
         let mut stmt = store.conn.prepare(
             "SELECT email_id, sender, recipients, eml_path FROM emails \
-             WHERE sent_at IS NULL AND (CAST(? AS VARCHAR) IS NULL OR shop_id = ?) ORDER BY queued_at, email_id",
+             WHERE sent_at IS NULL AND sending_at IS NULL AND (CAST(? AS VARCHAR) IS NULL OR shop_id = ?) \
+             ORDER BY queued_at, email_id",
         )?;
         let rows = stmt.query_map(params![shop, shop], |r| {
             Ok(Pending {
@@ -118,8 +188,8 @@ pub fn flush_outbox(
         })?;
         rows.collect::<Result<_, _>>()?
     };
-    let (mut sent, mut left) = (0, 0);
     for p in pending {
+        store.conn.execute("UPDATE emails SET sending_at = now() WHERE email_id = ?", [&p.email_id])?;
         let mut result = deliver(settings, &p);
         for wait in backoff {
             if result.is_ok() {
@@ -134,22 +204,24 @@ pub fn flush_outbox(
                     "UPDATE emails SET sent_at = now(), attempts = attempts + 1, last_error = NULL, eml_path = ? WHERE email_id = ?",
                     params![final_path.display().to_string(), p.email_id],
                 )?;
-                sent += 1;
+                flushed.sent += 1;
             }
             Err(e) => {
                 tracing::warn!(email = %p.email_id, error = %format!("{e:#}"), "email not delivered; it stays in the outbox");
                 store.conn.execute(
-                    "UPDATE emails SET attempts = attempts + 1, last_error = ? WHERE email_id = ?",
+                    "UPDATE emails SET sending_at = NULL, attempts = attempts + 1, last_error = ? WHERE email_id = ?",
                     params![format!("{e:#}"), p.email_id],
                 )?;
-                left += 1;
+                flushed.left += 1;
             }
         }
     }
-    Ok((sent, left))
+    Ok(flushed)
 }
 
-/// Sends one queued email; returns where its `.eml` file now is.
+/// Sends one queued email; returns where its `.eml` file now is. Once SMTP has
+/// accepted the message this never fails: moving the file is tidying, and a
+/// failure to move it is logged, not returned (returning it would send again).
 fn deliver(settings: &EmailSettings, p: &Pending) -> anyhow::Result<PathBuf> {
     let name = p.eml_path.file_name().context("an .eml file has a name")?;
     let done_dir = match settings.transport {
@@ -162,14 +234,46 @@ fn deliver(settings: &EmailSettings, p: &Pending) -> anyhow::Result<PathBuf> {
             smtp_transport(settings)?
                 .send_raw(&envelope, &bytes)
                 .with_context(|| format!("sending through SMTP {}:{}", settings.smtp_host, settings.smtp_port))?;
+            crate::failpoint::failpoint("smtp_accepted");
             settings.outbox.join("sent")
         }
     };
-    std::fs::create_dir_all(&done_dir)?;
     let to = done_dir.join(name);
-    std::fs::rename(&p.eml_path, &to)
-        .with_context(|| format!("moving {} to {}", p.eml_path.display(), to.display()))?;
-    Ok(to)
+    let moved = std::fs::create_dir_all(&done_dir).and_then(|()| std::fs::rename(&p.eml_path, &to));
+    match moved {
+        Ok(()) => Ok(to),
+        Err(e) if settings.transport == Transport::Smtp => {
+            tracing::warn!(email = %p.email_id, error = %e, "sent, but the .eml file could not be moved to sent/");
+            Ok(p.eml_path.clone())
+        }
+        Err(e) => Err(e).with_context(|| format!("moving {} to {}", p.eml_path.display(), to.display())),
+    }
+}
+
+/// The SMTP login, when `[email]` names one: both variables must be set.
+/// A named variable that is missing is an error, never a send without login.
+pub fn smtp_credentials(s: &EmailSettings) -> anyhow::Result<Option<(String, crate::secret::Secret)>> {
+    if s.transport != Transport::Smtp {
+        return Ok(None);
+    }
+    match (&s.smtp_user_env, &s.smtp_password_env) {
+        (None, None) => Ok(None),
+        (Some(user_env), Some(pass_env)) => {
+            let user = secret_from_env(user_env, "the SMTP login")
+                .map_err(|e| anyhow::anyhow!("[email] smtp_user_env: {e}"))?
+                .expose()
+                .to_string();
+            let password = secret_from_env(pass_env, "the SMTP user")
+                .map_err(|e| anyhow::anyhow!("[email] smtp_password_env: {e}"))?;
+            Ok(Some((user, password)))
+        }
+        (None, Some(_)) => anyhow::bail!(
+            "[email] smtp_password_env is set but smtp_user_env is not: name the variable with the SMTP user"
+        ),
+        (Some(_), None) => anyhow::bail!(
+            "[email] smtp_user_env is set but smtp_password_env is not: name the variable with the SMTP password"
+        ),
+    }
 }
 
 fn smtp_transport(s: &EmailSettings) -> anyhow::Result<lettre::SmtpTransport> {
@@ -181,16 +285,8 @@ fn smtp_transport(s: &EmailSettings) -> anyhow::Result<lettre::SmtpTransport> {
     }
     .port(s.smtp_port)
     .timeout(Some(Duration::from_secs(30)));
-    if let Some(pass_env) = &s.smtp_password_env {
-        if let Ok(password) = secret_from_env(pass_env, "the SMTP user") {
-            let user = match &s.smtp_user_env {
-                Some(u) => secret_from_env(u, "the SMTP login").map_err(anyhow::Error::msg)?.expose().to_string(),
-                None => anyhow::bail!(
-                    "[email] smtp_password_env is set but smtp_user_env is not: name the variable with the SMTP user"
-                ),
-            };
-            b = b.credentials(Credentials::new(user, password.expose().to_string()));
-        }
+    if let Some((user, password)) = smtp_credentials(s)? {
+        b = b.credentials(Credentials::new(user, password.expose().to_string()));
     }
     Ok(b.build())
 }

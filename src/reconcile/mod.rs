@@ -106,22 +106,27 @@ pub fn write_reports(
     close_seq: i64,
     period_id: &str,
 ) -> anyhow::Result<ReportFiles> {
-    let dir = root.join(shop_id).join(period_id);
-    std::fs::create_dir_all(&dir)?;
+    // Both names come from outside (the config, SEQR): neither may leave `root`.
+    let dir = crate::paths::under(root, &[shop_id, period_id])?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    // Each file is written whole and synced before the close's state names it.
     let write = |name: &str, sql: &str| -> anyhow::Result<PathBuf> {
         let path = dir.join(name);
         let tmp = dir.join(format!(".{name}.tmp"));
-        let file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        write_query_csv(conn, sql, &[("shop_id", &shop_id), ("close_seq", &close_seq)], file)?;
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        write_query_csv(conn, sql, &[("shop_id", &shop_id), ("close_seq", &close_seq)], &mut file)?;
+        file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(&tmp, &path)?;
         Ok(path)
     };
-    Ok(ReportFiles {
+    let files = ReportFiles {
         summary: write(CSV_NAMES[0], queries::SUMMARY_CSV)?,
         exceptions: write(CSV_NAMES[1], queries::EXCEPTIONS_CSV)?,
         transactions: write(CSV_NAMES[2], queries::TRANSACTIONS_CSV)?,
         dir,
-    })
+    };
+    crate::paths::sync_dir(&files.dir)?;
+    Ok(files)
 }
 
 /// What recomputing a close from its stored raw reports found.

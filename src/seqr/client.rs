@@ -8,8 +8,8 @@ use rand::Rng;
 
 use super::codes::ResultCode;
 use super::envelope::{redact_passwords, write_request};
-use super::report::{document_text, parse_report, Report, ReportError};
-use super::soap::{read_body, Body, Fields, XmlError};
+use super::report::{check_meta, parse_report, report_text, Report, ReportError};
+use super::soap::{read_body_skipping, Body, Fields, XmlError};
 use super::types::*;
 
 /// Everything that can go wrong talking to SEQR, each with the next step.
@@ -43,6 +43,11 @@ pub enum SeqrError {
     #[error("SEQR's answer to {op} lacks {field}")]
     MissingField { op: &'static str, field: &'static str },
     #[error(
+        "SEQR's answer to {op} is larger than {limit} bytes and was not read; raise [seqr] max_response_bytes if \
+         SEQR's reports are really that big"
+    )]
+    TooLarge { op: &'static str, limit: u64 },
+    #[error(
         "report {report_id} for period {period_id} was still not ready after {attempts} attempts; a terminal \
          report is never ready for a period marked without TERMINALID, otherwise raise report_max_attempts"
     )]
@@ -53,6 +58,8 @@ pub enum SeqrError {
 
 impl SeqrError {
     /// Whether the same request may be sent again safely and may then succeed.
+    /// An acting call never gets here with an HTTP error or a server fault:
+    /// [`SeqrClient::call_once`] turns those into [`SeqrError::OutcomeUnknown`].
     fn retryable(&self) -> bool {
         match self {
             SeqrError::Rejected { code, .. } => code.is_transient(),
@@ -61,6 +68,11 @@ impl SeqrError {
             SeqrError::Unreachable { .. } => true,
             _ => false,
         }
+    }
+
+    /// Whether SEQR may have acted on the call although no clean answer came back.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, SeqrError::OutcomeUnknown { .. })
     }
 
     /// The SEQR result code, when SEQR answered with one.
@@ -126,7 +138,12 @@ pub struct SeqrClient {
     retry: RetryPolicy,
     /// Log every request and response (passwords redacted) at debug level.
     pub trace: bool,
+    /// An answer larger than this is refused while it streams in.
+    pub max_response_bytes: u64,
 }
+
+/// 1 GiB: a million-row day's executeReport answer is about 425 MB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1 << 30;
 
 static REFERENCE_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -148,7 +165,13 @@ impl SeqrClient {
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .build()
             .expect("building the HTTP client (TLS set-up) cannot fail with rustls");
-        SeqrClient { http, endpoint: endpoint.to_string(), retry, trace: false }
+        SeqrClient {
+            http,
+            endpoint: endpoint.to_string(),
+            retry,
+            trace: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
     }
 
     pub fn endpoint(&self) -> &str {
@@ -192,17 +215,26 @@ impl SeqrClient {
             Err(e) => return Err(self.transport_error(op, req, &e)),
         };
         let status = response.status();
-        let text = match response.text().await {
-            Ok(t) => t,
-            Err(e) => return Err(self.transport_error(op, req, &e)),
-        };
+        let text = self.read_text(op, req, response).await?;
         if self.trace {
             tracing::debug!(op, %status, response = %redact_passwords(&text), "SEQR response");
         }
-        let parsed = read_body(&text);
+        let parsed = read_body_skipping(&text, req.bulky_leaves());
         let fields = match parsed {
+            // SEQR refused the request as malformed: it did not act.
+            Ok(Body::Fault { code, message }) if code.ends_with("Client") => {
+                return Err(SeqrError::Fault { op, faultcode: code, faultstring: message })
+            }
+            // A server fault or an HTTP error may come after SEQR acted (a proxy's 502, a fault
+            // raised while answering): for an acting call that is an unknown outcome.
+            Ok(Body::Fault { code, message }) if req.acts_once() => {
+                return Err(SeqrError::OutcomeUnknown { op, reason: format!("SOAP fault {code}: {message}") })
+            }
             Ok(Body::Fault { code, message }) => {
                 return Err(SeqrError::Fault { op, faultcode: code, faultstring: message })
+            }
+            Ok(Body::Element { .. }) | Err(_) if !status.is_success() && req.acts_once() => {
+                return Err(SeqrError::OutcomeUnknown { op, reason: format!("HTTP {status} without a SEQR answer") })
             }
             Ok(Body::Element { fields, .. }) if status.is_success() => fields,
             Ok(Body::Element { .. }) | Err(_) if !status.is_success() => {
@@ -214,10 +246,13 @@ impl SeqrClient {
             }
             Err(source) => return Err(SeqrError::Malformed { op, source }),
         };
-        let code = fields
-            .text("return/resultCode")
-            .and_then(|c| i32::from_str(&c).ok())
-            .ok_or(SeqrError::MissingField { op, field: "return/resultCode" })?;
+        let code = match fields.text("return/resultCode").and_then(|c| i32::from_str(&c).ok()) {
+            Some(code) => code,
+            None if req.acts_once() => {
+                return Err(SeqrError::OutcomeUnknown { op, reason: "the answer has no resultCode".into() })
+            }
+            None => return Err(SeqrError::MissingField { op, field: "return/resultCode" }),
+        };
         let code = ResultCode(code);
         if code != ResultCode::SUCCESS {
             return Err(SeqrError::Rejected {
@@ -232,6 +267,43 @@ impl SeqrClient {
             });
         }
         Ok(Answer { fields, client_reference: client_reference.to_string(), raw: text })
+    }
+
+    /// The answer's body, streamed into one buffer (sized from Content-Length
+    /// when SEQR sends it) and refused once it passes `max_response_bytes`.
+    /// Invalid UTF-8 is replaced, as a lenient reader would.
+    async fn read_text(
+        &self,
+        op: &'static str,
+        req: &Request,
+        mut response: reqwest::Response,
+    ) -> Result<String, SeqrError> {
+        let limit = self.max_response_bytes;
+        let too_large = || {
+            if req.acts_once() {
+                SeqrError::OutcomeUnknown { op, reason: format!("the answer is larger than {limit} bytes") }
+            } else {
+                SeqrError::TooLarge { op, limit }
+            }
+        };
+        let expected = response.content_length().unwrap_or(0);
+        if expected > limit {
+            return Err(too_large());
+        }
+        let mut body = Vec::with_capacity(expected as usize);
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if (body.len() + chunk.len()) as u64 > limit {
+                        return Err(too_large());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(self.transport_error(op, req, &e)),
+            }
+        }
+        Ok(String::from_utf8(body).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     }
 
     fn transport_error(&self, op: &'static str, req: &Request, e: &reqwest::Error) -> SeqrError {
@@ -249,10 +321,8 @@ impl SeqrClient {
     pub async fn send_invoice(&self, ctx: &ClientContext, invoice: Invoice) -> Result<SentInvoice, SeqrError> {
         let a = self.call(ctx, &Request::SendInvoice { invoice }).await?;
         Ok(SentInvoice {
-            invoice_reference: a
-                .fields
-                .text("return/invoiceReference")
-                .ok_or(SeqrError::MissingField { op: "sendInvoice", field: "invoiceReference" })?,
+            invoice_reference: acted_id(&a, "sendInvoice", "invoiceReference", check_invoice_reference)
+                .map_err(|e| *e)?,
             qr_code: a.fields.text("return/invoiceQRCode"),
         })
     }
@@ -302,7 +372,12 @@ impl SeqrClient {
         invoice_reference: &str,
     ) -> Result<Option<String>, SeqrError> {
         let a = self.call(ctx, &Request::CommitReservation { invoice_reference: invoice_reference.into() }).await?;
-        Ok(a.fields.text("return/ersReference"))
+        // The protocol does not promise an ersReference here (getPaymentStatus has it); one that is
+        // there must be SEQR's digits.
+        match a.fields.text("return/ersReference") {
+            Some(_) => acted_id(&a, "commitReservation", "ersReference", check_ers_reference).map_err(|e| *e).map(Some),
+            None => Ok(None),
+        }
     }
 
     pub async fn submit_payment_receipt(
@@ -323,9 +398,7 @@ impl SeqrClient {
         invoice: Invoice,
     ) -> Result<String, SeqrError> {
         let a = self.call(ctx, &Request::RefundPayment { ers_reference: ers_reference.into(), invoice }).await?;
-        a.fields
-            .text("return/ersReference")
-            .ok_or(SeqrError::MissingField { op: "refundPayment", field: "ersReference" })
+        acted_id(&a, "refundPayment", "ersReference", check_ers_reference).map_err(|e| *e)
     }
 
     pub async fn register_terminal(
@@ -341,9 +414,7 @@ impl SeqrClient {
             name: name.into(),
         };
         let a = self.call(ctx, &req).await?;
-        a.fields
-            .text("return/terminalId")
-            .ok_or(SeqrError::MissingField { op: "registerTerminal", field: "terminalId" })
+        acted_id(&a, "registerTerminal", "terminalId", check_terminal_id).map_err(|e| *e)
     }
 
     pub async fn unregister_terminal(&self, ctx: &ClientContext) -> Result<(), SeqrError> {
@@ -364,10 +435,7 @@ impl SeqrClient {
     ) -> Result<(String, Answer), SeqrError> {
         let parameters = terminal_id.map(|t| vec![("TERMINALID".to_string(), t.to_string())]).unwrap_or_default();
         let a = self.call(ctx, &Request::MarkTransactionPeriod { parameters }).await?;
-        let id = a
-            .fields
-            .text("return/transactionPeriodId")
-            .ok_or(SeqrError::MissingField { op: "markTransactionPeriod", field: "transactionPeriodId" })?;
+        let id = acted_id(&a, "markTransactionPeriod", "transactionPeriodId", check_period_id).map_err(|e| *e)?;
         Ok((id, a))
     }
 
@@ -390,18 +458,27 @@ impl SeqrClient {
         for attempt in 1..=polling.max_attempts.max(1) {
             match self.call(ctx, &req).await {
                 Ok(a) => {
-                    let doc = ReportDocument {
-                        title: a.fields.text("return/report/title"),
-                        mime_type: a.fields.text("return/report/mimeType"),
-                        content_base64: a.fields.text("return/report/content"),
-                        content_string: a.fields.get("return/report/contentString").map(str::to_string),
-                    };
-                    let text = document_text(&doc, report_id, period_id)?;
+                    // The report is read from the answer in place (no copy when it is
+                    // contentString's CDATA), parsed, kept gzip-compressed, and the
+                    // answer is dropped: memory follows the report, not a multiple of it.
+                    let text = report_text(&a.raw, report_id, period_id)?;
                     let report = parse_report(&text, report_id, period_id)?;
+                    let reseller = match &ctx.principal {
+                        Principal::ResellerUser { reseller_id, .. } => Some(reseller_id.as_str()),
+                        Principal::Terminal { .. } => None,
+                    };
+                    check_meta(&report, report_id, period_id, terminal_id, reseller)?;
+                    let report_gz = gzip(text.as_bytes()).map_err(|e| ReportError {
+                        report_id: report_id.into(),
+                        period_id: period_id.into(),
+                        position: 0,
+                        line: 0,
+                        what: format!("compressing the report for provenance: {e}"),
+                    })?;
                     return Ok(FetchedReport {
                         report,
-                        text,
-                        raw_response: a.raw,
+                        report_gz,
+                        response_sha256: sha256_hex(&a.raw),
                         client_reference: a.client_reference,
                         attempts: attempt,
                         not_ready,
@@ -429,12 +506,34 @@ impl SeqrClient {
     }
 }
 
-/// A report as fetched: parsed rows, the report text, and the raw SOAP answer.
+/// The id an acting call returned, checked. SEQR said it acted (resultCode 0),
+/// so an answer without a usable id is an unknown outcome: something was made
+/// whose id we do not have, and sending the call again would make another.
+fn acted_id(
+    a: &Answer,
+    op: &'static str,
+    field: &'static str,
+    check: fn(&str) -> Result<(), String>,
+) -> Result<String, Box<SeqrError>> {
+    let unknown = |reason: String| {
+        Box::new(SeqrError::OutcomeUnknown { op, reason: format!("{reason} (clientReference {})", a.client_reference) })
+    };
+    let id = a
+        .fields
+        .text(&format!("return/{field}"))
+        .ok_or_else(|| unknown(format!("SEQR answered success without {field}")))?;
+    check(&id).map_err(|what| unknown(format!("SEQR answered success with {field} {id:?}, which {what}")))?;
+    Ok(id)
+}
+
+/// A report as fetched: parsed rows, the report text (gzip), and the hash of SEQR's answer.
 #[derive(Debug, Clone)]
 pub struct FetchedReport {
     pub report: Report,
-    pub text: String,
-    pub raw_response: String,
+    /// The report document as SEQR sent it, gzip-compressed, for provenance.
+    pub report_gz: Vec<u8>,
+    /// SHA-256 of the raw SOAP answer.
+    pub response_sha256: String,
     pub client_reference: String,
     pub attempts: u32,
     /// SEQR's REPORT_NOT_READY answers before the report came.
@@ -446,6 +545,14 @@ pub struct FetchedReport {
 pub struct NotReady {
     pub client_reference: String,
     pub response_sha256: String,
+}
+
+/// Gzip of `bytes` (what `seqr_reports.report_gz` keeps).
+pub fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(bytes)?;
+    gz.finish()
 }
 
 /// Hex SHA-256 of a raw SOAP answer.

@@ -5,6 +5,7 @@
 //! is a detail row (`SalesAmount`, `ErsReference`) or a summary row
 //! (`SalesCount`, `SalesTotal`) by what it holds, in any report.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use base64::Engine;
@@ -12,8 +13,6 @@ use chrono::NaiveDateTime;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use rust_decimal::Decimal;
-
-use super::types::ReportDocument;
 
 /// The report's `Meta` block.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -62,26 +61,79 @@ pub struct ReportError {
     pub what: String,
 }
 
-/// The report text: `contentString` when present, else decoded `content`.
-pub fn document_text(doc: &ReportDocument, report_id: &str, period_id: &str) -> Result<String, ReportError> {
-    let fail = |what: String| ReportError {
+/// The report document inside an executeReport answer: `contentString` when
+/// present and not blank, else the base64 `content` decoded. Read from the raw
+/// SOAP body: a CDATA `contentString` is borrowed, not copied, and the base64
+/// copy is decoded only when there is no `contentString`.
+pub fn report_text<'a>(body: &'a str, report_id: &str, period_id: &str) -> Result<Cow<'a, str>, ReportError> {
+    let fail = |position: u64, what: String| ReportError {
         report_id: report_id.into(),
         period_id: period_id.into(),
-        position: 0,
+        position,
         line: 0,
         what,
     };
-    if let Some(s) = doc.content_string.as_deref().filter(|s| !s.trim().is_empty()) {
-        return Ok(s.to_string());
+    let mut reader = Reader::from_str(body);
+    reader.config_mut().check_end_names = false;
+    // Which of the two elements is open, and its text so far.
+    let mut open: Option<bool> = None;
+    let mut text: Option<Cow<'a, str>> = None;
+    let (mut content_string, mut content) = (None, None);
+    let append = |text: &mut Option<Cow<'a, str>>, piece: Cow<'a, str>| match text {
+        None => *text = Some(piece),
+        Some(t) => t.to_mut().push_str(&piece),
+    };
+    let utf8 = |bytes: Cow<'a, [u8]>| -> Result<Cow<'a, str>, String> {
+        match bytes {
+            Cow::Borrowed(b) => std::str::from_utf8(b).map(Cow::Borrowed).map_err(|e| e.to_string()),
+            Cow::Owned(b) => String::from_utf8(b).map(Cow::Owned).map_err(|e| e.to_string()),
+        }
+    };
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| fail(reader.error_position(), format!("the SOAP answer is not well-formed XML: {e}")))?;
+        match event {
+            Event::Start(e) => match e.local_name().as_ref() {
+                b"contentString" => open = Some(true),
+                b"content" => open = Some(false),
+                _ => {}
+            },
+            Event::CData(t) if open.is_some() => {
+                append(&mut text, utf8(t.into_inner()).map_err(|e| fail(reader.buffer_position(), e))?)
+            }
+            Event::Text(t) if open.is_some() => {
+                append(&mut text, utf8(t.into_inner()).map_err(|e| fail(reader.buffer_position(), e))?)
+            }
+            Event::GeneralRef(r) if open.is_some() => {
+                let c = super::soap::resolve_reference(&r, reader.buffer_position())
+                    .map_err(|e| fail(e.position, e.what))?;
+                append(&mut text, Cow::Owned(c.to_string()));
+            }
+            Event::End(_) if open.is_some() => {
+                let t = text.take().filter(|t| !t.trim().is_empty());
+                if open == Some(true) {
+                    content_string = content_string.or(t);
+                } else {
+                    content = content.or(t);
+                }
+                open = None;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
     }
-    let Some(b64) = doc.content_base64.as_deref().filter(|s| !s.trim().is_empty()) else {
-        return Err(fail("the response holds neither contentString nor content".into()));
+    if let Some(s) = content_string {
+        return Ok(s);
+    }
+    let Some(b64) = content else {
+        return Err(fail(0, "the response holds neither contentString nor content".into()));
     };
     let cleaned: String = b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(cleaned)
-        .map_err(|e| fail(format!("content is not valid base64: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| fail(format!("content is not UTF-8: {e}")))
+        .map_err(|e| fail(0, format!("content is not valid base64: {e}")))?;
+    String::from_utf8(bytes).map(Cow::Owned).map_err(|e| fail(0, format!("content is not UTF-8: {e}")))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -151,6 +203,12 @@ pub fn parse_report(xml: &str, report_id: &str, period_id: &str) -> Result<Repor
         let pos = || reader.buffer_position();
         match event {
             Event::Start(e) => {
+                if depth == 0 && matches!(e.local_name().as_ref(), b"Row" | b"Meta") {
+                    return Err(fail(
+                        pos(),
+                        "rows with no root element: the report must be one element around them".into(),
+                    ));
+                }
                 depth += 1;
                 seen_root = true;
                 match e.local_name().as_ref() {
@@ -203,7 +261,10 @@ pub fn parse_report(xml: &str, report_id: &str, period_id: &str) -> Result<Repor
                     in_meta = false;
                 }
                 if depth == 0 {
-                    break;
+                    let root_closed_at = pos();
+                    return expect_only_trailing_markup(&mut reader, root_closed_at)
+                        .map(|()| report)
+                        .map_err(|(at, what)| fail(at, what));
                 }
             }
             Event::Eof => {
@@ -219,7 +280,81 @@ pub fn parse_report(xml: &str, report_id: &str, period_id: &str) -> Result<Repor
             _ => {}
         }
     }
-    Ok(report)
+}
+
+/// After the root element closes, only whitespace, comments and processing
+/// instructions may follow. Anything else means the structure ended early (a
+/// stray close tag before the rows): reading on would silently drop rows.
+fn expect_only_trailing_markup(reader: &mut Reader<&[u8]>, root_closed_at: u64) -> Result<(), (u64, String)> {
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| (reader.error_position(), format!("not well-formed XML after the root element: {e}")))?;
+        match event {
+            Event::Eof => return Ok(()),
+            Event::Comment(_) | Event::PI(_) => {}
+            Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
+            other => {
+                let what = match other {
+                    Event::Start(e) | Event::Empty(e) => {
+                        format!("<{}>", String::from_utf8_lossy(e.local_name().as_ref()))
+                    }
+                    Event::End(e) => format!("</{}>", String::from_utf8_lossy(e.local_name().as_ref())),
+                    _ => "text".to_string(),
+                };
+                return Err((
+                    reader.buffer_position(),
+                    format!(
+                        "{what} after the report's root element closed at byte {root_closed_at}: the report's \
+                         structure ends early (a stray close tag?), so its rows cannot be trusted"
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Checks that a report is the one asked for: its `Meta` names the period,
+/// the terminal (when one was asked for) and the reseller (when the report
+/// names one and the caller is a reseller user).
+pub fn check_meta(
+    report: &Report,
+    report_id: &str,
+    period_id: &str,
+    terminal_id: Option<&str>,
+    reseller_id: Option<&str>,
+) -> Result<(), ReportError> {
+    let fail = |what: String| ReportError {
+        report_id: report_id.into(),
+        period_id: period_id.into(),
+        position: 0,
+        line: 0,
+        what,
+    };
+    let m = &report.meta;
+    match m.period_id.as_deref() {
+        Some(p) if p == period_id => {}
+        Some(p) => return Err(fail(format!("SEQR sent the report of period {p} instead; it is not used"))),
+        None => {
+            return Err(fail(
+                "the report's Meta names no TransactionPeriodId, so it cannot be tied to the period".into(),
+            ))
+        }
+    }
+    if let Some(asked) = terminal_id {
+        if m.terminal_id.as_deref() != Some(asked) {
+            return Err(fail(format!(
+                "asked for terminal {asked}, the report's Meta names {}; it is not used",
+                m.terminal_id.as_deref().unwrap_or("no terminal")
+            )));
+        }
+    }
+    if let (Some(asked), Some(named)) = (reseller_id, m.reseller_id.as_deref()) {
+        if asked != named {
+            return Err(fail(format!("the report is reseller {named}'s, not {asked}'s; it is not used")));
+        }
+    }
+    Ok(())
 }
 
 fn store_field(
@@ -378,14 +513,28 @@ mod tests {
         assert!(e.what.contains("neither"), "{e}");
     }
 
+    fn answer(report: impl FnOnce(&mut crate::seqr::envelope::XmlOut)) -> String {
+        crate::seqr::envelope::write_response("executeReport", None, 0, "SUCCESS", |x| {
+            x.open("report");
+            report(x);
+            x.close("report");
+        })
+    }
+
     #[test]
-    fn base64_content_is_used_when_content_string_is_absent() {
-        let doc = ReportDocument {
-            content_base64: Some(base64::engine::general_purpose::STANDARD.encode(DETAIL)),
-            ..Default::default()
-        };
-        assert_eq!(document_text(&doc, "r", "p").unwrap(), DETAIL);
-        let e = document_text(&ReportDocument::default(), "r", "p").unwrap_err();
+    fn a_cdata_content_string_is_read_in_place_and_base64_content_only_without_it() {
+        let both = answer(|x| {
+            x.leaf("content", &base64::engine::general_purpose::STANDARD.encode("<ignored/>"));
+            x.cdata_leaf("contentString", DETAIL);
+        });
+        let text = report_text(&both, "r", "p").unwrap();
+        assert!(matches!(text, Cow::Borrowed(_)), "no copy of the report");
+        assert_eq!(text, DETAIL);
+        let escaped = answer(|x| x.leaf("contentString", DETAIL));
+        assert_eq!(report_text(&escaped, "r", "p").unwrap(), DETAIL);
+        let b64 = answer(|x| x.leaf("content", &base64::engine::general_purpose::STANDARD.encode(DETAIL)));
+        assert_eq!(report_text(&b64, "r", "p").unwrap(), DETAIL);
+        let e = report_text(&answer(|_| {}), "r", "p").unwrap_err();
         assert!(e.what.contains("neither contentString nor content"));
     }
 
@@ -394,6 +543,38 @@ mod tests {
         let xml = "<!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\">]><R><Row><CashierId>&a;</CashierId></Row></R>";
         let e = parse_report(xml, "r", "p").unwrap_err();
         assert!(e.what.contains("unknown entity"), "{e}");
+    }
+
+    #[test]
+    fn a_report_whose_structure_ends_before_its_rows_is_refused_not_read_as_empty() {
+        let stray = DETAIL.replace("</Meta>", "</Meta></TransactionDetails>");
+        let e = parse_report(&stray, "Reconciliation/STD_RECON_003.xml", "2026112121003312301000044").unwrap_err();
+        assert!(e.what.contains("<Row> after the report's root element closed at byte"), "{e}");
+        assert!(e.to_string().contains("Reconciliation/STD_RECON_003.xml for period 2026112121003312301000044"));
+
+        let rootless = "<Row><SalesAmount>1</SalesAmount><ErsReference>1</ErsReference></Row>\
+                        <Row><SalesAmount>2</SalesAmount><ErsReference>2</ErsReference></Row>";
+        let e = parse_report(rootless, "r", "p").unwrap_err();
+        assert!(e.what.contains("rows with no root element"), "{e}");
+
+        // What may follow the root: whitespace, comments.
+        let r = parse_report(&format!("{DETAIL}\n<!-- end -->\n"), "r", "p").unwrap();
+        assert_eq!(r.details.len(), 2);
+    }
+
+    #[test]
+    fn a_report_of_another_period_or_terminal_is_refused() {
+        let r = parse_report(DETAIL, "r", "p").unwrap();
+        let ours = "2026112121003312301000044";
+        assert!(check_meta(&r, "r", ours, None, Some("acme-se")).is_ok());
+        let e = check_meta(&r, "r", "2026112221003312301000045", None, None).unwrap_err();
+        assert!(e.what.contains("report of period 2026112121003312301000044 instead"), "{e}");
+        let e = check_meta(&r, "r", ours, Some("t9"), None).unwrap_err();
+        assert!(e.what.contains("asked for terminal t9"), "{e}");
+        let e = check_meta(&r, "r", ours, None, Some("other")).unwrap_err();
+        assert!(e.what.contains("reseller acme-se's, not other's"), "{e}");
+        let none = Report::default();
+        assert!(check_meta(&none, "r", ours, None, None).unwrap_err().what.contains("no TransactionPeriodId"));
     }
 
     #[test]

@@ -100,6 +100,13 @@ pub(crate) fn resolve_reference(r: &quick_xml::events::BytesRef<'_>, position: u
 
 /// Reads the first element inside `Body` and everything below it.
 pub fn read_body(xml: &str) -> Result<Body, XmlError> {
+    read_body_skipping(xml, &[])
+}
+
+/// [`read_body`], but the text of elements named in `bulky` is not copied
+/// (their leaves are present and empty): a report's `content` and
+/// `contentString` are hundreds of megabytes, read from the body in place.
+pub fn read_body_skipping(xml: &str, bulky: &[&str]) -> Result<Body, XmlError> {
     let mut reader = Reader::from_str(xml);
     reader.config_mut().check_end_names = false;
     let err = |reader: &Reader<&[u8]>, what: String| XmlError { position: reader.buffer_position(), what };
@@ -157,6 +164,8 @@ pub fn read_body(xml: &str) -> Result<Body, XmlError> {
                 }
                 fields.leaves.push((join(&names[1..], &name), String::new()));
             }
+            _ if names.last().is_some_and(|n| bulky.contains(&n.as_str()))
+                && matches!(event, Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)) => {}
             Event::Text(t) => {
                 if let Some(buf) = texts.last_mut() {
                     buf.push_str(&t.decode().map_err(|e| err(&reader, e.to_string()))?);

@@ -78,6 +78,12 @@ impl Default for SimConfig {
 }
 
 impl SimConfig {
+    /// `config/sim.toml` as shipped, built into the binary: what `sim serve`
+    /// uses when no config is given and that file is not found.
+    pub fn built_in() -> SimConfig {
+        toml::from_str(include_str!("../../config/sim.toml")).expect("the shipped config/sim.toml is valid")
+    }
+
     pub fn load(path: &Path) -> anyhow::Result<SimConfig> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("{}: cannot read the simulator config: {e}", path.display()))?;
@@ -86,5 +92,15 @@ impl SimConfig {
             anyhow::bail!("{}: time_scale must be greater than 0", path.display());
         }
         Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod built_in_tests {
+    #[test]
+    fn the_built_in_simulator_config_has_the_shipped_resellers() {
+        let cfg = super::SimConfig::built_in();
+        assert_eq!(cfg.resellers[0].id, "acme-se");
+        assert!(!cfg.resellers[0].terminals.is_empty());
     }
 }

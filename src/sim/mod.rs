@@ -8,4 +8,4 @@ pub mod server;
 pub mod state;
 
 pub use config::SimConfig;
-pub use server::{spawn, Faults, SimClock, Simulator};
+pub use server::{spawn, AfterActing, Faults, SimClock, Simulator};

@@ -71,10 +71,61 @@ pub struct Faults {
     pub truncate: u32,
     /// Act on the call, then answer nothing (the client times out or sees a reset).
     pub drop_after_acting: u32,
+    /// Act on the call, then answer this way instead of with SEQR's answer, as a
+    /// proxy or a failing SEQR does after the work is done …
+    pub after_acting: Option<AfterActing>,
+    /// … this many times.
+    pub after_acting_count: u32,
     /// executeReport never becomes ready.
     pub reports_never_ready: bool,
     /// Added to every summary report's total: the summary disagrees with the details.
     pub summary_skew: Option<Decimal>,
+}
+
+/// How an answer goes wrong after SEQR acted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterActing {
+    /// A proxy's `502 Bad Gateway`, empty body.
+    Http502,
+    /// `503 Service Unavailable`, empty body.
+    Http503,
+    /// `504 Gateway Timeout`, empty body.
+    Http504,
+    /// HTTP 500 with a `soap:Server` fault.
+    ServerFault,
+    /// `resultCode` 0, but the id the call made (period, ersReference, invoice
+    /// or terminal id) is missing.
+    SuccessWithoutId,
+    /// The answer cut off after its first bytes.
+    CutBody,
+}
+
+/// The elements that carry the id an acting call made.
+const ACTED_IDS: [&str; 4] = ["transactionPeriodId", "ersReference", "invoiceReference", "terminalId"];
+
+impl AfterActing {
+    /// What the client receives instead of `xml`.
+    fn answer(self, xml: &str) -> Response {
+        let empty = |status: StatusCode| (status, "").into_response();
+        match self {
+            AfterActing::Http502 => empty(StatusCode::BAD_GATEWAY),
+            AfterActing::Http503 => empty(StatusCode::SERVICE_UNAVAILABLE),
+            AfterActing::Http504 => empty(StatusCode::GATEWAY_TIMEOUT),
+            AfterActing::ServerFault => soap_fault("soap:Server", "simulated server fault after acting"),
+            AfterActing::SuccessWithoutId => {
+                let mut out = xml.to_string();
+                for name in ACTED_IDS {
+                    let (open, close) = (format!("<{name}>"), format!("</{name}>"));
+                    if let (Some(a), Some(b)) = (out.find(&open), out.find(&close)) {
+                        out.replace_range(a..b + close.len(), "");
+                    }
+                }
+                xml_ok(out)
+            }
+            AfterActing::CutBody => xml_ok(xml[..xml.len().min(120)].to_string()),
+        }
+    }
 }
 
 /// The running simulator.
@@ -198,6 +249,10 @@ impl Simulator {
         if self.take_fault(&op, |f| &mut f.drop_after_acting) {
             // Hold the connection until the client gives up.
             tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+        let after_acting = self.faults.lock().unwrap().after_acting;
+        if let Some(how) = after_acting.filter(|_| self.take_fault(&op, |f| &mut f.after_acting_count)) {
+            return how.answer(&xml);
         }
         if self.take_fault(&op, |f| &mut f.truncate) {
             let cut = xml.len() / 2;

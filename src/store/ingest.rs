@@ -4,10 +4,10 @@
 //! A file with any bad row is refused whole, with one `FILE:LINE: column: what`
 //! line per bad row; a file loaded before (same SHA-256) changes nothing.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -453,6 +453,7 @@ pub fn ingest_inbox(store: &Store, inbox: &Path, shops: &ShopCurrencies) -> anyh
                     errors_path.push(".errors.txt");
                     let mut f = File::create(&errors_path)?;
                     writeln!(f, "{rejected}")?;
+                    record_refusal(store, &to, &rejected)?;
                     outcome.rejected.push((to, rejected));
                 }
                 Err(other) => return Err(other),
@@ -460,6 +461,35 @@ pub fn ingest_inbox(store: &Store, inbox: &Path, shops: &ShopCurrencies) -> anyh
         }
     }
     Ok(outcome)
+}
+
+/// Records a refused file per shop it names, with how many rows it held for
+/// that shop, so each affected shop's next report says its till data is
+/// incomplete. Counting is best effort on a file already known to be bad: the
+/// first column of every line after the header (both feeds start with shop_id).
+fn record_refusal(store: &Store, path: &Path, rejected: &Rejected) -> anyhow::Result<()> {
+    let sha = sha256_file(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut rows: BTreeMap<String, i64> = BTreeMap::new();
+    let reader = std::io::BufReader::new(File::open(path)?);
+    for line in reader.split(b'\n').skip(1) {
+        let line = line?;
+        let text = String::from_utf8_lossy(&line);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let shop = text.split(',').next().unwrap_or("").trim().trim_matches('"').to_string();
+        *rows.entry(shop).or_default() += 1;
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tx = store.conn.unchecked_transaction()?;
+    for (shop, n) in rows {
+        tx.execute(
+            "INSERT INTO pos_file_refusals VALUES (?, ?, ?, ?, ?, now(), NULL) ON CONFLICT DO NOTHING",
+            duckdb::params![name, sha, shop, n, rejected.problems.len() as i64],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 /// Moves `file` into `dir`, never overwriting: a name taken gets a numeric suffix.

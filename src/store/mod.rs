@@ -36,9 +36,30 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens the configured database with its memory limit.
+    /// Opens the configured database with its memory limit. While another
+    /// process holds it, waits up to `lock_wait_seconds`, then fails naming
+    /// that process (DuckDB's message carries its pid).
     pub fn open_configured(settings: &crate::config::StoreSettings) -> anyhow::Result<Store> {
-        let store = Store::open(&settings.database)?;
+        let deadline =
+            std::time::Instant::now() + std::time::Duration::from_secs_f64(settings.lock_wait_seconds.max(0.0));
+        let store = loop {
+            match Store::open(&settings.database) {
+                Ok(store) => break store,
+                Err(e) if is_lock_conflict(&e) && std::time::Instant::now() < deadline => {
+                    tracing::info!(database = %settings.database.display(), "the database is in use by another process; waiting");
+                    std::thread::sleep(std::time::Duration::from_millis(250));
+                }
+                Err(e) if is_lock_conflict(&e) => {
+                    return Err(e.context(format!(
+                        "the database {} stayed locked by another process for {} s ([store] lock_wait_seconds); \
+                         wait for that process to finish, or stop it",
+                        settings.database.display(),
+                        settings.lock_wait_seconds
+                    )))
+                }
+                Err(e) => return Err(e),
+            }
+        };
         store
             .conn
             .execute_batch(&format!("SET memory_limit = '{}'", settings.memory_limit.replace('\'', "")))
@@ -46,6 +67,55 @@ impl Store {
                 format!("[store] memory_limit: {:?} is not a size like 1GB or 512MB", settings.memory_limit)
             })?;
         Ok(store)
+    }
+
+    /// Opens the configured database for reading only (`query`, `status`,
+    /// `reconcile --dry-run`): it must exist, it is never created or migrated,
+    /// and nothing run on it can write the database or touch any other file.
+    pub fn open_read_only(settings: &crate::config::StoreSettings) -> anyhow::Result<Store> {
+        let path = &settings.database;
+        if !path.is_file() {
+            anyhow::bail!(
+                "[store] database: {} does not exist; check the path in the config (relative paths are taken \
+                 from the config file's folder), or run `seqr-recon run` or `seqr-recon ingest` to create it",
+                path.display()
+            );
+        }
+        let config = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly)?;
+        let conn = Connection::open_with_flags(path, config)
+            .with_context(|| format!("opening the database {} read-only", path.display()))?;
+        let version: i64 = conn
+            .query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))
+            .with_context(|| format!("{} is not a seqr-recon database", path.display()))?;
+        let needed = queries::MIGRATIONS.len() as i64;
+        if version < needed {
+            anyhow::bail!(
+                "the database {} is at schema version {version} and this program reads version {needed}; run \
+                 `seqr-recon run` (or `ingest`) once to migrate it",
+                path.display()
+            );
+        }
+        // Local files (COPY ... TO, read_csv, ATTACH) are out of reach, and no
+        // query can switch that back on.
+        conn.execute_batch(&format!(
+            "SET memory_limit = '{}'; SET enable_external_access = false; SET lock_configuration = true;",
+            settings.memory_limit.replace('\'', "")
+        ))?;
+        Ok(Store { conn, path: Some(path.clone()) })
+    }
+
+    /// A private in-memory copy of the configured database, for work that
+    /// writes scratch rows but must leave the file untouched (`reconcile
+    /// --dry-run`). The file is opened read-only and must exist.
+    pub fn open_scratch_copy(settings: &crate::config::StoreSettings) -> anyhow::Result<Store> {
+        drop(Store::open_read_only(settings)?);
+        let conn = Connection::open_in_memory()?;
+        let source = settings.database.display().to_string().replace('\'', "''");
+        conn.execute_batch(&format!(
+            "ATTACH '{source}' AS source (READ_ONLY); COPY FROM DATABASE source TO memory; DETACH source;"
+        ))
+        .with_context(|| format!("copying {} into memory", settings.database.display()))?;
+        Ok(Store { conn, path: None })
     }
 
     pub fn open_in_memory() -> anyhow::Result<Store> {
@@ -99,6 +169,11 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// Whether opening failed because another process holds the database's lock.
+fn is_lock_conflict(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.to_string().contains("Could not set lock on file"))
 }
 
 /// A value for a named parameter.

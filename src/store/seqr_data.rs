@@ -1,7 +1,5 @@
 //! What the store keeps of SEQR and of each close: periods, reports, rows, states.
 
-use std::io::Write;
-
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use duckdb::{params, Connection, OptionalExt};
@@ -10,7 +8,7 @@ use rust_decimal::Decimal;
 use super::Store;
 use crate::seqr::report::Report;
 use crate::seqr::types::report_ids;
-use crate::seqr::{sha256_hex, Answer, FetchedReport};
+use crate::seqr::FetchedReport;
 
 /// One close of one shop, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,13 +43,6 @@ fn close_from_row(r: &duckdb::Row<'_>) -> duckdb::Result<CloseRow> {
         label_period_id: r.get(5)?,
         error: r.get(6)?,
     })
-}
-
-/// A report's raw text, gzip-compressed for the `seqr_reports` table.
-fn gzip(text: &str) -> anyhow::Result<Vec<u8>> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    enc.write_all(text.as_bytes())?;
-    Ok(enc.finish()?)
 }
 
 impl Store {
@@ -134,12 +125,13 @@ impl Store {
         period_id: &str,
         terminal_id: Option<&str>,
         marked_at: DateTime<Utc>,
-        answer: &Answer,
+        client_reference: &str,
+        response_sha256: &str,
     ) -> anyhow::Result<()> {
         let tx = self.conn.unchecked_transaction()?;
         tx.execute(
             "INSERT INTO soap_responses VALUES (?, 'markTransactionPeriod', ?, ?, NULL, 0, ?, now())",
-            params![close.close_id, answer.client_reference, period_id, sha256_hex(&answer.raw)],
+            params![close.close_id, client_reference, period_id, response_sha256],
         )?;
         tx.execute(
             "INSERT INTO periods VALUES (?, ?, ?, ?, ?, ?, 'marked')",
@@ -182,7 +174,7 @@ impl Store {
         let report = &fetched.report;
         let is_summary = report_ids::is_summary(report_id);
         let (parsed_rows, parsed_total) = stored_extent(report, is_summary);
-        let sha = sha256_hex(&fetched.raw_response);
+        let sha = &fetched.response_sha256;
         let tx = self.conn.unchecked_transaction()?;
         tx.execute(
             "DELETE FROM seqr_reports WHERE period_id = ? AND report_id = ?",
@@ -197,7 +189,7 @@ impl Store {
                 report.meta.generated_at,
                 fetched.attempts,
                 sha,
-                gzip(&fetched.text)?,
+                fetched.report_gz,
                 parsed_rows,
                 parsed_total,
                 fetched.client_reference
@@ -206,7 +198,7 @@ impl Store {
         let answers = fetched.not_ready.iter().map(|n| (&n.client_reference, 2, &n.response_sha256)).chain([(
             &fetched.client_reference,
             0,
-            &sha,
+            sha,
         )]);
         for (client_reference, code, sha) in answers {
             tx.execute(

@@ -1,5 +1,6 @@
 //! Back-office commands against the simulator over TCP, through the binary.
 
+use seqr_recon::sim::{AfterActing, Faults};
 use seqr_recon::store::Store;
 
 use crate::close::{text, Floor, SHOP};
@@ -86,7 +87,7 @@ async fn refunds_are_checked_recorded_and_matched_by_the_next_close() {
     let second = f.cli(&["refund", "--ers-reference", &ers, "--amount", "60.01", "--yes"], &[]);
     assert!(String::from_utf8_lossy(&second.stderr).contains("at most 60.00000 remains"), "{}", text(&second));
 
-    assert!(f.cli(&["run"], &[]).status.success());
+    assert!(f.cli(&["run", "--ad-hoc"], &[]).status.success());
     let store = f.store();
     let (cat, amount): (String, rust_decimal::Decimal) = store
         .conn
@@ -130,7 +131,7 @@ async fn a_resolved_exception_leaves_the_open_list_and_stays_in_history() {
     );
     assert!(out.status.success(), "{}", text(&out));
     assert!(stdout(&out).starts_with("1 open exception(s)"), "{}", text(&out));
-    assert!(f.cli(&["run"], &[]).status.success());
+    assert!(f.cli(&["run", "--ad-hoc"], &[]).status.success());
     let store: Store = f.store();
     let open: i64 =
         store.conn.query_row("SELECT count(*) FROM recon_results WHERE close_seq = 2", [], |r| r.get(0)).unwrap();
@@ -165,4 +166,63 @@ async fn certification_passes_against_the_simulator_with_a_reference_per_call() 
         f.cli(&["certify", "--shop", "shop-1", "--wait-seconds", "0"], &[("UNUSED_TERMINAL_PW", "wrong-password")]);
     assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
     assert!(stdout(&bad).contains("FAIL"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refund_whose_answer_is_lost_is_recorded_unknown_blocks_a_second_and_is_linked_by_the_next_close() {
+    let smtp = SmtpSink::start();
+    let f = Floor::new(smtp.port, &[SHOP], "").await;
+    let ers = f.sale("100.00").await;
+    f.posts("p.csv", &[(ers.clone(), "100.00")]);
+    assert!(f.cli(&["run"], &[]).status.success());
+
+    f.bench
+        .set_faults(Faults {
+            only_op: Some("refundPayment".into()),
+            after_acting: Some(AfterActing::Http502),
+            after_acting_count: 1,
+            ..Default::default()
+        })
+        .await;
+    let lost = f.cli(&["refund", "--ers-reference", &ers, "--amount", "40", "--yes"], &[]);
+    assert_eq!(lost.status.code(), Some(1), "{}", text(&lost));
+    let err = String::from_utf8_lossy(&lost.stderr);
+    assert!(err.contains("unknown outcome: do NOT refund again"), "{err}");
+    assert_eq!(f.bench.calls("refundPayment"), 1, "sent once, never retried");
+
+    let again = f.cli(&["refund", "--ers-reference", &ers, "--amount", "40", "--yes"], &[]);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("has an unknown outcome"), "{}", text(&again));
+    assert_eq!(f.bench.calls("refundPayment"), 1, "the operator cannot refund twice without seeing it");
+    let status = f.cli(&["status"], &[]);
+    assert!(
+        String::from_utf8_lossy(&status.stdout).contains("1 refund(s) with an unknown outcome"),
+        "{}",
+        text(&status)
+    );
+
+    // SEQR did refund: its row (-40) is linked to the attempt, not "refund the customer".
+    assert!(f.cli(&["run", "--ad-hoc"], &[]).status.success());
+    let store = f.store();
+    let (category, amount, local): (String, rust_decimal::Decimal, Option<rust_decimal::Decimal>) = store
+        .conn
+        .query_row(
+            "SELECT category, seqr_amount, local_amount FROM recon_results WHERE close_seq = 2 AND seqr_amount < 0",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((category.as_str(), amount, local), ("MATCHED", dec("-40"), Some(dec("-40"))));
+    let open: i64 = store.conn.query_row("SELECT count(*) FROM v_exceptions_open", [], |r| r.get(0)).unwrap();
+    assert_eq!(open, 0, "nothing tells the accountant to refund again");
+    let (outcome, detail): (String, String) = store
+        .conn
+        .query_row("SELECT outcome, detail FROM refund_attempts", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!(outcome, "done");
+    assert!(detail.contains("linked to SEQR refund row"), "{detail}");
+    // The books: the payment and its refund net to 60 refunded no more.
+    let refunded: rust_decimal::Decimal =
+        store.conn.query_row("SELECT sum(amount) FROM refunds", [], |r| r.get(0)).unwrap();
+    assert_eq!(refunded, dec("40"));
 }

@@ -106,17 +106,12 @@ pub fn dec(s: &str) -> rust_decimal::Decimal {
     s.parse().unwrap()
 }
 
-/// A SEQR answer, for tests that store periods without a simulator.
-pub fn answer() -> seqr_recon::seqr::Answer {
-    seqr_recon::seqr::Answer { fields: Default::default(), client_reference: "test".into(), raw: "<raw/>".into() }
-}
-
 /// A fetched report around `report`, for tests that store reports without a simulator.
 pub fn fetched(report: seqr_recon::seqr::report::Report) -> seqr_recon::seqr::FetchedReport {
     seqr_recon::seqr::FetchedReport {
         report,
-        text: "<r/>".into(),
-        raw_response: "<raw/>".into(),
+        report_gz: seqr_recon::seqr::client::gzip(b"<r/>").unwrap(),
+        response_sha256: "0".repeat(64),
         client_reference: "test".into(),
         attempts: 1,
         not_ready: vec![],

@@ -4,6 +4,7 @@
 mod backoffice;
 mod close;
 mod day;
+mod exactly_once;
 mod helpers;
 mod protocol;
 mod recon;

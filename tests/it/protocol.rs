@@ -5,7 +5,7 @@ use std::time::Duration;
 use seqr_recon::secret::Secret;
 use seqr_recon::seqr::types::{report_ids, Invoice, InvoiceRow, InvoiceStatus, ReceiptDocument};
 use seqr_recon::seqr::{ReportPolling, ResultCode, SeqrError};
-use seqr_recon::sim::Faults;
+use seqr_recon::sim::{AfterActing, Faults};
 
 use crate::helpers::*;
 
@@ -191,9 +191,15 @@ async fn transient_failures_are_retried_and_permanent_ones_are_not() {
     let b = Bench::start(sim_config(1.0)).await;
     let term = b.terminal();
 
+    let sent = b.client.send_invoice(&term, Invoice::simple("A", "SEK", dec("1"))).await.unwrap();
     b.set_faults(Faults { http_500: 2, ..Default::default() }).await;
-    b.client.send_invoice(&term, Invoice::simple("A", "SEK", dec("1"))).await.unwrap();
-    assert_eq!(b.calls("sendInvoice"), 3, "two HTTP 500s, then success");
+    b.client.payment_status(&term, &sent.invoice_reference, 0).await.unwrap();
+    assert_eq!(b.calls("getPaymentStatus"), 3, "a read is sent again after two HTTP 500s, then succeeds");
+
+    b.set_faults(Faults { http_500: 2, ..Default::default() }).await;
+    let e = b.client.send_invoice(&term, Invoice::simple("B", "SEK", dec("1"))).await.unwrap_err();
+    assert!(e.outcome_unknown(), "{e}");
+    assert_eq!(b.calls("sendInvoice"), 2, "an acting call is never sent again after an HTTP 500");
 
     b.set_faults(Faults { result_code: Some(94), result_code_count: 2, ..Default::default() }).await;
     b.client.mark_transaction_period(&b.reseller(), None).await.unwrap();
@@ -289,4 +295,151 @@ async fn simulator_state_survives_a_restart() {
         .await
         .unwrap();
     assert_eq!(rep.report.details.len(), 1, "the sale made before the restart is reported after it");
+}
+
+/// The acting calls, each made ready to be sent once: a paid sale to refund, a
+/// reserved invoice to commit.
+async fn send_acting_call(b: &Bench, op: &str, ready: &str) -> Result<(), SeqrError> {
+    let term = b.terminal();
+    match op {
+        "sendInvoice" => b.client.send_invoice(&term, Invoice::simple("A", "SEK", dec("5"))).await.map(drop),
+        "refundPayment" => {
+            b.client.refund_payment(&term, ready, Invoice::simple("Refund", "SEK", dec("2"))).await.map(drop)
+        }
+        "registerTerminal" => {
+            let pass = Secret::new("a-long-terminal-password");
+            b.client.register_terminal(&b.reseller(), &format!("POS-{ready}"), &pass, "POS").await.map(drop)
+        }
+        "markTransactionPeriod" => b.client.mark_transaction_period(&b.reseller(), None).await.map(drop),
+        "commitReservation" => b.client.commit_reservation(&term, ready).await.map(drop),
+        _ => unreachable!("{op}"),
+    }
+}
+
+async fn paid_sale(b: &Bench, reservation: bool) -> (String, String) {
+    let term = b.terminal();
+    let mut inv = Invoice::simple("Sale", "SEK", dec("10"));
+    if reservation {
+        inv.payment_mode = Some("RESERVATION_REQUIRED".into());
+    }
+    let sent = b.client.send_invoice(&term, inv).await.unwrap();
+    b.customer_pays(&sent.invoice_reference).await;
+    let st = b.client.payment_status(&term, &sent.invoice_reference, 1).await.unwrap();
+    (sent.invoice_reference, st.ers_reference.unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_acting_call_answered_badly_after_seqr_acted_is_unknown_and_reaches_seqr_once() {
+    let b = Bench::start(sim_config(1.0)).await;
+    let ways = [
+        AfterActing::Http502,
+        AfterActing::Http503,
+        AfterActing::Http504,
+        AfterActing::ServerFault,
+        AfterActing::SuccessWithoutId,
+        AfterActing::CutBody,
+    ];
+    let mut n = 0;
+    for how in ways {
+        for op in ["sendInvoice", "refundPayment", "registerTerminal", "markTransactionPeriod", "commitReservation"] {
+            n += 1;
+            let ready = match op {
+                "refundPayment" => paid_sale(&b, false).await.1,
+                "commitReservation" => paid_sale(&b, true).await.0,
+                _ => n.to_string(),
+            };
+            b.set_faults(Faults {
+                only_op: Some(op.into()),
+                after_acting: Some(how),
+                after_acting_count: 1,
+                ..Default::default()
+            })
+            .await;
+            let before = b.calls(op);
+            let result = send_acting_call(&b, op, &ready).await;
+            assert_eq!(b.calls(op), before + 1, "{op} after {how:?}: SEQR received it exactly once");
+            if op == "commitReservation" && how == AfterActing::SuccessWithoutId {
+                // The protocol does not promise an ersReference here: a plain success.
+                assert!(result.is_ok(), "{result:?}");
+            } else {
+                let e = result.expect_err(op);
+                assert!(e.outcome_unknown(), "{op} after {how:?}: {e}");
+            }
+        }
+    }
+    b.set_faults(Faults::default()).await;
+    // A clean refusal is not unknown: SEQR said no and did nothing.
+    let e = b.client.commit_reservation(&b.terminal(), "R-unknown").await.unwrap_err();
+    assert!(!e.outcome_unknown() && e.result_code().is_some(), "{e}");
+}
+
+/// A stand-in SEQR on a loopback port that answers every call with `body`.
+async fn stand_in(body: String) -> seqr_recon::seqr::SeqrClient {
+    use axum::routing::post;
+    let app = axum::Router::new().route("/soap", post(move || async move { body }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/soap", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    seqr_recon::seqr::SeqrClient::new(&url, Duration::from_secs(2), Default::default())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_period_id_that_is_not_seqrs_shape_is_refused_as_an_unknown_outcome() {
+    let body = seqr_recon::seqr::envelope::write_response("markTransactionPeriod", None, 0, "SUCCESS", |x| {
+        x.leaf("transactionPeriodId", "../../x")
+    });
+    let client = stand_in(body).await;
+    let e = client.mark_transaction_period(&reseller_ctx("x"), None).await.unwrap_err();
+    assert!(e.outcome_unknown(), "{e}");
+    assert!(e.to_string().contains("\"../../x\", which is not SEQR's 25-digit period id"), "{e}");
+}
+
+/// An executeReport answer carrying `report` as contentString.
+fn report_answer(report: &str) -> String {
+    seqr_recon::seqr::envelope::write_response("executeReport", None, 0, "SUCCESS", |x| {
+        x.open("report");
+        x.leaf("title", "STD_RECON_003");
+        x.cdata_leaf("contentString", report);
+        x.close("report");
+    })
+}
+
+const PERIOD: &str = "2026112121003312301000044";
+
+fn detail_report(period: &str, close_root_early: bool) -> String {
+    format!(
+        "<TransactionDetails><Meta><ResellerId>{RESELLER}</ResellerId><TransactionPeriodId>{period}</TransactionPeriodId>\
+         </Meta>{}<Row><TerminalId>t</TerminalId><CashierId>a</CashierId><SalesAmount>10.00000</SalesAmount>\
+         <ErsReference>2026112120000000000000001</ErsReference></Row></TransactionDetails>",
+        if close_root_early { "</TransactionDetails>" } else { "" }
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_of_another_period_or_cut_short_in_structure_is_refused_never_read_as_fewer_rows() {
+    let polling = quick_polling(2);
+    let ok = stand_in(report_answer(&detail_report(PERIOD, false))).await;
+    let r = ok.fetch_report(&b_reseller(), report_ids::SHOP_DETAIL, PERIOD, None, &polling).await.unwrap();
+    assert_eq!(r.report.details.len(), 1);
+
+    let other = stand_in(report_answer(&detail_report("2026112021003312301000043", false))).await;
+    let e = other.fetch_report(&b_reseller(), report_ids::SHOP_DETAIL, PERIOD, None, &polling).await.unwrap_err();
+    assert!(e.to_string().contains("report of period 2026112021003312301000043 instead"), "{e}");
+
+    let cut = stand_in(report_answer(&detail_report(PERIOD, true))).await;
+    let e = cut.fetch_report(&b_reseller(), report_ids::SHOP_DETAIL, PERIOD, None, &polling).await.unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains(&format!("report {} for period {PERIOD}", report_ids::SHOP_DETAIL)), "{msg}");
+    assert!(msg.contains("<Row> after the report's root element closed at byte"), "{msg}");
+
+    let wrong_terminal = stand_in(report_answer(&detail_report(PERIOD, false))).await;
+    let e = wrong_terminal
+        .fetch_report(&b_reseller(), report_ids::TERMINAL_DETAIL, PERIOD, Some("t-9"), &polling)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("asked for terminal t-9"), "{e}");
+}
+
+fn b_reseller() -> seqr_recon::seqr::ClientContext {
+    reseller_ctx(RESELLER_PASSWORD)
 }
