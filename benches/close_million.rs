@@ -8,9 +8,9 @@
 
 use std::io::Write;
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Instant;
 
+use axum::body::Bytes;
 use axum::routing::post;
 use base64::Engine;
 use chrono::{Duration, TimeZone, Utc};
@@ -86,10 +86,11 @@ fn posts(path: &std::path::Path) {
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let (detail, summary) = reports();
-    let detail_answer = Arc::new(report_answer(&detail));
-    let summary_answer = Arc::new(report_answer(&summary));
+    // Bytes: each answer is served without copying it.
+    let detail_answer = Bytes::from(report_answer(&detail));
+    let summary_answer = Bytes::from(report_answer(&summary));
     drop((detail, summary));
-    let mark_answer = Arc::new(write_response("markTransactionPeriod", None, 0, "SUCCESS", |x| {
+    let mark_answer = Bytes::from(write_response("markTransactionPeriod", None, 0, "SUCCESS", |x| {
         x.leaf("transactionPeriodId", PERIOD)
     }));
     println!("executeReport answer: {:.1} MB", detail_answer.len() as f64 / 1e6);
@@ -108,9 +109,9 @@ fn main() {
                         _ => (String::new(), String::new()),
                     };
                     match (op.0.as_str(), op.1.contains("STD_RECON_003")) {
-                        ("markTransactionPeriod", _) => (*mark).clone(),
-                        ("executeReport", true) => (*detail).clone(),
-                        _ => (*summary).clone(),
+                        ("markTransactionPeriod", _) => mark,
+                        ("executeReport", true) => detail,
+                        _ => summary,
                     }
                 }
             }),
@@ -121,6 +122,8 @@ fn main() {
         url
     });
 
+    // The product's default ([store] memory_limit = 512MB) unless BENCH_MEMORY_LIMIT says otherwise.
+    let memory_limit = std::env::var("BENCH_MEMORY_LIMIT").unwrap_or_else(|_| "512MB".into());
     let config = dir.path().join("seqr-recon.toml");
     std::fs::write(
         &config,
@@ -132,6 +135,7 @@ timeout_seconds = 300
 report_first_wait_seconds = 0
 [store]
 database = "bench.duckdb"
+memory_limit = "{memory_limit}"
 [pos]
 inbox = "inbox"
 [reports]
