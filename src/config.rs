@@ -425,6 +425,26 @@ impl Config {
                 }
             }
         }
+        // A RESELLERUSER mark without TERMINALID closes the reseller's whole
+        // period, every terminal's sales in it: a shop-level shop must be its
+        // reseller's only shop, or it would take the other shop's sales (and
+        // they would read MISSING_LOCALLY, "refund the customer").
+        for (i, shop) in self.shops.iter().enumerate() {
+            if shop.level != Level::Shop {
+                continue;
+            }
+            if let Some(other) = self.shops.iter().find(|o| o.id != shop.id && o.reseller_id == shop.reseller_id) {
+                return Err(err(
+                    format!("shop[{i}] ({}).reseller_id", shop.id),
+                    format!(
+                        "shop {} is shop-level and shares reseller {} with shop {}: a shop-level mark closes the \
+                         reseller's whole period, so it would take {}'s sales. Make them one shop, or make both \
+                         level = \"terminal\" (one period per terminal)",
+                        shop.id, shop.reseller_id, other.id, other.id
+                    ),
+                ));
+            }
+        }
         if self.email.transport == Transport::Smtp
             && self.email.to.is_empty()
             && self.shops.iter().any(|s| s.email_to.is_none())
@@ -505,6 +525,23 @@ pub fn secret_from_env(name: &str, whose: &str) -> Result<Secret, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shop_level_shop_sharing_its_reseller_with_another_shop_is_refused_with_the_fix() {
+        let shop = |id: &str, level: &str| {
+            format!(
+                "[[shop]]\nid = \"{id}\"\nname = \"{id}\"\ncurrency = \"SEK\"\ntimezone = \"UTC\"\n\
+                 close_at = \"0 0 22 * * *\"\nlevel = \"{level}\"\nreseller_id = \"r1\"\n\
+                 reseller_user_id = \"9900\"\npassword_env = \"X\"\n[[shop.terminal]]\nid = \"t-{id}\"\n\
+                 name = \"T\"\npassword_env = \"Y\"\n"
+            )
+        };
+        let base = "[seqr]\nendpoint = \"http://x\"\nclient_id = \"x\"\n[store]\ndatabase = \"d\"\n";
+        let e = Config::parse(&format!("{base}{}{}", shop("a", "shop"), shop("b", "terminal")), "t.toml").unwrap_err();
+        assert_eq!(e.key, "shop[0] (a).reseller_id");
+        assert!(e.what.contains("shares reseller r1 with shop b") && e.what.contains("level = \"terminal\""), "{e}");
+        assert!(Config::parse(&format!("{base}{}{}", shop("a", "terminal"), shop("b", "terminal")), "t.toml").is_ok());
+    }
 
     #[test]
     fn the_shipped_example_config_is_valid() {

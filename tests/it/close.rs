@@ -257,8 +257,10 @@ async fn reports_never_ready_fail_the_close_with_an_alert_and_resume_later() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_password_fails_one_shop_clearly_and_the_others_still_close() {
     let smtp = SmtpSink::start();
+    // Both terminal-level: a shop-level shop must be its reseller's only shop.
+    let good = ShopSpec { id: "shop-1", level: "terminal", password_env: PW_ENV };
     let bad = ShopSpec { id: "shop-2", level: "terminal", password_env: "SEQR_TEST_WRONG_PW" };
-    let f = Floor::new(smtp.port, &[SHOP, bad], "").await;
+    let f = Floor::new(smtp.port, &[good, bad], "").await;
     let out = f.cli(&["run"], &[("SEQR_TEST_WRONG_PW", "not-the-password")]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
