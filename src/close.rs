@@ -595,7 +595,7 @@ fn first_exceptions(store: &Store, shop_id: &str, close_seq: i64, limit: usize) 
 }
 
 const REFUSED_WARNING: &str = "INCOMPLETE: these POS files were refused, so their sales are not in this \
-    reconciliation. SEQR's rows for them show as MISSING_LOCALLY: do not refund those customers; fix the file \
+    reconciliation. SEQR's rows for them show as MISSING_LOCALLY (or IN_TRANSIT): do not refund those customers; fix the file \
     (its .errors.txt in the inbox's rejected/ folder names every bad line) and put it back in the inbox.";
 
 /// A refused POS file, as one shop's report names it.

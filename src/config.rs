@@ -216,6 +216,11 @@ pub struct ReconcileSettings {
     /// amount sent at most this many seconds from SEQR's time.
     #[serde(default = "d600")]
     pub unpolled_link_window_seconds: u32,
+    /// A SEQR row with no post, paid at most this many seconds before its
+    /// period's mark, is IN_TRANSIT (its post is usually written just after
+    /// the mark) rather than MISSING_LOCALLY, until the next close.
+    #[serde(default = "d120")]
+    pub in_transit_window_seconds: u32,
 }
 
 impl Default for ReconcileSettings {
@@ -297,6 +302,9 @@ fn d60f() -> f64 {
 }
 fn d40() -> u32 {
     40
+}
+fn d120() -> u32 {
+    120
 }
 fn d600() -> u32 {
     600

@@ -211,6 +211,16 @@ pub async fn run(
         }
     }
 
+    // A quiet spell longer than the in-transit window, then the last sales:
+    // paid moments before the close, their posts written just after it.
+    let window = f64::from(cfg.reconcile.in_transit_window_seconds) + 5.0;
+    tokio::time::sleep(sim.clock().real(std::time::Duration::from_secs_f64(window))).await;
+    let edge = pos::edge_of_close(&client, &gen_shops, &opts).await?;
+    pos::write_journal(&dir.join("inbox/journal-day1-edge.csv"), &edge.journal)?;
+    truth.extend(edge.truth);
+    let late_posts: Vec<pos::PostRow> = day.late_posts.iter().chain(&edge.late_posts).cloned().collect();
+    let sales = day.sales + edge.sales;
+
     // The close comes a little after the last sale, as at a real shop.
     tokio::time::sleep(sim.clock().real(std::time::Duration::from_secs(2))).await;
     let store = Store::open_configured(&cfg.store)?;
@@ -237,14 +247,14 @@ pub async fn run(
             // After the close: the summary agrees again, and the late posts arrive.
             sim.set_faults(Faults::default());
             let now = sim.clock().now();
-            let late: Vec<_> = day.late_posts.iter().cloned().map(|p| pos::PostRow { posted_at: now, ..p }).collect();
+            let late: Vec<_> = late_posts.iter().cloned().map(|p| pos::PostRow { posted_at: now, ..p }).collect();
             pos::write_posts(&dir.join("inbox/posts-day1-late.csv"), &late)?;
         }
     }
     pos::write_truth(&dir.join("truth.csv"), &truth)?;
     let scores = verify::score(&store, &truth, &first_seq, 2)?;
     Ok(DemoOutcome {
-        sales: day.sales,
+        sales,
         scores,
         report_dirs,
         outbox: cfg.email.outbox.clone(),

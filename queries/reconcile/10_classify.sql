@@ -92,7 +92,8 @@ ranked AS (
 ),
 open_local AS (SELECT * FROM ranked WHERE NOT is_settled),
 seqr_all AS (
-    SELECT r.period_id, r.row_no, r.terminal_id, r.cashier_id, r.amount, r.ers_reference, pr.close_seq
+    SELECT r.period_id, r.row_no, r.terminal_id, r.cashier_id, r.amount, r.ers_reference, pr.close_seq,
+           pr.marked_at AS seqr_marked_at
     FROM seqr_rows r JOIN periods pr ON pr.period_id = r.period_id
     WHERE r.shop_id = $shop_id AND pr.close_seq <= $close_seq
 ),
@@ -133,6 +134,7 @@ pairs AS (
            l.invoice_reference,
            l.amount AS local_amount, s.amount AS seqr_amount,
            l.posted_at, s.period_id AS seqr_period, l.due_period,
+           s.close_seq AS seqr_close_seq, s.seqr_marked_at,
            coalesce(el.first_period, es.first_period) AS first_period,
            coalesce(el.first_category, es.first_category) AS first_category
     FROM (SELECT * FROM open_local WHERE copy_no = 1) l
@@ -143,6 +145,12 @@ pairs AS (
 classified AS (
     SELECT p.*,
         CASE
+            -- Paid in the last moments before this close's mark: its post is
+            -- usually written just after the mark, so wait a close before
+            -- calling it missing (SEQR's time from the ersReference).
+            WHEN p.file_id IS NULL AND p.seqr_close_seq = $close_seq
+                 AND try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S')
+                     >= p.seqr_marked_at - to_seconds(CAST($in_transit_window AS BIGINT)) THEN 'IN_TRANSIT'
             WHEN p.file_id IS NULL THEN 'MISSING_LOCALLY'
             WHEN NOT p.at_seqr THEN 'MISSING_AT_SEQR'
             WHEN p.local_amount <> p.seqr_amount THEN 'AMOUNT_MISMATCH'
@@ -179,7 +187,8 @@ candidates AS (
            abs(l.local_amount - s.seqr_amount) AS amount_gap,
            abs(epoch(l.posted_at) - epoch(try_strptime(substr(s.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) AS time_gap
     FROM unmatched l JOIN unmatched s
-      ON l.category = 'MISSING_AT_SEQR' AND s.category = 'MISSING_LOCALLY' AND s.terminal_id = l.local_terminal
+      ON l.category = 'MISSING_AT_SEQR' AND s.category IN ('MISSING_LOCALLY', 'IN_TRANSIT')
+     AND s.terminal_id = l.local_terminal
     WHERE $probable_window > 0
       AND abs(l.local_amount - s.seqr_amount) <= $amount_tolerance
       AND abs(epoch(l.posted_at) - epoch(try_strptime(substr(s.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) <= $probable_window
@@ -224,6 +233,9 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
            WHEN 'AMOUNT_MISMATCH' THEN 'POS posted ' || CAST(c.local_amount AS VARCHAR) || ', SEQR has ' || CAST(c.seqr_amount AS VARCHAR)
            WHEN 'TERMINAL_MISMATCH' THEN 'POS posted it on terminal ' || c.local_terminal || ', SEQR has terminal ' || c.terminal_id
            WHEN 'LATE_MATCHED' THEN 'was ' || c.first_category || ' in period ' || c.first_period || '; matched now'
+           WHEN 'IN_TRANSIT' THEN 'SEQR took this payment '
+               || CAST(CAST(epoch(c.seqr_marked_at) - epoch(try_strptime(substr(c.ers_reference, 1, 14), '%Y%m%d%H%M%S')) AS BIGINT) AS VARCHAR)
+               || ' s before the close; the till''s post has not arrived yet'
        END,
        NULL, NULL, NULL
 FROM unmatched c LEFT JOIN links lk ON lk.seqr_key = c.seqr_key

@@ -23,6 +23,7 @@ pub const CATEGORIES: &[&str] = &[
     "TERMINAL_MISMATCH",
     "MISSING_AT_SEQR",
     "MISSING_LOCALLY",
+    "IN_TRANSIT",
     "DUPLICATE_LOCAL",
     "UNPOLLED_REVERSED",
     "SUMMARY_MISMATCH",
@@ -49,6 +50,7 @@ fn classify(conn: &Connection, shop_id: &str, close_seq: i64, settings: &Reconci
     let amount_tolerance = Decimal::new(settings.probable_amount_tolerance_minor.into(), 2);
     let probable_window = i64::from(settings.probable_time_window_seconds);
     let unpolled_window = i64::from(settings.unpolled_link_window_seconds);
+    let in_transit_window = i64::from(settings.in_transit_window_seconds);
     for (name, sql) in queries::RECONCILE {
         execute_named(
             conn,
@@ -59,6 +61,7 @@ fn classify(conn: &Connection, shop_id: &str, close_seq: i64, settings: &Reconci
                 ("amount_tolerance", &amount_tolerance),
                 ("probable_window", &probable_window),
                 ("unpolled_window", &unpolled_window),
+                ("in_transit_window", &in_transit_window),
             ],
         )
         .map_err(|e| e.context(format!("running queries/{name} for shop {shop_id}, close {close_seq}")))?;

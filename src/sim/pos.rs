@@ -153,7 +153,8 @@ pub async fn trading_day(client: &SeqrClient, shops: &[GenShop], opts: &DayOptio
                 for i in 0..n {
                     let cashier = format!("cashier-{}", rng.random_range(1..=4));
                     one_sale(
-                        &client, &http, &url, &clock, &shop, &term, &other, &cashier, i, &faults, &mut rng, &mut day,
+                        &client, &http, &url, &clock, &shop, &term, &other, &cashier, i, &faults, None, &mut rng,
+                        &mut day,
                     )
                     .await?;
                 }
@@ -169,6 +170,38 @@ pub async fn trading_day(client: &SeqrClient, shops: &[GenShop], opts: &DayOptio
         day.journal.extend(d.journal);
         day.truth.extend(d.truth);
         day.sales += d.sales;
+    }
+    day.truth.sort();
+    Ok(day)
+}
+
+/// The last sales before the close: one per shop, on its first terminal, paid
+/// and polled moments before the mark, its post written just after it (the
+/// shape IN_TRANSIT is for). Play it right before the close, after a pause
+/// longer than `[reconcile] in_transit_window_seconds`, so that no other sale
+/// of the day falls in that window.
+pub async fn edge_of_close(client: &SeqrClient, shops: &[GenShop], opts: &DayOptions) -> anyhow::Result<Day> {
+    let http = reqwest::Client::new();
+    let mut day = Day::default();
+    for (si, shop) in shops.iter().enumerate() {
+        let Some(term) = shop.terminals.first() else { continue };
+        let mut rng = StdRng::seed_from_u64(opts.seed ^ 0xED6E ^ si as u64);
+        one_sale(
+            client,
+            &http,
+            &opts.sim_url,
+            &opts.clock,
+            shop,
+            term,
+            &term_id(term),
+            "cashier-1",
+            usize::MAX - si,
+            &opts.faults,
+            Some("in_transit"),
+            &mut rng,
+            &mut day,
+        )
+        .await?;
     }
     day.truth.sort();
     Ok(day)
@@ -225,12 +258,13 @@ async fn one_sale(
     cashier: &str,
     n: usize,
     f: &FaultRates,
+    forced: Option<&'static str>,
     rng: &mut StdRng,
     day: &mut Day,
 ) -> anyhow::Result<()> {
     let terminal = term_id(term);
     let total = Decimal::new(rng.random_range(1000..=50000), 2);
-    let reservation = rng.random_bool(f.reservation);
+    let reservation = forced.is_none() && rng.random_bool(f.reservation);
     let mut invoice = Invoice::simple("Purchase", &shop.currency, total);
     invoice.rows = invoice_rows(rng, total);
     invoice.cashier_id = Some(cashier.to_string());
@@ -250,7 +284,9 @@ async fn one_sale(
         acc += rate;
         roll < acc
     };
-    let fault = if reservation {
+    let fault = if forced.is_some() {
+        forced
+    } else if reservation {
         None
     } else if pick(f.no_pay) {
         Some("no_pay")
@@ -435,6 +471,12 @@ async fn one_sale(
         Some("late") => {
             day.late_posts.push(post);
             day.truth.push(truth("MISSING_LOCALLY", 1));
+            day.truth.push(truth("LATE_MATCHED", 2));
+        }
+        Some("in_transit") => {
+            // Paid and polled seconds before the mark; the post is written just after it.
+            day.late_posts.push(post);
+            day.truth.push(truth("IN_TRANSIT", 1));
             day.truth.push(truth("LATE_MATCHED", 2));
         }
         _ => {

@@ -6,6 +6,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "trust", include_str!("../../queries/schema/002_trust.sql")),
     (3, "compact_matches", include_str!("../../queries/schema/003_compact_matches.sql")),
     (4, "exactly_once", include_str!("../../queries/schema/004_exactly_once.sql")),
+    (5, "in_transit", include_str!("../../queries/schema/005_in_transit.sql")),
 ];
 
 pub const INSERT_POSTS: &str = include_str!("../../queries/store/insert_posts.sql");

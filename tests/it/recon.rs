@@ -610,3 +610,55 @@ fn self_checks_catch_every_invariant_violation() {
     let empty = r.store.begin_close("shop-1", t("2026-11-24T21:00:00Z")).unwrap();
     assert!(failed_checks(&r, empty.close_seq, "").contains(&"no_period_missing".to_string()));
 }
+
+/// (category, ersReference, seqr_amount, detail, action) of one close's exceptions.
+fn actions(r: &Recon, close_seq: i64) -> Vec<(String, String, Option<rust_decimal::Decimal>, String, String)> {
+    let mut stmt = r
+        .store
+        .conn
+        .prepare(
+            "SELECT r.category, r.ers_reference, r.seqr_amount, coalesce(r.detail, ''), c.action \
+             FROM recon_results r JOIN categories c USING (category) \
+             WHERE r.close_seq = ? AND r.category <> 'MATCHED' ORDER BY 1, 2",
+        )
+        .unwrap();
+    stmt.query_map([close_seq], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_payment_seconds_before_the_mark_with_no_post_yet_is_in_transit_not_a_refund() {
+    let mut r = Recon::new();
+    // SEQR took three payments before the 21:00:00 mark: 30 s, 90 s and 10 min before. No post yet.
+    let just_before = "2026112120593000000000001";
+    let also_before = "2026112120583000000000002";
+    let long_before = "2026112120500000000000003";
+    let rows = vec![seqr(just_before, "T1", "40"), seqr(also_before, "T1", "15"), seqr(long_before, "T1", "25")];
+    let (seq, _) = r.close("P1", MARK, rows, None);
+    let got = actions(&r, seq);
+    assert_eq!(
+        got.iter().map(|(c, e, a, _, _)| (c.as_str(), e.as_str(), *a)).collect::<Vec<_>>(),
+        [
+            ("IN_TRANSIT", also_before, Some(dec("15"))),
+            ("IN_TRANSIT", just_before, Some(dec("40"))),
+            ("MISSING_LOCALLY", long_before, Some(dec("25"))),
+        ]
+    );
+    let transit = &got[1];
+    assert_eq!(transit.3, "SEQR took this payment 30 s before the close; the till's post has not arrived yet");
+    // What the accountant does: nothing, no refund (the MISSING_LOCALLY one alone says refund).
+    assert!(transit.4.contains("do nothing now") && !transit.4.contains("refund the customer"), "{}", transit.4);
+    assert!(got[2].4.contains("refund the customer"));
+
+    // The post of one arrives just after the mark: the next close matches it;
+    // the other never comes and is missing now.
+    r.posts(&[&format!("shop-1,T1,anna,{just_before},,40,SEK,PAYMENT,SEQR payment,2026-11-21T21:00:04Z")]);
+    let (seq2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], None);
+    let cats = r.categories(seq2);
+    assert!(cats.contains(&("LATE_MATCHED".into(), just_before.into())), "{cats:?}");
+    assert!(cats.contains(&("MISSING_LOCALLY".into(), also_before.into())), "{cats:?}");
+    let detail = r.results(seq2).into_iter().find(|x| x.1 == just_before).unwrap().3;
+    assert!(detail.starts_with("was IN_TRANSIT in period P1"), "{detail}");
+}
