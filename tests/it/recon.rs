@@ -208,7 +208,11 @@ fn a_summary_that_disagrees_with_its_details_is_a_summary_mismatch() {
     // The shop-level check has no terminal: it counts in the total row only.
     let files = write_reports(&r.store.conn, &r.dir.path().join("out"), "shop-1", seq, "P2").unwrap();
     let summary = std::fs::read_to_string(files.summary).unwrap();
-    assert_eq!(summary.lines().collect::<Vec<_>>()[1..], ["shop-1,P2,,0,0.00,0,0.00,0,1,0.00"], "{summary}");
+    assert_eq!(
+        summary.lines().collect::<Vec<_>>()[1..],
+        ["shop-1,P2,,0,0.00,0,0.00,0,1,0.00,0,0.00,0.00"],
+        "{summary}"
+    );
 }
 
 #[test]
@@ -661,4 +665,40 @@ fn a_payment_seconds_before_the_mark_with_no_post_yet_is_in_transit_not_a_refund
     assert!(cats.contains(&("MISSING_LOCALLY".into(), also_before.into())), "{cats:?}");
     let detail = r.results(seq2).into_iter().find(|x| x.1 == just_before).unwrap().3;
     assert!(detail.starts_with("was IN_TRANSIT in period P1"), "{detail}");
+}
+
+#[test]
+fn summaries_of_consecutive_periods_count_each_row_once_and_show_what_was_carried_over() {
+    let mut r = Recon::new();
+    r.posts(&[
+        // Posted before mark 1; SEQR reports it only in period 2.
+        "shop-1,T1,,E1,,10,SEK,PAYMENT,SEQR payment,2026-11-21T20:59:00Z",
+        // A mismatch that stays open.
+        "shop-1,T1,,E3,,30,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:00Z",
+    ]);
+    let (c1, _) = r.close("P1", MARK, vec![seqr("E2", "T1", "20"), seqr("E3", "T1", "31")], None);
+    // Paid in period 1, posted after its close.
+    r.posts(&["shop-1,T1,,E2,,20,SEK,PAYMENT,SEQR payment,2026-11-21T21:05:00Z"]);
+    let (c2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![seqr("E1", "T1", "10")], None);
+    let total = |seq: i64, label: &str| -> String {
+        let files = write_reports(&r.store.conn, &r.dir.path().join("out"), "shop-1", seq, label).unwrap();
+        std::fs::read_to_string(files.summary).unwrap().lines().last().unwrap().to_string()
+    };
+    // seqr_count,seqr_total,local_count,local_total,matched,exceptions,difference,carried_over_count,
+    // carried_over_seqr_total,carried_over_local_total
+    assert_eq!(total(c1, "P1"), "shop-1,P1,,2,51.00,2,40.00,0,3,-11.00,0,0.00,0.00");
+    // E1's post and E2's SEQR row belong to period 1, E3 is still open: carried over, not period 2's own.
+    assert_eq!(total(c2, "P2"), "shop-1,P2,,1,10.00,1,20.00,2,1,10.00,3,51.00,40.00");
+    // Summing the periods' own totals gives every SEQR row and every post exactly once.
+    let own = |col: usize| -> rust_decimal::Decimal {
+        [total(c1, "P1"), total(c2, "P2")].iter().map(|l| dec(l.split(',').nth(col).unwrap())).sum()
+    };
+    let (seqr_all, posts_all): (rust_decimal::Decimal, rust_decimal::Decimal) = r
+        .store
+        .conn
+        .query_row("SELECT (SELECT sum(amount) FROM seqr_rows), (SELECT sum(amount) FROM pos_posts)", [], |x| {
+            Ok((x.get(0)?, x.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((own(4), own(6)), (seqr_all, posts_all));
 }
