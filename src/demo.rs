@@ -192,6 +192,8 @@ pub async fn run(
         clock: sim.clock().clone(),
         sim_url: base_url.clone(),
     };
+    // The first refunds of the day SEQR lists under their payment's reference.
+    sim.set_faults(Faults { refund_shares_reference: 3, ..Default::default() });
     let day = pos::trading_day(&client, &gen_shops, &opts).await?;
     pos::write_posts(&dir.join("inbox/posts-day1.csv"), &day.posts)?;
     pos::write_journal(&dir.join("inbox/journal-day1.csv"), &day.journal)?;

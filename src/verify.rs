@@ -91,12 +91,12 @@ pub fn score(
 /// A table of the scores for people.
 pub fn render(scores: &BTreeMap<String, Score>) -> String {
     let mut s = format!(
-        "{:<18} {:>8} {:>6} {:>12} {:>9} {:>6}\n",
+        "{:<22} {:>8} {:>6} {:>12} {:>9} {:>6}\n",
         "category", "injected", "found", "false alarms", "precision", "recall"
     );
     for (cat, sc) in scores {
         s.push_str(&format!(
-            "{:<18} {:>8} {:>6} {:>12} {:>9.3} {:>6.3}\n",
+            "{:<22} {:>8} {:>6} {:>12} {:>9.3} {:>6.3}\n",
             cat,
             sc.injected,
             sc.true_positives,

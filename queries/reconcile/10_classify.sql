@@ -2,7 +2,9 @@
 --
 -- Open items: local posts due by this close's marks and SEQR rows of this and
 -- earlier closes that no earlier close matched and nobody resolved by hand.
--- Keys: 'P:file_id:line' (post), 'S:ersReference' (SEQR row), 'I:invoiceReference' (journal).
+-- Keys: 'P:file_id:line' (post), 'S:ersReference' (SEQR row; 'S:ersReference#n' for the
+-- n-th distinct row SEQR lists under one reference, such as a payment's refund),
+-- 'I:invoiceReference' (journal).
 -- Categories are documented in README ("Reconciliation categories").
 -- A post (or invoice) is due when made before its period's mark. The mark time
 -- comes from the period id, in whole seconds, so "before" means before the end
@@ -55,19 +57,24 @@ settled_posts AS (
     FROM settled WHERE k LIKE 'P:%'
 ),
 settled_seqr AS (
-    SELECT ers_reference FROM compact
+    SELECT ers_reference, 1 AS n FROM compact
     UNION ALL
-    SELECT substr(k, 3) FROM settled WHERE k LIKE 'S:%'
+    SELECT split_part(substr(k, 3), '#', 1), coalesce(try_cast(nullif(split_part(substr(k, 3), '#', 2), '') AS BIGINT), 1)
+    FROM settled WHERE k LIKE 'S:%'
 ),
 earlier_posts AS (
     SELECT CAST(split_part(k, ':', 2) AS BIGINT) AS file_id, CAST(split_part(k, ':', 3) AS BIGINT) AS line,
            first_period, first_category
     FROM earlier WHERE k LIKE 'P:%'
 ),
-earlier_seqr AS (SELECT substr(k, 3) AS ers_reference, first_period, first_category FROM earlier WHERE k LIKE 'S:%'),
+earlier_seqr AS (
+    SELECT split_part(substr(k, 3), '#', 1) AS ers_reference,
+           coalesce(try_cast(nullif(split_part(substr(k, 3), '#', 2), '') AS BIGINT), 1) AS n, first_period, first_category
+    FROM earlier WHERE k LIKE 'S:%'
+),
 -- Local posts with the mark that decides whether they are due.
 posts AS (
-    SELECT p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount, p.posted_at,
+    SELECT p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount, p.posted_at, p.kind,
            coalesce(tp.marked_at, (SELECT cut_at FROM shop_cut), (SELECT cut_at FROM any_cut)) AS cutoff,
            coalesce(tp.period_id, (SELECT period_id FROM shop_cut), (SELECT period_id FROM label)) AS due_period
     FROM pos_posts p LEFT JOIN cur tp ON tp.terminal_id = p.terminal_id
@@ -78,17 +85,27 @@ due AS (
     FROM posts LEFT JOIN settled_posts s ON s.file_id = posts.file_id AND s.line = posts.line
     WHERE posts.posted_at < posts.cutoff + INTERVAL 1 SECOND
 ),
--- Copies of one ersReference: only references posted more than once are ranked
--- (a window over every post would sort them all).
-dup_refs AS (SELECT ers_reference FROM due GROUP BY ers_reference HAVING count(*) > 1),
-ranked AS (
-    SELECT d.*, 1 AS copy_no, NULL AS first_copy
-    FROM due d ANTI JOIN dup_refs x ON x.ers_reference = d.ers_reference
-    UNION ALL
+-- Copies of one post: the same ersReference on the same side (a refund is
+-- never a copy of its payment), and for refunds the same amount (one payment
+-- may have several partial refunds). side_rank orders the distinct posts of
+-- one reference and side, to pair them one to one with SEQR's rows. Only
+-- references posted more than once are ranked (a window over every post
+-- would sort them all).
+dup_refs AS (SELECT ers_reference, sign(amount) AS side FROM due GROUP BY ALL HAVING count(*) > 1),
+copies AS (
     SELECT d.*, row_number() OVER w AS copy_no,
            first_value(CAST(d.file_id AS VARCHAR) || ':' || CAST(d.line AS VARCHAR)) OVER w AS first_copy
-    FROM due d SEMI JOIN dup_refs x ON x.ers_reference = d.ers_reference
-    WINDOW w AS (PARTITION BY d.ers_reference ORDER BY d.is_settled DESC, d.posted_at, d.file_id, d.line)
+    FROM due d SEMI JOIN dup_refs x ON x.ers_reference = d.ers_reference AND x.side = sign(d.amount)
+    WINDOW w AS (PARTITION BY d.ers_reference, sign(d.amount), least(d.amount, 0)
+                 ORDER BY d.is_settled DESC, d.posted_at, d.file_id, d.line)
+),
+ranked AS (
+    SELECT d.*, 1 AS copy_no, NULL AS first_copy, 1 AS side_rank
+    FROM due d ANTI JOIN dup_refs x ON x.ers_reference = d.ers_reference AND x.side = sign(d.amount)
+    UNION ALL
+    SELECT c.*, row_number() OVER (PARTITION BY c.ers_reference, sign(c.amount), c.copy_no = 1
+                                   ORDER BY c.is_settled DESC, c.posted_at, c.file_id, c.line) AS side_rank
+    FROM copies c
 ),
 open_local AS (SELECT * FROM ranked WHERE NOT is_settled),
 seqr_all AS (
@@ -97,15 +114,54 @@ seqr_all AS (
     FROM seqr_rows r JOIN periods pr ON pr.period_id = r.period_id
     WHERE r.shop_id = $shop_id AND pr.close_seq <= $close_seq
 ),
--- A reference SEQR reported twice (a report fetched for two scopes) counts once.
+-- SEQR may list several rows under one reference (a payment and its refund).
+-- Every distinct row is kept; a row repeated with the same terminal and amount
+-- (a report fetched for two scopes) counts once. Rows of a shared reference
+-- are numbered n (their key is 'S:ref#n' past the first, in the order SEQR
+-- reported them, so keys never change) and side_rank among the payments or
+-- the refunds of the reference. Only shared references are ranked.
 seqr_dups AS (SELECT ers_reference FROM seqr_all GROUP BY ers_reference HAVING count(*) > 1),
 seqr AS (
-    SELECT a.* FROM seqr_all a ANTI JOIN seqr_dups x ON x.ers_reference = a.ers_reference
+    SELECT a.*, 1 AS n, 1 AS side_rank FROM seqr_all a ANTI JOIN seqr_dups x ON x.ers_reference = a.ers_reference
     UNION ALL
-    SELECT a.* FROM seqr_all a SEMI JOIN seqr_dups x ON x.ers_reference = a.ers_reference
-    QUALIFY row_number() OVER (PARTITION BY a.ers_reference ORDER BY a.close_seq, a.period_id, a.row_no) = 1
+    SELECT d.*,
+           row_number() OVER (PARTITION BY d.ers_reference ORDER BY d.close_seq, d.period_id, d.row_no) AS n,
+           row_number() OVER (PARTITION BY d.ers_reference, sign(d.amount) ORDER BY d.close_seq, d.period_id, d.row_no) AS side_rank
+    FROM (
+        SELECT a.* FROM seqr_all a SEMI JOIN seqr_dups x ON x.ers_reference = a.ers_reference
+        QUALIFY row_number() OVER (PARTITION BY a.ers_reference, a.terminal_id, a.amount
+                                   ORDER BY a.close_seq, a.period_id, a.row_no) = 1
+    ) d
 ),
-open_seqr AS (SELECT seqr.* FROM seqr ANTI JOIN settled_seqr s ON s.ers_reference = seqr.ers_reference),
+open_seqr AS (SELECT seqr.* FROM seqr ANTI JOIN settled_seqr s ON s.ers_reference = seqr.ers_reference AND s.n = seqr.n),
+-- Refund posts the till booked under the payment's reference (many tills do):
+-- SEQR lists no refund under that reference, but the payment. SEQR reports
+-- the refund under its own new reference, so each such post is linked to an
+-- open SEQR refund row of the same terminal and amount that no post names,
+-- made closest to the post's time (at most $unpolled_window seconds apart),
+-- when each is the other's closest.
+named_refunds AS (
+    SELECT l.* FROM open_local l
+    WHERE l.kind = 'REFUND' AND l.copy_no = 1
+      AND l.ers_reference NOT IN (SELECT ers_reference FROM seqr_all WHERE amount < 0)
+      AND (l.ers_reference IN (SELECT ers_reference FROM seqr_all WHERE amount > 0)
+           OR l.ers_reference IN (SELECT ers_reference FROM pos_posts WHERE shop_id = $shop_id AND kind = 'PAYMENT'))
+),
+refund_candidates AS (
+    SELECT r.file_id, r.line, s.ers_reference AS refund_ers, s.side_rank,
+           abs(epoch(r.posted_at) - epoch(try_strptime(substr(s.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) AS gap
+    FROM named_refunds r JOIN open_seqr s ON s.amount = r.amount AND s.terminal_id = r.terminal_id
+    WHERE s.amount < 0
+      AND s.ers_reference NOT IN (SELECT ers_reference FROM pos_posts WHERE shop_id = $shop_id)
+      AND abs(epoch(r.posted_at) - epoch(try_strptime(substr(s.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) <= $unpolled_window
+),
+refund_links AS (
+    SELECT b.file_id, b.line, b.refund_ers, b.side_rank FROM
+        (SELECT * FROM refund_candidates QUALIFY row_number() OVER (PARTITION BY file_id, line ORDER BY gap, refund_ers) = 1) b
+    SEMI JOIN
+        (SELECT * FROM refund_candidates QUALIFY row_number() OVER (PARTITION BY refund_ers, side_rank ORDER BY gap, file_id, line) = 1) c
+      ON c.file_id = b.file_id AND c.line = b.line AND c.refund_ers = b.refund_ers
+),
 -- The invoice journal: the latest row per invoice.
 journal AS (
     SELECT i.*, 'I:' || i.invoice_reference AS k,
@@ -124,9 +180,21 @@ unpolled AS (
     ANTI JOIN settled s ON s.k = j.k
     WHERE j.sent_at < j.cutoff + INTERVAL 1 SECOND AND coalesce(j.last_status, 'ISSUED') = 'ISSUED'
 ),
--- Each open post against the SEQR row of its ersReference.
+-- Each open post against the SEQR row of its ersReference on its side (a
+-- payment against a payment, a refund against a refund), or against the SEQR
+-- refund row it was linked to.
+local_side AS (
+    SELECT l.*, coalesce(k.refund_ers, l.ers_reference) AS pair_ers, sign(l.amount) AS pair_side,
+           coalesce(k.side_rank, l.side_rank) AS pair_rank, (k.refund_ers IS NOT NULL) AS refund_linked,
+           (nr.file_id IS NOT NULL) AS named_refund
+    FROM (SELECT * FROM open_local WHERE copy_no = 1) l
+    LEFT JOIN refund_links k ON k.file_id = l.file_id AND k.line = l.line
+    LEFT JOIN (SELECT file_id, line FROM named_refunds) nr ON nr.file_id = l.file_id AND nr.line = l.line
+),
 pairs AS (
     SELECT l.file_id, l.line, (s.ers_reference IS NOT NULL) AS at_seqr,
+           coalesce(l.refund_linked, false) AS refund_linked, coalesce(l.named_refund, false) AS named_refund,
+           l.ers_reference AS local_ers, l.kind AS local_kind, coalesce(s.n, 1) AS seqr_n,
            coalesce(s.terminal_id, l.terminal_id) AS terminal_id,
            l.terminal_id AS local_terminal,
            coalesce(l.cashier_id, s.cashier_id) AS cashier_id,
@@ -137,10 +205,11 @@ pairs AS (
            s.close_seq AS seqr_close_seq, s.seqr_marked_at,
            coalesce(el.first_period, es.first_period) AS first_period,
            coalesce(el.first_category, es.first_category) AS first_category
-    FROM (SELECT * FROM open_local WHERE copy_no = 1) l
-    FULL OUTER JOIN open_seqr s ON s.ers_reference = l.ers_reference
+    FROM local_side l
+    FULL OUTER JOIN open_seqr s
+      ON s.ers_reference = l.pair_ers AND sign(s.amount) = l.pair_side AND s.side_rank = l.pair_rank
     LEFT JOIN earlier_posts el ON el.file_id = l.file_id AND el.line = l.line
-    LEFT JOIN earlier_seqr es ON es.ers_reference = s.ers_reference
+    LEFT JOIN earlier_seqr es ON es.ers_reference = s.ers_reference AND es.n = s.n
 ),
 classified AS (
     SELECT p.*,
@@ -151,7 +220,10 @@ classified AS (
             WHEN p.file_id IS NULL AND p.seqr_close_seq = $close_seq
                  AND try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S')
                      >= p.seqr_marked_at - to_seconds(CAST($in_transit_window AS BIGINT)) THEN 'IN_TRANSIT'
+            -- SEQR gave money back and the till has no record: never "refund the customer".
+            WHEN p.file_id IS NULL AND p.seqr_amount < 0 THEN 'REFUND_MISSING_LOCALLY'
             WHEN p.file_id IS NULL THEN 'MISSING_LOCALLY'
+            WHEN NOT p.at_seqr AND p.local_kind = 'REFUND' THEN 'REFUND_UNMATCHED'
             WHEN NOT p.at_seqr THEN 'MISSING_AT_SEQR'
             WHEN p.local_amount <> p.seqr_amount THEN 'AMOUNT_MISMATCH'
             WHEN p.local_terminal IS DISTINCT FROM p.terminal_id THEN 'TERMINAL_MISMATCH'
@@ -160,12 +232,19 @@ classified AS (
         END AS category
     FROM pairs p
 ),
--- Every pair but MATCHED, with its keys (a MATCHED row is stored without them).
+-- A MATCHED pair is stored compactly (no keys) unless its SEQR key is more
+-- than 'S:' || ersReference or it needs a detail (a refund linked to its post).
+classified_keyed AS (
+    SELECT c.*, (c.category = 'MATCHED' AND NOT c.refund_linked AND c.seqr_n = 1) AS compact_match FROM classified c
+),
+-- Every pair not stored compactly, with its keys.
 unmatched AS (
     SELECT c.*,
            'P:' || CAST(c.file_id AS VARCHAR) || ':' || CAST(c.line AS VARCHAR) AS local_key,
-           CASE WHEN c.at_seqr THEN 'S:' || c.ers_reference END AS seqr_key
-    FROM classified c WHERE c.category <> 'MATCHED'
+           CASE WHEN c.at_seqr
+                THEN 'S:' || c.ers_reference || CASE WHEN c.seqr_n > 1 THEN '#' || CAST(c.seqr_n AS VARCHAR) ELSE '' END
+           END AS seqr_key
+    FROM classified_keyed c WHERE NOT c.compact_match
 ),
 links AS (
     SELECT p.seqr_key,
@@ -215,7 +294,7 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
        c.terminal_id, c.cashier_id, c.ers_reference, NULL,
        c.local_amount, c.seqr_amount, c.local_amount - c.seqr_amount, c.posted_at,
        NULL, NULL, c.file_id, c.line
-FROM classified c WHERE c.category = 'MATCHED'
+FROM classified_keyed c WHERE c.compact_match
 UNION ALL
 SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
        coalesce(c.first_period, c.seqr_period, c.due_period),
@@ -232,7 +311,18 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
            WHEN 'MISSING_AT_SEQR' THEN 'the POS posted this before the close; SEQR has no such transaction (possibly reversed)'
            WHEN 'AMOUNT_MISMATCH' THEN 'POS posted ' || CAST(c.local_amount AS VARCHAR) || ', SEQR has ' || CAST(c.seqr_amount AS VARCHAR)
            WHEN 'TERMINAL_MISMATCH' THEN 'POS posted it on terminal ' || c.local_terminal || ', SEQR has terminal ' || c.terminal_id
+           WHEN 'MATCHED' THEN
+               CASE WHEN c.refund_linked
+                    THEN 'a refund the till booked under payment ' || c.local_ers || '''s reference; SEQR''s refund is ' || c.ers_reference
+                    ELSE 'row ' || CAST(c.seqr_n AS VARCHAR) || ' SEQR lists under ersReference ' || c.ers_reference END
+           WHEN 'REFUND_MISSING_LOCALLY' THEN 'SEQR refunded ' || CAST(-c.seqr_amount AS VARCHAR) || ' to the customer; the till has no record of the refund'
+           WHEN 'REFUND_UNMATCHED' THEN 'the till booked a refund of ' || CAST(-c.local_amount AS VARCHAR)
+               || CASE WHEN c.named_refund
+                       THEN ' under payment ' || c.local_ers || '''s reference; SEQR has no refund of that amount on terminal '
+                            || c.local_terminal || ' near ' || CAST(c.posted_at AS VARCHAR)
+                       ELSE ' under ersReference ' || c.local_ers || '; SEQR has no such refund' END
            WHEN 'LATE_MATCHED' THEN 'was ' || c.first_category || ' in period ' || c.first_period || '; matched now'
+               || CASE WHEN c.refund_linked THEN ' (a refund booked under payment ' || c.local_ers || '''s reference)' ELSE '' END
            WHEN 'IN_TRANSIT' THEN 'SEQR took this payment '
                || CAST(CAST(epoch(c.seqr_marked_at) - epoch(try_strptime(substr(c.ers_reference, 1, 14), '%Y%m%d%H%M%S')) AS BIGINT) AS VARCHAR)
                || ' s before the close; the till''s post has not arrived yet'

@@ -29,6 +29,36 @@ stored AS (
     SELECT period_id, report_id, count(*), sum(sales_total) FROM seqr_summaries
     WHERE period_id IN (SELECT period_id FROM cur) GROUP BY ALL
 ),
+-- Each distinct SEQR row of this close with its key: 'S:ref', or 'S:ref#n'
+-- for the n-th distinct row SEQR lists under a shared reference (a row
+-- repeated with the same terminal and amount counts once).
+shared AS (SELECT ers_reference FROM seqr_rows WHERE shop_id = $shop_id GROUP BY ALL HAVING count(*) > 1),
+seqr_keyed AS (
+    SELECT r.period_id, r.row_no, r.report_id, r.ers_reference, r.amount, 'S:' || r.ers_reference AS k
+    FROM seqr_rows r SEMI JOIN cur ON cur.period_id = r.period_id
+    ANTI JOIN shared x ON x.ers_reference = r.ers_reference
+    UNION ALL
+    SELECT period_id, row_no, report_id, ers_reference, amount,
+           'S:' || ers_reference || CASE WHEN n > 1 THEN '#' || CAST(n AS VARCHAR) ELSE '' END
+    FROM (
+        SELECT d.*, row_number() OVER (PARTITION BY d.ers_reference ORDER BY d.close_seq, d.period_id, d.row_no) AS n
+        FROM (
+            SELECT r.*, p.close_seq FROM seqr_rows r JOIN periods p ON p.period_id = r.period_id
+            SEMI JOIN shared x ON x.ers_reference = r.ers_reference
+            WHERE r.shop_id = $shop_id AND p.close_seq <= $close_seq
+            QUALIFY row_number() OVER (PARTITION BY r.ers_reference, r.terminal_id, r.amount
+                                       ORDER BY p.close_seq, r.period_id, r.row_no) = 1
+        ) d
+    )
+    WHERE period_id IN (SELECT period_id FROM cur)
+),
+seqr_open AS (SELECT * FROM seqr_keyed WHERE k NOT IN (SELECT k FROM settled_before)),
+posts_open AS (
+    SELECT p.*, 'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR) AS k
+    FROM pos_posts p
+    WHERE p.shop_id = $shop_id AND p.posted_at < (SELECT min(marked_at) FROM cur)
+      AND 'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR) NOT IN (SELECT k FROM settled_before)
+),
 -- Each scope's periods in close order, to find overlaps.
 scoped AS (
     SELECT period_id, coalesce(terminal_id, 'shop') AS scope, close_seq, marked_at,
@@ -51,8 +81,31 @@ UNION ALL
 SELECT 'seqr_rows_accounted',
        'SEQR row ' || CAST(r.row_no AS VARCHAR) || ' of ' || r.report_id || ', period ' || r.period_id
            || ' (ersReference ' || r.ers_reference || ') is neither matched nor an exception'
-FROM seqr_rows r SEMI JOIN cur ON cur.period_id = r.period_id
-WHERE 'S:' || r.ers_reference NOT IN (SELECT k FROM accounted)
+FROM seqr_keyed r
+WHERE r.k NOT IN (SELECT k FROM accounted)
+
+UNION ALL
+-- 2b. The SEQR amounts of the result tie back to SEQR's rows: no row lost or
+-- merged into another under a shared reference.
+SELECT 'seqr_amounts_tie',
+       'SEQR''s open rows of this close total ' || CAST(rows_total AS VARCHAR) || ', the result carries '
+           || CAST(result_total AS VARCHAR) || ' for them'
+FROM (
+    SELECT (SELECT coalesce(sum(amount), 0) FROM seqr_open) AS rows_total,
+           (SELECT coalesce(sum(x.seqr_amount), 0) FROM results x WHERE x.seqr_key IN (SELECT k FROM seqr_open)) AS result_total
+)
+WHERE rows_total <> result_total
+
+UNION ALL
+-- 2c. The till amounts of the result tie back to the posts.
+SELECT 'local_amounts_tie',
+       'the open posts made before the mark total ' || CAST(posts_total AS VARCHAR) || ', the result carries '
+           || CAST(result_total AS VARCHAR) || ' for them'
+FROM (
+    SELECT (SELECT coalesce(sum(amount), 0) FROM posts_open) AS posts_total,
+           (SELECT coalesce(sum(x.local_amount), 0) FROM results x WHERE x.local_key IN (SELECT k FROM posts_open)) AS result_total
+)
+WHERE posts_total <> result_total
 
 UNION ALL
 -- 3. Local side: every post made before the close's first mark is matched or an exception.

@@ -43,8 +43,12 @@ pub struct FaultRates {
     pub wrong_terminal: f64,
     /// The post is written after the shop's close: it belongs to the next period.
     pub late_post: f64,
-    /// A refund (partial or full) follows the sale.
+    /// A refund (partial or full) follows the sale; the till books half of
+    /// them under the payment's ersReference, as many tills do.
     pub refund: f64,
+    /// The till records a refund under the payment's reference that was never
+    /// made at SEQR (cash handed back, or a slip of the cashier).
+    pub refund_not_at_seqr: f64,
     /// A preliminary payment (RESERVED → updateInvoice → commitReservation).
     pub reservation: f64,
     /// The customer never pays; the cashier cancels.
@@ -63,6 +67,7 @@ impl FaultRates {
             wrong_terminal: 0.02,
             late_post: 0.02,
             refund: 0.05,
+            refund_not_at_seqr: 0.02,
             reservation: 0.05,
             no_pay: 0.03,
         }
@@ -485,17 +490,43 @@ async fn one_sale(
                 let part = if rng.random_bool(0.5) { amount } else { (amount / Decimal::TWO).round_dp(2) };
                 let refund_ers =
                     client.refund_payment(term, &ers, Invoice::simple("Refund", &shop.currency, part)).await?;
+                if rng.random_bool(0.1) {
+                    // The till never recorded the refund SEQR made.
+                    day.truth.push(TruthRow {
+                        category: "REFUND_MISSING_LOCALLY".into(),
+                        shop_id: shop.id.clone(),
+                        key: refund_ers,
+                        close: 1,
+                    });
+                    return Ok(());
+                }
+                // Half the tills book the refund under the payment's reference: it must
+                // still match SEQR's refund row (never be a copy of the payment).
+                let booked_under = if rng.random_bool(0.5) { ers.clone() } else { refund_ers };
                 day.posts.push(PostRow {
                     shop_id: shop.id.clone(),
                     terminal_id: terminal.clone(),
                     cashier_id: cashier.to_string(),
-                    ers_reference: refund_ers,
+                    ers_reference: booked_under,
                     invoice_reference: String::new(),
                     amount: -part,
                     currency: shop.currency.clone(),
                     kind: "REFUND",
                     posted_at: clock.now(),
                 });
+            } else if rng.random_bool(f.refund_not_at_seqr) {
+                day.posts.push(PostRow {
+                    shop_id: shop.id.clone(),
+                    terminal_id: terminal.clone(),
+                    cashier_id: cashier.to_string(),
+                    ers_reference: ers.clone(),
+                    invoice_reference: String::new(),
+                    amount: -(amount / Decimal::TWO).round_dp(2),
+                    currency: shop.currency.clone(),
+                    kind: "REFUND",
+                    posted_at: clock.now(),
+                });
+                day.truth.push(truth("REFUND_UNMATCHED", 1));
             }
         }
     }

@@ -80,6 +80,9 @@ pub struct Faults {
     pub reports_never_ready: bool,
     /// Added to every summary report's total: the summary disagrees with the details.
     pub summary_skew: Option<Decimal>,
+    /// The next N refunds are listed under their payment's ersReference (a
+    /// payment and its refund under one reference), not a new one.
+    pub refund_shares_reference: u32,
 }
 
 /// How an answer goes wrong after SEQR acted.
@@ -318,8 +321,9 @@ impl Simulator {
                 done(st.submit_receipt(&caller, &text("ersReference"), data))
             }
             "refundPayment" => {
-                let result =
-                    invoice_input(f).and_then(|i| st.refund(&caller, &text("ersReference"), i.total, &i.currency, now));
+                let share = self.take_fault(op, |f| &mut f.refund_shares_reference);
+                let result = invoice_input(f)
+                    .and_then(|i| st.refund(&caller, &text("ersReference"), i.total, &i.currency, now, share));
                 match result {
                     Ok(ers) => write_response(op, Some(&ers), 0, "SUCCESS", |_| {}),
                     Err(r) => refusal(op, r),

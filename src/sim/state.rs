@@ -351,7 +351,8 @@ impl SimState {
     }
 
     fn book(&mut self, sale: Sale) {
-        self.sales_by_ers.insert(sale.ers_reference.clone(), self.sales.len());
+        // A refund listed under its payment's reference leaves the reference naming the payment.
+        self.sales_by_ers.entry(sale.ers_reference.clone()).or_insert(self.sales.len());
         self.sales.push(sale);
     }
 
@@ -456,6 +457,7 @@ impl SimState {
         amount: Decimal,
         currency: &str,
         now: DateTime<Utc>,
+        share_reference: bool,
     ) -> Outcome<String> {
         let i = self.sale_of(caller, ers)?;
         let original = &self.sales[i];
@@ -477,7 +479,7 @@ impl SimState {
         };
         let cashier_id = original.cashier_id.clone();
         self.sales[i].refunded += amount;
-        let refund_ers = self.next_reference(now);
+        let refund_ers = if share_reference { ers.to_string() } else { self.next_reference(now) };
         self.book(Sale::new(
             refund_ers.clone(),
             caller.reseller_id().to_string(),
@@ -683,11 +685,11 @@ mod tests {
         let r = s.send_invoice(&term, input(100), t0()).unwrap();
         s.customer_pay(&r, t0()).unwrap();
         let ers = s.payment_status(&term, &r, t0(), 20.0).unwrap().ers_reference.unwrap();
-        s.refund(&term, &ers, Decimal::from(60), "SEK", t0()).unwrap();
-        let e = s.refund(&term, &ers, Decimal::from(41), "SEK", t0()).unwrap_err();
+        s.refund(&term, &ers, Decimal::from(60), "SEK", t0(), false).unwrap();
+        let e = s.refund(&term, &ers, Decimal::from(41), "SEK", t0(), false).unwrap_err();
         assert_eq!(e.0, ResultCode::SUM_OF_REFUNDS_EXCEEDS_ORIGINAL);
         assert_eq!(
-            s.refund(&term, "nope", Decimal::ONE, "SEK", t0()).unwrap_err().0,
+            s.refund(&term, "nope", Decimal::ONE, "SEK", t0(), false).unwrap_err().0,
             ResultCode::INVALID_ERS_REFERENCE
         );
     }

@@ -7,6 +7,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "compact_matches", include_str!("../../queries/schema/003_compact_matches.sql")),
     (4, "exactly_once", include_str!("../../queries/schema/004_exactly_once.sql")),
     (5, "in_transit", include_str!("../../queries/schema/005_in_transit.sql")),
+    (6, "shared_references", include_str!("../../queries/schema/006_shared_references.sql")),
 ];
 
 pub const INSERT_POSTS: &str = include_str!("../../queries/store/insert_posts.sql");

@@ -592,16 +592,24 @@ fn self_checks_catch_every_invariant_violation() {
         ("DELETE FROM seqr_rows WHERE ers_reference = 'E2'", "report_rows_stored"),
         ("DELETE FROM recon_items WHERE ers_reference = 'E9'", "seqr_rows_accounted"),
         ("DELETE FROM recon_items WHERE ers_reference = 'E1'", "local_posts_accounted"),
+        // A SEQR row merged into another at the wrong amount, a post carried at the wrong amount.
+        ("UPDATE recon_items SET seqr_amount = 4 WHERE ers_reference = 'E9'", "seqr_amounts_tie"),
+        ("UPDATE recon_items SET local_amount = 21 WHERE ers_reference = 'E2'", "local_amounts_tie"),
         ("DELETE FROM recon_items WHERE category = 'SUMMARY_MISMATCH'", "summary_ties_to_details"),
         ("DELETE FROM seqr_reports WHERE report_id = 'Reconciliation/Shop.xml'", "period_reported"),
     ];
     for (tamper, check) in cases {
         let failed = failed_checks(&r, seq, tamper);
-        let expected = if check == "local_posts_accounted" {
-            // Losing E1's result loses its SEQR side too.
-            vec!["local_posts_accounted".to_string(), "seqr_rows_accounted".to_string()]
-        } else {
-            vec![check.to_string()]
+        let expected: Vec<String> = match check {
+            // Losing E1's result loses its SEQR side and both amounts too.
+            "local_posts_accounted" => {
+                ["local_amounts_tie", "local_posts_accounted", "seqr_amounts_tie", "seqr_rows_accounted"]
+                    .map(String::from)
+                    .into()
+            }
+            // A lost row loses its amount.
+            "seqr_rows_accounted" => ["seqr_amounts_tie", "seqr_rows_accounted"].map(String::from).into(),
+            _ => vec![check.to_string()],
         };
         assert_eq!(failed, expected, "after {tamper}");
     }
@@ -701,4 +709,77 @@ fn summaries_of_consecutive_periods_count_each_row_once_and_show_what_was_carrie
         })
         .unwrap();
     assert_eq!((own(4), own(6)), (seqr_all, posts_all));
+}
+
+/// The till's and SEQR's totals of a close's results: (local, SEQR).
+fn booked(r: &Recon, close_seq: i64) -> (rust_decimal::Decimal, rust_decimal::Decimal) {
+    r.store
+        .conn
+        .query_row(
+            "SELECT coalesce(sum(local_amount), 0), coalesce(sum(seqr_amount), 0) FROM recon_results WHERE close_seq = ?",
+            [close_seq],
+            |x| Ok((x.get(0)?, x.get(1)?)),
+        )
+        .unwrap()
+}
+
+#[test]
+fn a_refund_the_till_booked_under_the_payments_reference_matches_seqrs_refund_row() {
+    let mut r = Recon::new();
+    let payment = "2026112112000000000000001";
+    let seqr_refund = "2026112112050000000000002";
+    r.posts(&[
+        &format!("shop-1,T1,anna,{payment},,100.00,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:02Z"),
+        // The till books the refund under the payment's reference, two seconds after SEQR made it.
+        &format!("shop-1,T1,anna,{payment},,-30.00,SEK,REFUND,SEQR refund,2026-11-21T12:05:02Z"),
+        // And another refund SEQR never made (cash handed back under the payment's reference).
+        &format!("shop-1,T1,anna,{payment},,-5.00,SEK,REFUND,SEQR refund,2026-11-21T13:00:00Z"),
+    ]);
+    let summary = SummaryRow { terminal_id: None, count: 2, total: dec("70") };
+    let rows = vec![seqr(payment, "T1", "100"), seqr(seqr_refund, "T1", "-30")];
+    let (seq, _) = r.close("P1", MARK, rows, Some(summary));
+    // Not "remove the extra copy" (DUPLICATE_LOCAL) and not "refund the customer" (MISSING_LOCALLY):
+    // the refund post matches SEQR's refund row, and the detail says how.
+    let linked = r.results(seq).into_iter().find(|x| x.1 == seqr_refund).unwrap();
+    assert_eq!(linked.0, "MATCHED");
+    let how = format!("a refund the till booked under payment {payment}'s reference; SEQR's refund is {seqr_refund}");
+    assert_eq!(linked.3, how);
+    let got = actions(&r, seq);
+    assert_eq!(got.len(), 1, "{got:?}");
+    let (cat, ers, amount, detail, action) = &got[0];
+    assert_eq!((cat.as_str(), ers.as_str(), *amount), ("REFUND_UNMATCHED", payment, None));
+    assert!(detail.starts_with(&format!("the till booked a refund of 5.00000 under payment {payment}'s reference")));
+    assert!(action.contains("check in SEQR whether the customer was refunded"), "{action}");
+    // The books: the payment and the matched refund tie (70 on both sides); only the
+    // unmatched 5 differs, and nothing tells the accountant to move money.
+    assert_eq!(booked(&r, seq), (dec("65"), dec("70")));
+    assert!(got.iter().all(|g| !g.4.contains("refund the customer")), "{got:?}");
+    assert_eq!(self_check(&r.store.conn, "shop-1", seq).unwrap(), vec![]);
+}
+
+#[test]
+fn a_payment_and_its_refund_under_one_seqr_reference_both_count() {
+    let mut r = Recon::new();
+    let shared = "2026112112000000000000001";
+    r.posts(&[&format!("shop-1,T1,anna,{shared},,100.00,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:02Z")]);
+    // SEQR lists the payment and its refund together, and repeats the payment (two scopes).
+    let rows = vec![seqr(shared, "T1", "100"), seqr(shared, "T1", "-30"), seqr(shared, "T1", "100")];
+    let summary = SummaryRow { terminal_id: None, count: 3, total: dec("170") };
+    let (seq, _) = r.close("P1", MARK, rows, Some(summary));
+    let got = actions(&r, seq);
+    // The refund row is kept (not folded into +100) and is SEQR money given back: record it, never refund again.
+    assert_eq!(got.len(), 1, "{got:?}");
+    let (cat, ers, amount, _, action) = &got[0];
+    assert_eq!((cat.as_str(), ers.as_str(), *amount), ("REFUND_MISSING_LOCALLY", shared, Some(dec("-30"))));
+    assert!(action.contains("Do not refund again") && action.contains("record the refund"), "{action}");
+    assert_eq!(booked(&r, seq), (dec("100"), dec("70")), "the repeated +100 counts once");
+    assert_eq!(self_check(&r.store.conn, "shop-1", seq).unwrap(), vec![]);
+
+    // The till's refund post arrives the next day under the same reference: it matches row 2.
+    r.posts(&[&format!("shop-1,T1,anna,{shared},,-30.00,SEK,REFUND,SEQR refund,2026-11-21T12:10:00Z")]);
+    let empty = SummaryRow { terminal_id: None, count: 0, total: dec("0") };
+    let (seq2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], Some(empty));
+    assert_eq!(r.categories(seq2), pairs(&[("LATE_MATCHED", shared)]));
+    assert_eq!(booked(&r, seq2), (dec("-30"), dec("-30")));
+    assert_eq!(self_check(&r.store.conn, "shop-1", seq2).unwrap(), vec![]);
 }
