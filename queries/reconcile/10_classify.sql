@@ -140,10 +140,10 @@ open_seqr AS (SELECT seqr.* FROM seqr ANTI JOIN settled_seqr s ON s.ers_referenc
 -- open SEQR refund row of the same terminal and amount that no post names,
 -- made closest to the post's time (at most $unpolled_window seconds apart),
 -- when each is the other's closest.
+open_refunds AS MATERIALIZED (SELECT * FROM open_local WHERE kind = 'REFUND' AND copy_no = 1),
 named_refunds AS (
-    SELECT l.* FROM open_local l
-    WHERE l.kind = 'REFUND' AND l.copy_no = 1
-      AND l.ers_reference NOT IN (SELECT ers_reference FROM seqr_all WHERE amount < 0)
+    SELECT l.* FROM open_refunds l
+    WHERE l.ers_reference NOT IN (SELECT ers_reference FROM seqr_all WHERE amount < 0)
       AND (l.ers_reference IN (SELECT ers_reference FROM seqr_all WHERE amount > 0)
            OR l.ers_reference IN (SELECT ers_reference FROM pos_posts WHERE shop_id = $shop_id AND kind = 'PAYMENT'))
 ),
@@ -183,11 +183,15 @@ unpolled AS (
 -- Each open post against the SEQR row of its ersReference on its side (a
 -- payment against a payment, a refund against a refund), or against the SEQR
 -- refund row it was linked to.
+-- (The few refund posts take the joins; the million payments pass straight through.)
 local_side AS (
-    SELECT l.*, coalesce(k.refund_ers, l.ers_reference) AS pair_ers, sign(l.amount) AS pair_side,
-           coalesce(k.side_rank, l.side_rank) AS pair_rank, (k.refund_ers IS NOT NULL) AS refund_linked,
-           (nr.file_id IS NOT NULL) AS named_refund
-    FROM (SELECT * FROM open_local WHERE copy_no = 1) l
+    SELECT l.*, l.ers_reference AS pair_ers, sign(l.amount) AS pair_side, l.side_rank AS pair_rank,
+           false AS refund_linked, false AS named_refund
+    FROM open_local l WHERE l.copy_no = 1 AND l.kind <> 'REFUND'
+    UNION ALL
+    SELECT l.*, coalesce(k.refund_ers, l.ers_reference), sign(l.amount), coalesce(k.side_rank, l.side_rank),
+           k.refund_ers IS NOT NULL, nr.file_id IS NOT NULL
+    FROM open_refunds l
     LEFT JOIN refund_links k ON k.file_id = l.file_id AND k.line = l.line
     LEFT JOIN (SELECT file_id, line FROM named_refunds) nr ON nr.file_id = l.file_id AND nr.line = l.line
 ),

@@ -4,7 +4,10 @@
 -- purpose, so a fault there is not repeated here.
 WITH
 cur AS (SELECT * FROM periods WHERE shop_id = $shop_id AND close_seq = $close_seq),
-results AS (SELECT * FROM recon_results WHERE shop_id = $shop_id AND close_seq = $close_seq),
+results AS MATERIALIZED (
+    SELECT category, local_key, seqr_key, local_amount, seqr_amount FROM recon_results
+    WHERE shop_id = $shop_id AND close_seq = $close_seq
+),
 settled_before AS (
     SELECT local_key AS k FROM recon_results
         WHERE shop_id = $shop_id AND close_seq < $close_seq AND category IN ('MATCHED', 'LATE_MATCHED') AND local_key IS NOT NULL
@@ -33,7 +36,7 @@ stored AS (
 -- for the n-th distinct row SEQR lists under a shared reference (a row
 -- repeated with the same terminal and amount counts once).
 shared AS (SELECT ers_reference FROM seqr_rows WHERE shop_id = $shop_id GROUP BY ALL HAVING count(*) > 1),
-seqr_keyed AS (
+seqr_keyed AS MATERIALIZED (
     SELECT r.period_id, r.row_no, r.report_id, r.ers_reference, r.amount, 'S:' || r.ers_reference AS k
     FROM seqr_rows r SEMI JOIN cur ON cur.period_id = r.period_id
     ANTI JOIN shared x ON x.ers_reference = r.ers_reference
@@ -53,12 +56,13 @@ seqr_keyed AS (
     WHERE period_id IN (SELECT period_id FROM cur)
 ),
 seqr_open AS (SELECT * FROM seqr_keyed WHERE k NOT IN (SELECT k FROM settled_before)),
-posts_open AS (
-    SELECT p.*, 'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR) AS k
+-- Posts made before the close's first mark, with their keys.
+posts_due AS MATERIALIZED (
+    SELECT p.file_id, p.line, p.ers_reference, p.amount, 'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR) AS k
     FROM pos_posts p
     WHERE p.shop_id = $shop_id AND p.posted_at < (SELECT min(marked_at) FROM cur)
-      AND 'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR) NOT IN (SELECT k FROM settled_before)
 ),
+posts_open AS (SELECT * FROM posts_due WHERE k NOT IN (SELECT k FROM settled_before)),
 -- Each scope's periods in close order, to find overlaps.
 scoped AS (
     SELECT period_id, coalesce(terminal_id, 'shop') AS scope, close_seq, marked_at,
@@ -112,10 +116,8 @@ UNION ALL
 SELECT 'local_posts_accounted',
        'post at file:line ' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR)
            || ' (ersReference ' || p.ers_reference || ') is neither matched nor an exception'
-FROM pos_posts p
-WHERE p.shop_id = $shop_id
-  AND p.posted_at < (SELECT min(marked_at) FROM cur)
-  AND 'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR) NOT IN (SELECT k FROM accounted)
+FROM posts_due p
+WHERE p.k NOT IN (SELECT k FROM accounted)
 
 UNION ALL
 -- 4. A detail total that does not tie to its summary must have been raised.
