@@ -184,16 +184,61 @@ unpolled AS (
 -- payment against a payment, a refund against a refund), or against the SEQR
 -- refund row it was linked to.
 -- (The few refund posts take the joins; the million payments pass straight through.)
+-- Items an accountant resolved by hand, and not matched since: a resolution
+-- settles the item, and the other side of the same reference that arrives
+-- later pairs with it (LATE_MATCHED, naming the resolution) instead of
+-- raising a new exception. A resolved side alone is never shown again.
+resolved AS (
+    SELECT item_key AS k, arg_max(how || ' by ' || resolved_by || ' (' || why || ')', resolved_at) AS resolution
+    FROM exception_resolutions
+    WHERE (item_key LIKE 'S:%' OR item_key LIKE 'P:%')
+      AND item_key NOT IN (SELECT k FROM history WHERE category IN ('MATCHED', 'LATE_MATCHED'))
+    GROUP BY item_key
+),
+resolved_seqr_ids AS (
+    SELECT split_part(substr(k, 3), '#', 1) AS ers_reference,
+           coalesce(try_cast(nullif(split_part(substr(k, 3), '#', 2), '') AS BIGINT), 1) AS n, resolution
+    FROM resolved WHERE k LIKE 'S:%'
+),
+-- The resolved rows, numbered as `seqr` numbers them, from their references
+-- only (the million other rows are not ranked again).
+resolved_seqr AS (
+    SELECT d.* EXCLUDE (resolution), r.resolution FROM (
+        SELECT a.*,
+               row_number() OVER (PARTITION BY a.ers_reference ORDER BY a.close_seq, a.period_id, a.row_no) AS n,
+               row_number() OVER (PARTITION BY a.ers_reference, sign(a.amount) ORDER BY a.close_seq, a.period_id, a.row_no) AS side_rank,
+               NULL AS resolution
+        FROM seqr_all a SEMI JOIN resolved_seqr_ids x ON x.ers_reference = a.ers_reference
+        QUALIFY row_number() OVER (PARTITION BY a.ers_reference, a.terminal_id, a.amount
+                                   ORDER BY a.close_seq, a.period_id, a.row_no) = 1
+    ) d JOIN resolved_seqr_ids r ON r.ers_reference = d.ers_reference AND r.n = d.n
+),
+seqr_pool AS (
+    SELECT *, NULL AS resolution FROM open_seqr
+    UNION ALL
+    SELECT * FROM resolved_seqr
+),
+-- (The few refund posts take the refund joins; the million payments pass straight through.)
 local_side AS (
     SELECT l.*, l.ers_reference AS pair_ers, sign(l.amount) AS pair_side, l.side_rank AS pair_rank,
-           false AS refund_linked, false AS named_refund
+           false AS refund_linked, false AS named_refund, NULL AS resolution
     FROM open_local l WHERE l.copy_no = 1 AND l.kind <> 'REFUND'
     UNION ALL
     SELECT l.*, coalesce(k.refund_ers, l.ers_reference), sign(l.amount), coalesce(k.side_rank, l.side_rank),
-           k.refund_ers IS NOT NULL, nr.file_id IS NOT NULL
+           k.refund_ers IS NOT NULL, nr.file_id IS NOT NULL, NULL
     FROM open_refunds l
     LEFT JOIN refund_links k ON k.file_id = l.file_id AND k.line = l.line
     LEFT JOIN (SELECT file_id, line FROM named_refunds) nr ON nr.file_id = l.file_id AND nr.line = l.line
+    UNION ALL
+    -- Resolved posts, straight from the table (the million open posts are not ranked again).
+    SELECT p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount, p.posted_at,
+           p.kind, NULL AS cutoff, NULL AS due_period, true AS is_settled, 1 AS copy_no, NULL AS first_copy, 1 AS side_rank,
+           p.ers_reference, sign(p.amount), 1, false, false, r.resolution
+    FROM pos_posts p
+    JOIN (SELECT CAST(split_part(k, ':', 2) AS BIGINT) AS file_id, CAST(split_part(k, ':', 3) AS BIGINT) AS line, resolution
+          FROM resolved WHERE k LIKE 'P:%') r
+      ON r.file_id = p.file_id AND r.line = p.line
+    WHERE p.shop_id = $shop_id
 ),
 pairs AS (
     SELECT l.file_id, l.line, (s.ers_reference IS NOT NULL) AS at_seqr,
@@ -208,12 +253,17 @@ pairs AS (
            l.posted_at, s.period_id AS seqr_period, l.due_period,
            s.close_seq AS seqr_close_seq, s.seqr_marked_at,
            coalesce(el.first_period, es.first_period) AS first_period,
-           coalesce(el.first_category, es.first_category) AS first_category
+           coalesce(el.first_category, es.first_category) AS first_category,
+           coalesce(l.resolution, s.resolution) AS resolution
     FROM local_side l
-    FULL OUTER JOIN open_seqr s
+    FULL OUTER JOIN seqr_pool s
       ON s.ers_reference = l.pair_ers AND sign(s.amount) = l.pair_side AND s.side_rank = l.pair_rank
     LEFT JOIN earlier_posts el ON el.file_id = l.file_id AND el.line = l.line
     LEFT JOIN earlier_seqr es ON es.ers_reference = s.ers_reference AND es.n = s.n
+    -- A resolved side shows again only with its newly arrived other side.
+    WHERE (l.resolution IS NULL OR s.ers_reference IS NOT NULL)
+      AND (s.resolution IS NULL OR l.file_id IS NOT NULL)
+      AND NOT (l.resolution IS NOT NULL AND s.resolution IS NOT NULL)
 ),
 classified AS (
     SELECT p.*,
@@ -326,6 +376,7 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
                             || c.local_terminal || ' near ' || CAST(c.posted_at AS VARCHAR)
                        ELSE ' under ersReference ' || c.local_ers || '; SEQR has no such refund' END
            WHEN 'LATE_MATCHED' THEN 'was ' || c.first_category || ' in period ' || c.first_period || '; matched now'
+               || CASE WHEN c.resolution IS NOT NULL THEN '; the other side had been resolved by hand: ' || c.resolution ELSE '' END
                || CASE WHEN c.refund_linked THEN ' (a refund booked under payment ' || c.local_ers || '''s reference)' ELSE '' END
            WHEN 'IN_TRANSIT' THEN 'SEQR took this payment '
                || CAST(CAST(epoch(c.seqr_marked_at) - epoch(try_strptime(substr(c.ers_reference, 1, 14), '%Y%m%d%H%M%S')) AS BIGINT) AS VARCHAR)

@@ -783,3 +783,40 @@ fn a_payment_and_its_refund_under_one_seqr_reference_both_count() {
     assert_eq!(booked(&r, seq2), (dec("-30"), dec("-30")));
     assert_eq!(self_check(&r.store.conn, "shop-1", seq2).unwrap(), vec![]);
 }
+
+#[test]
+fn the_other_side_of_a_hand_resolved_item_arriving_later_is_late_matched_naming_the_resolution() {
+    let mut r = Recon::new();
+    // A post SEQR does not have yet, and a SEQR payment with no post yet.
+    r.posts(&["shop-1,T1,anna,E1,,10,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:00Z"]);
+    let (c1, _) = r.close("P1", MARK, vec![seqr("E2", "T1", "20")], None);
+    assert_eq!(r.categories(c1), pairs(&[("MISSING_AT_SEQR", "E1"), ("MISSING_LOCALLY", "E2")]));
+    // The accountant resolves both by hand.
+    resolve_exception(&r.store, "shop-1", "E1", "write-off", "customer paid cash instead", "eva").unwrap();
+    resolve_exception(&r.store, "shop-1", "E2", "correction", "booked by hand from the receipt", "eva").unwrap();
+    let (c2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], None);
+    assert_eq!(r.categories(c2), vec![], "resolved items alone are not shown again");
+
+    // The other sides arrive: SEQR reports E1 late, the till's post for E2 comes in.
+    r.posts(&["shop-1,T1,anna,E2,,20,SEK,PAYMENT,SEQR payment,2026-11-22T12:00:00Z"]);
+    let (c3, _) = r.close("P3", "2026-11-23T21:00:00Z", vec![seqr("E1", "T1", "10")], None);
+    // Not MISSING_LOCALLY ("refund the customer") nor MISSING_AT_SEQR ("ask the customer to pay again").
+    let res = r.results(c3);
+    assert_eq!(
+        res.iter().map(|(c, e, p, _)| (c.as_str(), e.as_str(), p.as_str())).collect::<Vec<_>>(),
+        [("LATE_MATCHED", "E1", "P1"), ("LATE_MATCHED", "E2", "P1")]
+    );
+    assert_eq!(
+        res[0].3,
+        "was MISSING_AT_SEQR in period P1; matched now; the other side had been resolved by hand: write-off by eva \
+         (customer paid cash instead)"
+    );
+    assert!(
+        res[1].3.ends_with("resolved by hand: correction by eva (booked by hand from the receipt)"),
+        "{}",
+        res[1].3
+    );
+    assert_eq!(booked(&r, c3), (dec("30"), dec("30")), "both sides now on the books, nothing to move");
+    let (c4, _) = r.close("P4", "2026-11-24T21:00:00Z", vec![], None);
+    assert_eq!(r.categories(c4), vec![], "settled for good");
+}
