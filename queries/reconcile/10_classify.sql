@@ -300,14 +300,40 @@ unmatched AS (
            END AS seqr_key
     FROM classified_keyed c WHERE NOT c.compact_match
 ),
-links AS (
-    SELECT p.seqr_key,
-           arg_min(u.invoice_reference,
-                   abs(epoch(u.sent_at) - epoch(try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S')))) AS invoice_reference
-    FROM unmatched p JOIN unpolled u
-      ON p.category = 'MISSING_LOCALLY' AND u.terminal_id = p.terminal_id AND u.amount = p.seqr_amount
+-- A MISSING_LOCALLY row names the invoice it probably paid: an unpolled one
+-- of the same terminal and amount, or a reservation the till last saw
+-- RESERVED with no post, whose commit (at its final amount, at most the
+-- reserved one) the till never recorded. The journal's latest row carries
+-- the amount it knows (the committed one, once the till saw the commit).
+-- An exact amount is preferred, then the nearest in time.
+link_candidates AS (
+    SELECT u.invoice_reference, u.terminal_id, u.amount, u.sent_at, false AS reservation FROM unpolled u
+    UNION ALL
+    SELECT j.invoice_reference, j.terminal_id, j.amount, j.sent_at, true FROM journal j
+    ANTI JOIN posted_invoices pi ON pi.invoice_reference = j.invoice_reference
+    WHERE j.last_status = 'RESERVED'
+),
+link_pairs AS (
+    SELECT p.seqr_key, u.invoice_reference,
+           u.invoice_reference || CASE WHEN u.amount <> p.seqr_amount
+                                       THEN ' (reserved ' || CAST(u.amount AS VARCHAR) || ', committed at '
+                                            || CAST(p.seqr_amount AS VARCHAR) || ')' ELSE '' END AS named,
+           u.amount <> p.seqr_amount AS inexact,
+           abs(epoch(u.sent_at) - epoch(try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) AS gap
+    FROM unmatched p JOIN link_candidates u
+      ON p.category = 'MISSING_LOCALLY' AND u.terminal_id = p.terminal_id
+     AND (u.amount = p.seqr_amount
+          OR (u.reservation AND p.seqr_amount > 0 AND p.seqr_amount <= u.amount
+              AND try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S') >= date_trunc('second', u.sent_at)))
      AND abs(epoch(u.sent_at) - epoch(try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) <= $unpolled_window
-    GROUP BY p.seqr_key
+),
+-- One invoice names one payment: each is the other's best (exact amount first, then nearest in time).
+links AS (
+    SELECT b.seqr_key, b.named AS invoice_reference FROM
+        (SELECT * FROM link_pairs QUALIFY row_number() OVER (PARTITION BY seqr_key ORDER BY inexact, gap, invoice_reference) = 1) b
+    SEMI JOIN
+        (SELECT * FROM link_pairs QUALIFY row_number() OVER (PARTITION BY invoice_reference ORDER BY inexact, gap, seqr_key) = 1) c
+      ON c.seqr_key = b.seqr_key AND c.invoice_reference = b.invoice_reference
 ),
 -- Second pass: a post and a SEQR row both still open, on the same terminal, with
 -- amounts within $amount_tolerance and times (the post's, and SEQR's from the

@@ -384,6 +384,20 @@ async fn one_sale(
                 .commit_reservation(term, &reference)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("commit gave no ersReference"))?;
+            if rng.random_bool(0.2) {
+                // The POS committed at the final amount, then died before recording
+                // anything: its journal still says RESERVED at the reserved amount.
+                journal.last_status = Some(InvoiceStatus::Reserved);
+                journal.last_polled_at = Some(poll.at);
+                day.journal.push(journal);
+                day.truth.push(TruthRow {
+                    category: "MISSING_LOCALLY".into(),
+                    shop_id: shop.id.clone(),
+                    key: ers,
+                    close: 1,
+                });
+                return Ok(());
+            }
             (ers, final_amount)
         }
         _ => {

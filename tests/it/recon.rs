@@ -820,3 +820,23 @@ fn the_other_side_of_a_hand_resolved_item_arriving_later_is_late_matched_naming_
     let (c4, _) = r.close("P4", "2026-11-24T21:00:00Z", vec![], None);
     assert_eq!(r.categories(c4), vec![], "settled for good");
 }
+
+#[test]
+fn a_missing_payment_names_the_reservation_it_committed_at_its_final_amount() {
+    let mut r = Recon::new();
+    r.invoices(&[
+        // Reserved at 500; the till saw RESERVED, then lost the commit.
+        "shop-1,T1,R1,500.00,SEK,2026-11-21T12:00:00Z,RESERVED,2026-11-21T12:00:05Z",
+        // An unrelated invoice of another amount, closer in time.
+        "shop-1,T1,R2,80.00,SEK,2026-11-21T12:01:00Z,PAID,2026-11-21T12:01:05Z",
+    ]);
+    let committed = "2026112112010000000000001";
+    let (seq, _) = r.close("P1", MARK, vec![seqr(committed, "T1", "312.40")], None);
+    let got = actions(&r, seq);
+    assert_eq!(got.len(), 1, "{got:?}");
+    let (cat, ers, amount, detail, action) = &got[0];
+    assert_eq!((cat.as_str(), ers.as_str(), *amount), ("MISSING_LOCALLY", committed, Some(dec("312.40"))));
+    assert_eq!(detail, "possibly invoice R1 (reserved 500.00000, committed at 312.40000) left unpolled");
+    // The accountant looks for that sale: the amount to record is SEQR's 312.40, not the 500 reserved.
+    assert!(action.starts_with("SEQR took this payment but the till has no record of it"), "{action}");
+}
