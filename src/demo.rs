@@ -268,8 +268,14 @@ pub async fn run(
             // After the close: the summary agrees again, and the late posts arrive.
             sim.set_faults(Faults::default());
             let now = sim.clock().now();
-            let late: Vec<_> = late_posts.iter().cloned().map(|p| pos::PostRow { posted_at: now, ..p }).collect();
-            pos::write_posts(&dir.join("inbox/posts-day1-late.csv"), &late)?;
+            // The till exports its day file again, grown by the late posts: only those are new.
+            let grown: Vec<_> = day
+                .posts
+                .iter()
+                .cloned()
+                .chain(late_posts.iter().cloned().map(|p| pos::PostRow { posted_at: now, ..p }))
+                .collect();
+            pos::write_posts(&dir.join("inbox/posts-day1.csv"), &grown)?;
         }
     }
     pos::write_truth(&dir.join("truth.csv"), &truth)?;

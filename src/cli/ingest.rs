@@ -46,9 +46,16 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     Ok(if refused > 0 { ExitCode::BadInput } else { ExitCode::Success })
 }
 
-fn describe(path: &Path, result: &Ingested) -> String {
+/// One line on what loading a file did.
+pub(crate) fn describe(path: &Path, result: &Ingested) -> String {
     match result {
         Ingested::Loaded { feed, rows } => format!("{}: loaded {rows} {} rows", path.display(), feed.as_str()),
+        Ingested::Appended { feed, rows, sent_through } => format!(
+            "{}: re-exported with {rows} new {} rows; lines 2–{sent_through} came with the earlier file of this name \
+             and were not loaded again",
+            path.display(),
+            feed.as_str()
+        ),
         Ingested::AlreadyLoaded { feed } => {
             format!("{}: already loaded ({} feed, same SHA-256); nothing changed", path.display(), feed.as_str())
         }

@@ -72,6 +72,11 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     if !outcome.inbox.loaded.is_empty() {
         println!("inbox: {} file(s) loaded", outcome.inbox.loaded.len());
     }
+    for (path, result) in &outcome.inbox.loaded {
+        if matches!(result, crate::store::ingest::Ingested::Appended { .. }) {
+            println!("{}", super::ingest::describe(path, result));
+        }
+    }
     let results = outcome.results;
 
     for (shop, result) in results {

@@ -63,8 +63,21 @@ impl Feed {
 /// What loading one file did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ingested {
-    Loaded { feed: Feed, rows: u64 },
-    AlreadyLoaded { feed: Feed },
+    Loaded {
+        feed: Feed,
+        rows: u64,
+    },
+    AlreadyLoaded {
+        feed: Feed,
+    },
+    /// A re-export of a file loaded before under the same name, grown at the
+    /// end: only its `rows` new lines were loaded; its first `sent` lines
+    /// (through line `sent_through`) had come with the earlier file.
+    Appended {
+        feed: Feed,
+        rows: u64,
+        sent_through: u64,
+    },
 }
 
 /// A refused file: every problem, one per line.
@@ -95,25 +108,91 @@ pub fn ingest_file(store: &Store, path: &Path, shops: &ShopCurrencies) -> anyhow
     }
     let staging = tempfile::Builder::new().prefix("seqr-recon-staging-").suffix(".csv").tempfile()?;
     let (feed, rows) = validate_and_stage(path, &name, shops, staging.path())?;
+    let staging_path = staging.path().display().to_string();
+    let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| name.clone());
+    // A till that exports one file a day and exports it again as it grows: the
+    // lines an earlier file of this name sent must come back unchanged, and
+    // only the lines after them are new.
+    let sent_through = lines_sent_before(store, &file_name, feed)?;
+    if sent_through > 0 {
+        refuse_changed_lines(store, &name, &file_name, feed, &staging_path, sent_through)?;
+    }
     let tx = store.conn.unchecked_transaction()?;
     let file_id: i64 = tx.query_row("SELECT coalesce(max(file_id), 0) + 1 FROM pos_files", [], |r| r.get(0))?;
-    let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| name.clone());
-    tx.execute(
-        "INSERT INTO pos_files VALUES (?, ?, ?, ?, ?, now())",
-        duckdb::params![file_id, file_name, sha, feed.as_str(), rows as i64],
-    )?;
     let sql = match feed {
         Feed::Posts => queries::INSERT_POSTS,
         Feed::Invoices => queries::INSERT_INVOICES,
     };
-    let staging_path = staging.path().display().to_string();
-    let loaded = execute_named(&tx, sql, &[("file_id", &file_id), ("staging", &staging_path)])
-        .with_context(|| format!("loading {name} into the database"))?;
-    if loaded as u64 != rows {
+    let loaded = execute_named(
+        &tx,
+        sql,
+        &[("file_id", &file_id), ("staging", &staging_path), ("skip_through", &(sent_through as i64))],
+    )
+    .with_context(|| format!("loading {name} into the database"))? as u64;
+    // A whole file must load every row it was checked for (a re-export loads its tail only).
+    if sent_through == 0 && loaded != rows {
         anyhow::bail!("{name}: checked {rows} rows but the database loaded {loaded}; nothing was kept");
     }
+    tx.execute(
+        "INSERT INTO pos_files VALUES (?, ?, ?, ?, ?, now())",
+        duckdb::params![file_id, file_name, sha, feed.as_str(), loaded as i64],
+    )?;
     tx.commit()?;
-    Ok(Ingested::Loaded { feed, rows })
+    Ok(if sent_through > 0 {
+        Ingested::Appended { feed, rows: loaded, sent_through }
+    } else {
+        Ingested::Loaded { feed, rows }
+    })
+}
+
+/// The last line that earlier files named `file_name` of this feed sent (0: none).
+fn lines_sent_before(store: &Store, file_name: &str, feed: Feed) -> anyhow::Result<u64> {
+    let table = match feed {
+        Feed::Posts => "pos_posts",
+        Feed::Invoices => "pos_invoices",
+    };
+    let last: i64 = store.conn.query_row(
+        &format!(
+            "SELECT coalesce(max(line), 0) FROM {table} \
+             WHERE file_id IN (SELECT file_id FROM pos_files WHERE file_name = ? AND feed = ?)"
+        ),
+        duckdb::params![file_name, feed.as_str()],
+        |r| r.get(0),
+    )?;
+    Ok(last as u64)
+}
+
+/// Refuses a re-export that changed or dropped lines an earlier file of its
+/// name already sent, naming every such line.
+fn refuse_changed_lines(
+    store: &Store,
+    name: &str,
+    file_name: &str,
+    feed: Feed,
+    staging: &str,
+    sent_through: u64,
+) -> anyhow::Result<()> {
+    let sql = match feed {
+        Feed::Posts => queries::CHANGED_POSTS,
+        Feed::Invoices => queries::CHANGED_INVOICES,
+    };
+    let mut stmt = store.conn.prepare(sql)?;
+    let sent = sent_through as i64;
+    let (_, mut rows) =
+        super::query_named(&mut stmt, &[("staging", &staging), ("file_name", &file_name), ("sent_through", &sent)])?;
+    let mut problems = Vec::new();
+    while let Some(r) = rows.next()? {
+        let (line, what): (i64, String) = (r.get(0)?, r.get(1)?);
+        problems.push(format!(
+            "{name}:{line}: {what} since an earlier file named {file_name} sent it; a re-export may only add lines \
+             at the end: send corrections as new lines or a file of another name"
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(anyhow::Error::new(Rejected { file: name.to_string(), problems }))
+    }
 }
 
 fn sha256_file(path: &Path) -> std::io::Result<String> {

@@ -12,6 +12,9 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
 
 pub const INSERT_POSTS: &str = include_str!("../../queries/store/insert_posts.sql");
 pub const INSERT_INVOICES: &str = include_str!("../../queries/store/insert_invoices.sql");
+/// Lines of a re-exported file that changed what an earlier file of its name sent.
+pub const CHANGED_POSTS: &str = include_str!("../../queries/store/changed_posts.sql");
+pub const CHANGED_INVOICES: &str = include_str!("../../queries/store/changed_invoices.sql");
 
 /// Reconciliation of one close, in order.
 pub const RECONCILE: &[(&str, &str)] = &[

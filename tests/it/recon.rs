@@ -840,3 +840,37 @@ fn a_missing_payment_names_the_reservation_it_committed_at_its_final_amount() {
     // The accountant looks for that sale: the amount to record is SEQR's 312.40, not the 500 reserved.
     assert!(action.starts_with("SEQR took this payment but the till has no record of it"), "{action}");
 }
+
+#[test]
+fn a_till_re_exporting_a_growing_file_loads_only_its_new_lines_and_may_not_rewrite_old_ones() {
+    let r = Recon::new();
+    let export = |r: &Recon, n: usize, rows: &[&str]| -> PathBuf {
+        let dir = r.dir.path().join(format!("export-{n}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("till-2026-11-21.csv");
+        std::fs::write(&path, format!("{POSTS_HEADER}\n{}\n", rows.join("\n"))).unwrap();
+        path
+    };
+    let a = "shop-1,T1,anna,E1,,10,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z";
+    let b = "shop-1,T1,anna,E2,,20,SEK,PAYMENT,SEQR payment,2026-11-21T11:00:00Z";
+    let c = "shop-1,T1,anna,E3,,30,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:00Z";
+    let first = export(&r, 1, &[a, b]);
+    assert!(matches!(ingest_file(&r.store, &first, &r.shops).unwrap(), Ingested::Loaded { rows: 2, .. }));
+    // An hour later the till exports the same file again, one sale longer.
+    let grown = export(&r, 2, &[a, b, c]);
+    assert_eq!(
+        ingest_file(&r.store, &grown, &r.shops).unwrap(),
+        Ingested::Appended { feed: Feed::Posts, rows: 1, sent_through: 3 }
+    );
+    // A copy that rewrote a line it had sent, and dropped another, is refused whole.
+    let rewritten = export(&r, 3, &[a, &b.replace(",20,", ",25,")]);
+    let e = ingest_file(&r.store, &rewritten, &r.shops).unwrap_err();
+    let rejected = e.downcast_ref::<Rejected>().unwrap();
+    assert_eq!(rejected.problems.len(), 2, "{rejected}");
+    assert!(rejected.problems[0].contains("till-2026-11-21.csv:3: changed since an earlier file"), "{rejected}");
+    assert!(rejected.problems[1].contains(":4: gone since an earlier file"), "{rejected}");
+    // The books: each sale once, nothing for the accountant to remove.
+    let (seq, _) =
+        r.close("P1", MARK, vec![seqr("E1", "T1", "10"), seqr("E2", "T1", "20"), seqr("E3", "T1", "30")], None);
+    assert_eq!(r.categories(seq), pairs(&[("MATCHED", "E1"), ("MATCHED", "E2"), ("MATCHED", "E3")]));
+}
