@@ -3,9 +3,10 @@
 //!
 //! Every step commits its state before the next begins, so a close killed at
 //! any point is resumed by the next `run` or `schedule` without marking again.
-//! A mark whose outcome is unknown (timeout or lost answer, or a process that
-//! died during the call) stops the close in `mark_unknown`: only
-//! `run --confirm-remark` goes on from there.
+//! The period id SEQR returns goes to the mark journal (`journal`) before the
+//! database, so a failed write resumes with it. A mark whose outcome is
+//! unknown (no clean answer, or a process that died during the call) stops
+//! the close in `mark_unknown`: only `run --confirm-remark` goes on from there.
 
 use std::path::PathBuf;
 use std::sync::Arc;

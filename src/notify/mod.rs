@@ -189,14 +189,22 @@ pub fn flush_outbox(
         rows.collect::<Result<_, _>>()?
     };
     for p in pending {
-        store.conn.execute("UPDATE emails SET sending_at = now() WHERE email_id = ?", [&p.email_id])?;
-        let mut result = deliver(settings, &p);
+        // Marked only while a hand-over is in flight: a failed attempt clears it.
+        let attempt = |p: &Pending| -> anyhow::Result<PathBuf> {
+            store.conn.execute("UPDATE emails SET sending_at = now() WHERE email_id = ?", [&p.email_id])?;
+            let result = deliver(settings, p);
+            if result.is_err() {
+                store.conn.execute("UPDATE emails SET sending_at = NULL WHERE email_id = ?", [&p.email_id])?;
+            }
+            result
+        };
+        let mut result = attempt(&p);
         for wait in backoff {
             if result.is_ok() {
                 break;
             }
             std::thread::sleep(*wait);
-            result = deliver(settings, &p);
+            result = attempt(&p);
         }
         match result {
             Ok(final_path) => {
@@ -209,7 +217,7 @@ pub fn flush_outbox(
             Err(e) => {
                 tracing::warn!(email = %p.email_id, error = %format!("{e:#}"), "email not delivered; it stays in the outbox");
                 store.conn.execute(
-                    "UPDATE emails SET sending_at = NULL, attempts = attempts + 1, last_error = ? WHERE email_id = ?",
+                    "UPDATE emails SET attempts = attempts + 1, last_error = ? WHERE email_id = ?",
                     params![format!("{e:#}"), p.email_id],
                 )?;
                 flushed.left += 1;
