@@ -141,11 +141,22 @@ open_seqr AS (SELECT seqr.* FROM seqr ANTI JOIN settled_seqr s ON s.ers_referenc
 -- made closest to the post's time (at most $unpolled_window seconds apart),
 -- when each is the other's closest.
 open_refunds AS MATERIALIZED (SELECT * FROM open_local WHERE kind = 'REFUND' AND copy_no = 1),
+-- What SEQR and the till hold under the references of open refund posts
+-- (a few): read through those references, not by hashing a million rows.
+refund_refs AS (SELECT DISTINCT ers_reference FROM open_refunds),
+refund_ref_rows AS (
+    SELECT s.ers_reference, s.amount FROM seqr_rows s SEMI JOIN refund_refs r ON r.ers_reference = s.ers_reference
+    WHERE s.shop_id = $shop_id
+),
+refund_ref_payments AS (
+    SELECT p.ers_reference FROM pos_posts p SEMI JOIN refund_refs r ON r.ers_reference = p.ers_reference
+    WHERE p.shop_id = $shop_id AND p.kind = 'PAYMENT'
+),
 named_refunds AS (
     SELECT l.* FROM open_refunds l
-    WHERE l.ers_reference NOT IN (SELECT ers_reference FROM seqr_all WHERE amount < 0)
-      AND (l.ers_reference IN (SELECT ers_reference FROM seqr_all WHERE amount > 0)
-           OR l.ers_reference IN (SELECT ers_reference FROM pos_posts WHERE shop_id = $shop_id AND kind = 'PAYMENT'))
+    WHERE l.ers_reference NOT IN (SELECT ers_reference FROM refund_ref_rows WHERE amount < 0)
+      AND (l.ers_reference IN (SELECT ers_reference FROM refund_ref_rows WHERE amount > 0)
+           OR l.ers_reference IN (SELECT ers_reference FROM refund_ref_payments))
 ),
 refund_candidates AS (
     SELECT r.file_id, r.line, s.ers_reference AS refund_ers, s.side_rank,
