@@ -57,6 +57,12 @@ pub struct CloseContext {
     pub run_id: String,
     /// Spinners while reports are fetched (drawn only on a terminal).
     pub progress: indicatif::MultiProgress,
+    /// Taken for the heavy database steps (storing a report, reconciling,
+    /// checking, exporting): closes wait on SEQR side by side, but only one at
+    /// a time works DuckDB hard. DuckDB already spreads each query over every
+    /// core, and concurrent ones share one memory limit (20 classifications at
+    /// once ran it out of memory).
+    heavy_db: std::sync::Mutex<()>,
 }
 
 impl CloseContext {
@@ -73,7 +79,20 @@ impl CloseContext {
         };
         let run_id = format!("run-{}-{}", Utc::now().format("%Y%m%dT%H%M%S%.3fZ"), std::process::id());
         let email_backoff = cfg.email.retry_seconds.iter().map(|s| Duration::from_secs_f64(s.max(0.0))).collect();
-        CloseContext { cfg, client, polling, email_backoff, run_id, progress: progress::board() }
+        CloseContext {
+            cfg,
+            client,
+            polling,
+            email_backoff,
+            run_id,
+            progress: progress::board(),
+            heavy_db: std::sync::Mutex::new(()),
+        }
+    }
+
+    /// Holds the heavy-database turn until dropped (see `heavy_db`).
+    fn heavy_db_turn(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.heavy_db.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -267,9 +286,12 @@ async fn advance(
                 waiting.finish_and_clear();
                 let fetched = fetched?;
                 let r = &fetched.report;
-                store
-                    .store_report(&close.close_id, &shop.id, &period, report_id, &fetched)
-                    .with_context(|| format!("storing {report_id} for period {}", period.period_id))?;
+                {
+                    let _turn = ctx.heavy_db_turn();
+                    store
+                        .store_report(&close.close_id, &shop.id, &period, report_id, &fetched)
+                        .with_context(|| format!("storing {report_id} for period {}", period.period_id))?;
+                }
                 record_step(
                     store,
                     ctx,
@@ -294,6 +316,7 @@ async fn advance(
     }
 
     // 3. Reconcile.
+    let turn = ctx.heavy_db_turn();
     if close.state == state::FETCHED {
         let started = Utc::now();
         let linked = crate::backoffice::link_unknown_refunds(store, &shop.id, &shop.currency)?;
@@ -336,6 +359,7 @@ async fn advance(
         failpoint("exported");
         close = store.close(&close.close_id)?.context("close")?;
     }
+    drop(turn);
 
     // 5. Deliver.
     let started = Utc::now();

@@ -191,10 +191,6 @@ unpolled AS (
     ANTI JOIN settled s ON s.k = j.k
     WHERE j.sent_at < j.cutoff + INTERVAL 1 SECOND AND coalesce(j.last_status, 'ISSUED') = 'ISSUED'
 ),
--- Each open post against the SEQR row of its ersReference on its side (a
--- payment against a payment, a refund against a refund), or against the SEQR
--- refund row it was linked to.
--- (The few refund posts take the joins; the million payments pass straight through.)
 -- Items an accountant resolved by hand, and not matched since: a resolution
 -- settles the item, and the other side of the same reference that arrives
 -- later pairs with it (LATE_MATCHED, naming the resolution) instead of
@@ -229,7 +225,8 @@ seqr_pool AS (
     UNION ALL
     SELECT * FROM resolved_seqr
 ),
--- (The few refund posts take the refund joins; the million payments pass straight through.)
+-- Open posts with what they pair on. The few refund posts take the refund
+-- joins; the million payments pass straight through.
 local_side AS (
     SELECT l.*, l.ers_reference AS pair_ers, sign(l.amount) AS pair_side, l.side_rank AS pair_rank,
            false AS refund_linked, false AS named_refund, NULL AS resolution
@@ -251,6 +248,9 @@ local_side AS (
       ON r.file_id = p.file_id AND r.line = p.line
     WHERE p.shop_id = $shop_id
 ),
+-- Each open post against the SEQR row of its ersReference on its side (a
+-- payment against a payment, a refund against a refund), or against the SEQR
+-- refund row it was linked to.
 pairs AS (
     SELECT l.file_id, l.line, (s.ers_reference IS NOT NULL) AS at_seqr,
            coalesce(l.refund_linked, false) AS refund_linked, coalesce(l.named_refund, false) AS named_refund,

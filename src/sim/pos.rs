@@ -187,26 +187,43 @@ pub async fn trading_day(client: &SeqrClient, shops: &[GenShop], opts: &DayOptio
 /// of the day falls in that window.
 pub async fn edge_of_close(client: &SeqrClient, shops: &[GenShop], opts: &DayOptions) -> anyhow::Result<Day> {
     let http = reqwest::Client::new();
-    let mut day = Day::default();
+    // All shops at once: the sales must all land within the window before the marks.
+    let mut tasks = Vec::new();
     for (si, shop) in shops.iter().enumerate() {
-        let Some(term) = shop.terminals.first() else { continue };
-        let mut rng = StdRng::seed_from_u64(opts.seed ^ 0xED6E ^ si as u64);
-        one_sale(
-            client,
-            &http,
-            &opts.sim_url,
-            &opts.clock,
-            shop,
-            term,
-            &term_id(term),
-            "cashier-1",
-            usize::MAX - si,
-            &opts.faults,
-            Some("in_transit"),
-            &mut rng,
-            &mut day,
-        )
-        .await?;
+        let Some(term) = shop.terminals.first().cloned() else { continue };
+        let (client, http, shop) = (client.clone(), http.clone(), shop.clone());
+        let (url, clock, faults) = (opts.sim_url.clone(), opts.clock.clone(), opts.faults.clone());
+        let seed = opts.seed ^ 0xED6E ^ si as u64;
+        tasks.push(tokio::spawn(async move {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let mut day = Day::default();
+            let n = usize::MAX - si;
+            one_sale(
+                &client,
+                &http,
+                &url,
+                &clock,
+                &shop,
+                &term,
+                &term_id(&term),
+                "cashier-1",
+                n,
+                &faults,
+                Some("in_transit"),
+                &mut rng,
+                &mut day,
+            )
+            .await?;
+            anyhow::Ok(day)
+        }));
+    }
+    let mut day = Day::default();
+    for t in tasks {
+        let d = t.await??;
+        day.late_posts.extend(d.late_posts);
+        day.journal.extend(d.journal);
+        day.truth.extend(d.truth);
+        day.sales += d.sales;
     }
     day.truth.sort();
     Ok(day)
