@@ -91,17 +91,17 @@ due AS (
 -- one reference and side, to pair them one to one with SEQR's rows. Only
 -- references posted more than once are ranked (a window over every post
 -- would sort them all).
-dup_refs AS (SELECT ers_reference, sign(amount) AS side FROM due GROUP BY ALL HAVING count(*) > 1),
+dup_refs AS (SELECT ers_reference FROM due GROUP BY ers_reference HAVING count(*) > 1),
 copies AS (
     SELECT d.*, row_number() OVER w AS copy_no,
            first_value(CAST(d.file_id AS VARCHAR) || ':' || CAST(d.line AS VARCHAR)) OVER w AS first_copy
-    FROM due d SEMI JOIN dup_refs x ON x.ers_reference = d.ers_reference AND x.side = sign(d.amount)
+    FROM due d SEMI JOIN dup_refs x ON x.ers_reference = d.ers_reference
     WINDOW w AS (PARTITION BY d.ers_reference, sign(d.amount), least(d.amount, 0)
                  ORDER BY d.is_settled DESC, d.posted_at, d.file_id, d.line)
 ),
 ranked AS (
     SELECT d.*, 1 AS copy_no, NULL AS first_copy, 1 AS side_rank
-    FROM due d ANTI JOIN dup_refs x ON x.ers_reference = d.ers_reference AND x.side = sign(d.amount)
+    FROM due d ANTI JOIN dup_refs x ON x.ers_reference = d.ers_reference
     UNION ALL
     SELECT c.*, row_number() OVER (PARTITION BY c.ers_reference, sign(c.amount), c.copy_no = 1
                                    ORDER BY c.is_settled DESC, c.posted_at, c.file_id, c.line) AS side_rank
@@ -266,9 +266,18 @@ pairs AS (
            coalesce(el.first_period, es.first_period) AS first_period,
            coalesce(el.first_category, es.first_category) AS first_category,
            coalesce(l.resolution, s.resolution) AS resolution
-    FROM local_side l
-    FULL OUTER JOIN seqr_pool s
-      ON s.ers_reference = l.pair_ers AND sign(s.amount) = l.pair_side AND s.side_rank = l.pair_rank
+    -- One join key: the reference alone for a first payment (nearly every row),
+    -- with the side and rank appended otherwise.
+    FROM (SELECT *, CASE WHEN pair_side > 0 AND pair_rank = 1 THEN pair_ers
+                         ELSE pair_ers || CASE WHEN pair_side < 0 THEN '|-' ELSE '|+' END || CAST(pair_rank AS VARCHAR) END
+                    AS pair_key
+          FROM local_side) l
+    FULL OUTER JOIN (
+        SELECT *, CASE WHEN amount > 0 AND side_rank = 1 THEN ers_reference
+                       ELSE ers_reference || CASE WHEN amount < 0 THEN '|-' ELSE '|+' END || CAST(side_rank AS VARCHAR) END
+                  AS pair_key
+        FROM seqr_pool) s
+      ON s.pair_key = l.pair_key
     LEFT JOIN earlier_posts el ON el.file_id = l.file_id AND el.line = l.line
     LEFT JOIN earlier_seqr es ON es.ers_reference = s.ers_reference AND es.n = s.n
     -- A resolved side shows again only with its newly arrived other side.
