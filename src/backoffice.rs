@@ -325,17 +325,18 @@ pub fn link_unknown_refunds(store: &Store, shop_id: &str, currency: &str) -> any
     let links: Vec<Link> = stmt
         .query_map([shop_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
         .collect::<Result<_, _>>()?;
-    let mut linked = 0;
     let tx = store.conn.unchecked_transaction()?;
+    let mut linked_attempts = std::collections::HashSet::new();
     for (attempt, original, terminal, amount, reason, by, refund_ers) in links {
-        // Two attempts must not take the same SEQR row.
+        // One SEQR row per attempt, and two attempts never take the same row.
         let taken: bool =
             tx.query_row("SELECT count(*) > 0 FROM refunds WHERE refund_ers_reference = ?", [&refund_ers], |r| {
                 r.get(0)
             })?;
-        if taken {
+        if taken || linked_attempts.contains(&attempt) {
             continue;
         }
+        linked_attempts.insert(attempt.clone());
         let seqr_time = crate::seqr::types::seqr_time(&refund_ers);
         record_refund(
             &tx,
@@ -356,10 +357,9 @@ pub fn link_unknown_refunds(store: &Store, shop_id: &str, currency: &str) -> any
             params![refund_ers, refund_ers, attempt],
         )?;
         tracing::info!(attempt = %attempt, refund = %refund_ers, "a refund with an unknown outcome was found in SEQR's report");
-        linked += 1;
     }
     tx.commit()?;
-    Ok(linked)
+    Ok(linked_attempts.len())
 }
 
 /// Records that the open exceptions of `reference` (an ersReference or invoice
