@@ -12,6 +12,7 @@ use crate::config::{Config, Shop};
 use crate::secret::Secret;
 use crate::seqr::types::{check_ers_reference, Invoice};
 use crate::seqr::{ClientContext, Principal, SeqrClient};
+use crate::store::refunds::RefundRecord;
 use crate::store::Store;
 
 /// A terminal password: 20 characters from the thread's CSPRNG (ChaCha, seeded by the OS).
@@ -157,15 +158,7 @@ pub fn check_refund(
     let p = known_payment(store, ers_reference)?.with_context(|| {
         format!("no payment {ers_reference} in the database (neither in SEQR's reports nor in the POS posts); check the reference on the receipt")
     })?;
-    let unknown: Option<(String, Decimal, String)> = store
-        .conn
-        .query_row(
-            "SELECT attempt_id, amount, CAST(attempted_at AS VARCHAR) FROM refund_attempts \
-             WHERE original_ers_reference = ? AND outcome IN ('sending', 'unknown') ORDER BY attempted_at LIMIT 1",
-            [ers_reference],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
+    let unknown = store.refund_in_doubt(ers_reference)?;
     if let Some((attempt, unknown_amount, at)) = unknown.filter(|_| !despite_unknown) {
         anyhow::bail!(
             "a refund of {unknown_amount} of payment {ers_reference} ({attempt}, {at} UTC) has an unknown outcome: \
@@ -206,10 +199,18 @@ pub async fn refund(
         .with_context(|| format!("the payment belongs to shop {}, which is not in the config", p.shop_id))?;
     let ctx = shop.reseller_context(&cfg.seqr.client_id)?;
     let attempt_id = format!("refund-{}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"), std::process::id());
-    store.conn.execute(
-        "INSERT INTO refund_attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sending', NULL, NULL)",
-        params![attempt_id, ers_reference, p.shop_id, p.terminal_id, amount, reason, by, chrono::Utc::now()],
-    )?;
+    let mut record = RefundRecord {
+        shop_id: &p.shop_id,
+        terminal_id: p.terminal_id.as_deref(),
+        original: ers_reference,
+        refund_ers: "",
+        amount,
+        reason,
+        by,
+        currency: &shop.currency,
+        posted_at: None,
+    };
+    store.begin_refund_attempt(&attempt_id, &record)?;
     let invoice = Invoice::simple(reason.unwrap_or("Refund"), &shop.currency, amount);
     let refund_ers = match client.refund_payment(&ctx, ers_reference, invoice).await {
         Ok(r) => r,
@@ -231,135 +232,13 @@ pub async fn refund(
             } else {
                 ("refused", String::new())
             };
-            store.conn.execute(
-                "UPDATE refund_attempts SET outcome = ?, detail = ? WHERE attempt_id = ?",
-                params![outcome, e.to_string(), attempt_id],
-            )?;
+            store.end_refund_attempt(&attempt_id, outcome, &e.to_string())?;
             anyhow::bail!("{e}.{advice}");
         }
     };
-    let tx = store.conn.unchecked_transaction()?;
-    tx.execute(
-        "UPDATE refund_attempts SET outcome = 'done', refund_ers_reference = ? WHERE attempt_id = ?",
-        params![refund_ers, attempt_id],
-    )?;
-    record_refund(
-        &tx,
-        &p.shop_id,
-        p.terminal_id.as_deref(),
-        ers_reference,
-        &refund_ers,
-        amount,
-        reason,
-        by,
-        &shop.currency,
-        None,
-    )?;
-    tx.commit()?;
+    record.refund_ers = &refund_ers;
+    store.complete_refund_attempt(&attempt_id, &record)?;
     Ok(refund_ers)
-}
-
-/// Records a refund SEQR made: the `refunds` row and a local REFUND post so
-/// the close matches SEQR's refund row. `posted_at` is SEQR's time of the
-/// refund when it is known (a linked refund), else now.
-#[allow(clippy::too_many_arguments)]
-fn record_refund(
-    tx: &duckdb::Transaction<'_>,
-    shop_id: &str,
-    terminal_id: Option<&str>,
-    original: &str,
-    refund_ers: &str,
-    amount: Decimal,
-    reason: Option<&str>,
-    by: &str,
-    currency: &str,
-    posted_at: Option<chrono::DateTime<chrono::Utc>>,
-) -> anyhow::Result<()> {
-    tx.execute(
-        "INSERT INTO refunds VALUES (?, ?, ?, ?, ?, ?, ?, now())",
-        params![refund_ers, original, shop_id, terminal_id, amount, reason, by],
-    )?;
-    let file_id: i64 = tx.query_row("SELECT coalesce(max(file_id), 0) + 1 FROM pos_files", [], |r| r.get(0))?;
-    tx.execute(
-        "INSERT INTO pos_files VALUES (?, ?, ?, 'posts', 1, now())",
-        params![file_id, format!("backoffice-refund-{refund_ers}"), format!("refund:{refund_ers}")],
-    )?;
-    tx.execute(
-        "INSERT INTO pos_posts VALUES (?, 1, ?, ?, ?, ?, NULL, ?, ?, 'REFUND', ?, coalesce(CAST(? AS TIMESTAMP), now()))",
-        params![
-            file_id,
-            shop_id,
-            terminal_id.unwrap_or_default(),
-            by,
-            refund_ers,
-            -amount,
-            currency,
-            format!("SEQR refund of {original}"),
-            posted_at
-        ],
-    )?;
-    Ok(())
-}
-
-/// Links back-office refunds whose outcome was unknown to SEQR's refund rows,
-/// before a close classifies: a SEQR row of the shop for minus the refund's
-/// amount, on the payment's terminal, made at or after the attempt (SEQR's
-/// time from its ersReference), that no post or refund names yet. The link
-/// records the refund and its REFUND post, so the row is MATCHED instead of
-/// MISSING_LOCALLY ("refund the customer", which would refund twice).
-/// Returns the refunds linked.
-pub fn link_unknown_refunds(store: &Store, shop_id: &str, currency: &str) -> anyhow::Result<usize> {
-    type Link = (String, String, Option<String>, Decimal, Option<String>, String, String);
-    let mut stmt = store.conn.prepare(
-        "SELECT a.attempt_id, a.original_ers_reference, s.terminal_id, a.amount, a.reason, a.attempted_by, \
-                min(s.ers_reference) AS refund_ers \
-         FROM refund_attempts a \
-         JOIN seqr_rows s ON s.shop_id = a.shop_id AND s.amount = -a.amount \
-              AND (a.terminal_id IS NULL OR s.terminal_id = a.terminal_id) \
-              AND try_strptime(left(s.ers_reference, 14), '%Y%m%d%H%M%S') >= date_trunc('second', a.attempted_at) - INTERVAL 5 MINUTE \
-         WHERE a.shop_id = ? AND a.outcome IN ('sending', 'unknown') \
-           AND s.ers_reference NOT IN (SELECT ers_reference FROM pos_posts WHERE ers_reference IS NOT NULL) \
-           AND s.ers_reference NOT IN (SELECT refund_ers_reference FROM refunds) \
-         GROUP BY ALL ORDER BY a.attempt_id",
-    )?;
-    let links: Vec<Link> = stmt
-        .query_map([shop_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
-        .collect::<Result<_, _>>()?;
-    let tx = store.conn.unchecked_transaction()?;
-    let mut linked_attempts = std::collections::HashSet::new();
-    for (attempt, original, terminal, amount, reason, by, refund_ers) in links {
-        // One SEQR row per attempt, and two attempts never take the same row.
-        let taken: bool =
-            tx.query_row("SELECT count(*) > 0 FROM refunds WHERE refund_ers_reference = ?", [&refund_ers], |r| {
-                r.get(0)
-            })?;
-        if taken || linked_attempts.contains(&attempt) {
-            continue;
-        }
-        linked_attempts.insert(attempt.clone());
-        let seqr_time = crate::seqr::types::seqr_time(&refund_ers);
-        record_refund(
-            &tx,
-            shop_id,
-            terminal.as_deref(),
-            &original,
-            &refund_ers,
-            amount,
-            reason.as_deref(),
-            &by,
-            currency,
-            seqr_time,
-        )?;
-        tx.execute(
-            "UPDATE refund_attempts SET outcome = 'done', refund_ers_reference = ?, \
-             detail = coalesce(detail || '; ', '') || 'linked to SEQR refund row ' || ? || ' by the close' \
-             WHERE attempt_id = ?",
-            params![refund_ers, refund_ers, attempt],
-        )?;
-        tracing::info!(attempt = %attempt, refund = %refund_ers, "a refund with an unknown outcome was found in SEQR's report");
-    }
-    tx.commit()?;
-    Ok(linked_attempts.len())
 }
 
 /// Records that the open exceptions of `reference` (an ersReference or invoice

@@ -319,7 +319,7 @@ async fn advance(
     let turn = ctx.heavy_db_turn();
     if close.state == state::FETCHED {
         let started = Utc::now();
-        let linked = crate::backoffice::link_unknown_refunds(store, &shop.id, &shop.currency)?;
+        let linked = store.link_unknown_refunds(&shop.id, &shop.currency)?;
         if linked > 0 {
             record_step(
                 store,
@@ -348,10 +348,7 @@ async fn advance(
     if close.state == state::RECONCILED {
         let started = Utc::now();
         // POS files refused since the last report: this report names them.
-        store.conn.execute(
-            "UPDATE pos_file_refusals SET reported_in_close = ? WHERE shop_id = ? AND reported_in_close IS NULL",
-            params![close.close_id, shop.id],
-        )?;
+        store.claim_refusals(&shop.id, &close.close_id)?;
         let email = report_email(store, ctx, shop, &close, &label, &files, format!("{}-report", close.close_id))?;
         notify::queue(store, &ctx.cfg.email, &email)?;
         record_step(store, ctx, &close, "export", started, "ok", &files.dir.display().to_string());
@@ -623,24 +620,6 @@ const REFUSED_WARNING: &str = "INCOMPLETE: these POS files were refused, so thei
     reconciliation. SEQR's rows for them show as MISSING_LOCALLY (or IN_TRANSIT): do not refund those customers; fix the file \
     (its .errors.txt in the inbox's rejected/ folder names every bad line) and put it back in the inbox.";
 
-/// A refused POS file, as one shop's report names it.
-struct RefusedFile {
-    file_name: String,
-    rows: i64,
-    problems: i64,
-}
-
-/// The POS files refused since the shop's previous report, named by this close.
-fn refused_files(store: &Store, close_id: &str) -> anyhow::Result<Vec<RefusedFile>> {
-    let mut stmt = store.conn.prepare(
-        "SELECT file_name, row_count, problems FROM pos_file_refusals WHERE reported_in_close = ? \
-         ORDER BY refused_at, file_name",
-    )?;
-    let rows =
-        stmt.query_map([close_id], |r| Ok(RefusedFile { file_name: r.get(0)?, rows: r.get(1)?, problems: r.get(2)? }))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 /// The report email of one close.
 pub fn report_email(
     store: &Store,
@@ -661,7 +640,7 @@ pub fn report_email(
         shop.currency
     );
     let first = first_exceptions(store, &shop.id, close.close_seq, 20)?;
-    let refused = refused_files(store, &close.close_id)?;
+    let refused = store.refused_files(&close.close_id)?;
     let subject = if refused.is_empty() {
         subject
     } else {

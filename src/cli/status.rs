@@ -54,12 +54,7 @@ pub fn report(cfg: &crate::config::Config, store: &Store) -> anyhow::Result<Stri
                 }
             }
         }
-        let (unsent, unknown): (i64, i64) = store.conn.query_row(
-            "SELECT count(*) FILTER (sending_at IS NULL), count(*) FILTER (sending_at IS NOT NULL) \
-             FROM emails WHERE shop_id = ? AND sent_at IS NULL",
-            [&shop.id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let (unsent, unknown) = crate::notify::mail_waiting(store, &shop.id)?;
         if unsent > 0 {
             out.push_str(&format!("  outbox:      {unsent} email(s) not yet delivered; the next run retries\n"));
         }
@@ -70,11 +65,7 @@ pub fn report(cfg: &crate::config::Config, store: &Store) -> anyhow::Result<Stri
                  `seqr-recon resend` if they lack it\n"
             ));
         }
-        let refunds: i64 = store.conn.query_row(
-            "SELECT count(*) FROM refund_attempts WHERE shop_id = ? AND outcome IN ('sending', 'unknown')",
-            [&shop.id],
-            |r| r.get(0),
-        )?;
+        let refunds = store.refunds_in_doubt(&shop.id)?;
         if refunds > 0 {
             out.push_str(&format!(
                 "  refunds:     {refunds} refund(s) with an unknown outcome (SEQR may have made them); the next \

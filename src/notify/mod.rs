@@ -227,6 +227,17 @@ pub fn flush_outbox(
     Ok(flushed)
 }
 
+/// A shop's undelivered mail: (still queued, handed to SMTP by a run that
+/// stopped before recording the outcome).
+pub fn mail_waiting(store: &Store, shop_id: &str) -> anyhow::Result<(i64, i64)> {
+    Ok(store.conn.query_row(
+        "SELECT count(*) FILTER (sending_at IS NULL), count(*) FILTER (sending_at IS NOT NULL) \
+         FROM emails WHERE shop_id = ? AND sent_at IS NULL",
+        [shop_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
 /// Sends one queued email; returns where its `.eml` file now is. Once SMTP has
 /// accepted the message this never fails: moving the file is tidying, and a
 /// failure to move it is logged, not returned (returning it would send again).

@@ -167,17 +167,7 @@ pub async fn trading_day(client: &SeqrClient, shops: &[GenShop], opts: &DayOptio
             }));
         }
     }
-    let mut day = Day::default();
-    for t in tasks {
-        let d = t.await??;
-        day.posts.extend(d.posts);
-        day.late_posts.extend(d.late_posts);
-        day.journal.extend(d.journal);
-        day.truth.extend(d.truth);
-        day.sales += d.sales;
-    }
-    day.truth.sort();
-    Ok(day)
+    gather(tasks).await
 }
 
 /// The last sales before the close: one per shop, on its first terminal, paid
@@ -217,9 +207,15 @@ pub async fn edge_of_close(client: &SeqrClient, shops: &[GenShop], opts: &DayOpt
             anyhow::Ok(day)
         }));
     }
+    gather(tasks).await
+}
+
+/// One day from the days the tasks played, truth in order.
+async fn gather(tasks: Vec<tokio::task::JoinHandle<anyhow::Result<Day>>>) -> anyhow::Result<Day> {
     let mut day = Day::default();
     for t in tasks {
         let d = t.await??;
+        day.posts.extend(d.posts);
         day.late_posts.extend(d.late_posts);
         day.journal.extend(d.journal);
         day.truth.extend(d.truth);

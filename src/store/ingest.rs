@@ -571,6 +571,40 @@ fn record_refusal(store: &Store, path: &Path, rejected: &Rejected) -> anyhow::Re
     Ok(())
 }
 
+/// A refused POS file, as one shop's report names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedFile {
+    pub file_name: String,
+    /// The file's rows for the shop.
+    pub rows: i64,
+    /// Bad rows found in the file.
+    pub problems: i64,
+}
+
+impl Store {
+    /// Gives `close_id` the shop's POS files refused since its previous report,
+    /// for its report to name.
+    pub fn claim_refusals(&self, shop_id: &str, close_id: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "UPDATE pos_file_refusals SET reported_in_close = ? WHERE shop_id = ? AND reported_in_close IS NULL",
+            duckdb::params![close_id, shop_id],
+        )?;
+        Ok(())
+    }
+
+    /// The refused POS files the report of `close_id` names.
+    pub fn refused_files(&self, close_id: &str) -> anyhow::Result<Vec<RefusedFile>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT file_name, row_count, problems FROM pos_file_refusals WHERE reported_in_close = ? \
+             ORDER BY refused_at, file_name",
+        )?;
+        let rows = stmt.query_map([close_id], |r| {
+            Ok(RefusedFile { file_name: r.get(0)?, rows: r.get(1)?, problems: r.get(2)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
 /// Moves `file` into `dir`, never overwriting: a name taken gets a numeric suffix.
 fn move_into(file: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;

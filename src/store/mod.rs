@@ -3,6 +3,7 @@
 
 pub mod ingest;
 pub mod queries;
+pub mod refunds;
 pub mod seqr_data;
 
 use std::path::{Path, PathBuf};

@@ -15,6 +15,8 @@ pub const INSERT_INVOICES: &str = include_str!("../../queries/store/insert_invoi
 /// Lines of a re-exported file that changed what an earlier file of its name sent.
 pub const CHANGED_POSTS: &str = include_str!("../../queries/store/changed_posts.sql");
 pub const CHANGED_INVOICES: &str = include_str!("../../queries/store/changed_invoices.sql");
+/// Refunds of unknown outcome with the SEQR refund rows that may be them.
+pub const UNKNOWN_REFUND_LINKS: &str = include_str!("../../queries/store/unknown_refund_links.sql");
 
 /// Reconciliation of one close, in order.
 pub const RECONCILE: &[(&str, &str)] = &[

@@ -1,0 +1,175 @@
+//! Back-office refunds as the store keeps them: every attempt (`refund_attempts`,
+//! written before SEQR is asked), the refunds SEQR made (`refunds`), and the
+//! local REFUND post each gets so the close matches SEQR's refund row.
+
+use chrono::{DateTime, Utc};
+use duckdb::{params, OptionalExt};
+use rust_decimal::Decimal;
+
+use super::{queries, query_named, Store};
+
+/// A refund SEQR made, to record.
+#[derive(Debug, Clone)]
+pub struct RefundRecord<'a> {
+    pub shop_id: &'a str,
+    pub terminal_id: Option<&'a str>,
+    /// The payment refunded.
+    pub original: &'a str,
+    /// SEQR's reference for the refund.
+    pub refund_ers: &'a str,
+    /// What was given back (positive).
+    pub amount: Decimal,
+    pub reason: Option<&'a str>,
+    pub by: &'a str,
+    pub currency: &'a str,
+    /// SEQR's time of the refund when known (a linked refund), else now.
+    pub posted_at: Option<DateTime<Utc>>,
+}
+
+/// A refund attempt whose outcome is not known: its id, amount and UTC time.
+pub type RefundInDoubt = (String, Decimal, String);
+
+impl Store {
+    /// The first attempt to refund `original` whose outcome is unknown (in flight, or no clean answer).
+    pub fn refund_in_doubt(&self, original: &str) -> anyhow::Result<Option<RefundInDoubt>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT attempt_id, amount, CAST(attempted_at AS VARCHAR) FROM refund_attempts \
+                 WHERE original_ers_reference = ? AND outcome IN ('sending', 'unknown') ORDER BY attempted_at LIMIT 1",
+                [original],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
+    }
+
+    /// How many refunds of `shop_id` have an unknown outcome.
+    pub fn refunds_in_doubt(&self, shop_id: &str) -> anyhow::Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM refund_attempts WHERE shop_id = ? AND outcome IN ('sending', 'unknown')",
+            [shop_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Records an attempt as `sending`, before SEQR is asked. `refund_ers`
+    /// and `posted_at` of `attempt` are not used yet.
+    pub fn begin_refund_attempt(&self, attempt_id: &str, attempt: &RefundRecord<'_>) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT INTO refund_attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sending', NULL, NULL)",
+            params![
+                attempt_id,
+                attempt.original,
+                attempt.shop_id,
+                attempt.terminal_id,
+                attempt.amount,
+                attempt.reason,
+                attempt.by,
+                Utc::now()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Ends an attempt that did not give a refund reference: `refused` or `unknown`.
+    pub fn end_refund_attempt(&self, attempt_id: &str, outcome: &str, detail: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "UPDATE refund_attempts SET outcome = ?, detail = ? WHERE attempt_id = ?",
+            params![outcome, detail, attempt_id],
+        )?;
+        Ok(())
+    }
+
+    /// Ends an attempt SEQR answered with its refund reference, and records the refund.
+    pub fn complete_refund_attempt(&self, attempt_id: &str, refund: &RefundRecord<'_>) -> anyhow::Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
+            "UPDATE refund_attempts SET outcome = 'done', refund_ers_reference = ? WHERE attempt_id = ?",
+            params![refund.refund_ers, attempt_id],
+        )?;
+        record_refund(&tx, refund)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Links refunds of `shop_id` whose outcome was unknown to SEQR's refund
+    /// rows (`queries/store/unknown_refund_links.sql`), before a close
+    /// classifies: the link records the refund and its REFUND post, so the row
+    /// is MATCHED instead of MISSING_LOCALLY ("refund the customer", which
+    /// would refund twice). Returns the refunds linked.
+    pub fn link_unknown_refunds(&self, shop_id: &str, currency: &str) -> anyhow::Result<usize> {
+        type Link = (String, String, Option<String>, Decimal, Option<String>, String, String);
+        let links: Vec<Link> = {
+            let mut stmt = self.conn.prepare(queries::UNKNOWN_REFUND_LINKS)?;
+            let (_, mut rows) = query_named(&mut stmt, &[("shop_id", &shop_id)])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?));
+            }
+            out
+        };
+        let tx = self.conn.unchecked_transaction()?;
+        let mut linked_attempts = std::collections::HashSet::new();
+        for (attempt, original, terminal, amount, reason, by, refund_ers) in links {
+            // One SEQR row per attempt, and two attempts never take the same row.
+            let taken: bool =
+                tx.query_row("SELECT count(*) > 0 FROM refunds WHERE refund_ers_reference = ?", [&refund_ers], |r| {
+                    r.get(0)
+                })?;
+            if taken || linked_attempts.contains(&attempt) {
+                continue;
+            }
+            linked_attempts.insert(attempt.clone());
+            let refund = RefundRecord {
+                shop_id,
+                terminal_id: terminal.as_deref(),
+                original: &original,
+                refund_ers: &refund_ers,
+                amount,
+                reason: reason.as_deref(),
+                by: &by,
+                currency,
+                posted_at: crate::seqr::types::seqr_time(&refund_ers),
+            };
+            record_refund(&tx, &refund)?;
+            tx.execute(
+                "UPDATE refund_attempts SET outcome = 'done', refund_ers_reference = ?, \
+                 detail = coalesce(detail || '; ', '') || 'linked to SEQR refund row ' || ? || ' by the close' \
+                 WHERE attempt_id = ?",
+                params![refund_ers, refund_ers, attempt],
+            )?;
+            tracing::info!(attempt = %attempt, refund = %refund_ers, "a refund with an unknown outcome was found in SEQR's report");
+        }
+        tx.commit()?;
+        Ok(linked_attempts.len())
+    }
+}
+
+/// Records a refund SEQR made: the `refunds` row and a local REFUND post so
+/// the close matches SEQR's refund row.
+fn record_refund(tx: &duckdb::Transaction<'_>, r: &RefundRecord<'_>) -> anyhow::Result<()> {
+    tx.execute(
+        "INSERT INTO refunds VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+        params![r.refund_ers, r.original, r.shop_id, r.terminal_id, r.amount, r.reason, r.by],
+    )?;
+    let file_id: i64 = tx.query_row("SELECT coalesce(max(file_id), 0) + 1 FROM pos_files", [], |row| row.get(0))?;
+    tx.execute(
+        "INSERT INTO pos_files VALUES (?, ?, ?, 'posts', 1, now())",
+        params![file_id, format!("backoffice-refund-{}", r.refund_ers), format!("refund:{}", r.refund_ers)],
+    )?;
+    tx.execute(
+        "INSERT INTO pos_posts VALUES (?, 1, ?, ?, ?, ?, NULL, ?, ?, 'REFUND', ?, coalesce(CAST(? AS TIMESTAMP), now()))",
+        params![
+            file_id,
+            r.shop_id,
+            r.terminal_id.unwrap_or_default(),
+            r.by,
+            r.refund_ers,
+            -r.amount,
+            r.currency,
+            format!("SEQR refund of {}", r.original),
+            r.posted_at
+        ],
+    )?;
+    Ok(())
+}
