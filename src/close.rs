@@ -150,10 +150,7 @@ pub fn lock_shop(cfg: &Config, shop_id: &str) -> anyhow::Result<ShopLock> {
 }
 
 fn lock_dir(cfg: &Config) -> PathBuf {
-    let db = &cfg.store.database;
-    let mut name = db.file_name().map(|f| f.to_os_string()).unwrap_or_default();
-    name.push(".locks");
-    db.with_file_name(name)
+    crate::paths::beside(&cfg.store.database, ".locks")
 }
 
 /// Records one step of a close in the `runs` table.
@@ -384,10 +381,6 @@ async fn advance(
     Ok((close, files, sent))
 }
 
-fn scope_label(scope: &Option<String>) -> String {
-    scope.clone().unwrap_or_else(|| "shop".into())
-}
-
 /// Marks every scope of the close that has no period yet. A mark that was in
 /// flight when an earlier run stopped is taken from the mark journal when SEQR's
 /// answer reached it; otherwise its outcome is unknown and the close stops in
@@ -443,7 +436,7 @@ async fn mark_scopes(
         }
     }
     for scope in scopes.iter().filter(|s| !marked.contains(s)) {
-        let label = scope_label(scope);
+        let label = scope.clone().unwrap_or_else(|| "shop".into());
         let started = Utc::now();
         store.conn.execute(
             "UPDATE closes SET state = ?, pending_scope = ?, updated_at = now() WHERE close_id = ?",

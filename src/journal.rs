@@ -26,9 +26,7 @@ pub struct MarkEntry {
 
 /// `{database}.marks`.
 pub fn path_for(database: &Path) -> PathBuf {
-    let mut name = database.file_name().map(|f| f.to_os_string()).unwrap_or_default();
-    name.push(".marks");
-    database.with_file_name(name)
+    crate::paths::beside(database, ".marks")
 }
 
 /// Appends `entry` and syncs the file to disk.

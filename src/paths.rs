@@ -42,6 +42,13 @@ pub fn file_name(stem: &str, suffix: &str) -> anyhow::Result<String> {
     Ok(format!("{}{suffix}", component(stem)?))
 }
 
+/// `{file}{suffix}` in the same folder: the files that live beside the database.
+pub fn beside(file: &Path, suffix: &str) -> PathBuf {
+    let mut name = file.file_name().map(|f| f.to_os_string()).unwrap_or_default();
+    name.push(suffix);
+    file.with_file_name(name)
+}
+
 /// Writes `bytes` to `path` through a temporary file beside it, syncs it,
 /// renames it into place and syncs the folder: after this returns the file is
 /// whole on disk, and before it nothing half-written has the name.

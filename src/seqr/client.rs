@@ -468,12 +468,8 @@ impl SeqrClient {
                         Principal::Terminal { .. } => None,
                     };
                     check_meta(&report, report_id, period_id, terminal_id, reseller)?;
-                    let report_gz = gzip(text.as_bytes()).map_err(|e| ReportError {
-                        report_id: report_id.into(),
-                        period_id: period_id.into(),
-                        position: 0,
-                        line: 0,
-                        what: format!("compressing the report for provenance: {e}"),
+                    let report_gz = gzip(text.as_bytes()).map_err(|e| {
+                        ReportError::at(report_id, period_id, 0, format!("compressing the report for provenance: {e}"))
                     })?;
                     return Ok(FetchedReport {
                         report,

@@ -61,18 +61,19 @@ pub struct ReportError {
     pub what: String,
 }
 
+impl ReportError {
+    /// An error about the report as a whole, or at a byte of the SOAP answer (no line).
+    pub fn at(report_id: &str, period_id: &str, position: u64, what: String) -> ReportError {
+        ReportError { report_id: report_id.into(), period_id: period_id.into(), position, line: 0, what }
+    }
+}
+
 /// The report document inside an executeReport answer: `contentString` when
 /// present and not blank, else the base64 `content` decoded. Read from the raw
 /// SOAP body: a CDATA `contentString` is borrowed, not copied, and the base64
 /// copy is decoded only when there is no `contentString`.
 pub fn report_text<'a>(body: &'a str, report_id: &str, period_id: &str) -> Result<Cow<'a, str>, ReportError> {
-    let fail = |position: u64, what: String| ReportError {
-        report_id: report_id.into(),
-        period_id: period_id.into(),
-        position,
-        line: 0,
-        what,
-    };
+    let fail = |position: u64, what: String| ReportError::at(report_id, period_id, position, what);
     let mut reader = Reader::from_str(body);
     reader.config_mut().check_end_names = false;
     // Which of the two elements is open, and its text so far.
@@ -324,13 +325,7 @@ pub fn check_meta(
     terminal_id: Option<&str>,
     reseller_id: Option<&str>,
 ) -> Result<(), ReportError> {
-    let fail = |what: String| ReportError {
-        report_id: report_id.into(),
-        period_id: period_id.into(),
-        position: 0,
-        line: 0,
-        what,
-    };
+    let fail = |what: String| ReportError::at(report_id, period_id, 0, what);
     let m = &report.meta;
     match m.period_id.as_deref() {
         Some(p) if p == period_id => {}
