@@ -8,7 +8,8 @@ use std::time::Instant;
 use chrono::{Duration, TimeZone, Utc};
 use rust_decimal::Decimal;
 use seqr_recon::config::ReconcileSettings;
-use seqr_recon::reconcile::{reconcile, self_check, write_reports};
+use seqr_recon::export::write_reports;
+use seqr_recon::reconcile::{reconcile, self_check};
 use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
 use seqr_recon::seqr::FetchedReport;
 use seqr_recon::store::ingest::{ingest_file, ShopCurrencies};
@@ -116,12 +117,12 @@ fn main() {
     let recon = t2.elapsed().as_secs_f64();
 
     let t4 = Instant::now();
-    let failures = self_check(&store.conn, "shop-1", close.close_seq).unwrap();
+    let failures = self_check(&store, "shop-1", close.close_seq).unwrap();
     assert!(failures.is_empty(), "{failures:?}");
     let check = t4.elapsed().as_secs_f64();
 
     let t3 = Instant::now();
-    write_reports(&store.conn, &dir.path().join("reports"), "shop-1", close.close_seq, "P1").unwrap();
+    write_reports(&store, &dir.path().join("reports"), "shop-1", close.close_seq, "P1").unwrap();
     let export = t3.elapsed().as_secs_f64();
 
     // The next night's close, with nothing new: what a million items of history cost it.

@@ -4,15 +4,15 @@
 use std::str::FromStr;
 
 use anyhow::Context;
-use duckdb::{params, OptionalExt};
 use rand::distr::{Alphanumeric, SampleString};
 use rust_decimal::Decimal;
 
 use crate::config::{Config, Shop};
+use crate::domain::{Category, Resolution};
 use crate::secret::Secret;
 use crate::seqr::types::{check_ers_reference, Invoice};
 use crate::seqr::{ClientContext, Principal, SeqrClient};
-use crate::store::refunds::RefundRecord;
+use crate::store::refunds::{KnownPayment, RefundRecord};
 use crate::store::Store;
 
 /// A terminal password: 20 characters from the thread's CSPRNG (ChaCha, seeded by the OS).
@@ -58,11 +58,7 @@ pub async fn register_terminal(
     let ctx = shop.reseller_context(&cfg.seqr.client_id)?;
     let password = generate_terminal_password();
     let terminal_id = client.register_terminal(&ctx, external_id, &password, name).await?;
-    store.conn.execute(
-        "INSERT INTO terminals (terminal_id, shop_id, name, external_id, registered_at) VALUES (?, ?, ?, ?, now()) \
-         ON CONFLICT (terminal_id) DO UPDATE SET name = excluded.name, external_id = excluded.external_id, registered_at = now()",
-        params![terminal_id, shop.id, name, external_id],
-    )?;
+    store.record_registered_terminal(&terminal_id, &shop.id, name, external_id)?;
     let password_env = format!(
         "SEQR_PASSWORD_{}_{}",
         shop.id.replace('-', "_").to_uppercase(),
@@ -95,7 +91,7 @@ pub async fn assign_seqr_id(
     check_seqr_id(seqr_id)?;
     let (_, ctx) = terminal_context(cfg, terminal_id)?;
     client.assign_seqr_id(&ctx, seqr_id).await?;
-    store.conn.execute("UPDATE terminals SET seqr_id = ? WHERE terminal_id = ?", params![seqr_id, terminal_id])?;
+    store.record_seqr_id(terminal_id, seqr_id)?;
     Ok(())
 }
 
@@ -107,40 +103,8 @@ pub async fn unregister_terminal(
 ) -> anyhow::Result<()> {
     let (_, ctx) = terminal_context(cfg, terminal_id)?;
     client.unregister_terminal(&ctx).await?;
-    store.conn.execute("UPDATE terminals SET unregistered_at = now() WHERE terminal_id = ?", [terminal_id])?;
+    store.record_unregistered(terminal_id)?;
     Ok(())
-}
-
-/// A payment as the database knows it, with what was refunded so far.
-#[derive(Debug)]
-pub struct KnownPayment {
-    pub shop_id: String,
-    pub terminal_id: Option<String>,
-    pub amount: Decimal,
-    pub refunded: Decimal,
-}
-
-/// Looks the payment up in SEQR's rows and the POS's posts.
-pub fn known_payment(store: &Store, ers_reference: &str) -> anyhow::Result<Option<KnownPayment>> {
-    let found: Option<(String, Option<String>, Decimal)> = store
-        .conn
-        .query_row(
-            "SELECT shop_id, terminal_id, amount FROM ( \
-               SELECT shop_id, terminal_id, amount, 1 AS pref FROM seqr_rows WHERE ers_reference = $1 AND amount > 0 \
-               UNION ALL \
-               SELECT shop_id, terminal_id, amount, 2 FROM pos_posts WHERE ers_reference = $1 AND kind = 'PAYMENT') \
-             ORDER BY pref LIMIT 1",
-            [ers_reference],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    let Some((shop_id, terminal_id, amount)) = found else { return Ok(None) };
-    let refunded: Decimal = store.conn.query_row(
-        "SELECT coalesce(sum(amount), 0)::DECIMAL(18,5) FROM refunds WHERE original_ers_reference = ?",
-        [ers_reference],
-        |r| r.get(0),
-    )?;
-    Ok(Some(KnownPayment { shop_id, terminal_id, amount, refunded }))
 }
 
 /// Checks a refund against the database before SEQR is asked. A refund of
@@ -155,7 +119,7 @@ pub fn check_refund(
     if amount <= Decimal::ZERO || amount.scale() > 5 {
         anyhow::bail!("--amount {amount}: give a positive amount with at most 5 decimals, e.g. 10.00");
     }
-    let p = known_payment(store, ers_reference)?.with_context(|| {
+    let p = store.known_payment(ers_reference)?.with_context(|| {
         format!("no payment {ers_reference} in the database (neither in SEQR's reports nor in the POS posts); check the reference on the receipt")
     })?;
     let unknown = store.refund_in_doubt(ers_reference)?;
@@ -247,49 +211,42 @@ pub fn resolve_exception(
     store: &Store,
     shop_id: &str,
     reference: &str,
-    how: &str,
+    how: Resolution,
     why: &str,
     by: &str,
 ) -> anyhow::Result<usize> {
     if why.trim().is_empty() {
         anyhow::bail!("--why is required: say why the exception is resolved, for the audit trail");
     }
-    let mut stmt = store.conn.prepare(
-        "SELECT category, local_key, seqr_key, invoice_key FROM v_exceptions_open \
-         WHERE shop_id = ?1 AND (ers_reference = ?2 OR invoice_reference = ?2) ORDER BY category, local_key, seqr_key",
-    )?;
-    type Row = (String, Option<String>, Option<String>, Option<String>);
-    let open: Vec<Row> = stmt
-        .query_map(params![shop_id, reference], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<Result<_, _>>()?;
+    let open = store.open_exceptions_of(shop_id, reference)?;
     if open.is_empty() {
         anyhow::bail!("shop {shop_id} has no open exception for {reference}; `seqr-recon query open_exceptions_by_age` lists them");
     }
     // A rejected probable match records the pair, so it is never proposed again;
     // both items stay open under their own category. Anything else closes the items.
-    let keys: Vec<(String, String)> = if how == "rejected" {
-        if let Some((category, ..)) = open.iter().find(|(c, ..)| c != "PROBABLE_MATCH") {
+    let items: Vec<(Category, String)> = if how == Resolution::Rejected {
+        if let Some(e) = open.iter().find(|e| e.category != Category::ProbableMatch) {
             anyhow::bail!(
-                "{reference} is {category}, not a PROBABLE_MATCH: only a probable match can be rejected; \
-                 use --how refund, correction, write-off or confirmed"
+                "{reference} is {}, not a PROBABLE_MATCH: only a probable match can be rejected; \
+                 use --how refund, correction, write-off or confirmed",
+                e.category
             );
         }
         open.iter()
-            .map(|(c, l, s, _)| (c.clone(), format!("X:{}|{}", l.as_deref().unwrap_or(""), s.as_deref().unwrap_or(""))))
+            .map(|e| {
+                let pair =
+                    format!("X:{}|{}", e.local_key.as_deref().unwrap_or(""), e.seqr_key.as_deref().unwrap_or(""));
+                (e.category, pair)
+            })
             .collect()
     } else {
         open.iter()
-            .flat_map(|(c, l, s, i)| [l, s, i].into_iter().flatten().map(move |k| (c.clone(), k.clone())))
+            .flat_map(|e| {
+                [&e.local_key, &e.seqr_key, &e.invoice_key].into_iter().flatten().map(|k| (e.category, k.clone()))
+            })
             .collect()
     };
-    let tx = store.conn.unchecked_transaction()?;
-    for (category, key) in &keys {
-        tx.execute(
-            "INSERT INTO exception_resolutions VALUES (?, ?, ?, now(), ?, ?)",
-            params![key, category, by, how, why],
-        )?;
-    }
-    tx.commit()?;
+    store.record_resolutions(&items, by, how, why)?;
     Ok(open.len())
 }
 

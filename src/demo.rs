@@ -262,7 +262,7 @@ pub async fn run(
                         &store,
                         &s.id,
                         &t.key,
-                        "correction",
+                        crate::domain::Resolution::Correction,
                         "booked by hand from the receipt before the post arrived",
                         "demo",
                     )?;

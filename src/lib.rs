@@ -29,6 +29,7 @@ pub mod cli;
 pub mod close;
 pub mod config;
 pub mod demo;
+pub mod domain;
 pub mod export;
 pub mod failpoint;
 pub mod journal;

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::domain::Category;
 use crate::sim::pos::TruthRow;
 use crate::store::Store;
 
@@ -35,16 +36,8 @@ impl Score {
 /// found that is new in it: its own periods' items and LATE_MATCHED.
 fn found(store: &Store, shop_id: &str, n: u8, first_seq: i64) -> anyhow::Result<BTreeSet<(String, String, String)>> {
     let seq = first_seq + i64::from(n) - 1;
-    let mut stmt = store.conn.prepare(
-        "SELECT r.category, coalesce(CASE WHEN r.category = 'UNPOLLED_REVERSED' THEN r.invoice_reference END, r.ers_reference, r.seqr_key) \
-         FROM recon_results r \
-         WHERE r.shop_id = ? AND r.close_seq = ? AND r.category <> 'MATCHED' \
-           AND (r.category = 'LATE_MATCHED' OR r.item_period_id IN (SELECT period_id FROM periods WHERE shop_id = r.shop_id AND close_seq = r.close_seq))",
-    )?;
-    let rows = stmt.query_map(duckdb::params![shop_id, seq], |r| {
-        Ok((r.get::<_, String>(0)?, shop_id.to_string(), r.get::<_, String>(1)?))
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let found = store.scored_exceptions(shop_id, seq)?;
+    Ok(found.into_iter().map(|(category, key)| (category.to_string(), shop_id.to_string(), key)).collect())
 }
 
 /// Scores closes `first_seq`, `first_seq + 1`, … of each shop in `truth` against it.
@@ -58,7 +51,7 @@ pub fn score(
     let mut scores: BTreeMap<String, Score> = BTreeMap::new();
     // The generator injects every break but a probable match (a judgement, not a
     // fault); one found anyway is counted below as a false alarm.
-    for cat in crate::reconcile::CATEGORIES.iter().filter(|c| !matches!(**c, "MATCHED" | "PROBABLE_MATCH")) {
+    for cat in Category::ALL.iter().filter(|c| !matches!(c, Category::Matched | Category::ProbableMatch)) {
         scores.insert(cat.to_string(), Score::default());
     }
     for (shop, seq) in first_seq {

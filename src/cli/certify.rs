@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::{load_config, runtime, ExitCode};
 use crate::backoffice::terminal_context;
 use crate::certify::{certify, render, Scanner, STEPS};
-use crate::close::CloseContext;
+use crate::seqr::SeqrClient;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -43,7 +43,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
             e[..end].to_string()
         }
     };
-    let client = CloseContext::new(cfg.clone()).client;
+    let client = SeqrClient::from_settings(&cfg.seqr);
     let steps = runtime()?.block_on(certify(
         &client,
         &ctx,

@@ -4,23 +4,13 @@ use std::path::Path;
 
 use super::{load_config, ExitCode};
 use crate::backoffice::{current_user, resolve_exception};
+use crate::domain::Resolution;
 use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
     pub command: ExceptionCommand,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum How {
-    Refund,
-    Correction,
-    WriteOff,
-    /// A PROBABLE_MATCH is the same sale: both sides leave the open list.
-    Confirmed,
-    /// A PROBABLE_MATCH is not the same sale: never propose the pair again.
-    Rejected,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -32,8 +22,10 @@ pub enum ExceptionCommand {
         /// The ersReference or invoice reference, as in exceptions.csv.
         #[arg(long)]
         reference: String,
-        #[arg(long, value_enum)]
-        how: How,
+        /// refund, correction, write-off, confirmed (a PROBABLE_MATCH is the same sale) or rejected
+        /// (it is not: never propose the pair again).
+        #[arg(long)]
+        how: Resolution,
         #[arg(long)]
         why: String,
         /// Who resolves it (default: the user running the command).
@@ -47,12 +39,8 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let store = Store::open_configured(&cfg.store)?;
     match args.command {
         ExceptionCommand::Resolve { shop, reference, how, why, by } => {
-            let how = match how {
-                How::WriteOff => "write-off".to_string(),
-                other => format!("{other:?}").to_lowercase(),
-            };
-            let n = resolve_exception(&store, &shop, &reference, &how, &why, &by.unwrap_or_else(current_user))?;
-            if how == "rejected" {
+            let n = resolve_exception(&store, &shop, &reference, how, &why, &by.unwrap_or_else(current_user))?;
+            if how == Resolution::Rejected {
                 println!(
                     "{n} probable match(es) of {reference} rejected: the items stay open under their own category."
                 );

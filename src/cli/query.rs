@@ -7,7 +7,7 @@ use duckdb::types::Value;
 
 use super::{load_config, ExitCode};
 use crate::export::{cell_text, write_query_csv};
-use crate::store::{queries, query_named, Store};
+use crate::store::{queries, Store};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -65,7 +65,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() { Format::Table } else { Format::Csv });
     match format {
         Format::Csv => {
-            write_query_csv(&store.conn, &sql, &params, std::io::stdout().lock())?;
+            write_query_csv(&store, &sql, &params, std::io::stdout().lock())?;
         }
         Format::Table => print!("{}", table(&store, &sql, &params)?),
     }
@@ -74,13 +74,9 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
 
 /// The result as an aligned text table, numbers right-aligned.
 pub fn table(store: &Store, sql: &str, params: &[crate::store::Param<'_>]) -> anyhow::Result<String> {
-    let mut stmt = store.conn.prepare(sql)?;
-    let (columns, mut rows) = query_named(&mut stmt, params)?;
     let mut cells: Vec<Vec<(String, bool)>> = Vec::new();
-    while let Some(row) = rows.next()? {
-        let mut out = Vec::with_capacity(columns.len());
-        for (i, c) in columns.iter().enumerate() {
-            let v: Value = row.get(i)?;
+    let columns = store.for_each_row(sql, params, |columns, values| {
+        let row = values.iter().zip(columns).map(|(v, c)| {
             let numeric = matches!(
                 v,
                 Value::Decimal(_)
@@ -90,10 +86,11 @@ pub fn table(store: &Store, sql: &str, params: &[crate::store::Param<'_>]) -> an
                     | Value::Double(_)
                     | Value::UBigInt(_)
             );
-            out.push((cell_text(&v, c).unwrap_or_default(), numeric));
-        }
-        cells.push(out);
-    }
+            (cell_text(v, c).unwrap_or_default(), numeric)
+        });
+        cells.push(row.collect());
+        Ok(())
+    })?;
     let widths: Vec<usize> = columns
         .iter()
         .enumerate()

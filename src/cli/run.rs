@@ -83,8 +83,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
         match result {
             Ok(CloseOutcome::Closed { close, files, emailed, resumed }) => {
                 let counts = store.category_counts(&shop.id, close.close_seq)?;
-                let exceptions: i64 =
-                    counts.iter().filter(|(c, _)| c != "MATCHED" && c != "LATE_MATCHED").map(|(_, n)| n).sum();
+                let exceptions: i64 = counts.iter().filter(|(c, _)| c.is_exception()).map(|(_, n)| n).sum();
                 println!(
                     "{}: {}period {} closed, {exceptions} exception(s), email {}; reports in {}",
                     shop.id,

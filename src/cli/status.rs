@@ -5,7 +5,7 @@ use std::path::Path;
 use chrono::Utc;
 
 use super::{load_config, ExitCode};
-use crate::close::state;
+use crate::domain::CloseState;
 use crate::schedule::shop_next;
 use crate::store::Store;
 
@@ -33,7 +33,7 @@ pub fn report(cfg: &crate::config::Config, store: &Store) -> anyhow::Result<Stri
                 let exceptions: i64 = store
                     .category_counts(&shop.id, c.close_seq)?
                     .iter()
-                    .filter(|(cat, _)| cat != "MATCHED" && cat != "LATE_MATCHED")
+                    .filter(|(cat, _)| cat.is_exception())
                     .map(|(_, n)| n)
                     .sum();
                 out.push_str(&format!(
@@ -43,9 +43,9 @@ pub fn report(cfg: &crate::config::Config, store: &Store) -> anyhow::Result<Stri
                     c.state,
                     c.slot.with_timezone(&tz).to_rfc3339()
                 ));
-                if c.state == state::MARK_UNKNOWN {
+                if c.state == CloseState::MarkUnknown {
                     out.push_str(&format!("  STUCK:       mark outcome unknown; see README, then `seqr-recon run --shop {} --confirm-remark`\n", shop.id));
-                } else if !state::is_complete(&c.state) {
+                } else if !c.state.is_complete() {
                     out.push_str(&format!(
                         "  STUCK:       unfinished close{}; `seqr-recon run --shop {}` resumes it\n",
                         c.error.as_deref().map(|e| format!(" (last error: {e})")).unwrap_or_default(),
@@ -54,7 +54,7 @@ pub fn report(cfg: &crate::config::Config, store: &Store) -> anyhow::Result<Stri
                 }
             }
         }
-        let (unsent, unknown) = crate::notify::mail_waiting(store, &shop.id)?;
+        let (unsent, unknown) = store.mail_waiting(&shop.id)?;
         if unsent > 0 {
             out.push_str(&format!("  outbox:      {unsent} email(s) not yet delivered; the next run retries\n"));
         }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::{load_config, runtime, ExitCode};
 use crate::backoffice;
-use crate::close::CloseContext;
+use crate::seqr::SeqrClient;
 use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
@@ -46,7 +46,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = Arc::new(load_config(config)?);
     let store = Store::open_configured(&cfg.store)?;
     store.sync_config(&cfg)?;
-    let client = CloseContext::new(cfg.clone()).client;
+    let client = SeqrClient::from_settings(&cfg.seqr);
     let rt = runtime()?;
     match args.command {
         TerminalCommand::Register { shop, external_id, name } => {
@@ -71,8 +71,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
             println!("Terminal {terminal} unregistered; remove it from the config once its last period is closed.");
         }
         TerminalCommand::List => {
-            let sql = "SELECT terminal_id, shop_id, name, external_id, seqr_id, registered_at, unregistered_at FROM terminals ORDER BY shop_id, name";
-            print!("{}", super::query::table(&store, sql, &[])?);
+            print!("{}", super::query::table(&store, crate::store::queries::LIST_TERMINALS, &[])?);
         }
     }
     Ok(ExitCode::Success)

@@ -5,12 +5,58 @@
 //! A text cell that a spreadsheet would run as a formula is prefixed with `'`.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use duckdb::types::{TimeUnit, Value};
-use duckdb::Connection;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::store::{query_named, Param};
+use crate::store::{queries, Param, Store};
+
+/// The three CSV files of one close.
+#[derive(Debug, Clone)]
+pub struct ReportFiles {
+    pub dir: PathBuf,
+    pub summary: PathBuf,
+    pub exceptions: PathBuf,
+    pub transactions: PathBuf,
+}
+
+/// The files of a close, in the order of [`ReportFiles`].
+pub const CSV_NAMES: [&str; 3] = ["summary.csv", "exceptions.csv", "transactions.csv"];
+
+/// Writes `summary.csv`, `exceptions.csv` and `transactions.csv` into
+/// `{root}/{shop_id}/{period_id}/`, each through a temporary file and a rename,
+/// so a reader never sees half a file.
+pub fn write_reports(
+    store: &Store,
+    root: &Path,
+    shop_id: &str,
+    close_seq: i64,
+    period_id: &str,
+) -> anyhow::Result<ReportFiles> {
+    // Both names come from outside (the config, SEQR): neither may leave `root`.
+    let dir = crate::paths::under(root, &[shop_id, period_id])?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    // Each file is written whole and synced before the close's state names it.
+    let write = |name: &str, sql: &str| -> anyhow::Result<PathBuf> {
+        let path = dir.join(name);
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        write_query_csv(store, sql, &[("shop_id", &shop_id), ("close_seq", &close_seq)], &mut file)?;
+        file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(path)
+    };
+    let files = ReportFiles {
+        summary: write(CSV_NAMES[0], queries::SUMMARY_CSV)?,
+        exceptions: write(CSV_NAMES[1], queries::EXCEPTIONS_CSV)?,
+        transactions: write(CSV_NAMES[2], queries::TRANSACTIONS_CSV)?,
+        dir,
+    };
+    crate::paths::sync_dir(&files.dir)?;
+    Ok(files)
+}
 
 /// How a column's values are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,21 +128,22 @@ fn format_amount(d: Decimal, style: Style) -> String {
 }
 
 /// Runs `sql` with named parameters and writes its result as CSV. Returns the row count.
-pub fn write_query_csv(conn: &Connection, sql: &str, params: &[Param<'_>], out: impl Write) -> anyhow::Result<u64> {
-    let mut stmt = conn.prepare(sql)?;
-    let (columns, mut rows) = query_named(&mut stmt, params)?;
+pub fn write_query_csv(store: &Store, sql: &str, params: &[Param<'_>], out: impl Write) -> anyhow::Result<u64> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(&columns)?;
     let mut n = 0;
-    let mut record: Vec<String> = Vec::with_capacity(columns.len());
-    while let Some(row) = rows.next()? {
-        record.clear();
-        for (i, c) in columns.iter().enumerate() {
-            let v: Value = row.get(i)?;
-            record.push(cell_text(&v, c).unwrap_or_default());
+    let mut record: Vec<String> = Vec::new();
+    let columns = store.for_each_row(sql, params, |columns, values| {
+        if n == 0 {
+            w.write_record(columns)?;
         }
+        record.clear();
+        record.extend(values.iter().zip(columns).map(|(v, c)| cell_text(v, c).unwrap_or_default()));
         w.write_record(&record)?;
         n += 1;
+        Ok(())
+    })?;
+    if n == 0 {
+        w.write_record(&columns)?;
     }
     w.flush()?;
     Ok(n)

@@ -7,21 +7,25 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
-use duckdb::params;
 use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Message, Transport as _};
 
+mod report;
+
+pub use report::{failed_close_alert, refused_files_alert, report_email};
+
 use crate::config::{secret_from_env, EmailSettings, SmtpTls, Transport};
-use crate::store::Store;
+use crate::domain::EmailKind;
+use crate::store::{EmailRow, PendingEmail as Pending, Store};
 
 /// A message ready to queue.
 pub struct Outgoing {
     pub email_id: String,
     pub shop_id: Option<String>,
     pub period_id: Option<String>,
-    pub kind: &'static str,
+    pub kind: EmailKind,
     pub subject: String,
     pub recipients: Vec<String>,
     pub text: String,
@@ -54,27 +58,20 @@ fn build(settings: &EmailSettings, out: &Outgoing) -> anyhow::Result<Message> {
 /// `email_id` twice does nothing (so a resumed close does not mail twice).
 /// The `.eml` file is on disk (synced) before the row that points at it commits.
 pub fn queue(store: &Store, settings: &EmailSettings, out: &Outgoing) -> anyhow::Result<()> {
-    let exists: bool =
-        store.conn.query_row("SELECT count(*) > 0 FROM emails WHERE email_id = ?", [&out.email_id], |r| r.get(0))?;
-    if exists {
+    if store.email_exists(&out.email_id)? {
         return Ok(());
     }
     let path = write_eml(settings, out)?;
-    store.conn.execute(
-        "INSERT INTO emails (email_id, shop_id, period_id, kind, subject, sender, recipients, eml_path, queued_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
-        params![
-            out.email_id,
-            out.shop_id,
-            out.period_id,
-            out.kind,
-            out.subject,
-            settings.from,
-            out.recipients.join(","),
-            path.display().to_string()
-        ],
-    )?;
-    Ok(())
+    store.insert_email(&EmailRow {
+        email_id: &out.email_id,
+        shop_id: out.shop_id.as_deref(),
+        period_id: out.period_id.as_deref(),
+        kind: out.kind,
+        subject: &out.subject,
+        sender: &settings.from,
+        recipients: &out.recipients,
+        eml_path: &path,
+    })
 }
 
 /// Writes `out` as `{outbox}/queue/{email_id}.eml`, synced, and returns the path.
@@ -102,7 +99,7 @@ pub fn alert_without_store(settings: &EmailSettings, subject: &str, text: &str) 
         email_id: format!("alert-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f")),
         shop_id: None,
         period_id: None,
-        kind: "alert",
+        kind: EmailKind::Alert,
         subject: subject.to_string(),
         recipients: settings.alert_to.clone(),
         text: text.to_string(),
@@ -122,15 +119,6 @@ pub fn alert_without_store(settings: &EmailSettings, subject: &str, text: &str) 
         Ok(path) => tracing::warn!(subject, eml = %path.display(), "alert sent without the database"),
         Err(e) => tracing::error!(subject, error = %format!("{e:#}"), "the alert could not be sent either"),
     }
-}
-
-/// An email still waiting in the outbox.
-#[derive(Debug)]
-struct Pending {
-    email_id: String,
-    sender: String,
-    recipients: String,
-    eml_path: PathBuf,
 }
 
 /// What one flush of the outbox did.
@@ -158,12 +146,7 @@ pub fn flush_outbox(
     backoff: &[Duration],
     shop: Option<&str>,
 ) -> anyhow::Result<Flushed> {
-    let unknown = store.conn.query_row(
-        "SELECT count(*) FROM emails WHERE sent_at IS NULL AND sending_at IS NOT NULL \
-         AND (CAST(? AS VARCHAR) IS NULL OR shop_id = ?)",
-        params![shop, shop],
-        |r| r.get::<_, i64>(0),
-    )? as usize;
+    let unknown = store.emails_in_doubt(shop)?;
     let mut flushed = Flushed { unknown, ..Flushed::default() };
     if unknown > 0 {
         tracing::warn!(
@@ -172,29 +155,14 @@ pub fn flush_outbox(
              again by themselves (`seqr-recon status` lists them, `seqr-recon resend` sends a report again)"
         );
     }
-    let pending: Vec<Pending> = {
-        let mut stmt = store.conn.prepare(
-            "SELECT email_id, sender, recipients, eml_path FROM emails \
-             WHERE sent_at IS NULL AND sending_at IS NULL AND (CAST(? AS VARCHAR) IS NULL OR shop_id = ?) \
-             ORDER BY queued_at, email_id",
-        )?;
-        let rows = stmt.query_map(params![shop, shop], |r| {
-            Ok(Pending {
-                email_id: r.get(0)?,
-                sender: r.get(1)?,
-                recipients: r.get(2)?,
-                eml_path: PathBuf::from(r.get::<_, String>(3)?),
-            })
-        })?;
-        rows.collect::<Result<_, _>>()?
-    };
+    let pending = store.emails_to_send(shop)?;
     for p in pending {
         // Marked only while a hand-over is in flight: a failed attempt clears it.
         let attempt = |p: &Pending| -> anyhow::Result<PathBuf> {
-            store.conn.execute("UPDATE emails SET sending_at = now() WHERE email_id = ?", [&p.email_id])?;
+            store.set_email_sending(&p.email_id, true)?;
             let result = deliver(settings, p);
             if result.is_err() {
-                store.conn.execute("UPDATE emails SET sending_at = NULL WHERE email_id = ?", [&p.email_id])?;
+                store.set_email_sending(&p.email_id, false)?;
             }
             result
         };
@@ -208,34 +176,17 @@ pub fn flush_outbox(
         }
         match result {
             Ok(final_path) => {
-                store.conn.execute(
-                    "UPDATE emails SET sent_at = now(), attempts = attempts + 1, last_error = NULL, eml_path = ? WHERE email_id = ?",
-                    params![final_path.display().to_string(), p.email_id],
-                )?;
+                store.email_delivered(&p.email_id, &final_path)?;
                 flushed.sent += 1;
             }
             Err(e) => {
                 tracing::warn!(email = %p.email_id, error = %format!("{e:#}"), "email not delivered; it stays in the outbox");
-                store.conn.execute(
-                    "UPDATE emails SET attempts = attempts + 1, last_error = ? WHERE email_id = ?",
-                    params![format!("{e:#}"), p.email_id],
-                )?;
+                store.email_failed(&p.email_id, &format!("{e:#}"))?;
                 flushed.left += 1;
             }
         }
     }
     Ok(flushed)
-}
-
-/// A shop's undelivered mail: (still queued, handed to SMTP by a run that
-/// stopped before recording the outcome).
-pub fn mail_waiting(store: &Store, shop_id: &str) -> anyhow::Result<(i64, i64)> {
-    Ok(store.conn.query_row(
-        "SELECT count(*) FILTER (sending_at IS NULL), count(*) FILTER (sending_at IS NOT NULL) \
-         FROM emails WHERE shop_id = ? AND sent_at IS NULL",
-        [shop_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
 }
 
 /// Sends one queued email; returns where its `.eml` file now is. Once SMTP has
@@ -308,21 +259,6 @@ fn smtp_transport(s: &EmailSettings) -> anyhow::Result<lettre::SmtpTransport> {
         b = b.credentials(Credentials::new(user, password.expose().to_string()));
     }
     Ok(b.build())
-}
-
-/// Where the eml of an email is now (for messages and tests).
-pub fn eml_path(store: &Store, email_id: &str) -> anyhow::Result<Option<PathBuf>> {
-    use duckdb::OptionalExt;
-    Ok(store
-        .conn
-        .query_row("SELECT eml_path FROM emails WHERE email_id = ?", [email_id], |r| r.get::<_, String>(0))
-        .optional()?
-        .map(PathBuf::from))
-}
-
-/// HTML-escapes text for the email's HTML part.
-pub fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Reads a file for attaching.

@@ -1,5 +1,6 @@
 //! The SEQR SOAP client: one endpoint, one timeout, retries where they are safe.
 
+use crate::domain::PeriodId;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -115,6 +116,17 @@ pub struct ReportPolling {
     pub max_attempts: u32,
 }
 
+impl ReportPolling {
+    /// The polling `[seqr]` describes.
+    pub fn from_settings(s: &crate::config::SeqrSettings) -> ReportPolling {
+        ReportPolling {
+            first_wait: Duration::from_secs_f64(s.report_first_wait_seconds),
+            interval: Duration::from_secs_f64(s.report_poll_interval_seconds),
+            max_attempts: s.report_max_attempts,
+        }
+    }
+}
+
 impl Default for ReportPolling {
     fn default() -> Self {
         ReportPolling { first_wait: Duration::from_secs(3), interval: Duration::from_secs(3), max_attempts: 40 }
@@ -172,6 +184,15 @@ impl SeqrClient {
             trace: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
+    }
+
+    /// The client `[seqr]` describes: endpoint, timeout, retries, trace, size limit.
+    pub fn from_settings(s: &crate::config::SeqrSettings) -> SeqrClient {
+        let retry = RetryPolicy { max_attempts: s.retry_attempts.max(1), ..RetryPolicy::default() };
+        let mut client = SeqrClient::new(s.endpoint.as_str(), Duration::from_secs(s.timeout_seconds), retry);
+        client.trace = s.trace;
+        client.max_response_bytes = s.max_response_bytes;
+        client
     }
 
     pub fn endpoint(&self) -> &str {
@@ -432,11 +453,11 @@ impl SeqrClient {
         &self,
         ctx: &ClientContext,
         terminal_id: Option<&str>,
-    ) -> Result<(String, Answer), SeqrError> {
+    ) -> Result<(PeriodId, Answer), SeqrError> {
         let parameters = terminal_id.map(|t| vec![("TERMINALID".to_string(), t.to_string())]).unwrap_or_default();
         let a = self.call(ctx, &Request::MarkTransactionPeriod { parameters }).await?;
         let id = acted_id(&a, "markTransactionPeriod", "transactionPeriodId", check_period_id).map_err(|e| *e)?;
-        Ok((id, a))
+        Ok((PeriodId::parse(id).expect("acted_id checked it as a period id"), a))
     }
 
     /// Asks for a report until it is ready, as SEQR describes: wait, ask, wait, ask again.

@@ -229,64 +229,8 @@ pub mod report_ids {
     }
 }
 
-/// SEQR's clock in one of its ids: the first 14 digits of a period id or an
-/// ersReference are SEQR's UTC time (`2026112121003312301000044` → 2026-11-21 21:00:33).
-pub fn seqr_time(id: &str) -> Option<DateTime<Utc>> {
-    id.get(..14).and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y%m%d%H%M%S").ok()).map(|t| t.and_utc())
-}
-
-/// SEQR's ids arrive from outside and some become folder and file names, so
-/// each is checked where it enters. Each check says what is wrong, in words
-/// that follow "which".
-///
-/// A transactionPeriodId: 25 digits, the first 14 SEQR's UTC time of the mark.
-pub fn check_period_id(id: &str) -> Result<(), String> {
-    if id.len() == 25 && id.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err("is not SEQR's 25-digit period id".into())
-    }
-}
-
-/// An ersReference: digits only (25 in SEQR's samples).
-pub fn check_ers_reference(id: &str) -> Result<(), String> {
-    if !id.is_empty() && id.len() <= 40 && id.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err("is not an ersReference (digits only)".into())
-    }
-}
-
-/// An invoiceReference or terminalId: letters, digits, '-' and '_', at most 64 characters.
-fn check_plain_id(id: &str) -> Result<(), String> {
-    if !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-        Ok(())
-    } else {
-        Err("holds characters other than letters, digits, '-' and '_' (or is empty or over 64)".into())
-    }
-}
-
-pub fn check_invoice_reference(id: &str) -> Result<(), String> {
-    check_plain_id(id)
-}
-
-pub fn check_terminal_id(id: &str) -> Result<(), String> {
-    check_plain_id(id)
-}
-
-#[cfg(test)]
-mod id_tests {
-    use super::*;
-
-    #[test]
-    fn ids_from_seqr_are_refused_unless_they_have_seqrs_shape() {
-        assert!(check_period_id("2026112121003312301000044").is_ok());
-        for bad in ["../../x", "", "2026112121003312301000044/..", "202611212100331230100004a", "1"] {
-            assert!(check_period_id(bad).is_err(), "{bad:?}");
-        }
-        assert!(check_ers_reference("2026112114225170101000311").is_ok());
-        assert!(check_ers_reference("12 3").is_err() && check_ers_reference("").is_err());
-        assert!(check_terminal_id("5c1d0a7e93b44f4c8e2a61f0b7d3a9e2").is_ok());
-        assert!(check_terminal_id("../t").is_err() && check_invoice_reference("R/1").is_err());
-    }
-}
+// The id checks live with the ids (`domain`); SEQR's answers are checked with them here.
+pub use crate::domain::ids::{
+    check_ers_reference, check_period_id, check_plain_id as check_invoice_reference,
+    check_plain_id as check_terminal_id, seqr_time,
+};

@@ -1,10 +1,19 @@
 //! The DuckDB store: open and migrate, bind named parameters, and the typed
 //! reads and writes the rest of the program uses. All SQL comes from `queries/`.
 
+mod closes;
+mod emails;
+pub mod exceptions;
 pub mod ingest;
 pub mod queries;
+pub mod reconcile;
 pub mod refunds;
 pub mod seqr_data;
+mod terminals;
+
+pub use closes::StepRecord;
+pub use emails::{EmailRow, PendingEmail};
+pub use reconcile::{CheckFailure, ClassifyParams, SummaryLine};
 
 use std::path::{Path, PathBuf};
 
@@ -14,10 +23,43 @@ use duckdb::{Connection, Statement};
 
 use crate::config::Config;
 
-/// An open database.
+/// An open database: the only door to it. Every statement the program runs
+/// is a method here, its SQL in `queries/`.
 pub struct Store {
-    pub conn: Connection,
+    conn: Connection,
     pub path: Option<PathBuf>,
+}
+
+/// A transaction on a [`Store`]: the store's methods called through it run
+/// inside it. Rolled back when dropped without [`Transaction::commit`].
+pub struct Transaction<'a> {
+    store: &'a Store,
+    open: bool,
+}
+
+impl Transaction<'_> {
+    pub fn commit(mut self) -> anyhow::Result<()> {
+        self.open = false;
+        self.store.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for Transaction<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.store
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            if let Err(e) = self.store.conn.execute_batch("ROLLBACK") {
+                tracing::warn!(error = %e, "rolling back a transaction failed");
+            }
+        }
+    }
 }
 
 impl Store {
@@ -125,6 +167,43 @@ impl Store {
         Ok(store)
     }
 
+    /// Begins a transaction; the store's methods run inside it until it is
+    /// committed or dropped.
+    pub fn transaction(&self) -> anyhow::Result<Transaction<'_>> {
+        self.conn.execute_batch("BEGIN TRANSACTION")?;
+        Ok(Transaction { store: self, open: true })
+    }
+
+    /// Runs `sql` (an analyst's query, or one of `queries/`) with named
+    /// parameters and hands each row to `visit` with the column names.
+    /// Returns the column names.
+    pub fn for_each_row(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        mut visit: impl FnMut(&[String], &[duckdb::types::Value]) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(sql)?;
+        let (columns, mut rows) = query_named(&mut stmt, params)?;
+        let mut values = Vec::with_capacity(columns.len());
+        while let Some(row) = rows.next()? {
+            values.clear();
+            for i in 0..columns.len() {
+                values.push(row.get(i)?);
+            }
+            visit(&columns, &values)?;
+        }
+        Ok(columns)
+    }
+
+    /// The connection itself, for tests and benchmarks that inspect or break
+    /// tables on purpose. The program never uses it: it goes through the
+    /// methods above.
+    #[doc(hidden)]
+    pub fn ad_hoc_connection(&self) -> &Connection {
+        &self.conn
+    }
+
     /// A second connection to the same database, for another thread.
     pub fn try_clone(&self) -> anyhow::Result<Store> {
         Ok(Store { conn: self.conn.try_clone()?, path: self.path.clone() })
@@ -153,22 +232,65 @@ impl Store {
 
     /// Records the configured shops and terminals, so analysts can join on names.
     pub fn sync_config(&self, cfg: &Config) -> anyhow::Result<()> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.transaction()?;
         for s in &cfg.shops {
             tx.execute(
-                "INSERT OR REPLACE INTO shops VALUES (?, ?, ?, ?, ?, ?, now())",
-                duckdb::params![s.id, s.name, s.currency, s.timezone, s.level.as_str(), s.reseller_id],
+                queries::SYNC_SHOP,
+                &[
+                    ("shop_id", &s.id),
+                    ("name", &s.name),
+                    ("currency", &s.currency),
+                    ("timezone", &s.timezone),
+                    ("level", &s.level.as_str()),
+                    ("reseller_id", &s.reseller_id),
+                ],
             )?;
             for t in &s.terminals {
-                tx.execute(
-                    "INSERT INTO terminals (terminal_id, shop_id, name) VALUES (?, ?, ?) \
-                     ON CONFLICT (terminal_id) DO UPDATE SET shop_id = excluded.shop_id, name = excluded.name",
-                    duckdb::params![t.id, s.id, t.name],
-                )?;
+                tx.execute(queries::SYNC_TERMINAL, &[("terminal_id", &t.id), ("shop_id", &s.id), ("name", &t.name)])?;
             }
         }
-        tx.commit()?;
-        Ok(())
+        tx.commit()
+    }
+}
+
+/// Small helpers for the methods of the store's files: each runs one
+/// statement of `queries/` with named parameters.
+impl Store {
+    fn execute(&self, sql: &str, params: &[Param<'_>]) -> anyhow::Result<usize> {
+        execute_named(&self.conn, sql, params)
+    }
+
+    fn query_all<T>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        mut map: impl FnMut(&duckdb::Row<'_>) -> duckdb::Result<T>,
+    ) -> anyhow::Result<Vec<T>> {
+        let mut stmt = self.conn.prepare(sql)?;
+        let (_, mut rows) = query_named(&mut stmt, params)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(map(r)?);
+        }
+        Ok(out)
+    }
+
+    fn query_optional<T>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        map: impl FnMut(&duckdb::Row<'_>) -> duckdb::Result<T>,
+    ) -> anyhow::Result<Option<T>> {
+        Ok(self.query_all(sql, params, map)?.into_iter().next())
+    }
+
+    fn query_one<T>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        map: impl FnMut(&duckdb::Row<'_>) -> duckdb::Result<T>,
+    ) -> anyhow::Result<T> {
+        self.query_optional(sql, params, map)?.context("the query returned no row")
     }
 }
 
@@ -228,11 +350,13 @@ mod tests {
             queries::TRANSACTIONS_CSV,
         ]
         .into_iter()
+        .chain(queries::STORE.iter().map(|(_, q)| *q))
         .chain(queries::RECONCILE.iter().map(|(_, q)| *q))
         .chain(queries::ANALYST.iter().map(|(_, q)| *q));
         for sql in all {
-            // read_csv needs a real file to bind; those two are checked by the ingest tests.
-            if sql.contains("read_csv") {
+            // read_csv needs a real file to bind; those two are checked by the ingest tests;
+            // result_changes reads the temporary table recompute makes.
+            if sql.contains("read_csv") || sql.contains("recompute_before") {
                 continue;
             }
             store.conn.prepare(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));

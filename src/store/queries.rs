@@ -10,6 +10,55 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "shared_references", include_str!("../../queries/schema/006_shared_references.sql")),
 ];
 
+/// Declares each statement of `queries/store/` as a constant, and lists them
+/// all in [`STORE`] so one test prepares every one.
+macro_rules! store_queries {
+    ($($(#[$meta:meta])* $name:ident = $file:literal;)+) => {
+        $($(#[$meta])* pub const $name: &str = include_str!(concat!("../../queries/store/", $file, ".sql"));)+
+        /// Every statement of `queries/store/`, by file name.
+        pub const STORE: &[(&str, &str)] = &[$(($file, $name),)+];
+    };
+}
+
+store_queries! {
+    RECORD_STEP = "record_step";
+    RECORD_CLOSE_ERROR = "record_close_error";
+    PENDING_SCOPE = "pending_scope";
+    SET_MARKING = "set_marking";
+    BACK_TO_INTENT = "back_to_intent";
+    CLEAR_PENDING_SCOPE = "clear_pending_scope";
+    INSERT_CHECK_FAILURE = "insert_check_failure";
+    REFETCH_CLOSE = "refetch_close";
+    EMAIL_EXISTS = "email_exists";
+    EMAIL_SENT = "email_sent";
+    INSERT_EMAIL = "insert_email";
+    EMAILS_IN_DOUBT = "emails_in_doubt";
+    EMAILS_TO_SEND = "emails_to_send";
+    EMAIL_SENDING = "email_sending";
+    EMAIL_DELIVERED = "email_delivered";
+    EMAIL_FAILED = "email_failed";
+    MAIL_WAITING = "mail_waiting";
+    EML_PATH = "eml_path";
+    REPORT_EMAIL_COUNT = "report_email_count";
+    REGISTER_TERMINAL = "register_terminal";
+    ASSIGN_SEQR_ID = "assign_seqr_id";
+    UNREGISTER_TERMINAL = "unregister_terminal";
+    LIST_TERMINALS = "list_terminals";
+    SYNC_SHOP = "sync_shop";
+    SYNC_TERMINAL = "sync_terminal";
+    KNOWN_PAYMENT = "known_payment";
+    REFUNDED_SO_FAR = "refunded_so_far";
+    OPEN_EXCEPTIONS_OF = "open_exceptions_of";
+    INSERT_RESOLUTION = "insert_resolution";
+    CLOSE_TO_RECOMPUTE = "close_to_recompute";
+    KEEP_RESULT_BEFORE = "keep_result_before";
+    DROP_RESULT_BEFORE = "drop_result_before";
+    RESULT_CHANGES = "result_changes";
+    STORED_REPORTS_OF_CLOSE = "stored_reports_of_close";
+    CATEGORY_COUNTS = "category_counts";
+    SCORED_EXCEPTIONS = "scored_exceptions";
+}
+
 pub const INSERT_POSTS: &str = include_str!("../../queries/store/insert_posts.sql");
 pub const INSERT_INVOICES: &str = include_str!("../../queries/store/insert_invoices.sql");
 /// Lines of a re-exported file that changed what an earlier file of its name sent.

@@ -26,10 +26,29 @@ pub struct RefundRecord<'a> {
     pub posted_at: Option<DateTime<Utc>>,
 }
 
+/// A payment as the database knows it, with what was refunded so far.
+#[derive(Debug)]
+pub struct KnownPayment {
+    pub shop_id: String,
+    pub terminal_id: Option<String>,
+    pub amount: Decimal,
+    pub refunded: Decimal,
+}
+
 /// A refund attempt whose outcome is not known: its id, amount and UTC time.
 pub type RefundInDoubt = (String, Decimal, String);
 
 impl Store {
+    /// Looks a payment up in SEQR's rows (first) and the POS's posts.
+    pub fn known_payment(&self, ers_reference: &str) -> anyhow::Result<Option<KnownPayment>> {
+        let params: &[super::Param<'_>] = &[("ers_reference", &ers_reference)];
+        let found: Option<(String, Option<String>, Decimal)> =
+            self.query_optional(queries::KNOWN_PAYMENT, params, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let Some((shop_id, terminal_id, amount)) = found else { return Ok(None) };
+        let refunded = self.query_one(queries::REFUNDED_SO_FAR, params, |r| r.get(0))?;
+        Ok(Some(KnownPayment { shop_id, terminal_id, amount, refunded }))
+    }
+
     /// The first attempt to refund `original` whose outcome is unknown (in flight, or no clean answer).
     pub fn refund_in_doubt(&self, original: &str) -> anyhow::Result<Option<RefundInDoubt>> {
         Ok(self

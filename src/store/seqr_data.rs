@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use duckdb::{params, Connection, OptionalExt};
 use rust_decimal::Decimal;
 
-use super::Store;
+use super::{queries, Store};
+use crate::domain::{Category, CloseState, PeriodState};
 use crate::seqr::report::Report;
 use crate::seqr::types::report_ids;
 use crate::seqr::FetchedReport;
@@ -17,7 +18,7 @@ pub struct CloseRow {
     pub shop_id: String,
     pub close_seq: i64,
     pub slot: DateTime<Utc>,
-    pub state: String,
+    pub state: CloseState,
     pub label_period_id: Option<String>,
     pub error: Option<String>,
 }
@@ -28,7 +29,7 @@ pub struct PeriodRow {
     pub period_id: String,
     pub terminal_id: Option<String>,
     pub marked_at: DateTime<Utc>,
-    pub state: String,
+    pub state: PeriodState,
 }
 
 const CLOSE_COLUMNS: &str = "close_id, shop_id, close_seq, slot, state, label_period_id, error";
@@ -56,8 +57,8 @@ impl Store {
         let close_id = format!("{shop_id}-{seq:06}");
         tx.execute(
             "INSERT INTO closes (close_id, shop_id, close_seq, slot, state, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, 'intent', now(), now())",
-            params![close_id, shop_id, seq, slot],
+             VALUES (?, ?, ?, ?, ?, now(), now())",
+            params![close_id, shop_id, seq, slot, CloseState::Intent],
         )?;
         tx.commit()?;
         self.close(&close_id)?.context("the close just recorded")
@@ -109,7 +110,7 @@ impl Store {
             .optional()?)
     }
 
-    pub fn set_close_state(&self, close_id: &str, state: &str, error: Option<&str>) -> anyhow::Result<()> {
+    pub fn set_close_state(&self, close_id: &str, state: CloseState, error: Option<&str>) -> anyhow::Result<()> {
         self.conn.execute(
             "UPDATE closes SET state = ?, error = ?, updated_at = now() WHERE close_id = ?",
             params![state, error, close_id],
@@ -134,8 +135,16 @@ impl Store {
             params![close.close_id, client_reference, period_id, response_sha256],
         )?;
         tx.execute(
-            "INSERT INTO periods VALUES (?, ?, ?, ?, ?, ?, 'marked')",
-            params![period_id, close.close_id, close.shop_id, close.close_seq, terminal_id, marked_at],
+            "INSERT INTO periods VALUES (?, ?, ?, ?, ?, ?, ?)",
+            params![
+                period_id,
+                close.close_id,
+                close.shop_id,
+                close.close_seq,
+                terminal_id,
+                marked_at,
+                PeriodState::Marked
+            ],
         )?;
         tx.execute(
             "UPDATE closes SET label_period_id = coalesce(label_period_id, ?), updated_at = now() WHERE close_id = ?",
@@ -155,7 +164,7 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    pub fn set_period_state(&self, period_id: &str, state: &str) -> anyhow::Result<()> {
+    pub fn set_period_state(&self, period_id: &str, state: PeriodState) -> anyhow::Result<()> {
         self.conn.execute("UPDATE periods SET state = ? WHERE period_id = ?", params![state, period_id])?;
         Ok(())
     }
@@ -222,12 +231,10 @@ impl Store {
     }
 
     /// Counts per category of one close's reconciliation.
-    pub fn category_counts(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<(String, i64)>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT category, count(*) FROM recon_items WHERE shop_id = ? AND close_seq = ? GROUP BY category ORDER BY category",
-        )?;
-        let rows = stmt.query_map(params![shop_id, close_seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    pub fn category_counts(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<(Category, i64)>> {
+        self.query_all(queries::CATEGORY_COUNTS, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
     }
 }
 

@@ -137,7 +137,7 @@ pub fn text(o: &Output) -> String {
 }
 
 fn periods(store: &Store) -> Vec<String> {
-    let mut stmt = store.conn.prepare("SELECT period_id FROM periods ORDER BY marked_at").unwrap();
+    let mut stmt = store.ad_hoc_connection().prepare("SELECT period_id FROM periods ORDER BY marked_at").unwrap();
     stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
 }
 

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use seqr_recon::backoffice::resolve_exception;
 use seqr_recon::config::ReconcileSettings;
-use seqr_recon::reconcile::{reconcile, self_check, write_reports};
+use seqr_recon::domain::Resolution;
+use seqr_recon::export::write_reports;
+use seqr_recon::reconcile::{reconcile, self_check};
 use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
 use seqr_recon::store::ingest::{ingest_file, ingest_inbox, Feed, Ingested, Rejected, ShopCurrencies};
 use seqr_recon::store::Store;
@@ -88,7 +90,7 @@ impl Recon {
     fn results(&self, close_seq: i64) -> Vec<(String, String, String, String)> {
         let mut stmt = self
             .store
-            .conn
+            .ad_hoc_connection()
             .prepare(
                 "SELECT category, coalesce(ers_reference, invoice_reference, seqr_key), item_period_id, coalesce(detail, '') \
                  FROM recon_results WHERE close_seq = ? ORDER BY 1, 2, 4",
@@ -206,7 +208,7 @@ fn a_summary_that_disagrees_with_its_details_is_a_summary_mismatch() {
     assert_eq!(r.categories(seq), pairs(&[("SUMMARY_MISMATCH", "M:P2")]));
 
     // The shop-level check has no terminal: it counts in the total row only.
-    let files = write_reports(&r.store.conn, &r.dir.path().join("out"), "shop-1", seq, "P2").unwrap();
+    let files = write_reports(&r.store, &r.dir.path().join("out"), "shop-1", seq, "P2").unwrap();
     let summary = std::fs::read_to_string(files.summary).unwrap();
     assert_eq!(
         summary.lines().collect::<Vec<_>>()[1..],
@@ -261,11 +263,11 @@ fn loading_the_same_file_twice_changes_nothing() {
     let p = r.write(POSTS_HEADER, &["shop-1,T1,,E1,,10,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z"]);
     assert!(matches!(ingest_file(&r.store, &p, &r.shops).unwrap(), Ingested::Loaded { rows: 1, .. }));
     assert_eq!(ingest_file(&r.store, &p, &r.shops).unwrap(), Ingested::AlreadyLoaded { feed: Feed::Posts });
-    let n: i64 = r.store.conn.query_row("SELECT count(*) FROM pos_posts", [], |x| x.get(0)).unwrap();
+    let n: i64 = r.store.ad_hoc_connection().query_row("SELECT count(*) FROM pos_posts", [], |x| x.get(0)).unwrap();
     assert_eq!(n, 1);
     let (file, line): (String, i64) = r
         .store
-        .conn
+        .ad_hoc_connection()
         .query_row("SELECT f.file_name, p.line FROM pos_posts p JOIN pos_files f USING (file_id)", [], |x| {
             Ok((x.get(0)?, x.get(1)?))
         })
@@ -310,9 +312,9 @@ fn a_file_with_bad_rows_is_refused_whole_with_every_problem_listed() {
         .lines()
         .filter(|l| l.split("posts.csv:").nth(1).is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())));
     assert_eq!(listed.count(), 7, "{errors}");
-    let n: i64 = r.store.conn.query_row("SELECT count(*) FROM pos_posts", [], |x| x.get(0)).unwrap();
+    let n: i64 = r.store.ad_hoc_connection().query_row("SELECT count(*) FROM pos_posts", [], |x| x.get(0)).unwrap();
     assert_eq!(n, 0, "nothing of a refused file is loaded");
-    let files: i64 = r.store.conn.query_row("SELECT count(*) FROM pos_files", [], |x| x.get(0)).unwrap();
+    let files: i64 = r.store.ad_hoc_connection().query_row("SELECT count(*) FROM pos_files", [], |x| x.get(0)).unwrap();
     assert_eq!(files, 0);
 }
 
@@ -344,7 +346,7 @@ fn an_invoice_journal_is_checked_row_by_row_and_loads_times_in_utc() {
     let sql =
         "SELECT invoice_reference, CAST(sent_at AS VARCHAR), last_status, CAST(last_polled_at AS VARCHAR), amount \
                FROM pos_invoices ORDER BY invoice_reference";
-    let mut stmt = r.store.conn.prepare(sql).unwrap();
+    let mut stmt = r.store.ad_hoc_connection().prepare(sql).unwrap();
     let rows: Vec<Row> = stmt
         .query_map([], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?)))
         .unwrap()
@@ -378,7 +380,8 @@ fn good_inbox_files_are_archived() {
     let outcome = ingest_inbox(&r.store, &inbox, &r.shops).unwrap();
     assert_eq!(outcome.loaded.len(), 1);
     assert!(inbox.join("archive/a.csv").exists() && !inbox.join("a.csv").exists());
-    let d: String = r.store.conn.query_row("SELECT description FROM pos_posts", [], |x| x.get(0)).unwrap();
+    let d: String =
+        r.store.ad_hoc_connection().query_row("SELECT description FROM pos_posts", [], |x| x.get(0)).unwrap();
     assert_eq!(d, "SEQR payment, with comma");
 }
 
@@ -393,7 +396,7 @@ fn exported_csvs_match_the_golden_files_and_defuse_formulas() {
     let (seq, period) =
         r.close("P1", MARK, vec![seqr("E1", "T1", "100"), seqr("E2", "T1", "-20.50"), seqr("E9", "T2", "5")], None);
     let out = r.dir.path().join("reports");
-    let files = write_reports(&r.store.conn, &out, "shop-1", seq, &period).unwrap();
+    let files = write_reports(&r.store, &out, "shop-1", seq, &period).unwrap();
     assert_eq!(files.dir, out.join("shop-1").join("P1"));
     for (name, path) in [
         ("summary.csv", &files.summary),
@@ -414,7 +417,7 @@ fn exported_csvs_match_the_golden_files_and_defuse_formulas() {
     // A MATCHED row is stored without its keys and invoice reference; the view gives them back.
     let stored: (Option<String>, Option<String>, Option<String>, i64, i64) = r
         .store
-        .conn
+        .ad_hoc_connection()
         .query_row(
             "SELECT local_key, seqr_key, invoice_reference, local_file_id, local_line FROM recon_items WHERE ers_reference = 'E1'",
             [],
@@ -424,7 +427,7 @@ fn exported_csvs_match_the_golden_files_and_defuse_formulas() {
     assert_eq!(stored, (None, None, None, 1, 2));
     let viewed: (String, String, String) = r
         .store
-        .conn
+        .ad_hoc_connection()
         .query_row(
             "SELECT local_key, seqr_key, invoice_reference FROM recon_results WHERE ers_reference = 'E1'",
             [],
@@ -465,7 +468,7 @@ fn query_command_binds_a_parameter_containing_a_quote() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "who,n\nO'Brien'; DROP TABLE pos_posts; --,34\n");
     let store = Store::open(&db).unwrap();
-    assert!(store.conn.prepare("SELECT * FROM pos_posts").is_ok(), "the table is still there");
+    assert!(store.ad_hoc_connection().prepare("SELECT * FROM pos_posts").is_ok(), "the table is still there");
 }
 
 /// SEQR detail row on T1 whose ersReference carries `hhmmss` on 2026-11-21.
@@ -512,7 +515,7 @@ fn probable_matches_follow_the_tolerances_and_never_become_matched() {
     );
     let (local_key, score): (String, String) = r
         .store
-        .conn
+        .ad_hoc_connection()
         .query_row("SELECT local_key, CAST(score AS VARCHAR) FROM v_probable_matches", [], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })
@@ -531,7 +534,7 @@ fn probable_matches_follow_the_tolerances_and_never_become_matched() {
     assert!(r.results(seq).iter().any(|(c, _, _, d)| c == "PROBABLE_MATCH" && d.contains("(ersReference X1)")));
 
     // Rejected, the pair is never proposed again; the next best (Y1) is.
-    resolve_exception(&r.store, "shop-1", seqr_ref, "rejected", "not the same sale", "eva").unwrap();
+    resolve_exception(&r.store, "shop-1", seqr_ref, Resolution::Rejected, "not the same sale", "eva").unwrap();
     reconcile(&r.store, "shop-1", seq, &r.settings).unwrap();
     let res = r.results(seq);
     assert!(res.iter().any(|(c, k, _, _)| c == "MISSING_AT_SEQR" && k == "X1"), "{res:?}");
@@ -540,12 +543,13 @@ fn probable_matches_follow_the_tolerances_and_never_become_matched() {
     assert!(probable[0].3.contains("(ersReference Y1)") && probable[0].3.contains("score 0.736"), "{probable:?}");
 
     // Confirmed, both sides leave the open list; nothing was ever MATCHED.
-    resolve_exception(&r.store, "shop-1", seqr_ref, "confirmed", "same sale, reference mistyped", "eva").unwrap();
+    resolve_exception(&r.store, "shop-1", seqr_ref, Resolution::Confirmed, "same sale, reference mistyped", "eva")
+        .unwrap();
     let (seq2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], None);
     assert_eq!(r.categories(seq2), pairs(&[("MISSING_AT_SEQR", "X1"), ("MISSING_AT_SEQR", "Z1")]));
     let matched: i64 = r
         .store
-        .conn
+        .ad_hoc_connection()
         .query_row("SELECT count(*) FROM recon_results WHERE category = 'MATCHED'", [], |r| r.get(0))
         .unwrap();
     assert_eq!(matched, 0);
@@ -554,7 +558,7 @@ fn probable_matches_follow_the_tolerances_and_never_become_matched() {
     let sql = seqr_recon::store::queries::ANALYST.iter().find(|(n, _)| *n == "open_exceptions_by_age").unwrap().1;
     let open: Vec<(String, String, String)> = r
         .store
-        .conn
+        .ad_hoc_connection()
         .prepare(sql)
         .unwrap()
         .query_map([], |row| Ok((row.get("category")?, row.get("ers_reference")?, row.get("action")?)))
@@ -570,8 +574,8 @@ fn probable_matches_follow_the_tolerances_and_never_become_matched() {
 
 /// The failed checks of `close_seq` after `tamper` ran, inside a transaction that is rolled back.
 fn failed_checks(r: &Recon, close_seq: i64, tamper: &str) -> Vec<String> {
-    let tx = r.store.conn.unchecked_transaction().unwrap();
-    tx.execute_batch(tamper).unwrap();
+    let tx = r.store.transaction().unwrap();
+    tx.ad_hoc_connection().execute_batch(tamper).unwrap();
     let mut names: Vec<String> = self_check(&tx, "shop-1", close_seq).unwrap().into_iter().map(|f| f.check).collect();
     names.dedup();
     names
@@ -627,7 +631,7 @@ fn self_checks_catch_every_invariant_violation() {
 fn actions(r: &Recon, close_seq: i64) -> Vec<(String, String, Option<rust_decimal::Decimal>, String, String)> {
     let mut stmt = r
         .store
-        .conn
+        .ad_hoc_connection()
         .prepare(
             "SELECT r.category, r.ers_reference, r.seqr_amount, coalesce(r.detail, ''), c.action \
              FROM recon_results r JOIN categories c USING (category) \
@@ -689,7 +693,7 @@ fn summaries_of_consecutive_periods_count_each_row_once_and_show_what_was_carrie
     r.posts(&["shop-1,T1,,E2,,20,SEK,PAYMENT,SEQR payment,2026-11-21T21:05:00Z"]);
     let (c2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![seqr("E1", "T1", "10")], None);
     let total = |seq: i64, label: &str| -> String {
-        let files = write_reports(&r.store.conn, &r.dir.path().join("out"), "shop-1", seq, label).unwrap();
+        let files = write_reports(&r.store, &r.dir.path().join("out"), "shop-1", seq, label).unwrap();
         std::fs::read_to_string(files.summary).unwrap().lines().last().unwrap().to_string()
     };
     // seqr_count,seqr_total,local_count,local_total,matched,exceptions,difference,carried_over_count,
@@ -703,7 +707,7 @@ fn summaries_of_consecutive_periods_count_each_row_once_and_show_what_was_carrie
     };
     let (seqr_all, posts_all): (rust_decimal::Decimal, rust_decimal::Decimal) = r
         .store
-        .conn
+        .ad_hoc_connection()
         .query_row("SELECT (SELECT sum(amount) FROM seqr_rows), (SELECT sum(amount) FROM pos_posts)", [], |x| {
             Ok((x.get(0)?, x.get(1)?))
         })
@@ -714,7 +718,7 @@ fn summaries_of_consecutive_periods_count_each_row_once_and_show_what_was_carrie
 /// The till's and SEQR's totals of a close's results: (local, SEQR).
 fn booked(r: &Recon, close_seq: i64) -> (rust_decimal::Decimal, rust_decimal::Decimal) {
     r.store
-        .conn
+        .ad_hoc_connection()
         .query_row(
             "SELECT coalesce(sum(local_amount), 0), coalesce(sum(seqr_amount), 0) FROM recon_results WHERE close_seq = ?",
             [close_seq],
@@ -754,7 +758,7 @@ fn a_refund_the_till_booked_under_the_payments_reference_matches_seqrs_refund_ro
     // unmatched 5 differs, and nothing tells the accountant to move money.
     assert_eq!(booked(&r, seq), (dec("65"), dec("70")));
     assert!(got.iter().all(|g| !g.4.contains("refund the customer")), "{got:?}");
-    assert_eq!(self_check(&r.store.conn, "shop-1", seq).unwrap(), vec![]);
+    assert_eq!(self_check(&r.store, "shop-1", seq).unwrap(), vec![]);
 }
 
 #[test]
@@ -773,7 +777,7 @@ fn a_payment_and_its_refund_under_one_seqr_reference_both_count() {
     assert_eq!((cat.as_str(), ers.as_str(), *amount), ("REFUND_MISSING_LOCALLY", shared, Some(dec("-30"))));
     assert!(action.contains("Do not refund again") && action.contains("record the refund"), "{action}");
     assert_eq!(booked(&r, seq), (dec("100"), dec("70")), "the repeated +100 counts once");
-    assert_eq!(self_check(&r.store.conn, "shop-1", seq).unwrap(), vec![]);
+    assert_eq!(self_check(&r.store, "shop-1", seq).unwrap(), vec![]);
 
     // The till's refund post arrives the next day under the same reference: it matches row 2.
     r.posts(&[&format!("shop-1,T1,anna,{shared},,-30.00,SEK,REFUND,SEQR refund,2026-11-21T12:10:00Z")]);
@@ -781,7 +785,7 @@ fn a_payment_and_its_refund_under_one_seqr_reference_both_count() {
     let (seq2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], Some(empty));
     assert_eq!(r.categories(seq2), pairs(&[("LATE_MATCHED", shared)]));
     assert_eq!(booked(&r, seq2), (dec("-30"), dec("-30")));
-    assert_eq!(self_check(&r.store.conn, "shop-1", seq2).unwrap(), vec![]);
+    assert_eq!(self_check(&r.store, "shop-1", seq2).unwrap(), vec![]);
 }
 
 #[test]
@@ -792,8 +796,9 @@ fn the_other_side_of_a_hand_resolved_item_arriving_later_is_late_matched_naming_
     let (c1, _) = r.close("P1", MARK, vec![seqr("E2", "T1", "20")], None);
     assert_eq!(r.categories(c1), pairs(&[("MISSING_AT_SEQR", "E1"), ("MISSING_LOCALLY", "E2")]));
     // The accountant resolves both by hand.
-    resolve_exception(&r.store, "shop-1", "E1", "write-off", "customer paid cash instead", "eva").unwrap();
-    resolve_exception(&r.store, "shop-1", "E2", "correction", "booked by hand from the receipt", "eva").unwrap();
+    resolve_exception(&r.store, "shop-1", "E1", Resolution::WriteOff, "customer paid cash instead", "eva").unwrap();
+    resolve_exception(&r.store, "shop-1", "E2", Resolution::Correction, "booked by hand from the receipt", "eva")
+        .unwrap();
     let (c2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], None);
     assert_eq!(r.categories(c2), vec![], "resolved items alone are not shown again");
 

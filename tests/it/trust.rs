@@ -16,7 +16,7 @@ fn subjects(smtp: &SmtpSink) -> Vec<(Vec<String>, String)> {
 }
 
 fn label_period(f: &Floor) -> String {
-    f.store().conn.query_row("SELECT label_period_id FROM closes", [], |r| r.get(0)).unwrap()
+    f.store().ad_hoc_connection().query_row("SELECT label_period_id FROM closes", [], |r| r.get(0)).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -29,7 +29,7 @@ async fn a_report_row_lost_between_parse_and_store_stops_the_email_and_alerts_op
     let out = f.cli(&["run"], &[("SEQR_RECON_FAILPOINT", "after_fetched")]);
     assert!(out.status.code().is_none(), "killed after fetch: {}", text(&out));
     // A row vanishes between the parser and the reconciliation.
-    f.store().conn.execute("DELETE FROM seqr_rows WHERE ers_reference = ?", [&e1]).unwrap();
+    f.store().ad_hoc_connection().execute("DELETE FROM seqr_rows WHERE ers_reference = ?", [&e1]).unwrap();
 
     let out = f.cli(&["run"], &[]);
     assert!(!out.status.success(), "{}", text(&out));
@@ -42,7 +42,7 @@ async fn a_report_row_lost_between_parse_and_store_stops_the_email_and_alerts_op
     assert!(sent[0].1.contains("ALERT shop-1"), "{sent:?}");
     let failures: i64 = f
         .store()
-        .conn
+        .ad_hoc_connection()
         .query_row("SELECT count(*) FROM check_failures WHERE check_name = 'report_rows_stored'", [], |r| r.get(0))
         .unwrap();
     assert_eq!(failures, 1);
@@ -76,7 +76,7 @@ async fn a_close_records_its_provenance_and_keeps_no_secret() {
     // Every answer SEQR gave the close is hashed: the mark, each report, and the
     // simulator's one REPORT_NOT_READY before the first report.
     let ops: Vec<(String, i32, String)> = store
-        .conn
+        .ad_hoc_connection()
         .prepare("SELECT operation, result_code, response_sha256 FROM soap_responses ORDER BY operation, result_code")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -89,7 +89,7 @@ async fn a_close_records_its_provenance_and_keeps_no_secret() {
     );
     assert!(ops.iter().all(|(_, _, sha)| sha.len() == 64 && sha.chars().all(|c| c.is_ascii_hexdigit())));
     let (same, polls): (bool, bool) = store
-        .conn
+        .ad_hoc_connection()
         .query_row(
             "SELECT bool_and(r.response_sha256 = s.response_sha256), \
                     sum(r.attempts - 1) = (SELECT count(*) FROM soap_responses WHERE result_code = 2) \
@@ -101,18 +101,20 @@ async fn a_close_records_its_provenance_and_keeps_no_secret() {
     assert!(same, "each report's hash is the hash of the answer it came in");
     assert!(polls, "one not-ready answer recorded per extra attempt");
     let (snapshot, files): (String, String) = store
-        .conn
+        .ad_hoc_connection()
         .query_row("SELECT config_snapshot, CAST(pos_files AS VARCHAR) FROM close_inputs", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .unwrap();
     assert_eq!(snapshot, std::fs::read_to_string(&f.config).unwrap());
     assert_eq!(files, format!("[{posts_sha}]"));
-    let run: (String, i64) =
-        store.conn.query_row("SELECT state, exceptions FROM v_runs", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let run: (String, i64) = store
+        .ad_hoc_connection()
+        .query_row("SELECT state, exceptions FROM v_runs", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
     assert_eq!(run, ("emailed".to_string(), 0));
     let totals: (i64, String, String) = store
-        .conn
+        .ad_hoc_connection()
         .query_row(
             "SELECT seqr_detail_count, CAST(seqr_detail_total AS VARCHAR), CAST(seqr_summary_total AS VARCHAR) FROM v_period_totals",
             [],
@@ -123,7 +125,7 @@ async fn a_close_records_its_provenance_and_keeps_no_secret() {
 
     // No table holds the reseller password, in any column.
     let tables: Vec<String> = store
-        .conn
+        .ad_hoc_connection()
         .prepare("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'")
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -133,7 +135,7 @@ async fn a_close_records_its_provenance_and_keeps_no_secret() {
     assert!(tables.len() > 15, "{tables:?}");
     for table in tables {
         let leaks: i64 = store
-            .conn
+            .ad_hoc_connection()
             .query_row(
                 &format!("SELECT count(*) FROM {table} t WHERE CAST(t AS VARCHAR) LIKE ?"),
                 [format!("%{RESELLER_PASSWORD}%")],
@@ -147,7 +149,7 @@ async fn a_close_records_its_provenance_and_keeps_no_secret() {
 /// A table's rows as one text, to prove a dry run changed nothing.
 fn dump(f: &Floor, table: &str) -> String {
     f.store()
-        .conn
+        .ad_hoc_connection()
         .query_row(
             &format!(
                 "SELECT coalesce(string_agg(CAST(t AS VARCHAR), '\n' ORDER BY CAST(t AS VARCHAR)), '') FROM {table} t"
@@ -229,7 +231,7 @@ async fn a_dry_run_recomputes_from_the_stored_reports_and_changes_nothing() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("classification: unchanged"), "{}", text(&out));
 
     // A recomputed result that fails a self-check is never kept.
-    f.store().conn.execute("UPDATE seqr_reports SET parsed_rows = parsed_rows + 1", []).unwrap();
+    f.store().ad_hoc_connection().execute("UPDATE seqr_reports SET parsed_rows = parsed_rows + 1", []).unwrap();
     let kept = dump(&f, "recon_results");
     assert!(kept.contains("PROBABLE_MATCH"));
     // Probable matching off again would turn the pair back into two exceptions.

@@ -1,0 +1,1 @@
+UPDATE closes SET pending_scope = NULL WHERE close_id = $close_id

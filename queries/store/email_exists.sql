@@ -1,0 +1,1 @@
+SELECT count(*) > 0 FROM emails WHERE email_id = $email_id

@@ -1,0 +1,1 @@
+INSERT INTO check_failures VALUES ($close_id, $run_id, now(), $check, $detail)

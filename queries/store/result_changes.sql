@@ -1,0 +1,10 @@
+-- What recomputing a close changed: with $added, classifications the new result has and the kept one
+-- (recompute_before, from keep_result_before.sql) lacks; without, the reverse.
+WITH fresh AS (SELECT * EXCLUDE (period_id) FROM recon_results WHERE shop_id = $shop_id AND close_seq = $close_seq),
+     kept AS (SELECT * EXCLUDE (period_id) FROM recompute_before),
+     changed AS (
+         SELECT * FROM (SELECT * FROM fresh EXCEPT ALL SELECT * FROM kept) WHERE $added
+         UNION ALL
+         SELECT * FROM (SELECT * FROM kept EXCEPT ALL SELECT * FROM fresh) WHERE NOT $added)
+SELECT category, concat_ws(' ', local_key, seqr_key, invoice_key), coalesce(detail, '') FROM changed
+ORDER BY 1, 2, 3

@@ -1,0 +1,69 @@
+//! Step 4: check the result, write the CSVs and queue the report email, then
+//! mark the close `exported`. A close already exported only has its CSVs
+//! written again (they are the same bytes).
+
+use anyhow::Context;
+use chrono::Utc;
+
+use super::{reread, CloseContext};
+use crate::config::Shop;
+use crate::domain::CloseState;
+use crate::export::{write_reports, ReportFiles};
+use crate::failpoint::failpoint;
+use crate::notify;
+use crate::store::seqr_data::CloseRow;
+use crate::store::Store;
+
+/// The id of a close's first report email.
+pub(super) fn report_email_id(close: &CloseRow) -> String {
+    format!("{}-report", close.close_id)
+}
+
+pub(super) fn step(
+    store: &Store,
+    shop: &Shop,
+    ctx: &CloseContext,
+    close: CloseRow,
+) -> anyhow::Result<(CloseRow, ReportFiles)> {
+    if close.state == CloseState::Reconciled {
+        refuse_unless_checks_pass(store, ctx, &close)?;
+    }
+    let label = close.label_period_id.clone().context("a marked close has a period id")?;
+    let files = write_reports(store, &ctx.cfg.reports.dir, &shop.id, close.close_seq, &label)?;
+    if close.state != CloseState::Reconciled {
+        return Ok((close, files));
+    }
+    let started = Utc::now();
+    // POS files refused since the last report: this report names them.
+    store.claim_refusals(&shop.id, &close.close_id)?;
+    let email = notify::report_email(store, &ctx.cfg.email, shop, &close, &label, &files, report_email_id(&close))?;
+    notify::queue(store, &ctx.cfg.email, &email)?;
+    ctx.record_step(store, &close, "export", started, "ok", &files.dir.display().to_string());
+    store.set_close_state(&close.close_id, CloseState::Exported, None)?;
+    failpoint("exported");
+    Ok((reread(store, &close)?, files))
+}
+
+/// The self-check before anything is written or sent (`queries/reconcile/checks.sql`).
+/// A failure is recorded, the close goes back to `marked` so the next run
+/// fetches SEQR's reports again, and the error (sent to ops as an alert) lists
+/// every failed check.
+fn refuse_unless_checks_pass(store: &Store, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<()> {
+    let started = Utc::now();
+    let failures = store.self_check(&close.shop_id, close.close_seq)?;
+    if failures.is_empty() {
+        ctx.record_step(store, close, "check", started, "ok", "every row accounted for");
+        return Ok(());
+    }
+    store.record_check_failures(close, &ctx.run_id, &failures)?;
+    let list: Vec<String> = failures.iter().map(|f| format!("  {}: {}", f.check, f.detail)).collect();
+    ctx.record_step(store, close, "check", started, "failed", &list.join("; "));
+    anyhow::bail!(
+        "close {} of shop {} failed its self-check, so its report was not sent:\n{}\n\
+         The next run fetches SEQR's reports again and re-checks; if it fails again, keep the database \
+         and send it with this message to support (table check_failures).",
+        close.close_id,
+        close.shop_id,
+        list.join("\n")
+    )
+}

@@ -1,0 +1,212 @@
+//! One close of one shop: the persisted state machine
+//! `intent → marking → marked → fetched → reconciled → exported → emailed`.
+//!
+//! Every step commits its state before the next begins, so a close killed at
+//! any point is resumed by the next `run` or `schedule` without marking again.
+//! One file per step: [`mark`], [`fetch`], [`reconcile`], [`export`],
+//! [`deliver`]; [`advance`] only moves between them. [`batch`] closes many
+//! shops at once; [`lock`] keeps two processes off one shop.
+
+mod batch;
+mod deliver;
+mod export;
+mod fetch;
+mod lock;
+mod mark;
+mod reconcile;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+
+pub use batch::{run_batch, Batch, BatchOutcome};
+pub use deliver::resend;
+pub use lock::{lock_shop, ShopLock};
+
+use crate::config::{Config, Shop};
+use crate::domain::CloseState;
+use crate::export::ReportFiles;
+use crate::notify;
+use crate::progress;
+use crate::seqr::{ReportPolling, SeqrClient};
+use crate::store::seqr_data::CloseRow;
+use crate::store::{StepRecord, Store};
+
+/// What every close of this process shares.
+pub struct CloseContext {
+    pub cfg: Arc<Config>,
+    pub client: SeqrClient,
+    pub polling: ReportPolling,
+    /// Waits between attempts to send an email within one run.
+    pub email_backoff: Vec<Duration>,
+    /// Identifies this process's run in the `runs` table.
+    pub run_id: String,
+    /// Spinners while reports are fetched (drawn only on a terminal).
+    pub progress: indicatif::MultiProgress,
+    /// Taken for the heavy database steps (storing a report, reconciling,
+    /// checking, exporting): closes wait on SEQR side by side, but only one at
+    /// a time works DuckDB hard. DuckDB already spreads each query over every
+    /// core, and concurrent ones share one memory limit (20 classifications at
+    /// once ran it out of memory).
+    heavy_db: std::sync::Mutex<()>,
+}
+
+impl CloseContext {
+    pub fn new(cfg: Arc<Config>) -> CloseContext {
+        let run_id = format!("run-{}-{}", Utc::now().format("%Y%m%dT%H%M%S%.3fZ"), std::process::id());
+        let email_backoff = cfg.email.retry_seconds.iter().map(|s| Duration::from_secs_f64(s.max(0.0))).collect();
+        CloseContext {
+            client: SeqrClient::from_settings(&cfg.seqr),
+            polling: ReportPolling::from_settings(&cfg.seqr),
+            cfg,
+            email_backoff,
+            run_id,
+            progress: progress::board(),
+            heavy_db: std::sync::Mutex::new(()),
+        }
+    }
+
+    /// Holds the heavy-database turn until dropped (see `heavy_db`).
+    fn heavy_db_turn(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.heavy_db.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records one step of `close` of this run in the `runs` table.
+    fn record_step(
+        &self,
+        store: &Store,
+        close: &CloseRow,
+        step: &str,
+        started: DateTime<Utc>,
+        outcome: &str,
+        detail: &str,
+    ) {
+        store.record_step(close, &StepRecord { run_id: &self.run_id, step, started, outcome, detail });
+    }
+}
+
+/// What one call of [`run_once`] did.
+#[derive(Debug)]
+pub enum CloseOutcome {
+    /// The close finished (now or when resumed); its files, and whether the email left.
+    Closed { close: CloseRow, files: ReportFiles, emailed: bool, resumed: bool },
+    /// A close for this slot exists already and is complete.
+    AlreadyClosed { close: CloseRow },
+}
+
+/// Options of one close.
+#[derive(Debug, Clone)]
+pub struct CloseOptions {
+    /// The time the close stands for: the cron slot, or now for a manual run.
+    pub slot: DateTime<Utc>,
+    /// The operator checked SEQR and wants a close stuck in `mark_unknown` marked again.
+    pub confirm_remark: bool,
+}
+
+/// What the operator does about a close stuck in `mark_unknown`.
+pub fn remark_advice(shop_id: &str) -> String {
+    format!(
+        "Ask SEQR support (with the clientReference in the log) whether the period was closed; then run \
+         `seqr-recon run --shop {shop_id} --confirm-remark` to mark again. The sales of a lost period appear in \
+         the next period's report."
+    )
+}
+
+/// Runs (or resumes) the close of one shop. On failure an alert is queued and
+/// sent to `alert_to`, and the error says what to do next.
+pub async fn run_once(
+    store: &Store,
+    shop: &Shop,
+    ctx: &CloseContext,
+    opts: &CloseOptions,
+) -> anyhow::Result<CloseOutcome> {
+    let _lock = lock_shop(&ctx.cfg, &shop.id)?;
+    let (close, resumed) = match store.latest_close(&shop.id)? {
+        Some(c) if c.state == CloseState::MarkUnknown && !opts.confirm_remark => anyhow::bail!(
+            "close {} of shop {} stopped in mark_unknown: SEQR may have closed a period whose id we never got. {}",
+            c.close_id,
+            shop.id,
+            remark_advice(&shop.id)
+        ),
+        Some(c) if !c.state.is_complete() => (c, true),
+        _ => {
+            if let Some(close) = store.close_for_slot(&shop.id, opts.slot)? {
+                return Ok(CloseOutcome::AlreadyClosed { close });
+            }
+            (store.begin_close(&shop.id, opts.slot)?, false)
+        }
+    };
+    if resumed {
+        tracing::info!(shop = %shop.id, close = %close.close_id, state = %close.state, "resuming an unfinished close");
+    }
+    match advance(store, shop, ctx, close.clone(), opts).await {
+        Ok((close, files, emailed)) => Ok(CloseOutcome::Closed { close, files, emailed, resumed }),
+        Err(e) => {
+            alert_failed_close(store, shop, ctx, close, &e);
+            Err(e)
+        }
+    }
+}
+
+/// Records the error and alerts ops. The database may be what failed: every
+/// step here is best effort, and the alert goes out without the outbox if it
+/// cannot be queued.
+fn alert_failed_close(store: &Store, shop: &Shop, ctx: &CloseContext, close: CloseRow, e: &anyhow::Error) {
+    let current = store.close(&close.close_id).ok().flatten().unwrap_or(close);
+    if current.state != CloseState::MarkUnknown {
+        if let Err(db) = store.record_close_error(&current.close_id, &format!("{e:#}")) {
+            tracing::error!(error = %format!("{db:#}"), "the close's error could not be recorded in the database");
+        }
+    }
+    if ctx.cfg.email.alert_to.is_empty() {
+        return;
+    }
+    let next = if current.state == CloseState::MarkUnknown {
+        remark_advice(&shop.id)
+    } else {
+        format!(
+            "Fix the cause above, then run `seqr-recon run --shop {}`: the close resumes from state {} without \
+             marking again.",
+            shop.id, current.state
+        )
+    };
+    let alert = notify::failed_close_alert(&ctx.cfg.email, shop, &current, e, &next);
+    let queued = notify::queue(store, &ctx.cfg.email, &alert)
+        .and_then(|()| notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff, Some(&shop.id)));
+    if let Err(alert_err) = queued {
+        tracing::error!(error = %format!("{alert_err:#}"), "the alert could not be queued; sending it directly");
+        notify::alert_without_store(&ctx.cfg.email, &alert.subject, &alert.text);
+    }
+}
+
+/// Moves a close from its state to the end, one step at a time.
+async fn advance(
+    store: &Store,
+    shop: &Shop,
+    ctx: &CloseContext,
+    mut close: CloseRow,
+    opts: &CloseOptions,
+) -> anyhow::Result<(CloseRow, ReportFiles, bool)> {
+    if close.state.is_marking() {
+        close = mark::step(store, shop, ctx, &close, opts).await?;
+    }
+    if close.state == CloseState::Marked {
+        close = fetch::step(store, shop, ctx, &close).await?;
+    }
+    let turn = ctx.heavy_db_turn();
+    if close.state == CloseState::Fetched {
+        close = reconcile::step(store, shop, ctx, &close)?;
+    }
+    let (close, files) = export::step(store, shop, ctx, close)?;
+    drop(turn);
+    let emailed = deliver::step(store, ctx, &close)?;
+    let close = reread(store, &close)?;
+    Ok((close, files, emailed))
+}
+
+/// The close as stored now.
+fn reread(store: &Store, close: &CloseRow) -> anyhow::Result<CloseRow> {
+    store.close(&close.close_id)?.with_context(|| format!("close {} vanished from the database", close.close_id))
+}

@@ -1,0 +1,29 @@
+//! Step 3: link refunds of unknown outcome to SEQR's rows, classify the close,
+//! and record what it was reconciled from.
+
+use chrono::Utc;
+
+use super::{reread, CloseContext};
+use crate::config::Shop;
+use crate::domain::CloseState;
+use crate::failpoint::failpoint;
+use crate::reconcile::reconcile;
+use crate::store::seqr_data::CloseRow;
+use crate::store::Store;
+
+/// Reconciles the close and moves it to `reconciled`.
+pub(super) fn step(store: &Store, shop: &Shop, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<CloseRow> {
+    let started = Utc::now();
+    let linked = store.link_unknown_refunds(&shop.id, &shop.currency)?;
+    if linked > 0 {
+        let detail = format!("{linked} refund(s) of unknown outcome found in SEQR's report");
+        ctx.record_step(store, close, "link-refunds", started, "ok", &detail);
+    }
+    let counts = reconcile(store, &shop.id, close.close_seq, &ctx.cfg.reconcile)?;
+    store.record_close_inputs(&close.close_id, &ctx.run_id, &ctx.cfg.snapshot)?;
+    let counts: Vec<(String, i64)> = counts.into_iter().map(|(c, n)| (c.to_string(), n)).collect();
+    ctx.record_step(store, close, "reconcile", started, "ok", &format!("{counts:?}"));
+    store.set_close_state(&close.close_id, CloseState::Reconciled, None)?;
+    failpoint("reconciled");
+    reread(store, close)
+}

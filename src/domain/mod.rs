@@ -1,0 +1,188 @@
+//! The words of the trade, as types: the states of a close, the categories of
+//! a reconciled item, how an exception was resolved, the kinds of post, and
+//! SEQR's ids, each parsed once where it enters. The database stores the same
+//! words (the tables' `CHECK` constraints in `queries/schema/007_domain_checks.sql`
+//! name the same values) and CSV files print them.
+
+pub mod ids;
+
+pub use ids::{ErsReference, PeriodId, TerminalId};
+
+/// Declares an enum whose variants are stored and printed as fixed words.
+macro_rules! word_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $word:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The word stored in the database and printed in files.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $word,)+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($word => Ok($name::$variant),)+
+                    other => Err(format!(
+                        "{other:?} is not a {}; expected one of {}",
+                        stringify!($name),
+                        [$($word),+].join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl duckdb::types::ToSql for $name {
+            fn to_sql(&self) -> duckdb::Result<duckdb::types::ToSqlOutput<'_>> {
+                Ok(duckdb::types::ToSqlOutput::Borrowed(duckdb::types::ValueRef::Text(self.as_str().as_bytes())))
+            }
+        }
+
+        impl duckdb::types::FromSql for $name {
+            fn column_result(value: duckdb::types::ValueRef<'_>) -> duckdb::types::FromSqlResult<Self> {
+                let text = value.as_str()?;
+                text.parse().map_err(|e: String| duckdb::types::FromSqlError::Other(e.into()))
+            }
+        }
+    };
+}
+
+word_enum! {
+    /// Where one close of one shop stands. Each step commits its state before
+    /// the next begins; `MarkUnknown` is where it stops for the operator.
+    CloseState {
+        Intent = "intent",
+        Marking = "marking",
+        /// A mark whose outcome is unknown: only `run --confirm-remark` goes on.
+        MarkUnknown = "mark_unknown",
+        Marked = "marked",
+        Fetched = "fetched",
+        Reconciled = "reconciled",
+        Exported = "exported",
+        Emailed = "emailed",
+    }
+}
+
+impl CloseState {
+    /// The report is out (or queued in the outbox): a new close may start.
+    pub fn is_complete(self) -> bool {
+        matches!(self, CloseState::Exported | CloseState::Emailed)
+    }
+
+    /// The close has a classified result to read or recompute.
+    pub fn has_result(self) -> bool {
+        matches!(self, CloseState::Reconciled | CloseState::Exported | CloseState::Emailed)
+    }
+
+    /// The close has not got all its periods from SEQR yet.
+    pub fn is_marking(self) -> bool {
+        matches!(self, CloseState::Intent | CloseState::Marking | CloseState::MarkUnknown)
+    }
+}
+
+word_enum! {
+    /// Where one period's reports stand.
+    PeriodState {
+        Marked = "marked",
+        Fetched = "fetched",
+    }
+}
+
+word_enum! {
+    /// What reconciliation made of an item, as written in `exceptions.csv`
+    /// (part of the product's interface; README explains each).
+    Category {
+        Matched = "MATCHED",
+        AmountMismatch = "AMOUNT_MISMATCH",
+        TerminalMismatch = "TERMINAL_MISMATCH",
+        MissingAtSeqr = "MISSING_AT_SEQR",
+        MissingLocally = "MISSING_LOCALLY",
+        InTransit = "IN_TRANSIT",
+        DuplicateLocal = "DUPLICATE_LOCAL",
+        RefundUnmatched = "REFUND_UNMATCHED",
+        RefundMissingLocally = "REFUND_MISSING_LOCALLY",
+        UnpolledReversed = "UNPOLLED_REVERSED",
+        SummaryMismatch = "SUMMARY_MISMATCH",
+        LateMatched = "LATE_MATCHED",
+        ProbableMatch = "PROBABLE_MATCH",
+    }
+}
+
+impl Category {
+    /// Whether an accountant has something to look at: everything but a match
+    /// (on time or late).
+    pub fn is_exception(self) -> bool {
+        !matches!(self, Category::Matched | Category::LateMatched)
+    }
+}
+
+word_enum! {
+    /// How an accountant dealt with an exception (`exception resolve --how`).
+    Resolution {
+        Refund = "refund",
+        Correction = "correction",
+        WriteOff = "write-off",
+        /// A PROBABLE_MATCH is the same sale: both sides leave the open list.
+        Confirmed = "confirmed",
+        /// A PROBABLE_MATCH is not the same sale: never propose the pair again.
+        Rejected = "rejected",
+    }
+}
+
+word_enum! {
+    /// What a till's post records.
+    PostKind {
+        Payment = "PAYMENT",
+        Refund = "REFUND",
+    }
+}
+
+word_enum! {
+    /// What an email is.
+    EmailKind {
+        Report = "report",
+        Alert = "alert",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_reads_back_as_its_value() {
+        for s in CloseState::ALL {
+            assert_eq!(s.as_str().parse::<CloseState>().unwrap(), *s);
+        }
+        for c in Category::ALL {
+            assert_eq!(c.as_str().parse::<Category>().unwrap(), *c);
+        }
+        assert_eq!("write-off".parse::<Resolution>().unwrap(), Resolution::WriteOff);
+        let e = "matched".parse::<Category>().unwrap_err();
+        assert!(e.contains("\"matched\" is not a Category") && e.contains("LATE_MATCHED"), "{e}");
+    }
+
+    #[test]
+    fn only_matches_are_not_exceptions() {
+        let quiet: Vec<_> = Category::ALL.iter().filter(|c| !c.is_exception()).collect();
+        assert_eq!(quiet, [&Category::Matched, &Category::LateMatched]);
+        assert!(CloseState::Emailed.is_complete() && !CloseState::Reconciled.is_complete());
+    }
+}

@@ -1,0 +1,109 @@
+//! The outbox's table: what was queued, handed to SMTP, sent.
+
+use std::path::{Path, PathBuf};
+
+use super::{queries, Store};
+use crate::domain::EmailKind;
+
+/// An email to record as queued.
+pub struct EmailRow<'a> {
+    pub email_id: &'a str,
+    pub shop_id: Option<&'a str>,
+    pub period_id: Option<&'a str>,
+    pub kind: EmailKind,
+    pub subject: &'a str,
+    pub sender: &'a str,
+    pub recipients: &'a [String],
+    pub eml_path: &'a Path,
+}
+
+/// An email still waiting in the outbox.
+#[derive(Debug)]
+pub struct PendingEmail {
+    pub email_id: String,
+    pub sender: String,
+    pub recipients: String,
+    pub eml_path: PathBuf,
+}
+
+impl Store {
+    pub fn email_exists(&self, email_id: &str) -> anyhow::Result<bool> {
+        self.query_one(queries::EMAIL_EXISTS, &[("email_id", &email_id)], |r| r.get(0))
+    }
+
+    /// Whether SMTP (or the file transport) took the email.
+    pub fn email_sent(&self, email_id: &str) -> anyhow::Result<bool> {
+        self.query_one(queries::EMAIL_SENT, &[("email_id", &email_id)], |r| r.get(0))
+    }
+
+    pub fn insert_email(&self, e: &EmailRow<'_>) -> anyhow::Result<()> {
+        self.execute(
+            queries::INSERT_EMAIL,
+            &[
+                ("email_id", &e.email_id),
+                ("shop_id", &e.shop_id),
+                ("period_id", &e.period_id),
+                ("kind", &e.kind),
+                ("subject", &e.subject),
+                ("sender", &e.sender),
+                ("recipients", &e.recipients.join(",")),
+                ("eml_path", &e.eml_path.display().to_string()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Emails handed to SMTP by a run that stopped before recording the outcome.
+    pub fn emails_in_doubt(&self, shop_id: Option<&str>) -> anyhow::Result<usize> {
+        let n: i64 = self.query_one(queries::EMAILS_IN_DOUBT, &[("shop_id", &shop_id)], |r| r.get(0))?;
+        Ok(n as usize)
+    }
+
+    /// Queued emails never handed to SMTP, oldest first.
+    pub fn emails_to_send(&self, shop_id: Option<&str>) -> anyhow::Result<Vec<PendingEmail>> {
+        self.query_all(queries::EMAILS_TO_SEND, &[("shop_id", &shop_id)], |r| {
+            Ok(PendingEmail {
+                email_id: r.get(0)?,
+                sender: r.get(1)?,
+                recipients: r.get(2)?,
+                eml_path: PathBuf::from(r.get::<_, String>(3)?),
+            })
+        })
+    }
+
+    /// Marks an email as being handed to SMTP (`sending` true) or clears that after a failed hand-over.
+    pub fn set_email_sending(&self, email_id: &str, sending: bool) -> anyhow::Result<()> {
+        self.execute(queries::EMAIL_SENDING, &[("email_id", &email_id), ("sending", &sending)])?;
+        Ok(())
+    }
+
+    pub fn email_delivered(&self, email_id: &str, eml_path: &Path) -> anyhow::Result<()> {
+        self.execute(
+            queries::EMAIL_DELIVERED,
+            &[("email_id", &email_id), ("eml_path", &eml_path.display().to_string())],
+        )?;
+        Ok(())
+    }
+
+    pub fn email_failed(&self, email_id: &str, error: &str) -> anyhow::Result<()> {
+        self.execute(queries::EMAIL_FAILED, &[("email_id", &email_id), ("error", &error)])?;
+        Ok(())
+    }
+
+    /// A shop's undelivered mail: (still queued, handed to SMTP by a run that
+    /// stopped before recording the outcome).
+    pub fn mail_waiting(&self, shop_id: &str) -> anyhow::Result<(i64, i64)> {
+        self.query_one(queries::MAIL_WAITING, &[("shop_id", &shop_id)], |r| Ok((r.get(0)?, r.get(1)?)))
+    }
+
+    /// Where the `.eml` file of an email is now.
+    pub fn eml_path(&self, email_id: &str) -> anyhow::Result<Option<PathBuf>> {
+        let path: Option<String> = self.query_optional(queries::EML_PATH, &[("email_id", &email_id)], |r| r.get(0))?;
+        Ok(path.map(PathBuf::from))
+    }
+
+    /// How many report emails a close has had (the first and every resend).
+    pub fn report_email_count(&self, close_id: &str) -> anyhow::Result<i64> {
+        self.query_one(queries::REPORT_EMAIL_COUNT, &[("close_id", &close_id)], |r| r.get(0))
+    }
+}

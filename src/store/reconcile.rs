@@ -1,0 +1,190 @@
+//! Reconciliation in the database: classifying a close (`queries/reconcile/`),
+//! checking it, reading its summary and exceptions back, and what recomputing
+//! a stored close needs.
+
+use rust_decimal::Decimal;
+
+use super::seqr_data::insert_report_rows;
+use super::{execute_named, queries, Store};
+use crate::domain::{Category, CloseState};
+use crate::seqr::report::Report;
+
+/// The settings the classification queries take.
+#[derive(Debug, Clone, Copy)]
+pub struct ClassifyParams {
+    pub amount_tolerance: Decimal,
+    pub probable_window_seconds: i64,
+    pub unpolled_window_seconds: i64,
+    pub in_transit_window_seconds: i64,
+}
+
+/// One failed self-check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckFailure {
+    pub check: String,
+    pub detail: String,
+}
+
+/// One row of summary.csv, for the email body.
+#[derive(Debug, Clone)]
+pub struct SummaryLine {
+    /// The terminal, or `TOTAL`.
+    pub terminal: String,
+    pub seqr_count: i64,
+    pub seqr_total: Decimal,
+    pub local_count: i64,
+    pub local_total: Decimal,
+    pub exceptions: i64,
+    pub difference: Decimal,
+}
+
+/// One exception as the email shows it.
+#[derive(Debug, Clone)]
+pub struct ExceptionLine {
+    pub category: String,
+    pub terminal: String,
+    pub reference: String,
+    pub difference: Option<Decimal>,
+    pub detail: String,
+}
+
+/// The close a period belongs to, for recomputing it.
+#[derive(Debug)]
+pub struct CloseToRecompute {
+    pub shop_id: String,
+    pub close_seq: i64,
+    pub label_period_id: String,
+    pub state: CloseState,
+    /// The shop's latest close number.
+    pub latest_seq: i64,
+}
+
+/// A raw report as stored: period, report id, terminal, gzip of the XML.
+pub type StoredReport = (String, String, Option<String>, Vec<u8>);
+
+impl Store {
+    /// Re-classifies every open item of the shop for close `close_seq`,
+    /// replacing any earlier result of the same close. Runs in the caller's
+    /// transaction, if any.
+    pub fn classify(&self, shop_id: &str, close_seq: i64, p: &ClassifyParams) -> anyhow::Result<()> {
+        for (name, sql) in queries::RECONCILE {
+            execute_named(
+                &self.conn,
+                sql,
+                &[
+                    ("shop_id", &shop_id),
+                    ("close_seq", &close_seq),
+                    ("amount_tolerance", &p.amount_tolerance),
+                    ("probable_window", &p.probable_window_seconds),
+                    ("unpolled_window", &p.unpolled_window_seconds),
+                    ("in_transit_window", &p.in_transit_window_seconds),
+                ],
+            )
+            .map_err(|e| e.context(format!("running queries/{name} for shop {shop_id}, close {close_seq}")))?;
+        }
+        Ok(())
+    }
+
+    /// Runs `queries/reconcile/checks.sql` for a reconciled close: empty when
+    /// every row is accounted for, totals tie and periods are whole.
+    pub fn self_check(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<CheckFailure>> {
+        self.query_all(queries::CHECKS, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
+            Ok(CheckFailure { check: r.get(0)?, detail: r.get(1)? })
+        })
+    }
+
+    /// The rows of summary.csv.
+    pub fn summary_lines(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<SummaryLine>> {
+        self.query_all(queries::SUMMARY_CSV, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
+            Ok(SummaryLine {
+                terminal: r.get::<_, Option<String>>(2)?.unwrap_or_else(|| "TOTAL".into()),
+                seqr_count: r.get(3)?,
+                seqr_total: r.get(4)?,
+                local_count: r.get(5)?,
+                local_total: r.get(6)?,
+                exceptions: r.get(8)?,
+                difference: r.get(9)?,
+            })
+        })
+    }
+
+    /// The first `limit` rows of exceptions.csv.
+    pub fn first_exceptions(&self, shop_id: &str, close_seq: i64, limit: usize) -> anyhow::Result<Vec<ExceptionLine>> {
+        let mut lines =
+            self.query_all(queries::EXCEPTIONS_CSV, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
+                let reference: Option<String> = r.get(5)?;
+                let invoice: Option<String> = r.get(6)?;
+                Ok(ExceptionLine {
+                    category: r.get(0)?,
+                    terminal: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    reference: reference.or(invoice).unwrap_or_default(),
+                    difference: r.get(9)?,
+                    detail: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
+                })
+            })?;
+        lines.truncate(limit);
+        Ok(lines)
+    }
+
+    /// The close that `period_id` labels or belongs to.
+    pub fn close_to_recompute(&self, period_id: &str) -> anyhow::Result<Option<CloseToRecompute>> {
+        self.query_optional(queries::CLOSE_TO_RECOMPUTE, &[("period_id", &period_id)], |r| {
+            Ok(CloseToRecompute {
+                shop_id: r.get(0)?,
+                close_seq: r.get(1)?,
+                label_period_id: r.get(2)?,
+                state: r.get(3)?,
+                latest_seq: r.get(4)?,
+            })
+        })
+    }
+
+    /// Keeps a close's current result aside, for [`Store::result_changes`].
+    pub fn keep_result_before(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<()> {
+        self.execute(queries::KEEP_RESULT_BEFORE, &[("shop_id", &shop_id), ("close_seq", &close_seq)])?;
+        Ok(())
+    }
+
+    /// Classifications the current result has and the kept one lacks
+    /// (`added`), or the reverse, as `CATEGORY keys: detail` lines with `+`/`-`.
+    pub fn result_changes(&self, shop_id: &str, close_seq: i64, added: bool) -> anyhow::Result<Vec<String>> {
+        let sign = if added { "+" } else { "-" };
+        self.query_all(
+            queries::RESULT_CHANGES,
+            &[("shop_id", &shop_id), ("close_seq", &close_seq), ("added", &added)],
+            |r| Ok(format!("{sign} {} {}: {}", r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+        )
+    }
+
+    pub fn drop_result_before(&self) -> anyhow::Result<()> {
+        self.execute(queries::DROP_RESULT_BEFORE, &[])?;
+        Ok(())
+    }
+
+    /// The raw reports a close was reconciled from.
+    pub fn stored_reports_of_close(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<StoredReport>> {
+        self.query_all(queries::STORED_REPORTS_OF_CLOSE, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+    }
+
+    /// Replaces the rows of one stored report with `report`'s.
+    pub fn replace_report_rows(
+        &self,
+        shop_id: &str,
+        period_id: &str,
+        report_id: &str,
+        terminal_id: Option<&str>,
+        report: &Report,
+    ) -> anyhow::Result<()> {
+        insert_report_rows(&self.conn, shop_id, period_id, report_id, terminal_id, report)
+    }
+
+    /// The exceptions close `close_seq` of a shop found new in it, keyed as
+    /// the trading-day generator's ground truth keys them: (category, key).
+    pub fn scored_exceptions(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<(Category, String)>> {
+        self.query_all(queries::SCORED_EXCEPTIONS, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+    }
+}
