@@ -342,6 +342,8 @@ mod tests {
     #[test]
     fn schema_applies_to_an_empty_database_and_every_query_prepares() {
         let store = Store::open_in_memory().unwrap();
+        // result_changes reads the table that keep_result_before makes.
+        store.keep_result_before("shop-1", 1).unwrap();
         let all = [
             queries::INSERT_POSTS,
             queries::INSERT_INVOICES,
@@ -354,9 +356,8 @@ mod tests {
         .chain(queries::RECONCILE.iter().map(|(_, q)| *q))
         .chain(queries::ANALYST.iter().map(|(_, q)| *q));
         for sql in all {
-            // read_csv needs a real file to bind; those two are checked by the ingest tests;
-            // result_changes reads the temporary table recompute makes.
-            if sql.contains("read_csv") || sql.contains("recompute_before") {
+            // read_csv needs a real file to bind; those two are checked by the ingest tests.
+            if sql.contains("read_csv") {
                 continue;
             }
             store.conn.prepare(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
@@ -395,6 +396,50 @@ mod tests {
         let after: String = store.conn.query_row(dump, [], |r| r.get(0)).unwrap();
         assert!(before.contains("P:1:2") && before.contains("R1"), "{before}");
         assert_eq!(after, before, "a MATCHED row written before migration 3 reads back unchanged");
+    }
+
+    #[test]
+    fn the_tables_accept_exactly_the_words_of_the_domain() {
+        use crate::domain::{Category, CloseState, EmailKind, PeriodState, PostKind, Resolution};
+        let store = Store::open_in_memory().unwrap();
+        let check = |table: &str, column: &str| -> String {
+            store
+                .conn
+                .query_row(
+                    "SELECT expression FROM duckdb_constraints() WHERE table_name = ? AND constraint_type = 'CHECK' \
+                     AND list_contains(constraint_column_names, ?)",
+                    [table, column],
+                    |r| r.get(0),
+                )
+                .unwrap_or_else(|e| panic!("{table}.{column} has no CHECK: {e}"))
+        };
+        let words = |expr: &str| -> Vec<String> {
+            let mut w: Vec<String> = expr.split('\'').skip(1).step_by(2).map(String::from).collect();
+            w.sort();
+            w
+        };
+        let expect = |all: Vec<&str>| -> Vec<String> {
+            let mut w: Vec<String> = all.into_iter().map(String::from).collect();
+            w.sort();
+            w
+        };
+        let categories = expect(Category::ALL.iter().map(|c| c.as_str()).collect());
+        assert_eq!(words(&check("closes", "state")), expect(CloseState::ALL.iter().map(|c| c.as_str()).collect()));
+        assert_eq!(words(&check("periods", "state")), expect(PeriodState::ALL.iter().map(|c| c.as_str()).collect()));
+        assert_eq!(words(&check("recon_items", "category")), categories);
+        assert_eq!(words(&check("exception_resolutions", "category")), categories);
+        let hows = expect(Resolution::ALL.iter().map(|c| c.as_str()).collect());
+        assert_eq!(words(&check("exception_resolutions", "how")), hows);
+        assert_eq!(words(&check("pos_posts", "kind")), expect(PostKind::ALL.iter().map(|c| c.as_str()).collect()));
+        assert_eq!(words(&check("emails", "kind")), expect(EmailKind::ALL.iter().map(|c| c.as_str()).collect()));
+        let refused = store.conn.execute("UPDATE closes SET state = 'done'", []);
+        assert!(refused.is_ok(), "no rows: nothing to refuse yet");
+        store
+            .conn
+            .execute_batch("INSERT INTO closes VALUES ('c', 's', 1, now(), 'intent', NULL, NULL, now(), now(), NULL)")
+            .unwrap();
+        let e = store.conn.execute("UPDATE closes SET state = 'done'", []).unwrap_err();
+        assert!(e.to_string().contains("CHECK constraint"), "{e}");
     }
 
     #[test]

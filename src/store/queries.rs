@@ -8,6 +8,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "exactly_once", include_str!("../../queries/schema/004_exactly_once.sql")),
     (5, "in_transit", include_str!("../../queries/schema/005_in_transit.sql")),
     (6, "shared_references", include_str!("../../queries/schema/006_shared_references.sql")),
+    (7, "domain_checks", include_str!("../../queries/schema/007_domain_checks.sql")),
 ];
 
 /// Declares each statement of `queries/store/` as a constant, and lists them
