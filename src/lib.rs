@@ -42,4 +42,3 @@ pub mod secret;
 pub mod seqr;
 pub mod sim;
 pub mod store;
-pub mod verify;

@@ -45,7 +45,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         shops.len(),
         out.seconds
     );
-    print!("{}", crate::verify::render(&out.scores));
+    print!("{}", crate::demo::score::render(&out.scores));
     println!("\nCSV reports:");
     for d in &out.report_dirs {
         println!("  {}", d.display());

@@ -2,7 +2,6 @@
 //! (the 20-second rule, refunds, periods, reports) and switches for faults.
 
 pub mod config;
-pub mod pos;
 pub mod report_render;
 pub mod server;
 pub mod state;

@@ -2,8 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::till::TruthRow;
 use crate::domain::Category;
-use crate::sim::pos::TruthRow;
 use crate::store::Store;
 
 /// One category's score.
@@ -58,12 +58,13 @@ pub fn score(
         for n in 1..=closes {
             let mut got = found(store, shop, n, *seq)?;
             for t in truth.iter().filter(|t| &t.shop_id == shop && t.close == n) {
-                let s = scores.entry(t.category.clone()).or_default();
+                let category = t.category.to_string();
+                let s = scores.entry(category.clone()).or_default();
                 s.injected += 1;
                 let hit = if t.key == "*" {
-                    got.iter().find(|(c, _, _)| *c == t.category).cloned()
+                    got.iter().find(|(c, _, _)| *c == category).cloned()
                 } else {
-                    Some((t.category.clone(), shop.clone(), t.key.clone())).filter(|k| got.contains(k))
+                    Some((category, shop.clone(), t.key.clone())).filter(|k| got.contains(k))
                 };
                 if let Some(k) = hit {
                     got.remove(&k);

@@ -3,6 +3,12 @@
 //! the close (mark, fetch, reconcile, CSVs, `.eml` files), writes the late
 //! posts and runs the next close, then scores the exceptions against the
 //! generator's ground truth.
+//!
+//! [`till`] is the till that plays the day against the simulator and writes
+//! what a POS writes; [`score`] compares the closes with its ground truth.
+
+pub mod score;
+pub mod till;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,13 +20,14 @@ use chrono::Utc;
 use rand::distr::{Alphanumeric, SampleString};
 
 use crate::close::{run_batch, Batch, CloseContext, CloseOutcome};
-use crate::config::Config;
+use crate::config::{Config, Level};
+use crate::domain::Category;
 use crate::secret::Secret;
 use crate::seqr::{ClientContext, Principal, RetryPolicy, SeqrClient};
-use crate::sim::pos::{self, DayOptions, FaultRates, GenShop, TruthRow};
+
 use crate::sim::{Faults, SimConfig};
 use crate::store::Store;
-use crate::verify;
+use till::{DayOptions, FaultRates, GenShop, TruthRow};
 
 /// A demo shop: its id, SEQR reseller, password variable, level and terminal count.
 #[derive(Debug, Clone)]
@@ -30,19 +37,19 @@ pub struct DemoShop {
     pub reseller: String,
     pub password_env: String,
     pub currency: String,
-    pub level: String,
+    pub level: Level,
     pub terminals: usize,
 }
 
 impl DemoShop {
-    pub fn new(id: &str, currency: &str, level: &str, terminals: usize) -> DemoShop {
+    pub fn new(id: &str, currency: &str, level: Level, terminals: usize) -> DemoShop {
         DemoShop {
             id: id.into(),
             name: format!("Shop {id}"),
             reseller: format!("reseller-{id}"),
             password_env: format!("SEQR_DEMO_PASSWORD_{}", id.replace('-', "_").to_uppercase()),
             currency: currency.into(),
-            level: level.into(),
+            level,
             terminals,
         }
     }
@@ -50,20 +57,27 @@ impl DemoShop {
 
 /// `make demo`'s shops: one shop-level in SEK, one terminal-level in NOK.
 pub fn default_shops() -> Vec<DemoShop> {
-    vec![DemoShop::new("stockholm-1", "SEK", "shop", 3), DemoShop::new("oslo-1", "NOK", "terminal", 2)]
+    vec![DemoShop::new("stockholm-1", "SEK", Level::Shop, 3), DemoShop::new("oslo-1", "NOK", Level::Terminal, 2)]
 }
 
 /// `n` shops of `terminals` terminals each, alternating shop- and terminal-level.
 pub fn many_shops(n: usize, terminals: usize) -> Vec<DemoShop> {
     (1..=n)
-        .map(|i| DemoShop::new(&format!("shop-{i:02}"), "SEK", if i % 2 == 0 { "terminal" } else { "shop" }, terminals))
+        .map(|i| {
+            DemoShop::new(
+                &format!("shop-{i:02}"),
+                "SEK",
+                if i % 2 == 0 { Level::Terminal } else { Level::Shop },
+                terminals,
+            )
+        })
         .collect()
 }
 
 /// The outcome, for printing and tests.
 pub struct DemoOutcome {
     pub sales: usize,
-    pub scores: BTreeMap<String, verify::Score>,
+    pub scores: BTreeMap<String, score::Score>,
     pub report_dirs: Vec<PathBuf>,
     pub outbox: PathBuf,
     pub seconds: f64,
@@ -124,7 +138,7 @@ alert_to = ["ops@example.com"]
     for s in shops {
         text.push_str(&format!(
             "\n[[shop]]\nid = \"{}\"\nname = \"{}\"\ncurrency = \"{}\"\ntimezone = \"Europe/Stockholm\"\nclose_at = \"0 0 22 * * *\"\nlevel = \"{}\"\nreseller_id = \"{}\"\nreseller_user_id = \"9900\"\npassword_env = \"{}\"\n",
-            s.id, s.name, s.currency, s.level, s.reseller, s.password_env
+            s.id, s.name, s.currency, s.level.as_str(), s.reseller, s.password_env
         ));
         for (i, t) in terminals[&s.id].iter().enumerate() {
             text.push_str(&format!(
@@ -197,18 +211,18 @@ pub async fn run(
     };
     // The first refunds of the day SEQR lists under their payment's reference.
     sim.set_faults(Faults { refund_shares_reference: 3, ..Default::default() });
-    let day = pos::trading_day(&client, &gen_shops, &opts).await?;
-    pos::write_posts(&dir.join("inbox/posts-day1.csv"), &day.posts)?;
-    pos::write_journal(&dir.join("inbox/journal-day1.csv"), &day.journal)?;
+    let day = till::trading_day(&client, &gen_shops, &opts).await?;
+    till::write_posts(&dir.join("inbox/posts-day1.csv"), &day.posts)?;
+    till::write_journal(&dir.join("inbox/journal-day1.csv"), &day.journal)?;
     let mut truth = day.truth.clone();
 
     // SEQR's summary disagrees with its details tonight (simulator switch).
     sim.set_faults(Faults { summary_skew: Some(rust_decimal::Decimal::new(-1000, 2)), ..Default::default() });
     for s in shops {
-        let periods = if s.level == "shop" { 1 } else { s.terminals };
+        let periods = if s.level == Level::Shop { 1 } else { s.terminals };
         for _ in 0..periods {
             truth.push(TruthRow {
-                category: "SUMMARY_MISMATCH".into(),
+                category: Category::SummaryMismatch,
                 shop_id: s.id.clone(),
                 key: "*".into(),
                 close: 1,
@@ -220,10 +234,10 @@ pub async fn run(
     // paid moments before the close, their posts written just after it.
     let window = f64::from(cfg.reconcile.in_transit_window_seconds) + 5.0;
     tokio::time::sleep(sim.clock().real(std::time::Duration::from_secs_f64(window))).await;
-    let edge = pos::edge_of_close(&client, &gen_shops, &opts).await?;
-    pos::write_journal(&dir.join("inbox/journal-day1-edge.csv"), &edge.journal)?;
+    let edge = till::edge_of_close(&client, &gen_shops, &opts).await?;
+    till::write_journal(&dir.join("inbox/journal-day1-edge.csv"), &edge.journal)?;
     truth.extend(edge.truth);
-    let late_posts: Vec<pos::PostRow> = day.late_posts.iter().chain(&edge.late_posts).cloned().collect();
+    let late_posts: Vec<till::PostRow> = day.late_posts.iter().chain(&edge.late_posts).cloned().collect();
     let sales = day.sales + edge.sales;
 
     // The close comes a little after the last sale, as at a real shop.
@@ -254,8 +268,8 @@ pub async fn run(
             for s in shops {
                 let late = truth.iter().find(|t| {
                     t.shop_id == s.id
-                        && t.category == "MISSING_LOCALLY"
-                        && truth.iter().any(|u| u.key == t.key && u.category == "LATE_MATCHED")
+                        && t.category == Category::MissingLocally
+                        && truth.iter().any(|u| u.key == t.key && u.category == Category::LateMatched)
                 });
                 if let Some(t) = late {
                     crate::backoffice::resolve_exception(
@@ -276,13 +290,13 @@ pub async fn run(
                 .posts
                 .iter()
                 .cloned()
-                .chain(late_posts.iter().cloned().map(|p| pos::PostRow { posted_at: now, ..p }))
+                .chain(late_posts.iter().cloned().map(|p| till::PostRow { posted_at: now, ..p }))
                 .collect();
-            pos::write_posts(&dir.join("inbox/posts-day1.csv"), &grown)?;
+            till::write_posts(&dir.join("inbox/posts-day1.csv"), &grown)?;
         }
     }
-    pos::write_truth(&dir.join("truth.csv"), &truth)?;
-    let scores = verify::score(&store, &truth, &first_seq, 2)?;
+    till::write_truth(&dir.join("truth.csv"), &truth)?;
+    let scores = score::score(&store, &truth, &first_seq, 2)?;
     Ok(DemoOutcome {
         sales,
         scores,
