@@ -50,8 +50,9 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeqrSettings {
-    /// The SOAP endpoint URL.
-    pub endpoint: String,
+    /// The SOAP endpoint URL (`https://…/soap/merchant/cashregister-2`).
+    #[serde(deserialize_with = "url")]
+    pub endpoint: reqwest::Url,
     /// `clientId` in every request: the company and software.
     pub client_id: String,
     /// Seconds before one HTTP call is given up.
@@ -259,6 +260,12 @@ pub struct Shop {
     pub timezone: String,
     /// When the shop closes: cron syntax with seconds, in the shop's time zone.
     pub close_at: String,
+    /// `timezone`, parsed on load.
+    #[serde(skip, default = "utc")]
+    tz: chrono_tz::Tz,
+    /// `close_at`, parsed on load.
+    #[serde(skip)]
+    schedule: Option<cron::Schedule>,
     pub level: Level,
     /// SEQR reseller id.
     pub reseller_id: String,
@@ -288,6 +295,15 @@ pub struct TerminalSettings {
     password: Option<toml::Value>,
 }
 
+fn url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<reqwest::Url, D::Error> {
+    let text = String::deserialize(d)?;
+    reqwest::Url::parse(&text).map_err(|e| {
+        serde::de::Error::custom(format!("[seqr] endpoint: {text:?} is not a URL like https://host/path ({e})"))
+    })
+}
+fn utc() -> chrono_tz::Tz {
+    chrono_tz::UTC
+}
 fn d30() -> u64 {
     30
 }
@@ -392,8 +408,13 @@ impl Config {
         Ok(cfg)
     }
 
-    fn check(&self, file: &str) -> Result<(), ConfigError> {
+    fn check(&mut self, file: &str) -> Result<(), ConfigError> {
         let err = |key: String, what: String| ConfigError { file: file.into(), key, what };
+        for (i, shop) in self.shops.iter_mut().enumerate() {
+            let key = |k: &str| format!("shop[{i}] ({}).{k}", shop.id);
+            shop.tz = parse_timezone(&shop.timezone).map_err(|what| err(key("timezone"), what))?;
+            shop.schedule = Some(parse_schedule(&shop.close_at).map_err(|what| err(key("close_at"), what))?);
+        }
         let mut ids = HashSet::new();
         for (i, shop) in self.shops.iter().enumerate() {
             let key = |k: &str| format!("shop[{i}] ({}).{k}", shop.id);
@@ -417,8 +438,6 @@ impl Config {
                     format!("{:?} is not a 3-letter ISO 4217 code like SEK", shop.currency),
                 ));
             }
-            shop.tz().map_err(|what| err(key("timezone"), what))?;
-            shop.schedule().map_err(|what| err(key("close_at"), what))?;
             if shop.level == Level::Terminal && shop.terminals.is_empty() {
                 return Err(err(key("terminal"), "a terminal-level shop needs at least one [[shop.terminal]]".into()));
             }
@@ -478,21 +497,26 @@ impl Config {
     }
 }
 
+fn parse_timezone(text: &str) -> Result<chrono_tz::Tz, String> {
+    text.parse::<chrono_tz::Tz>().map_err(|_| format!("{text:?} is not an IANA time zone like Europe/Stockholm"))
+}
+
+fn parse_schedule(text: &str) -> Result<cron::Schedule, String> {
+    use std::str::FromStr;
+    cron::Schedule::from_str(text).map_err(|e| {
+        format!("{text:?} is not a cron expression with seconds (\"sec min hour day month weekday\"): {e}")
+    })
+}
+
 impl Shop {
-    pub fn tz(&self) -> Result<chrono_tz::Tz, String> {
-        self.timezone
-            .parse::<chrono_tz::Tz>()
-            .map_err(|_| format!("{:?} is not an IANA time zone like Europe/Stockholm", self.timezone))
+    /// The shop's time zone.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.tz
     }
 
-    pub fn schedule(&self) -> Result<cron::Schedule, String> {
-        use std::str::FromStr;
-        cron::Schedule::from_str(&self.close_at).map_err(|e| {
-            format!(
-                "{:?} is not a cron expression with seconds (\"sec min hour day month weekday\"): {e}",
-                self.close_at
-            )
-        })
+    /// When the shop closes, in its time zone.
+    pub fn schedule(&self) -> &cron::Schedule {
+        self.schedule.as_ref().expect("close_at is parsed when the config is loaded")
     }
 
     /// The reseller user's password, from the environment.

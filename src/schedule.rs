@@ -1,5 +1,7 @@
 //! The daemon: each shop's close at its `close_at`, in its own time zone.
-//! Next-fire computation is separate from the loop so it can be tested alone.
+//! Next-fire computation is separate from the loop so it can be tested alone,
+//! and the loop reads time from a [`Clock`] the caller passes, so a test runs
+//! days of slots in no time with `tokio::time::pause()`.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -10,6 +12,40 @@ use chrono_tz::Tz;
 use crate::close::{run_batch, Batch, CloseContext, CloseOutcome};
 use crate::config::{Config, Shop};
 use crate::store::Store;
+
+/// Where the daemon reads the time.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system's wall clock: what the daemon runs on.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that starts at `origin` and moves with tokio's timer: under
+/// `tokio::time::pause()` it moves only when the test advances time (or the
+/// runtime, idle, jumps to its next timer).
+pub struct TokioClock {
+    origin: DateTime<Utc>,
+    start: tokio::time::Instant,
+}
+
+impl TokioClock {
+    pub fn starting_at(origin: DateTime<Utc>) -> TokioClock {
+        TokioClock { origin, start: tokio::time::Instant::now() }
+    }
+}
+
+impl Clock for TokioClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.origin + chrono::Duration::from_std(self.start.elapsed()).unwrap_or_default()
+    }
+}
 
 /// The first slot strictly after `after`, in UTC. Local times follow the
 /// shop's zone, so a 22:00 close stays at 22:00 across DST changes.
@@ -39,43 +75,30 @@ pub fn missed_slot(
 
 /// The shop's next close after `now`.
 pub fn shop_next(shop: &Shop, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    next_fire(&shop.schedule().ok()?, shop.tz().ok()?, now)
+    next_fire(shop.schedule(), shop.tz(), now)
 }
 
 /// The shop's latest slot at or before `now`: what a manual `run` closes, so
 /// that a second run the same night finds it closed. A schedule that never
 /// fired before `now` gives `now`.
-pub fn shop_latest_slot(shop: &Shop, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
-    let schedule = shop.schedule().map_err(anyhow::Error::msg)?;
-    let tz = shop.tz().map_err(anyhow::Error::msg)?;
-    Ok(last_fire(&schedule, tz, now).unwrap_or(now))
+pub fn shop_latest_slot(shop: &Shop, now: DateTime<Utc>) -> DateTime<Utc> {
+    last_fire(shop.schedule(), shop.tz(), now).unwrap_or(now)
 }
 
 /// Runs closes at their slots until `shutdown` completes. On start it catches
 /// up the last slot of each shop that has no close yet (when `catch_up` is on).
-pub async fn daemon(cfg: Arc<Config>, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-    tokio::pin!(shutdown);
+pub async fn daemon(cfg: Arc<Config>, clock: &dyn Clock, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     // A missing SMTP secret is found at start, not when the first report is due.
     crate::notify::smtp_credentials(&cfg.email)?;
     let ctx = Arc::new(CloseContext::new(cfg.clone()));
-    let now = Utc::now();
-    for shop in &cfg.shops {
-        match shop_next(shop, now) {
-            Some(t) => {
-                tracing::info!(shop = %shop.id, next = %t.with_timezone(&shop.tz().map_err(anyhow::Error::msg)?), "next close")
-            }
-            None => tracing::warn!(shop = %shop.id, "close_at never fires"),
-        }
-    }
-
+    let now = clock.now();
     if cfg.schedule.catch_up {
         let mut due = Vec::new();
         {
             let store = Store::open_configured(&cfg.store)?;
             for shop in &cfg.shops {
                 let latest = store.latest_close(&shop.id)?.map(|c| c.slot);
-                let schedule = shop.schedule().map_err(anyhow::Error::msg)?;
-                if let Some(slot) = missed_slot(&schedule, shop.tz().map_err(anyhow::Error::msg)?, latest, now) {
+                if let Some(slot) = missed_slot(shop.schedule(), shop.tz(), latest, now) {
                     tracing::info!(shop = %shop.id, %slot, "catching up a close missed while the daemon was down");
                     due.push((shop.clone(), slot));
                 }
@@ -83,27 +106,45 @@ pub async fn daemon(cfg: Arc<Config>, shutdown: impl Future<Output = ()>) -> any
         }
         run_due(&cfg, &ctx, due).await;
     }
+    run_at_slots(&cfg.shops, clock, shutdown, |due| run_due(&cfg, &ctx, due)).await;
+    Ok(())
+}
 
+/// The daemon's loop: waits on `clock` for the next slot of any shop and
+/// hands the shops due then to `run`, until `shutdown` completes.
+pub async fn run_at_slots<F, Fut>(shops: &[Shop], clock: &dyn Clock, shutdown: impl Future<Output = ()>, mut run: F)
+where
+    F: FnMut(Vec<(Shop, DateTime<Utc>)>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    tokio::pin!(shutdown);
+    let now = clock.now();
+    for shop in shops {
+        match shop_next(shop, now) {
+            Some(t) => tracing::info!(shop = %shop.id, next = %t.with_timezone(&shop.tz()), "next close"),
+            None => tracing::warn!(shop = %shop.id, "close_at never fires"),
+        }
+    }
     loop {
-        let now = Utc::now();
-        let next = cfg.shops.iter().filter_map(|s| shop_next(s, now).map(|t| (t, s))).min_by_key(|(t, _)| *t);
-        let Some((at, _)) = next else {
+        let now = clock.now();
+        let next = shops.iter().filter_map(|s| shop_next(s, now)).min();
+        let Some(at) = next else {
             tracing::warn!("no shop has a future close; waiting for a signal to stop");
             shutdown.as_mut().await;
-            return Ok(());
+            return;
         };
         let wait = (at - now).to_std().unwrap_or_default();
         tokio::select! {
             _ = &mut shutdown => {
                 tracing::info!("shutting down");
-                return Ok(());
+                return;
             }
             _ = tokio::time::sleep(wait) => {}
         }
         let due: Vec<(Shop, DateTime<Utc>)> =
-            cfg.shops.iter().filter(|s| shop_next(s, now) == Some(at)).map(|s| (s.clone(), at)).collect();
-        run_due(&cfg, &ctx, due).await;
-        for (shop, _) in cfg.shops.iter().filter_map(|s| shop_next(s, at).map(|t| (s, t))) {
+            shops.iter().filter(|s| shop_next(s, now) == Some(at)).map(|s| (s.clone(), at)).collect();
+        run(due).await;
+        for shop in shops {
             if let Some(t) = shop_next(shop, at) {
                 tracing::info!(shop = %shop.id, next = %t, "next close");
             }
@@ -214,6 +255,39 @@ mod tests {
         assert_eq!(missed_slot(&s, tz, Some(day_before), now), Some(yesterday));
         assert_eq!(missed_slot(&s, tz, Some(yesterday), now), None, "that slot has its close");
         assert_eq!(missed_slot(&s, tz, None, now), None, "a shop that never closed starts at its next slot");
+    }
+
+    /// Two shops, one closing every minute and one every three: three simulated
+    /// hours pass in no time on tokio's paused clock, and every slot fires once, on time.
+    #[tokio::test(start_paused = true)]
+    async fn the_daemon_runs_each_slot_once_at_its_time() {
+        let text = "[seqr]\nendpoint = \"http://x\"\nclient_id = \"x\"\n[store]\ndatabase = \"d\"\n\
+            [[shop]]\nid = \"a\"\nname = \"A\"\ncurrency = \"SEK\"\ntimezone = \"Europe/Stockholm\"\n\
+            close_at = \"0 * * * * *\"\nlevel = \"shop\"\nreseller_id = \"ra\"\nreseller_user_id = \"1\"\n\
+            password_env = \"X\"\n\
+            [[shop]]\nid = \"b\"\nname = \"B\"\ncurrency = \"SEK\"\ntimezone = \"UTC\"\n\
+            close_at = \"30 */3 * * * *\"\nlevel = \"shop\"\nreseller_id = \"rb\"\nreseller_user_id = \"1\"\n\
+            password_env = \"X\"\n";
+        let cfg = Config::parse(text, "t.toml").unwrap();
+        let clock = TokioClock::starting_at(utc("2026-11-21T20:59:30Z"));
+        let fired = std::sync::Mutex::new(Vec::new());
+        let stop = tokio::time::sleep(std::time::Duration::from_secs(3 * 3600));
+        run_at_slots(&cfg.shops, &clock, stop, |due| {
+            let at = clock.now();
+            fired.lock().unwrap().extend(due.into_iter().map(|(s, slot)| (s.id, slot, at)));
+            async {}
+        })
+        .await;
+        let fired = fired.into_inner().unwrap();
+        let a: Vec<_> = fired.iter().filter(|(s, ..)| s == "a").collect();
+        let b: Vec<_> = fired.iter().filter(|(s, ..)| s == "b").collect();
+        assert_eq!((a.len(), b.len()), (180, 60), "one close per slot in three hours");
+        assert_eq!(a[0].1, utc("2026-11-21T21:00:00Z"));
+        assert_eq!(b[0].1, utc("2026-11-21T21:00:30Z"));
+        assert!(fired.iter().all(|(_, slot, at)| at == slot), "each runs at its slot, not before or after");
+        let mut slots: Vec<_> = a.iter().map(|(_, slot, _)| *slot).collect();
+        slots.dedup();
+        assert_eq!(slots.len(), 180, "no slot twice");
     }
 
     #[test]

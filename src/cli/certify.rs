@@ -36,12 +36,8 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let (_, ctx) = terminal_context(&cfg, &terminal_id)?;
     let base_url = match args.simulator_url {
         Some(u) => u,
-        None => {
-            let e = &cfg.seqr.endpoint;
-            let after_scheme = e.find("://").map(|i| i + 3).unwrap_or(0);
-            let end = e[after_scheme..].find('/').map(|i| i + after_scheme).unwrap_or(e.len());
-            e[..end].to_string()
-        }
+        // The simulator's own routes sit at the root of the endpoint's host.
+        None => cfg.seqr.endpoint.join("/")?.as_str().trim_end_matches('/').to_string(),
     };
     let client = SeqrClient::from_settings(&cfg.seqr);
     let steps = runtime()?.block_on(certify(

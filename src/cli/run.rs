@@ -54,7 +54,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let now = Utc::now();
     let mut slots = Vec::new();
     for shop in shops {
-        let slot = if args.ad_hoc { now } else { crate::schedule::shop_latest_slot(&shop, now)? };
+        let slot = if args.ad_hoc { now } else { crate::schedule::shop_latest_slot(&shop, now) };
         slots.push((shop, slot));
     }
     let batch = Batch {
@@ -97,7 +97,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
                 "{}: already closed for the slot of {} (period {}, state {}); `seqr-recon run --ad-hoc` closes an \
                  extra period",
                 shop.id,
-                close.slot.with_timezone(&shop.tz().map_err(anyhow::Error::msg)?).to_rfc3339(),
+                close.slot.with_timezone(&shop.tz()).to_rfc3339(),
                 close.label_period_id.as_deref().unwrap_or("?"),
                 close.state
             ),

@@ -10,6 +10,6 @@ pub struct Args {}
 
 pub fn run(config: &Path, _args: Args) -> anyhow::Result<ExitCode> {
     let cfg = Arc::new(load_config(config)?);
-    runtime()?.block_on(crate::schedule::daemon(cfg, super::sim::shutdown_signal()))?;
+    runtime()?.block_on(crate::schedule::daemon(cfg, &crate::schedule::SystemClock, super::sim::shutdown_signal()))?;
     Ok(ExitCode::Success)
 }

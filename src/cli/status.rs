@@ -24,7 +24,7 @@ pub fn report(cfg: &crate::config::Config, store: &Store) -> anyhow::Result<Stri
     let now = Utc::now();
     let mut out = String::new();
     for shop in &cfg.shops {
-        let tz = shop.tz().map_err(anyhow::Error::msg)?;
+        let tz = shop.tz();
         let next = shop_next(shop, now).map(|t| t.with_timezone(&tz).to_rfc3339()).unwrap_or_else(|| "never".into());
         out.push_str(&format!("{} ({}, {}-level)\n", shop.id, shop.name, shop.level.as_str()));
         match store.latest_close(&shop.id)? {
