@@ -27,7 +27,7 @@ pub fn terminal_context(cfg: &Config, terminal_id: &str) -> anyhow::Result<(Shop
             let ctx = ClientContext {
                 client_id: cfg.seqr.client_id.clone(),
                 principal: Principal::Terminal { terminal_id: t.id.clone() },
-                password: t.password().map_err(anyhow::Error::msg)?,
+                password: t.password()?,
                 who: format!("terminal {} of shop {}", t.id, shop.id),
             };
             return Ok((shop.clone(), ctx));

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::exit::ExitCode;
 use crate::secret::Secret;
 use crate::seqr::{ClientContext, Principal};
 
@@ -18,6 +19,41 @@ pub struct ConfigError {
     pub file: String,
     pub key: String,
     pub what: String,
+}
+
+impl ConfigError {
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::BadConfig
+    }
+}
+
+/// A secret the config names is not in the environment.
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {variable} (the password for {whose}) is not set; export it before running")]
+pub struct SecretMissing {
+    pub variable: String,
+    pub whose: String,
+}
+
+impl SecretMissing {
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::BadConfig
+    }
+}
+
+/// `--shop` names a shop the config does not have.
+#[derive(Debug, thiserror::Error)]
+#[error("--shop {id}: no such shop in {file}; known: {known}")]
+pub struct UnknownShop {
+    pub id: String,
+    pub file: String,
+    pub known: String,
+}
+
+impl UnknownShop {
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::Usage
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -489,10 +525,10 @@ impl Config {
     }
 
     /// The shop named on the command line, or an error listing the known ones.
-    pub fn require_shop(&self, id: &str) -> anyhow::Result<&Shop> {
+    pub fn require_shop(&self, id: &str) -> Result<&Shop, UnknownShop> {
         self.shop(id).ok_or_else(|| {
             let known: Vec<&str> = self.shops.iter().map(|s| s.id.as_str()).collect();
-            anyhow::anyhow!("--shop {id}: no such shop in {}; known: {}", self.path.display(), known.join(", "))
+            UnknownShop { id: id.to_string(), file: self.path.display().to_string(), known: known.join(", ") }
         })
     }
 }
@@ -520,7 +556,7 @@ impl Shop {
     }
 
     /// The reseller user's password, from the environment.
-    pub fn password(&self) -> Result<Secret, String> {
+    pub fn password(&self) -> Result<Secret, SecretMissing> {
         secret_from_env(&self.password_env, &format!("shop {}", self.id))
     }
 
@@ -532,25 +568,23 @@ impl Shop {
                 reseller_id: self.reseller_id.clone(),
                 user_id: self.reseller_user_id.clone(),
             },
-            password: self.password().map_err(anyhow::Error::msg)?,
+            password: self.password()?,
             who: format!("shop {}", self.id),
         })
     }
 }
 
 impl TerminalSettings {
-    pub fn password(&self) -> Result<Secret, String> {
+    pub fn password(&self) -> Result<Secret, SecretMissing> {
         secret_from_env(&self.password_env, &format!("terminal {}", self.id))
     }
 }
 
 /// Reads a secret from the variable `name`; the error says which variable and whose.
-pub fn secret_from_env(name: &str, whose: &str) -> Result<Secret, String> {
+pub fn secret_from_env(name: &str, whose: &str) -> Result<Secret, SecretMissing> {
     match std::env::var(name) {
         Ok(v) if !v.is_empty() => Ok(Secret::new(v)),
-        _ => {
-            Err(format!("environment variable {name} (the password for {whose}) is not set; export it before running"))
-        }
+        _ => Err(SecretMissing { variable: name.to_string(), whose: whose.to_string() }),
     }
 }
 

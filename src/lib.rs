@@ -30,6 +30,7 @@ pub mod close;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod exit;
 pub mod export;
 pub mod failpoint;
 pub mod journal;

@@ -15,29 +15,12 @@ mod status;
 mod terminal;
 
 use std::path::PathBuf;
-use std::process::ExitCode as StdExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
 
-/// Exit codes, so cron and systemd can tell failures apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitCode {
-    Success = 0,
-    /// Something failed at run time (SEQR, database, disk).
-    Failure = 1,
-    /// The configuration is missing or wrong.
-    BadConfig = 3,
-    /// Input files were refused (see the `.errors.txt` beside them).
-    BadInput = 4,
-}
-
-impl From<ExitCode> for StdExitCode {
-    fn from(c: ExitCode) -> Self {
-        StdExitCode::from(c as u8)
-    }
-}
+pub use crate::exit::ExitCode;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LogFormat {
@@ -111,11 +94,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            if e.downcast_ref::<crate::config::ConfigError>().is_some() {
-                ExitCode::BadConfig
-            } else {
-                ExitCode::Failure
-            }
+            crate::exit::exit_code_of(&e)
         }
     }
 }

@@ -229,12 +229,9 @@ pub fn smtp_credentials(s: &EmailSettings) -> anyhow::Result<Option<(String, cra
     match (&s.smtp_user_env, &s.smtp_password_env) {
         (None, None) => Ok(None),
         (Some(user_env), Some(pass_env)) => {
-            let user = secret_from_env(user_env, "the SMTP login")
-                .map_err(|e| anyhow::anyhow!("[email] smtp_user_env: {e}"))?
-                .expose()
-                .to_string();
-            let password = secret_from_env(pass_env, "the SMTP user")
-                .map_err(|e| anyhow::anyhow!("[email] smtp_password_env: {e}"))?;
+            let user =
+                secret_from_env(user_env, "the SMTP login").context("[email] smtp_user_env")?.expose().to_string();
+            let password = secret_from_env(pass_env, "the SMTP user").context("[email] smtp_password_env")?;
             Ok(Some((user, password)))
         }
         (None, Some(_)) => anyhow::bail!(

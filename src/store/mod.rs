@@ -23,6 +23,21 @@ use duckdb::{Connection, Statement};
 
 use crate::config::Config;
 
+/// What opening the store can fail on that is the operator's to fix in the config.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("[store] memory_limit: {0:?} is not a size like 1GB or 512MB")]
+    MemoryLimit(String),
+}
+
+impl StoreError {
+    pub fn exit_code(&self) -> crate::exit::ExitCode {
+        match self {
+            StoreError::MemoryLimit(_) => crate::exit::ExitCode::BadConfig,
+        }
+    }
+}
+
 /// An open database: the only door to it. Every statement the program runs
 /// is a method here, its SQL in `queries/`.
 pub struct Store {
@@ -106,9 +121,7 @@ impl Store {
         store
             .conn
             .execute_batch(&format!("SET memory_limit = '{}'", settings.memory_limit.replace('\'', "")))
-            .with_context(|| {
-                format!("[store] memory_limit: {:?} is not a size like 1GB or 512MB", settings.memory_limit)
-            })?;
+            .map_err(|e| anyhow::Error::new(e).context(StoreError::MemoryLimit(settings.memory_limit.clone())))?;
         Ok(store)
     }
 

@@ -219,7 +219,7 @@ async fn a_missing_smtp_secret_is_an_error_naming_the_variable_and_nothing_is_se
     );
     std::fs::write(&f.config, cfg).unwrap();
     let out = f.cli(&["run"], &[("SEQR_TEST_SMTP_USER", "recon")]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(3), "a missing secret is the configuration's: {}", text(&out));
     assert!(stderr(&out).contains("smtp_password_env: environment variable SEQR_TEST_SMTP_PW"), "{}", text(&out));
     assert!(smtp.messages().is_empty());
     assert_eq!(f.bench.calls("markTransactionPeriod"), 0, "found before anything acts");
@@ -287,4 +287,19 @@ async fn sim_serve_without_a_config_starts_with_the_built_in_default_and_says_so
     child.wait().unwrap();
     assert!(first.contains("SEQR simulator listening on http://127.0.0.1:"), "{first}");
     assert!(first.contains("with the built-in default"), "{first}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_shop_and_a_bad_setting_exit_with_their_own_codes() {
+    let smtp = SmtpSink::start();
+    let f = Floor::new(smtp.port, &[SHOP], "").await;
+    let typo = f.cli(&["run", "--shop", "shop-l"], &[]);
+    assert_eq!(typo.status.code(), Some(2), "a mistyped --shop is a usage error: {}", text(&typo));
+    assert!(stderr(&typo).contains("--shop shop-l: no such shop") && stderr(&typo).contains("known: shop-1"));
+    let cfg = std::fs::read_to_string(&f.config).unwrap();
+    std::fs::write(&f.config, cfg.replacen("[store]\n", "[store]\nmemory_limit = \"lots\"\n", 1)).unwrap();
+    let bad = f.cli(&["run"], &[]);
+    assert_eq!(bad.status.code(), Some(3), "{}", text(&bad));
+    assert!(stderr(&bad).contains("[store] memory_limit: \"lots\" is not a size"), "{}", text(&bad));
+    assert_eq!(f.bench.calls("markTransactionPeriod"), 0);
 }
