@@ -91,7 +91,7 @@ fn main() {
     let summary_answer = Bytes::from(report_answer(&summary));
     drop((detail, summary));
     let mark_answer = Bytes::from(write_response("markTransactionPeriod", None, 0, "SUCCESS", |x| {
-        x.leaf("transactionPeriodId", PERIOD)
+        x.leaf("transactionPeriodId", PERIOD);
     }));
     println!("executeReport answer: {:.1} MB", detail_answer.len() as f64 / 1e6);
     std::fs::create_dir_all(dir.path().join("inbox")).unwrap();

@@ -135,7 +135,7 @@ fn main() {
 
     println!("recon_million: posts file {size_mb:.0} MB");
     println!("  ingest {ROWS} posts: {ingest:.2} s = {:.0} rows/s", ROWS as f64 / ingest);
-    println!("  store {} SEQR rows: {store_secs:.2} s", ROWS);
+    println!("  store {ROWS} SEQR rows: {store_secs:.2} s");
     println!("  reconcile: {recon:.2} s   categories: {counts:?}");
     println!("  self-check: {check:.2} s");
     println!("  reconcile the next close, nothing new: {next_close:.2} s   still open: {counts2:?}");

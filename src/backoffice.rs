@@ -41,8 +41,11 @@ pub fn terminal_context(cfg: &Config, terminal_id: &str) -> anyhow::Result<(Shop
 
 /// What `terminal register` made.
 pub struct Registered {
+    /// SEQR's id for the new terminal.
     pub terminal_id: String,
+    /// The password generated for it; shown once, never stored.
     pub password: Secret,
+    /// The environment variable the config should name for it.
     pub password_env: String,
 }
 
@@ -81,6 +84,7 @@ pub fn check_seqr_id(seqr_id: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Assigns a SEQR sticker id to a configured terminal and records it.
 pub async fn assign_seqr_id(
     cfg: &Config,
     store: &Store,
@@ -95,6 +99,7 @@ pub async fn assign_seqr_id(
     Ok(())
 }
 
+/// Unregisters a configured terminal at SEQR and records when.
 pub async fn unregister_terminal(
     cfg: &Config,
     store: &Store,

@@ -12,17 +12,26 @@ pub const STEPS: usize = 14;
 /// One checked call.
 #[derive(Debug, Clone)]
 pub struct Step {
+    /// The certification test this step belongs to.
     pub test: &'static str,
+    /// The SEQR operation it calls.
     pub call: &'static str,
+    /// The clientReference of the call, for SEQR's logs.
     pub client_reference: String,
+    /// Whether the step passed.
     pub passed: bool,
+    /// What happened, in words.
     pub detail: String,
 }
 
 /// Who scans the QR code: the simulator's customer endpoint, or a person.
 pub enum Scanner {
     /// `POST {base}/sim/customer/pay`.
-    Simulator { base_url: String },
+    /// The simulator at `base_url` plays the customer.
+    Simulator {
+        /// The simulator's root URL.
+        base_url: String,
+    },
 }
 
 impl Scanner {

@@ -16,12 +16,16 @@ use crate::seqr::{ClientContext, Principal};
 #[derive(Debug, thiserror::Error)]
 #[error("{file}: {key}: {what}")]
 pub struct ConfigError {
+    /// The config file.
     pub file: String,
+    /// The key (or line) that is wrong.
     pub key: String,
+    /// What is wrong and what to do.
     pub what: String,
 }
 
 impl ConfigError {
+    /// A configuration error exits 3.
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::BadConfig
     }
@@ -31,11 +35,14 @@ impl ConfigError {
 #[derive(Debug, thiserror::Error)]
 #[error("environment variable {variable} (the password for {whose}) is not set; export it before running")]
 pub struct SecretMissing {
+    /// The variable the config names.
     pub variable: String,
+    /// Whose password it holds.
     pub whose: String,
 }
 
 impl SecretMissing {
+    /// A missing secret is the configuration's to fix: exit 3.
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::BadConfig
     }
@@ -45,12 +52,16 @@ impl SecretMissing {
 #[derive(Debug, thiserror::Error)]
 #[error("--shop {id}: no such shop in {file}; known: {known}")]
 pub struct UnknownShop {
+    /// The id given.
     pub id: String,
+    /// The config file.
     pub file: String,
+    /// The shops the config has.
     pub known: String,
 }
 
 impl UnknownShop {
+    /// A usage error: exit 2.
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::Usage
     }
@@ -58,20 +69,29 @@ impl UnknownShop {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// `seqr-recon.toml`, checked on load. README's Configuration section shows every key.
 pub struct Config {
+    /// `[seqr]`: how to reach SEQR.
     pub seqr: SeqrSettings,
+    /// `[store]`: the DuckDB database.
     pub store: StoreSettings,
     #[serde(default)]
+    /// `[pos]`: where the tills drop their files.
     pub pos: PosSettings,
     #[serde(default)]
+    /// `[reports]`: where the CSVs go.
     pub reports: ReportSettings,
     #[serde(default)]
+    /// `[email]`: who gets the reports and alerts, and how mail leaves.
     pub email: EmailSettings,
     #[serde(default)]
+    /// `[schedule]`: how the daemon runs the closes.
     pub schedule: ScheduleSettings,
     #[serde(default)]
+    /// `[reconcile]`: the windows and tolerances of the classification.
     pub reconcile: ReconcileSettings,
     #[serde(rename = "shop", default)]
+    /// `[[shop]]`: every shop this instance closes.
     pub shops: Vec<Shop>,
     /// The file this was read from (not a key).
     #[serde(skip)]
@@ -164,7 +184,9 @@ impl Default for ReportSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
+    /// Write `.eml` files into the outbox and stop there.
     File,
+    /// Send through an SMTP server.
     Smtp,
 }
 
@@ -172,8 +194,11 @@ pub enum Transport {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SmtpTls {
+    /// Plain SMTP (a relay on localhost).
     None,
+    /// STARTTLS on the submission port.
     Starttls,
+    /// TLS from the first byte (port 465).
     Tls,
 }
 
@@ -197,10 +222,13 @@ pub struct EmailSettings {
     #[serde(default)]
     pub alert_to: Vec<String>,
     #[serde(default = "default_smtp_host")]
+    /// The SMTP server's host name.
     pub smtp_host: String,
     #[serde(default = "default_smtp_port")]
+    /// The SMTP server's port.
     pub smtp_port: u16,
     #[serde(default = "default_smtp_tls")]
+    /// How the connection is secured.
     pub smtp_tls: SmtpTls,
     /// Environment variable holding the SMTP user (optional).
     pub smtp_user_env: Option<String>,
@@ -270,11 +298,14 @@ impl Default for ReconcileSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    /// One period per shop: the reseller user marks it.
     Shop,
+    /// One period per terminal: each terminal is marked on its own.
     Terminal,
 }
 
 impl Level {
+    /// The word used in the config and the database.
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Shop => "shop",
@@ -289,6 +320,7 @@ impl Level {
 pub struct Shop {
     /// Our id for the shop; it names the reports folder.
     pub id: String,
+    /// The shop's name, for people (emails, reports).
     pub name: String,
     /// ISO 4217 code; posts in another currency are refused.
     pub currency: String,
@@ -302,6 +334,7 @@ pub struct Shop {
     /// `close_at`, parsed on load.
     #[serde(skip)]
     schedule: Option<cron::Schedule>,
+    /// Shop-level or terminal-level periods.
     pub level: Level,
     /// SEQR reseller id.
     pub reseller_id: String,
@@ -312,6 +345,7 @@ pub struct Shop {
     /// Recipients of this shop's report, instead of `[email] to`.
     pub email_to: Option<Vec<String>>,
     #[serde(rename = "terminal", default)]
+    /// `[[shop.terminal]]`: the shop's terminals.
     pub terminals: Vec<TerminalSettings>,
     /// Refused when present: passwords come from the environment.
     #[serde(default)]
@@ -324,6 +358,7 @@ pub struct Shop {
 pub struct TerminalSettings {
     /// The terminal id registerTerminal returned.
     pub id: String,
+    /// The terminal's name, for people.
     pub name: String,
     /// Environment variable holding the terminal's password.
     pub password_env: String,
@@ -429,6 +464,7 @@ impl Config {
         }
     }
 
+    /// Parses and checks config text; `file` names it in errors. Paths stay as written.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
         let mut cfg: Config = toml::from_str(text).map_err(|e| {
             let key = e.span().map(|s| text[..s.start].lines().count().to_string()).unwrap_or_default();
@@ -520,6 +556,7 @@ impl Config {
         Ok(())
     }
 
+    /// The shop with this id.
     pub fn shop(&self, id: &str) -> Option<&Shop> {
         self.shops.iter().find(|s| s.id == id)
     }
@@ -575,6 +612,7 @@ impl Shop {
 }
 
 impl TerminalSettings {
+    /// The terminal's password, from the environment.
     pub fn password(&self) -> Result<Secret, SecretMissing> {
         secret_from_env(&self.password_env, &format!("terminal {}", self.id))
     }

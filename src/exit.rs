@@ -5,6 +5,7 @@
 /// The process's exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitCode {
+    /// The command did what it was asked.
     Success = 0,
     /// Something failed at run time (SEQR, database, disk).
     Failure = 1,

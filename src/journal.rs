@@ -15,10 +15,13 @@ use serde::{Deserialize, Serialize};
 /// One markTransactionPeriod that SEQR answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarkEntry {
+    /// The close that marked.
     pub close_id: String,
     /// `shop`, or the terminal id of a terminal-level period.
     pub scope: String,
+    /// The period id SEQR returned.
     pub period_id: String,
+    /// The clientReference of the call.
     pub client_reference: String,
     /// SHA-256 of SEQR's raw answer, for provenance.
     pub response_sha256: String,

@@ -2,26 +2,30 @@
 //!
 //! # Layout
 //!
-//! Data flows one way: `seqr` → `store` → `reconcile` → `export` (→ `notify`),
-//! with `close` tying the steps of one shop's nightly close together.
+//! Data flows one way: `seqr` → `store` → `reconcile` → `export` → `notify`,
+//! with `close` moving one shop's nightly close through those steps. Only
+//! `store` talks to the database; every statement it runs is in `queries/`.
 //!
-//! - [`cli`]: one file per subcommand; parses arguments, calls the library, maps results to exit codes.
-//! - [`config`]: `seqr-recon.toml`, checked on load; secrets only from the environment.
+//! - [`domain`]: the words of the trade as types: close states, categories, resolutions, kinds, SEQR's ids.
+//! - [`config`]: `seqr-recon.toml`, parsed into types and checked on load; secrets only from the environment.
 //! - [`secret`]: a string that never prints itself.
 //! - [`seqr`]: SEQR's SOAP API: envelopes (write), responses (read), reports (parse), the client.
-//! - [`sim`]: the SEQR simulator: the same SOAP over HTTP, SEQR's rules, fault switches.
-//! - [`store`]: DuckDB: migrations, POS ingest, SEQR data, closes. SQL lives in `queries/`.
-//! - [`reconcile`]: classification of one close (SQL in `queries/reconcile/`) and its CSV files.
-//! - [`export`]: formula-safe CSV writing of query results.
-//! - [`paths`]: output paths that cannot leave their folder, and synced writes.
-//! - [`notify`]: report and alert emails (lettre), through an outbox so none is lost.
-//! - [`close`]: one close of one shop, the persisted state machine; what `run`, `schedule` and tests call.
-//! - [`failpoint`]: crash points for tests (`SEQR_RECON_FAILPOINT`).
+//! - [`store`]: DuckDB, the only door to it: migrations, POS ingest, SEQR data, closes, emails, reconciliation.
+//! - [`reconcile`]: classifying one close and recomputing a stored one from its raw reports.
+//! - [`export`]: the CSV files of a close, formula-safe.
+//! - [`notify`]: report and alert emails (maud templates, lettre), through an outbox so none is lost.
+//! - [`close`]: one close of one shop, a persisted state machine: one file per step, and the batch of many shops.
+//! - [`schedule`]: next-fire computation and the daemon loop, on a clock the caller passes.
 //! - [`journal`]: the mark journal beside the database: period ids SEQR returned, kept before the database has them.
-//! - [`schedule`]: cron next-fire computation and the daemon loop.
-//! - [`demo`]: `make demo`, a trading day end to end against the simulator.
+//! - [`paths`]: output paths that cannot leave their folder, and synced writes.
+//! - [`failpoint`]: crash points for tests (`SEQR_RECON_FAILPOINT`).
+//! - [`exit`]: exit codes, and the one place errors are mapped to them.
 //! - [`backoffice`]: terminals, refunds and resolving exceptions; [`certify`]: SEQR's certification procedure.
-//! - [`verify`]: precision and recall of the exceptions against a generator's ground truth.
+//! - [`sim`]: the SEQR simulator, and nothing else: the same SOAP over HTTP, SEQR's rules, fault switches.
+//! - [`demo`]: `make demo`: the till that plays a trading day against the simulator, the day end to end, and
+//!   the scorer of the exceptions against the till's ground truth.
+//! - [`cli`]: one file per subcommand; parses arguments, calls the library, returns an exit code.
+//! - [`progress`]: spinners on a terminal.
 
 pub mod backoffice;
 pub mod certify;

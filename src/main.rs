@@ -1,3 +1,5 @@
+//! The `seqr-recon` command: parses the command line and runs it (see `cli`).
+
 use std::process::ExitCode;
 
 use clap::Parser;

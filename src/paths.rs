@@ -44,7 +44,7 @@ pub fn file_name(stem: &str, suffix: &str) -> anyhow::Result<String> {
 
 /// `{file}{suffix}` in the same folder: the files that live beside the database.
 pub fn beside(file: &Path, suffix: &str) -> PathBuf {
-    let mut name = file.file_name().map(|f| f.to_os_string()).unwrap_or_default();
+    let mut name = file.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_default();
     name.push(suffix);
     file.with_file_name(name)
 }

@@ -15,6 +15,7 @@ use crate::store::Store;
 
 /// Where the daemon reads the time.
 pub trait Clock: Send + Sync {
+    /// The current time.
     fn now(&self) -> DateTime<Utc>;
 }
 
@@ -36,6 +37,7 @@ pub struct TokioClock {
 }
 
 impl TokioClock {
+    /// A clock that reads `origin` now.
     pub fn starting_at(origin: DateTime<Utc>) -> TokioClock {
         TokioClock { origin, start: tokio::time::Instant::now() }
     }

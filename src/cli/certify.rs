@@ -27,11 +27,8 @@ pub struct Args {
 pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = Arc::new(load_config(config)?);
     let shop = cfg.require_shop(&args.shop)?.clone();
-    let terminal_id = match args.terminal.or_else(|| shop.terminals.first().map(|t| t.id.clone())) {
-        Some(t) => t,
-        None => {
-            anyhow::bail!("shop {} has no [[shop.terminal]]; register one with `seqr-recon terminal register`", shop.id)
-        }
+    let Some(terminal_id) = args.terminal.or_else(|| shop.terminals.first().map(|t| t.id.clone())) else {
+        anyhow::bail!("shop {} has no [[shop.terminal]]; register one with `seqr-recon terminal register`", shop.id)
     };
     let (_, ctx) = terminal_context(&cfg, &terminal_id)?;
     let base_url = match args.simulator_url {

@@ -23,8 +23,11 @@ use crate::config::Config;
 pub use crate::exit::ExitCode;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+/// How log lines are written to stderr.
 pub enum LogFormat {
+    /// Readable lines.
     Human,
+    /// One JSON object per line, for log collectors.
     Json,
 }
 
@@ -39,10 +42,12 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value = "human")]
     pub log_format: LogFormat,
     #[command(subcommand)]
+    /// The subcommand to run.
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
+/// The subcommands.
 pub enum Command {
     /// The close, now: ingest the inbox, mark, fetch, reconcile, write CSVs, email.
     Run(run::Args),

@@ -15,6 +15,7 @@ use crate::store::Store;
 pub struct Batch {
     /// Each shop with the slot its close stands for.
     pub shops: Vec<(Shop, DateTime<Utc>)>,
+    /// Mark again a close stuck in `mark_unknown` (the operator checked with SEQR).
     pub confirm_remark: bool,
     /// After resuming an older unfinished close, also close this slot (the
     /// daemon); a manual `run` only resumes.
@@ -23,7 +24,9 @@ pub struct Batch {
 
 /// What a batch did: the inbox, then each shop's close.
 pub struct BatchOutcome {
+    /// What loading the POS inbox did.
     pub inbox: InboxOutcome,
+    /// Each shop with the outcome of its close.
     pub results: Vec<(Shop, anyhow::Result<CloseOutcome>)>,
 }
 

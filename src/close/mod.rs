@@ -36,8 +36,11 @@ use crate::store::{StepRecord, Store};
 
 /// What every close of this process shares.
 pub struct CloseContext {
+    /// The configuration this process runs with.
     pub cfg: Arc<Config>,
+    /// The SEQR client every close shares.
     pub client: SeqrClient,
+    /// How patiently reports are polled while SEQR prepares them.
     pub polling: ReportPolling,
     /// Waits between attempts to send an email within one run.
     pub email_backoff: Vec<Duration>,
@@ -54,6 +57,7 @@ pub struct CloseContext {
 }
 
 impl CloseContext {
+    /// The context for `cfg`: its SEQR client, polling and email back-off, and a new run id.
     pub fn new(cfg: Arc<Config>) -> CloseContext {
         let run_id = format!("run-{}-{}", Utc::now().format("%Y%m%dT%H%M%S%.3fZ"), std::process::id());
         let email_backoff = cfg.email.retry_seconds.iter().map(|s| Duration::from_secs_f64(s.max(0.0))).collect();
@@ -70,7 +74,7 @@ impl CloseContext {
 
     /// Holds the heavy-database turn until dropped (see `heavy_db`).
     fn heavy_db_turn(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.heavy_db.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.heavy_db.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Records one step of `close` of this run in the `runs` table.
@@ -90,10 +94,22 @@ impl CloseContext {
 /// What one call of [`run_once`] did.
 #[derive(Debug)]
 pub enum CloseOutcome {
-    /// The close finished (now or when resumed); its files, and whether the email left.
-    Closed { close: CloseRow, files: ReportFiles, emailed: bool, resumed: bool },
+    /// The close finished (now or when resumed).
+    Closed {
+        /// The close as it ended.
+        close: CloseRow,
+        /// Its CSV files.
+        files: ReportFiles,
+        /// Whether its email left (else it waits in the outbox).
+        emailed: bool,
+        /// Whether an unfinished close was resumed rather than a new one begun.
+        resumed: bool,
+    },
     /// A close for this slot exists already and is complete.
-    AlreadyClosed { close: CloseRow },
+    AlreadyClosed {
+        /// That close.
+        close: CloseRow,
+    },
 }
 
 /// Options of one close.

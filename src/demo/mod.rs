@@ -32,16 +32,24 @@ use till::{DayOptions, FaultRates, GenShop, TruthRow};
 /// A demo shop: its id, SEQR reseller, password variable, level and terminal count.
 #[derive(Debug, Clone)]
 pub struct DemoShop {
+    /// Our id for the shop.
     pub id: String,
+    /// Its name, for people.
     pub name: String,
+    /// The simulator's reseller id for it.
     pub reseller: String,
+    /// The variable holding its reseller password.
     pub password_env: String,
+    /// Its currency.
     pub currency: String,
+    /// Shop-level or terminal-level periods.
     pub level: Level,
+    /// How many terminals it has.
     pub terminals: usize,
 }
 
 impl DemoShop {
+    /// A shop of `terminals` terminals, with a reseller and password variable named after it.
     pub fn new(id: &str, currency: &str, level: Level, terminals: usize) -> DemoShop {
         DemoShop {
             id: id.into(),
@@ -76,10 +84,15 @@ pub fn many_shops(n: usize, terminals: usize) -> Vec<DemoShop> {
 
 /// The outcome, for printing and tests.
 pub struct DemoOutcome {
+    /// Sales played.
     pub sales: usize,
+    /// Precision and recall per category.
     pub scores: BTreeMap<String, score::Score>,
+    /// The folders the closes wrote their CSVs to.
     pub report_dirs: Vec<PathBuf>,
+    /// Where the emails are.
     pub outbox: PathBuf,
+    /// Wall time of the whole demo.
     pub seconds: f64,
 }
 

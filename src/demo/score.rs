@@ -9,13 +9,18 @@ use crate::store::Store;
 /// One category's score.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Score {
+    /// Breaks of this category the generator injected.
     pub injected: usize,
+    /// Items the closes put in this category.
     pub found: usize,
+    /// Found items that were injected.
     pub true_positives: usize,
+    /// Found items that were not injected.
     pub false_alarms: usize,
 }
 
 impl Score {
+    /// Share of found items that were injected (1 when none were found).
     pub fn precision(&self) -> f64 {
         if self.found == 0 {
             1.0
@@ -23,6 +28,7 @@ impl Score {
             self.true_positives as f64 / self.found as f64
         }
     }
+    /// Share of injected breaks that were found (1 when none were injected).
     pub fn recall(&self) -> f64 {
         if self.injected == 0 {
             1.0

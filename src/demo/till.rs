@@ -20,7 +20,9 @@ use crate::sim::SimClock;
 /// One shop the generator plays.
 #[derive(Debug, Clone)]
 pub struct GenShop {
+    /// Our id for the shop.
     pub id: String,
+    /// Its currency.
     pub currency: String,
     /// Terminal contexts (TERMINALID principals), already registered.
     pub terminals: Vec<ClientContext>,
@@ -77,34 +79,53 @@ impl FaultRates {
 /// A transaction post as the POS writes it.
 #[derive(Debug, Clone)]
 pub struct PostRow {
+    /// The shop.
     pub shop_id: String,
+    /// The terminal the till is.
     pub terminal_id: String,
+    /// The cashier who rang it up.
     pub cashier_id: String,
+    /// SEQR's reference of the payment or refund.
     pub ers_reference: String,
+    /// The invoice it paid (empty for a refund).
     pub invoice_reference: String,
+    /// Positive for a payment, negative for a refund.
     pub amount: Decimal,
+    /// ISO 4217 code.
     pub currency: String,
+    /// Payment or refund.
     pub kind: PostKind,
+    /// When the till wrote it.
     pub posted_at: DateTime<Utc>,
 }
 
 /// An invoice-journal row.
 #[derive(Debug, Clone)]
 pub struct JournalRow {
+    /// The shop.
     pub shop_id: String,
+    /// The terminal that sent the invoice.
     pub terminal_id: String,
+    /// SEQR's reference of the invoice.
     pub invoice_reference: String,
+    /// What the invoice asked for.
     pub amount: Decimal,
+    /// ISO 4217 code.
     pub currency: String,
+    /// When it was sent.
     pub sent_at: DateTime<Utc>,
+    /// The last status the till saw.
     pub last_status: Option<InvoiceStatus>,
+    /// When it saw it.
     pub last_polled_at: Option<DateTime<Utc>>,
 }
 
 /// One injected break and the category the close must give it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TruthRow {
+    /// The category the close must give it.
     pub category: Category,
+    /// The shop it happened in.
     pub shop_id: String,
     /// ersReference, or the invoice reference for UNPOLLED_REVERSED.
     pub key: String,
@@ -115,18 +136,25 @@ pub struct TruthRow {
 /// What a day produced.
 #[derive(Debug, Default)]
 pub struct Day {
+    /// Posts the till writes during the day.
     pub posts: Vec<PostRow>,
     /// Posts the POS writes after the close.
     pub late_posts: Vec<PostRow>,
+    /// The invoice journal.
     pub journal: Vec<JournalRow>,
+    /// Every injected break.
     pub truth: Vec<TruthRow>,
+    /// Sales played.
     pub sales: usize,
 }
 
 /// How the day is played.
 pub struct DayOptions {
+    /// Sales each terminal plays.
     pub sales_per_terminal: usize,
+    /// Seed of the random choices.
     pub seed: u64,
+    /// How often each fault happens.
     pub faults: FaultRates,
     /// SEQR's clock (the simulator's), for timestamps and waits.
     pub clock: SimClock,
@@ -613,7 +641,7 @@ pub fn write_journal(path: &Path, rows: &[JournalRow]) -> anyhow::Result<()> {
             &j.amount.to_string(),
             &j.currency,
             &j.sent_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            j.last_status.map(|s| s.as_str()).unwrap_or(""),
+            j.last_status.map(super::super::seqr::types::InvoiceStatus::as_str).unwrap_or(""),
             &j.last_polled_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)).unwrap_or_default(),
         ])?;
     }

@@ -68,14 +68,21 @@ word_enum! {
     /// Where one close of one shop stands. Each step commits its state before
     /// the next begins; `MarkUnknown` is where it stops for the operator.
     CloseState {
+        /// Recorded before anything is asked of SEQR.
         Intent = "intent",
+        /// A markTransactionPeriod is in flight.
         Marking = "marking",
         /// A mark whose outcome is unknown: only `run --confirm-remark` goes on.
         MarkUnknown = "mark_unknown",
+        /// Every period is marked; its reports are to fetch.
         Marked = "marked",
+        /// Every report is stored.
         Fetched = "fetched",
+        /// Classified; to check and export.
         Reconciled = "reconciled",
+        /// CSVs written and the email queued.
         Exported = "exported",
+        /// The report email left.
         Emailed = "emailed",
     }
 }
@@ -100,7 +107,9 @@ impl CloseState {
 word_enum! {
     /// Where one period's reports stand.
     PeriodState {
+        /// SEQR made the period; its reports are not stored yet.
         Marked = "marked",
+        /// Its detail and summary reports are stored.
         Fetched = "fetched",
     }
 }
@@ -109,18 +118,31 @@ word_enum! {
     /// What reconciliation made of an item, as written in `exceptions.csv`
     /// (part of the product's interface; README explains each).
     Category {
+        /// The post and SEQR's row agree.
         Matched = "MATCHED",
+        /// Same payment, different amounts.
         AmountMismatch = "AMOUNT_MISMATCH",
+        /// Same payment, booked on another terminal.
         TerminalMismatch = "TERMINAL_MISMATCH",
+        /// A post SEQR has no payment for.
         MissingAtSeqr = "MISSING_AT_SEQR",
+        /// A SEQR payment no till posted.
         MissingLocally = "MISSING_LOCALLY",
+        /// A SEQR payment of the last moments before the mark, its post not in yet.
         InTransit = "IN_TRANSIT",
+        /// A payment posted twice.
         DuplicateLocal = "DUPLICATE_LOCAL",
+        /// A refund post SEQR shows no refund for.
         RefundUnmatched = "REFUND_UNMATCHED",
+        /// A SEQR refund no till posted.
         RefundMissingLocally = "REFUND_MISSING_LOCALLY",
+        /// A payment SEQR reversed because the till stopped polling.
         UnpolledReversed = "UNPOLLED_REVERSED",
+        /// SEQR's summary disagrees with its own detail rows.
         SummaryMismatch = "SUMMARY_MISMATCH",
+        /// An earlier exception whose other side arrived since.
         LateMatched = "LATE_MATCHED",
+        /// A post and a SEQR row that look like the same sale under different references.
         ProbableMatch = "PROBABLE_MATCH",
     }
 }
@@ -136,8 +158,11 @@ impl Category {
 word_enum! {
     /// How an accountant dealt with an exception (`exception resolve --how`).
     Resolution {
+        /// The customer was refunded.
         Refund = "refund",
+        /// The books were corrected.
         Correction = "correction",
+        /// The difference was written off.
         WriteOff = "write-off",
         /// A PROBABLE_MATCH is the same sale: both sides leave the open list.
         Confirmed = "confirmed",
@@ -149,7 +174,9 @@ word_enum! {
 word_enum! {
     /// What a till's post records.
     PostKind {
+        /// A payment (positive amount).
         Payment = "PAYMENT",
+        /// A refund (negative amount).
         Refund = "REFUND",
     }
 }
@@ -157,7 +184,9 @@ word_enum! {
 word_enum! {
     /// What an email is.
     EmailKind {
+        /// The report of a close.
         Report = "report",
+        /// An alert to ops.
         Alert = "alert",
     }
 }

@@ -16,9 +16,13 @@ use crate::store::{queries, Param, Store};
 /// The three CSV files of one close.
 #[derive(Debug, Clone)]
 pub struct ReportFiles {
+    /// The folder of the three files.
     pub dir: PathBuf,
+    /// `summary.csv`.
     pub summary: PathBuf,
+    /// `exceptions.csv`.
     pub exceptions: PathBuf,
+    /// `transactions.csv`.
     pub transactions: PathBuf,
 }
 
@@ -44,7 +48,7 @@ pub fn write_reports(
         let tmp = dir.join(format!(".{name}.tmp"));
         let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
         write_query_csv(store, sql, &[("shop_id", &shop_id), ("close_seq", &close_seq)], &mut file)?;
-        file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        file.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()?;
         std::fs::rename(&tmp, &path)?;
         Ok(path)
     };
@@ -113,7 +117,7 @@ pub fn cell_text(value: &Value, column: &str) -> Option<String> {
             chrono::DateTime::from_timestamp_micros(micros)?.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
         }
         Value::Date32(days) => {
-            (chrono::NaiveDate::from_ymd_opt(1970, 1, 1)? + chrono::Duration::days(*days as i64)).to_string()
+            (chrono::NaiveDate::from_ymd_opt(1970, 1, 1)? + chrono::Duration::days(i64::from(*days))).to_string()
         }
         Value::Text(s) => formula_safe(s).into_owned(),
         other => formula_safe(&format!("{other:?}")).into_owned(),
@@ -123,7 +127,7 @@ pub fn cell_text(value: &Value, column: &str) -> Option<String> {
 fn format_amount(d: Decimal, style: Style) -> String {
     match style {
         Style::Display => format!("{:.2}", d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)),
-        Style::Exact => format!("{:.5}", d),
+        Style::Exact => format!("{d:.5}"),
     }
 }
 

@@ -22,14 +22,23 @@ use crate::store::{EmailRow, PendingEmail as Pending, Store};
 
 /// A message ready to queue.
 pub struct Outgoing {
+    /// Unique id; queuing the same id twice does nothing.
     pub email_id: String,
+    /// The shop it is about, if any.
     pub shop_id: Option<String>,
+    /// The period it reports, if any.
     pub period_id: Option<String>,
+    /// A report or an alert.
     pub kind: EmailKind,
+    /// The subject line.
     pub subject: String,
+    /// The addresses it goes to.
     pub recipients: Vec<String>,
+    /// The plain-text part.
     pub text: String,
+    /// The HTML part, if any.
     pub html: Option<String>,
+    /// Attachments: file name and bytes.
     pub attachments: Vec<(String, Vec<u8>)>,
 }
 
@@ -124,6 +133,7 @@ pub fn alert_without_store(settings: &EmailSettings, subject: &str, text: &str) 
 /// What one flush of the outbox did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Flushed {
+    /// Delivered in this flush.
     pub sent: usize,
     /// Not delivered; they stay queued for the next run.
     pub left: usize,

@@ -49,17 +49,22 @@ pub fn self_check(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Resul
 /// What recomputing a close from its stored raw reports found.
 #[derive(Debug)]
 pub struct Recomputed {
+    /// The shop.
     pub shop_id: String,
+    /// The close number.
     pub close_seq: i64,
+    /// The close's label period.
     pub period_id: String,
     /// Classifications the recomputation has and the stored result lacks (`+`),
     /// and the reverse (`-`), as `CATEGORY keys: detail` lines.
     pub added: Vec<String>,
+    /// Classifications the stored result has and the recomputed one lacks.
     pub removed: Vec<String>,
     /// Each CSV and whether the recomputed file differs from the one on disk.
     pub csv_changed: Vec<(String, bool)>,
     /// Self-checks the recomputed result fails; a result that fails one is never kept.
     pub check_failures: Vec<CheckFailure>,
+    /// Whether the recomputed result was kept.
     pub applied: bool,
 }
 
@@ -78,7 +83,7 @@ pub fn recompute(
     apply: bool,
 ) -> anyhow::Result<Recomputed> {
     let found = store.close_to_recompute(period_id)?.with_context(|| {
-        format!("no close has period {period_id}; `seqr-recon status` and `SELECT * FROM v_runs` list them")
+        format!("no close has period {period_id}; `seqr-recon status` and the view v_runs list them")
     })?;
     let (shop_id, close_seq, label) = (found.shop_id, found.close_seq, found.label_period_id);
     if !found.state.has_result() {

@@ -14,6 +14,8 @@ use super::soap::{read_body_skipping, Body, Fields, XmlError};
 use super::types::*;
 
 /// Everything that can go wrong talking to SEQR, each with the next step.
+/// Each variant's `#[error]` message is its documentation.
+#[allow(missing_docs)]
 #[derive(Debug, thiserror::Error)]
 pub enum SeqrError {
     #[error("SEQR rejected {what} ({code}) in {op} for {who}: {hint}")]
@@ -88,8 +90,11 @@ impl SeqrError {
 /// How often and how patiently a call is retried.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
+    /// Attempts in all, the first included.
     pub max_attempts: u32,
+    /// Wait before the second attempt; it doubles each time.
     pub base_delay: Duration,
+    /// The longest wait between attempts.
     pub max_delay: Duration,
 }
 
@@ -111,8 +116,11 @@ impl RetryPolicy {
 /// How `executeReport` is polled while SEQR answers REPORT_NOT_READY.
 #[derive(Debug, Clone)]
 pub struct ReportPolling {
+    /// Wait before the first executeReport.
     pub first_wait: Duration,
+    /// Wait between polls while SEQR answers REPORT_NOT_READY.
     pub interval: Duration,
+    /// Polls before giving up.
     pub max_attempts: u32,
 }
 
@@ -136,7 +144,9 @@ impl Default for ReportPolling {
 /// A successful answer: its `return` fields and the clientReference that was sent.
 #[derive(Debug, Clone)]
 pub struct Answer {
+    /// The `return` element's fields.
     pub fields: Fields,
+    /// The clientReference sent with the call.
     pub client_reference: String,
     /// The raw response body, for provenance.
     pub raw: String,
@@ -171,6 +181,7 @@ static START_MS: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
 });
 
 impl SeqrClient {
+    /// A client for `endpoint` with this timeout per HTTP call and retry policy.
     pub fn new(endpoint: &str, timeout: Duration, retry: RetryPolicy) -> SeqrClient {
         let http = reqwest::Client::builder()
             .timeout(timeout)
@@ -195,6 +206,7 @@ impl SeqrClient {
         client
     }
 
+    /// The SOAP endpoint it calls.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }
@@ -339,6 +351,7 @@ impl SeqrClient {
 
     // ---- typed operations -------------------------------------------------
 
+    /// Sends an invoice for the customer to pay; never retried once it may have reached SEQR.
     pub async fn send_invoice(&self, ctx: &ClientContext, invoice: Invoice) -> Result<SentInvoice, SeqrError> {
         let a = self.call(ctx, &Request::SendInvoice { invoice }).await?;
         Ok(SentInvoice {
@@ -348,6 +361,7 @@ impl SeqrClient {
         })
     }
 
+    /// Replaces a reserved invoice's content (preliminary payments).
     pub async fn update_invoice(
         &self,
         ctx: &ClientContext,
@@ -358,6 +372,7 @@ impl SeqrClient {
         Ok(())
     }
 
+    /// Polls an invoice's status, acknowledging the version the till has seen.
     pub async fn payment_status(
         &self,
         ctx: &ClientContext,
@@ -382,11 +397,13 @@ impl SeqrClient {
         })
     }
 
+    /// Cancels an unpaid invoice.
     pub async fn cancel_invoice(&self, ctx: &ClientContext, invoice_reference: &str) -> Result<(), SeqrError> {
         self.call(ctx, &Request::CancelInvoice { invoice_reference: invoice_reference.into() }).await?;
         Ok(())
     }
 
+    /// Commits a reserved invoice at its final amount; returns the ersReference.
     pub async fn commit_reservation(
         &self,
         ctx: &ClientContext,
@@ -401,6 +418,7 @@ impl SeqrClient {
         }
     }
 
+    /// Sends the till's receipt of a payment.
     pub async fn submit_payment_receipt(
         &self,
         ctx: &ClientContext,
@@ -422,6 +440,7 @@ impl SeqrClient {
         acted_id(&a, "refundPayment", "ersReference", check_ers_reference).map_err(|e| *e)
     }
 
+    /// Registers a terminal; returns SEQR's terminal id.
     pub async fn register_terminal(
         &self,
         ctx: &ClientContext,
@@ -438,11 +457,13 @@ impl SeqrClient {
         acted_id(&a, "registerTerminal", "terminalId", check_terminal_id).map_err(|e| *e)
     }
 
+    /// Unregisters the terminal of `ctx`.
     pub async fn unregister_terminal(&self, ctx: &ClientContext) -> Result<(), SeqrError> {
         self.call(ctx, &Request::UnregisterTerminal).await?;
         Ok(())
     }
 
+    /// Ties a SEQR sticker id to the terminal of `ctx`.
     pub async fn assign_seqr_id(&self, ctx: &ClientContext, seqr_id: &str) -> Result<(), SeqrError> {
         self.call(ctx, &Request::AssignSeqrId { seqr_id: seqr_id.into() }).await?;
         Ok(())
@@ -546,12 +567,15 @@ fn acted_id(
 /// A report as fetched: parsed rows, the report text (gzip), and the hash of SEQR's answer.
 #[derive(Debug, Clone)]
 pub struct FetchedReport {
+    /// The parsed report.
     pub report: Report,
     /// The report document as SEQR sent it, gzip-compressed, for provenance.
     pub report_gz: Vec<u8>,
     /// SHA-256 of the raw SOAP answer.
     pub response_sha256: String,
+    /// The clientReference of the call that got it.
     pub client_reference: String,
+    /// executeReport calls it took.
     pub attempts: u32,
     /// SEQR's REPORT_NOT_READY answers before the report came.
     pub not_ready: Vec<NotReady>,
@@ -560,7 +584,9 @@ pub struct FetchedReport {
 /// One REPORT_NOT_READY answer: which call, and the hash of what SEQR said.
 #[derive(Debug, Clone)]
 pub struct NotReady {
+    /// The clientReference of that call.
     pub client_reference: String,
+    /// SHA-256 of that answer.
     pub response_sha256: String,
 }
 

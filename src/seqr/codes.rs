@@ -1,4 +1,6 @@
 //! SEQR result codes: names, which are transient, and what an operator should do.
+// Each code's name is SEQR's; `what` and `hint` below say what it means and what to do.
+#![allow(missing_docs)]
 
 /// A `resultCode` from a SEQR response, with its published name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

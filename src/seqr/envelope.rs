@@ -23,6 +23,7 @@ impl Default for XmlOut {
 }
 
 impl XmlOut {
+    /// An empty document.
     pub fn new() -> Self {
         XmlOut { w: Writer::new(Vec::with_capacity(1024)) }
     }
@@ -32,10 +33,12 @@ impl XmlOut {
         self.w.write_event(e).expect("writing XML into memory");
     }
 
+    /// Opens element `name`.
     pub fn open(&mut self, name: &str) {
         self.event(Event::Start(BytesStart::new(name)));
     }
 
+    /// Opens element `name` with attributes.
     pub fn open_with(&mut self, name: &str, attrs: &[(&str, &str)]) {
         let mut start = BytesStart::new(name);
         for a in attrs {
@@ -44,6 +47,7 @@ impl XmlOut {
         self.event(Event::Start(start));
     }
 
+    /// Closes element `name`.
     pub fn close(&mut self, name: &str) {
         self.event(Event::End(BytesEnd::new(name)));
     }
@@ -55,6 +59,7 @@ impl XmlOut {
         self.close(name);
     }
 
+    /// Writes `<name>text</name>` when there is text.
     pub fn opt_leaf(&mut self, name: &str, text: Option<&str>) {
         if let Some(t) = text {
             self.leaf(name, t);
@@ -70,10 +75,12 @@ impl XmlOut {
         self.close(name);
     }
 
+    /// Writes text as is (already XML).
     pub fn raw(&mut self, text: &str) {
         self.w.get_mut().extend_from_slice(text.as_bytes());
     }
 
+    /// The document.
     pub fn into_string(self) -> String {
         String::from_utf8(self.w.into_inner()).expect("XML written from &str is UTF-8")
     }

@@ -17,8 +17,11 @@ use rust_decimal::Decimal;
 /// The report's `Meta` block.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReportMeta {
+    /// The reseller the report is for, when it says.
     pub reseller_id: Option<String>,
+    /// The terminal, for a terminal report.
     pub terminal_id: Option<String>,
+    /// The period the report covers.
     pub period_id: Option<String>,
     /// `GeneratedAt`: minutes only, no time zone.
     pub generated_at: Option<NaiveDateTime>,
@@ -27,26 +30,35 @@ pub struct ReportMeta {
 /// One transaction as SEQR recorded it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DetailRow {
+    /// The terminal of the sale, when the report names one.
     pub terminal_id: Option<String>,
     /// `None` when the report says `NULL` or nothing.
     pub cashier_id: Option<String>,
+    /// What was paid (negative for a refund).
     pub amount: Decimal,
+    /// SEQR's reference of the payment or refund.
     pub ers_reference: String,
 }
 
 /// A count and total, for the terminal named or for the whole report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SummaryRow {
+    /// The terminal, when the row is per terminal.
     pub terminal_id: Option<String>,
+    /// Sales counted.
     pub count: u64,
+    /// Their total.
     pub total: Decimal,
 }
 
 /// A parsed report.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Report {
+    /// The report's Meta.
     pub meta: ReportMeta,
+    /// Detail rows (one per payment or refund).
     pub details: Vec<DetailRow>,
+    /// Summary rows (counts and totals).
     pub summaries: Vec<SummaryRow>,
 }
 
@@ -54,10 +66,15 @@ pub struct Report {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("report {report_id} for period {period_id}: {what} (at byte {position}, line {line})")]
 pub struct ReportError {
+    /// The report.
     pub report_id: String,
+    /// The period it was fetched for.
     pub period_id: String,
+    /// Byte offset in the report's XML.
     pub position: u64,
+    /// Line in the report's XML.
     pub line: usize,
+    /// What is wrong.
     pub what: String,
 }
 
@@ -101,10 +118,10 @@ pub fn report_text<'a>(body: &'a str, report_id: &str, period_id: &str) -> Resul
                 _ => {}
             },
             Event::CData(t) if open.is_some() => {
-                append(&mut text, utf8(t.into_inner()).map_err(|e| fail(reader.buffer_position(), e))?)
+                append(&mut text, utf8(t.into_inner()).map_err(|e| fail(reader.buffer_position(), e))?);
             }
             Event::Text(t) if open.is_some() => {
-                append(&mut text, utf8(t.into_inner()).map_err(|e| fail(reader.buffer_position(), e))?)
+                append(&mut text, utf8(t.into_inner()).map_err(|e| fail(reader.buffer_position(), e))?);
             }
             Event::GeneralRef(r) if open.is_some() => {
                 let c = super::soap::resolve_reference(&r, reader.buffer_position())
@@ -367,7 +384,7 @@ fn store_field(
             Field::SalesAmount => r.amount = Some(decimal("SalesAmount", value)?),
             Field::ErsReference => r.ers_reference = some(value),
             Field::SalesCount => {
-                r.count = Some(value.parse().map_err(|_| format!("SalesCount {value:?} is not a whole number"))?)
+                r.count = Some(value.parse().map_err(|_| format!("SalesCount {value:?} is not a whole number"))?);
             }
             Field::SalesTotal => r.total = Some(decimal("SalesTotal", value)?),
             _ => {}
@@ -382,7 +399,7 @@ fn store_field(
                     NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M")
                         .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M:%S"))
                         .map_err(|_| format!("GeneratedAt {value:?} is not `YYYY-MM-DD HH:MM`"))?,
-                )
+                );
             }
             _ => {}
         }
@@ -404,7 +421,7 @@ fn finish_row(acc: RowAcc, report: &mut Report) -> Result<(), String> {
             ers_reference,
         }),
         (None, None, Some(count), Some(total)) => {
-            report.summaries.push(SummaryRow { terminal_id: acc.terminal_id, count, total })
+            report.summaries.push(SummaryRow { terminal_id: acc.terminal_id, count, total });
         }
         (Some(_), None, _, _) => return Err(format!("row {n} has SalesAmount but no ErsReference")),
         (None, Some(_), _, _) => return Err(format!("row {n} has ErsReference but no SalesAmount")),

@@ -16,7 +16,9 @@ const MAX_DEPTH: usize = 64;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("malformed SOAP at byte {position}: {what}")]
 pub struct XmlError {
+    /// Byte offset in the document.
     pub position: u64,
+    /// What is wrong.
     pub what: String,
 }
 
@@ -39,6 +41,7 @@ impl Fields {
         self.get(path).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string)
     }
 
+    /// Whether a field is present at `path`.
     pub fn has(&self, path: &str) -> bool {
         self.get(path).is_some()
     }
@@ -77,11 +80,16 @@ impl Fields {
 pub enum Body {
     /// An operation or a response element (`markTransactionPeriodResponse`), local name only.
     Element {
+        /// The element's local name.
         name: String,
+        /// Its leaf fields by path.
         fields: Fields,
     },
+    /// A SOAP fault.
     Fault {
+        /// `faultcode` (`soap:Client`, `soap:Server`).
         code: String,
+        /// `faultstring`.
         message: String,
     },
 }

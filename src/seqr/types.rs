@@ -1,4 +1,7 @@
 //! Typed SEQR requests and responses, named after the WSDL's elements.
+// Names are the WSDL's (ERSWSExternalClientService.wsdl documents each), so items
+// here carry a doc comment only where they add to it.
+#![allow(missing_docs)]
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;

@@ -24,6 +24,7 @@ pub struct SimConfig {
     #[serde(default = "yes")]
     pub quirks: bool,
     #[serde(default, rename = "reseller")]
+    /// The resellers SEQR knows.
     pub resellers: Vec<SimReseller>,
 }
 
@@ -31,14 +32,18 @@ pub struct SimConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SimReseller {
+    /// The reseller id.
     pub id: String,
     #[serde(default = "default_user")]
+    /// The reseller user number.
     pub user_id: String,
     /// The reseller user's password, as SEQR holds it.
     pub password: String,
     #[serde(default = "default_currency")]
+    /// The reseller's currency.
     pub currency: String,
     #[serde(default, rename = "terminal")]
+    /// Its terminals.
     pub terminals: Vec<SimTerminal>,
 }
 
@@ -46,9 +51,12 @@ pub struct SimReseller {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SimTerminal {
+    /// The terminal id.
     pub id: String,
+    /// Its password (a simulator's own, for tests).
     pub password: String,
     #[serde(default)]
+    /// Its name.
     pub name: String,
 }
 
@@ -84,6 +92,7 @@ impl SimConfig {
         toml::from_str(include_str!("../../config/sim.toml")).expect("the shipped config/sim.toml is valid")
     }
 
+    /// Reads a simulator config file.
     pub fn load(path: &Path) -> anyhow::Result<SimConfig> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("{}: cannot read the simulator config: {e}", path.display()))?;

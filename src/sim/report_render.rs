@@ -10,10 +10,12 @@ pub fn is_detail_report(report_id: &str) -> bool {
     report_id.ends_with("STD_RECON_003.xml") || report_id.ends_with("STD_RECON_007.xml")
 }
 
+/// Whether a report id is one of the terminal reports.
 pub fn is_terminal_report(report_id: &str) -> bool {
     report_id.ends_with("STD_RECON_006.xml") || report_id.ends_with("STD_RECON_007.xml")
 }
 
+/// Whether SEQR knows the report id.
 pub fn is_known_report(report_id: &str) -> bool {
     ["Shop.xml", "STD_RECON_001.xml", "STD_RECON_003.xml", "STD_RECON_006.xml", "STD_RECON_007.xml"]
         .iter()

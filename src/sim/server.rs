@@ -36,10 +36,12 @@ pub struct SimClock {
 }
 
 impl SimClock {
+    /// A clock at `origin_sim` now, running `scale` times faster than real time.
     pub fn new(origin_sim: DateTime<Utc>, scale: f64) -> SimClock {
         SimClock { origin_real: Instant::now(), origin_sim, scale }
     }
 
+    /// SEQR's time now.
     pub fn now(&self) -> DateTime<Utc> {
         let real = self.origin_real.elapsed().as_secs_f64() * self.scale;
         self.origin_sim + chrono::Duration::microseconds((real * 1e6) as i64)
@@ -165,10 +167,12 @@ impl Simulator {
         }))
     }
 
+    /// The simulator's clock.
     pub fn clock(&self) -> &SimClock {
         &self.clock
     }
 
+    /// Switches faults on or off.
     pub fn set_faults(&self, f: Faults) {
         *self.faults.lock().unwrap() = f;
     }
@@ -178,6 +182,7 @@ impl Simulator {
         self.calls.lock().unwrap().clone()
     }
 
+    /// The customer pays an invoice, as the app would.
     pub fn customer_pay(&self, invoice_reference: &str) -> Result<String, String> {
         let now = self.clock.now();
         let status = self.state.lock().unwrap().customer_pay(invoice_reference, now)?;

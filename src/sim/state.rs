@@ -1,5 +1,7 @@
 //! SEQR's behaviour, without HTTP: principals, invoices, the 20-second rule,
 //! refunds, periods and reports. Every method takes the simulated `now`.
+// The simulator's model mirrors SEQR's schema (the WSDL names every field).
+#![allow(missing_docs)]
 
 use std::collections::{BTreeMap, HashMap};
 

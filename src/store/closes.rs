@@ -10,10 +10,15 @@ use crate::domain::{CloseState, PeriodId};
 
 /// One step of a close, as `runs` records it.
 pub struct StepRecord<'a> {
+    /// The run that made the step.
     pub run_id: &'a str,
+    /// `mark`, `fetch`, `reconcile`, `check`, `export`, `email`.
     pub step: &'a str,
+    /// When it began.
     pub started: DateTime<Utc>,
+    /// `ok`, `failed`, `unknown` or `queued`.
     pub outcome: &'a str,
+    /// What it did.
     pub detail: &'a str,
 }
 

@@ -7,26 +7,39 @@ use crate::domain::EmailKind;
 
 /// An email to record as queued.
 pub struct EmailRow<'a> {
+    /// Unique id of the email.
     pub email_id: &'a str,
+    /// The shop it is about.
     pub shop_id: Option<&'a str>,
+    /// The period it reports.
     pub period_id: Option<&'a str>,
+    /// Report or alert.
     pub kind: EmailKind,
+    /// Subject line.
     pub subject: &'a str,
+    /// From address.
     pub sender: &'a str,
+    /// To addresses.
     pub recipients: &'a [String],
+    /// The `.eml` file in the outbox.
     pub eml_path: &'a Path,
 }
 
 /// An email still waiting in the outbox.
 #[derive(Debug)]
 pub struct PendingEmail {
+    /// Its id.
     pub email_id: String,
+    /// From address.
     pub sender: String,
+    /// To addresses, comma-separated.
     pub recipients: String,
+    /// The `.eml` file to send.
     pub eml_path: PathBuf,
 }
 
 impl Store {
+    /// Whether an email with this id was queued.
     pub fn email_exists(&self, email_id: &str) -> anyhow::Result<bool> {
         self.query_one(queries::EMAIL_EXISTS, &[("email_id", &email_id)], |r| r.get(0))
     }
@@ -36,6 +49,7 @@ impl Store {
         self.query_one(queries::EMAIL_SENT, &[("email_id", &email_id)], |r| r.get(0))
     }
 
+    /// Records an email as queued.
     pub fn insert_email(&self, e: &EmailRow<'_>) -> anyhow::Result<()> {
         self.execute(
             queries::INSERT_EMAIL,
@@ -77,6 +91,7 @@ impl Store {
         Ok(())
     }
 
+    /// Records that SMTP (or the file transport) took it, and where its file is now.
     pub fn email_delivered(&self, email_id: &str, eml_path: &Path) -> anyhow::Result<()> {
         self.execute(
             queries::EMAIL_DELIVERED,
@@ -85,6 +100,7 @@ impl Store {
         Ok(())
     }
 
+    /// Records a failed attempt.
     pub fn email_failed(&self, email_id: &str, error: &str) -> anyhow::Result<()> {
         self.execute(queries::EMAIL_FAILED, &[("email_id", &email_id), ("error", &error)])?;
         Ok(())

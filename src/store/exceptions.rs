@@ -6,9 +6,13 @@ use crate::domain::{Category, Resolution};
 /// An open exception: its category and the keys of its items.
 #[derive(Debug, Clone)]
 pub struct OpenException {
+    /// Its category.
     pub category: Category,
+    /// The local post's key.
     pub local_key: Option<String>,
+    /// SEQR's row's key.
     pub seqr_key: Option<String>,
+    /// The invoice's key.
     pub invoice_key: Option<String>,
 }
 

@@ -42,11 +42,14 @@ pub const INVOICES_HEADER: &[&str] =
 /// Which feed a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Feed {
+    /// Transaction posts.
     Posts,
+    /// The invoice journal.
     Invoices,
 }
 
 impl Feed {
+    /// The feed's name in files and the database.
     pub fn as_str(self) -> &'static str {
         match self {
             Feed::Posts => "posts",
@@ -63,19 +66,27 @@ impl Feed {
 /// What loading one file did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ingested {
+    /// A new file: all its `rows` loaded.
     Loaded {
+        /// Which feed the file is.
         feed: Feed,
+        /// Lines loaded.
         rows: u64,
     },
+    /// The same bytes were loaded before: nothing to do.
     AlreadyLoaded {
+        /// Which feed the file is.
         feed: Feed,
     },
     /// A re-export of a file loaded before under the same name, grown at the
     /// end: only its `rows` new lines were loaded; its first `sent` lines
     /// (through line `sent_through`) had come with the earlier file.
     Appended {
+        /// Which feed the file is.
         feed: Feed,
+        /// New lines loaded.
         rows: u64,
+        /// The last line the earlier file had sent.
         sent_through: u64,
     },
 }
@@ -84,7 +95,9 @@ pub enum Ingested {
 #[derive(Debug, thiserror::Error)]
 #[error("{file}: refused, {} problem(s); nothing was loaded:\n{}", problems.len(), problems.join("\n"))]
 pub struct Rejected {
+    /// The file refused.
     pub file: String,
+    /// Every problem, naming line and column.
     pub problems: Vec<String>,
 }
 
@@ -271,7 +284,7 @@ fn validate_and_stage(path: &Path, name: &str, shops: &ShopCurrencies, staging: 
                 break;
             }
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = record.position().map(csv::Position::line).unwrap_or(0);
         if record.len() == 1 && record.get(0).is_some_and(|f| f.trim().is_empty()) {
             continue; // a blank line
         }
@@ -443,7 +456,7 @@ impl<'a> RowCheck<'a> {
                 format!("{shop:?} is not a shop in the config; add it or fix the POS's shop id"),
             ),
             Some(c) if c != currency => {
-                self.problem(Some(currency_i), format!("{currency:?} is not shop {shop}'s currency {c}"))
+                self.problem(Some(currency_i), format!("{currency:?} is not shop {shop}'s currency {c}"));
             }
             Some(_) => {}
         }
@@ -458,10 +471,10 @@ impl<'a> RowCheck<'a> {
         let kind = self.field(post::KIND);
         match (kind, amount) {
             ("PAYMENT", Some(a)) if a <= Decimal::ZERO => {
-                self.problem(Some(post::AMOUNT), format!("{a} is not positive; a PAYMENT is positive"))
+                self.problem(Some(post::AMOUNT), format!("{a} is not positive; a PAYMENT is positive"));
             }
             ("REFUND", Some(a)) if a >= Decimal::ZERO => {
-                self.problem(Some(post::AMOUNT), format!("{a} is not negative; a REFUND is negative"))
+                self.problem(Some(post::AMOUNT), format!("{a} is not negative; a REFUND is negative"));
             }
             ("PAYMENT" | "REFUND", _) => {}
             _ => self.problem(Some(post::KIND), format!("{kind:?} is not PAYMENT or REFUND")),
@@ -502,7 +515,9 @@ impl<'a> RowCheck<'a> {
 /// What happened to each inbox file.
 #[derive(Debug, Default)]
 pub struct InboxOutcome {
+    /// Files loaded.
     pub loaded: Vec<(PathBuf, Ingested)>,
+    /// Files refused, moved to `rejected/`.
     pub rejected: Vec<(PathBuf, Rejected)>,
 }
 
@@ -574,6 +589,7 @@ fn record_refusal(store: &Store, path: &Path, rejected: &Rejected) -> anyhow::Re
 /// A refused POS file, as one shop's report names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefusedFile {
+    /// The file's name.
     pub file_name: String,
     /// The file's rows for the shop.
     pub rows: i64,

@@ -27,10 +27,12 @@ use crate::config::Config;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("[store] memory_limit: {0:?} is not a size like 1GB or 512MB")]
+    /// `[store] memory_limit` is not a size DuckDB takes.
     MemoryLimit(String),
 }
 
 impl StoreError {
+    /// Settings exit 3.
     pub fn exit_code(&self) -> crate::exit::ExitCode {
         match self {
             StoreError::MemoryLimit(_) => crate::exit::ExitCode::BadConfig,
@@ -42,6 +44,7 @@ impl StoreError {
 /// is a method here, its SQL in `queries/`.
 pub struct Store {
     conn: Connection,
+    /// The database file (none for an in-memory one).
     pub path: Option<PathBuf>,
 }
 
@@ -53,6 +56,7 @@ pub struct Transaction<'a> {
 }
 
 impl Transaction<'_> {
+    /// Commits the transaction.
     pub fn commit(mut self) -> anyhow::Result<()> {
         self.open = false;
         self.store.conn.execute_batch("COMMIT")?;
@@ -174,6 +178,7 @@ impl Store {
         Ok(Store { conn, path: None })
     }
 
+    /// An empty database in memory, migrated (tests, scratch work).
     pub fn open_in_memory() -> anyhow::Result<Store> {
         let store = Store { conn: Connection::open_in_memory()?, path: None };
         store.migrate()?;

@@ -15,7 +15,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// all in [`STORE`] so one test prepares every one.
 macro_rules! store_queries {
     ($($(#[$meta:meta])* $name:ident = $file:literal;)+) => {
-        $($(#[$meta])* pub const $name: &str = include_str!(concat!("../../queries/store/", $file, ".sql"));)+
+        $(
+            $(#[$meta])*
+            #[doc = concat!("`queries/store/", $file, ".sql`.")]
+            pub const $name: &str = include_str!(concat!("../../queries/store/", $file, ".sql"));
+        )+
         /// Every statement of `queries/store/`, by file name.
         pub const STORE: &[(&str, &str)] = &[$(($file, $name),)+];
     };
@@ -60,10 +64,13 @@ store_queries! {
     SCORED_EXCEPTIONS = "scored_exceptions";
 }
 
+/// Loads checked posts from a staging CSV.
 pub const INSERT_POSTS: &str = include_str!("../../queries/store/insert_posts.sql");
+/// Loads checked invoices from a staging CSV.
 pub const INSERT_INVOICES: &str = include_str!("../../queries/store/insert_invoices.sql");
 /// Lines of a re-exported file that changed what an earlier file of its name sent.
 pub const CHANGED_POSTS: &str = include_str!("../../queries/store/changed_posts.sql");
+/// Lines of a re-exported journal that changed what an earlier file of its name sent.
 pub const CHANGED_INVOICES: &str = include_str!("../../queries/store/changed_invoices.sql");
 /// Refunds of unknown outcome with the SEQR refund rows that may be them.
 pub const UNKNOWN_REFUND_LINKS: &str = include_str!("../../queries/store/unknown_refund_links.sql");
@@ -77,8 +84,11 @@ pub const RECONCILE: &[(&str, &str)] = &[
 /// The self-checks a close must pass before its email goes out: each row is a failure.
 pub const CHECKS: &str = include_str!("../../queries/reconcile/checks.sql");
 
+/// summary.csv of one close.
 pub const SUMMARY_CSV: &str = include_str!("../../queries/reconcile/summary.sql");
+/// exceptions.csv of one close.
 pub const EXCEPTIONS_CSV: &str = include_str!("../../queries/reconcile/exceptions.sql");
+/// transactions.csv of one close.
 pub const TRANSACTIONS_CSV: &str = include_str!("../../queries/reconcile/transactions.sql");
 
 /// Analyst queries shipped with the program (`seqr-recon query NAME`).

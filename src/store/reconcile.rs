@@ -12,16 +12,22 @@ use crate::seqr::report::Report;
 /// The settings the classification queries take.
 #[derive(Debug, Clone, Copy)]
 pub struct ClassifyParams {
+    /// Probable matches: the largest amount difference.
     pub amount_tolerance: Decimal,
+    /// Probable matches: the largest time difference.
     pub probable_window_seconds: i64,
+    /// How far an unpolled invoice may be from SEQR's row it explains.
     pub unpolled_window_seconds: i64,
+    /// How recent a SEQR row with no post may be to be IN_TRANSIT.
     pub in_transit_window_seconds: i64,
 }
 
 /// One failed self-check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckFailure {
+    /// The check's name.
     pub check: String,
+    /// What failed.
     pub detail: String,
 }
 
@@ -30,30 +36,45 @@ pub struct CheckFailure {
 pub struct SummaryLine {
     /// The terminal, or `TOTAL`.
     pub terminal: String,
+    /// SEQR's rows.
     pub seqr_count: i64,
+    /// Their total.
     pub seqr_total: Decimal,
+    /// The tills' posts.
     pub local_count: i64,
+    /// Their total.
     pub local_total: Decimal,
+    /// Exceptions.
     pub exceptions: i64,
+    /// Local total less SEQR's.
     pub difference: Decimal,
 }
 
 /// One exception as the email shows it.
 #[derive(Debug, Clone)]
 pub struct ExceptionLine {
+    /// The category.
     pub category: String,
+    /// The terminal.
     pub terminal: String,
+    /// The ersReference (or invoice reference).
     pub reference: String,
+    /// Local amount less SEQR's, when both exist.
     pub difference: Option<Decimal>,
+    /// What happened and what to do.
     pub detail: String,
 }
 
 /// The close a period belongs to, for recomputing it.
 #[derive(Debug)]
 pub struct CloseToRecompute {
+    /// The shop.
     pub shop_id: String,
+    /// The close number.
     pub close_seq: i64,
+    /// Its label period.
     pub label_period_id: String,
+    /// Its state.
     pub state: CloseState,
     /// The shop's latest close number.
     pub latest_seq: i64,
@@ -156,6 +177,7 @@ impl Store {
         )
     }
 
+    /// Drops what keep_result_before kept.
     pub fn drop_result_before(&self) -> anyhow::Result<()> {
         self.execute(queries::DROP_RESULT_BEFORE, &[])?;
         Ok(())

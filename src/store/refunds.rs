@@ -11,7 +11,9 @@ use super::{queries, query_named, Store};
 /// A refund SEQR made, to record.
 #[derive(Debug, Clone)]
 pub struct RefundRecord<'a> {
+    /// The shop of the payment.
     pub shop_id: &'a str,
+    /// The terminal of the payment.
     pub terminal_id: Option<&'a str>,
     /// The payment refunded.
     pub original: &'a str,
@@ -19,8 +21,11 @@ pub struct RefundRecord<'a> {
     pub refund_ers: &'a str,
     /// What was given back (positive).
     pub amount: Decimal,
+    /// Why, as the operator said.
     pub reason: Option<&'a str>,
+    /// Who refunded.
     pub by: &'a str,
+    /// The payment's currency.
     pub currency: &'a str,
     /// SEQR's time of the refund when known (a linked refund), else now.
     pub posted_at: Option<DateTime<Utc>>,
@@ -29,9 +34,13 @@ pub struct RefundRecord<'a> {
 /// A payment as the database knows it, with what was refunded so far.
 #[derive(Debug)]
 pub struct KnownPayment {
+    /// The shop of the payment.
     pub shop_id: String,
+    /// Its terminal.
     pub terminal_id: Option<String>,
+    /// What was paid.
     pub amount: Decimal,
+    /// Refunded so far.
     pub refunded: Decimal,
 }
 

@@ -14,21 +14,32 @@ use crate::seqr::FetchedReport;
 /// One close of one shop, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CloseRow {
+    /// `{shop}-{seq}`.
     pub close_id: String,
+    /// The shop.
     pub shop_id: String,
+    /// The close number, 1 for the shop's first.
     pub close_seq: i64,
+    /// The time the close stands for (the cron slot).
     pub slot: DateTime<Utc>,
+    /// Where it stands.
     pub state: CloseState,
+    /// The first period SEQR returned; it names the reports folder.
     pub label_period_id: Option<String>,
+    /// The last error, if it stopped.
     pub error: Option<String>,
 }
 
 /// A period as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeriodRow {
+    /// SEQR's id.
     pub period_id: String,
+    /// The terminal, for a terminal-level period.
     pub terminal_id: Option<String>,
+    /// SEQR's time of the mark.
     pub marked_at: DateTime<Utc>,
+    /// Whether its reports are stored.
     pub state: PeriodState,
 }
 
@@ -64,6 +75,7 @@ impl Store {
         self.close(&close_id)?.context("the close just recorded")
     }
 
+    /// The close with this id.
     pub fn close(&self, close_id: &str) -> anyhow::Result<Option<CloseRow>> {
         Ok(self
             .conn
@@ -110,6 +122,7 @@ impl Store {
             .optional()?)
     }
 
+    /// Moves a close to `state`, with the error that stopped it, if any.
     pub fn set_close_state(&self, close_id: &str, state: CloseState, error: Option<&str>) -> anyhow::Result<()> {
         self.conn.execute(
             "UPDATE closes SET state = ?, error = ?, updated_at = now() WHERE close_id = ?",
@@ -154,6 +167,7 @@ impl Store {
         Ok(())
     }
 
+    /// The periods of a close, in the order SEQR made them.
     pub fn periods_of(&self, close_id: &str) -> anyhow::Result<Vec<PeriodRow>> {
         let mut stmt = self.conn.prepare(
             "SELECT period_id, terminal_id, marked_at, state FROM periods WHERE close_id = ? ORDER BY marked_at, period_id",
@@ -164,6 +178,7 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Records where a period's reports stand.
     pub fn set_period_state(&self, period_id: &str, state: PeriodState) -> anyhow::Result<()> {
         self.conn.execute("UPDATE periods SET state = ? WHERE period_id = ?", params![state, period_id])?;
         Ok(())

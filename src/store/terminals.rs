@@ -18,11 +18,13 @@ impl Store {
         Ok(())
     }
 
+    /// Records the SEQR sticker id of a terminal.
     pub fn record_seqr_id(&self, terminal_id: &str, seqr_id: &str) -> anyhow::Result<()> {
         self.execute(queries::ASSIGN_SEQR_ID, &[("terminal_id", &terminal_id), ("seqr_id", &seqr_id)])?;
         Ok(())
     }
 
+    /// Records that a terminal was unregistered.
     pub fn record_unregistered(&self, terminal_id: &str) -> anyhow::Result<()> {
         self.execute(queries::UNREGISTER_TERMINAL, &[("terminal_id", &terminal_id)])?;
         Ok(())

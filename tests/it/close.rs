@@ -142,7 +142,7 @@ fn periods(store: &Store) -> Vec<String> {
 }
 
 fn attachment<'a>(msg: &'a mail_parser::Message<'a>, name: &str) -> Option<&'a [u8]> {
-    msg.attachments().find(|a| a.attachment_name() == Some(name)).map(|a| a.contents())
+    msg.attachments().find(|a| a.attachment_name() == Some(name)).map(mail_parser::MessagePart::contents)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -386,7 +386,7 @@ async fn stand_in(body: String) -> seqr_recon::seqr::SeqrClient {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_period_id_that_is_not_seqrs_shape_is_refused_as_an_unknown_outcome() {
     let body = seqr_recon::seqr::envelope::write_response("markTransactionPeriod", None, 0, "SUCCESS", |x| {
-        x.leaf("transactionPeriodId", "../../x")
+        x.leaf("transactionPeriodId", "../../x");
     });
     let client = stand_in(body).await;
     let e = client.mark_transaction_period(&reseller_ctx("x"), None).await.unwrap_err();
