@@ -130,14 +130,14 @@ pub fn ingest_file(store: &Store, path: &Path, shops: &ShopCurrencies) -> anyhow
     if sent_through > 0 {
         refuse_changed_lines(store, &name, &file_name, feed, &staging_path, sent_through)?;
     }
-    let tx = store.conn.unchecked_transaction()?;
-    let file_id: i64 = tx.query_row("SELECT coalesce(max(file_id), 0) + 1 FROM pos_files", [], |r| r.get(0))?;
+    let tx = store.transaction()?;
+    let file_id = tx.next_file_id()?;
     let sql = match feed {
         Feed::Posts => queries::INSERT_POSTS,
         Feed::Invoices => queries::INSERT_INVOICES,
     };
     let loaded = execute_named(
-        &tx,
+        &tx.conn,
         sql,
         &[("file_id", &file_id), ("staging", &staging_path), ("skip_through", &(sent_through as i64))],
     )
@@ -146,10 +146,7 @@ pub fn ingest_file(store: &Store, path: &Path, shops: &ShopCurrencies) -> anyhow
     if sent_through == 0 && loaded != rows {
         anyhow::bail!("{name}: checked {rows} rows but the database loaded {loaded}; nothing was kept");
     }
-    tx.execute(
-        "INSERT INTO pos_files VALUES (?, ?, ?, ?, ?, now())",
-        duckdb::params![file_id, file_name, sha, feed.as_str(), loaded as i64],
-    )?;
+    tx.record_pos_file(file_id, &file_name, &sha, feed, loaded)?;
     tx.commit()?;
     Ok(if sent_through > 0 {
         Ingested::Appended { feed, rows: loaded, sent_through }
@@ -598,6 +595,33 @@ pub struct RefusedFile {
 }
 
 impl Store {
+    /// The id the next POS file gets.
+    pub(super) fn next_file_id(&self) -> anyhow::Result<i64> {
+        self.query_one(queries::NEXT_FILE_ID, &[], |r| r.get(0))
+    }
+
+    /// Records a loaded POS file (or a back-office refund recorded as one).
+    pub(super) fn record_pos_file(
+        &self,
+        file_id: i64,
+        file_name: &str,
+        sha256: &str,
+        feed: Feed,
+        row_count: u64,
+    ) -> anyhow::Result<()> {
+        self.execute(
+            queries::RECORD_POS_FILE,
+            &[
+                ("file_id", &file_id),
+                ("file_name", &file_name),
+                ("sha256", &sha256),
+                ("feed", &feed.as_str()),
+                ("row_count", &(row_count as i64)),
+            ],
+        )?;
+        Ok(())
+    }
+
     /// Gives `close_id` the shop's POS files refused since its previous report,
     /// for its report to name.
     pub fn claim_refusals(&self, shop_id: &str, close_id: &str) -> anyhow::Result<()> {

@@ -62,6 +62,9 @@ store_queries! {
     STORED_REPORTS_OF_CLOSE = "stored_reports_of_close";
     CATEGORY_COUNTS = "category_counts";
     SCORED_EXCEPTIONS = "scored_exceptions";
+    NEXT_FILE_ID = "next_file_id";
+    RECORD_POS_FILE = "record_pos_file";
+    INSERT_REFUND_POST = "insert_refund_post";
 }
 
 /// Loads checked posts from a staging CSV.

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use duckdb::{params, OptionalExt};
 use rust_decimal::Decimal;
 
+use super::ingest::Feed;
 use super::{queries, query_named, Store};
 
 /// A refund SEQR made, to record.
@@ -110,14 +111,13 @@ impl Store {
 
     /// Ends an attempt SEQR answered with its refund reference, and records the refund.
     pub fn complete_refund_attempt(&self, attempt_id: &str, refund: &RefundRecord<'_>) -> anyhow::Result<()> {
-        let tx = self.conn.unchecked_transaction()?;
-        tx.execute(
+        let tx = self.transaction()?;
+        tx.conn.execute(
             "UPDATE refund_attempts SET outcome = 'done', refund_ers_reference = ? WHERE attempt_id = ?",
             params![refund.refund_ers, attempt_id],
         )?;
-        record_refund(&tx, refund)?;
-        tx.commit()?;
-        Ok(())
+        tx.record_refund(refund)?;
+        tx.commit()
     }
 
     /// Links refunds of `shop_id` whose outcome was unknown to SEQR's refund
@@ -136,14 +136,15 @@ impl Store {
             }
             out
         };
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.transaction()?;
         let mut linked_attempts = std::collections::HashSet::new();
         for (attempt, original, terminal, amount, reason, by, refund_ers) in links {
             // One SEQR row per attempt, and two attempts never take the same row.
-            let taken: bool =
-                tx.query_row("SELECT count(*) > 0 FROM refunds WHERE refund_ers_reference = ?", [&refund_ers], |r| {
-                    r.get(0)
-                })?;
+            let taken: bool = tx.conn.query_row(
+                "SELECT count(*) > 0 FROM refunds WHERE refund_ers_reference = ?",
+                [&refund_ers],
+                |r| r.get(0),
+            )?;
             if taken || linked_attempts.contains(&attempt) {
                 continue;
             }
@@ -159,8 +160,8 @@ impl Store {
                 currency,
                 posted_at: crate::seqr::types::seqr_time(&refund_ers),
             };
-            record_refund(&tx, &refund)?;
-            tx.execute(
+            tx.record_refund(&refund)?;
+            tx.conn.execute(
                 "UPDATE refund_attempts SET outcome = 'done', refund_ers_reference = ?, \
                  detail = coalesce(detail || '; ', '') || 'linked to SEQR refund row ' || ? || ' by the close' \
                  WHERE attempt_id = ?",
@@ -173,31 +174,32 @@ impl Store {
     }
 }
 
-/// Records a refund SEQR made: the `refunds` row and a local REFUND post so
-/// the close matches SEQR's refund row.
-fn record_refund(tx: &duckdb::Transaction<'_>, r: &RefundRecord<'_>) -> anyhow::Result<()> {
-    tx.execute(
-        "INSERT INTO refunds VALUES (?, ?, ?, ?, ?, ?, ?, now())",
-        params![r.refund_ers, r.original, r.shop_id, r.terminal_id, r.amount, r.reason, r.by],
-    )?;
-    let file_id: i64 = tx.query_row("SELECT coalesce(max(file_id), 0) + 1 FROM pos_files", [], |row| row.get(0))?;
-    tx.execute(
-        "INSERT INTO pos_files VALUES (?, ?, ?, 'posts', 1, now())",
-        params![file_id, format!("backoffice-refund-{}", r.refund_ers), format!("refund:{}", r.refund_ers)],
-    )?;
-    tx.execute(
-        "INSERT INTO pos_posts VALUES (?, 1, ?, ?, ?, ?, NULL, ?, ?, 'REFUND', ?, coalesce(CAST(? AS TIMESTAMP), now()))",
-        params![
-            file_id,
-            r.shop_id,
-            r.terminal_id.unwrap_or_default(),
-            r.by,
-            r.refund_ers,
-            -r.amount,
-            r.currency,
-            format!("SEQR refund of {}", r.original),
-            r.posted_at
-        ],
-    )?;
-    Ok(())
+impl Store {
+    /// Records a refund SEQR made: the `refunds` row and a local REFUND post
+    /// (in a file of its own) so the close matches SEQR's refund row. Runs in
+    /// the caller's transaction.
+    fn record_refund(&self, r: &RefundRecord<'_>) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT INTO refunds VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+            params![r.refund_ers, r.original, r.shop_id, r.terminal_id, r.amount, r.reason, r.by],
+        )?;
+        let file_id = self.next_file_id()?;
+        let file_name = format!("backoffice-refund-{}", r.refund_ers);
+        self.record_pos_file(file_id, &file_name, &format!("refund:{}", r.refund_ers), Feed::Posts, 1)?;
+        self.execute(
+            queries::INSERT_REFUND_POST,
+            &[
+                ("file_id", &file_id),
+                ("shop_id", &r.shop_id),
+                ("terminal_id", &r.terminal_id.unwrap_or_default()),
+                ("cashier_id", &r.by),
+                ("ers_reference", &r.refund_ers),
+                ("amount", &-r.amount),
+                ("currency", &r.currency),
+                ("description", &format!("SEQR refund of {}", r.original)),
+                ("posted_at", &r.posted_at),
+            ],
+        )?;
+        Ok(())
+    }
 }
