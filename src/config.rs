@@ -169,15 +169,38 @@ impl Default for PosSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportSettings {
-    /// Output root: `{dir}/{shop_id}/{period_id}/*.csv`.
+    /// Output root: `{dir}/{shop_id}/{period_id}/*.csv` (and `report.xlsx`).
     #[serde(default = "default_reports")]
     pub dir: PathBuf,
+    /// What each close writes and attaches: `csv` (the three RFC 4180 files
+    /// scripts read) and `xlsx` (one workbook for people). Both by default.
+    #[serde(default = "default_formats")]
+    pub formats: Vec<ReportFormat>,
+    /// Write the CSVs for a spreadsheet's double-click rather than for
+    /// scripts: a UTF-8 byte order mark, and, when the shop's `locale` writes
+    /// decimal commas, `;` between fields and decimal commas. Off by default.
+    #[serde(default)]
+    pub csv_excel: bool,
 }
 
 impl Default for ReportSettings {
     fn default() -> Self {
-        ReportSettings { dir: default_reports() }
+        ReportSettings { dir: default_reports(), formats: default_formats(), csv_excel: false }
     }
+}
+
+/// A file format of the reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportFormat {
+    /// `summary.csv`, `exceptions.csv`, `transactions.csv`.
+    Csv,
+    /// `report.xlsx` with the sheets Summary, Exceptions and Transactions.
+    Xlsx,
+}
+
+fn default_formats() -> Vec<ReportFormat> {
+    vec![ReportFormat::Csv, ReportFormat::Xlsx]
 }
 
 /// How mail leaves: `.eml` files, or SMTP.
@@ -342,6 +365,11 @@ pub struct Shop {
     pub reseller_user_id: String,
     /// Environment variable holding the reseller user's password.
     pub password_env: String,
+    /// The shop's locale (`sv-SE`, `nb-NO`, `en-GB`): with `[reports]
+    /// csv_excel`, a language that writes decimal commas gets `;`-separated
+    /// CSVs with decimal commas. Default `en`.
+    #[serde(default = "default_locale")]
+    pub locale: String,
     /// Recipients of this shop's report, instead of `[email] to`.
     pub email_to: Option<Vec<String>>,
     #[serde(rename = "terminal", default)]
@@ -371,6 +399,9 @@ fn url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<reqwest::Url, D::Error>
     reqwest::Url::parse(&text).map_err(|e| {
         serde::de::Error::custom(format!("[seqr] endpoint: {text:?} is not a URL like https://host/path ({e})"))
     })
+}
+fn default_locale() -> String {
+    "en".into()
 }
 fn utc() -> chrono_tz::Tz {
     chrono_tz::UTC
@@ -582,6 +613,17 @@ fn parse_schedule(text: &str) -> Result<cron::Schedule, String> {
 }
 
 impl Shop {
+    /// Whether the shop's locale writes numbers with a decimal comma (and
+    /// so separates CSV fields with `;`), as Swedish, Norwegian, Danish,
+    /// Finnish, German and most of continental Europe do.
+    pub fn decimal_comma(&self) -> bool {
+        let language = self.locale.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        const COMMA: &[&str] = &[
+            "sv", "nb", "nn", "no", "da", "fi", "de", "fr", "es", "it", "nl", "pt", "pl", "cs", "is", "et", "lv", "lt",
+        ];
+        COMMA.contains(&language.as_str())
+    }
+
     /// The shop's time zone.
     pub fn tz(&self) -> chrono_tz::Tz {
         self.tz

@@ -1,6 +1,11 @@
--- transactions.csv: every item this close classified, with its category.
-SELECT category, shop_id, item_period_id AS period_id, terminal_id, cashier_id, ers_reference,
-       invoice_reference, local_amount, seqr_amount, difference, posted_at, detail
-FROM recon_results
-WHERE shop_id = $shop_id AND close_seq = $close_seq
-ORDER BY terminal_id NULLS FIRST, posted_at NULLS FIRST, ers_reference, invoice_reference, local_key, category;
+-- transactions.csv: every item this close classified, with its category. The shop's and the
+-- terminal's configured names follow their ids (empty when the config does not name them).
+SELECT r.category, r.shop_id, s.name AS shop_name, r.item_period_id AS period_id, r.terminal_id,
+       t.name AS terminal_name, r.cashier_id, r.ers_reference, r.invoice_reference, r.local_amount,
+       r.seqr_amount, r.difference, r.posted_at, r.detail
+FROM recon_results r
+LEFT JOIN shops s ON s.shop_id = r.shop_id
+LEFT JOIN terminals t ON t.terminal_id = r.terminal_id
+WHERE r.shop_id = $shop_id AND r.close_seq = $close_seq
+ORDER BY r.terminal_id NULLS FIRST, r.posted_at NULLS FIRST, r.ers_reference, r.invoice_reference, r.local_key,
+         r.category;

@@ -21,7 +21,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = load_config(config)?;
     // A dry run works on a copy in memory: the file is only read.
     let store = if args.dry_run { Store::open_scratch_copy(&cfg.store)? } else { Store::open_configured(&cfg.store)? };
-    let r = recompute(&store, &cfg.reconcile, &cfg.reports.dir, &args.period, !args.dry_run)?;
+    let r = recompute(&store, &cfg, &args.period, !args.dry_run)?;
     let verb = if r.applied { "changed" } else { "would change" };
     println!(
         "shop {} close {} (period {}), recomputed from the stored reports{}:",

@@ -10,7 +10,7 @@ use super::export::report_email_id;
 use super::CloseContext;
 use crate::config::Shop;
 use crate::domain::CloseState;
-use crate::export::write_reports;
+use crate::export::write_close_reports;
 use crate::notify;
 use crate::store::seqr_data::CloseRow;
 use crate::store::Store;
@@ -44,9 +44,10 @@ pub fn resend(store: &Store, ctx: &CloseContext, shop: &Shop, period_id: &str) -
         );
     }
     let label = close.label_period_id.clone().context("a complete close has a period id")?;
-    let files = write_reports(store, &ctx.cfg.reports.dir, &shop.id, close.close_seq, &label)?;
+    let files = write_close_reports(store, &ctx.cfg.reports, shop, close.close_seq, &label)?;
     let id = format!("{}-resend-{}", report_email_id(&close), store.report_email_count(&close.close_id)?);
-    let email = notify::report_email(store, &ctx.cfg.email, shop, &close, &label, &files, id.clone())?;
+    let email =
+        notify::report_email(store, (&ctx.cfg.email, &ctx.cfg.reports), shop, &close, &label, &files, id.clone())?;
     notify::queue(store, &ctx.cfg.email, &email)?;
     notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff, Some(&shop.id))?;
     store.eml_path(&id)?.context("the email just queued")

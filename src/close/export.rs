@@ -8,7 +8,7 @@ use chrono::Utc;
 use super::{reread, CloseContext};
 use crate::config::Shop;
 use crate::domain::CloseState;
-use crate::export::{write_reports, ReportFiles};
+use crate::export::{write_close_reports, ReportFiles};
 use crate::failpoint::failpoint;
 use crate::notify;
 use crate::store::seqr_data::CloseRow;
@@ -29,14 +29,22 @@ pub(super) fn step(
         refuse_unless_checks_pass(store, ctx, &close)?;
     }
     let label = close.label_period_id.clone().context("a marked close has a period id")?;
-    let files = write_reports(store, &ctx.cfg.reports.dir, &shop.id, close.close_seq, &label)?;
+    let files = write_close_reports(store, &ctx.cfg.reports, shop, close.close_seq, &label)?;
     if close.state != CloseState::Reconciled {
         return Ok((close, files));
     }
     let started = Utc::now();
     // POS files refused since the last report: this report names them.
     store.claim_refusals(&shop.id, &close.close_id)?;
-    let email = notify::report_email(store, &ctx.cfg.email, shop, &close, &label, &files, report_email_id(&close))?;
+    let email = notify::report_email(
+        store,
+        (&ctx.cfg.email, &ctx.cfg.reports),
+        shop,
+        &close,
+        &label,
+        &files,
+        report_email_id(&close),
+    )?;
     notify::queue(store, &ctx.cfg.email, &email)?;
     ctx.record_step(store, &close, "export", started, "ok", &files.dir.display().to_string());
     store.set_close_state(&close.close_id, CloseState::Exported, None)?;

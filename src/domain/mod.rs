@@ -153,6 +153,12 @@ impl Category {
     pub fn is_exception(self) -> bool {
         !matches!(self, Category::Matched | Category::LateMatched)
     }
+
+    /// Whether an accountant must act on it today: every exception but a
+    /// payment still in transit (the next close matches it by itself).
+    pub fn needs_action(self) -> bool {
+        self.is_exception() && self != Category::InTransit
+    }
 }
 
 word_enum! {

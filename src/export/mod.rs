@@ -1,8 +1,13 @@
-//! CSV output for accountants: RFC 4180, UTF-8, a header row, formula-safe text.
+//! The files of a close: three CSVs and a workbook.
 //!
+//! CSV: RFC 4180, UTF-8, a header row, formula-safe text, for scripts.
 //! Numbers stay numbers. Amount columns keep full precision (5 places);
 //! totals and differences (`*_total`, `difference`) show two decimals.
 //! A text cell that a spreadsheet would run as a formula is prefixed with `'`.
+//! With `[reports] csv_excel` they are written for a spreadsheet instead
+//! (see [`CsvStyle`]). The workbook ([`workbook`]) is for people.
+
+pub mod workbook;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,9 +16,27 @@ use anyhow::Context;
 use duckdb::types::{TimeUnit, Value};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::config::{ReportFormat, ReportSettings, Shop};
 use crate::store::{queries, Param, Store};
 
-/// The three CSV files of one close.
+/// How CSV files are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CsvStyle {
+    /// A UTF-8 byte order mark first, so a spreadsheet reads the file as UTF-8.
+    pub bom: bool,
+    /// `;` between fields and a decimal comma, as a spreadsheet set to a
+    /// decimal-comma locale (Swedish, Norwegian, German…) expects.
+    pub decimal_comma: bool,
+}
+
+impl CsvStyle {
+    /// The style `[reports] csv_excel` asks for, for this shop's locale.
+    pub fn for_shop(settings: &ReportSettings, shop: &Shop) -> CsvStyle {
+        CsvStyle { bom: settings.csv_excel, decimal_comma: settings.csv_excel && shop.decimal_comma() }
+    }
+}
+
+/// The files of one close.
 #[derive(Debug, Clone)]
 pub struct ReportFiles {
     /// The folder of the three files.
@@ -24,20 +47,52 @@ pub struct ReportFiles {
     pub exceptions: PathBuf,
     /// `transactions.csv`.
     pub transactions: PathBuf,
+    /// `report.xlsx`, when `[reports] formats` has `xlsx`.
+    pub workbook: Option<PathBuf>,
 }
 
 /// The files of a close, in the order of [`ReportFiles`].
 pub const CSV_NAMES: [&str; 3] = ["summary.csv", "exceptions.csv", "transactions.csv"];
 
-/// Writes `summary.csv`, `exceptions.csv` and `transactions.csv` into
-/// `{root}/{shop_id}/{period_id}/`, each through a temporary file and a rename,
-/// so a reader never sees half a file.
+/// Writes `summary.csv`, `exceptions.csv` and `transactions.csv` (RFC 4180)
+/// into `{root}/{shop_id}/{period_id}/`.
 pub fn write_reports(
     store: &Store,
     root: &Path,
     shop_id: &str,
     close_seq: i64,
     period_id: &str,
+) -> anyhow::Result<ReportFiles> {
+    write_csvs(store, root, shop_id, close_seq, period_id, CsvStyle::default())
+}
+
+/// Writes a close's files as `[reports]` asks: the CSVs (in the shop's
+/// style), and `report.xlsx` when `formats` has `xlsx`.
+pub fn write_close_reports(
+    store: &Store,
+    settings: &ReportSettings,
+    shop: &Shop,
+    close_seq: i64,
+    period_id: &str,
+) -> anyhow::Result<ReportFiles> {
+    let style = CsvStyle::for_shop(settings, shop);
+    let mut files = write_csvs(store, &settings.dir, &shop.id, close_seq, period_id, style)?;
+    if settings.formats.contains(&ReportFormat::Xlsx) {
+        files.workbook = Some(workbook::write(store, &files.dir, shop, close_seq)?);
+        crate::paths::sync_dir(&files.dir)?;
+    }
+    Ok(files)
+}
+
+/// Writes the three CSVs, each through a temporary file and a rename, so a
+/// reader never sees half a file.
+fn write_csvs(
+    store: &Store,
+    root: &Path,
+    shop_id: &str,
+    close_seq: i64,
+    period_id: &str,
+    style: CsvStyle,
 ) -> anyhow::Result<ReportFiles> {
     // Both names come from outside (the config, SEQR): neither may leave `root`.
     let dir = crate::paths::under(root, &[shop_id, period_id])?;
@@ -47,7 +102,7 @@ pub fn write_reports(
         let path = dir.join(name);
         let tmp = dir.join(format!(".{name}.tmp"));
         let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        write_query_csv(store, sql, &[("shop_id", &shop_id), ("close_seq", &close_seq)], &mut file)?;
+        write_query_csv_styled(store, sql, &[("shop_id", &shop_id), ("close_seq", &close_seq)], style, &mut file)?;
         file.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()?;
         std::fs::rename(&tmp, &path)?;
         Ok(path)
@@ -56,6 +111,7 @@ pub fn write_reports(
         summary: write(CSV_NAMES[0], queries::SUMMARY_CSV)?,
         exceptions: write(CSV_NAMES[1], queries::EXCEPTIONS_CSV)?,
         transactions: write(CSV_NAMES[2], queries::TRANSACTIONS_CSV)?,
+        workbook: None,
         dir,
     };
     crate::paths::sync_dir(&files.dir)?;
@@ -133,7 +189,22 @@ fn format_amount(d: Decimal, style: Style) -> String {
 
 /// Runs `sql` with named parameters and writes its result as CSV. Returns the row count.
 pub fn write_query_csv(store: &Store, sql: &str, params: &[Param<'_>], out: impl Write) -> anyhow::Result<u64> {
-    let mut w = csv::Writer::from_writer(out);
+    write_query_csv_styled(store, sql, params, CsvStyle::default(), out)
+}
+
+/// [`write_query_csv`] in a [`CsvStyle`].
+pub fn write_query_csv_styled(
+    store: &Store,
+    sql: &str,
+    params: &[Param<'_>],
+    style: CsvStyle,
+    mut out: impl Write,
+) -> anyhow::Result<u64> {
+    if style.bom {
+        out.write_all("\u{feff}".as_bytes())?;
+    }
+    let delimiter = if style.decimal_comma { b';' } else { b',' };
+    let mut w = csv::WriterBuilder::new().delimiter(delimiter).from_writer(out);
     let mut n = 0;
     let mut record: Vec<String> = Vec::new();
     let columns = store.for_each_row(sql, params, |columns, values| {
@@ -141,7 +212,15 @@ pub fn write_query_csv(store: &Store, sql: &str, params: &[Param<'_>], out: impl
             w.write_record(columns)?;
         }
         record.clear();
-        record.extend(values.iter().zip(columns).map(|(v, c)| cell_text(v, c).unwrap_or_default()));
+        record.extend(values.iter().zip(columns).map(|(v, c)| {
+            let text = cell_text(v, c).unwrap_or_default();
+            let number = matches!(v, Value::Decimal(_) | Value::Double(_) | Value::Float(_));
+            if style.decimal_comma && number {
+                text.replace('.', ",")
+            } else {
+                text
+            }
+        }));
         w.write_record(&record)?;
         n += 1;
         Ok(())

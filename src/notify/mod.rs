@@ -57,7 +57,12 @@ fn build(settings: &EmailSettings, out: &Outgoing) -> anyhow::Result<Message> {
     };
     let mut mixed = MultiPart::mixed().multipart(body);
     for (name, bytes) in &out.attachments {
-        let ct = ContentType::parse("text/csv; charset=utf-8").expect("valid content type");
+        let ct = if name.ends_with(".xlsx") {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        } else {
+            "text/csv; charset=utf-8"
+        };
+        let ct = ContentType::parse(ct).expect("valid content type");
         mixed = mixed.singlepart(Attachment::new(name.clone()).body(bytes.clone(), ct));
     }
     Ok(b.multipart(mixed)?)

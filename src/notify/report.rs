@@ -2,16 +2,17 @@
 //! from `maud` templates, which escape every value; a plain-text part says
 //! the same.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use maud::{html, Markup, DOCTYPE};
 use rust_decimal::Decimal;
 
 use super::{read_attachment, Outgoing};
-use crate::config::{EmailSettings, Shop};
+use crate::config::{EmailSettings, ReportFormat, ReportSettings, Shop};
 use crate::domain::EmailKind;
 use crate::export::ReportFiles;
 use crate::store::ingest::{RefusedFile, Rejected};
-use crate::store::reconcile::ExceptionLine;
+use crate::store::reconcile::{CategoryTotal, ExceptionLine};
 use crate::store::seqr_data::CloseRow;
 use crate::store::{Store, SummaryLine};
 
@@ -25,7 +26,7 @@ const REFUSED_WARNING: &str = "INCOMPLETE: these POS files were refused, so thei
 /// The report email of one close.
 pub fn report_email(
     store: &Store,
-    settings: &EmailSettings,
+    (settings, reports): (&EmailSettings, &ReportSettings),
     shop: &Shop,
     close: &CloseRow,
     period_id: &str,
@@ -33,30 +34,37 @@ pub fn report_email(
     email_id: String,
 ) -> anyhow::Result<Outgoing> {
     let lines = store.summary_lines(&shop.id, close.close_seq)?;
-    let first = store.first_exceptions(&shop.id, close.close_seq, FIRST_EXCEPTIONS)?;
-    let refused = store.refused_files(&close.close_id)?;
     let total = lines.iter().find(|l| l.terminal == "TOTAL");
-    let (exceptions, difference) = total.map(|t| (t.exceptions, t.difference)).unwrap_or((0, Decimal::ZERO));
-    let mut subject = format!(
-        "[SEQR] {} period {period_id}: {exceptions} exception{}, difference {difference:.2} {}",
-        shop.id,
-        if exceptions == 1 { "" } else { "s" },
-        shop.currency
-    );
-    if !refused.is_empty() {
-        subject.push_str(&format!(", {} POS file(s) REFUSED: incomplete", refused.len()));
+    let (from, to) = store.close_span(&shop.id, close.close_seq)?;
+    let report = Report {
+        shop,
+        period_id,
+        categories: store.category_totals(&shop.id, close.close_seq)?,
+        first: store.first_exceptions(&shop.id, close.close_seq, FIRST_EXCEPTIONS)?,
+        refused: store.refused_files(&close.close_id)?,
+        exceptions: total.map_or(0, |t| t.exceptions),
+        difference: total.map_or(Decimal::ZERO, |t| t.difference),
+        span: Span { from, to, tz: shop.tz() },
+        lines,
+    };
+    let mut attachments = Vec::new();
+    // The CSVs are written either way (scripts read them); `formats` says what goes with the email.
+    if reports.formats.contains(&ReportFormat::Csv) {
+        attachments.push(read_attachment(&files.summary)?);
+        attachments.push(read_attachment(&files.exceptions)?);
+        if std::fs::metadata(&files.transactions)?.len() <= settings.attach_transactions_max_bytes {
+            attachments.push(read_attachment(&files.transactions)?);
+        }
     }
-    let report = Report { shop, period_id, lines: &lines, first: &first, refused: &refused, exceptions };
-    let mut attachments = vec![read_attachment(&files.summary)?, read_attachment(&files.exceptions)?];
-    if std::fs::metadata(&files.transactions)?.len() <= settings.attach_transactions_max_bytes {
-        attachments.push(read_attachment(&files.transactions)?);
+    if let Some(workbook) = &files.workbook {
+        attachments.push(read_attachment(workbook)?);
     }
     Ok(Outgoing {
         email_id,
         shop_id: Some(shop.id.clone()),
         period_id: Some(period_id.to_string()),
         kind: EmailKind::Report,
-        subject,
+        subject: report.subject(),
         recipients: shop.email_to.clone().unwrap_or_else(|| settings.to.clone()),
         text: report.text(files),
         html: Some(report.html().into_string()),
@@ -64,52 +72,141 @@ pub fn report_email(
     })
 }
 
+/// The stretch of time a close covers: from the shop's previous close to
+/// this one (SEQR's clock), shown in the shop's zone.
+struct Span {
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    tz: Tz,
+}
+
+impl Span {
+    /// `21 Nov 22:00 – 22 Nov 22:00`.
+    fn short(&self) -> String {
+        self.show("%-d %b %H:%M")
+    }
+
+    /// `Sat 21 Nov 2026 22:00 – Sun 22 Nov 2026 22:00 (Europe/Stockholm)`.
+    fn long(&self) -> String {
+        format!("{} ({})", self.show("%a %-d %b %Y %H:%M"), self.tz.name())
+    }
+
+    fn show(&self, format: &str) -> String {
+        let at = |t: &Option<DateTime<Utc>>| t.map(|t| t.with_timezone(&self.tz).format(format).to_string());
+        match (at(&self.from), at(&self.to)) {
+            (Some(from), Some(to)) => format!("{from} – {to}"),
+            (None, Some(to)) => format!("until {to}"),
+            _ => "period not marked".into(),
+        }
+    }
+}
+
 /// What the report email shows.
 struct Report<'a> {
     shop: &'a Shop,
     period_id: &'a str,
-    lines: &'a [SummaryLine],
-    first: &'a [ExceptionLine],
-    refused: &'a [RefusedFile],
+    lines: Vec<SummaryLine>,
+    categories: Vec<CategoryTotal>,
+    first: Vec<ExceptionLine>,
+    refused: Vec<RefusedFile>,
     exceptions: i64,
+    difference: Decimal,
+    span: Span,
 }
 
 impl Report<'_> {
+    fn needs_action(&self) -> bool {
+        self.categories.iter().any(|c| c.category.needs_action()) || !self.refused.is_empty()
+    }
+
+    fn verdict(&self) -> &'static str {
+        if self.needs_action() {
+            "ACTION NEEDED TODAY"
+        } else {
+            "nothing to do today"
+        }
+    }
+
+    fn counts(&self) -> String {
+        format!(
+            "{} exception{}, difference {:.2} {}",
+            self.exceptions,
+            if self.exceptions == 1 { "" } else { "s" },
+            self.difference,
+            self.shop.currency
+        )
+    }
+
+    /// `[SEQR] Shop 1, 21 Nov 22:00 – 22 Nov 22:00: 1 exception, difference
+    /// -0.50 SEK — ACTION NEEDED TODAY [shop-1 period …]`; the tag at the end
+    /// is for mail filters and search.
+    fn subject(&self) -> String {
+        let mut subject =
+            format!("[SEQR] {}, {}: {} — {}", self.shop.name, self.span.short(), self.counts(), self.verdict());
+        if !self.refused.is_empty() {
+            subject.push_str(&format!(", {} POS file(s) REFUSED: incomplete", self.refused.len()));
+        }
+        subject.push_str(&format!(" [{} period {}]", self.shop.id, self.period_id));
+        subject
+    }
+
+    fn first_line(&self) -> String {
+        format!("{}: {}. {}. {}.", self.shop.name, self.span.long(), self.counts(), self.verdict())
+    }
+
     fn text(&self, files: &ReportFiles) -> String {
-        let mut text =
-            format!("{} ({}) — SEQR reconciliation of period {}\n\n", self.shop.name, self.shop.id, self.period_id);
+        let mut text = format!(
+            "{}\n\nSEQR reconciliation of period {} (shop {}).\n\n",
+            self.first_line(),
+            self.period_id,
+            self.shop.id
+        );
         text.push_str(&format!(
-            "{:<34} {:>6} {:>14} {:>6} {:>14} {:>5} {:>12}\n",
+            "{:<30} {:>6} {:>14} {:>6} {:>14} {:>5} {:>12}\n",
             "terminal", "seqr", "seqr total", "local", "local total", "exc", "difference"
         ));
-        for l in self.lines {
+        for l in &self.lines {
             text.push_str(&format!(
-                "{:<34} {:>6} {:>14.2} {:>6} {:>14.2} {:>5} {:>12.2}\n",
-                l.terminal, l.seqr_count, l.seqr_total, l.local_count, l.local_total, l.exceptions, l.difference
+                "{:<30} {:>6} {:>14.2} {:>6} {:>14.2} {:>5} {:>12.2}\n",
+                terminal_label(l.terminal_name.as_deref(), &l.terminal),
+                l.seqr_count,
+                l.seqr_total,
+                l.local_count,
+                l.local_total,
+                l.exceptions,
+                l.difference
             ));
+            if l.terminal != "TOTAL" {
+                text.push_str(&format!("  ({})\n", l.terminal));
+            }
         }
-        if self.first.is_empty() {
+        if self.categories.is_empty() {
             text.push_str("\n0 exceptions: every transaction matched.\n");
         } else {
+            text.push_str("\nBy category (count, difference, what to do):\n");
+            for c in &self.categories {
+                text.push_str(&format!("- {} {} ({:.2}): {}\n", c.category, c.items, c.difference, c.action));
+            }
             text.push_str(&format!(
-                "\nFirst {} of {} exceptions (all in exceptions.csv):\n",
+                "\nFirst {} of {} exceptions (all in the attachments):\n",
                 self.first.len(),
                 self.exceptions
             ));
-            for e in self.first {
+            for e in &self.first {
                 text.push_str(&format!(
-                    "- {} {} {} {}: {}\n",
+                    "- {} {} {} {}: {} To do: {}\n",
                     e.category,
-                    e.terminal,
+                    terminal_label(e.terminal_name.as_deref(), &e.terminal),
                     e.reference,
                     difference(e.difference),
-                    e.detail
+                    e.detail,
+                    e.action
                 ));
             }
         }
         if !self.refused.is_empty() {
             text.push_str(&format!("\n{REFUSED_WARNING}\n"));
-            for f in self.refused {
+            for f in &self.refused {
                 text.push_str(&format!(
                     "- {}: {} row(s) of this shop, {} problem(s)\n",
                     f.file_name, f.rows, f.problems
@@ -121,44 +218,82 @@ impl Report<'_> {
     }
 
     fn html(&self) -> Markup {
+        const TABLE: &str = "border-collapse: collapse; margin: 8px 0 16px 0;";
+        const TH: &str = "border: 1px solid #c8d0dc; background: #dde4ee; padding: 4px 8px; text-align: left;";
+        const TD: &str = "border: 1px solid #c8d0dc; padding: 4px 8px; vertical-align: top;";
+        const NUM: &str = "border: 1px solid #c8d0dc; padding: 4px 8px; text-align: right; vertical-align: top;";
+        const SMALL: &str = "color: #667; font-size: 11px;";
+        let verdict_style = if self.needs_action() { "color: #a40000; font-weight: bold;" } else { "color: #1a6b1a;" };
         html! {
             (DOCTYPE)
-            html { body style="font-family: Arial, sans-serif; font-size: 14px; color: #222;" {
-                h2 { (self.shop.name) " (" (self.shop.id) ") — period " (self.period_id) }
-                table border="1" cellpadding="4" cellspacing="0" style="border-collapse: collapse;" {
-                    tr { th { "terminal" } th { "SEQR count" } th { "SEQR total" } th { "local count" }
-                         th { "local total" } th { "exceptions" } th { "difference" } }
-                    @for l in self.lines {
+            html { body style="font-family: Arial, Helvetica, sans-serif; font-size: 14px; color: #222;" {
+                p style="font-size: 16px; margin: 0 0 4px 0;" {
+                    strong { (self.shop.name) } ": " (self.span.long()) ". " (self.counts()) ". "
+                    span style=(verdict_style) { (self.verdict()) "." }
+                }
+                p style=(SMALL) { "SEQR reconciliation of period " (self.period_id) " (shop " (self.shop.id) ")" }
+                @if !self.refused.is_empty() {
+                    p style="color: #a40000;" { strong { (REFUSED_WARNING) } }
+                    ul { @for f in &self.refused { li { (f.file_name) ": " (f.rows) " row(s) of this shop, " (f.problems) " problem(s)" } } }
+                }
+                table style=(TABLE) {
+                    tr { th style=(TH) { "terminal" } th style=(TH) { "SEQR count" } th style=(TH) { "SEQR total" }
+                         th style=(TH) { "local count" } th style=(TH) { "local total" } th style=(TH) { "exceptions" }
+                         th style=(TH) { "difference" } }
+                    @for l in &self.lines {
                         tr {
-                            td { (l.terminal) }
-                            td align="right" { (l.seqr_count) }
-                            td align="right" { (format!("{:.2}", l.seqr_total)) }
-                            td align="right" { (l.local_count) }
-                            td align="right" { (format!("{:.2}", l.local_total)) }
-                            td align="right" { (l.exceptions) }
-                            td align="right" { (format!("{:.2}", l.difference)) }
+                            td style=(TD) {
+                                (terminal_label(l.terminal_name.as_deref(), &l.terminal))
+                                @if l.terminal != "TOTAL" { br; span style=(SMALL) { (l.terminal) } }
+                            }
+                            td style=(NUM) { (l.seqr_count) }
+                            td style=(NUM) { (format!("{:.2}", l.seqr_total)) }
+                            td style=(NUM) { (l.local_count) }
+                            td style=(NUM) { (format!("{:.2}", l.local_total)) }
+                            td style=(NUM) { (l.exceptions) }
+                            td style=(NUM) { (format!("{:.2}", l.difference)) }
                         }
                     }
                 }
-                @if !self.refused.is_empty() {
-                    p { strong { (REFUSED_WARNING) } }
-                    ul { @for f in self.refused { li { (f.file_name) ": " (f.rows) " row(s) of this shop, " (f.problems) " problem(s)" } } }
-                }
-                @if self.first.is_empty() {
+                @if self.categories.is_empty() {
                     p { "0 exceptions: every transaction matched." }
                 } @else {
-                    h3 { "First exceptions" }
-                    table border="1" cellpadding="4" cellspacing="0" style="border-collapse: collapse;" {
-                        tr { th { "category" } th { "terminal" } th { "reference" } th { "difference" } th { "detail" } }
-                        @for e in self.first {
-                            tr { td { (e.category) } td { (e.terminal) } td { (e.reference) }
-                                 td align="right" { (difference(e.difference)) } td { (e.detail) } }
+                    h3 style="font-size: 15px; margin: 12px 0 4px 0;" { "What to do, by category" }
+                    table style=(TABLE) {
+                        tr { th style=(TH) { "category" } th style=(TH) { "count" } th style=(TH) { "difference" } th style=(TH) { "what to do" } }
+                        @for c in &self.categories {
+                            tr { td style=(TD) { (c.category) } td style=(NUM) { (c.items) }
+                                 td style=(NUM) { (format!("{:.2}", c.difference)) } td style=(TD) { (c.action) } }
                         }
                     }
+                    h3 style="font-size: 15px; margin: 12px 0 4px 0;" { "First " (self.first.len()) " of " (self.exceptions) " exceptions" }
+                    table style=(TABLE) {
+                        tr { th style=(TH) { "category" } th style=(TH) { "terminal" } th style=(TH) { "reference" }
+                             th style=(TH) { "difference" } th style=(TH) { "what happened" } th style=(TH) { "what to do" } }
+                        @for e in &self.first {
+                            tr {
+                                td style=(TD) { (e.category) }
+                                td style=(TD) {
+                                    (terminal_label(e.terminal_name.as_deref(), &e.terminal))
+                                    @if !e.terminal.is_empty() { br; span style=(SMALL) { (e.terminal) } }
+                                }
+                                td style=(TD) { (e.reference) }
+                                td style=(NUM) { (difference(e.difference)) }
+                                td style=(TD) { (e.detail) }
+                                td style=(TD) { (e.action) }
+                            }
+                        }
+                    }
+                    p style=(SMALL) { "Every exception is in the attached report.xlsx and exceptions.csv." }
                 }
             } }
         }
     }
+}
+
+/// A terminal as people know it: its configured name, else its id.
+fn terminal_label<'a>(name: Option<&'a str>, id: &'a str) -> &'a str {
+    name.filter(|n| !n.is_empty()).unwrap_or(id)
 }
 
 fn difference(d: Option<Decimal>) -> String {

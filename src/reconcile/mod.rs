@@ -9,9 +9,9 @@ use std::path::Path;
 use anyhow::Context;
 use rust_decimal::Decimal;
 
-use crate::config::ReconcileSettings;
+use crate::config::{Config, ReconcileSettings, ReportSettings};
 use crate::domain::Category;
-use crate::export::{write_reports, CSV_NAMES};
+use crate::export::{write_close_reports, write_reports, ReportFiles, CSV_NAMES};
 use crate::seqr::report::parse_report;
 pub use crate::store::CheckFailure;
 use crate::store::{ClassifyParams, Store};
@@ -69,19 +69,13 @@ pub struct Recomputed {
 }
 
 /// Recomputes a close from what the store kept: the raw report XML is parsed
-/// again, its rows replaced, the close re-classified with `settings` and its
+/// again, its rows replaced, the close re-classified with `[reconcile]` and its
 /// CSVs written to a scratch folder and compared byte for byte with those in
-/// `reports_root`. With `apply` false everything is rolled back; with `apply`
+/// `[reports] dir`. With `apply` false everything is rolled back; with `apply`
 /// true (only for a shop's latest close, as later closes build on it) the new
 /// result is kept and the CSVs replaced, unless it fails a self-check. Never
 /// touches SEQR or email.
-pub fn recompute(
-    store: &Store,
-    settings: &ReconcileSettings,
-    reports_root: &Path,
-    period_id: &str,
-    apply: bool,
-) -> anyhow::Result<Recomputed> {
+pub fn recompute(store: &Store, cfg: &Config, period_id: &str, apply: bool) -> anyhow::Result<Recomputed> {
     let found = store.close_to_recompute(period_id)?.with_context(|| {
         format!("no close has period {period_id}; `seqr-recon status` and the view v_runs list them")
     })?;
@@ -110,13 +104,23 @@ pub fn recompute(
         let report = parse_report(&text, &report_id, &report_period)?;
         tx.replace_report_rows(&shop_id, &report_period, &report_id, terminal_id.as_deref(), &report)?;
     }
-    tx.classify(&shop_id, close_seq, &classify_params(settings))?;
+    tx.classify(&shop_id, close_seq, &classify_params(&cfg.reconcile))?;
     let check_failures = tx.self_check(&shop_id, close_seq)?;
     let added = tx.result_changes(&shop_id, close_seq, true)?;
     let removed = tx.result_changes(&shop_id, close_seq, false)?;
     let scratch = tempfile::tempdir()?;
-    let fresh = write_reports(&tx, scratch.path(), &shop_id, close_seq, &label)?;
-    let current_dir = reports_root.join(&shop_id).join(&label);
+    // The CSVs as the close writes them (the shop's style), to compare byte for byte.
+    let write = |store: &Store, root: &Path| -> anyhow::Result<ReportFiles> {
+        match cfg.shop(&shop_id) {
+            Some(shop) => {
+                let settings = ReportSettings { dir: root.to_path_buf(), ..cfg.reports.clone() };
+                write_close_reports(store, &settings, shop, close_seq, &label)
+            }
+            None => write_reports(store, root, &shop_id, close_seq, &label),
+        }
+    };
+    let fresh = write(&tx, scratch.path())?;
+    let current_dir = cfg.reports.dir.join(&shop_id).join(&label);
     let mut csv_changed = Vec::new();
     for name in CSV_NAMES {
         let new = std::fs::read(fresh.dir.join(name))?;
@@ -127,7 +131,7 @@ pub fn recompute(
     let apply = apply && check_failures.is_empty();
     if apply {
         tx.commit()?;
-        write_reports(store, reports_root, &shop_id, close_seq, &label)?;
+        write(store, &cfg.reports.dir)?;
     }
     // Without `apply` the transaction is rolled back when dropped.
     Ok(Recomputed { shop_id, close_seq, period_id: label, added, removed, csv_changed, check_failures, applied: apply })

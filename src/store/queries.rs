@@ -65,6 +65,9 @@ store_queries! {
     NEXT_FILE_ID = "next_file_id";
     RECORD_POS_FILE = "record_pos_file";
     INSERT_REFUND_POST = "insert_refund_post";
+    CATEGORY_TOTALS = "category_totals";
+    CLOSE_TIME = "close_time";
+    PREVIOUS_CLOSE_TIME = "previous_close_time";
 }
 
 /// Loads checked posts from a staging CSV.

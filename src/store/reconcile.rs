@@ -2,6 +2,7 @@
 //! checking it, reading its summary and exceptions back, and what recomputing
 //! a stored close needs.
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::seqr_data::insert_report_rows;
@@ -34,8 +35,10 @@ pub struct CheckFailure {
 /// One row of summary.csv, for the email body.
 #[derive(Debug, Clone)]
 pub struct SummaryLine {
-    /// The terminal, or `TOTAL`.
+    /// The terminal id, or `TOTAL`.
     pub terminal: String,
+    /// The terminal's configured name, if it has one.
+    pub terminal_name: Option<String>,
     /// SEQR's rows.
     pub seqr_count: i64,
     /// Their total.
@@ -55,15 +58,35 @@ pub struct SummaryLine {
 pub struct ExceptionLine {
     /// The category.
     pub category: String,
-    /// The terminal.
+    /// The terminal id.
     pub terminal: String,
+    /// The terminal's configured name, if it has one.
+    pub terminal_name: Option<String>,
     /// The ersReference (or invoice reference).
     pub reference: String,
     /// Local amount less SEQR's, when both exist.
     pub difference: Option<Decimal>,
-    /// What happened and what to do.
+    /// What happened.
     pub detail: String,
+    /// What to do, in one sentence.
+    pub action: String,
 }
+
+/// The exceptions of one category in a close.
+#[derive(Debug, Clone)]
+pub struct CategoryTotal {
+    /// The category.
+    pub category: Category,
+    /// How many items.
+    pub items: i64,
+    /// Their difference, local less SEQR's.
+    pub difference: Decimal,
+    /// What to do, in one sentence.
+    pub action: String,
+}
+
+/// SEQR's times of the previous close and of this one (see [`Store::close_span`]).
+pub type CloseSpan = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 /// The close a period belongs to, for recomputing it.
 #[derive(Debug)]
@@ -118,13 +141,14 @@ impl Store {
     pub fn summary_lines(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<SummaryLine>> {
         self.query_all(queries::SUMMARY_CSV, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
             Ok(SummaryLine {
-                terminal: r.get::<_, Option<String>>(2)?.unwrap_or_else(|| "TOTAL".into()),
-                seqr_count: r.get(3)?,
-                seqr_total: r.get(4)?,
-                local_count: r.get(5)?,
-                local_total: r.get(6)?,
-                exceptions: r.get(8)?,
-                difference: r.get(9)?,
+                terminal: r.get::<_, Option<String>>(3)?.unwrap_or_else(|| "TOTAL".into()),
+                terminal_name: r.get(4)?,
+                seqr_count: r.get(5)?,
+                seqr_total: r.get(6)?,
+                local_count: r.get(7)?,
+                local_total: r.get(8)?,
+                exceptions: r.get(10)?,
+                difference: r.get(11)?,
             })
         })
     }
@@ -133,18 +157,36 @@ impl Store {
     pub fn first_exceptions(&self, shop_id: &str, close_seq: i64, limit: usize) -> anyhow::Result<Vec<ExceptionLine>> {
         let mut lines =
             self.query_all(queries::EXCEPTIONS_CSV, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
-                let reference: Option<String> = r.get(5)?;
-                let invoice: Option<String> = r.get(6)?;
+                let reference: Option<String> = r.get(7)?;
+                let invoice: Option<String> = r.get(8)?;
                 Ok(ExceptionLine {
                     category: r.get(0)?,
-                    terminal: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    terminal: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                    terminal_name: r.get(5)?,
                     reference: reference.or(invoice).unwrap_or_default(),
-                    difference: r.get(9)?,
-                    detail: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
+                    difference: r.get(11)?,
+                    detail: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
+                    action: r.get(14)?,
                 })
             })?;
         lines.truncate(limit);
         Ok(lines)
+    }
+
+    /// The exceptions of a close per category, with what to do about each.
+    pub fn category_totals(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<CategoryTotal>> {
+        self.query_all(queries::CATEGORY_TOTALS, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
+            Ok(CategoryTotal { category: r.get(0)?, items: r.get(1)?, difference: r.get(2)?, action: r.get(3)? })
+        })
+    }
+
+    /// SEQR's times of the shop's close before `close_seq` and of `close_seq`
+    /// itself: the period the close covers (no start for a shop's first close).
+    pub fn close_span(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<CloseSpan> {
+        let params: &[super::Param<'_>] = &[("shop_id", &shop_id), ("close_seq", &close_seq)];
+        let from = self.query_one(queries::PREVIOUS_CLOSE_TIME, params, |r| r.get(0))?;
+        let to = self.query_one(queries::CLOSE_TIME, params, |r| r.get(0))?;
+        Ok((from, to))
     }
 
     /// The close that `period_id` labels or belongs to.

@@ -166,20 +166,91 @@ async fn a_close_over_tcp_delivers_one_email_with_the_csvs_as_written() {
     assert_eq!(msgs[0].from, "recon@example.com");
     assert_eq!(msgs[0].to, vec!["backoffice@example.com", "second@example.com"]);
     let msg = MessageParser::default().parse(&msgs[0].data).unwrap();
-    assert_eq!(msg.subject().unwrap(), format!("[SEQR] shop-1 period {period}: 1 exception, difference -0.50 SEK"));
+    // The shop's name, the period in the shop's zone (this is its first close: until SEQR's time of the
+    // mark), the count, the difference, whether to act today, and the period id for mail filters.
+    let marked = seqr_recon::domain::ids::seqr_time(&period).unwrap().with_timezone(&chrono_tz::Europe::Stockholm);
+    assert_eq!(
+        msg.subject().unwrap(),
+        format!(
+            "[SEQR] Shop shop-1, until {}: 1 exception, difference -0.50 SEK — ACTION NEEDED TODAY [shop-1 period {period}]",
+            marked.format("%-d %b %H:%M")
+        )
+    );
     assert!(msg.body_text(0).unwrap().contains("AMOUNT_MISMATCH"));
     assert!(msg.body_html(0).unwrap().contains("<table"));
     let dir = f.reports().join("shop-1").join(&period);
-    for name in ["summary.csv", "exceptions.csv", "transactions.csv"] {
+    for name in ["summary.csv", "exceptions.csv", "transactions.csv", "report.xlsx"] {
         let on_disk = std::fs::read(dir.join(name)).unwrap();
         assert_eq!(attachment(&msg, name), Some(on_disk.as_slice()), "{name} attached exactly as written");
     }
     let exceptions = String::from_utf8(std::fs::read(dir.join("exceptions.csv")).unwrap()).unwrap();
     assert!(
-        exceptions.contains(&format!("AMOUNT_MISMATCH,shop-1,{period},{TERMINAL},anna,{e2},,25.00000,25.50000,-0.50")),
+        exceptions.contains(&format!(
+            "AMOUNT_MISMATCH,shop-1,Shop shop-1,{period},{TERMINAL},POS 1,anna,{e2},,25.00000,25.50000,-0.50"
+        )),
         "{exceptions}"
     );
     assert_eq!(f.bench.calls("markTransactionPeriod"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_report_email_names_shop_period_and_terminals_and_says_what_to_do_per_category() {
+    let smtp = SmtpSink::start();
+    let f = Floor::new(smtp.port, &[SHOP], "").await;
+    let e1 = f.sale("100.00").await;
+    f.posts("p1.csv", &[(e1, "100.00")]);
+    assert!(f.cli(&["run"], &[]).status.success());
+    // The second close: one sale paid seconds before the mark whose post is not in yet (IN_TRANSIT:
+    // nothing to do), one the till posted at the wrong amount (to act on).
+    let _unposted = f.sale("25.50").await;
+    let miskeyed = f.sale("10.00").await;
+    f.posts("p2.csv", &[(miskeyed, "9.00")]);
+    let out = f.cli(&["run", "--ad-hoc"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let store = f.store();
+    let [first, second]: [String; 2] = periods(&store).try_into().unwrap();
+    let actions: Vec<(String, String)> = store
+        .ad_hoc_connection()
+        .prepare("SELECT category, action FROM categories WHERE category IN ('AMOUNT_MISMATCH', 'IN_TRANSIT')")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(actions.len(), 2);
+    let msgs = smtp.messages();
+    assert_eq!(msgs.len(), 2);
+    let msg = MessageParser::default().parse(&msgs[1].data).unwrap();
+    let (text_part, html) = (msg.body_text(0).unwrap().to_string(), msg.body_html(0).unwrap().to_string());
+
+    // The period in the shop's zone, from the previous close to this one.
+    let local = |p: &str| seqr_recon::domain::ids::seqr_time(p).unwrap().with_timezone(&chrono_tz::Europe::Stockholm);
+    let span = format!(
+        "{} – {} (Europe/Stockholm)",
+        local(&first).format("%a %-d %b %Y %H:%M"),
+        local(&second).format("%a %-d %b %Y %H:%M")
+    );
+    let first_line = text_part.lines().next().unwrap();
+    assert_eq!(
+        first_line,
+        format!("Shop shop-1: {span}. 2 exceptions, difference -26.50 SEK. ACTION NEEDED TODAY."),
+        "{text_part}"
+    );
+    let subject = msg.subject().unwrap();
+    assert!(subject.starts_with("[SEQR] Shop shop-1, ") && subject.contains("2 exceptions"), "{subject}");
+    for part in [&text_part, &html] {
+        assert!(part.contains(&span), "{part}");
+        assert!(part.contains("POS 1") && part.contains(TERMINAL), "the terminal by name, its id beside: {part}");
+        for (category, action) in &actions {
+            assert!(part.contains(category.as_str()) && part.contains(action.as_str()), "{category}: {part}");
+        }
+    }
+    // The first exceptions each carry their action.
+    let listed = text_part.lines().filter(|l| l.starts_with("- AMOUNT_MISMATCH POS 1 ")).collect::<Vec<_>>();
+    assert!(listed.iter().any(|l| l.contains(" To do: The till recorded a different amount")), "{text_part}");
+    // What mail clients keep: inline styles, no scripts, no external sheets.
+    assert!(html.contains("style=\"") && !html.contains("<script") && !html.contains("<link"), "{html}");
 }
 
 async fn killed_then_resumed(failpoint: &str) {
@@ -279,7 +350,7 @@ async fn a_wrong_password_fails_one_shop_clearly_and_the_others_still_close() {
         .collect();
     assert_eq!(subjects.len(), 2, "{subjects:?}");
     assert!(subjects.iter().any(|s| s.starts_with("[SEQR] ALERT shop-2")), "{subjects:?}");
-    assert!(subjects.iter().any(|s| s.starts_with("[SEQR] shop-1 period")), "{subjects:?}");
+    assert!(subjects.iter().any(|s| s.contains(" [shop-1 period ")), "{subjects:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

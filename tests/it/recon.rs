@@ -212,7 +212,7 @@ fn a_summary_that_disagrees_with_its_details_is_a_summary_mismatch() {
     let summary = std::fs::read_to_string(files.summary).unwrap();
     assert_eq!(
         summary.lines().collect::<Vec<_>>()[1..],
-        ["shop-1,P2,,0,0.00,0,0.00,0,1,0.00,0,0.00,0.00"],
+        ["shop-1,,P2,,,0,0.00,0,0.00,0,1,0.00,0,0.00,0.00"],
         "{summary}"
     );
 }
@@ -395,6 +395,14 @@ fn exported_csvs_match_the_golden_files_and_defuse_formulas() {
     ]);
     let (seq, period) =
         r.close("P1", MARK, vec![seqr("E1", "T1", "100"), seqr("E2", "T1", "-20.50"), seqr("E9", "T2", "5")], None);
+    // The config's names, as `run` records them; T2 has none.
+    r.store
+        .ad_hoc_connection()
+        .execute_batch(
+            "INSERT INTO shops VALUES ('shop-1', 'Södermalm', 'SEK', 'Europe/Stockholm', 'shop', 'r', now()); \
+             INSERT INTO terminals (terminal_id, shop_id, name) VALUES ('T1', 'shop-1', 'Till 1 by the door');",
+        )
+        .unwrap();
     let out = r.dir.path().join("reports");
     let files = write_reports(&r.store, &out, "shop-1", seq, &period).unwrap();
     assert_eq!(files.dir, out.join("shop-1").join("P1"));
@@ -696,11 +704,11 @@ fn summaries_of_consecutive_periods_count_each_row_once_and_show_what_was_carrie
         let files = write_reports(&r.store, &r.dir.path().join("out"), "shop-1", seq, label).unwrap();
         std::fs::read_to_string(files.summary).unwrap().lines().last().unwrap().to_string()
     };
-    // seqr_count,seqr_total,local_count,local_total,matched,exceptions,difference,carried_over_count,
-    // carried_over_seqr_total,carried_over_local_total
-    assert_eq!(total(c1, "P1"), "shop-1,P1,,2,51.00,2,40.00,0,3,-11.00,0,0.00,0.00");
+    // shop_id,shop_name,period_id,terminal_id,terminal_name, then seqr_count,seqr_total,local_count,
+    // local_total,matched,exceptions,difference,carried_over_count,carried_over_seqr_total,carried_over_local_total
+    assert_eq!(total(c1, "P1"), "shop-1,,P1,,,2,51.00,2,40.00,0,3,-11.00,0,0.00,0.00");
     // E1's post and E2's SEQR row belong to period 1, E3 is still open: carried over, not period 2's own.
-    assert_eq!(total(c2, "P2"), "shop-1,P2,,1,10.00,1,20.00,2,1,10.00,3,51.00,40.00");
+    assert_eq!(total(c2, "P2"), "shop-1,,P2,,,1,10.00,1,20.00,2,1,10.00,3,51.00,40.00");
     // Summing the periods' own totals gives every SEQR row and every post exactly once.
     let own = |col: usize| -> rust_decimal::Decimal {
         [total(c1, "P1"), total(c2, "P2")].iter().map(|l| dec(l.split(',').nth(col).unwrap())).sum()
@@ -712,7 +720,7 @@ fn summaries_of_consecutive_periods_count_each_row_once_and_show_what_was_carrie
             Ok((x.get(0)?, x.get(1)?))
         })
         .unwrap();
-    assert_eq!((own(4), own(6)), (seqr_all, posts_all));
+    assert_eq!((own(6), own(8)), (seqr_all, posts_all));
 }
 
 /// The till's and SEQR's totals of a close's results: (local, SEQR).
@@ -878,4 +886,91 @@ fn a_till_re_exporting_a_growing_file_loads_only_its_new_lines_and_may_not_rewri
     let (seq, _) =
         r.close("P1", MARK, vec![seqr("E1", "T1", "10"), seqr("E2", "T1", "20"), seqr("E3", "T1", "30")], None);
     assert_eq!(r.categories(seq), pairs(&[("MATCHED", "E1"), ("MATCHED", "E2"), ("MATCHED", "E3")]));
+}
+
+/// A shop-1 config with the given `[reports]` lines and shop `locale`.
+fn report_config(dir: &Path, reports: &str, locale: &str) -> seqr_recon::config::Config {
+    let text = format!(
+        "[seqr]\nendpoint = \"http://127.0.0.1:1/soap\"\nclient_id = \"t\"\n[store]\ndatabase = \"db.duckdb\"\n\
+         [reports]\ndir = {:?}\n{reports}\n[[shop]]\nid = \"shop-1\"\nname = \"Södermalm\"\ncurrency = \"SEK\"\n\
+         timezone = \"Europe/Stockholm\"\nclose_at = \"0 0 22 * * *\"\nlevel = \"shop\"\nreseller_id = \"r\"\n\
+         reseller_user_id = \"9900\"\npassword_env = \"X\"\nlocale = \"{locale}\"\n",
+        dir.join("reports")
+    );
+    seqr_recon::config::Config::parse(&text, "t.toml").unwrap()
+}
+
+#[test]
+fn the_workbook_keeps_references_as_text_amounts_as_numbers_and_times_as_local_date_times() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let mut r = Recon::new();
+    let paid = "2026112109001170101000311";
+    let missing = "2026112110302270101000312";
+    r.posts(&[&format!(
+        "shop-1,T1,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",{paid},R1,100.00,SEK,PAYMENT,SEQR payment,2026-11-21T09:00:11Z"
+    )]);
+    let period = "2026112121000012301000044";
+    let (seq, _) = r.close(period, MARK, vec![seqr(paid, "T1", "100"), seqr(missing, "T1", "12.50")], None);
+    let cfg = report_config(r.dir.path(), "", "sv-SE");
+    let files = seqr_recon::export::write_close_reports(&r.store, &cfg.reports, &cfg.shops[0], seq, period).unwrap();
+    let path = files.workbook.expect("xlsx is a default format");
+
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    assert_eq!(book.sheet_names(), ["Summary", "Exceptions", "Transactions"]);
+    let tx = book.worksheet_range("Transactions").unwrap();
+    let header: Vec<String> = tx.rows().next().unwrap().iter().map(std::string::ToString::to_string).collect();
+    let col =
+        |name: &str| header.iter().position(|h| h.starts_with(name)).unwrap_or_else(|| panic!("{name}: {header:?}"));
+    assert_eq!(header[col("posted_at")], "posted_at (Europe/Stockholm)");
+    let row = tx.rows().find(|row| row[col("ers_reference")] == Data::String(paid.into())).expect("the paid row");
+    assert_eq!(row[col("ers_reference")], Data::String(paid.into()), "a 25-digit reference is text, digit for digit");
+    assert_eq!(row[col("period_id")], Data::String(period.into()));
+    assert_eq!(row[col("local_amount")], Data::Float(100.0), "amounts are numbers");
+    assert_eq!(row[col("cashier_id")], Data::String("=HYPERLINK(\"http://x\",\"y\")".into()), "a plain string");
+    match &row[col("posted_at")] {
+        // 09:00:11 UTC is 10:00:11 in Stockholm in November.
+        Data::DateTime(d) => assert_eq!(d.as_datetime().unwrap().to_string(), "2026-11-21 10:00:11"),
+        other => panic!("posted_at is a date-time cell, not {other:?}"),
+    }
+    let formulas = book.worksheet_formula("Transactions").unwrap();
+    assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "no cell is a formula");
+
+    let exceptions = book.worksheet_range("Exceptions").unwrap();
+    let header: Vec<String> = exceptions.rows().next().unwrap().iter().map(std::string::ToString::to_string).collect();
+    let action = header.iter().position(|h| h == "action").expect("an action column");
+    let missing_row = exceptions.rows().nth(1).unwrap();
+    assert_eq!(missing_row[0], Data::String("MISSING_LOCALLY".into()));
+    assert!(missing_row[action].to_string().contains("record it, or refund the customer"), "{missing_row:?}");
+    let summary = book.worksheet_range("Summary").unwrap();
+    let total = summary.rows().next_back().unwrap();
+    assert!(total.iter().any(|c| *c == Data::Float(-12.5)), "the difference is a number: {total:?}");
+}
+
+#[test]
+fn csv_for_a_spreadsheet_has_a_bom_and_in_a_decimal_comma_locale_semicolons() {
+    let mut r = Recon::new();
+    r.posts(&["shop-1,T2,bob,E3,,7.25,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:00Z"]);
+    let (seq, period) = r.close("P1", MARK, vec![], None);
+    let plain = report_config(r.dir.path(), "formats = [\"csv\"]", "sv-SE");
+    let files =
+        seqr_recon::export::write_close_reports(&r.store, &plain.reports, &plain.shops[0], seq, &period).unwrap();
+    let scripts = std::fs::read_to_string(&files.exceptions).unwrap();
+    assert!(
+        scripts.starts_with("category,shop_id,") && scripts.contains(",7.25000,"),
+        "RFC 4180 by default: {scripts}"
+    );
+    assert!(files.workbook.is_none(), "formats = [\"csv\"] writes no workbook");
+
+    let swedish = report_config(r.dir.path(), "formats = [\"csv\"]\ncsv_excel = true", "sv-SE");
+    let files =
+        seqr_recon::export::write_close_reports(&r.store, &swedish.reports, &swedish.shops[0], seq, &period).unwrap();
+    let excel = std::fs::read_to_string(&files.exceptions).unwrap();
+    assert!(excel.starts_with("\u{feff}category;shop_id;"), "{excel}");
+    assert!(excel.contains(";7,25000;") && excel.contains(";7,25;"), "decimal commas: {excel}");
+
+    let english = report_config(r.dir.path(), "formats = [\"csv\"]\ncsv_excel = true", "en-GB");
+    let files =
+        seqr_recon::export::write_close_reports(&r.store, &english.reports, &english.shops[0], seq, &period).unwrap();
+    let excel = std::fs::read_to_string(&files.exceptions).unwrap();
+    assert!(excel.starts_with("\u{feff}category,shop_id,") && excel.contains(",7.25000,"), "{excel}");
 }

@@ -1,0 +1,182 @@
+//! `report.xlsx`: the close for people who open it in a spreadsheet. Every
+//! cell is a typed value, never a formula: references and ids are text (a
+//! 25-digit ersReference stays 25 digits), amounts are numbers with two
+//! decimals, times are date-times in the shop's zone. Each sheet has a frozen
+//! header row with an autofilter.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono_tz::Tz;
+use duckdb::types::{TimeUnit, Value};
+use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
+
+use crate::config::Shop;
+use crate::store::{queries, Store};
+
+/// The workbook's file name in the close's folder.
+pub const FILE_NAME: &str = "report.xlsx";
+
+/// Excel's last row (0-based): a sheet holds 1,048,576 rows.
+const LAST_ROW: u32 = 1_048_575;
+
+/// The cell formats of a sheet.
+struct Formats {
+    header: Format,
+    amount: Format,
+    count: Format,
+    time: Format,
+    text: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        Formats {
+            header: Format::new().set_bold().set_background_color("#DDE4EE").set_align(FormatAlign::Top),
+            amount: Format::new().set_num_format("#,##0.00"),
+            count: Format::new().set_num_format("0"),
+            time: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+            text: Format::new().set_num_format("@"),
+        }
+    }
+}
+
+/// Writes `{dir}/report.xlsx` for close `close_seq` of `shop`, through a
+/// temporary file and a rename, and returns its path.
+pub fn write(store: &Store, dir: &Path, shop: &Shop, close_seq: i64) -> anyhow::Result<PathBuf> {
+    let mut workbook = Workbook::new();
+    let formats = Formats::new();
+    let params: &[crate::store::Param<'_>] = &[("shop_id", &shop.id), ("close_seq", &close_seq)];
+    for (name, sql, big) in [
+        ("Summary", queries::SUMMARY_CSV, false),
+        ("Exceptions", queries::EXCEPTIONS_CSV, false),
+        ("Transactions", queries::TRANSACTIONS_CSV, true),
+    ] {
+        // The big sheet is written row by row to disk instead of held in memory.
+        let sheet = if big { workbook.add_worksheet_with_constant_memory()? } else { workbook.add_worksheet() };
+        sheet.set_name(name)?;
+        fill(store, sheet, sql, params, shop.tz(), &formats).with_context(|| format!("writing sheet {name}"))?;
+    }
+    let path = dir.join(FILE_NAME);
+    let tmp = dir.join(format!(".{FILE_NAME}.tmp"));
+    workbook.save(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::File::open(&tmp)?.sync_all()?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+/// One sheet: a header row, then the query's rows as typed cells.
+fn fill(
+    store: &Store,
+    sheet: &mut Worksheet,
+    sql: &str,
+    params: &[crate::store::Param<'_>],
+    tz: Tz,
+    f: &Formats,
+) -> anyhow::Result<()> {
+    let mut row: u32 = 0;
+    let mut left_out: u64 = 0;
+    let columns = store.for_each_row(sql, params, |columns, values| {
+        if row == 0 {
+            header(sheet, columns, tz, f)?;
+        }
+        if row == LAST_ROW {
+            left_out += 1;
+            return Ok(());
+        }
+        row += 1;
+        for (col, (value, column)) in values.iter().zip(columns).enumerate() {
+            cell(sheet, row, col as u16, value, column, tz, f)?;
+        }
+        Ok(())
+    })?;
+    if row == 0 {
+        header(sheet, &columns, tz, f)?;
+    }
+    if left_out > 0 {
+        // A day of over a million items: the CSV has them all.
+        sheet.write_string(row, 0, format!("… and {left_out} more rows: see transactions.csv"))?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofilter(0, 0, row, columns.len().saturating_sub(1) as u16)?;
+    Ok(())
+}
+
+/// The header row, and each column's width from what it holds.
+fn header(sheet: &mut Worksheet, columns: &[String], tz: Tz, f: &Formats) -> Result<(), XlsxError> {
+    for (col, name) in columns.iter().enumerate() {
+        let col = col as u16;
+        let title = if is_time(name) { format!("{name} ({})", tz.name()) } else { name.clone() };
+        sheet.write_string_with_format(0, col, &title, &f.header)?;
+        sheet.set_column_width(col, width(name))?;
+    }
+    Ok(())
+}
+
+fn is_time(column: &str) -> bool {
+    column.ends_with("_at")
+}
+
+/// A width that shows the column's usual content whole.
+fn width(column: &str) -> f64 {
+    match column {
+        "detail" | "action" => 60.0,
+        "period_id" | "ers_reference" | "label_period_id" => 27.0,
+        "terminal_id" => 34.0,
+        c if is_time(c) => 20.0,
+        c if c.ends_with("_name") || c == "category" => 24.0,
+        c if c.ends_with("_count") => 10.0,
+        _ => 16.0,
+    }
+}
+
+/// One typed cell. Text is always written as text, so nothing in it can run
+/// as a formula; SQL NULL is an empty cell.
+fn cell(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    value: &Value,
+    column: &str,
+    tz: Tz,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    match value {
+        Value::Null => {}
+        Value::Text(s) => {
+            sheet.write_string_with_format(row, col, s, &f.text)?;
+        }
+        Value::Decimal(d) => {
+            // A spreadsheet number is a double; the exact amount is in the CSVs and the database.
+            let d: rust_decimal::Decimal = (*d).try_into().unwrap_or_default();
+            sheet.write_number_with_format(row, col, d.to_f64().unwrap_or_default(), &f.amount)?;
+        }
+        Value::BigInt(n) => {
+            sheet.write_number_with_format(row, col, *n as f64, &f.count)?;
+        }
+        Value::Int(n) => {
+            sheet.write_number_with_format(row, col, f64::from(*n), &f.count)?;
+        }
+        Value::Boolean(b) => {
+            sheet.write_boolean(row, col, *b)?;
+        }
+        Value::Timestamp(unit, v) => {
+            let micros = match unit {
+                TimeUnit::Second => v * 1_000_000,
+                TimeUnit::Millisecond => v * 1_000,
+                TimeUnit::Microsecond => *v,
+                TimeUnit::Nanosecond => v / 1_000,
+            };
+            if let Some(t) = chrono::DateTime::from_timestamp_micros(micros) {
+                let local = t.with_timezone(&tz).naive_local();
+                sheet.write_datetime_with_format(row, col, local, &f.time)?;
+            }
+        }
+        other => {
+            let text = crate::export::cell_text(other, column).unwrap_or_default();
+            sheet.write_string_with_format(row, col, text, &f.text)?;
+        }
+    }
+    Ok(())
+}
