@@ -4,7 +4,7 @@
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/seqr-recon/target
 
 .DEFAULT_GOAL := help
-.PHONY: help test demo bench bench-close bench-day build fmt
+.PHONY: help test demo bench bench-close bench-day build fmt screenshots
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,3 +33,24 @@ demo: ## The main job end to end: simulator, a trading day, the close, CSVs and 
 
 bench-day: ## A big day: 20 shops x 10 terminals x 500 sales, wall time and precision/recall
 	cargo run --quiet -- demo --dir data/bench-day --shops 20 --terminals-per-shop 10 --sales-per-terminal 500 --time-scale 10
+
+screenshots: ## Pictures of make demo's email and workbook for README (needs chromium and libreoffice-calc-nogui)
+	@for tool in chromium soffice python3; do command -v $$tool >/dev/null || { \
+	  echo "make screenshots needs $$tool: apt-get install chromium libreoffice-calc-nogui"; exit 1; }; done
+	cargo run --quiet -- demo --dir data/demo
+	mkdir -p docs data/screenshots
+	@# The email: the HTML part of the second close's report, as a browser shows it.
+	python3 -c 'import email,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb")); \
+	  [open(sys.argv[2],"wb").write(p.get_payload(decode=True)) for p in m.walk() if p.get_content_type()=="text/html"]' \
+	  data/demo/reports/outbox/stockholm-1-000002-report.eml data/screenshots/email.html
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,1000 \
+	  --screenshot=docs/email.png file://$(CURDIR)/data/screenshots/email.html
+	@# The workbook: its Exceptions sheet as LibreOffice Calc reads it (its HTML export of the sheet).
+	cp "$$(ls -d data/demo/reports/stockholm-1/*/ | sort | tail -1)report.xlsx" data/screenshots/report.xlsx
+	cd data/screenshots && soffice --headless --convert-to html report.xlsx
+	python3 -c 'import sys; s=open(sys.argv[1],encoding="utf-8").read(); \
+	  sheet=s[s.index("<h1>Sheet 2:"):s.index("<h1>Sheet 3:")]; \
+	  open(sys.argv[2],"w",encoding="utf-8").write(s[:s.index("<body")]+"<body>"+sheet+"</body></html>")' \
+	  data/screenshots/report.html data/screenshots/exceptions.html
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1500,620 \
+	  --screenshot=docs/workbook.png file://$(CURDIR)/data/screenshots/exceptions.html

@@ -28,6 +28,8 @@ struct Formats {
     count: Format,
     time: Format,
     text: Format,
+    /// Long sentences (`detail`, `action`) wrap in their column instead of running over the next.
+    prose: Format,
 }
 
 impl Formats {
@@ -38,6 +40,7 @@ impl Formats {
             count: Format::new().set_num_format("0"),
             time: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
             text: Format::new().set_num_format("@"),
+            prose: Format::new().set_num_format("@").set_text_wrap().set_align(FormatAlign::Top),
         }
     }
 }
@@ -99,6 +102,9 @@ fn fill(
         sheet.write_string(row, 0, format!("… and {left_out} more rows: see transactions.csv"))?;
     }
     sheet.set_freeze_panes(1, 0)?;
+    // Printed (or saved as PDF): landscape, the header row on every page.
+    sheet.set_landscape();
+    sheet.set_repeat_rows(0, 0)?;
     sheet.autofilter(0, 0, row, columns.len().saturating_sub(1) as u16)?;
     Ok(())
 }
@@ -114,6 +120,10 @@ fn header(sheet: &mut Worksheet, columns: &[String], tz: Tz, f: &Formats) -> Res
     Ok(())
 }
 
+fn is_prose(column: &str) -> bool {
+    matches!(column, "detail" | "action")
+}
+
 fn is_time(column: &str) -> bool {
     column.ends_with("_at")
 }
@@ -121,7 +131,7 @@ fn is_time(column: &str) -> bool {
 /// A width that shows the column's usual content whole.
 fn width(column: &str) -> f64 {
     match column {
-        "detail" | "action" => 60.0,
+        c if is_prose(c) => 60.0,
         "period_id" | "ers_reference" | "label_period_id" => 27.0,
         "terminal_id" => 34.0,
         c if is_time(c) => 20.0,
@@ -145,7 +155,8 @@ fn cell(
     match value {
         Value::Null => {}
         Value::Text(s) => {
-            sheet.write_string_with_format(row, col, s, &f.text)?;
+            let format = if is_prose(column) { &f.prose } else { &f.text };
+            sheet.write_string_with_format(row, col, s, format)?;
         }
         Value::Decimal(d) => {
             // A spreadsheet number is a double; the exact amount is in the CSVs and the database.
