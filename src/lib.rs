@@ -12,7 +12,7 @@
 //! - [`seqr`]: SEQR's SOAP API: envelopes (write), responses (read), reports (parse), the client.
 //! - [`store`]: DuckDB, the only door to it: migrations, POS ingest, SEQR data, closes, emails, reconciliation.
 //! - [`reconcile`]: classifying one close and recomputing a stored one from its raw reports.
-//! - [`export`]: the CSV files of a close, formula-safe.
+//! - [`export`]: the files of a close: the CSVs (formula-safe) and the typed `report.xlsx`.
 //! - [`notify`]: report and alert emails (maud templates, lettre), through an outbox so none is lost.
 //! - [`close`]: one close of one shop, a persisted state machine: one file per step, and the batch of many shops.
 //! - [`schedule`]: next-fire computation and the daemon loop, on a clock the caller passes.
