@@ -29,7 +29,14 @@ pub(super) fn step(
         refuse_unless_checks_pass(store, ctx, &close)?;
     }
     let label = close.label_period_id.clone().context("a marked close has a period id")?;
-    let files = write_close_reports(store, &ctx.cfg.reports, shop, close.close_seq, &label)?;
+    let files = write_close_reports(
+        store,
+        &ctx.cfg.reports,
+        shop,
+        close.close_seq,
+        &label,
+        ctx.cfg.email.attach_transactions_max_bytes,
+    )?;
     if close.state != CloseState::Reconciled {
         return Ok((close, files));
     }

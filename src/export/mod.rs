@@ -67,18 +67,23 @@ pub fn write_reports(
 }
 
 /// Writes a close's files as `[reports]` asks: the CSVs (in the shop's
-/// style), and `report.xlsx` when `formats` has `xlsx`.
+/// style), and `report.xlsx` when `formats` has `xlsx`. The workbook carries
+/// the Transactions sheet when `transactions.csv` is at most
+/// `mail_limit_bytes` (`[email] attach_transactions_max_bytes`), as the
+/// workbook is mailed whole.
 pub fn write_close_reports(
     store: &Store,
     settings: &ReportSettings,
     shop: &Shop,
     close_seq: i64,
     period_id: &str,
+    mail_limit_bytes: u64,
 ) -> anyhow::Result<ReportFiles> {
     let style = CsvStyle::for_shop(settings, shop);
     let mut files = write_csvs(store, &settings.dir, &shop.id, close_seq, period_id, style)?;
     if settings.formats.contains(&ReportFormat::Xlsx) {
-        files.workbook = Some(workbook::write(store, &files.dir, shop, close_seq)?);
+        let with_transactions = std::fs::metadata(&files.transactions)?.len() <= mail_limit_bytes;
+        files.workbook = Some(workbook::write(store, &files.dir, shop, close_seq, with_transactions)?);
         crate::paths::sync_dir(&files.dir)?;
     }
     Ok(files)

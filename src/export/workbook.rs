@@ -46,8 +46,16 @@ impl Formats {
 }
 
 /// Writes `{dir}/report.xlsx` for close `close_seq` of `shop`, through a
-/// temporary file and a rename, and returns its path.
-pub fn write(store: &Store, dir: &Path, shop: &Shop, close_seq: i64) -> anyhow::Result<PathBuf> {
+/// temporary file and a rename, and returns its path. Without
+/// `with_transactions` (a day too big to mail) the Transactions sheet only
+/// points at `transactions.csv`, so the workbook stays small enough to attach.
+pub fn write(
+    store: &Store,
+    dir: &Path,
+    shop: &Shop,
+    close_seq: i64,
+    with_transactions: bool,
+) -> anyhow::Result<PathBuf> {
     let mut workbook = Workbook::new();
     let formats = Formats::new();
     let params: &[crate::store::Param<'_>] = &[("shop_id", &shop.id), ("close_seq", &close_seq)];
@@ -59,6 +67,15 @@ pub fn write(store: &Store, dir: &Path, shop: &Shop, close_seq: i64) -> anyhow::
         // The big sheet is written row by row to disk instead of held in memory.
         let sheet = if big { workbook.add_worksheet_with_constant_memory()? } else { workbook.add_worksheet() };
         sheet.set_name(name)?;
+        if big && !with_transactions {
+            sheet.set_column_width(0, 90)?;
+            sheet.write_string(
+                0,
+                0,
+                "Too many rows to mail: every item of the close is in transactions.csv beside this file.",
+            )?;
+            continue;
+        }
         fill(store, sheet, sql, params, shop.tz(), &formats).with_context(|| format!("writing sheet {name}"))?;
     }
     let path = dir.join(FILE_NAME);
