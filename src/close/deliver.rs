@@ -10,7 +10,6 @@ use super::export::report_email_id;
 use super::CloseContext;
 use crate::config::Shop;
 use crate::domain::CloseState;
-use crate::export::write_close_reports;
 use crate::notify;
 use crate::store::seqr_data::CloseRow;
 use crate::store::Store;
@@ -44,14 +43,7 @@ pub fn resend(store: &Store, ctx: &CloseContext, shop: &Shop, period_id: &str) -
         );
     }
     let label = close.label_period_id.clone().context("a complete close has a period id")?;
-    let files = write_close_reports(
-        store,
-        &ctx.cfg.reports,
-        shop,
-        close.close_seq,
-        &label,
-        ctx.cfg.email.attach_transactions_max_bytes,
-    )?;
+    let files = ctx.write_reports(store, shop, close.close_seq, &label)?;
     let id = format!("{}-resend-{}", report_email_id(&close), store.report_email_count(&close.close_id)?);
     let email =
         notify::report_email(store, (&ctx.cfg.email, &ctx.cfg.reports), shop, &close, &label, &files, id.clone())?;

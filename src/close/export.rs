@@ -8,7 +8,7 @@ use chrono::Utc;
 use super::{reread, CloseContext};
 use crate::config::Shop;
 use crate::domain::CloseState;
-use crate::export::{write_close_reports, ReportFiles};
+use crate::export::ReportFiles;
 use crate::failpoint::failpoint;
 use crate::notify;
 use crate::store::seqr_data::CloseRow;
@@ -29,14 +29,7 @@ pub(super) fn step(
         refuse_unless_checks_pass(store, ctx, &close)?;
     }
     let label = close.label_period_id.clone().context("a marked close has a period id")?;
-    let files = write_close_reports(
-        store,
-        &ctx.cfg.reports,
-        shop,
-        close.close_seq,
-        &label,
-        ctx.cfg.email.attach_transactions_max_bytes,
-    )?;
+    let files = ctx.write_reports(store, shop, close.close_seq, &label)?;
     if close.state != CloseState::Reconciled {
         return Ok((close, files));
     }

@@ -77,6 +77,12 @@ impl CloseContext {
         self.heavy_db.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Writes the files of close `close_seq` of `shop` as `[reports]` asks.
+    fn write_reports(&self, store: &Store, shop: &Shop, close_seq: i64, label: &str) -> anyhow::Result<ReportFiles> {
+        let mail_limit = self.cfg.email.attach_transactions_max_bytes;
+        crate::export::write_close_reports(store, &self.cfg.reports, shop, close_seq, label, mail_limit)
+    }
+
     /// Records one step of `close` of this run in the `runs` table.
     fn record_step(
         &self,

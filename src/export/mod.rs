@@ -168,21 +168,24 @@ pub fn cell_text(value: &Value, column: &str) -> Option<String> {
             let d: Decimal = (*d).try_into().ok()?;
             format_amount(d, style_of(column))
         }
-        Value::Timestamp(unit, v) => {
-            let micros = match unit {
-                TimeUnit::Second => v * 1_000_000,
-                TimeUnit::Millisecond => v * 1_000,
-                TimeUnit::Microsecond => *v,
-                TimeUnit::Nanosecond => v / 1_000,
-            };
-            chrono::DateTime::from_timestamp_micros(micros)?.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-        }
+        Value::Timestamp(unit, v) => timestamp(*unit, *v)?.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
         Value::Date32(days) => {
             (chrono::NaiveDate::from_ymd_opt(1970, 1, 1)? + chrono::Duration::days(i64::from(*days))).to_string()
         }
         Value::Text(s) => formula_safe(s).into_owned(),
         other => formula_safe(&format!("{other:?}")).into_owned(),
     })
+}
+
+/// A DuckDB `TIMESTAMP` (UTC, as the store keeps every time) as a UTC time.
+fn timestamp(unit: TimeUnit, v: i64) -> Option<chrono::DateTime<chrono::Utc>> {
+    let micros = match unit {
+        TimeUnit::Second => v * 1_000_000,
+        TimeUnit::Millisecond => v * 1_000,
+        TimeUnit::Microsecond => v,
+        TimeUnit::Nanosecond => v / 1_000,
+    };
+    chrono::DateTime::from_timestamp_micros(micros)
 }
 
 fn format_amount(d: Decimal, style: Style) -> String {

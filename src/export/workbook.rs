@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono_tz::Tz;
-use duckdb::types::{TimeUnit, Value};
+use duckdb::types::Value;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
@@ -190,13 +190,7 @@ fn cell(
             sheet.write_boolean(row, col, *b)?;
         }
         Value::Timestamp(unit, v) => {
-            let micros = match unit {
-                TimeUnit::Second => v * 1_000_000,
-                TimeUnit::Millisecond => v * 1_000,
-                TimeUnit::Microsecond => *v,
-                TimeUnit::Nanosecond => v / 1_000,
-            };
-            if let Some(t) = chrono::DateTime::from_timestamp_micros(micros) {
+            if let Some(t) = super::timestamp(*unit, *v) {
                 let local = t.with_timezone(&tz).naive_local();
                 sheet.write_datetime_with_format(row, col, local, &f.time)?;
             }
