@@ -1,6 +1,6 @@
-//! Step 4: check the result, write the CSVs and queue the report email, then
-//! mark the close `exported`. A close already exported only has its CSVs
-//! written again (they are the same bytes).
+//! Step 4: check the result, write the files (CSVs, workbook) and queue the report email, then
+//! mark the close `exported`. A close already exported only has its files
+//! written again (the CSVs are the same bytes).
 
 use anyhow::Context;
 use chrono::Utc;

@@ -58,8 +58,9 @@ pub struct Transaction<'a> {
 impl Transaction<'_> {
     /// Commits the transaction.
     pub fn commit(mut self) -> anyhow::Result<()> {
-        self.open = false;
+        // A failed COMMIT leaves the transaction open: dropping `self` rolls it back.
         self.store.conn.execute_batch("COMMIT")?;
+        self.open = false;
         Ok(())
     }
 }
