@@ -36,15 +36,7 @@ pub(super) fn step(
     let started = Utc::now();
     // POS files refused since the last report: this report names them.
     store.claim_refusals(&shop.id, &close.close_id)?;
-    let email = notify::report_email(
-        store,
-        (&ctx.cfg.email, &ctx.cfg.reports),
-        shop,
-        &close,
-        &label,
-        &files,
-        report_email_id(&close),
-    )?;
+    let email = notify::report_email(store, &ctx.cfg, shop, &close, &label, &files, report_email_id(&close))?;
     notify::queue(store, &ctx.cfg.email, &email)?;
     ctx.record_step(store, &close, "export", started, "ok", &files.dir.display().to_string());
     store.set_close_state(&close.close_id, CloseState::Exported, None)?;

@@ -8,7 +8,7 @@ use maud::{html, Markup, DOCTYPE};
 use rust_decimal::Decimal;
 
 use super::{read_attachment, Outgoing};
-use crate::config::{EmailSettings, ReportFormat, ReportSettings, Shop};
+use crate::config::{Config, EmailSettings, ReportFormat, Shop};
 use crate::domain::EmailKind;
 use crate::export::ReportFiles;
 use crate::store::ingest::{RefusedFile, Rejected};
@@ -23,10 +23,10 @@ const REFUSED_WARNING: &str = "INCOMPLETE: these POS files were refused, so thei
     reconciliation. SEQR's rows for them show as MISSING_LOCALLY (or IN_TRANSIT): do not refund those customers; fix the file \
     (its .errors.txt in the inbox's rejected/ folder names every bad line) and put it back in the inbox.";
 
-/// The report email of one close.
+/// The report email of one close, as `[email]` and `[reports]` of `cfg` say.
 pub fn report_email(
     store: &Store,
-    (settings, reports): (&EmailSettings, &ReportSettings),
+    cfg: &Config,
     shop: &Shop,
     close: &CloseRow,
     period_id: &str,
@@ -47,6 +47,7 @@ pub fn report_email(
         span: Span { from, to, tz: shop.tz() },
         lines,
     };
+    let (settings, reports) = (&cfg.email, &cfg.reports);
     let mut attachments = Vec::new();
     // The CSVs are written either way (scripts read them); `formats` says what goes with the email.
     if reports.formats.contains(&ReportFormat::Csv) {
