@@ -70,7 +70,7 @@ pub async fn register_terminal(
             .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
             .collect::<String>()
     );
-    Ok(Registered { terminal_id, password, password_env })
+    Ok(Registered { terminal_id: terminal_id.into_string(), password, password_env })
 }
 
 /// A SEQR id as printed on the sticker: letters and digits only.
@@ -207,7 +207,7 @@ pub async fn refund(
     };
     record.refund_ers = &refund_ers;
     store.complete_refund_attempt(&attempt_id, &record)?;
-    Ok(refund_ers)
+    Ok(refund_ers.into_string())
 }
 
 /// Records that the open exceptions of `reference` (an ersReference or invoice

@@ -200,12 +200,12 @@ pub async fn run(
                 .await?;
             let ctx = ClientContext {
                 client_id: "Acme POS demo".into(),
-                principal: Principal::Terminal { terminal_id: id.clone() },
+                principal: Principal::Terminal { terminal_id: id.to_string() },
                 password,
                 who: format!("terminal {id}"),
             };
             client.assign_seqr_id(&ctx, &format!("{}{}", s.reseller.replace('-', "").to_uppercase(), 1000 + i)).await?;
-            terminal_ids.entry(s.id.clone()).or_default().push(id);
+            terminal_ids.entry(s.id.clone()).or_default().push(id.into_string());
             terms.push(ctx);
         }
         gen_shops.push(GenShop { id: s.id.clone(), currency: s.currency.clone(), terminals: terms });

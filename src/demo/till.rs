@@ -488,7 +488,7 @@ impl Till {
                     day.truth.push(self.truth(Category::MissingLocally, &ers, 1));
                     return Ok(None);
                 }
-                Ok(Some(Paid { ers, amount }))
+                Ok(Some(Paid { ers: ers.into_string(), amount }))
             }
             _ => {
                 day.journal.push(journal.clone());
@@ -596,7 +596,7 @@ impl Till {
             }
             // Half the tills book the refund under the payment's reference: it must
             // still match SEQR's refund row (never be a copy of the payment).
-            let booked_under = if rng.random_bool(0.5) { paid.ers.clone() } else { refund_ers };
+            let booked_under = if rng.random_bool(0.5) { paid.ers.clone() } else { refund_ers.into_string() };
             day.posts.push(self.post(cashier, &booked_under, "", -part, PostKind::Refund));
         } else if rng.random_bool(self.rates.refund_not_at_seqr) {
             let part = (paid.amount / Decimal::TWO).round_dp(2);

@@ -56,6 +56,18 @@ macro_rules! checked_id {
             }
         }
 
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                &self.0 == other
+            }
+        }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
         impl duckdb::types::ToSql for $name {
             fn to_sql(&self) -> duckdb::Result<duckdb::types::ToSqlOutput<'_>> {
                 Ok(duckdb::types::ToSqlOutput::Borrowed(duckdb::types::ValueRef::Text(self.0.as_bytes())))

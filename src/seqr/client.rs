@@ -1,6 +1,6 @@
 //! The SEQR SOAP client: one endpoint, one timeout, retries where they are safe.
 
-use crate::domain::PeriodId;
+use crate::domain::{ErsReference, PeriodId, TerminalId};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -355,8 +355,10 @@ impl SeqrClient {
     pub async fn send_invoice(&self, ctx: &ClientContext, invoice: Invoice) -> Result<SentInvoice, SeqrError> {
         let a = self.call(ctx, &Request::SendInvoice { invoice }).await?;
         Ok(SentInvoice {
-            invoice_reference: acted_id(&a, "sendInvoice", "invoiceReference", check_invoice_reference)
-                .map_err(|e| *e)?,
+            invoice_reference: acted_id(&a, "sendInvoice", "invoiceReference", |id| {
+                check_invoice_reference(&id).map(|()| id)
+            })
+            .map_err(|e| *e)?,
             qr_code: a.fields.text("return/invoiceQRCode"),
         })
     }
@@ -408,12 +410,12 @@ impl SeqrClient {
         &self,
         ctx: &ClientContext,
         invoice_reference: &str,
-    ) -> Result<Option<String>, SeqrError> {
+    ) -> Result<Option<ErsReference>, SeqrError> {
         let a = self.call(ctx, &Request::CommitReservation { invoice_reference: invoice_reference.into() }).await?;
         // The protocol does not promise an ersReference here (getPaymentStatus has it); one that is
         // there must be SEQR's digits.
         match a.fields.text("return/ersReference") {
-            Some(_) => acted_id(&a, "commitReservation", "ersReference", check_ers_reference).map_err(|e| *e).map(Some),
+            Some(_) => acted_id(&a, "commitReservation", "ersReference", ErsReference::parse).map_err(|e| *e).map(Some),
             None => Ok(None),
         }
     }
@@ -435,9 +437,9 @@ impl SeqrClient {
         ctx: &ClientContext,
         ers_reference: &str,
         invoice: Invoice,
-    ) -> Result<String, SeqrError> {
+    ) -> Result<ErsReference, SeqrError> {
         let a = self.call(ctx, &Request::RefundPayment { ers_reference: ers_reference.into(), invoice }).await?;
-        acted_id(&a, "refundPayment", "ersReference", check_ers_reference).map_err(|e| *e)
+        acted_id(&a, "refundPayment", "ersReference", ErsReference::parse).map_err(|e| *e)
     }
 
     /// Registers a terminal; returns SEQR's terminal id.
@@ -447,14 +449,14 @@ impl SeqrClient {
         external_terminal_id: &str,
         password: &crate::secret::Secret,
         name: &str,
-    ) -> Result<String, SeqrError> {
+    ) -> Result<TerminalId, SeqrError> {
         let req = Request::RegisterTerminal {
             external_terminal_id: external_terminal_id.into(),
             password: password.clone(),
             name: name.into(),
         };
         let a = self.call(ctx, &req).await?;
-        acted_id(&a, "registerTerminal", "terminalId", check_terminal_id).map_err(|e| *e)
+        acted_id(&a, "registerTerminal", "terminalId", TerminalId::parse).map_err(|e| *e)
     }
 
     /// Unregisters the terminal of `ctx`.
@@ -477,8 +479,8 @@ impl SeqrClient {
     ) -> Result<(PeriodId, Answer), SeqrError> {
         let parameters = terminal_id.map(|t| vec![("TERMINALID".to_string(), t.to_string())]).unwrap_or_default();
         let a = self.call(ctx, &Request::MarkTransactionPeriod { parameters }).await?;
-        let id = acted_id(&a, "markTransactionPeriod", "transactionPeriodId", check_period_id).map_err(|e| *e)?;
-        Ok((PeriodId::parse(id).expect("acted_id checked it as a period id"), a))
+        let id = acted_id(&a, "markTransactionPeriod", "transactionPeriodId", PeriodId::parse).map_err(|e| *e)?;
+        Ok((id, a))
     }
 
     /// Asks for a report until it is ready, as SEQR describes: wait, ask, wait, ask again.
@@ -544,15 +546,16 @@ impl SeqrClient {
     }
 }
 
-/// The id an acting call returned, checked. SEQR said it acted (resultCode 0),
-/// so an answer without a usable id is an unknown outcome: something was made
-/// whose id we do not have, and sending the call again would make another.
-fn acted_id(
+/// The id an acting call returned, parsed into its type. SEQR said it acted
+/// (resultCode 0), so an answer without a usable id is an unknown outcome:
+/// something was made whose id we do not have, and sending the call again
+/// would make another.
+fn acted_id<T>(
     a: &Answer,
     op: &'static str,
     field: &'static str,
-    check: fn(&str) -> Result<(), String>,
-) -> Result<String, Box<SeqrError>> {
+    parse: impl FnOnce(String) -> Result<T, String>,
+) -> Result<T, Box<SeqrError>> {
     let unknown = |reason: String| {
         Box::new(SeqrError::OutcomeUnknown { op, reason: format!("{reason} (clientReference {})", a.client_reference) })
     };
@@ -560,8 +563,7 @@ fn acted_id(
         .fields
         .text(&format!("return/{field}"))
         .ok_or_else(|| unknown(format!("SEQR answered success without {field}")))?;
-    check(&id).map_err(|what| unknown(format!("SEQR answered success with {field} {id:?}, which {what}")))?;
-    Ok(id)
+    parse(id.clone()).map_err(|what| unknown(format!("SEQR answered success with {field} {id:?}, which {what}")))
 }
 
 /// A report as fetched: parsed rows, the report text (gzip), and the hash of SEQR's answer.
