@@ -23,27 +23,18 @@ impl From<ExitCode> for std::process::ExitCode {
     }
 }
 
-/// The code for a failed command: from the first error (the error itself, a
-/// context added to it, or a cause in its chain) whose type knows its code;
-/// else [`ExitCode::Failure`].
+/// The code for a failed command: from the first error in its chain (the
+/// error itself or a cause beneath the contexts added to it) whose type knows
+/// its code; else [`ExitCode::Failure`].
 pub fn exit_code_of(e: &anyhow::Error) -> ExitCode {
     use crate::config::{ConfigError, SecretMissing, UnknownShop};
     use crate::store::StoreError;
-    // anyhow finds a type added with `.context()` at any depth; `chain()` finds
-    // one that is an error's `source()`.
-    let found = None
-        .or_else(|| e.downcast_ref::<ConfigError>().map(ConfigError::exit_code))
-        .or_else(|| e.downcast_ref::<SecretMissing>().map(SecretMissing::exit_code))
-        .or_else(|| e.downcast_ref::<UnknownShop>().map(UnknownShop::exit_code))
-        .or_else(|| e.downcast_ref::<StoreError>().map(StoreError::exit_code));
-    found
-        .or_else(|| {
-            e.chain().find_map(|cause| {
-                None.or_else(|| cause.downcast_ref::<ConfigError>().map(ConfigError::exit_code))
-                    .or_else(|| cause.downcast_ref::<SecretMissing>().map(SecretMissing::exit_code))
-                    .or_else(|| cause.downcast_ref::<UnknownShop>().map(UnknownShop::exit_code))
-                    .or_else(|| cause.downcast_ref::<StoreError>().map(StoreError::exit_code))
-            })
+    e.chain()
+        .find_map(|cause| {
+            None.or_else(|| cause.downcast_ref::<ConfigError>().map(ConfigError::exit_code))
+                .or_else(|| cause.downcast_ref::<SecretMissing>().map(SecretMissing::exit_code))
+                .or_else(|| cause.downcast_ref::<UnknownShop>().map(UnknownShop::exit_code))
+                .or_else(|| cause.downcast_ref::<StoreError>().map(StoreError::exit_code))
         })
         .unwrap_or(ExitCode::Failure)
 }
@@ -51,7 +42,6 @@ pub fn exit_code_of(e: &anyhow::Error) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use anyhow::Context;
 
     #[test]
     fn each_error_keeps_its_code_through_contexts() {
@@ -60,9 +50,11 @@ mod tests {
         assert_eq!(exit_code_of(&e), ExitCode::BadConfig);
         let unknown = crate::config::UnknownShop { id: "x".into(), file: "f".into(), known: "a".into() };
         assert_eq!(exit_code_of(&anyhow::Error::new(unknown)), ExitCode::Usage);
-        let limit: anyhow::Result<()> =
-            Err(anyhow::anyhow!("duckdb said no")).context(crate::store::StoreError::MemoryLimit("lots".into()));
-        assert_eq!(exit_code_of(&limit.unwrap_err().context("opening")), ExitCode::BadConfig);
+        let limit = crate::store::StoreError::MemoryLimit {
+            value: "lots".into(),
+            source: duckdb::Error::InvalidParameterName("memory_limit".into()),
+        };
+        assert_eq!(exit_code_of(&anyhow::Error::new(limit).context("opening")), ExitCode::BadConfig);
         assert_eq!(exit_code_of(&anyhow::anyhow!("SEQR is down")), ExitCode::Failure);
     }
 }

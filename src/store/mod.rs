@@ -26,16 +26,21 @@ use crate::config::Config;
 /// What opening the store can fail on that is the operator's to fix in the config.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("[store] memory_limit: {0:?} is not a size like 1GB or 512MB")]
     /// `[store] memory_limit` is not a size DuckDB takes.
-    MemoryLimit(String),
+    #[error("[store] memory_limit: {value:?} is not a size like 1GB or 512MB")]
+    MemoryLimit {
+        /// The setting as configured.
+        value: String,
+        /// DuckDB's refusal.
+        source: duckdb::Error,
+    },
 }
 
 impl StoreError {
     /// Settings exit 3.
     pub fn exit_code(&self) -> crate::exit::ExitCode {
         match self {
-            StoreError::MemoryLimit(_) => crate::exit::ExitCode::BadConfig,
+            StoreError::MemoryLimit { .. } => crate::exit::ExitCode::BadConfig,
         }
     }
 }
@@ -126,7 +131,7 @@ impl Store {
         store
             .conn
             .execute_batch(&format!("SET memory_limit = '{}'", settings.memory_limit.replace('\'', "")))
-            .map_err(|e| anyhow::Error::new(e).context(StoreError::MemoryLimit(settings.memory_limit.clone())))?;
+            .map_err(|source| StoreError::MemoryLimit { value: settings.memory_limit.clone(), source })?;
         Ok(store)
     }
 
