@@ -2,6 +2,6 @@
 -- one sentence that says what to do (table `categories`).
 SELECT r.category, count(*) AS items, coalesce(sum(r.difference), 0)::DECIMAL(18,5) AS difference, c.action
 FROM recon_results r JOIN categories c ON c.category = r.category
-WHERE r.shop_id = $shop_id AND r.close_seq = $close_seq AND r.category NOT IN ('MATCHED', 'LATE_MATCHED')
+WHERE r.shop_id = $shop_id AND r.close_seq = $close_seq AND c.is_exception
 GROUP BY r.category, c.action
 ORDER BY r.category

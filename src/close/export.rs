@@ -29,7 +29,7 @@ pub(super) fn step(
         refuse_unless_checks_pass(store, ctx, &close)?;
     }
     let label = close.label_period_id.clone().context("a marked close has a period id")?;
-    let files = ctx.write_reports(store, shop, close.close_seq, &label)?;
+    let files = ctx.write_files(store, shop, close.close_seq, &label)?;
     if close.state != CloseState::Reconciled {
         return Ok((close, files));
     }

@@ -78,7 +78,7 @@ impl CloseContext {
     }
 
     /// Writes the files of close `close_seq` of `shop` as `[reports]` asks.
-    fn write_reports(&self, store: &Store, shop: &Shop, close_seq: i64, label: &str) -> anyhow::Result<ReportFiles> {
+    fn write_files(&self, store: &Store, shop: &Shop, close_seq: i64, label: &str) -> anyhow::Result<ReportFiles> {
         let mail_limit = self.cfg.email.attach_transactions_max_bytes;
         crate::export::write_close_reports(store, &self.cfg.reports, shop, close_seq, label, mail_limit)
     }

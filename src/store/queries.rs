@@ -66,8 +66,7 @@ store_queries! {
     RECORD_POS_FILE = "record_pos_file";
     INSERT_REFUND_POST = "insert_refund_post";
     CATEGORY_TOTALS = "category_totals";
-    CLOSE_TIME = "close_time";
-    PREVIOUS_CLOSE_TIME = "previous_close_time";
+    CLOSE_SPAN = "close_span";
 }
 
 /// Loads checked posts from a staging CSV.

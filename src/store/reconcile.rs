@@ -183,10 +183,9 @@ impl Store {
     /// SEQR's times of the shop's close before `close_seq` and of `close_seq`
     /// itself: the period the close covers (no start for a shop's first close).
     pub fn close_span(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<CloseSpan> {
-        let params: &[super::Param<'_>] = &[("shop_id", &shop_id), ("close_seq", &close_seq)];
-        let from = self.query_one(queries::PREVIOUS_CLOSE_TIME, params, |r| r.get(0))?;
-        let to = self.query_one(queries::CLOSE_TIME, params, |r| r.get(0))?;
-        Ok((from, to))
+        self.query_one(queries::CLOSE_SPAN, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
     }
 
     /// The close that `period_id` labels or belongs to.
