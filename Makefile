@@ -4,7 +4,7 @@
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/seqr-recon/target
 
 .DEFAULT_GOAL := help
-.PHONY: help test demo bench bench-close bench-day build fmt screenshots
+.PHONY: help test demo bench bench-close bench-shops bench-day build fmt screenshots
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,8 +25,19 @@ bench: ## Benchmarks: report parsing, ingest and reconciliation of 1,000,000 row
 	cargo bench --profile dev --bench recon_million
 	cargo bench --profile dev --bench duckdb_floor
 
-bench-close: ## The whole close of a 1,000,000-sale day through the binary: wall time and peak RSS
-	cargo bench --profile dev --bench close_million
+# The pandas that bench-close times seqr-recon against, in its own virtual environment.
+BENCH_VENV ?= $(HOME)/.cache/seqr-recon/bench-venv
+
+$(BENCH_VENV)/pandas-3.1.1:
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet pandas==3.1.1
+	touch $@
+
+bench-close: $(BENCH_VENV)/pandas-3.1.1 ## The whole close of a 1,000,000-sale day through the binary against a pandas script: wall times, peak RSS, ratio
+	BENCH_PYTHON=$(BENCH_VENV)/bin/python cargo bench --profile dev --bench close_million
+
+bench-shops: ## 500 shops closing at once against SEQR answering in 200 ms, default concurrency: wall time and peak RSS
+	cargo bench --profile dev --bench many_shops
 
 demo: ## The main job end to end: simulator, a trading day, the close, CSVs and .eml files
 	cargo run --quiet -- demo --dir data/demo

@@ -1,10 +1,17 @@
-//! The whole nightly close of a 1,000,000-sale day, as the operator runs it:
+//! The whole nightly close of a 1,000,000-sale day, as the operator runs it,
+//! against the peer approach in the same run.
+//!
 //! `seqr-recon run` (the real binary, its own process) ingests 1,000,000 posts,
 //! marks, fetches a 1,000,000-row executeReport answer (base64 `content` and
 //! `contentString`, about 425 MB) over HTTP from a stand-in SEQR in this
-//! process, reconciles, writes the CSVs and queues the email. Reports the
-//! binary's wall time and peak RSS (`/usr/bin/time -v`, Debian's `time`).
-//! Run: `make bench-close` (or `cargo bench --profile dev --bench close_million`).
+//! process, reconciles, writes the CSVs and workbook and queues the email.
+//! Then `benches/close_pandas.py` does the core of the same job with pandas on
+//! the same files (the posts and the answer saved as SEQR sent it). About 0.4%
+//! of the sales break in each of five ways (see [`Break`]); both sides' counts
+//! per category are printed and must agree. Reports both wall times and peak
+//! RSS (`/usr/bin/time -v`, Debian's `time`) and their ratio.
+//! Run: `make bench-close` (it makes the pandas virtual environment); the
+//! Python it runs is `$BENCH_PYTHON`.
 
 use std::io::Write;
 use std::process::Command;
@@ -21,6 +28,40 @@ const ROWS: usize = 1_000_000;
 const PERIOD: &str = "2026112122000012301000044";
 const RESELLER: &str = "acme-se";
 
+/// How sale `i` breaks, if it does: one in 250 sales (0.4%) for each kind.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Break {
+    /// The till posted it; SEQR has no such payment.
+    MissingAtSeqr,
+    /// SEQR took it; the till lost it.
+    MissingLocally,
+    /// The till posted 1.00 more than SEQR took.
+    AmountMismatch,
+    /// The till posted it twice.
+    DuplicateLocal,
+    /// The till booked it on another terminal.
+    TerminalMismatch,
+}
+
+fn break_of(i: usize) -> Option<Break> {
+    match i % 250 {
+        1 => Some(Break::MissingAtSeqr),
+        2 => Some(Break::MissingLocally),
+        3 => Some(Break::AmountMismatch),
+        4 => Some(Break::DuplicateLocal),
+        5 => Some(Break::TerminalMismatch),
+        _ => None,
+    }
+}
+
+fn amount_of(i: usize) -> rust_decimal::Decimal {
+    rust_decimal::Decimal::new(100 + (i as i64 * 37) % 500_000, 2)
+}
+
+fn terminal_of(i: usize) -> String {
+    format!("5c1d0a7e93b44f4c8e2a61f0b7d3a9{:02}", i % 20)
+}
+
 /// The 1M-row detail report and its summary, rendered as SEQR does.
 fn reports() -> (String, String) {
     let mut detail = String::with_capacity(ROWS * 200);
@@ -29,21 +70,21 @@ fn reports() -> (String, String) {
         "<ResellerId>{RESELLER}</ResellerId><TransactionPeriodId>{PERIOD}</TransactionPeriodId>\
          <GeneratedAt>2026-11-21 22:00</GeneratedAt></Meta>\n"
     ));
-    let mut total = rust_decimal::Decimal::ZERO;
-    for i in 0..ROWS {
-        let amount = rust_decimal::Decimal::new(100 + (i as i64 * 37) % 500_000, 2);
-        total += amount;
+    let (mut count, mut total) = (0, rust_decimal::Decimal::ZERO);
+    for i in (0..ROWS).filter(|&i| break_of(i) != Some(Break::MissingAtSeqr)) {
+        let amount = amount_of(i);
+        (count, total) = (count + 1, total + amount);
         detail.push_str(&format!(
-            "<Row><TerminalId>5c1d0a7e93b44f4c8e2a61f0b7d3a9{:02}</TerminalId><CashierId>c{}</CashierId>\
+            "<Row><TerminalId>{}</TerminalId><CashierId>c{}</CashierId>\
              <SalesAmount>{amount:.5}</SalesAmount><ErsReference>20261121080000{i:011}</ErsReference></Row>\n",
-            i % 20,
+            terminal_of(i),
             i % 50
         ));
     }
     detail.push_str("</TransactionDetails>");
     let summary = format!(
         "<CashierTransactionSummary><Meta><ResellerId>{RESELLER}</ResellerId>\
-         <TransactionPeriodId>{PERIOD}</TransactionPeriodId></Meta><Row><SalesCount>{ROWS}</SalesCount>\
+         <TransactionPeriodId>{PERIOD}</TransactionPeriodId></Meta><Row><SalesCount>{count}</SalesCount>\
          <SalesTotal>{total:.5}</SalesTotal></Row></TerminalTransactionSummary>"
     );
     (detail, summary)
@@ -70,16 +111,24 @@ fn posts(path: &std::path::Path) {
     )
     .unwrap();
     for i in 0..ROWS {
-        let amount = rust_decimal::Decimal::new(100 + (i as i64 * 37) % 500_000, 2);
-        let t = start + Duration::milliseconds(i as i64 * 40);
-        writeln!(
-            w,
-            "shop-1,5c1d0a7e93b44f4c8e2a61f0b7d3a9{:02},c{},20261121080000{i:011},R{i},{amount},SEK,PAYMENT,SEQR payment,{}",
-            i % 20,
-            i % 50,
-            t.to_rfc3339()
-        )
-        .unwrap();
+        let breaks = break_of(i);
+        let (mut amount, mut terminal) = (amount_of(i), terminal_of(i));
+        match breaks {
+            Some(Break::MissingLocally) => continue,
+            Some(Break::AmountMismatch) => amount += rust_decimal::Decimal::ONE,
+            Some(Break::TerminalMismatch) => terminal = terminal_of(i + 1),
+            _ => {}
+        }
+        let t = (start + Duration::milliseconds(i as i64 * 40)).to_rfc3339();
+        let copies = if breaks == Some(Break::DuplicateLocal) { 2 } else { 1 };
+        for _ in 0..copies {
+            writeln!(
+                w,
+                "shop-1,{terminal},c{},20261121080000{i:011},R{i},{amount},SEK,PAYMENT,SEQR payment,{t}",
+                i % 50
+            )
+            .unwrap();
+        }
     }
 }
 
@@ -94,8 +143,12 @@ fn main() {
         x.leaf("transactionPeriodId", PERIOD);
     }));
     println!("executeReport answer: {:.1} MB", detail_answer.len() as f64 / 1e6);
+    // The pandas script reads the same files: the posts and the answer as SEQR sent it.
+    let (posts_csv, answer_xml) = (dir.path().join("posts.csv"), dir.path().join("answer.xml"));
+    posts(&posts_csv);
+    std::fs::write(&answer_xml, &detail_answer).unwrap();
     std::fs::create_dir_all(dir.path().join("inbox")).unwrap();
-    posts(&dir.path().join("inbox/posts.csv"));
+    std::fs::copy(&posts_csv, dir.path().join("inbox/posts.csv")).unwrap();
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let url = rt.block_on(async {
@@ -160,24 +213,103 @@ password_env = "BENCH_PW"
     .unwrap();
 
     let binary = env!("CARGO_BIN_EXE_seqr-recon");
+    let mut ours = Command::new(binary);
+    ours.arg("--config")
+        .arg(&config)
+        .arg("run")
+        .env("BENCH_PW", "x")
+        .env("SEQR_RECON_LOG", std::env::var("BENCH_LOG").unwrap_or_else(|_| "warn".into()));
+    let ours = rt.block_on(async { tokio::task::spawn_blocking(move || timed(ours)).await.unwrap() });
+    print!("{}", ours.stdout);
+    let python = std::env::var("BENCH_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut peer = Command::new(python);
+    peer.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/close_pandas.py")).arg(&posts_csv).arg(&answer_xml);
+    let peer = timed(peer);
+
+    // Both did the same job: the same count in every category the script knows.
+    let database = duckdb::Connection::open(dir.path().join("bench.duckdb")).unwrap();
+    let mut ours_counts = std::collections::BTreeMap::new();
+    let mut stmt = database.prepare("SELECT category, count(*) FROM recon_items GROUP BY category").unwrap();
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).unwrap() {
+        let (category, n) = row.unwrap();
+        ours_counts.insert(category, n);
+    }
+    // Where the close's time went, step by step (the `runs` table).
+    let mut stmt = database
+        .prepare(
+            "SELECT step, epoch_ms(started_at), epoch_ms(finished_at), detail FROM runs ORDER BY started_at, finished_at",
+        )
+        .unwrap();
+    let steps = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?))
+        })
+        .unwrap();
+    for row in steps {
+        let (step, from, to, detail) = row.unwrap();
+        let at = |ms: i64| (ms - ours.started_ms) as f64 / 1000.0;
+        println!(
+            "  {step:<12} {:>6.2} s to {:>6.2} s  {}",
+            at(from),
+            at(to),
+            detail.chars().take(80).collect::<String>()
+        );
+    }
+    println!("{:<18} {:>9} {:>9}", "category", "ours", "pandas");
+    for line in peer.stdout.lines() {
+        let (category, n) = line.split_once(',').expect("the script prints category,count");
+        let n: i64 = n.parse().unwrap();
+        let our = ours_counts.get(category).copied().unwrap_or(0);
+        println!("{category:<18} {our:>9} {n:>9}");
+        assert_eq!(our, n, "{category}: the close and the pandas script disagree");
+    }
+
+    println!(
+        "close of {ROWS} sales (1M posts ingested, 1M-row report over HTTP, reconcile, CSVs, workbook, email queued)"
+    );
+    println!("  seqr-recon run: {:6.1} s wall, peak RSS {:5.0} MiB", ours.wall, ours.peak_mib);
+    println!("  pandas script:  {:6.1} s wall, peak RSS {:5.0} MiB", peer.wall, peer.peak_mib);
+    println!(
+        "  seqr-recon is {:.2}x the speed of the script, with {:.2}x its peak memory",
+        peer.wall / ours.wall,
+        ours.peak_mib / peer.peak_mib
+    );
+}
+
+/// What one timed process did.
+struct Timed {
+    /// When the process started, in milliseconds since the epoch.
+    started_ms: i64,
+    wall: f64,
+    peak_mib: f64,
+    stdout: String,
+}
+
+/// Runs `cmd` under `/usr/bin/time -v`; panics unless it succeeds.
+fn timed(cmd: Command) -> Timed {
     assert!(std::path::Path::new("/usr/bin/time").exists(), "needs /usr/bin/time (Debian package `time`)");
-    let mut cmd = Command::new("/usr/bin/time");
-    cmd.arg("-v").arg(binary);
-    cmd.arg("--config").arg(&config).arg("run").env("BENCH_PW", "x").env("SEQR_RECON_LOG", "warn");
+    let mut timed = Command::new("/usr/bin/time");
+    timed.arg("-v").arg(cmd.get_program()).args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            timed.env(k, v);
+        }
+    }
+    let started_ms = chrono::Utc::now().timestamp_millis();
     let started = Instant::now();
-    let out = rt.block_on(async { tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap() });
+    let out = timed.output().unwrap();
     let wall = started.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "the close failed:\n{}\n{stderr}", String::from_utf8_lossy(&out.stdout));
-    print!("{}", String::from_utf8_lossy(&out.stdout));
-    let peak_kib: Option<f64> = stderr
+    if std::env::var_os("BENCH_LOG").is_some() {
+        eprint!("{stderr}");
+    }
+    assert!(out.status.success(), "{:?} failed:\n{stdout}\n{stderr}", cmd.get_program());
+    let peak_kib: f64 = stderr
         .lines()
         .find(|l| l.contains("Maximum resident set size"))
         .and_then(|l| l.rsplit(':').next())
-        .and_then(|v| v.trim().parse().ok());
-    println!(
-        "close of {ROWS} sales (1M posts ingested, 1M-row report over HTTP, reconcile, CSVs, email queued): \
-         {wall:.1} s wall, peak RSS {}",
-        peak_kib.map(|k| format!("{:.0} MiB", k / 1024.0)).unwrap_or_else(|| "unknown".into())
-    );
+        .and_then(|v| v.trim().parse().ok())
+        .expect("time -v reports the peak RSS");
+    Timed { started_ms, wall, peak_mib: peak_kib / 1024.0, stdout }
 }

@@ -93,7 +93,7 @@ fn main() {
     let t1 = Instant::now();
     let fetched = FetchedReport {
         report,
-        report_gz: Vec::new(),
+        report_zst: Vec::new(),
         response_sha256: String::new(),
         client_reference: "bench".into(),
         attempts: 1,
@@ -104,7 +104,7 @@ fn main() {
     drop(fetched);
     let summary = FetchedReport {
         report: Report { summaries: vec![summary], ..Default::default() },
-        report_gz: Vec::new(),
+        report_zst: Vec::new(),
         response_sha256: String::new(),
         client_reference: "bench".into(),
         attempts: 1,

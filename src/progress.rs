@@ -1,30 +1,13 @@
-//! Progress bars for long ingests and report fetches: drawn on stderr when it
-//! is a terminal, nothing at all under cron, systemd or a pipe.
+//! Spinners for report fetches: drawn on stderr when it is a terminal,
+//! nothing at all under cron, systemd or a pipe.
 
 use std::io::IsTerminal;
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// Files smaller than this load too fast for a bar to help.
-const BAR_FROM_BYTES: u64 = 4 << 20;
-
 fn on_terminal() -> bool {
     std::io::stderr().is_terminal()
-}
-
-/// A bar over `len` bytes of `what`; hidden off a terminal or for small files.
-pub fn bytes(len: u64, what: &str) -> ProgressBar {
-    if !on_terminal() || len < BAR_FROM_BYTES {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len).with_message(what.to_string());
-    bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}, {eta} left")
-            .expect("a valid template")
-            .progress_chars("=> "),
-    );
-    bar
 }
 
 /// Where the bars of concurrent shop closes are drawn together.

@@ -1,15 +1,9 @@
--- Lines of a re-exported invoice-journal file ($staging) that differ from what
+-- Lines of a re-exported invoice-journal file (checked, in pos_staged) that differ from what
 -- earlier files of the same name ($file_name) sent, up to $sent_through: the
 -- line and 'changed' or 'gone' (see changed_posts.sql).
 WITH new_rows AS (
-    SELECT line, shop_id, terminal_id, invoice_reference, amount, currency, sent_at,
-           NULLIF(last_status, '') AS last_status, last_polled_at
-    FROM read_csv($staging, header = true, auto_detect = false, quote = '"', escape = '"',
-        columns = {
-            'line': 'BIGINT', 'shop_id': 'VARCHAR', 'terminal_id': 'VARCHAR', 'invoice_reference': 'VARCHAR',
-            'amount': 'DECIMAL(18,5)', 'currency': 'VARCHAR', 'sent_at': 'TIMESTAMP', 'last_status': 'VARCHAR',
-            'last_polled_at': 'TIMESTAMP'
-        })
+    SELECT line, shop_id, terminal_id, invoice_reference, amount, currency, sent_at, last_status, last_polled_at
+    FROM pos_staged
     WHERE line <= $sent_through
 ),
 old_rows AS (

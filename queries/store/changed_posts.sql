@@ -1,16 +1,10 @@
--- Lines of a re-exported transaction-post file ($staging, validated and
--- normalised) that differ from what earlier files of the same name
+-- Lines of a re-exported transaction-post file (checked, in pos_staged) that differ from what earlier files of the same name
 -- ($file_name) sent, up to the last line they sent ($sent_through): the line
 -- and 'changed' or 'gone'. Values are compared as loaded, not as written.
 WITH new_rows AS (
-    SELECT line, shop_id, terminal_id, NULLIF(cashier_id, '') AS cashier_id, ers_reference,
-           NULLIF(invoice_reference, '') AS invoice_reference, amount, currency, kind, description, posted_at
-    FROM read_csv($staging, header = true, auto_detect = false, quote = '"', escape = '"',
-        columns = {
-            'line': 'BIGINT', 'shop_id': 'VARCHAR', 'terminal_id': 'VARCHAR', 'cashier_id': 'VARCHAR',
-            'ers_reference': 'VARCHAR', 'invoice_reference': 'VARCHAR', 'amount': 'DECIMAL(18,5)',
-            'currency': 'VARCHAR', 'kind': 'VARCHAR', 'description': 'VARCHAR', 'posted_at': 'TIMESTAMP'
-        })
+    SELECT line, shop_id, terminal_id, cashier_id, ers_reference, invoice_reference, amount, currency, kind,
+           description, posted_at
+    FROM pos_staged
     WHERE line <= $sent_through
 ),
 old_rows AS (

@@ -1,5 +1,6 @@
-//! Many shops in one run: flush old mail, load the inbox, then close each
-//! shop, several at once.
+//! Many shops in one run: flush old mail, then load the POS inbox and close
+//! the shops, several at once. The inbox loads beside the closes' marks and
+//! fetches (neither needs the other); a close waits for it only to reconcile.
 
 use std::sync::Arc;
 
@@ -30,9 +31,9 @@ pub struct BatchOutcome {
     pub results: Vec<(Shop, anyhow::Result<CloseOutcome>)>,
 }
 
-/// Flushes mail left from earlier runs, loads the inbox, then closes the shops,
-/// at most `max_concurrent_shops` at once. One shop's failure (alerted by its
-/// close) does not stop the others.
+/// Flushes mail left from earlier runs, then loads the inbox and closes the
+/// shops side by side, at most `max_concurrent_shops` closes at once. One
+/// shop's failure (alerted by its close) does not stop the others.
 pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> anyhow::Result<BatchOutcome> {
     let cfg = &ctx.cfg;
     store.sync_config(cfg)?;
@@ -40,13 +41,21 @@ pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> 
     if flushed.sent + flushed.left > 0 {
         tracing::info!(sent = flushed.sent, still_queued = flushed.left, "outbox flushed");
     }
-    let inbox = load_inbox(store, ctx)?;
+    let (loaded, gate) = tokio::sync::watch::channel(None);
+    let inbox = {
+        let (store, ctx) = (store.try_clone()?, ctx.clone());
+        tokio::task::spawn_blocking(move || {
+            let inbox = load_inbox(&store, &ctx);
+            loaded.send_replace(Some(inbox.as_ref().map(|_| ()).map_err(|e| format!("{e:#}"))));
+            inbox
+        })
+    };
     let limit = Arc::new(tokio::sync::Semaphore::new(cfg.schedule.max_concurrent_shops.max(1)));
     let mut tasks = Vec::new();
     for (shop, slot) in batch.shops {
         let conn = store.try_clone()?;
         let (ctx, limit) = (ctx.clone(), limit.clone());
-        let opts = CloseOptions { slot, confirm_remark: batch.confirm_remark };
+        let opts = CloseOptions { slot, confirm_remark: batch.confirm_remark, inbox: Some(InboxGate(gate.clone())) };
         let again = batch.close_slot_after_resume;
         let handle = tokio::runtime::Handle::current();
         // A DuckDB connection is not Sync: each close runs on its own blocking
@@ -64,11 +73,29 @@ pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> 
             })
         }));
     }
+    let inbox = inbox.await??;
     let mut results = Vec::new();
     for t in tasks {
         results.push(t.await?);
     }
     Ok(BatchOutcome { inbox, results })
+}
+
+/// Opens once the batch's POS inbox is loaded: a close reconciles only then.
+#[derive(Debug, Clone)]
+pub struct InboxGate(tokio::sync::watch::Receiver<Option<Result<(), String>>>);
+
+impl InboxGate {
+    /// Waits for the inbox; an inbox that failed to load stops the close
+    /// (in `fetched`, so the next run resumes it without marking again).
+    pub async fn loaded(&mut self) -> anyhow::Result<()> {
+        let outcome =
+            self.0.wait_for(Option::is_some).await.map_err(|_| anyhow::anyhow!("the inbox loader vanished"))?;
+        match outcome.as_ref() {
+            Some(Err(e)) => anyhow::bail!("the POS inbox could not be loaded, so the close cannot reconcile: {e}"),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Loads the POS inbox; refused files are logged and alerted.

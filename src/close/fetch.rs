@@ -15,20 +15,24 @@ use crate::seqr::ClientContext;
 use crate::store::seqr_data::{CloseRow, PeriodRow};
 use crate::store::Store;
 
-/// Fetches what is not fetched yet and moves the close to `fetched`.
+/// Fetches what is not fetched yet and moves the close to `fetched`. A
+/// period's detail and summary reports are asked for side by side (SEQR's
+/// preparation waits overlap); periods one after another, so that a
+/// terminal-level shop never holds every terminal's report at once.
 pub(super) async fn step(store: &Store, shop: &Shop, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<CloseRow> {
     let seqr_ctx = shop.reseller_context(&ctx.cfg.seqr.client_id)?;
     for period in store.periods_of(&close.close_id)? {
         if period.state == PeriodState::Fetched {
             continue;
         }
-        let reports = match &period.terminal_id {
-            None => [report_ids::SHOP_DETAIL, report_ids::SHOP_SUMMARY],
-            Some(_) => [report_ids::TERMINAL_DETAIL, report_ids::TERMINAL_SUMMARY],
+        let (detail, summary) = match &period.terminal_id {
+            None => (report_ids::SHOP_DETAIL, report_ids::SHOP_SUMMARY),
+            Some(_) => (report_ids::TERMINAL_DETAIL, report_ids::TERMINAL_SUMMARY),
         };
-        for report_id in reports {
-            fetch_report(store, shop, ctx, close, &seqr_ctx, &period, report_id).await?;
-        }
+        futures_util::try_join!(
+            fetch_report(store, shop, ctx, close, &seqr_ctx, &period, detail),
+            fetch_report(store, shop, ctx, close, &seqr_ctx, &period, summary),
+        )?;
         store.set_period_state(&period.period_id, PeriodState::Fetched)?;
     }
     store.set_close_state(&close.close_id, CloseState::Fetched, None)?;

@@ -117,7 +117,7 @@ async fn mark_scope(
                 scope: label.to_string(),
                 period_id: period_id.to_string(),
                 client_reference: answer.client_reference.clone(),
-                response_sha256: crate::seqr::sha256_hex(&answer.raw),
+                response_sha256: answer.raw_sha256.clone(),
             };
             record_answer(store, shop, close, journal, terminal, &period_id, &entry)?;
             let detail = format!("{label}: period {} ({})", entry.period_id, entry.client_reference);

@@ -21,7 +21,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
-pub use batch::{run_batch, Batch, BatchOutcome};
+pub use batch::{run_batch, Batch, BatchOutcome, InboxGate};
 pub use deliver::resend;
 pub use lock::{lock_shop, ShopLock};
 
@@ -125,6 +125,8 @@ pub struct CloseOptions {
     pub slot: DateTime<Utc>,
     /// The operator checked SEQR and wants a close stuck in `mark_unknown` marked again.
     pub confirm_remark: bool,
+    /// The POS inbox being loaded beside the close: reconciling waits for it.
+    pub inbox: Option<InboxGate>,
 }
 
 /// What the operator does about a close stuck in `mark_unknown`.
@@ -216,6 +218,9 @@ async fn advance(
     }
     if close.state == CloseState::Marked {
         close = fetch::step(store, shop, ctx, &close).await?;
+    }
+    if let Some(mut inbox) = opts.inbox.clone() {
+        inbox.loaded().await?;
     }
     let turn = ctx.heavy_db_turn();
     if close.state == CloseState::Fetched {

@@ -165,15 +165,25 @@ alert_to = ["ops@example.com"]
     text
 }
 
-/// Plays the demo for `shops` in `dir` (wiped first).
-pub async fn run(
-    dir: &Path,
-    shops: &[DemoShop],
-    sales_per_terminal: usize,
-    seed: u64,
-    time_scale: f64,
-) -> anyhow::Result<DemoOutcome> {
-    let started = Instant::now();
+/// A demo's SEQR and shops, set up and not yet trading.
+pub struct World {
+    /// The simulator.
+    pub sim: Arc<crate::sim::Simulator>,
+    /// The simulator's base URL.
+    pub base_url: String,
+    /// A client for the tills and the back office.
+    pub client: SeqrClient,
+    /// The shops, with their registered terminals, for the trading-day generator.
+    pub shops: Vec<GenShop>,
+    /// The product's config, written to `config_path`.
+    pub cfg: Arc<Config>,
+    /// Where the config is.
+    pub config_path: PathBuf,
+}
+
+/// Starts a simulator for `shops`, registers their terminals as a back office
+/// does, and writes the product's config for them into `dir` (wiped first).
+pub async fn set_up(dir: &Path, shops: &[DemoShop], time_scale: f64) -> anyhow::Result<World> {
     if dir.exists() {
         std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
     }
@@ -182,7 +192,6 @@ pub async fn run(
     let endpoint = format!("{base_url}/soap/merchant/cashregister-2");
     let client = SeqrClient::new(&endpoint, std::time::Duration::from_secs(10), RetryPolicy::default());
 
-    // Register and set up the terminals, as a back office does.
     let mut gen_shops = Vec::new();
     let mut terminal_ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for s in shops {
@@ -213,6 +222,19 @@ pub async fn run(
     let config_path = dir.join("seqr-recon.toml");
     std::fs::write(&config_path, demo_config(shops, &endpoint, &terminal_ids))?;
     let cfg = Arc::new(Config::load(&config_path)?);
+    Ok(World { sim, base_url, client, shops: gen_shops, cfg, config_path })
+}
+
+/// Plays the demo for `shops` in `dir` (wiped first).
+pub async fn run(
+    dir: &Path,
+    shops: &[DemoShop],
+    sales_per_terminal: usize,
+    seed: u64,
+    time_scale: f64,
+) -> anyhow::Result<DemoOutcome> {
+    let started = Instant::now();
+    let World { sim, base_url, client, shops: gen_shops, cfg, .. } = set_up(dir, shops, time_scale).await?;
 
     // The day.
     let opts = DayOptions {

@@ -3,7 +3,6 @@
 //! stored close from its raw reports (`seqr-recon reconcile --period`). No
 //! network, no email; only the store.
 
-use std::io::Read;
 use std::path::Path;
 
 use anyhow::Context;
@@ -12,6 +11,7 @@ use rust_decimal::Decimal;
 use crate::config::{Config, ReconcileSettings, ReportSettings};
 use crate::domain::Category;
 use crate::export::{write_close_reports, write_reports, ReportFiles, CSV_NAMES};
+use crate::seqr::client::decompress_report;
 use crate::seqr::report::parse_report;
 pub use crate::store::CheckFailure;
 use crate::store::{ClassifyParams, Store};
@@ -96,10 +96,8 @@ pub fn recompute(store: &Store, cfg: &Config, period_id: &str, apply: bool) -> a
     }
     let tx = store.transaction()?;
     tx.keep_result_before(&shop_id, close_seq)?;
-    for (report_period, report_id, terminal_id, gz) in tx.stored_reports_of_close(&shop_id, close_seq)? {
-        let mut text = String::new();
-        flate2::read::GzDecoder::new(gz.as_slice())
-            .read_to_string(&mut text)
+    for (report_period, report_id, terminal_id, stored) in tx.stored_reports_of_close(&shop_id, close_seq)? {
+        let text = decompress_report(&stored)
             .with_context(|| format!("the stored copy of {report_id} for period {report_period} is not readable"))?;
         let report = parse_report(&text, &report_id, &report_period)?;
         tx.replace_report_rows(&shop_id, &report_period, &report_id, terminal_id.as_deref(), &report)?;

@@ -150,6 +150,8 @@ pub struct Answer {
     pub client_reference: String,
     /// The raw response body, for provenance.
     pub raw: String,
+    /// Hex SHA-256 of `raw`, computed as it streamed in.
+    pub raw_sha256: String,
 }
 
 /// Talks to one SEQR endpoint.
@@ -248,7 +250,7 @@ impl SeqrClient {
             Err(e) => return Err(self.transport_error(op, req, &e)),
         };
         let status = response.status();
-        let text = self.read_text(op, req, response).await?;
+        let (text, raw_sha256) = self.read_text(op, req, response).await?;
         if self.trace {
             tracing::debug!(op, %status, response = %redact_passwords(&text), "SEQR response");
         }
@@ -296,10 +298,10 @@ impl SeqrClient {
                 hint: code.hint(&ctx.who),
                 description: fields.text("return/resultDescription").unwrap_or_default(),
                 client_reference: client_reference.to_string(),
-                response_sha256: sha256_hex(&text),
+                response_sha256: raw_sha256,
             });
         }
-        Ok(Answer { fields, client_reference: client_reference.to_string(), raw: text })
+        Ok(Answer { fields, client_reference: client_reference.to_string(), raw: text, raw_sha256 })
     }
 
     /// The answer's body, streamed into one buffer (sized from Content-Length
@@ -310,7 +312,8 @@ impl SeqrClient {
         op: &'static str,
         req: &Request,
         mut response: reqwest::Response,
-    ) -> Result<String, SeqrError> {
+    ) -> Result<(String, String), SeqrError> {
+        use sha2::{Digest, Sha256};
         let limit = self.max_response_bytes;
         let too_large = || {
             if req.acts_once() {
@@ -324,19 +327,23 @@ impl SeqrClient {
             return Err(too_large());
         }
         let mut body = Vec::with_capacity(expected as usize);
+        // Hashed as it arrives: no second pass over a 400 MB report.
+        let mut hash = Sha256::new();
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
                     if (body.len() + chunk.len()) as u64 > limit {
                         return Err(too_large());
                     }
+                    hash.update(&chunk);
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
                 Err(e) => return Err(self.transport_error(op, req, &e)),
             }
         }
-        Ok(String::from_utf8(body).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+        let text = String::from_utf8(body).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Ok((text, hex::encode(hash.finalize())))
     }
 
     fn transport_error(&self, op: &'static str, req: &Request, e: &reqwest::Error) -> SeqrError {
@@ -503,22 +510,28 @@ impl SeqrClient {
             match self.call(ctx, &req).await {
                 Ok(a) => {
                     // The report is read from the answer in place (no copy when it is
-                    // contentString's CDATA), parsed, kept gzip-compressed, and the
-                    // answer is dropped: memory follows the report, not a multiple of it.
+                    // contentString's CDATA), then parsed on this thread while another
+                    // compresses it for provenance; the answer is dropped after: memory
+                    // follows the report, not a multiple of it.
                     let text = report_text(&a.raw, report_id, period_id)?;
-                    let report = parse_report(&text, report_id, period_id)?;
+                    let (report, report_zst) = std::thread::scope(|s| {
+                        let packing = s.spawn(|| compress_report(text.as_bytes()));
+                        let report = parse_report(&text, report_id, period_id);
+                        (report, packing.join().expect("compressing never panics"))
+                    });
+                    let report = report?;
                     let reseller = match &ctx.principal {
                         Principal::ResellerUser { reseller_id, .. } => Some(reseller_id.as_str()),
                         Principal::Terminal { .. } => None,
                     };
                     check_meta(&report, report_id, period_id, terminal_id, reseller)?;
-                    let report_gz = gzip(text.as_bytes()).map_err(|e| {
+                    let report_zst = report_zst.map_err(|e| {
                         ReportError::at(report_id, period_id, 0, format!("compressing the report for provenance: {e}"))
                     })?;
                     return Ok(FetchedReport {
                         report,
-                        report_gz,
-                        response_sha256: sha256_hex(&a.raw),
+                        report_zst,
+                        response_sha256: a.raw_sha256,
                         client_reference: a.client_reference,
                         attempts: attempt,
                         not_ready,
@@ -566,13 +579,13 @@ fn acted_id<T>(
     parse(id.clone()).map_err(|what| unknown(format!("SEQR answered success with {field} {id:?}, which {what}")))
 }
 
-/// A report as fetched: parsed rows, the report text (gzip), and the hash of SEQR's answer.
+/// A report as fetched: parsed rows, the report text (zstd), and the hash of SEQR's answer.
 #[derive(Debug, Clone)]
 pub struct FetchedReport {
     /// The parsed report.
     pub report: Report,
-    /// The report document as SEQR sent it, gzip-compressed, for provenance.
-    pub report_gz: Vec<u8>,
+    /// The report document as SEQR sent it, zstd-compressed, for provenance.
+    pub report_zst: Vec<u8>,
     /// SHA-256 of the raw SOAP answer.
     pub response_sha256: String,
     /// The clientReference of the call that got it.
@@ -592,18 +605,23 @@ pub struct NotReady {
     pub response_sha256: String,
 }
 
-/// Gzip of `bytes` (what `seqr_reports.report_gz` keeps).
-pub fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    use std::io::Write;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(bytes)?;
-    gz.finish()
+/// What `seqr_reports.report_compressed` keeps of a report: zstd at level 1,
+/// several times quicker than gzip's fastest for as small a file.
+pub fn compress_report(text: &[u8]) -> std::io::Result<Vec<u8>> {
+    zstd::bulk::compress(text, 1)
 }
 
-/// Hex SHA-256 of a raw SOAP answer.
-pub fn sha256_hex(raw: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(raw.as_bytes()))
+/// A stored report's text: zstd, or gzip as closes before zstd stored it
+/// (told apart by their magic numbers).
+pub fn decompress_report(stored: &[u8]) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    if stored.starts_with(&[0x1f, 0x8b]) {
+        flate2::read::GzDecoder::new(stored).read_to_string(&mut text)?;
+    } else {
+        zstd::stream::read::Decoder::new(stored)?.read_to_string(&mut text)?;
+    }
+    Ok(text)
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -7,6 +7,6 @@ pub mod report;
 pub mod soap;
 pub mod types;
 
-pub use client::{sha256_hex, Answer, FetchedReport, NotReady, ReportPolling, RetryPolicy, SeqrClient, SeqrError};
+pub use client::{Answer, FetchedReport, NotReady, ReportPolling, RetryPolicy, SeqrClient, SeqrError};
 pub use codes::ResultCode;
 pub use types::*;

@@ -174,6 +174,16 @@ pub enum InvoiceStatus {
 }
 
 impl InvoiceStatus {
+    pub const ALL: [InvoiceStatus; 7] = [
+        InvoiceStatus::Issued,
+        InvoiceStatus::Paid,
+        InvoiceStatus::PartiallyPaid,
+        InvoiceStatus::PendingIssuerAcknowledge,
+        InvoiceStatus::Canceled,
+        InvoiceStatus::Failed,
+        InvoiceStatus::Reserved,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             InvoiceStatus::Issued => "ISSUED",

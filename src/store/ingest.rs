@@ -1,24 +1,20 @@
-//! Loading the POS's CSV feeds: every row checked in one streaming pass, then
-//! the whole file loaded in one transaction through DuckDB's CSV reader.
+//! Loading the POS's CSV feeds: DuckDB's CSV reader reads the file (in
+//! parallel), SQL checks every value, and the whole file is loaded in one
+//! transaction.
 //!
-//! A file with any bad row is refused whole, with one `FILE:LINE: column: what`
-//! line per bad row; a file loaded before (same SHA-256) changes nothing.
+//! A file with any bad line is refused whole, with one `FILE:LINE: column: what`
+//! line per problem; a file loaded before (same SHA-256) changes nothing.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use anyhow::Context;
-use chrono::{DateTime, SecondsFormat, Utc};
 use duckdb::OptionalExt;
-use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use super::{execute_named, queries, Store};
-use crate::progress;
 use crate::seqr::types::InvoiceStatus;
 
 /// The transaction-post feed's header.
@@ -104,54 +100,92 @@ pub struct Rejected {
 /// Shop id → the currency its posts must be in.
 pub type ShopCurrencies = HashMap<String, String>;
 
-/// Most decimal places an amount may have.
-const MAX_SCALE: u32 = 5;
+impl Feed {
+    /// The statements that load a file of this feed.
+    pub fn queries(self) -> queries::FeedQueries {
+        match self {
+            Feed::Posts => queries::POSTS_FEED,
+            Feed::Invoices => queries::INVOICES_FEED,
+        }
+    }
 
-/// Checks and loads one POS file. `Err` is either [`Rejected`] (bad content)
-/// or an I/O or database error.
+    fn header(self) -> &'static [&'static str] {
+        match self {
+            Feed::Posts => POSTS_HEADER,
+            Feed::Invoices => INVOICES_HEADER,
+        }
+    }
+}
+
+/// Checks and loads one POS file. DuckDB's CSV reader reads it (every line
+/// it cannot take is named); `queries/store/check_*.sql` checks every value;
+/// only a file without a problem is loaded, in one transaction. `Err` is
+/// either [`Rejected`] (bad content) or an I/O or database error.
 pub fn ingest_file(store: &Store, path: &Path, shops: &ShopCurrencies) -> anyhow::Result<Ingested> {
     let name = path.display().to_string();
-    let sha = sha256_file(path).with_context(|| format!("reading {name}"))?;
+    let scan = scan_file(path).with_context(|| format!("reading {name}"))?;
     // The same content again changes nothing, and needs no second check.
     let loaded_before: Option<String> =
-        store.conn.query_row("SELECT feed FROM pos_files WHERE sha256 = ?", [&sha], |r| r.get(0)).optional()?;
+        store.conn.query_row("SELECT feed FROM pos_files WHERE sha256 = ?", [&scan.sha256], |r| r.get(0)).optional()?;
     if let Some(feed) = loaded_before {
         let feed = Feed::parse(&feed).with_context(|| format!("pos_files.feed {feed:?} for {name} is not a feed"))?;
         return Ok(Ingested::AlreadyLoaded { feed });
     }
-    let staging = tempfile::Builder::new().prefix("seqr-recon-staging-").suffix(".csv").tempfile()?;
-    let (feed, rows) = validate_and_stage(path, &name, shops, staging.path())?;
-    let staging_path = staging.path().display().to_string();
+    let reject = |problems: Vec<String>| anyhow::Error::new(Rejected { file: name.clone(), problems });
+    let feed = feed_of(&name, &scan.header).map_err(|p| reject(vec![p]))?;
+    // DuckDB's reader takes its path as a glob pattern: it reads the file
+    // through a link whose name holds no pattern character.
+    let link_dir = tempfile::tempdir()?;
+    let link = link_dir.path().join("feed.csv");
+    std::os::unix::fs::symlink(std::path::absolute(path)?, &link)?;
+    store.stage_pos_file(&link.display().to_string(), feed, shops, &scan.blank_lines)?;
+    let problems = store.staged_problems(&name, feed, shops, &scan.blank_lines)?;
+    if !problems.is_empty() {
+        return Err(reject(problems));
+    }
     let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| name.clone());
     // A till that exports one file a day and exports it again as it grows: the
     // lines an earlier file of this name sent must come back unchanged, and
     // only the lines after them are new.
     let sent_through = lines_sent_before(store, &file_name, feed)?;
     if sent_through > 0 {
-        refuse_changed_lines(store, &name, &file_name, feed, &staging_path, sent_through)?;
+        refuse_changed_lines(store, &name, &file_name, feed, sent_through)?;
     }
+    let rows: i64 = store.conn.query_row("SELECT count(*) FROM pos_staged", [], |r| r.get(0))?;
     let tx = store.transaction()?;
     let file_id = tx.next_file_id()?;
-    let sql = match feed {
-        Feed::Posts => queries::INSERT_POSTS,
-        Feed::Invoices => queries::INSERT_INVOICES,
-    };
     let loaded = execute_named(
         &tx.conn,
-        sql,
-        &[("file_id", &file_id), ("staging", &staging_path), ("skip_through", &(sent_through as i64))],
+        feed.queries().insert,
+        &[("file_id", &file_id), ("skip_through", &(sent_through as i64))],
     )
     .with_context(|| format!("loading {name} into the database"))? as u64;
-    // A whole file must load every row it was checked for (a re-export loads its tail only).
-    if sent_through == 0 && loaded != rows {
-        anyhow::bail!("{name}: checked {rows} rows but the database loaded {loaded}; nothing was kept");
-    }
-    tx.record_pos_file(file_id, &file_name, &sha, feed, loaded)?;
+    tx.record_pos_file(file_id, &file_name, &scan.sha256, feed, loaded)?;
     tx.commit()?;
+    store.conn.execute_batch("DROP TABLE IF EXISTS pos_raw; DROP TABLE IF EXISTS pos_staged;")?;
     Ok(if sent_through > 0 {
         Ingested::Appended { feed, rows: loaded, sent_through }
     } else {
-        Ingested::Loaded { feed, rows }
+        Ingested::Loaded { feed, rows: rows as u64 }
+    })
+}
+
+/// The feed whose header `header` (the file's first line) is; else the problem.
+fn feed_of(name: &str, header: &[u8]) -> Result<Feed, String> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(header);
+    let mut record = csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => {}
+        Ok(false) => return Err(format!("{name}:1: the file is empty; expected a header row")),
+        Err(e) => return Err(format!("{name}:1: the line is not valid CSV: {e}")),
+    }
+    let header: Vec<&str> = record.iter().map(|h| h.trim().trim_start_matches('\u{feff}')).collect();
+    [Feed::Posts, Feed::Invoices].into_iter().find(|f| header == f.header()).ok_or_else(|| {
+        format!(
+            "{name}:1: header: not a known feed; transaction posts need `{}`, the invoice journal `{}` (same order, no extra columns)",
+            POSTS_HEADER.join(","),
+            INVOICES_HEADER.join(",")
+        )
     })
 }
 
@@ -179,17 +213,11 @@ fn refuse_changed_lines(
     name: &str,
     file_name: &str,
     feed: Feed,
-    staging: &str,
     sent_through: u64,
 ) -> anyhow::Result<()> {
-    let sql = match feed {
-        Feed::Posts => queries::CHANGED_POSTS,
-        Feed::Invoices => queries::CHANGED_INVOICES,
-    };
-    let mut stmt = store.conn.prepare(sql)?;
+    let mut stmt = store.conn.prepare(feed.queries().changed)?;
     let sent = sent_through as i64;
-    let (_, mut rows) =
-        super::query_named(&mut stmt, &[("staging", &staging), ("file_name", &file_name), ("sent_through", &sent)])?;
+    let (_, mut rows) = super::query_named(&mut stmt, &[("file_name", &file_name), ("sent_through", &sent)])?;
     let mut problems = Vec::new();
     while let Some(r) = rows.next()? {
         let (line, what): (i64, String) = (r.get(0)?, r.get(1)?);
@@ -205,307 +233,167 @@ fn refuse_changed_lines(
     }
 }
 
-fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut f = BufReader::with_capacity(1 << 20, File::open(path)?);
-    let mut h = Sha256::new();
+/// What one pass over a POS file's bytes finds before DuckDB reads it.
+struct FileScan {
+    /// SHA-256 of the whole file, hex.
+    sha256: String,
+    /// The first line (the header), without its line break.
+    header: Vec<u8>,
+    /// Lines holding nothing but blanks, numbered as DuckDB's reader numbers
+    /// lines: a line break inside a quoted value does not start a line.
+    blank_lines: Vec<i64>,
+}
+
+/// Hashes the file and finds its header and blank lines in one pass.
+fn scan_file(path: &Path) -> std::io::Result<FileScan> {
+    let mut file = File::open(path)?;
+    let mut hash = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
+    let (mut header, mut blank_lines) = (Vec::new(), Vec::new());
+    let (mut line, mut in_quotes, mut blank) = (1i64, false, true);
     loop {
-        let n = f.read(&mut buf)?;
+        let n = file.read(&mut buf)?;
         if n == 0 {
             break;
         }
-        h.update(&buf[..n]);
-    }
-    Ok(hex::encode(h.finalize()))
-}
-
-/// One streaming pass: every row checked; good rows written normalised (UTC
-/// times, line numbers) to `staging` for DuckDB's reader.
-fn validate_and_stage(path: &Path, name: &str, shops: &ShopCurrencies, staging: &Path) -> anyhow::Result<(Feed, u64)> {
-    let file = File::open(path).with_context(|| format!("opening {name}"))?;
-    let bar = progress::bytes(file.metadata()?.len(), &format!("checking {name}"));
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(BufReader::with_capacity(1 << 20, bar.wrap_read(file)));
-    let mut out =
-        csv::WriterBuilder::new().from_writer(std::io::BufWriter::with_capacity(1 << 20, File::create(staging)?));
-    let mut problems = Vec::new();
-    let mut record = csv::StringRecord::new();
-
-    let reject = |problems: Vec<String>| anyhow::Error::new(Rejected { file: name.to_string(), problems });
-    // Err: the problem, and whether reading can go on (past a bad line it can; past a failing disk it cannot).
-    let read = |reader: &mut csv::Reader<_>, record: &mut csv::StringRecord| -> Result<bool, (String, bool)> {
-        reader.read_record(record).map_err(|e| match (e.kind(), e.position()) {
-            (csv::ErrorKind::Io(_), _) => (format!("{name}: could not be read to the end: {e}"), false),
-            (_, Some(p)) => (format!("{name}:{}: the line is not valid CSV: {e}", p.line()), true),
-            (_, None) => (format!("{name}: not valid CSV: {e}"), true),
-        })
-    };
-    if !read(&mut reader, &mut record).map_err(|(p, _)| reject(vec![p]))? {
-        return Err(reject(vec![format!("{name}:1: the file is empty; expected a header row")]));
-    }
-    let header: Vec<&str> = record.iter().map(|h| h.trim().trim_start_matches('\u{feff}')).collect();
-    let feed = if header == POSTS_HEADER {
-        Feed::Posts
-    } else if header == INVOICES_HEADER {
-        Feed::Invoices
-    } else {
-        return Err(reject(vec![format!(
-            "{name}:1: header: not a known feed; transaction posts need `{}`, the invoice journal `{}` (same order, no extra columns)",
-            POSTS_HEADER.join(","),
-            INVOICES_HEADER.join(",")
-        )]));
-    };
-    let columns = match feed {
-        Feed::Posts => POSTS_HEADER,
-        Feed::Invoices => INVOICES_HEADER,
-    };
-    let mut staged_header = vec!["line"];
-    staged_header.extend_from_slice(columns);
-    out.write_record(&staged_header)?;
-
-    let mut rows = 0u64;
-    // Reused for every row: the loop allocates nothing per row but the time's text.
-    let mut staged = csv::ByteRecord::new();
-    let mut scratch = String::new();
-    loop {
-        match read(&mut reader, &mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err((p, go_on)) => {
-                problems.push(p);
-                if go_on {
-                    continue;
+        let chunk = &buf[..n];
+        hash.update(chunk);
+        for &b in chunk {
+            if line == 1 && (in_quotes || b != b'\n') {
+                header.push(b);
+            }
+            match b {
+                b'"' => (in_quotes, blank) = (!in_quotes, false),
+                b'\n' if !in_quotes => {
+                    if blank && line > 1 {
+                        blank_lines.push(line);
+                    }
+                    (line, blank) = (line + 1, true);
                 }
-                break;
+                b' ' | b'\t' | b'\r' => {}
+                _ => blank = false,
             }
         }
-        let line = record.position().map(csv::Position::line).unwrap_or(0);
-        if record.len() == 1 && record.get(0).is_some_and(|f| f.trim().is_empty()) {
-            continue; // a blank line
-        }
-        rows += 1;
-        let mut row = RowCheck { name, line, problems: &mut problems, record: &record, columns };
-        if record.len() != columns.len() {
-            row.problem(None, format!("expected {} columns, found {}", columns.len(), record.len()));
-            continue;
-        }
-        let checked = match feed {
-            Feed::Posts => row.post(shops),
-            Feed::Invoices => row.invoice(shops),
-        };
-        // Once any row is bad the file is refused: stop staging, keep checking.
-        let Some(checked) = checked.filter(|_| problems.is_empty()) else { continue };
-        staged.clear();
-        scratch.clear();
-        write!(scratch, "{line}")?;
-        staged.push_field(scratch.as_bytes());
-        checked.stage(&record, &mut staged, &mut scratch)?;
-        out.write_byte_record(&staged)?;
     }
-    out.flush()?;
-    bar.finish_and_clear();
-    if !problems.is_empty() {
-        return Err(reject(problems));
+    if blank && line > 1 {
+        blank_lines.push(line);
     }
-    Ok((feed, rows))
+    if header.ends_with(b"\r") {
+        header.pop();
+    }
+    Ok(FileScan { sha256: hex::encode(hash.finalize()), header, blank_lines })
 }
 
-/// Column positions of the transaction-post feed ([`POSTS_HEADER`]).
-mod post {
-    pub const SHOP_ID: usize = 0;
-    pub const TERMINAL_ID: usize = 1;
-    pub const CASHIER_ID: usize = 2;
-    pub const ERS_REFERENCE: usize = 3;
-    pub const INVOICE_REFERENCE: usize = 4;
-    pub const AMOUNT: usize = 5;
-    pub const CURRENCY: usize = 6;
-    pub const KIND: usize = 7;
-    pub const DESCRIPTION: usize = 8;
-    pub const POSTED_AT: usize = 9;
-}
-
-/// Column positions of the invoice-journal feed ([`INVOICES_HEADER`]).
-mod invoice {
-    pub const SHOP_ID: usize = 0;
-    pub const TERMINAL_ID: usize = 1;
-    pub const INVOICE_REFERENCE: usize = 2;
-    pub const AMOUNT: usize = 3;
-    pub const CURRENCY: usize = 4;
-    pub const SENT_AT: usize = 5;
-    pub const LAST_STATUS: usize = 6;
-    pub const LAST_POLLED_AT: usize = 7;
-}
-
-/// Checks of one row; each failed check adds a `FILE:LINE: column: what` line.
-struct RowCheck<'a> {
-    name: &'a str,
-    line: u64,
-    problems: &'a mut Vec<String>,
-    record: &'a csv::StringRecord,
-    columns: &'a [&'a str],
-}
-
-/// What a good row adds to its raw fields: its amount and times, normalised.
-struct Checked {
-    feed: Feed,
-    amount: Decimal,
-    /// `posted_at` of a post, `sent_at` of an invoice, in UTC.
-    time: DateTime<Utc>,
-    /// `last_polled_at` of an invoice, in UTC, if it was polled.
-    polled: Option<DateTime<Utc>>,
-}
-
-impl Checked {
-    /// Appends the staged fields (all but the line number) in the feed's column order.
-    fn stage(&self, record: &csv::StringRecord, out: &mut csv::ByteRecord, scratch: &mut String) -> std::fmt::Result {
-        let field = |i: usize| record.get(i).unwrap_or("").trim().as_bytes();
-        let mut decimal = |d: &Decimal, out: &mut csv::ByteRecord| -> std::fmt::Result {
-            scratch.clear();
-            write!(scratch, "{d}")?;
-            out.push_field(scratch.as_bytes());
-            Ok(())
-        };
-        let time = |t: &DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
-        match self.feed {
-            Feed::Posts => {
-                for i in
-                    [post::SHOP_ID, post::TERMINAL_ID, post::CASHIER_ID, post::ERS_REFERENCE, post::INVOICE_REFERENCE]
-                {
-                    out.push_field(field(i));
-                }
-                decimal(&self.amount, out)?;
-                out.push_field(field(post::CURRENCY));
-                out.push_field(field(post::KIND));
-                // Description is kept as written, spaces included.
-                out.push_field(record.get(post::DESCRIPTION).unwrap_or("").as_bytes());
-                out.push_field(time(&self.time).as_bytes());
+impl Store {
+    /// Reads `path` as `feed` into the temporary table `pos_staged`, each row
+    /// with its line and typed values (`queries/store/read_*.sql`, `stage_*.sql`).
+    pub(super) fn stage_pos_file(
+        &self,
+        path: &str,
+        feed: Feed,
+        shops: &ShopCurrencies,
+        blank_lines: &[i64],
+    ) -> anyhow::Result<()> {
+        self.conn.execute_batch(
+            "CREATE OR REPLACE TEMP TABLE pos_shops (shop_id VARCHAR, currency VARCHAR); \
+             CREATE OR REPLACE TEMP TABLE pos_statuses (status VARCHAR); \
+             CREATE OR REPLACE TEMP TABLE pos_blank_lines (line BIGINT); \
+             DROP TABLE IF EXISTS pos_reject_errors; DROP TABLE IF EXISTS pos_reject_scans;",
+        )?;
+        {
+            let mut app = self.conn.appender("pos_shops")?;
+            for (shop, currency) in shops {
+                app.append_row(duckdb::params![shop, currency])?;
             }
-            Feed::Invoices => {
-                for i in [invoice::SHOP_ID, invoice::TERMINAL_ID, invoice::INVOICE_REFERENCE] {
-                    out.push_field(field(i));
-                }
-                decimal(&self.amount, out)?;
-                out.push_field(field(invoice::CURRENCY));
-                out.push_field(time(&self.time).as_bytes());
-                out.push_field(field(invoice::LAST_STATUS));
-                out.push_field(self.polled.map(|t| time(&t)).unwrap_or_default().as_bytes());
+            let mut app = self.conn.appender("pos_statuses")?;
+            for status in InvoiceStatus::ALL {
+                app.append_row([status.as_str()])?;
+            }
+            let mut app = self.conn.appender("pos_blank_lines")?;
+            for line in blank_lines {
+                app.append_row([line])?;
             }
         }
+        let queries = feed.queries();
+        execute_named(&self.conn, queries.read, &[("path", &path)]).with_context(|| format!("reading {path}"))?;
+        self.conn.execute_batch(queries.stage)?;
         Ok(())
     }
-}
 
-impl<'a> RowCheck<'a> {
-    /// Records a problem with column `i` (`None`: the row as a whole).
-    fn problem(&mut self, i: Option<usize>, what: String) {
-        let column = i.map_or("-", |i| self.columns[i]);
-        self.problems.push(format!("{}:{}: {}: {}", self.name, self.line, column, what));
-    }
-
-    fn field(&self, i: usize) -> &'a str {
-        self.record.get(i).unwrap_or("").trim()
-    }
-
-    fn required(&mut self, i: usize) {
-        if self.field(i).is_empty() {
-            self.problem(Some(i), "is empty; it is required".into());
+    /// Every problem of the file just staged, one `FILE:LINE: column: what`
+    /// line each, in line order: the lines the reader refused, then each bad value.
+    fn staged_problems(
+        &self,
+        name: &str,
+        feed: Feed,
+        shops: &ShopCurrencies,
+        blank_lines: &[i64],
+    ) -> anyhow::Result<Vec<String>> {
+        let columns = feed.header().len();
+        let mut problems = Vec::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT line, CAST(error_type AS VARCHAR), error_message FROM pos_reject_errors ORDER BY line",
+        )?;
+        let refused =
+            stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        for row in refused {
+            let (line, kind, message) = row?;
+            // A line of blanks is skipped, as an empty one is.
+            if blank_lines.contains(&line) {
+                continue;
+            }
+            let found = message.rsplit_once("Found: ").and_then(|(_, n)| n.trim().parse::<usize>().ok());
+            let what = match (kind.as_str(), found) {
+                ("MISSING COLUMNS" | "TOO MANY COLUMNS", Some(found)) => {
+                    format!("-: expected {columns} columns, found {found}")
+                }
+                ("INVALID ENCODING", _) => {
+                    "the line is not valid CSV: it is not UTF-8 text (invalid utf-8); save the file as UTF-8".into()
+                }
+                _ => format!("the line is not valid CSV: {message}"),
+            };
+            problems.push((line, format!("{name}:{line}: {what}")));
         }
-    }
-
-    fn amount(&mut self, i: usize) -> Option<Decimal> {
-        let v = self.field(i);
-        match Decimal::from_str(v) {
-            Ok(d) if d.scale() > MAX_SCALE => {
-                self.problem(Some(i), format!("{v:?} has more than {MAX_SCALE} decimal places"));
-                None
-            }
-            Ok(d) if d.abs() >= Decimal::from(10_000_000_000_000i64) => {
-                self.problem(Some(i), format!("{v:?} is too large for DECIMAL(18,5)"));
-                None
-            }
-            Ok(d) => Some(d),
-            Err(_) => {
-                self.problem(Some(i), format!("{v:?} is not a decimal amount like 149.50"));
-                None
-            }
-        }
-    }
-
-    /// An RFC 3339 time, in UTC.
-    fn time(&mut self, i: usize) -> Option<DateTime<Utc>> {
-        let v = self.field(i);
-        match DateTime::parse_from_rfc3339(v) {
-            Ok(t) => Some(t.with_timezone(&Utc)),
-            Err(e) => {
-                self.problem(Some(i), format!("{v:?} is not an RFC 3339 time like 2026-11-21T14:22:51+01:00 ({e})"));
-                None
-            }
-        }
-    }
-
-    fn shop_and_currency(&mut self, shops: &ShopCurrencies, shop_i: usize, currency_i: usize) {
-        let (shop, currency) = (self.field(shop_i), self.field(currency_i));
-        match shops.get(shop) {
-            None => self.problem(
-                Some(shop_i),
-                format!("{shop:?} is not a shop in the config; add it or fix the POS's shop id"),
-            ),
-            Some(c) if c != currency => {
-                self.problem(Some(currency_i), format!("{currency:?} is not shop {shop}'s currency {c}"));
-            }
-            Some(_) => {}
-        }
-    }
-
-    fn post(&mut self, shops: &ShopCurrencies) -> Option<Checked> {
-        let before = self.problems.len();
-        self.shop_and_currency(shops, post::SHOP_ID, post::CURRENCY);
-        self.required(post::TERMINAL_ID);
-        self.required(post::ERS_REFERENCE);
-        let amount = self.amount(post::AMOUNT);
-        let kind = self.field(post::KIND);
-        match (kind, amount) {
-            ("PAYMENT", Some(a)) if a <= Decimal::ZERO => {
-                self.problem(Some(post::AMOUNT), format!("{a} is not positive; a PAYMENT is positive"));
-            }
-            ("REFUND", Some(a)) if a >= Decimal::ZERO => {
-                self.problem(Some(post::AMOUNT), format!("{a} is not negative; a REFUND is negative"));
-            }
-            ("PAYMENT" | "REFUND", _) => {}
-            _ => self.problem(Some(post::KIND), format!("{kind:?} is not PAYMENT or REFUND")),
-        }
-        let posted_at = self.time(post::POSTED_AT);
-        if self.problems.len() > before {
-            return None;
-        }
-        Some(Checked { feed: Feed::Posts, amount: amount?, time: posted_at?, polled: None })
-    }
-
-    fn invoice(&mut self, shops: &ShopCurrencies) -> Option<Checked> {
-        let before = self.problems.len();
-        self.shop_and_currency(shops, invoice::SHOP_ID, invoice::CURRENCY);
-        self.required(invoice::TERMINAL_ID);
-        self.required(invoice::INVOICE_REFERENCE);
-        let amount = self.amount(invoice::AMOUNT);
-        let sent_at = self.time(invoice::SENT_AT);
-        let status = self.field(invoice::LAST_STATUS);
-        if !status.is_empty() && InvoiceStatus::parse(status).is_none() {
-            self.problem(
-                Some(invoice::LAST_STATUS),
-                format!(
-                    "{status:?} is not a SEQR invoice status (ISSUED, PAID, CANCELED, FAILED, RESERVED, …) or empty"
+        let mut stmt = self.conn.prepare(feed.queries().check)?;
+        let bad = stmt.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })?;
+        for row in bad {
+            let (line, column, problem, value) = row?;
+            let what = match problem.as_str() {
+                "unknown_shop" => format!("{value:?} is not a shop in the config; add it or fix the POS's shop id"),
+                "wrong_currency" => {
+                    let (shop, expected) = self.staged_shop_at(line)?;
+                    let expected = shops.get(&shop).map_or(expected.as_str(), String::as_str);
+                    format!("{value:?} is not shop {shop}'s currency {expected}")
+                }
+                "empty" => "is empty; it is required".into(),
+                "not_decimal" => format!("{value:?} is not a decimal amount like 149.50"),
+                "too_many_places" => format!("{value:?} has more than 5 decimal places"),
+                "too_large" => format!("{value:?} is too large for DECIMAL(18,5)"),
+                "not_positive" => format!("{value} is not positive; a PAYMENT is positive"),
+                "not_negative" => format!("{value} is not negative; a REFUND is negative"),
+                "unknown_kind" => format!("{value:?} is not PAYMENT or REFUND"),
+                "not_a_time" => format!(
+                    "{value:?} is not an RFC 3339 time like 2026-11-21T14:22:51+01:00 (a date, a time and a UTC offset)"
                 ),
-            );
+                "unknown_status" => format!(
+                    "{value:?} is not a SEQR invoice status (ISSUED, PAID, CANCELED, FAILED, RESERVED, …) or empty"
+                ),
+                other => format!("{value:?}: {other}"),
+            };
+            problems.push((line, format!("{name}:{line}: {column}: {what}")));
         }
-        // Empty when the POS never polled.
-        let polled =
-            if self.field(invoice::LAST_POLLED_AT).is_empty() { None } else { self.time(invoice::LAST_POLLED_AT) };
-        if self.problems.len() > before {
-            return None;
-        }
-        Some(Checked { feed: Feed::Invoices, amount: amount?, time: sent_at?, polled })
+        // Stable: within a line, the reader's refusal first, then the values in column order.
+        problems.sort_by_key(|(line, _)| *line);
+        Ok(problems.into_iter().map(|(_, p)| p).collect())
+    }
+
+    /// The shop id and its currency of the staged row at `line`.
+    fn staged_shop_at(&self, line: i64) -> anyhow::Result<(String, String)> {
+        Ok(self.conn.query_row("SELECT shop_id, shop_currency FROM pos_staged WHERE line = ?", [line], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?)
     }
 }
 
@@ -559,7 +447,7 @@ pub fn ingest_inbox(store: &Store, inbox: &Path, shops: &ShopCurrencies) -> anyh
 /// incomplete. Counting is best effort on a file already known to be bad: the
 /// first column of every line after the header (both feeds start with shop_id).
 fn record_refusal(store: &Store, path: &Path, rejected: &Rejected) -> anyhow::Result<()> {
-    let sha = sha256_file(path).with_context(|| format!("reading {}", path.display()))?;
+    let sha = scan_file(path).with_context(|| format!("reading {}", path.display()))?.sha256;
     let mut rows: BTreeMap<String, i64> = BTreeMap::new();
     let reader = std::io::BufReader::new(File::open(path)?);
     for line in reader.split(b'\n').skip(1) {
@@ -657,41 +545,4 @@ fn move_into(file: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
     }
     std::fs::rename(file, &to).with_context(|| format!("moving {} to {}", file.display(), to.display()))?;
     Ok(to)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn column_positions_agree_with_the_headers() {
-        let posts = [
-            (post::SHOP_ID, "shop_id"),
-            (post::TERMINAL_ID, "terminal_id"),
-            (post::CASHIER_ID, "cashier_id"),
-            (post::ERS_REFERENCE, "ers_reference"),
-            (post::INVOICE_REFERENCE, "invoice_reference"),
-            (post::AMOUNT, "amount"),
-            (post::CURRENCY, "currency"),
-            (post::KIND, "kind"),
-            (post::DESCRIPTION, "description"),
-            (post::POSTED_AT, "posted_at"),
-        ];
-        let invoices = [
-            (invoice::SHOP_ID, "shop_id"),
-            (invoice::TERMINAL_ID, "terminal_id"),
-            (invoice::INVOICE_REFERENCE, "invoice_reference"),
-            (invoice::AMOUNT, "amount"),
-            (invoice::CURRENCY, "currency"),
-            (invoice::SENT_AT, "sent_at"),
-            (invoice::LAST_STATUS, "last_status"),
-            (invoice::LAST_POLLED_AT, "last_polled_at"),
-        ];
-        for (header, columns) in [(POSTS_HEADER, &posts[..]), (INVOICES_HEADER, &invoices[..])] {
-            assert_eq!(header.len(), columns.len(), "every column has a position");
-            for (i, name) in columns {
-                assert_eq!(header[*i], *name);
-            }
-        }
-    }
 }

@@ -9,6 +9,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "in_transit", include_str!("../../queries/schema/005_in_transit.sql")),
     (6, "shared_references", include_str!("../../queries/schema/006_shared_references.sql")),
     (7, "domain_checks", include_str!("../../queries/schema/007_domain_checks.sql")),
+    (8, "report_zstd", include_str!("../../queries/schema/008_report_zstd.sql")),
 ];
 
 /// Declares each statement of `queries/store/` as a constant, and lists them
@@ -69,14 +70,39 @@ store_queries! {
     CLOSE_SPAN = "close_span";
 }
 
-/// Loads checked posts from a staging CSV.
-pub const INSERT_POSTS: &str = include_str!("../../queries/store/insert_posts.sql");
-/// Loads checked invoices from a staging CSV.
-pub const INSERT_INVOICES: &str = include_str!("../../queries/store/insert_invoices.sql");
-/// Lines of a re-exported file that changed what an earlier file of its name sent.
-pub const CHANGED_POSTS: &str = include_str!("../../queries/store/changed_posts.sql");
-/// Lines of a re-exported journal that changed what an earlier file of its name sent.
-pub const CHANGED_INVOICES: &str = include_str!("../../queries/store/changed_invoices.sql");
+/// The statements that load one feed's file, in the order they run.
+#[derive(Debug, Clone, Copy)]
+pub struct FeedQueries {
+    /// Reads the file into `pos_raw` (`$path`), bad lines to `pos_reject_errors`.
+    pub read: &'static str,
+    /// Numbers, trims and types the rows into `pos_staged`.
+    pub stage: &'static str,
+    /// Every problem of the staged rows.
+    pub check: &'static str,
+    /// Lines of a re-export that changed what an earlier file of its name sent.
+    pub changed: &'static str,
+    /// Loads the staged rows.
+    pub insert: &'static str,
+}
+
+/// Loading a transaction-post file.
+pub const POSTS_FEED: FeedQueries = FeedQueries {
+    read: include_str!("../../queries/store/read_posts.sql"),
+    stage: include_str!("../../queries/store/stage_posts.sql"),
+    check: include_str!("../../queries/store/check_posts.sql"),
+    changed: include_str!("../../queries/store/changed_posts.sql"),
+    insert: include_str!("../../queries/store/insert_posts.sql"),
+};
+
+/// Loading an invoice-journal file.
+pub const INVOICES_FEED: FeedQueries = FeedQueries {
+    read: include_str!("../../queries/store/read_invoices.sql"),
+    stage: include_str!("../../queries/store/stage_invoices.sql"),
+    check: include_str!("../../queries/store/check_invoices.sql"),
+    changed: include_str!("../../queries/store/changed_invoices.sql"),
+    insert: include_str!("../../queries/store/insert_invoices.sql"),
+};
+
 /// Refunds of unknown outcome with the SEQR refund rows that may be them.
 pub const UNKNOWN_REFUND_LINKS: &str = include_str!("../../queries/store/unknown_refund_links.sql");
 

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use super::{queries, Store};
 use crate::domain::{Category, CloseState, PeriodState};
-use crate::seqr::report::Report;
+use crate::seqr::report::{DetailRow, Report};
 use crate::seqr::types::report_ids;
 use crate::seqr::FetchedReport;
 
@@ -213,7 +213,7 @@ impl Store {
                 report.meta.generated_at,
                 fetched.attempts,
                 sha,
-                fetched.report_gz,
+                fetched.report_zst,
                 parsed_rows,
                 parsed_total,
                 fetched.client_reference
@@ -295,21 +295,75 @@ pub fn insert_report_rows(
         }
         app.flush()?;
     } else {
-        let mut app = conn.appender("seqr_rows")?;
-        for (i, d) in report.details.iter().enumerate() {
-            let t = d.terminal_id.as_deref().or(terminal_id);
-            app.append_row(params![
-                period_id,
-                report_id,
-                i as i32 + 1,
-                shop_id,
-                t,
-                d.cashier_id,
-                d.amount,
-                d.ers_reference
-            ])?;
-        }
-        app.flush()?;
+        append_detail_rows(conn, shop_id, period_id, report_id, terminal_id, &report.details)?;
     }
+    Ok(())
+}
+
+/// Rows per Arrow batch: enough to amortise each batch, small enough that a
+/// million-row report is never held twice.
+const DETAIL_BATCH_ROWS: usize = 65_536;
+
+/// Appends a report's detail rows to `seqr_rows` column by column, as Arrow
+/// record batches: one copy per column, not one DuckDB `Value` per cell.
+fn append_detail_rows(
+    conn: &Connection,
+    shop_id: &str,
+    period_id: &str,
+    report_id: &str,
+    terminal_id: Option<&str>,
+    details: &[DetailRow],
+) -> anyhow::Result<()> {
+    use duckdb::arrow::array::{ArrayRef, Decimal128Array, Int32Array, StringArray};
+    use duckdb::arrow::datatypes::{DataType, Field, Schema};
+    use duckdb::arrow::record_batch::RecordBatch;
+    use std::sync::Arc;
+
+    let text = |name: &str, nullable: bool| Field::new(name, DataType::Utf8, nullable);
+    let schema = Arc::new(Schema::new(vec![
+        text("period_id", false),
+        text("report_id", false),
+        Field::new("row_no", DataType::Int32, false),
+        text("shop_id", false),
+        text("terminal_id", true),
+        text("cashier_id", true),
+        Field::new("amount", DataType::Decimal128(18, 5), false),
+        text("ers_reference", false),
+    ]));
+    let mut app = conn.appender("seqr_rows")?;
+    for (chunk_no, chunk) in details.chunks(DETAIL_BATCH_ROWS).enumerate() {
+        let first_row = chunk_no * DETAIL_BATCH_ROWS + 1;
+        let same = |v: &str| -> ArrayRef { Arc::new(StringArray::from(vec![v; chunk.len()])) };
+        let row_no = (first_row..first_row + chunk.len())
+            .map(|n| i32::try_from(n).context("a report of more than 2^31 rows"))
+            .collect::<anyhow::Result<Vec<i32>>>()?;
+        let amounts = chunk
+            .iter()
+            .map(|d| {
+                let mut a = d.amount;
+                a.rescale(5);
+                let m = a.mantissa();
+                anyhow::ensure!(
+                    m.abs() < 10i128.pow(18),
+                    "amount {} of {} is too large for DECIMAL(18,5)",
+                    d.amount,
+                    d.ers_reference
+                );
+                Ok(m)
+            })
+            .collect::<anyhow::Result<Vec<i128>>>()?;
+        let columns: Vec<ArrayRef> = vec![
+            same(period_id),
+            same(report_id),
+            Arc::new(Int32Array::from(row_no)),
+            same(shop_id),
+            Arc::new(chunk.iter().map(|d| d.terminal_id.as_deref().or(terminal_id)).collect::<StringArray>()),
+            Arc::new(chunk.iter().map(|d| d.cashier_id.as_deref()).collect::<StringArray>()),
+            Arc::new(Decimal128Array::from(amounts).with_precision_and_scale(18, 5)?),
+            Arc::new(chunk.iter().map(|d| Some(d.ers_reference.as_str())).collect::<StringArray>()),
+        ];
+        app.append_record_batch(RecordBatch::try_new(schema.clone(), columns)?)?;
+    }
+    app.flush()?;
     Ok(())
 }

@@ -110,7 +110,7 @@ pub fn dec(s: &str) -> rust_decimal::Decimal {
 pub fn fetched(report: seqr_recon::seqr::report::Report) -> seqr_recon::seqr::FetchedReport {
     seqr_recon::seqr::FetchedReport {
         report,
-        report_gz: seqr_recon::seqr::client::gzip(b"<r/>").unwrap(),
+        report_zst: seqr_recon::seqr::client::compress_report(b"<r/>").unwrap(),
         response_sha256: "0".repeat(64),
         client_reference: "test".into(),
         attempts: 1,

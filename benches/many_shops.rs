@@ -1,0 +1,73 @@
+//! Many shops closing at once against a slow SEQR, with the default
+//! concurrency: `seqr-recon run` (the real binary, its own process) closes
+//! `BENCH_SHOPS` shop-level shops (default 500) of one terminal each, against
+//! the simulator in this process answering every call after `BENCH_LATENCY_MS`
+//! (default 200). Each shop traded a short day of `BENCH_SALES` sales
+//! (default 10, demo faults included) before the close. Reports the binary's
+//! wall time and peak RSS (`/usr/bin/time -v`, Debian's `time`).
+//! Run: `make bench-shops` (or `cargo bench --profile dev --bench many_shops`).
+
+use std::process::Command;
+use std::time::Instant;
+
+use seqr_recon::config::Level;
+use seqr_recon::demo::till::{trading_day, write_journal, write_posts, DayOptions, FaultRates};
+use seqr_recon::demo::{set_demo_passwords, set_up, DemoShop};
+use seqr_recon::sim::Faults;
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    let (n, latency_ms, sales) =
+        (env_or("BENCH_SHOPS", 500), env_or("BENCH_LATENCY_MS", 200), env_or("BENCH_SALES", 10));
+    let shops: Vec<DemoShop> = (1..=n).map(|i| DemoShop::new(&format!("shop-{i:03}"), "SEK", Level::Shop, 1)).collect();
+    set_demo_passwords(&shops);
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let world = rt.block_on(async {
+        // SEQR's clock runs 50 times fast while the day is played, so the day takes seconds.
+        let world = set_up(dir.path(), &shops, 50.0).await.unwrap();
+        let opts = DayOptions {
+            sales_per_terminal: sales as usize,
+            seed: 7,
+            faults: FaultRates::demo(),
+            clock: world.sim.clock().clone(),
+            sim_url: world.base_url.clone(),
+        };
+        let day = trading_day(&world.client, &world.shops, &opts).await.unwrap();
+        write_posts(&dir.path().join("inbox/posts.csv"), &day.posts).unwrap();
+        write_journal(&dir.path().join("inbox/journal.csv"), &day.journal).unwrap();
+        world
+    });
+    // The product's default concurrency: the demo's config sets its own.
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    let config: String =
+        config.lines().filter(|l| !l.starts_with("max_concurrent_shops")).collect::<Vec<_>>().join("\n");
+    std::fs::write(&world.config_path, config).unwrap();
+    world.sim.set_faults(Faults { latency_ms, ..Default::default() });
+
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.arg("-v").arg(env!("CARGO_BIN_EXE_seqr-recon"));
+    cmd.arg("--config").arg(&world.config_path).arg("run").arg("--ad-hoc").env("SEQR_RECON_LOG", "warn");
+    let started = Instant::now();
+    let out = rt.block_on(async { tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap() });
+    let wall = started.elapsed().as_secs_f64();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the run failed:\n{stdout}\n{stderr}");
+    let closed = stdout.lines().filter(|l| l.contains(" closed, ")).count();
+    assert_eq!(closed as u64, n, "every shop closes:\n{stdout}");
+    let peak_kib: f64 = stderr
+        .lines()
+        .find(|l| l.contains("Maximum resident set size"))
+        .and_then(|l| l.rsplit(':').next())
+        .and_then(|v| v.trim().parse().ok())
+        .expect("time -v reports the peak RSS");
+    println!(
+        "{n} shops ({} sales) closed at once, SEQR answering after {latency_ms} ms, default concurrency: \
+         {wall:.1} s wall, peak RSS {:.0} MiB",
+        n * sales,
+        peak_kib / 1024.0
+    );
+}
