@@ -264,6 +264,9 @@ password_env = "BENCH_PW"
         assert_eq!(our, n, "{category}: the close and the pandas script disagree");
     }
 
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        println!("kept in {}", dir.keep().display());
+    }
     println!(
         "close of {ROWS} sales (1M posts ingested, 1M-row report over HTTP, reconcile, CSVs, workbook, email queued)"
     );

@@ -64,6 +64,9 @@ fn main() {
         .and_then(|l| l.rsplit(':').next())
         .and_then(|v| v.trim().parse().ok())
         .expect("time -v reports the peak RSS");
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        println!("kept in {}", dir.keep().display());
+    }
     println!(
         "{n} shops ({} sales) closed at once, SEQR answering after {latency_ms} ms, default concurrency: \
          {wall:.1} s wall, peak RSS {:.0} MiB",

@@ -28,12 +28,12 @@ pub(super) fn step(
     if close.state == CloseState::Reconciled {
         refuse_unless_checks_pass(store, ctx, &close)?;
     }
+    let started = Utc::now();
     let label = close.label_period_id.clone().context("a marked close has a period id")?;
     let files = ctx.write_files(store, shop, close.close_seq, &label)?;
     if close.state != CloseState::Reconciled {
         return Ok((close, files));
     }
-    let started = Utc::now();
     // POS files refused since the last report: this report names them.
     store.claim_refusals(&shop.id, &close.close_id)?;
     let email = notify::report_email(store, &ctx.cfg, shop, &close, &label, &files, report_email_id(&close))?;

@@ -61,7 +61,7 @@ async fn fetch_report(
     waiting.finish_and_clear();
     let fetched = fetched?;
     {
-        let _turn = ctx.heavy_db_turn();
+        let _turn = ctx.heavy_db_turn().await;
         store
             .store_report(&close.close_id, &shop.id, period, report_id, &fetched)
             .with_context(|| format!("storing {report_id} for period {}", period.period_id))?;

@@ -49,11 +49,13 @@ pub struct CloseContext {
     /// Spinners while reports are fetched (drawn only on a terminal).
     pub progress: indicatif::MultiProgress,
     /// Taken for the heavy database steps (storing a report, reconciling,
-    /// checking, exporting): closes wait on SEQR side by side, but only one at
-    /// a time works DuckDB hard. DuckDB already spreads each query over every
-    /// core, and concurrent ones share one memory limit (20 classifications at
-    /// once ran it out of memory).
-    heavy_db: std::sync::Mutex<()>,
+    /// checking, exporting): closes wait on SEQR side by side, but only as many
+    /// as there are cores work DuckDB at once. A big close's queries already
+    /// spread over every core, and concurrent ones share one memory limit (20
+    /// classifications at once ran it out of memory); a small close's are
+    /// mostly one core's planning and bookkeeping, so one turn for all would
+    /// leave the other cores idle.
+    heavy_db: tokio::sync::Semaphore,
 }
 
 impl CloseContext {
@@ -68,13 +70,13 @@ impl CloseContext {
             email_backoff,
             run_id,
             progress: progress::board(),
-            heavy_db: std::sync::Mutex::new(()),
+            heavy_db: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from)),
         }
     }
 
-    /// Holds the heavy-database turn until dropped (see `heavy_db`).
-    fn heavy_db_turn(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.heavy_db.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// Holds a heavy-database turn until dropped (see `heavy_db`).
+    async fn heavy_db_turn(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.heavy_db.acquire().await.expect("the semaphore is never closed")
     }
 
     /// Writes the files of close `close_seq` of `shop` as `[reports]` asks.
@@ -222,7 +224,7 @@ async fn advance(
     if let Some(mut inbox) = opts.inbox.clone() {
         inbox.loaded().await?;
     }
-    let turn = ctx.heavy_db_turn();
+    let turn = ctx.heavy_db_turn().await;
     if close.state == CloseState::Fetched {
         close = reconcile::step(store, shop, ctx, &close)?;
     }

@@ -106,9 +106,8 @@ fn write_csvs(
     let write = |name: &str, sql: &str| -> anyhow::Result<PathBuf> {
         let path = dir.join(name);
         let tmp = dir.join(format!(".{name}.tmp"));
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        write_query_csv_styled(store, sql, &[("shop_id", &shop_id), ("close_seq", &close_seq)], style, &mut file)?;
-        file.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()?;
+        copy_query_csv(store, sql, &[("shop_id", &shop_id), ("close_seq", &close_seq)], style, &tmp)?;
+        std::fs::File::open(&tmp)?.sync_all()?;
         std::fs::rename(&tmp, &path)?;
         Ok(path)
     };
@@ -193,6 +192,68 @@ fn format_amount(d: Decimal, style: Style) -> String {
         Style::Display => format!("{:.2}", d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)),
         Style::Exact => format!("{d:.5}"),
     }
+}
+
+/// Writes the result of `sql` to `path` as CSV in `style`, as
+/// [`write_query_csv_styled`] would, but with DuckDB's `COPY` (a million rows
+/// in a fraction of a second): every cell is made text in SQL by the rules of
+/// [`cell_text`], a column at a time.
+pub fn copy_query_csv(
+    store: &Store,
+    sql: &str,
+    params: &[Param<'_>],
+    style: CsvStyle,
+    path: &Path,
+) -> anyhow::Result<u64> {
+    use duckdb::arrow::datatypes::DataType;
+    // The query goes inside another: without its closing `;`.
+    let sql = sql.trim_end().trim_end_matches(';');
+    let columns = store.result_columns(sql, params)?;
+    let cells: Vec<String> = columns
+        .iter()
+        .map(|(name, data_type)| {
+            let column = format!("q.\"{}\"", name.replace('"', "\"\""));
+            let cell = match data_type {
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => format!(
+                    "CASE WHEN left({column}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {column} \
+                     ELSE NULLIF({column}, '') END"
+                ),
+                DataType::Decimal128(..) | DataType::Decimal256(..) => {
+                    let text = match style_of(name) {
+                        Style::Display => format!("CAST(CAST(round({column}, 2) AS DECIMAL(38,2)) AS VARCHAR)"),
+                        Style::Exact => format!("CAST(CAST({column} AS DECIMAL(38,5)) AS VARCHAR)"),
+                    };
+                    if style.decimal_comma {
+                        format!("replace({text}, '.', ',')")
+                    } else {
+                        text
+                    }
+                }
+                // RFC 3339 in UTC, with as many fraction digits as the time has (0, 3 or 6).
+                DataType::Timestamp(..) => format!(
+                    "CASE WHEN microsecond({column}) % 1000000 = 0 THEN strftime({column}, '%Y-%m-%dT%H:%M:%SZ') \
+                     WHEN microsecond({column}) % 1000 = 0 THEN strftime({column}, '%Y-%m-%dT%H:%M:%S.%gZ') \
+                     ELSE strftime({column}, '%Y-%m-%dT%H:%M:%S.%fZ') END"
+                ),
+                DataType::Date32 => format!("strftime({column}, '%Y-%m-%d')"),
+                _ => format!("CAST({column} AS VARCHAR)"),
+            };
+            format!("{cell} AS \"{}\"", name.replace('"', "\"\""))
+        })
+        .collect();
+    let select = format!("SELECT {} FROM ({sql}\n) q", cells.join(", "));
+    let delimiter = if style.decimal_comma { ';' } else { ',' };
+    if !style.bom {
+        return store.copy_csv(&select, params, path, delimiter);
+    }
+    // A byte order mark first: DuckDB writes the rest beside it, and the two are joined.
+    let body = path.with_extension("body.tmp");
+    let rows = store.copy_csv(&select, params, &body, delimiter)?;
+    let mut out = std::fs::File::create(path)?;
+    out.write_all("\u{feff}".as_bytes())?;
+    std::io::copy(&mut std::fs::File::open(&body)?, &mut out)?;
+    std::fs::remove_file(&body)?;
+    Ok(rows)
 }
 
 /// Runs `sql` with named parameters and writes its result as CSV. Returns the row count.

@@ -220,6 +220,40 @@ impl Store {
         Ok(columns)
     }
 
+    /// The names and types of the columns `sql` (one statement, no `;`)
+    /// returns (run with `LIMIT 0`).
+    pub fn result_columns(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> anyhow::Result<Vec<(String, duckdb::arrow::datatypes::DataType)>> {
+        let mut stmt = self.conn.prepare(&format!("SELECT * FROM ({sql}\n) LIMIT 0"))?;
+        bind_named(&mut stmt, params)?;
+        stmt.raw_execute()?;
+        let names = stmt.column_names();
+        Ok(names.into_iter().enumerate().map(|(i, name)| (name, stmt.column_type(i))).collect())
+    }
+
+    /// Writes the rows of `select` (each column already text) to `path` as
+    /// CSV with DuckDB's `COPY`: a header row, `delimiter` between fields,
+    /// `"` quoting only where a field needs it, NULL as an empty field, rows
+    /// in `select`'s order. Returns the row count.
+    pub fn copy_csv(&self, select: &str, params: &[Param<'_>], path: &Path, delimiter: char) -> anyhow::Result<u64> {
+        let path = path.to_str().with_context(|| format!("{} is not UTF-8", path.display()))?;
+        anyhow::ensure!(!path.contains(['\0', '\n', '\r']), "{path:?}: a report path may not hold a control character");
+        anyhow::ensure!(delimiter == ',' || delimiter == ';', "a CSV delimiter is , or ;");
+        let sql = format!(
+            "COPY ({select}) TO '{}' (FORMAT csv, HEADER true, DELIMITER '{delimiter}', QUOTE '\"', ESCAPE '\"', \
+             NULLSTR '', COMMENT '')",
+            path.replace('\'', "''")
+        );
+        // The rows keep the query's ORDER BY only while insertion order is preserved.
+        self.conn.execute_batch("SET preserve_insertion_order = true")?;
+        let copied = execute_named(&self.conn, &sql, params);
+        self.conn.execute_batch("SET preserve_insertion_order = false")?;
+        Ok(copied? as u64)
+    }
+
     /// The connection itself, for tests and benchmarks that inspect or break
     /// tables on purpose. The program never uses it: it goes through the
     /// methods above.

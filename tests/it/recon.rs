@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 use seqr_recon::backoffice::resolve_exception;
 use seqr_recon::config::ReconcileSettings;
 use seqr_recon::domain::Resolution;
-use seqr_recon::export::write_reports;
+use seqr_recon::export::{copy_query_csv, write_query_csv_styled, write_reports, CsvStyle};
 use seqr_recon::reconcile::{reconcile, self_check};
 use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
 use seqr_recon::store::ingest::{ingest_file, ingest_inbox, Feed, Ingested, Rejected, ShopCurrencies};
+use seqr_recon::store::queries;
 use seqr_recon::store::Store;
 
 use crate::helpers::{dec, fetched};
@@ -443,6 +444,60 @@ fn exported_csvs_match_the_golden_files_and_defuse_formulas() {
         )
         .unwrap();
     assert_eq!(viewed, ("P:1:2".to_string(), "S:E1".to_string(), "R1".to_string()));
+}
+
+#[test]
+fn copy_writes_the_same_bytes_as_the_row_by_row_writer_in_every_style() {
+    // The close's CSVs are written by DuckDB's COPY; the row-by-row writer (used
+    // for `query --format csv`) is the reference its rules were taken from.
+    let mut r = Recon::new();
+    r.posts(&[
+        "shop-1,T1,#hash,E1,,100.005,SEK,PAYMENT,x,2026-11-21T10:00:00.123Z",
+        "shop-1,T1,\"line\nbreak\",E2,,-0.00001,SEK,REFUND,x,2026-11-21T10:00:01.000456Z",
+        "shop-1,T2,\"-comma, and \"\"quote\"\"\",E3,,7.25,SEK,PAYMENT,x,2026-11-21T10:00:02+01:00",
+    ]);
+    let (seq, _) = r.close(
+        "P1",
+        MARK,
+        vec![seqr("E1", "T1", "100"), seqr("E2", "T1", "-0.00002"), seqr("E9", "T2", "5.995")],
+        None,
+    );
+    let params: [seqr_recon::store::Param<'_>; 2] = [("shop_id", &"shop-1"), ("close_seq", &seq)];
+    let styles = [
+        CsvStyle::default(),
+        CsvStyle { bom: true, decimal_comma: false },
+        CsvStyle { bom: true, decimal_comma: true },
+    ];
+    for sql in [queries::SUMMARY_CSV, queries::EXCEPTIONS_CSV, queries::TRANSACTIONS_CSV] {
+        for style in styles {
+            let mut by_rows = Vec::new();
+            write_query_csv_styled(&r.store, sql, &params, style, &mut by_rows).unwrap();
+            let path = r.dir.path().join("copied.csv");
+            copy_query_csv(&r.store, sql, &params, style, &path).unwrap();
+            let copied = std::fs::read(&path).unwrap();
+            if sql == queries::TRANSACTIONS_CSV && style == CsvStyle::default() {
+                let text = String::from_utf8_lossy(&copied);
+                for cell in [
+                    "#hash",
+                    "\"line\nbreak\"",
+                    "\"'-comma, and \"\"quote\"\"\"",
+                    "10:00:00.123Z",
+                    "10:00:01.000456Z",
+                    "09:00:02Z",
+                    "100.00500",
+                    "0.01",
+                ] {
+                    assert!(text.contains(cell), "{cell} in {text}");
+                }
+            }
+            assert_eq!(
+                String::from_utf8_lossy(&copied),
+                String::from_utf8_lossy(&by_rows),
+                "{style:?}, {}",
+                sql.lines().next().unwrap()
+            );
+        }
+    }
 }
 
 #[test]
