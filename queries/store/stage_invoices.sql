@@ -1,17 +1,17 @@
--- The invoice-journal rows just read (pos_raw), with their lines, trimmed and
--- typed as stage_posts.sql does for posts (the line is found the same way).
+-- Reads an invoice-journal file ($path) into pos_staged as stage_posts.sql
+-- reads transaction posts.
 CREATE OR REPLACE TEMP TABLE pos_staged AS
-WITH skipped AS (
-    SELECT line FROM pos_blank_lines UNION SELECT line FROM pos_reject_errors
-),
-numbered AS (SELECT line - row_number() OVER (ORDER BY line) AS gap, row_number() OVER (ORDER BY line) AS n FROM skipped),
-gaps AS (SELECT gap, max(n) AS n FROM numbered GROUP BY gap),
-trimmed AS (
-    SELECT r.ordinality + 1 + coalesce(g.n, 0) AS line, trim(r.shop_id) AS shop_id, trim(r.terminal_id) AS terminal_id,
+WITH trimmed AS (
+    SELECT r.ordinality + 1 AS line, trim(r.shop_id) AS shop_id, trim(r.terminal_id) AS terminal_id,
            trim(r.invoice_reference) AS invoice_reference, trim(r.amount) AS amount_text, trim(r.currency) AS currency,
            trim(r.sent_at) AS sent_at_text, NULLIF(trim(r.last_status), '') AS last_status,
            NULLIF(trim(r.last_polled_at), '') AS last_polled_at_text
-    FROM pos_raw r ASOF LEFT JOIN gaps g ON r.ordinality >= g.gap
+    FROM read_csv($path, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+        strict_mode = true, store_rejects = true, rejects_table = 'pos_reject_errors', rejects_scan = 'pos_reject_scans',
+        columns = {
+            'shop_id': 'VARCHAR', 'terminal_id': 'VARCHAR', 'invoice_reference': 'VARCHAR', 'amount': 'VARCHAR',
+            'currency': 'VARCHAR', 'sent_at': 'VARCHAR', 'last_status': 'VARCHAR', 'last_polled_at': 'VARCHAR'
+        }) WITH ORDINALITY r
 )
 SELECT t.*, s.currency AS shop_currency,
        CASE WHEN regexp_full_match(t.amount_text, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)')

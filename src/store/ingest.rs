@@ -162,7 +162,7 @@ pub fn ingest_file(store: &Store, path: &Path, shops: &ShopCurrencies) -> anyhow
     .with_context(|| format!("loading {name} into the database"))? as u64;
     tx.record_pos_file(file_id, &file_name, &scan.sha256, feed, loaded)?;
     tx.commit()?;
-    store.conn.execute_batch("DROP TABLE IF EXISTS pos_raw; DROP TABLE IF EXISTS pos_staged;")?;
+    store.conn.execute_batch("DROP TABLE IF EXISTS pos_staged")?;
     Ok(if sent_through > 0 {
         Ingested::Appended { feed, rows: loaded, sent_through }
     } else {
@@ -286,7 +286,7 @@ fn scan_file(path: &Path) -> std::io::Result<FileScan> {
 
 impl Store {
     /// Reads `path` as `feed` into the temporary table `pos_staged`, each row
-    /// with its line and typed values (`queries/store/read_*.sql`, `stage_*.sql`).
+    /// with its line and typed values (`queries/store/stage_*.sql`).
     pub(super) fn stage_pos_file(
         &self,
         path: &str,
@@ -314,9 +314,13 @@ impl Store {
                 app.append_row([line])?;
             }
         }
-        let queries = feed.queries();
-        execute_named(&self.conn, queries.read, &[("path", &path)]).with_context(|| format!("reading {path}"))?;
-        self.conn.execute_batch(queries.stage)?;
+        execute_named(&self.conn, feed.queries().stage, &[("path", &path)])
+            .with_context(|| format!("reading {path}"))?;
+        // Each row was numbered by its place among the rows read: mend that if the reader skipped lines.
+        let refused: i64 = self.conn.query_row("SELECT count(*) FROM pos_reject_errors", [], |r| r.get(0))?;
+        if refused > 0 || !blank_lines.is_empty() {
+            self.conn.execute_batch(queries::RENUMBER_STAGED)?;
+        }
         Ok(())
     }
 

@@ -73,9 +73,8 @@ store_queries! {
 /// The statements that load one feed's file, in the order they run.
 #[derive(Debug, Clone, Copy)]
 pub struct FeedQueries {
-    /// Reads the file into `pos_raw` (`$path`), bad lines to `pos_reject_errors`.
-    pub read: &'static str,
-    /// Numbers, trims and types the rows into `pos_staged`.
+    /// Reads the file (`$path`) into `pos_staged`, trimmed and typed; bad
+    /// lines to `pos_reject_errors`.
     pub stage: &'static str,
     /// Every problem of the staged rows.
     pub check: &'static str,
@@ -85,9 +84,11 @@ pub struct FeedQueries {
     pub insert: &'static str,
 }
 
+/// Mends the lines of `pos_staged` when the reader skipped lines (either feed).
+pub const RENUMBER_STAGED: &str = include_str!("../../queries/store/renumber_staged.sql");
+
 /// Loading a transaction-post file.
 pub const POSTS_FEED: FeedQueries = FeedQueries {
-    read: include_str!("../../queries/store/read_posts.sql"),
     stage: include_str!("../../queries/store/stage_posts.sql"),
     check: include_str!("../../queries/store/check_posts.sql"),
     changed: include_str!("../../queries/store/changed_posts.sql"),
@@ -96,7 +97,6 @@ pub const POSTS_FEED: FeedQueries = FeedQueries {
 
 /// Loading an invoice-journal file.
 pub const INVOICES_FEED: FeedQueries = FeedQueries {
-    read: include_str!("../../queries/store/read_invoices.sql"),
     stage: include_str!("../../queries/store/stage_invoices.sql"),
     check: include_str!("../../queries/store/check_invoices.sql"),
     changed: include_str!("../../queries/store/changed_invoices.sql"),

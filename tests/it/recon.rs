@@ -320,6 +320,41 @@ fn a_file_with_bad_rows_is_refused_whole_with_every_problem_listed() {
 }
 
 #[test]
+fn lines_are_counted_past_blank_lines_quoted_line_breaks_and_refused_lines() {
+    let r = Recon::new();
+    let inbox = r.dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let good = "shop-1,T1,,E{n},,10,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z";
+    let row = |n: u32| good.replace("{n}", &n.to_string());
+    // Line 3 blank, line 4 spaces only, line 6's description runs onto line 7
+    // (the reader counts them as one line, 6), then line 7 (its count) is row E3.
+    let content = format!(
+        "{POSTS_HEADER}\n{}\n\n   \n{}\nshop-1,T1,,E9,,10,SEK,PAYMENT,\"two\nlines\",2026-11-21T10:00:00Z\n{}\n",
+        row(1),
+        row(2),
+        row(3)
+    );
+    std::fs::write(inbox.join("good.csv"), content).unwrap();
+    ingest_inbox(&r.store, &inbox, &r.shops).unwrap();
+    let mut stmt =
+        r.store.ad_hoc_connection().prepare("SELECT ers_reference, line FROM pos_posts ORDER BY line").unwrap();
+    let lines: Vec<(String, i64)> =
+        stmt.query_map([], |x| Ok((x.get(0)?, x.get(1)?))).unwrap().map(|x| x.unwrap()).collect();
+    let want = [("E1", 2), ("E2", 5), ("E9", 6), ("E3", 7)];
+    assert_eq!(lines, want.map(|(e, l)| (e.to_string(), l)).to_vec());
+
+    // A refused line before a bad value: both named at their own lines.
+    let content = format!("{POSTS_HEADER}\n{}\n{},extra\n\n{}\n", row(1), row(2), row(3).replace(",10,", ",ten,"));
+    std::fs::write(inbox.join("bad.csv"), content).unwrap();
+    let outcome = ingest_inbox(&r.store, &inbox, &r.shops).unwrap();
+    let problems: Vec<&str> =
+        outcome.rejected[0].1.problems.iter().map(|p| p.rsplit_once("bad.csv:").unwrap().1).collect();
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(problems[0].starts_with("3: -: expected 10 columns, found 11"), "{problems:#?}");
+    assert!(problems[1].starts_with("5: amount: \"ten\" is not a decimal amount"), "{problems:#?}");
+}
+
+#[test]
 fn an_invoice_journal_is_checked_row_by_row_and_loads_times_in_utc() {
     let mut r = Recon::new();
     let bad = r.write(
