@@ -73,11 +73,12 @@ pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> 
             })
         }));
     }
-    let inbox = inbox.await??;
     let mut results = Vec::new();
     for t in tasks {
         results.push(t.await?);
     }
+    // An inbox that failed stopped every close before reconciling (each alerted); now the run fails too.
+    let inbox = inbox.await??;
     Ok(BatchOutcome { inbox, results })
 }
 
