@@ -247,7 +247,11 @@ impl Store {
              NULLSTR '', COMMENT '')",
             path.replace('\'', "''")
         );
-        // The rows keep the query's ORDER BY only while insertion order is preserved.
+        // The rows keep the query's ORDER BY only while insertion order is
+        // preserved, a setting of the whole database: two exports at once
+        // (two heavy turns) must not switch it off under each other's COPY.
+        static ORDERED_COPY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _ordered = ORDERED_COPY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         self.conn.execute_batch("SET preserve_insertion_order = true")?;
         let copied = execute_named(&self.conn, &sql, params);
         self.conn.execute_batch("SET preserve_insertion_order = false")?;
