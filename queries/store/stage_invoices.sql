@@ -14,13 +14,7 @@ WITH trimmed AS (
         }) WITH ORDINALITY r
 )
 SELECT t.*, s.currency AS shop_currency,
-       CASE WHEN regexp_full_match(t.amount_text, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)')
-                 AND length(split_part(t.amount_text, '.', 2)) <= 5
-            THEN TRY_CAST(t.amount_text AS DECIMAL(18,5)) END AS amount,
-       CASE WHEN regexp_full_match(t.sent_at_text,
-                 '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})')
-            THEN CAST(TRY_CAST(t.sent_at_text AS TIMESTAMPTZ) AS TIMESTAMP) END AS sent_at,
-       CASE WHEN regexp_full_match(t.last_polled_at_text,
-                 '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})')
-            THEN CAST(TRY_CAST(t.last_polled_at_text AS TIMESTAMPTZ) AS TIMESTAMP) END AS last_polled_at
+       pos_amount(t.amount_text) AS amount,
+       pos_time(t.sent_at_text) AS sent_at,
+       pos_time(t.last_polled_at_text) AS last_polled_at
 FROM trimmed t LEFT JOIN pos_shops s ON s.shop_id = t.shop_id;

@@ -1,7 +1,5 @@
 -- Reads a transaction-post file ($path) with DuckDB's CSV reader into
--- pos_staged: every column as written, trimmed, and typed where it is good: an
--- amount of at most 5 decimal places that fits DECIMAL(18,5), a time in RFC 3339
--- with its UTC offset, made UTC. A value that is not so is NULL here, and
+-- pos_staged: every column as written, trimmed, and typed where it is good (pos_values.sql). A value that is not so is NULL here, and
 -- check_posts.sql names it. A line the reader cannot take (wrong number of
 -- columns, bad quoting, not UTF-8) goes to pos_reject_errors with its line.
 -- Each row's line is its place among the rows read, plus one for the header:
@@ -22,10 +20,6 @@ WITH trimmed AS (
         }) WITH ORDINALITY r
 )
 SELECT t.*, s.currency AS shop_currency,
-       CASE WHEN regexp_full_match(t.amount_text, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)')
-                 AND length(split_part(t.amount_text, '.', 2)) <= 5
-            THEN TRY_CAST(t.amount_text AS DECIMAL(18,5)) END AS amount,
-       CASE WHEN regexp_full_match(t.posted_at_text,
-                 '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})')
-            THEN CAST(TRY_CAST(t.posted_at_text AS TIMESTAMPTZ) AS TIMESTAMP) END AS posted_at
+       pos_amount(t.amount_text) AS amount,
+       pos_time(t.posted_at_text) AS posted_at
 FROM trimmed t LEFT JOIN pos_shops s ON s.shop_id = t.shop_id;

@@ -139,7 +139,7 @@ pub fn ingest_file(store: &Store, path: &Path, shops: &ShopCurrencies) -> anyhow
     let link = link_dir.path().join("feed.csv");
     std::os::unix::fs::symlink(std::path::absolute(path)?, &link)?;
     store.stage_pos_file(&link.display().to_string(), feed, shops, &scan.blank_lines)?;
-    let problems = store.staged_problems(&name, feed, shops, &scan.blank_lines)?;
+    let problems = store.staged_problems(&name, feed, &scan.blank_lines)?;
     if !problems.is_empty() {
         return Err(reject(problems));
     }
@@ -300,6 +300,7 @@ impl Store {
              CREATE OR REPLACE TEMP TABLE pos_blank_lines (line BIGINT); \
              DROP TABLE IF EXISTS pos_reject_errors; DROP TABLE IF EXISTS pos_reject_scans;",
         )?;
+        self.conn.execute_batch(queries::POS_VALUES)?;
         {
             let mut app = self.conn.appender("pos_shops")?;
             for (shop, currency) in shops {
@@ -326,13 +327,7 @@ impl Store {
 
     /// Every problem of the file just staged, one `FILE:LINE: column: what`
     /// line each, in line order: the lines the reader refused, then each bad value.
-    fn staged_problems(
-        &self,
-        name: &str,
-        feed: Feed,
-        shops: &ShopCurrencies,
-        blank_lines: &[i64],
-    ) -> anyhow::Result<Vec<String>> {
+    fn staged_problems(&self, name: &str, feed: Feed, blank_lines: &[i64]) -> anyhow::Result<Vec<String>> {
         let columns = feed.header().len();
         let mut problems = Vec::new();
         let mut stmt = self.conn.prepare(
@@ -360,17 +355,16 @@ impl Store {
         }
         let mut stmt = self.conn.prepare(feed.queries().check)?;
         let bad = stmt.query_map([], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            let (line, column, problem, value): (i64, String, String, String) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            let (shop, currency): (Option<String>, Option<String>) = (r.get(4)?, r.get(5)?);
+            Ok((line, column, problem, value, shop.unwrap_or_default(), currency.unwrap_or_default()))
         })?;
         for row in bad {
-            let (line, column, problem, value) = row?;
+            let (line, column, problem, value, shop, currency) = row?;
             let what = match problem.as_str() {
                 "unknown_shop" => format!("{value:?} is not a shop in the config; add it or fix the POS's shop id"),
-                "wrong_currency" => {
-                    let (shop, expected) = self.staged_shop_at(line)?;
-                    let expected = shops.get(&shop).map_or(expected.as_str(), String::as_str);
-                    format!("{value:?} is not shop {shop}'s currency {expected}")
-                }
+                "wrong_currency" => format!("{value:?} is not shop {shop}'s currency {currency}"),
                 "empty" => "is empty; it is required".into(),
                 "not_decimal" => format!("{value:?} is not a decimal amount like 149.50"),
                 "too_many_places" => format!("{value:?} has more than 5 decimal places"),
@@ -391,13 +385,6 @@ impl Store {
         // Stable: within a line, the reader's refusal first, then the values in column order.
         problems.sort_by_key(|(line, _)| *line);
         Ok(problems.into_iter().map(|(_, p)| p).collect())
-    }
-
-    /// The shop id and its currency of the staged row at `line`.
-    fn staged_shop_at(&self, line: i64) -> anyhow::Result<(String, String)> {
-        Ok(self.conn.query_row("SELECT shop_id, shop_currency FROM pos_staged WHERE line = ?", [line], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?)
     }
 }
 

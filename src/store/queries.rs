@@ -84,6 +84,9 @@ pub struct FeedQueries {
     pub insert: &'static str,
 }
 
+/// The macros that say what a POS value must look like (`pos_amount`, `pos_time`, …).
+pub const POS_VALUES: &str = include_str!("../../queries/store/pos_values.sql");
+
 /// Mends the lines of `pos_staged` when the reader skipped lines (either feed).
 pub const RENUMBER_STAGED: &str = include_str!("../../queries/store/renumber_staged.sql");
 
