@@ -15,7 +15,6 @@
 
 use std::io::Write;
 use std::process::Command;
-use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::routing::post;
@@ -23,6 +22,9 @@ use base64::Engine;
 use chrono::{Duration, TimeZone, Utc};
 use seqr_recon::seqr::envelope::write_response;
 use seqr_recon::seqr::soap::{read_body, Body};
+
+mod support;
+use support::timed;
 
 const ROWS: usize = 1_000_000;
 const PERIOD: &str = "2026112122000012301000044";
@@ -219,7 +221,8 @@ password_env = "BENCH_PW"
         .arg("run")
         .env("BENCH_PW", "x")
         .env("SEQR_RECON_LOG", std::env::var("BENCH_LOG").unwrap_or_else(|_| "warn".into()));
-    let ours = rt.block_on(async { tokio::task::spawn_blocking(move || timed(ours)).await.unwrap() });
+    // The stand-in SEQR keeps answering on the runtime's threads meanwhile.
+    let ours = timed(ours);
     print!("{}", ours.stdout);
     let python = std::env::var("BENCH_PYTHON").unwrap_or_else(|_| "python3".into());
     let mut peer = Command::new(python);
@@ -277,42 +280,4 @@ password_env = "BENCH_PW"
         peer.wall / ours.wall,
         ours.peak_mib / peer.peak_mib
     );
-}
-
-/// What one timed process did.
-struct Timed {
-    /// When the process started, in milliseconds since the epoch.
-    started_ms: i64,
-    wall: f64,
-    peak_mib: f64,
-    stdout: String,
-}
-
-/// Runs `cmd` under `/usr/bin/time -v`; panics unless it succeeds.
-fn timed(cmd: Command) -> Timed {
-    assert!(std::path::Path::new("/usr/bin/time").exists(), "needs /usr/bin/time (Debian package `time`)");
-    let mut timed = Command::new("/usr/bin/time");
-    timed.arg("-v").arg(cmd.get_program()).args(cmd.get_args());
-    for (k, v) in cmd.get_envs() {
-        if let Some(v) = v {
-            timed.env(k, v);
-        }
-    }
-    let started_ms = chrono::Utc::now().timestamp_millis();
-    let started = Instant::now();
-    let out = timed.output().unwrap();
-    let wall = started.elapsed().as_secs_f64();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if std::env::var_os("BENCH_LOG").is_some() {
-        eprint!("{stderr}");
-    }
-    assert!(out.status.success(), "{:?} failed:\n{stdout}\n{stderr}", cmd.get_program());
-    let peak_kib: f64 = stderr
-        .lines()
-        .find(|l| l.contains("Maximum resident set size"))
-        .and_then(|l| l.rsplit(':').next())
-        .and_then(|v| v.trim().parse().ok())
-        .expect("time -v reports the peak RSS");
-    Timed { started_ms, wall, peak_mib: peak_kib / 1024.0, stdout }
 }

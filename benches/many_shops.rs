@@ -8,12 +8,14 @@
 //! Run: `make bench-shops` (or `cargo bench --profile dev --bench many_shops`).
 
 use std::process::Command;
-use std::time::Instant;
 
 use seqr_recon::config::Level;
 use seqr_recon::demo::till::{trading_day, write_journal, write_posts, DayOptions, FaultRates};
 use seqr_recon::demo::{set_demo_passwords, set_up, DemoShop};
 use seqr_recon::sim::Faults;
+
+mod support;
+use support::timed;
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -48,29 +50,20 @@ fn main() {
     std::fs::write(&world.config_path, config).unwrap();
     world.sim.set_faults(Faults { latency_ms, ..Default::default() });
 
-    let mut cmd = Command::new("/usr/bin/time");
-    cmd.arg("-v").arg(env!("CARGO_BIN_EXE_seqr-recon"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_seqr-recon"));
     cmd.arg("--config").arg(&world.config_path).arg("run").arg("--ad-hoc").env("SEQR_RECON_LOG", "warn");
-    let started = Instant::now();
-    let out = rt.block_on(async { tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap() });
-    let wall = started.elapsed().as_secs_f64();
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "the run failed:\n{stdout}\n{stderr}");
-    let closed = stdout.lines().filter(|l| l.contains(" closed, ")).count();
-    assert_eq!(closed as u64, n, "every shop closes:\n{stdout}");
-    let peak_kib: f64 = stderr
-        .lines()
-        .find(|l| l.contains("Maximum resident set size"))
-        .and_then(|l| l.rsplit(':').next())
-        .and_then(|v| v.trim().parse().ok())
-        .expect("time -v reports the peak RSS");
+    // The simulator keeps answering on the runtime's threads meanwhile.
+    let run = timed(cmd);
+    let closed = run.stdout.lines().filter(|l| l.contains(" closed, ")).count();
+    assert_eq!(closed as u64, n, "every shop closes:\n{}", run.stdout);
     if std::env::var_os("BENCH_KEEP").is_some() {
         println!("kept in {}", dir.keep().display());
     }
     println!(
         "{n} shops ({} sales) closed at once, SEQR answering after {latency_ms} ms, default concurrency: \
-         {wall:.1} s wall, peak RSS {:.0} MiB",
+         {:.1} s wall, peak RSS {:.0} MiB",
         n * sales,
-        peak_kib / 1024.0
+        run.wall,
+        run.peak_mib
     );
 }

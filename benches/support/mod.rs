@@ -1,0 +1,49 @@
+//! What the whole-process benchmarks share: running a command under
+//! `/usr/bin/time -v` (Debian's `time`) for its wall time and peak RSS.
+
+use std::process::Command;
+use std::time::Instant;
+
+/// What one timed process did.
+pub struct Timed {
+    /// When the process started, in milliseconds since the epoch (to place
+    /// the steps of the `runs` table; not every bench reports them).
+    #[allow(dead_code)]
+    pub started_ms: i64,
+    /// Wall time, seconds.
+    pub wall: f64,
+    /// Peak resident memory, MiB.
+    pub peak_mib: f64,
+    /// What it printed.
+    pub stdout: String,
+}
+
+/// Runs `cmd` under `/usr/bin/time -v`; panics unless it succeeds. With
+/// `BENCH_LOG` set, what it wrote to stderr is shown.
+pub fn timed(cmd: Command) -> Timed {
+    assert!(std::path::Path::new("/usr/bin/time").exists(), "needs /usr/bin/time (Debian package `time`)");
+    let mut timed = Command::new("/usr/bin/time");
+    timed.arg("-v").arg(cmd.get_program()).args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            timed.env(k, v);
+        }
+    }
+    let started_ms = chrono::Utc::now().timestamp_millis();
+    let started = Instant::now();
+    let out = timed.output().unwrap();
+    let wall = started.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if std::env::var_os("BENCH_LOG").is_some() {
+        eprint!("{stderr}");
+    }
+    assert!(out.status.success(), "{:?} failed:\n{stdout}\n{stderr}", cmd.get_program());
+    let peak_kib: f64 = stderr
+        .lines()
+        .find(|l| l.contains("Maximum resident set size"))
+        .and_then(|l| l.rsplit(':').next())
+        .and_then(|v| v.trim().parse().ok())
+        .expect("time -v reports the peak RSS");
+    Timed { started_ms, wall, peak_mib: peak_kib / 1024.0, stdout }
+}
