@@ -43,10 +43,11 @@ fn main() {
         write_journal(&dir.path().join("inbox/journal.csv"), &day.journal).unwrap();
         world
     });
-    // The product's default concurrency: the demo's config sets its own.
+    // The product's default configuration: the demo's sets its own concurrency, and a lake.
     let config = std::fs::read_to_string(&world.config_path).unwrap();
-    let config: String =
-        config.lines().filter(|l| !l.starts_with("max_concurrent_shops")).collect::<Vec<_>>().join("\n");
+    let demo_only =
+        |l: &&str| l.starts_with("max_concurrent_shops") || *l == "[lake]" || l.starts_with("dir = \"lake\"");
+    let config: String = config.lines().filter(|l| !demo_only(l)).collect::<Vec<_>>().join("\n");
     std::fs::write(&world.config_path, config).unwrap();
     world.sim.set_faults(Faults { latency_ms, ..Default::default() });
 

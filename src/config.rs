@@ -90,6 +90,8 @@ pub struct Config {
     #[serde(default)]
     /// `[reconcile]`: the windows and tolerances of the classification.
     pub reconcile: ReconcileSettings,
+    /// `[lake]`: where each close is published as Parquet for head office (off when absent).
+    pub lake: Option<LakeSettings>,
     #[serde(rename = "shop", default)]
     /// `[[shop]]`: every shop this instance closes.
     pub shops: Vec<Shop>,
@@ -187,6 +189,15 @@ impl Default for ReportSettings {
     fn default() -> Self {
         ReportSettings { dir: default_reports(), formats: default_formats(), csv_excel: false }
     }
+}
+
+/// `[lake]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LakeSettings {
+    /// The lake's root, shared by every instance that publishes to it:
+    /// `{dir}/{table}/shop_id=…/business_date=…/close-{close_id}.parquet`.
+    pub dir: PathBuf,
 }
 
 /// A file format of the reports.
@@ -492,7 +503,9 @@ impl Config {
 
     /// Makes every relative path of the config relative to `base`.
     fn resolve_paths(&mut self, base: &Path) {
-        for p in [&mut self.store.database, &mut self.pos.inbox, &mut self.reports.dir, &mut self.email.outbox] {
+        let lake = self.lake.as_mut().map(|l| &mut l.dir);
+        let paths = [&mut self.store.database, &mut self.pos.inbox, &mut self.reports.dir, &mut self.email.outbox];
+        for p in paths.into_iter().chain(lake) {
             if p.is_relative() {
                 *p = base.join(&*p);
             }

@@ -16,6 +16,7 @@
 //! - [`notify`]: report and alert emails (maud templates, lettre), through an outbox so none is lost.
 //! - [`close`]: one close of one shop, a persisted state machine: one file per step, and the batch of many shops.
 //! - [`schedule`]: next-fire computation and the daemon loop, on a clock the caller passes.
+//! - [`lake`]: each exported close published as hive-partitioned Parquet, for engines beyond this machine.
 //! - [`journal`]: the mark journal beside the database: period ids SEQR returned, kept before the database has them.
 //! - [`paths`]: output paths that cannot leave their folder, and synced writes.
 //! - [`failpoint`]: crash points for tests (`SEQR_RECON_FAILPOINT`).
@@ -38,6 +39,7 @@ pub mod exit;
 pub mod export;
 pub mod failpoint;
 pub mod journal;
+pub mod lake;
 pub mod notify;
 pub mod paths;
 pub mod progress;

@@ -51,6 +51,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("  {}", d.display());
     }
     println!("Emails (.eml): {}", out.outbox.display());
+    println!("Lake (Parquet, every close): {}/lake", args.dir.display());
     println!("Database: {}/seqr-recon.duckdb   Ground truth: {}/truth.csv", args.dir.display(), args.dir.display());
     let perfect = out.scores.values().all(|s| s.false_alarms == 0 && s.true_positives == s.injected);
     Ok(if perfect { ExitCode::Success } else { ExitCode::Failure })

@@ -4,6 +4,7 @@ mod certify;
 mod demo;
 mod exception;
 mod ingest;
+mod lake;
 mod query;
 mod reconcile;
 mod refund;
@@ -73,6 +74,8 @@ pub enum Command {
     Ingest(ingest::Args),
     /// Run an analyst query from queries/NAME.sql, or --sql.
     Query(query::Args),
+    /// The Parquet lake of `[lake] dir`: publish closes again, or compare it with the database.
+    Lake(lake::Args),
     /// The SEQR simulator.
     Sim(sim::Args),
 }
@@ -93,6 +96,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Certify(a) => certify::run(&cli.config, a),
         Command::Ingest(a) => ingest::run(&cli.config, a),
         Command::Query(a) => query::run(&cli.config, a),
+        Command::Lake(a) => lake::run(&cli.config, a),
         Command::Sim(a) => sim::run(a),
     };
     match result {

@@ -36,6 +36,12 @@ pub struct BatchOutcome {
 /// shop's failure (alerted by its close) does not stop the others.
 pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> anyhow::Result<BatchOutcome> {
     let cfg = &ctx.cfg;
+    // A shop another instance publishes to the lake is refused before any period is marked.
+    if let Some(lake) = &ctx.lake {
+        for (shop, _) in &batch.shops {
+            lake.claim(&shop.id)?;
+        }
+    }
     store.sync_config(cfg)?;
     let flushed = notify::flush_outbox(store, &cfg.email, &ctx.email_backoff, None)?;
     if flushed.sent + flushed.left > 0 {

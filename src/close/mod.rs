@@ -56,6 +56,8 @@ pub struct CloseContext {
     /// short and mostly on one core, so one turn for all would leave the other
     /// cores idle (500 small shops: 184 s with one turn, 112 s with two).
     heavy_db: tokio::sync::Semaphore,
+    /// Where each close is published as Parquet, when `[lake]` is configured.
+    pub lake: Option<crate::lake::Lake>,
 }
 
 impl CloseContext {
@@ -64,6 +66,7 @@ impl CloseContext {
         let run_id = format!("run-{}-{}", Utc::now().format("%Y%m%dT%H%M%S%.3fZ"), std::process::id());
         let email_backoff = cfg.email.retry_seconds.iter().map(|s| Duration::from_secs_f64(s.max(0.0))).collect();
         CloseContext {
+            lake: crate::lake::Lake::from_config(&cfg),
             client: SeqrClient::from_settings(&cfg.seqr),
             polling: ReportPolling::from_settings(&cfg.seqr),
             cfg,
@@ -191,6 +194,13 @@ fn alert_failed_close(store: &Store, shop: &Shop, ctx: &CloseContext, close: Clo
     }
     let next = if current.state == CloseState::MarkUnknown {
         remark_advice(&shop.id)
+    } else if current.state.is_complete() {
+        // Only the lake is left to do: running the close again would close a new period.
+        format!(
+            "Fix the cause above, then run `seqr-recon lake export --shop {}`; the shop's next close also \
+             publishes what the lake lacks.",
+            shop.id
+        )
     } else {
         format!(
             "Fix the cause above, then run `seqr-recon run --shop {}`: the close resumes from state {} without \
@@ -231,8 +241,41 @@ async fn advance(
     let (close, files) = export::step(store, shop, ctx, close)?;
     drop(turn);
     let emailed = deliver::step(store, ctx, &close)?;
+    if let Some(lake) = &ctx.lake {
+        let _turn = ctx.heavy_db_turn().await;
+        publish_to_lake(store, shop, ctx, lake, &close)?;
+    }
     let close = reread(store, &close)?;
     Ok((close, files, emailed))
+}
+
+/// Publishes the shop's closes the lake lacks: this one, and any whose
+/// publishing failed before. Recorded as the step `lake`.
+fn publish_to_lake(
+    store: &Store,
+    shop: &Shop,
+    ctx: &CloseContext,
+    lake: &crate::lake::Lake,
+    close: &CloseRow,
+) -> anyhow::Result<()> {
+    let started = Utc::now();
+    match lake.publish_unpublished(store, shop) {
+        Ok(published) => {
+            let names: Vec<String> = published.iter().map(|p| format!("{} ({} rows)", p.close_id, p.rows)).collect();
+            ctx.record_step(store, close, "lake", started, "ok", &names.join(", "));
+            Ok(())
+        }
+        Err(e) => {
+            ctx.record_step(store, close, "lake", started, "failed", &format!("{e:#}"));
+            Err(e.context(format!(
+                "close {} of shop {} is done and its report is sent or queued, but publishing it to the lake {} \
+                 failed",
+                close.close_id,
+                shop.id,
+                lake.dir().display()
+            )))
+        }
+    }
 }
 
 /// The close as stored now.

@@ -143,6 +143,9 @@ outbox = "reports/outbox"
 from = "SEQR reconciliation <recon@example.com>"
 to = ["backoffice@example.com"]
 alert_to = ["ops@example.com"]
+
+[lake]
+dir = "lake"                     # each close as Parquet, as head office would read it (make lake-spark)
 "#
     );
     // Every shop closes at once, as at a real close: the marks come right after

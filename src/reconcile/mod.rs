@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use crate::config::{Config, ReconcileSettings, ReportSettings};
 use crate::domain::Category;
 use crate::export::{write_close_reports, write_reports, ReportFiles, CSV_NAMES};
+use crate::lake::Lake;
 use crate::seqr::client::decompress_report;
 use crate::seqr::report::parse_report;
 pub use crate::store::CheckFailure;
@@ -130,6 +131,14 @@ pub fn recompute(store: &Store, cfg: &Config, period_id: &str, apply: bool) -> a
     if apply {
         tx.commit()?;
         write(store, &cfg.reports.dir)?;
+        // A published close's files in the lake are replaced by the new result.
+        if let (Some(lake), Some(shop), Some(close)) =
+            (Lake::from_config(cfg), cfg.shop(&shop_id), store.close_by_period(&shop_id, &label)?)
+        {
+            if close.state.is_complete() {
+                lake.publish(store, shop, &close)?;
+            }
+        }
     }
     // Without `apply` the transaction is rolled back when dropped.
     Ok(Recomputed { shop_id, close_seq, period_id: label, added, removed, csv_changed, check_failures, applied: apply })

@@ -5,6 +5,7 @@ mod closes;
 mod emails;
 pub mod exceptions;
 pub mod ingest;
+pub mod lake;
 pub mod queries;
 pub mod reconcile;
 pub mod refunds;

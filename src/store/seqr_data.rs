@@ -95,6 +95,16 @@ impl Store {
             .optional()?)
     }
 
+    /// The shop's exported closes (`exported` or `emailed`), oldest first: what the lake publishes.
+    pub fn complete_closes(&self, shop_id: &str) -> anyhow::Result<Vec<CloseRow>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? AND state IN ('exported', 'emailed') \
+             ORDER BY close_seq"
+        ))?;
+        let rows = stmt.query_map([shop_id], close_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The close that stands for `slot`, if one was made.
     pub fn close_for_slot(&self, shop_id: &str, slot: DateTime<Utc>) -> anyhow::Result<Option<CloseRow>> {
         Ok(self

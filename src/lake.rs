@@ -1,0 +1,410 @@
+//! The Parquet lake (`[lake] dir`): every exported close published as
+//! hive-partitioned Parquet, so head office reads all shops of all instances
+//! with Spark, Trino, DuckDB or Polars.
+//!
+//! A close's rows of each table go to one file,
+//! `{dir}/{table}/shop_id={shop}/business_date={date}/close-{close_id}.parquet`:
+//! publishing a close again replaces its files and never adds a second copy.
+//! DuckDB writes the files into `{dir}/_staging/` and each is renamed into
+//! place, so a reader sees a close's old file or its new one, never half of
+//! one. The `closes` file is written last and marks the close published: a
+//! close without it (a failed publish, a close from before the lake) is
+//! published by the shop's next close or by `seqr-recon lake export`.
+//!
+//! Several instances share one lake, each with its own shops. The first
+//! instance to publish a shop writes `{dir}/_owners/{shop}`; another instance
+//! claiming that shop is refused.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::config::{Config, ConfigError, Shop};
+use crate::paths;
+use crate::store::lake::{AmountColumns, Totals};
+use crate::store::seqr_data::CloseRow;
+use crate::store::Store;
+
+/// One table of the lake: its name (a folder of the lake) and the query that
+/// selects one close's rows of it (`$shop_id`, `$close_seq`; `queries/lake/`).
+pub struct LakeTable {
+    /// The folder under the lake's root.
+    pub name: &'static str,
+    /// One close's rows.
+    pub select: &'static str,
+    /// What `lake check` sums.
+    pub amounts: AmountColumns,
+}
+
+/// Every table, in the order a close is published: `closes` last, as its
+/// file says the close's other files are in place.
+pub const TABLES: &[LakeTable] = &[
+    LakeTable {
+        name: "transactions",
+        select: include_str!("../queries/lake/transactions.sql"),
+        amounts: AmountColumns { local: Some("local_amount"), seqr: Some("seqr_amount") },
+    },
+    LakeTable {
+        name: "exceptions",
+        select: include_str!("../queries/lake/exceptions.sql"),
+        amounts: AmountColumns { local: Some("local_amount"), seqr: Some("seqr_amount") },
+    },
+    LakeTable {
+        name: "seqr_rows",
+        select: include_str!("../queries/lake/seqr_rows.sql"),
+        amounts: AmountColumns { local: None, seqr: Some("amount") },
+    },
+    LakeTable {
+        name: "pos_posts",
+        select: include_str!("../queries/lake/pos_posts.sql"),
+        amounts: AmountColumns { local: Some("amount"), seqr: None },
+    },
+    LakeTable {
+        name: "periods",
+        select: include_str!("../queries/lake/periods.sql"),
+        amounts: AmountColumns { local: None, seqr: None },
+    },
+    LakeTable {
+        name: "closes",
+        select: include_str!("../queries/lake/closes.sql"),
+        amounts: AmountColumns { local: None, seqr: None },
+    },
+];
+
+/// A close ending before this local hour belongs to the day before: a shop
+/// that closes at 02:00 is closing the previous day's trading.
+const DAY_ROLLOVER_HOUR: i64 = 6;
+
+/// The business date of a close: the local date of its slot in the shop's
+/// time zone, the day before for a slot before 06:00.
+pub fn business_date(slot: DateTime<Utc>, tz: chrono_tz::Tz) -> NaiveDate {
+    (slot.with_timezone(&tz) - chrono::Duration::hours(DAY_ROLLOVER_HOUR)).date_naive()
+}
+
+/// The lake of one instance.
+pub struct Lake {
+    dir: PathBuf,
+    /// Who this instance is, in the shops' owner files: host and database.
+    owner: String,
+    /// The configuration file, named when a shop of it belongs to another instance.
+    config_file: String,
+}
+
+/// One close published.
+#[derive(Debug)]
+pub struct Published {
+    /// The close.
+    pub close_id: String,
+    /// Its partition's business date.
+    pub business_date: NaiveDate,
+    /// Rows written, over all tables.
+    pub rows: u64,
+}
+
+/// One table's figures for one shop and business date, in the lake and in the database.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Compared {
+    /// The lake table.
+    pub table: &'static str,
+    /// The shop.
+    pub shop_id: String,
+    /// The partition's business date (`YYYY-MM-DD`).
+    pub business_date: String,
+    /// What the Parquet files hold (zero rows when none).
+    pub lake: Totals,
+    /// What the database's exported closes hold.
+    pub database: Totals,
+}
+
+impl Lake {
+    /// The configured lake, or `None` when `[lake]` is absent.
+    pub fn from_config(cfg: &Config) -> Option<Lake> {
+        let settings = cfg.lake.as_ref()?;
+        let database = std::fs::canonicalize(&cfg.store.database).unwrap_or_else(|_| cfg.store.database.clone());
+        let host = hostname::get().map(|h| h.to_string_lossy().into_owned()).unwrap_or_else(|_| "unknown-host".into());
+        Some(Lake {
+            dir: settings.dir.clone(),
+            owner: format!("{host}:{}", database.display()),
+            config_file: cfg.path.display().to_string(),
+        })
+    }
+
+    /// The lake's root folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Claims `shop_id` for this instance: its owner file is created if none
+    /// exists; an owner file naming another instance is refused.
+    pub fn claim(&self, shop_id: &str) -> anyhow::Result<()> {
+        let owners = self.dir.join("_owners");
+        std::fs::create_dir_all(&owners).with_context(|| format!("creating the lake folder {}", owners.display()))?;
+        let path = owners.join(paths::component(shop_id)?);
+        let text = format!(
+            "{}\n# The seqr-recon instance (host:database) that publishes shop {shop_id} to this lake, since {}.\n\
+             # Delete this file only when that instance no longer closes the shop.\n",
+            self.owner,
+            Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+        // Written whole under a private name, then linked to the owner name:
+        // the link fails if the name exists, so two instances cannot both win.
+        let tmp = owners.join(format!(".{shop_id}.{}.tmp", std::process::id()));
+        paths::write_synced(&tmp, text.as_bytes())?;
+        let linked = std::fs::hard_link(&tmp, &path);
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => return paths::sync_dir(&owners),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e).with_context(|| format!("creating the lake's owner file {}", path.display())),
+        }
+        let existing = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let holder = existing.lines().next().unwrap_or_default().trim();
+        if holder != self.owner {
+            return Err(ConfigError {
+                file: self.config_file.clone(),
+                key: format!("[[shop]] id = \"{shop_id}\""),
+                what: format!(
+                    "the lake {} says another seqr-recon instance ({holder}) publishes this shop, and this one is \
+                     {}: two instances closing one shop would close its SEQR periods twice. Remove the shop from \
+                     one of the two configurations; if it moved here for good, delete {} once the old instance no \
+                     longer closes it.",
+                    self.dir.display(),
+                    self.owner,
+                    path.display()
+                ),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Publishes `close` of `shop`: every table's rows, each file written
+    /// under `_staging/` and renamed into place; the close's files from an
+    /// earlier publish that this one did not write again are removed.
+    pub fn publish(&self, store: &Store, shop: &Shop, close: &CloseRow) -> anyhow::Result<Published> {
+        self.claim(&shop.id)?;
+        let date = business_date(close.slot, shop.tz());
+        let staging =
+            self.dir.join("_staging").join(format!("{}.{}", paths::component(&close.close_id)?, std::process::id()));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).with_context(|| format!("removing {}", staging.display()))?;
+        }
+        std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
+        // Until its `closes` file is back, the close counts as unpublished.
+        self.remove_close_files("closes", close, &[])?;
+        let mut rows = 0;
+        for table in TABLES {
+            let out = staging.join(table.name);
+            let params: &[crate::store::Param<'_>] = &[("shop_id", &close.shop_id), ("close_seq", &close.close_seq)];
+            rows += store
+                .copy_parquet_partitioned(table.select, params, &date.to_string(), &out)
+                .with_context(|| format!("writing the lake's {} of close {}", table.name, close.close_id))?;
+            let placed = self.place(&out, table.name, close, date)?;
+            self.remove_close_files(table.name, close, &placed)?;
+        }
+        std::fs::remove_dir_all(&staging).with_context(|| format!("removing {}", staging.display()))?;
+        tracing::info!(close = %close.close_id, business_date = %date, rows, lake = %self.dir.display(), "published to the lake");
+        Ok(Published { close_id: close.close_id.clone(), business_date: date, rows })
+    }
+
+    /// Publishes the shop's exported closes that the lake lacks (no `closes` file).
+    pub fn publish_unpublished(&self, store: &Store, shop: &Shop) -> anyhow::Result<Vec<Published>> {
+        let mut published = Vec::new();
+        for close in store.complete_closes(&shop.id)? {
+            if !self.is_published(shop, &close) {
+                published.push(self.publish(store, shop, &close)?);
+            }
+        }
+        Ok(published)
+    }
+
+    /// Publishes again every exported close of `shop` of business date `since` or later.
+    pub fn export(&self, store: &Store, shop: &Shop, since: Option<NaiveDate>) -> anyhow::Result<Vec<Published>> {
+        let mut published = Vec::new();
+        for close in store.complete_closes(&shop.id)? {
+            if since.is_none_or(|since| business_date(close.slot, shop.tz()) >= since) {
+                published.push(self.publish(store, shop, &close)?);
+            }
+        }
+        Ok(published)
+    }
+
+    /// Per table, shop and business date, the lake's rows and totals beside
+    /// those of the database's exported closes, for `shops`.
+    pub fn check(&self, store: &Store, shops: &[&Shop]) -> anyhow::Result<Vec<Compared>> {
+        let ids: BTreeSet<&str> = shops.iter().map(|s| s.id.as_str()).collect();
+        // The Parquet files are read by a database of their own: `store` may be
+        // opened read-only, which keeps DuckDB off the file system.
+        let reader = Store::open_in_memory()?;
+        let mut compared = Vec::new();
+        for table in TABLES {
+            let mut database: BTreeMap<(String, String), Totals> = BTreeMap::new();
+            for shop in shops {
+                for close in store.complete_closes(&shop.id)? {
+                    let params: &[crate::store::Param<'_>] =
+                        &[("shop_id", &close.shop_id), ("close_seq", &close.close_seq)];
+                    let totals = store.selection_totals(table.select, params, table.amounts)?;
+                    let date = business_date(close.slot, shop.tz()).to_string();
+                    *database.entry((shop.id.clone(), date)).or_default() += totals;
+                }
+            }
+            let table_dir = self.dir.join(table.name);
+            let mut lake: BTreeMap<(String, String), Totals> = BTreeMap::new();
+            if has_parquet(&table_dir)? {
+                for (shop_id, date, totals) in reader.parquet_totals(&table_dir, table.amounts)? {
+                    if ids.contains(shop_id.as_str()) {
+                        lake.insert((shop_id, date), totals);
+                    }
+                }
+            }
+            let keys: BTreeSet<_> = database.keys().chain(lake.keys()).cloned().collect();
+            for (shop_id, business_date) in keys {
+                let key = (shop_id, business_date);
+                let (lake, database) = (lake.get(&key).copied(), database.get(&key).copied());
+                compared.push(Compared {
+                    table: table.name,
+                    shop_id: key.0,
+                    business_date: key.1,
+                    lake: lake.unwrap_or_default(),
+                    database: database.unwrap_or_default(),
+                });
+            }
+        }
+        Ok(compared)
+    }
+
+    fn shop_dir(&self, table: &str, shop_id: &str) -> PathBuf {
+        self.dir.join(table).join(format!("shop_id={shop_id}"))
+    }
+
+    fn is_published(&self, shop: &Shop, close: &CloseRow) -> bool {
+        let date = business_date(close.slot, shop.tz());
+        self.shop_dir("closes", &close.shop_id)
+            .join(format!("business_date={date}"))
+            .join(close_file_name(&close.close_id, 0))
+            .exists()
+    }
+
+    /// Moves the files DuckDB wrote under `out` for the close's partition to
+    /// their names in the lake. Returns where they went.
+    fn place(&self, out: &Path, table: &str, close: &CloseRow, date: NaiveDate) -> anyhow::Result<Vec<PathBuf>> {
+        let partition = format!("business_date={date}");
+        let written_dir = out.join(format!("shop_id={}", close.shop_id)).join(&partition);
+        let mut written = files_in(&written_dir)?;
+        written.sort();
+        if written.is_empty() {
+            return Ok(Vec::new());
+        }
+        let target_dir = self.shop_dir(table, &close.shop_id).join(&partition);
+        std::fs::create_dir_all(&target_dir).with_context(|| format!("creating {}", target_dir.display()))?;
+        let mut placed = Vec::new();
+        for (i, file) in written.iter().enumerate() {
+            let target = target_dir.join(close_file_name(&close.close_id, i));
+            std::fs::File::open(file)
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("syncing {}", file.display()))?;
+            std::fs::rename(file, &target)
+                .with_context(|| format!("renaming {} to {}", file.display(), target.display()))?;
+            placed.push(target);
+        }
+        paths::sync_dir(&target_dir)?;
+        Ok(placed)
+    }
+
+    /// Removes the close's files of `table`, in any business date, but those in `keep`.
+    fn remove_close_files(&self, table: &str, close: &CloseRow, keep: &[PathBuf]) -> anyhow::Result<()> {
+        let shop_dir = self.shop_dir(table, &close.shop_id);
+        if !shop_dir.exists() {
+            return Ok(());
+        }
+        for entry in std::fs::read_dir(&shop_dir).with_context(|| format!("reading {}", shop_dir.display()))? {
+            for file in files_in(&entry?.path())? {
+                let name = file.file_name().unwrap_or_default().to_string_lossy();
+                if is_close_file(&name, &close.close_id) && !keep.contains(&file) {
+                    std::fs::remove_file(&file).with_context(|| format!("removing {}", file.display()))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `close-{close_id}.parquet` for the close's first file of a partition, `close-{close_id}.{i}.parquet` after.
+fn close_file_name(close_id: &str, i: usize) -> String {
+    if i == 0 {
+        format!("close-{close_id}.parquet")
+    } else {
+        format!("close-{close_id}.{i}.parquet")
+    }
+}
+
+/// Whether `name` is one of `close_id`'s files (and not, say, close 10's for close 1).
+fn is_close_file(name: &str, close_id: &str) -> bool {
+    let Some(rest) = name.strip_prefix(&format!("close-{close_id}.")) else { return false };
+    rest == "parquet"
+        || rest.strip_suffix(".parquet").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The files directly in `dir` (none when it does not exist).
+fn files_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_file() {
+            files.push(path);
+        }
+    }
+    Ok(files)
+}
+
+/// Whether `table_dir` holds a Parquet file two folders down (`shop_id=…/business_date=…/`).
+fn has_parquet(table_dir: &Path) -> anyhow::Result<bool> {
+    if !table_dir.is_dir() {
+        return Ok(false);
+    }
+    for shop in std::fs::read_dir(table_dir).with_context(|| format!("reading {}", table_dir.display()))? {
+        let shop = shop?.path();
+        if !shop.is_dir() {
+            continue;
+        }
+        for date in std::fs::read_dir(&shop).with_context(|| format!("reading {}", shop.display()))? {
+            if files_in(&date?.path())?.iter().any(|f| f.extension().is_some_and(|e| e == "parquet")) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_close_before_six_belongs_to_the_day_before() {
+        let tz: chrono_tz::Tz = "Europe/Stockholm".parse().unwrap();
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        // 22:00 in Stockholm (UTC+1 in November) is the same day.
+        assert_eq!(business_date(at("2026-11-24T21:00:00Z"), tz).to_string(), "2026-11-24");
+        // 02:00 on the 25th closes the 24th; 06:00 is the 25th's.
+        assert_eq!(business_date(at("2026-11-25T01:00:00Z"), tz).to_string(), "2026-11-24");
+        assert_eq!(business_date(at("2026-11-25T05:00:00Z"), tz).to_string(), "2026-11-25");
+        // 05:30 UTC is 06:30 in Stockholm: the local hour counts, not UTC's.
+        assert_eq!(business_date(at("2026-11-25T05:30:00Z"), tz).to_string(), "2026-11-25");
+    }
+
+    #[test]
+    fn close_files_are_told_apart_from_a_longer_close_id() {
+        assert!(is_close_file("close-shop-1-1.parquet", "shop-1-1"));
+        assert!(is_close_file("close-shop-1-1.2.parquet", "shop-1-1"));
+        assert!(!is_close_file("close-shop-1-10.parquet", "shop-1-1"));
+        assert!(!is_close_file("close-shop-1-1.x.parquet", "shop-1-1"));
+        assert!(!is_close_file("close-shop-1-1.parquet.tmp", "shop-1-1"));
+        assert_eq!(close_file_name("shop-1-1", 0), "close-shop-1-1.parquet");
+    }
+}
