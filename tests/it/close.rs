@@ -95,14 +95,19 @@ password_env = "UNUSED_TERMINAL_PW"
         self.bench.client.payment_status(&term, &sent.invoice_reference, 1).await.unwrap().ers_reference.unwrap()
     }
 
-    /// Drops a transaction-post file into the inbox.
+    /// Drops a transaction-post file of shop-1 into the inbox.
     pub fn posts(&self, name: &str, rows: &[(String, &str)]) {
+        self.posts_of("shop-1", name, rows);
+    }
+
+    /// Drops a transaction-post file of `shop` into the inbox.
+    pub fn posts_of(&self, shop: &str, name: &str, rows: &[(String, &str)]) {
         let inbox = self.dir.path().join("inbox");
         std::fs::create_dir_all(&inbox).unwrap();
         let mut text = String::from("shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at\n");
         for (ers, amount) in rows {
             text.push_str(&format!(
-                "shop-1,{TERMINAL},anna,{ers},,{amount},SEK,PAYMENT,SEQR payment,2026-01-01T10:00:00Z\n"
+                "{shop},{TERMINAL},anna,{ers},,{amount},SEK,PAYMENT,SEQR payment,2026-01-01T10:00:00Z\n"
             ));
         }
         std::fs::write(inbox.join(name), text).unwrap();

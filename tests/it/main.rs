@@ -6,6 +6,7 @@ mod close;
 mod day;
 mod exactly_once;
 mod helpers;
+mod lake;
 mod protocol;
 mod recon;
 mod smtp;
