@@ -4,7 +4,7 @@
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/seqr-recon/target
 
 .DEFAULT_GOAL := help
-.PHONY: help test demo bench bench-close bench-shops bench-day build fmt screenshots
+.PHONY: help test demo bench bench-close bench-shops bench-day build fmt screenshots lake-spark
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,24 @@ demo: ## The main job end to end: simulator, a trading day, the close, CSVs and 
 
 bench-day: ## A big day: 20 shops x 10 terminals x 500 sales, wall time and precision/recall
 	cargo run --quiet -- demo --dir data/bench-day --shops 20 --terminals-per-shop 10 --sales-per-terminal 500 --time-scale 10
+
+# The Spark that lake-spark reads the lake with, in its own virtual environment (Java comes from the system).
+SPARK_VENV ?= $(HOME)/.cache/seqr-recon/spark-venv
+
+$(SPARK_VENV)/pyspark-4.0.5:
+	python3 -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/pip install --quiet pyspark==4.0.5
+	touch $@
+
+lake-spark: $(SPARK_VENV)/pyspark-4.0.5 demo ## Spark (local mode) over make demo's Parquet lake: per-shop rows and totals, compared with seqr-recon lake check (needs Java 17)
+	@command -v java >/dev/null || { echo "make lake-spark needs Java 17 or later: apt-get install openjdk-17-jre-headless"; exit 1; }
+	mkdir -p data/lake-spark
+	cargo run --quiet -- --config data/demo/seqr-recon.toml lake check > data/lake-spark/lake-check.tsv
+	cut -f1-6 data/lake-spark/lake-check.tsv > data/lake-spark/lake-check-figures.tsv
+	$(SPARK_VENV)/bin/python queries/lake/spark_totals.py data/demo/lake 2>data/lake-spark/spark.log > data/lake-spark/spark.tsv
+	cat data/lake-spark/spark.tsv
+	diff data/lake-spark/lake-check-figures.tsv data/lake-spark/spark.tsv
+	@echo "Spark read the same rows and totals as seqr-recon lake check (data/lake-spark/)."
 
 screenshots: ## Pictures of make demo's email and workbook for README (needs chromium and libreoffice-calc-nogui)
 	@for tool in chromium soffice python3; do command -v $$tool >/dev/null || { \
