@@ -86,8 +86,8 @@ pub fn business_date(slot: DateTime<Utc>, tz: chrono_tz::Tz) -> NaiveDate {
 /// The lake of one instance.
 pub struct Lake {
     dir: PathBuf,
-    /// Who this instance is, in the shops' owner files: host and database.
-    owner: String,
+    /// This instance's database, which (with the host) names it in the shops' owner files.
+    database: PathBuf,
     /// The configuration file, named when a shop of it belongs to another instance.
     config_file: String,
 }
@@ -122,13 +122,22 @@ impl Lake {
     /// The configured lake, or `None` when `[lake]` is absent.
     pub fn from_config(cfg: &Config) -> Option<Lake> {
         let settings = cfg.lake.as_ref()?;
-        let database = std::fs::canonicalize(&cfg.store.database).unwrap_or_else(|_| cfg.store.database.clone());
-        let host = hostname::get().map(|h| h.to_string_lossy().into_owned()).unwrap_or_else(|_| "unknown-host".into());
         Some(Lake {
             dir: settings.dir.clone(),
-            owner: format!("{host}:{}", database.display()),
+            database: cfg.store.database.clone(),
             config_file: cfg.path.display().to_string(),
         })
+    }
+
+    /// `host:/canonical/path/of/the.duckdb`: the same for every run of this
+    /// instance, however its config names the database (relative, with `..`).
+    fn owner(&self) -> anyhow::Result<String> {
+        let folder = self.database.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let folder = std::fs::canonicalize(folder)
+            .with_context(|| format!("finding the database's folder {}", folder.display()))?;
+        let name = self.database.file_name().context("the database path names a file")?;
+        let host = hostname::get().map(|h| h.to_string_lossy().into_owned()).unwrap_or_else(|_| "unknown-host".into());
+        Ok(format!("{host}:{}", folder.join(name).display()))
     }
 
     /// The lake's root folder.
@@ -139,13 +148,14 @@ impl Lake {
     /// Claims `shop_id` for this instance: its owner file is created if none
     /// exists; an owner file naming another instance is refused.
     pub fn claim(&self, shop_id: &str) -> anyhow::Result<()> {
+        let owner = self.owner()?;
         let owners = self.dir.join("_owners");
         std::fs::create_dir_all(&owners).with_context(|| format!("creating the lake folder {}", owners.display()))?;
         let path = owners.join(paths::component(shop_id)?);
         let text = format!(
             "{}\n# The seqr-recon instance (host:database) that publishes shop {shop_id} to this lake, since {}.\n\
              # Delete this file only when that instance no longer closes the shop.\n",
-            self.owner,
+            owner,
             Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         );
         // Written whole under a private name, then linked to the owner name:
@@ -161,7 +171,7 @@ impl Lake {
         }
         let existing = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
         let holder = existing.lines().next().unwrap_or_default().trim();
-        if holder != self.owner {
+        if holder != owner {
             return Err(ConfigError {
                 file: self.config_file.clone(),
                 key: format!("[[shop]] id = \"{shop_id}\""),
@@ -171,7 +181,7 @@ impl Lake {
                      one of the two configurations; if it moved here for good, delete {} once the old instance no \
                      longer closes it.",
                     self.dir.display(),
-                    self.owner,
+                    owner,
                     path.display()
                 ),
             }
@@ -396,6 +406,23 @@ mod tests {
         assert_eq!(business_date(at("2026-11-25T05:00:00Z"), tz).to_string(), "2026-11-25");
         // 05:30 UTC is 06:30 in Stockholm: the local hour counts, not UTC's.
         assert_eq!(business_date(at("2026-11-25T05:30:00Z"), tz).to_string(), "2026-11-25");
+    }
+
+    #[test]
+    fn an_instance_is_known_by_its_database_however_the_path_is_written() {
+        let root = tempfile::tempdir().unwrap();
+        for folder in ["db", "other"] {
+            std::fs::create_dir_all(root.path().join(folder)).unwrap();
+        }
+        let lake =
+            |database: PathBuf| Lake { dir: root.path().join("lake"), database, config_file: "seqr-recon.toml".into() };
+        lake(root.path().join("db/recon.duckdb")).claim("shop-1").unwrap();
+        lake(root.path().join("other/../db/recon.duckdb")).claim("shop-1").unwrap();
+        let e = lake(root.path().join("other/recon.duckdb")).claim("shop-1").unwrap_err();
+        assert!(e.to_string().contains("another seqr-recon instance"), "{e}");
+        assert_eq!(crate::exit::exit_code_of(&e), crate::exit::ExitCode::BadConfig);
+        let owners: Vec<_> = std::fs::read_dir(root.path().join("lake/_owners")).unwrap().collect();
+        assert_eq!(owners.len(), 1, "no temporary file is left");
     }
 
     #[test]
