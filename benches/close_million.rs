@@ -11,7 +11,8 @@
 //! per category are printed and must agree. Reports both wall times and peak
 //! RSS (`/usr/bin/time -v`, Debian's `time`) and their ratio.
 //! Run: `make bench-close` (it makes the pandas virtual environment); the
-//! Python it runs is `$BENCH_PYTHON`.
+//! Python it runs is `$BENCH_PYTHON`. `BENCH_LAKE=1` adds `[lake]`, so the
+//! steps show what publishing the close as Parquet costs.
 
 use std::io::Write;
 use std::process::Command;
@@ -179,6 +180,8 @@ fn main() {
 
     // The product's default ([store] memory_limit = 512MB) unless BENCH_MEMORY_LIMIT says otherwise.
     let memory_limit = std::env::var("BENCH_MEMORY_LIMIT").unwrap_or_else(|_| "512MB".into());
+    // BENCH_LAKE=1 also publishes the close to a Parquet lake (its own `lake` step below).
+    let lake = if std::env::var_os("BENCH_LAKE").is_some() { "[lake]\ndir = \"lake\"\n" } else { "" };
     let config = dir.path().join("seqr-recon.toml");
     std::fs::write(
         &config,
@@ -209,7 +212,7 @@ level = "shop"
 reseller_id = "{RESELLER}"
 reseller_user_id = "9900"
 password_env = "BENCH_PW"
-"#
+{lake}"#
         ),
     )
     .unwrap();
