@@ -9,7 +9,7 @@ use rand::Rng;
 
 use super::codes::ResultCode;
 use super::envelope::{redact_passwords, write_request};
-use super::report::{check_meta, parse_report, report_text, Report, ReportError};
+use super::report::{check_meta, into_report_text, parse_report, Report, ReportError};
 use super::soap::{read_body_skipping, Body, Fields, XmlError};
 use super::types::*;
 
@@ -509,11 +509,11 @@ impl SeqrClient {
         for attempt in 1..=polling.max_attempts.max(1) {
             match self.call(ctx, &req).await {
                 Ok(a) => {
-                    // The report is read from the answer in place (no copy when it is
-                    // contentString's CDATA), then parsed on this thread while another
-                    // compresses it for provenance; the answer is dropped after: memory
+                    // The report is cut out of the answer in place (no copy when it is
+                    // contentString's CDATA) and the rest freed, then parsed on this
+                    // thread while another compresses it for provenance: memory
                     // follows the report, not a multiple of it.
-                    let text = report_text(&a.raw, report_id, period_id)?;
+                    let text = into_report_text(a.raw, report_id, period_id)?;
                     let (report, report_zst) = std::thread::scope(|s| {
                         let packing = s.spawn(|| compress_report(text.as_bytes()));
                         let report = parse_report(&text, report_id, period_id);

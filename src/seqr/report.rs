@@ -154,6 +154,24 @@ pub fn report_text<'a>(body: &'a str, report_id: &str, period_id: &str) -> Resul
     String::from_utf8(bytes).map(Cow::Owned).map_err(|e| fail(0, format!("content is not UTF-8: {e}")))
 }
 
+/// [`report_text`] made from the answer's body in place: the report is moved
+/// to the front of the body's own buffer and the rest (the SOAP envelope and
+/// the base64 `content`, as big again) is freed before the report is parsed,
+/// so a 400 MB answer does not stay in memory beside its parsed rows.
+pub fn into_report_text(mut body: String, report_id: &str, period_id: &str) -> Result<String, ReportError> {
+    let within = match report_text(&body, report_id, period_id)? {
+        Cow::Owned(decoded) => return Ok(decoded),
+        Cow::Borrowed(text) => {
+            let start = text.as_ptr() as usize - body.as_ptr() as usize;
+            start..start + text.len()
+        }
+    };
+    body.truncate(within.end);
+    body.drain(..within.start);
+    body.shrink_to_fit();
+    Ok(body)
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Field {
     None,
@@ -547,6 +565,24 @@ mod tests {
         let b64 = answer(|x| x.leaf("content", &base64::engine::general_purpose::STANDARD.encode(DETAIL)));
         assert_eq!(report_text(&b64, "r", "p").unwrap(), DETAIL);
         let e = report_text(&answer(|_| {}), "r", "p").unwrap_err();
+        assert!(e.what.contains("neither contentString nor content"));
+    }
+
+    #[test]
+    fn the_report_cut_out_of_its_answer_keeps_only_the_report_in_memory() {
+        let big = format!("{DETAIL}<!--{}-->", "x".repeat(100_000));
+        let both = answer(|x| {
+            x.leaf("content", &base64::engine::general_purpose::STANDARD.encode(&big));
+            x.cdata_leaf("contentString", &big);
+        });
+        let answer_len = both.len();
+        let text = into_report_text(both, "r", "p").unwrap();
+        assert_eq!(text, big);
+        assert!(answer_len > 2 * big.len(), "the answer carries the report twice");
+        assert!(text.capacity() < answer_len / 2, "the rest of the answer is freed: {}", text.capacity());
+        let b64 = answer(|x| x.leaf("content", &base64::engine::general_purpose::STANDARD.encode(DETAIL)));
+        assert_eq!(into_report_text(b64, "r", "p").unwrap(), DETAIL);
+        let e = into_report_text(answer(|_| {}), "r", "p").unwrap_err();
         assert!(e.what.contains("neither contentString nor content"));
     }
 
