@@ -89,7 +89,7 @@ impl ReportError {
 /// present and not blank, else the base64 `content` decoded. Read from the raw
 /// SOAP body: a CDATA `contentString` is borrowed, not copied, and the base64
 /// copy is decoded only when there is no `contentString`.
-pub fn report_text<'a>(body: &'a str, report_id: &str, period_id: &str) -> Result<Cow<'a, str>, ReportError> {
+fn report_text<'a>(body: &'a str, report_id: &str, period_id: &str) -> Result<Cow<'a, str>, ReportError> {
     let fail = |position: u64, what: String| ReportError::at(report_id, period_id, position, what);
     let mut reader = Reader::from_str(body);
     reader.config_mut().check_end_names = false;
@@ -156,8 +156,9 @@ pub fn report_text<'a>(body: &'a str, report_id: &str, period_id: &str) -> Resul
 
 /// [`report_text`] made from the answer's body in place: the report is moved
 /// to the front of the body's own buffer and the rest (the SOAP envelope and
-/// the base64 `content`, as big again) is freed before the report is parsed,
-/// so a 400 MB answer does not stay in memory beside its parsed rows.
+/// the base64 `content`, a third larger than the report) is freed before the
+/// report is parsed, so a 400 MB answer does not stay in memory beside its
+/// parsed rows.
 pub fn into_report_text(mut body: String, report_id: &str, period_id: &str) -> Result<String, ReportError> {
     let within = match report_text(&body, report_id, period_id)? {
         Cow::Owned(decoded) => return Ok(decoded),
