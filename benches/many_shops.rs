@@ -47,7 +47,11 @@ fn main() {
     let config = std::fs::read_to_string(&world.config_path).unwrap();
     let demo_only =
         |l: &&str| l.starts_with("max_concurrent_shops") || *l == "[lake]" || l.starts_with("dir = \"lake\"");
-    let config: String = config.lines().filter(|l| !demo_only(l)).collect::<Vec<_>>().join("\n");
+    let mut config: String = config.lines().filter(|l| !demo_only(l)).collect::<Vec<_>>().join("\n");
+    // BENCH_CONCURRENT_SHOPS sets `[schedule] max_concurrent_shops`, to compare with the default.
+    if let Ok(at_once) = std::env::var("BENCH_CONCURRENT_SHOPS") {
+        config = config.replacen("[schedule]", &format!("[schedule]\nmax_concurrent_shops = {at_once}"), 1);
+    }
     std::fs::write(&world.config_path, config).unwrap();
     world.sim.set_faults(Faults { latency_ms, ..Default::default() });
 

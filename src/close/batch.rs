@@ -56,11 +56,15 @@ pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> 
             inbox
         })
     };
-    let limit = Arc::new(tokio::sync::Semaphore::new(cfg.schedule.max_concurrent_shops.max(1)));
+    let at_once = cfg.schedule.max_concurrent_shops.max(1).min(batch.shops.len().max(1));
+    let limit = Arc::new(tokio::sync::Semaphore::new(at_once));
+    // One connection per close running at a time, handed from close to close:
+    // each keeps the statements it prepared, so only its first close pays for preparing them.
+    let connections = (0..at_once).map(|_| store.try_clone()).collect::<anyhow::Result<Vec<_>>>()?;
+    let connections = Arc::new(std::sync::Mutex::new(connections));
     let mut tasks = Vec::new();
     for (shop, slot) in batch.shops {
-        let conn = store.try_clone()?;
-        let (ctx, limit) = (ctx.clone(), limit.clone());
+        let (ctx, limit, connections) = (ctx.clone(), limit.clone(), connections.clone());
         let opts = CloseOptions { slot, confirm_remark: batch.confirm_remark, inbox: Some(InboxGate(gate.clone())) };
         let again = batch.close_slot_after_resume;
         let handle = tokio::runtime::Handle::current();
@@ -69,12 +73,14 @@ pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> 
         tasks.push(tokio::task::spawn_blocking(move || {
             handle.block_on(async move {
                 let _permit = limit.acquire().await;
+                let conn = lock(&connections).pop().expect("a free connection for every permit");
                 let mut result = run_once(&conn, &shop, &ctx, &opts).await;
                 if again
                     && matches!(&result, Ok(CloseOutcome::Closed { resumed: true, close, .. }) if close.slot < slot)
                 {
                     result = run_once(&conn, &shop, &ctx, &opts).await;
                 }
+                lock(&connections).push(conn);
                 (shop, result)
             })
         }));
@@ -86,6 +92,10 @@ pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> 
     // An inbox that failed stopped every close before reconciling (each alerted); now the run fails too.
     let inbox = inbox.await??;
     Ok(BatchOutcome { inbox, results })
+}
+
+fn lock(connections: &std::sync::Mutex<Vec<Store>>) -> std::sync::MutexGuard<'_, Vec<Store>> {
+    connections.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Opens once the batch's POS inbox is loaded: a close reconciles only then.

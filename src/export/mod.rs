@@ -63,7 +63,8 @@ pub fn write_reports(
     close_seq: i64,
     period_id: &str,
 ) -> anyhow::Result<ReportFiles> {
-    write_csvs(store, root, shop_id, close_seq, period_id, CsvStyle::default())
+    let rows = CloseRows::read(store, shop_id, close_seq)?;
+    write_csvs(store, root, shop_id, close_seq, period_id, CsvStyle::default(), &rows)
 }
 
 /// Writes a close's files as `[reports]` asks: the CSVs (in the shop's
@@ -80,13 +81,92 @@ pub fn write_close_reports(
     mail_limit_bytes: u64,
 ) -> anyhow::Result<ReportFiles> {
     let style = CsvStyle::for_shop(settings, shop);
-    let mut files = write_csvs(store, &settings.dir, &shop.id, close_seq, period_id, style)?;
+    let rows = CloseRows::read(store, &shop.id, close_seq)?;
+    let mut files = write_csvs(store, &settings.dir, &shop.id, close_seq, period_id, style, &rows)?;
     if settings.formats.contains(&ReportFormat::Xlsx) {
         let with_transactions = std::fs::metadata(&files.transactions)?.len() <= mail_limit_bytes;
-        files.workbook = Some(workbook::write(store, &files.dir, shop, close_seq, with_transactions)?);
+        files.workbook = Some(workbook::write(store, &files.dir, shop, close_seq, with_transactions, &rows)?);
         crate::paths::sync_dir(&files.dir)?;
     }
     Ok(files)
+}
+
+/// A query's result held in memory, so that one run of the query serves both
+/// the CSV and the workbook's sheet.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// The column names.
+    pub columns: Vec<String>,
+    /// The rows, each a value per column.
+    pub rows: Vec<Vec<Value>>,
+}
+
+impl Table {
+    /// Runs `sql` and keeps its whole result.
+    pub fn read(store: &Store, sql: &str, params: &[Param<'_>]) -> anyhow::Result<Table> {
+        let mut rows = Vec::new();
+        let columns = store.for_each_row(sql, params, |_, values| {
+            rows.push(values.to_vec());
+            Ok(())
+        })?;
+        Ok(Table { columns, rows })
+    }
+
+    /// The value of `column` in the last row (the summary's total row).
+    fn last_count(&self, column: &str) -> Option<usize> {
+        let i = self.columns.iter().position(|c| c == column)?;
+        match self.rows.last()?.get(i)? {
+            Value::BigInt(n) => usize::try_from(*n).ok(),
+            _ => None,
+        }
+    }
+}
+
+/// Above this many rows, a file's result is not held in memory: DuckDB's
+/// `COPY` writes its CSV and the workbook reads it row by row.
+const HELD_ROWS: usize = 20_000;
+
+/// The results of a close's three files, read once for every file that shows
+/// them. A small close's planning costs more than its rows: running each
+/// query once instead of three times (the CSV's columns, the CSV, the sheet)
+/// is most of what exporting it takes. A result too big to hold is `None`.
+pub struct CloseRows {
+    /// summary.csv's rows.
+    summary: Table,
+    /// exceptions.csv's rows, unless too many.
+    exceptions: Option<Table>,
+    /// transactions.csv's rows, unless too many.
+    transactions: Option<Table>,
+}
+
+impl CloseRows {
+    /// Reads the summary, and the exceptions and transactions when its total
+    /// row says they are small.
+    pub fn read(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Result<CloseRows> {
+        let params: &[Param<'_>] = &[("shop_id", &shop_id), ("close_seq", &close_seq)];
+        let summary = Table::read(store, queries::SUMMARY_CSV, params)?;
+        let exceptions = summary.last_count("exception_count");
+        let items = exceptions.zip(summary.last_count("matched_count")).map(|(e, m)| e + m);
+        let held = |rows: Option<usize>, sql| match rows {
+            Some(n) if n <= HELD_ROWS => Table::read(store, sql, params).map(Some),
+            _ => Ok(None),
+        };
+        Ok(CloseRows {
+            exceptions: held(exceptions, queries::EXCEPTIONS_CSV)?,
+            transactions: held(items, queries::TRANSACTIONS_CSV)?,
+            summary,
+        })
+    }
+
+    /// The rows of `sql` (one of the three files' queries), if held.
+    pub fn of(&self, sql: &str) -> Option<&Table> {
+        match sql {
+            queries::SUMMARY_CSV => Some(&self.summary),
+            queries::EXCEPTIONS_CSV => self.exceptions.as_ref(),
+            queries::TRANSACTIONS_CSV => self.transactions.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 /// Writes the three CSVs, each through a temporary file and a rename, so a
@@ -98,23 +178,35 @@ fn write_csvs(
     close_seq: i64,
     period_id: &str,
     style: CsvStyle,
+    rows: &CloseRows,
 ) -> anyhow::Result<ReportFiles> {
     // Both names come from outside (the config, SEQR): neither may leave `root`.
     let dir = crate::paths::under(root, &[shop_id, period_id])?;
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     // Each file is written whole and synced before the close's state names it.
-    let write = |name: &str, sql: &str| -> anyhow::Result<PathBuf> {
+    let write = |name: &str, sql: &str, held: Option<&Table>| -> anyhow::Result<PathBuf> {
         let path = dir.join(name);
         let tmp = dir.join(format!(".{name}.tmp"));
-        copy_query_csv(store, sql, &[("shop_id", &shop_id), ("close_seq", &close_seq)], style, &tmp)?;
+        match held {
+            Some(table) => {
+                let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+                let mut csv = CsvRows::new(&mut out, style)?;
+                table.rows.iter().try_for_each(|values| csv.row(&table.columns, values))?;
+                csv.finish(&table.columns)?;
+                out.flush()?;
+            }
+            None => {
+                copy_query_csv(store, sql, &[("shop_id", &shop_id), ("close_seq", &close_seq)], style, &tmp)?;
+            }
+        }
         std::fs::File::open(&tmp)?.sync_all()?;
         std::fs::rename(&tmp, &path)?;
         Ok(path)
     };
     let files = ReportFiles {
-        summary: write(CSV_NAMES[0], queries::SUMMARY_CSV)?,
-        exceptions: write(CSV_NAMES[1], queries::EXCEPTIONS_CSV)?,
-        transactions: write(CSV_NAMES[2], queries::TRANSACTIONS_CSV)?,
+        summary: write(CSV_NAMES[0], queries::SUMMARY_CSV, Some(&rows.summary))?,
+        exceptions: write(CSV_NAMES[1], queries::EXCEPTIONS_CSV, rows.exceptions.as_ref())?,
+        transactions: write(CSV_NAMES[2], queries::TRANSACTIONS_CSV, rows.transactions.as_ref())?,
         workbook: None,
         dir,
     };
@@ -267,38 +359,59 @@ pub fn write_query_csv_styled(
     sql: &str,
     params: &[Param<'_>],
     style: CsvStyle,
-    mut out: impl Write,
+    out: impl Write,
 ) -> anyhow::Result<u64> {
-    if style.bom {
-        out.write_all("\u{feff}".as_bytes())?;
-    }
-    let delimiter = if style.decimal_comma { b';' } else { b',' };
-    let mut w = csv::WriterBuilder::new().delimiter(delimiter).from_writer(out);
-    let mut n = 0;
-    let mut record: Vec<String> = Vec::new();
-    let columns = store.for_each_row(sql, params, |columns, values| {
-        if n == 0 {
-            w.write_record(columns)?;
+    let mut csv = CsvRows::new(out, style)?;
+    let columns = store.for_each_row(sql, params, |columns, values| csv.row(columns, values))?;
+    csv.finish(&columns)
+}
+
+/// Rows written as CSV in a [`CsvStyle`], the header before the first.
+struct CsvRows<W: Write> {
+    w: csv::Writer<W>,
+    style: CsvStyle,
+    record: Vec<String>,
+    rows: u64,
+}
+
+impl<W: Write> CsvRows<W> {
+    fn new(mut out: W, style: CsvStyle) -> anyhow::Result<CsvRows<W>> {
+        if style.bom {
+            out.write_all("\u{feff}".as_bytes())?;
         }
-        record.clear();
-        record.extend(values.iter().zip(columns).map(|(v, c)| {
+        let delimiter = if style.decimal_comma { b';' } else { b',' };
+        let w = csv::WriterBuilder::new().delimiter(delimiter).from_writer(out);
+        Ok(CsvRows { w, style, record: Vec::new(), rows: 0 })
+    }
+
+    fn row(&mut self, columns: &[String], values: &[Value]) -> anyhow::Result<()> {
+        if self.rows == 0 {
+            self.w.write_record(columns)?;
+        }
+        let decimal_comma = self.style.decimal_comma;
+        self.record.clear();
+        self.record.extend(values.iter().zip(columns).map(|(v, c)| {
             let text = cell_text(v, c).unwrap_or_default();
             let number = matches!(v, Value::Decimal(_) | Value::Double(_) | Value::Float(_));
-            if style.decimal_comma && number {
+            if decimal_comma && number {
                 text.replace('.', ",")
             } else {
                 text
             }
         }));
-        w.write_record(&record)?;
-        n += 1;
+        self.w.write_record(&self.record)?;
+        self.rows += 1;
         Ok(())
-    })?;
-    if n == 0 {
-        w.write_record(&columns)?;
     }
-    w.flush()?;
-    Ok(n)
+
+    /// Writes the header if no row came, flushes, and returns the row count.
+    fn finish(mut self, columns: &[String]) -> anyhow::Result<u64> {
+        if self.rows == 0 {
+            self.w.write_record(columns)?;
+        }
+        self.w.flush()?;
+        Ok(self.rows)
+    }
 }
 
 #[cfg(test)]

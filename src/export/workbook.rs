@@ -12,6 +12,7 @@ use duckdb::types::Value;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
+use super::{CloseRows, Table};
 use crate::config::Shop;
 use crate::store::{queries, Store};
 
@@ -55,14 +56,15 @@ pub fn write(
     shop: &Shop,
     close_seq: i64,
     with_transactions: bool,
+    rows: &CloseRows,
 ) -> anyhow::Result<PathBuf> {
     let mut workbook = Workbook::new();
     let formats = Formats::new();
     let params: &[crate::store::Param<'_>] = &[("shop_id", &shop.id), ("close_seq", &close_seq)];
-    for (name, sql, big) in [
-        ("Summary", queries::SUMMARY_CSV, false),
-        ("Exceptions", queries::EXCEPTIONS_CSV, false),
-        ("Transactions", queries::TRANSACTIONS_CSV, true),
+    for (name, sql, held, big) in [
+        ("Summary", queries::SUMMARY_CSV, Some(&rows.summary), false),
+        ("Exceptions", queries::EXCEPTIONS_CSV, rows.exceptions.as_ref(), false),
+        ("Transactions", queries::TRANSACTIONS_CSV, rows.transactions.as_ref(), true),
     ] {
         // The big sheet is written row by row to disk instead of held in memory.
         let sheet = if big { workbook.add_worksheet_with_constant_memory()? } else { workbook.add_worksheet() };
@@ -76,7 +78,8 @@ pub fn write(
             )?;
             continue;
         }
-        fill(store, sheet, sql, params, shop.tz(), &formats).with_context(|| format!("writing sheet {name}"))?;
+        let fill = Fill { sheet, tz: shop.tz(), f: &formats, row: 0, left_out: 0 };
+        fill.rows(store, sql, params, held).with_context(|| format!("writing sheet {name}"))?;
     }
     let path = dir.join(FILE_NAME);
     let tmp = dir.join(format!(".{FILE_NAME}.tmp"));
@@ -86,44 +89,68 @@ pub fn write(
     Ok(path)
 }
 
-/// One sheet: a header row, then the query's rows as typed cells.
-fn fill(
-    store: &Store,
-    sheet: &mut Worksheet,
-    sql: &str,
-    params: &[crate::store::Param<'_>],
+/// One sheet being filled: a header row, then rows of typed cells.
+struct Fill<'a> {
+    sheet: &'a mut Worksheet,
     tz: Tz,
-    f: &Formats,
-) -> anyhow::Result<()> {
-    let mut row: u32 = 0;
-    let mut left_out: u64 = 0;
-    let columns = store.for_each_row(sql, params, |columns, values| {
-        if row == 0 {
-            header(sheet, columns, tz, f)?;
+    f: &'a Formats,
+    /// The last row written (0: the header).
+    row: u32,
+    /// Rows past Excel's last.
+    left_out: u64,
+}
+
+impl Fill<'_> {
+    /// Fills the sheet with the rows `held`, or else with the rows of `sql`, read one by one.
+    fn rows(
+        mut self,
+        store: &Store,
+        sql: &str,
+        params: &[crate::store::Param<'_>],
+        held: Option<&Table>,
+    ) -> anyhow::Result<()> {
+        let columns = match held {
+            Some(table) => {
+                table.rows.iter().try_for_each(|values| self.row(&table.columns, values))?;
+                table.columns.clone()
+            }
+            None => store.for_each_row(sql, params, |columns, values| self.row(columns, values))?,
+        };
+        self.finish(&columns)
+    }
+
+    fn row(&mut self, columns: &[String], values: &[Value]) -> anyhow::Result<()> {
+        if self.row == 0 {
+            header(self.sheet, columns, self.tz, self.f)?;
         }
-        if row == LAST_ROW {
-            left_out += 1;
+        if self.row == LAST_ROW {
+            self.left_out += 1;
             return Ok(());
         }
-        row += 1;
+        self.row += 1;
         for (col, (value, column)) in values.iter().zip(columns).enumerate() {
-            cell(sheet, row, col as u16, value, column, tz, f)?;
+            cell(self.sheet, self.row, col as u16, value, column, self.tz, self.f)?;
         }
         Ok(())
-    })?;
-    if row == 0 {
-        header(sheet, &columns, tz, f)?;
     }
-    if left_out > 0 {
-        // A day of over a million items: the CSV has them all.
-        sheet.write_string(row, 0, format!("… and {left_out} more rows: see transactions.csv"))?;
+
+    /// The header if no row came, the note of rows left out, and the sheet's settings.
+    fn finish(self, columns: &[String]) -> anyhow::Result<()> {
+        let (sheet, row) = (self.sheet, self.row);
+        if row == 0 {
+            header(sheet, columns, self.tz, self.f)?;
+        }
+        if self.left_out > 0 {
+            // A day of over a million items: the CSV has them all.
+            sheet.write_string(row, 0, format!("… and {} more rows: see transactions.csv", self.left_out))?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        // Printed (or saved as PDF): landscape, the header row on every page.
+        sheet.set_landscape();
+        sheet.set_repeat_rows(0, 0)?;
+        sheet.autofilter(0, 0, row, columns.len().saturating_sub(1) as u16)?;
+        Ok(())
     }
-    sheet.set_freeze_panes(1, 0)?;
-    // Printed (or saved as PDF): landscape, the header row on every page.
-    sheet.set_landscape();
-    sheet.set_repeat_rows(0, 0)?;
-    sheet.autofilter(0, 0, row, columns.len().saturating_sub(1) as u16)?;
-    Ok(())
 }
 
 /// The header row, and each column's width from what it holds.
