@@ -94,7 +94,7 @@ pub fn write_close_reports(
 /// A query's result held in memory, so that one run of the query serves both
 /// the CSV and the workbook's sheet.
 #[derive(Debug, Clone)]
-pub struct Table {
+pub(crate) struct Table {
     /// The column names.
     pub columns: Vec<String>,
     /// The rows, each a value per column.
@@ -103,7 +103,7 @@ pub struct Table {
 
 impl Table {
     /// Runs `sql` and keeps its whole result.
-    pub fn read(store: &Store, sql: &str, params: &[Param<'_>]) -> anyhow::Result<Table> {
+    fn read(store: &Store, sql: &str, params: &[Param<'_>]) -> anyhow::Result<Table> {
         let mut rows = Vec::new();
         let columns = store.for_each_row(sql, params, |_, values| {
             rows.push(values.to_vec());
@@ -130,7 +130,7 @@ const HELD_ROWS: usize = 20_000;
 /// them. A small close's planning costs more than its rows: running each
 /// query once instead of three times (the CSV's columns, the CSV, the sheet)
 /// is most of what exporting it takes. A result too big to hold is `None`.
-pub struct CloseRows {
+pub(crate) struct CloseRows {
     /// summary.csv's rows.
     summary: Table,
     /// exceptions.csv's rows, unless too many.
@@ -142,7 +142,7 @@ pub struct CloseRows {
 impl CloseRows {
     /// Reads the summary, and the exceptions and transactions when its total
     /// row says they are small.
-    pub fn read(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Result<CloseRows> {
+    fn read(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Result<CloseRows> {
         let params: &[Param<'_>] = &[("shop_id", &shop_id), ("close_seq", &close_seq)];
         let summary = Table::read(store, queries::SUMMARY_CSV, params)?;
         let exceptions = summary.last_count("exception_count");
@@ -156,16 +156,6 @@ impl CloseRows {
             transactions: held(items, queries::TRANSACTIONS_CSV)?,
             summary,
         })
-    }
-
-    /// The rows of `sql` (one of the three files' queries), if held.
-    pub fn of(&self, sql: &str) -> Option<&Table> {
-        match sql {
-            queries::SUMMARY_CSV => Some(&self.summary),
-            queries::EXCEPTIONS_CSV => self.exceptions.as_ref(),
-            queries::TRANSACTIONS_CSV => self.transactions.as_ref(),
-            _ => None,
-        }
     }
 }
 

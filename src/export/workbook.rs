@@ -50,7 +50,7 @@ impl Formats {
 /// temporary file and a rename, and returns its path. Without
 /// `with_transactions` (a day too big to mail) the Transactions sheet only
 /// points at `transactions.csv`, so the workbook stays small enough to attach.
-pub fn write(
+pub(crate) fn write(
     store: &Store,
     dir: &Path,
     shop: &Shop,
