@@ -1,5 +1,5 @@
 -- Reads an invoice-journal file ($path) into pos_staged as stage_posts.sql
--- reads transaction posts.
+-- reads transaction posts; the invoice reference is also `reference`.
 CREATE OR REPLACE TEMP TABLE pos_staged AS
 WITH trimmed AS (
     SELECT r.ordinality + 1 AS line, trim(r.shop_id) AS shop_id, trim(r.terminal_id) AS terminal_id,
@@ -13,7 +13,7 @@ WITH trimmed AS (
             'currency': 'VARCHAR', 'sent_at': 'VARCHAR', 'last_status': 'VARCHAR', 'last_polled_at': 'VARCHAR'
         }) WITH ORDINALITY r
 )
-SELECT t.*, s.currency AS shop_currency,
+SELECT t.*, t.invoice_reference AS reference, s.currency AS shop_currency,
        pos_amount(t.amount_text) AS amount,
        pos_time(t.sent_at_text) AS sent_at,
        pos_time(t.last_polled_at_text) AS last_polled_at

@@ -1,5 +1,7 @@
 -- Reads a transaction-post file ($path) with DuckDB's CSV reader into
--- pos_staged: every column as written, trimmed, and typed where it is good (pos_values.sql). A value that is not so is NULL here, and
+-- pos_staged: every column as written, trimmed, and typed where it is good
+-- (pos_values.sql), and the ERS reference again as `reference`, the name
+-- pos_common_problems reads. A value that is not good is NULL here, and
 -- check_posts.sql names it. A line the reader cannot take (wrong number of
 -- columns, bad quoting, not UTF-8) goes to pos_reject_errors with its line.
 -- Each row's line is its place among the rows read, plus one for the header:
@@ -19,7 +21,7 @@ WITH trimmed AS (
             'description': 'VARCHAR', 'posted_at': 'VARCHAR'
         }) WITH ORDINALITY r
 )
-SELECT t.*, s.currency AS shop_currency,
+SELECT t.*, t.ers_reference AS reference, s.currency AS shop_currency,
        pos_amount(t.amount_text) AS amount,
        pos_time(t.posted_at_text) AS posted_at
 FROM trimmed t LEFT JOIN pos_shops s ON s.shop_id = t.shop_id;

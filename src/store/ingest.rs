@@ -317,6 +317,7 @@ impl Store {
         }
         execute_named(&self.conn, feed.queries().stage, &[("path", &path)])
             .with_context(|| format!("reading {path}"))?;
+        self.conn.execute_batch(queries::POS_COMMON_PROBLEMS)?;
         // Each row was numbered by its place among the rows read: mend that if the reader skipped lines.
         let refused: i64 = self.conn.query_row("SELECT count(*) FROM pos_reject_errors", [], |r| r.get(0))?;
         if refused > 0 || !blank_lines.is_empty() {

@@ -87,6 +87,9 @@ pub struct FeedQueries {
 /// The macros that say what a POS value must look like (`pos_amount`, `pos_time`, …).
 pub const POS_VALUES: &str = include_str!("../../queries/store/pos_values.sql");
 
+/// The problems either feed's `pos_staged` can have (`pos_common_problems`), for `check`.
+pub const POS_COMMON_PROBLEMS: &str = include_str!("../../queries/store/common_problems.sql");
+
 /// Mends the lines of `pos_staged` when the reader skipped lines (either feed).
 pub const RENUMBER_STAGED: &str = include_str!("../../queries/store/renumber_staged.sql");
 

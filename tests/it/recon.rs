@@ -364,14 +364,17 @@ fn an_invoice_journal_is_checked_row_by_row_and_loads_times_in_utc() {
             "shop-1,T1,R2,10,SEK,noon,ISSUED,2026-11-21T10:00:01Z",
             "shop-1,T1,R3,10,SEK,2026-11-21T10:00:00Z,LOST,2026-11-21T10:00:01Z",
             "shop-1,T1,R4,10,SEK,2026-11-21T10:00:00Z,PAID,later",
+            "shop-1,T1, ,ten,SEK,2026-11-21T10:00:00Z,ISSUED,",
         ],
     );
     let e = ingest_file(&r.store, &bad, &r.shops).unwrap_err().downcast::<Rejected>().unwrap();
     let problems: Vec<&str> = e.problems.iter().map(|p| p.rsplit_once(".csv:").unwrap().1).collect();
-    assert_eq!(problems.len(), 3, "{problems:#?}");
+    assert_eq!(problems.len(), 5, "{problems:#?}");
     assert!(problems[0].starts_with("3: sent_at: \"noon\" is not an RFC 3339 time"), "{problems:#?}");
     assert!(problems[1].starts_with("4: last_status: \"LOST\" is not a SEQR invoice status"), "{problems:#?}");
     assert!(problems[2].starts_with("5: last_polled_at: \"later\" is not an RFC 3339 time"), "{problems:#?}");
+    assert!(problems[3].starts_with("6: invoice_reference: is empty"), "{problems:#?}");
+    assert!(problems[4].starts_with("6: amount: \"ten\" is not a decimal amount"), "{problems:#?}");
 
     r.invoices(&[
         "shop-1,T1,R1,10.5,SEK,2026-11-21T11:00:00+01:00,,",
