@@ -43,9 +43,9 @@ pub fn resend(store: &Store, ctx: &CloseContext, shop: &Shop, period_id: &str) -
         );
     }
     let label = close.label_period_id.clone().context("a complete close has a period id")?;
-    let files = ctx.write_files(store, shop, close.close_seq, &label)?;
+    let report = ctx.write_files(store, shop, close.close_seq, &label)?;
     let id = format!("{}-resend-{}", report_email_id(&close), store.report_email_count(&close.close_id)?);
-    let email = notify::report_email(store, &ctx.cfg, shop, &close, &label, &files, id.clone())?;
+    let email = notify::report_email(store, &ctx.cfg, shop, &close, &label, &report, id.clone())?;
     notify::queue(store, &ctx.cfg.email, &email)?;
     notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff, Some(&shop.id))?;
     store.eml_path(&id)?.context("the email just queued")

@@ -30,18 +30,18 @@ pub(super) fn step(
     }
     let started = Utc::now();
     let label = close.label_period_id.clone().context("a marked close has a period id")?;
-    let files = ctx.write_files(store, shop, close.close_seq, &label)?;
+    let report = ctx.write_files(store, shop, close.close_seq, &label)?;
     if close.state != CloseState::Reconciled {
-        return Ok((close, files));
+        return Ok((close, report.files));
     }
     // POS files refused since the last report: this report names them.
     store.claim_refusals(&shop.id, &close.close_id)?;
-    let email = notify::report_email(store, &ctx.cfg, shop, &close, &label, &files, report_email_id(&close))?;
+    let email = notify::report_email(store, &ctx.cfg, shop, &close, &label, &report, report_email_id(&close))?;
     notify::queue(store, &ctx.cfg.email, &email)?;
-    ctx.record_step(store, &close, "export", started, "ok", &files.dir.display().to_string());
+    ctx.record_step(store, &close, "export", started, "ok", &report.files.dir.display().to_string());
     store.set_close_state(&close.close_id, CloseState::Exported, None)?;
     failpoint("exported");
-    Ok((reread(store, &close)?, files))
+    Ok((reread(store, &close)?, report.files))
 }
 
 /// The self-check before anything is written or sent (`queries/reconcile/checks.sql`).

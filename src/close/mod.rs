@@ -27,7 +27,7 @@ pub use lock::{lock_shop, ShopLock};
 
 use crate::config::{Config, Shop};
 use crate::domain::CloseState;
-use crate::export::ReportFiles;
+use crate::export::{CloseReport, ReportFiles};
 use crate::notify;
 use crate::progress;
 use crate::seqr::{ReportPolling, SeqrClient};
@@ -82,10 +82,11 @@ impl CloseContext {
         self.heavy_db.acquire().await.expect("the semaphore is never closed")
     }
 
-    /// Writes the files of close `close_seq` of `shop` as `[reports]` asks.
-    fn write_files(&self, store: &Store, shop: &Shop, close_seq: i64, label: &str) -> anyhow::Result<ReportFiles> {
+    /// Writes the files of close `close_seq` of `shop` as `[reports]` asks,
+    /// handing back the rows they show, for the report email.
+    fn write_files(&self, store: &Store, shop: &Shop, close_seq: i64, label: &str) -> anyhow::Result<CloseReport> {
         let mail_limit = self.cfg.email.attach_transactions_max_bytes;
-        crate::export::write_close_reports(store, &self.cfg.reports, shop, close_seq, label, mail_limit)
+        crate::export::write_close_files(store, &self.cfg.reports, shop, close_seq, label, mail_limit)
     }
 
     /// Records one step of `close` of this run in the `runs` table.

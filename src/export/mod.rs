@@ -17,7 +17,8 @@ use duckdb::types::{TimeUnit, Value};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::config::{ReportFormat, ReportSettings, Shop};
-use crate::store::{queries, Param, Store};
+use crate::store::reconcile::ExceptionLine;
+use crate::store::{queries, Param, Store, SummaryLine};
 
 /// How CSV files are written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -80,6 +81,27 @@ pub fn write_close_reports(
     period_id: &str,
     mail_limit_bytes: u64,
 ) -> anyhow::Result<ReportFiles> {
+    Ok(write_close_files(store, settings, shop, close_seq, period_id, mail_limit_bytes)?.files)
+}
+
+/// A close's files and the rows they were written from, so that the report
+/// email shows the same rows without reading them again.
+pub(crate) struct CloseReport {
+    /// The files.
+    pub files: ReportFiles,
+    /// Their rows.
+    pub rows: CloseRows,
+}
+
+/// [`write_close_reports`], handing back the rows too.
+pub(crate) fn write_close_files(
+    store: &Store,
+    settings: &ReportSettings,
+    shop: &Shop,
+    close_seq: i64,
+    period_id: &str,
+    mail_limit_bytes: u64,
+) -> anyhow::Result<CloseReport> {
     let style = CsvStyle::for_shop(settings, shop);
     let rows = CloseRows::read(store, &shop.id, close_seq)?;
     let mut files = write_csvs(store, &settings.dir, &shop.id, close_seq, period_id, style, &rows)?;
@@ -88,7 +110,7 @@ pub fn write_close_reports(
         files.workbook = Some(workbook::write(store, &files.dir, shop, close_seq, with_transactions, &rows)?);
         crate::paths::sync_dir(&files.dir)?;
     }
-    Ok(files)
+    Ok(CloseReport { files, rows })
 }
 
 /// A query's result held in memory, so that one run of the query serves both
@@ -130,7 +152,11 @@ const HELD_ROWS: usize = 20_000;
 /// them. A small close's planning costs more than its rows: running each
 /// query once instead of three times (the CSV's columns, the CSV, the sheet)
 /// is most of what exporting it takes. A result too big to hold is `None`.
+#[derive(Debug, Clone)]
 pub(crate) struct CloseRows {
+    /// Whose rows they are.
+    shop_id: String,
+    close_seq: i64,
     /// summary.csv's rows.
     summary: Table,
     /// exceptions.csv's rows, unless too many.
@@ -152,10 +178,26 @@ impl CloseRows {
             _ => Ok(None),
         };
         Ok(CloseRows {
+            shop_id: shop_id.to_string(),
+            close_seq,
             exceptions: held(exceptions, queries::EXCEPTIONS_CSV)?,
             transactions: held(items, queries::TRANSACTIONS_CSV)?,
             summary,
         })
+    }
+
+    /// summary.csv's lines, for the email.
+    pub(crate) fn summary_lines(&self) -> anyhow::Result<Vec<SummaryLine>> {
+        self.summary.rows.iter().map(|row| SummaryLine::from_row(row)).collect()
+    }
+
+    /// The first `limit` rows of exceptions.csv, for the email: held, or
+    /// read again when there were too many to hold.
+    pub(crate) fn first_exceptions(&self, store: &Store, limit: usize) -> anyhow::Result<Vec<ExceptionLine>> {
+        match &self.exceptions {
+            Some(table) => table.rows.iter().take(limit).map(|row| ExceptionLine::from_row(row)).collect(),
+            None => store.first_exceptions(&self.shop_id, self.close_seq, limit),
+        }
     }
 }
 
@@ -418,6 +460,52 @@ mod tests {
         let neg = duckdb::types::Decimal::from(Decimal::new(-24550, 2));
         assert_eq!(cell_text(&Value::Decimal(neg), "local_amount").unwrap(), "-245.50000");
         assert_eq!(cell_text(&Value::Decimal(neg), "difference").unwrap(), "-245.50");
+    }
+
+    /// A close whose exceptions are too many to hold shows the email the
+    /// same first rows as one whose are held.
+    #[test]
+    fn the_first_exceptions_are_the_same_held_or_read_again() {
+        use crate::seqr::report::{DetailRow, Report};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.duckdb")).unwrap();
+        let posts = dir.path().join("posts.csv");
+        let header = crate::store::ingest::POSTS_HEADER.join(",");
+        let lines: Vec<String> =
+            (1..=4).map(|i| format!("shop-1,T1,,E{i},,{i}0.00,SEK,PAYMENT,,2026-11-21T10:00:0{i}Z")).collect();
+        std::fs::write(&posts, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
+        let shops = [("shop-1".to_string(), "SEK".to_string())].into();
+        crate::store::ingest::ingest_file(&store, &posts, &shops).unwrap();
+        let marked_at = chrono::DateTime::parse_from_rfc3339("2026-11-21T21:00:00Z").unwrap().to_utc();
+        let close = store.begin_close("shop-1", marked_at).unwrap();
+        store.record_period(&close, "P1", None, marked_at, "test", "hash").unwrap();
+        let period = store.periods_of(&close.close_id).unwrap().remove(0);
+        // SEQR has E1 at another amount and E9, which no till posted: five exceptions.
+        let row = |ers: &str, amount| DetailRow {
+            terminal_id: Some("T1".into()),
+            cashier_id: None,
+            amount: Decimal::new(amount, 0),
+            ers_reference: ers.into(),
+        };
+        let fetched = crate::seqr::FetchedReport {
+            report: Report { details: vec![row("E1", 11), row("E9", 90)], ..Default::default() },
+            report_zst: crate::seqr::client::compress_report(b"<r/>").unwrap(),
+            response_sha256: "0".repeat(64),
+            client_reference: "test".into(),
+            attempts: 1,
+            not_ready: vec![],
+        };
+        store.store_report(&close.close_id, "shop-1", &period, "Reconciliation/STD_RECON_003.xml", &fetched).unwrap();
+        crate::reconcile::reconcile(&store, "shop-1", close.close_seq, &Default::default()).unwrap();
+
+        let held = CloseRows::read(&store, "shop-1", close.close_seq).unwrap();
+        assert_eq!(held.exceptions.as_ref().map(|t| t.rows.len()), Some(5));
+        let not_held = CloseRows { exceptions: None, ..held.clone() };
+        let first = held.first_exceptions(&store, 3).unwrap();
+        assert_eq!(first.len(), 3);
+        assert_eq!(first, not_held.first_exceptions(&store, 3).unwrap());
+        assert_eq!(first[0].category, "AMOUNT_MISMATCH");
+        assert_eq!(held.summary_lines().unwrap().last().unwrap().exceptions, 5);
     }
 
     #[test]

@@ -14,7 +14,8 @@ use lettre::{Message, Transport as _};
 
 mod report;
 
-pub use report::{failed_close_alert, refused_files_alert, report_email};
+pub(crate) use report::report_email;
+pub use report::{failed_close_alert, refused_files_alert};
 
 use crate::config::{secret_from_env, EmailSettings, SmtpTls, Transport};
 use crate::domain::EmailKind;

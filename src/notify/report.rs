@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::{read_attachment, Outgoing};
 use crate::config::{Config, EmailSettings, ReportFormat, Shop};
 use crate::domain::EmailKind;
-use crate::export::ReportFiles;
+use crate::export::{CloseReport, ReportFiles};
 use crate::store::ingest::{RefusedFile, Rejected};
 use crate::store::reconcile::{CategoryTotal, ExceptionLine};
 use crate::store::seqr_data::CloseRow;
@@ -23,24 +23,26 @@ const REFUSED_WARNING: &str = "INCOMPLETE: these POS files were refused, so thei
     reconciliation. SEQR's rows for them show as MISSING_LOCALLY (or IN_TRANSIT): do not refund those customers; fix the file \
     (its .errors.txt in the inbox's rejected/ folder names every bad line) and put it back in the inbox.";
 
-/// The report email of one close, as `[email]` and `[reports]` of `cfg` say.
-pub fn report_email(
+/// The report email of one close, as `[email]` and `[reports]` of `cfg` say,
+/// showing the rows its files were written from.
+pub(crate) fn report_email(
     store: &Store,
     cfg: &Config,
     shop: &Shop,
     close: &CloseRow,
     period_id: &str,
-    files: &ReportFiles,
+    report: &CloseReport,
     email_id: String,
 ) -> anyhow::Result<Outgoing> {
-    let lines = store.summary_lines(&shop.id, close.close_seq)?;
+    let (files, rows) = (&report.files, &report.rows);
+    let lines = rows.summary_lines()?;
     let total = lines.iter().find(|l| l.terminal == "TOTAL");
     let (from, to) = store.close_span(&shop.id, close.close_seq)?;
     let report = Report {
         shop,
         period_id,
         categories: store.category_totals(&shop.id, close.close_seq)?,
-        first: store.first_exceptions(&shop.id, close.close_seq, FIRST_EXCEPTIONS)?,
+        first: rows.first_exceptions(store, FIRST_EXCEPTIONS)?,
         refused: store.refused_files(&close.close_id)?,
         exceptions: total.map_or(0, |t| t.exceptions),
         difference: total.map_or(Decimal::ZERO, |t| t.difference),

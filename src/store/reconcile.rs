@@ -2,7 +2,9 @@
 //! checking it, reading its summary and exceptions back, and what recomputing
 //! a stored close needs.
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
+use duckdb::types::{FromSql, Value};
 use rust_decimal::Decimal;
 
 use super::seqr_data::insert_report_rows;
@@ -54,7 +56,7 @@ pub struct SummaryLine {
 }
 
 /// One exception as the email shows it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExceptionLine {
     /// The category.
     pub category: String,
@@ -70,6 +72,45 @@ pub struct ExceptionLine {
     pub detail: String,
     /// What to do, in one sentence.
     pub action: String,
+}
+
+impl SummaryLine {
+    /// A row of summary.csv's query (`queries/reconcile/summary.sql`).
+    pub(crate) fn from_row(row: &[Value]) -> anyhow::Result<SummaryLine> {
+        Ok(SummaryLine {
+            terminal: cell::<Option<String>>(row, 3)?.unwrap_or_else(|| "TOTAL".into()),
+            terminal_name: cell(row, 4)?,
+            seqr_count: cell(row, 5)?,
+            seqr_total: cell(row, 6)?,
+            local_count: cell(row, 7)?,
+            local_total: cell(row, 8)?,
+            exceptions: cell(row, 10)?,
+            difference: cell(row, 11)?,
+        })
+    }
+}
+
+impl ExceptionLine {
+    /// A row of exceptions.csv's query (`queries/reconcile/exceptions.sql`).
+    pub(crate) fn from_row(row: &[Value]) -> anyhow::Result<ExceptionLine> {
+        let reference: Option<String> = cell(row, 7)?;
+        let invoice: Option<String> = cell(row, 8)?;
+        Ok(ExceptionLine {
+            category: cell(row, 0)?,
+            terminal: cell::<Option<String>>(row, 4)?.unwrap_or_default(),
+            terminal_name: cell(row, 5)?,
+            reference: reference.or(invoice).unwrap_or_default(),
+            difference: cell(row, 11)?,
+            detail: cell::<Option<String>>(row, 13)?.unwrap_or_default(),
+            action: cell(row, 14)?,
+        })
+    }
+}
+
+/// Cell `i` of a row read as values, as a `T`.
+fn cell<T: FromSql>(row: &[Value], i: usize) -> anyhow::Result<T> {
+    let value = row.get(i).with_context(|| format!("the row has no column {i}"))?;
+    T::column_result(value.into()).with_context(|| format!("column {i}: {value:?}"))
 }
 
 /// The exceptions of one category in a close.
@@ -138,38 +179,15 @@ impl Store {
     }
 
     /// The rows of summary.csv.
-    pub fn summary_lines(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<SummaryLine>> {
-        self.query_all(queries::SUMMARY_CSV, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
-            Ok(SummaryLine {
-                terminal: r.get::<_, Option<String>>(3)?.unwrap_or_else(|| "TOTAL".into()),
-                terminal_name: r.get(4)?,
-                seqr_count: r.get(5)?,
-                seqr_total: r.get(6)?,
-                local_count: r.get(7)?,
-                local_total: r.get(8)?,
-                exceptions: r.get(10)?,
-                difference: r.get(11)?,
-            })
-        })
-    }
-
     /// The first `limit` rows of exceptions.csv.
     pub fn first_exceptions(&self, shop_id: &str, close_seq: i64, limit: usize) -> anyhow::Result<Vec<ExceptionLine>> {
-        let mut lines =
-            self.query_all(queries::EXCEPTIONS_CSV, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
-                let reference: Option<String> = r.get(7)?;
-                let invoice: Option<String> = r.get(8)?;
-                Ok(ExceptionLine {
-                    category: r.get(0)?,
-                    terminal: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
-                    terminal_name: r.get(5)?,
-                    reference: reference.or(invoice).unwrap_or_default(),
-                    difference: r.get(11)?,
-                    detail: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
-                    action: r.get(14)?,
-                })
-            })?;
-        lines.truncate(limit);
+        let mut lines = Vec::new();
+        self.for_each_row(queries::EXCEPTIONS_CSV, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |_, row| {
+            if lines.len() < limit {
+                lines.push(ExceptionLine::from_row(row)?);
+            }
+            Ok(())
+        })?;
         Ok(lines)
     }
 
