@@ -63,30 +63,30 @@ impl Store {
     pub fn refund_in_doubt(&self, original: &str) -> anyhow::Result<Option<RefundInDoubt>> {
         Ok(self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT attempt_id, amount, CAST(attempted_at AS VARCHAR) FROM refund_attempts \
                  WHERE original_ers_reference = ? AND outcome IN ('sending', 'unknown') ORDER BY attempted_at LIMIT 1",
-                [original],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            )?
+            .query_row([original], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?)
     }
 
     /// How many refunds of `shop_id` have an unknown outcome.
     pub fn refunds_in_doubt(&self, shop_id: &str) -> anyhow::Result<i64> {
-        Ok(self.conn.query_row(
-            "SELECT count(*) FROM refund_attempts WHERE shop_id = ? AND outcome IN ('sending', 'unknown')",
-            [shop_id],
-            |r| r.get(0),
-        )?)
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM refund_attempts WHERE shop_id = ? AND outcome IN ('sending', 'unknown')",
+            )?
+            .query_row([shop_id], |r| r.get(0))?)
     }
 
     /// Records an attempt as `sending`, before SEQR is asked. `refund_ers`
     /// and `posted_at` of `attempt` are not used yet.
     pub fn begin_refund_attempt(&self, attempt_id: &str, attempt: &RefundRecord<'_>) -> anyhow::Result<()> {
-        self.conn.execute(
-            "INSERT INTO refund_attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sending', NULL, NULL)",
-            params![
+        self.conn
+            .prepare_cached("INSERT INTO refund_attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sending', NULL, NULL)")?
+            .execute(params![
                 attempt_id,
                 attempt.original,
                 attempt.shop_id,
@@ -95,27 +95,26 @@ impl Store {
                 attempt.reason,
                 attempt.by,
                 Utc::now()
-            ],
-        )?;
+            ])?;
         Ok(())
     }
 
     /// Ends an attempt that did not give a refund reference: `refused` or `unknown`.
     pub fn end_refund_attempt(&self, attempt_id: &str, outcome: &str, detail: &str) -> anyhow::Result<()> {
-        self.conn.execute(
-            "UPDATE refund_attempts SET outcome = ?, detail = ? WHERE attempt_id = ?",
-            params![outcome, detail, attempt_id],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE refund_attempts SET outcome = ?, detail = ? WHERE attempt_id = ?")?
+            .execute(params![outcome, detail, attempt_id])?;
         Ok(())
     }
 
     /// Ends an attempt SEQR answered with its refund reference, and records the refund.
     pub fn complete_refund_attempt(&self, attempt_id: &str, refund: &RefundRecord<'_>) -> anyhow::Result<()> {
         let tx = self.transaction()?;
-        tx.conn.execute(
-            "UPDATE refund_attempts SET outcome = 'done', refund_ers_reference = ? WHERE attempt_id = ?",
-            params![refund.refund_ers, attempt_id],
-        )?;
+        tx.conn
+            .prepare_cached(
+                "UPDATE refund_attempts SET outcome = 'done', refund_ers_reference = ? WHERE attempt_id = ?",
+            )?
+            .execute(params![refund.refund_ers, attempt_id])?;
         tx.record_refund(refund)?;
         tx.commit()
     }
@@ -128,7 +127,7 @@ impl Store {
     pub fn link_unknown_refunds(&self, shop_id: &str, currency: &str) -> anyhow::Result<usize> {
         type Link = (String, String, Option<String>, Decimal, Option<String>, String, String);
         let links: Vec<Link> = {
-            let mut stmt = self.conn.prepare(queries::UNKNOWN_REFUND_LINKS)?;
+            let mut stmt = self.conn.prepare_cached(queries::UNKNOWN_REFUND_LINKS)?;
             let (_, mut rows) = query_named(&mut stmt, &[("shop_id", &shop_id)])?;
             let mut out = Vec::new();
             while let Some(r) = rows.next()? {
@@ -140,11 +139,10 @@ impl Store {
         let mut linked_attempts = std::collections::HashSet::new();
         for (attempt, original, terminal, amount, reason, by, refund_ers) in links {
             // One SEQR row per attempt, and two attempts never take the same row.
-            let taken: bool = tx.conn.query_row(
-                "SELECT count(*) > 0 FROM refunds WHERE refund_ers_reference = ?",
-                [&refund_ers],
-                |r| r.get(0),
-            )?;
+            let taken: bool = tx
+                .conn
+                .prepare_cached("SELECT count(*) > 0 FROM refunds WHERE refund_ers_reference = ?")?
+                .query_row([&refund_ers], |r| r.get(0))?;
             if taken || linked_attempts.contains(&attempt) {
                 continue;
             }
@@ -161,12 +159,13 @@ impl Store {
                 posted_at: crate::seqr::types::seqr_time(&refund_ers),
             };
             tx.record_refund(&refund)?;
-            tx.conn.execute(
-                "UPDATE refund_attempts SET outcome = 'done', refund_ers_reference = ?, \
+            tx.conn
+                .prepare_cached(
+                    "UPDATE refund_attempts SET outcome = 'done', refund_ers_reference = ?, \
                  detail = coalesce(detail || '; ', '') || 'linked to SEQR refund row ' || ? || ' by the close' \
                  WHERE attempt_id = ?",
-                params![refund_ers, refund_ers, attempt],
-            )?;
+                )?
+                .execute(params![refund_ers, refund_ers, attempt])?;
             tracing::info!(attempt = %attempt, refund = %refund_ers, "a refund with an unknown outcome was found in SEQR's report");
         }
         tx.commit()?;
@@ -179,10 +178,15 @@ impl Store {
     /// (in a file of its own) so the close matches SEQR's refund row. Runs in
     /// the caller's transaction.
     fn record_refund(&self, r: &RefundRecord<'_>) -> anyhow::Result<()> {
-        self.conn.execute(
-            "INSERT INTO refunds VALUES (?, ?, ?, ?, ?, ?, ?, now())",
-            params![r.refund_ers, r.original, r.shop_id, r.terminal_id, r.amount, r.reason, r.by],
-        )?;
+        self.conn.prepare_cached("INSERT INTO refunds VALUES (?, ?, ?, ?, ?, ?, ?, now())")?.execute(params![
+            r.refund_ers,
+            r.original,
+            r.shop_id,
+            r.terminal_id,
+            r.amount,
+            r.reason,
+            r.by
+        ])?;
         let file_id = self.next_file_id()?;
         let file_name = format!("backoffice-refund-{}", r.refund_ers);
         self.record_pos_file(file_id, &file_name, &format!("refund:{}", r.refund_ers), Feed::Posts, 1)?;

@@ -61,16 +61,15 @@ impl Store {
     /// Records the intent to close `shop_id` for `slot`: the next close number, state `intent`.
     pub fn begin_close(&self, shop_id: &str, slot: DateTime<Utc>) -> anyhow::Result<CloseRow> {
         let tx = self.conn.unchecked_transaction()?;
-        let seq: i64 =
-            tx.query_row("SELECT coalesce(max(close_seq), 0) + 1 FROM closes WHERE shop_id = ?", [shop_id], |r| {
-                r.get(0)
-            })?;
+        let seq: i64 = tx
+            .prepare_cached("SELECT coalesce(max(close_seq), 0) + 1 FROM closes WHERE shop_id = ?")?
+            .query_row([shop_id], |r| r.get(0))?;
         let close_id = format!("{shop_id}-{seq:06}");
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO closes (close_id, shop_id, close_seq, slot, state, created_at, updated_at) \
              VALUES (?, ?, ?, ?, ?, now(), now())",
-            params![close_id, shop_id, seq, slot, CloseState::Intent],
-        )?;
+        )?
+        .execute(params![close_id, shop_id, seq, slot, CloseState::Intent])?;
         tx.commit()?;
         self.close(&close_id)?.context("the close just recorded")
     }
@@ -79,7 +78,8 @@ impl Store {
     pub fn close(&self, close_id: &str) -> anyhow::Result<Option<CloseRow>> {
         Ok(self
             .conn
-            .query_row(&format!("SELECT {CLOSE_COLUMNS} FROM closes WHERE close_id = ?"), [close_id], close_from_row)
+            .prepare_cached(&format!("SELECT {CLOSE_COLUMNS} FROM closes WHERE close_id = ?"))?
+            .query_row([close_id], close_from_row)
             .optional()?)
     }
 
@@ -87,17 +87,16 @@ impl Store {
     pub fn latest_close(&self, shop_id: &str) -> anyhow::Result<Option<CloseRow>> {
         Ok(self
             .conn
-            .query_row(
-                &format!("SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? ORDER BY close_seq DESC LIMIT 1"),
-                [shop_id],
-                close_from_row,
-            )
+            .prepare_cached(&format!(
+                "SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? ORDER BY close_seq DESC LIMIT 1"
+            ))?
+            .query_row([shop_id], close_from_row)
             .optional()?)
     }
 
     /// The shop's exported closes (`exported` or `emailed`), oldest first: what the lake publishes.
     pub fn complete_closes(&self, shop_id: &str) -> anyhow::Result<Vec<CloseRow>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? AND state IN ('exported', 'emailed') \
              ORDER BY close_seq"
         ))?;
@@ -109,11 +108,8 @@ impl Store {
     pub fn close_for_slot(&self, shop_id: &str, slot: DateTime<Utc>) -> anyhow::Result<Option<CloseRow>> {
         Ok(self
             .conn
-            .query_row(
-                &format!("SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? AND slot = ?"),
-                params![shop_id, slot],
-                close_from_row,
-            )
+            .prepare_cached(&format!("SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? AND slot = ?"))?
+            .query_row(params![shop_id, slot], close_from_row)
             .optional()?)
     }
 
@@ -121,23 +117,19 @@ impl Store {
     pub fn close_by_period(&self, shop_id: &str, period_id: &str) -> anyhow::Result<Option<CloseRow>> {
         Ok(self
             .conn
-            .query_row(
-                &format!(
-                    "SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? AND (label_period_id = ? OR close_id IN \
+            .prepare_cached(&format!(
+                "SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? AND (label_period_id = ? OR close_id IN \
                      (SELECT close_id FROM periods WHERE period_id = ?))"
-                ),
-                params![shop_id, period_id, period_id],
-                close_from_row,
-            )
+            ))?
+            .query_row(params![shop_id, period_id, period_id], close_from_row)
             .optional()?)
     }
 
     /// Moves a close to `state`, with the error that stopped it, if any.
     pub fn set_close_state(&self, close_id: &str, state: CloseState, error: Option<&str>) -> anyhow::Result<()> {
-        self.conn.execute(
-            "UPDATE closes SET state = ?, error = ?, updated_at = now() WHERE close_id = ?",
-            params![state, error, close_id],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE closes SET state = ?, error = ?, updated_at = now() WHERE close_id = ?")?
+            .execute(params![state, error, close_id])?;
         Ok(())
     }
 
@@ -153,33 +145,28 @@ impl Store {
         response_sha256: &str,
     ) -> anyhow::Result<()> {
         let tx = self.conn.unchecked_transaction()?;
-        tx.execute(
-            "INSERT INTO soap_responses VALUES (?, 'markTransactionPeriod', ?, ?, NULL, 0, ?, now())",
-            params![close.close_id, client_reference, period_id, response_sha256],
-        )?;
-        tx.execute(
-            "INSERT INTO periods VALUES (?, ?, ?, ?, ?, ?, ?)",
-            params![
-                period_id,
-                close.close_id,
-                close.shop_id,
-                close.close_seq,
-                terminal_id,
-                marked_at,
-                PeriodState::Marked
-            ],
-        )?;
-        tx.execute(
+        tx.prepare_cached("INSERT INTO soap_responses VALUES (?, 'markTransactionPeriod', ?, ?, NULL, 0, ?, now())")?
+            .execute(params![close.close_id, client_reference, period_id, response_sha256])?;
+        tx.prepare_cached("INSERT INTO periods VALUES (?, ?, ?, ?, ?, ?, ?)")?.execute(params![
+            period_id,
+            close.close_id,
+            close.shop_id,
+            close.close_seq,
+            terminal_id,
+            marked_at,
+            PeriodState::Marked
+        ])?;
+        tx.prepare_cached(
             "UPDATE closes SET label_period_id = coalesce(label_period_id, ?), updated_at = now() WHERE close_id = ?",
-            params![period_id, close.close_id],
-        )?;
+        )?
+        .execute(params![period_id, close.close_id])?;
         tx.commit()?;
         Ok(())
     }
 
     /// The periods of a close, in the order SEQR made them.
     pub fn periods_of(&self, close_id: &str) -> anyhow::Result<Vec<PeriodRow>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT period_id, terminal_id, marked_at, state FROM periods WHERE close_id = ? ORDER BY marked_at, period_id",
         )?;
         let rows = stmt.query_map([close_id], |r| {
@@ -190,7 +177,9 @@ impl Store {
 
     /// Records where a period's reports stand.
     pub fn set_period_state(&self, period_id: &str, state: PeriodState) -> anyhow::Result<()> {
-        self.conn.execute("UPDATE periods SET state = ? WHERE period_id = ?", params![state, period_id])?;
+        self.conn
+            .prepare_cached("UPDATE periods SET state = ? WHERE period_id = ?")?
+            .execute(params![state, period_id])?;
         Ok(())
     }
 
@@ -210,12 +199,9 @@ impl Store {
         let (parsed_rows, parsed_total) = stored_extent(report, is_summary);
         let sha = &fetched.response_sha256;
         let tx = self.conn.unchecked_transaction()?;
-        tx.execute(
-            "DELETE FROM seqr_reports WHERE period_id = ? AND report_id = ?",
-            params![period.period_id, report_id],
-        )?;
-        tx.execute(
-            "INSERT INTO seqr_reports VALUES (?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?)",
+        tx.prepare_cached("DELETE FROM seqr_reports WHERE period_id = ? AND report_id = ?")?
+            .execute(params![period.period_id, report_id])?;
+        tx.prepare_cached("INSERT INTO seqr_reports VALUES (?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?)")?.execute(
             params![
                 period.period_id,
                 report_id,
@@ -235,10 +221,8 @@ impl Store {
             sha,
         )]);
         for (client_reference, code, sha) in answers {
-            tx.execute(
-                "INSERT INTO soap_responses VALUES (?, 'executeReport', ?, ?, ?, ?, ?, now())",
-                params![close_id, client_reference, period.period_id, report_id, code, sha],
-            )?;
+            tx.prepare_cached("INSERT INTO soap_responses VALUES (?, 'executeReport', ?, ?, ?, ?, ?, now())")?
+                .execute(params![close_id, client_reference, period.period_id, report_id, code, sha])?;
         }
         insert_report_rows(&tx, shop_id, &period.period_id, report_id, period.terminal_id.as_deref(), report)?;
         tx.commit()?;
@@ -248,10 +232,7 @@ impl Store {
     /// Records what a reconciliation of a close used: the config (it holds no
     /// secret) and the hash of every POS file loaded by then.
     pub fn record_close_inputs(&self, close_id: &str, run_id: &str, config_snapshot: &str) -> anyhow::Result<()> {
-        self.conn.execute(
-            "INSERT INTO close_inputs SELECT ?, ?, now(), ?, coalesce(list(sha256 ORDER BY file_id), []) FROM pos_files",
-            params![close_id, run_id, config_snapshot],
-        )?;
+        self.conn.prepare_cached("INSERT INTO close_inputs SELECT ?, ?, now(), ?, coalesce(list(sha256 ORDER BY file_id), []) FROM pos_files")?.execute(params![close_id, run_id, config_snapshot])?;
         Ok(())
     }
 
@@ -288,10 +269,8 @@ pub fn insert_report_rows(
     report: &Report,
 ) -> anyhow::Result<()> {
     for table in ["seqr_rows", "seqr_summaries"] {
-        conn.execute(
-            &format!("DELETE FROM {table} WHERE period_id = ? AND report_id = ?"),
-            params![period_id, report_id],
-        )?;
+        conn.prepare_cached(&format!("DELETE FROM {table} WHERE period_id = ? AND report_id = ?"))?
+            .execute(params![period_id, report_id])?;
     }
     if report_ids::is_summary(report_id) {
         let mut app = conn.appender("seqr_summaries")?;
