@@ -2,7 +2,7 @@
 -- column, what is wrong (a word src/store/ingest.rs turns into a sentence) and
 -- the value as written, with the row's shop and that shop's currency, in line
 -- order and, within a line, in column order. Those both feeds can have come
--- from pos_common_problems (pos_values.sql).
+-- from pos_common_problems (common_problems.sql).
 SELECT p.line, p.col, p.problem, p.value, s.shop_id, s.shop_currency
 FROM (
     FROM pos_common_problems('ers_reference')

@@ -480,7 +480,7 @@ mod tests {
         let close = store.begin_close("shop-1", marked_at).unwrap();
         store.record_period(&close, "P1", None, marked_at, "test", "hash").unwrap();
         let period = store.periods_of(&close.close_id).unwrap().remove(0);
-        // SEQR has E1 at another amount and E9, which no till posted: five exceptions.
+        // SEQR has E1 at another amount, E9 that no till posted, and not E2 to E4: five exceptions.
         let row = |ers: &str, amount| DetailRow {
             terminal_id: Some("T1".into()),
             cashier_id: None,

@@ -31,10 +31,10 @@ pub(crate) fn report_email(
     shop: &Shop,
     close: &CloseRow,
     period_id: &str,
-    report: &CloseReport,
+    written: &CloseReport,
     email_id: String,
 ) -> anyhow::Result<Outgoing> {
-    let (files, rows) = (&report.files, &report.rows);
+    let (files, rows) = (&written.files, &written.rows);
     let lines = rows.summary_lines()?;
     let total = lines.iter().find(|l| l.terminal == "TOTAL");
     let (from, to) = store.close_span(&shop.id, close.close_seq)?;

@@ -178,7 +178,6 @@ impl Store {
         })
     }
 
-    /// The rows of summary.csv.
     /// The first `limit` rows of exceptions.csv.
     pub fn first_exceptions(&self, shop_id: &str, close_seq: i64, limit: usize) -> anyhow::Result<Vec<ExceptionLine>> {
         let mut lines = Vec::new();

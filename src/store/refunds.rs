@@ -166,8 +166,8 @@ impl Store {
             tx.conn
                 .prepare_cached(
                     "UPDATE refund_attempts SET outcome = 'done', refund_ers_reference = ?, \
-                 detail = coalesce(detail || '; ', '') || 'linked to SEQR refund row ' || ? || ' by the close' \
-                 WHERE attempt_id = ?",
+                     detail = coalesce(detail || '; ', '') || 'linked to SEQR refund row ' || ? || ' by the close' \
+                     WHERE attempt_id = ?",
                 )?
                 .execute(params![refund_ers, refund_ers, attempt])?;
             tracing::info!(attempt = %attempt, refund = %refund_ers, "a refund with an unknown outcome was found in SEQR's report");

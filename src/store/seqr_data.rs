@@ -119,7 +119,7 @@ impl Store {
             .conn
             .prepare_cached(&format!(
                 "SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? AND (label_period_id = ? OR close_id IN \
-                     (SELECT close_id FROM periods WHERE period_id = ?))"
+                 (SELECT close_id FROM periods WHERE period_id = ?))"
             ))?
             .query_row(params![shop_id, period_id, period_id], close_from_row)
             .optional()?)
@@ -232,7 +232,12 @@ impl Store {
     /// Records what a reconciliation of a close used: the config (it holds no
     /// secret) and the hash of every POS file loaded by then.
     pub fn record_close_inputs(&self, close_id: &str, run_id: &str, config_snapshot: &str) -> anyhow::Result<()> {
-        self.conn.prepare_cached("INSERT INTO close_inputs SELECT ?, ?, now(), ?, coalesce(list(sha256 ORDER BY file_id), []) FROM pos_files")?.execute(params![close_id, run_id, config_snapshot])?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO close_inputs SELECT ?, ?, now(), ?, coalesce(list(sha256 ORDER BY file_id), []) \
+                 FROM pos_files",
+            )?
+            .execute(params![close_id, run_id, config_snapshot])?;
         Ok(())
     }
 
