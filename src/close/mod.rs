@@ -86,7 +86,7 @@ impl CloseContext {
     /// handing back the rows they show, for the report email.
     fn write_files(&self, store: &Store, shop: &Shop, close_seq: i64, label: &str) -> anyhow::Result<CloseReport> {
         let mail_limit = self.cfg.email.attach_transactions_max_bytes;
-        crate::export::write_close_files(store, &self.cfg.reports, shop, close_seq, label, mail_limit)
+        crate::export::write_close_reports(store, &self.cfg.reports, shop, close_seq, label, mail_limit)
     }
 
     /// Records one step of `close` of this run in the `runs` table.

@@ -68,33 +68,21 @@ pub fn write_reports(
     write_csvs(store, root, shop_id, close_seq, period_id, CsvStyle::default(), &rows)
 }
 
+/// A close's files and the rows they were written from, so that the report
+/// email shows the same rows without reading them again.
+pub struct CloseReport {
+    /// The files.
+    pub files: ReportFiles,
+    /// Their rows.
+    pub(crate) rows: CloseRows,
+}
+
 /// Writes a close's files as `[reports]` asks: the CSVs (in the shop's
 /// style), and `report.xlsx` when `formats` has `xlsx`. The workbook carries
 /// the Transactions sheet when `transactions.csv` is at most
 /// `mail_limit_bytes` (`[email] attach_transactions_max_bytes`), as the
 /// workbook is mailed whole.
 pub fn write_close_reports(
-    store: &Store,
-    settings: &ReportSettings,
-    shop: &Shop,
-    close_seq: i64,
-    period_id: &str,
-    mail_limit_bytes: u64,
-) -> anyhow::Result<ReportFiles> {
-    Ok(write_close_files(store, settings, shop, close_seq, period_id, mail_limit_bytes)?.files)
-}
-
-/// A close's files and the rows they were written from, so that the report
-/// email shows the same rows without reading them again.
-pub(crate) struct CloseReport {
-    /// The files.
-    pub files: ReportFiles,
-    /// Their rows.
-    pub rows: CloseRows,
-}
-
-/// [`write_close_reports`], handing back the rows too.
-pub(crate) fn write_close_files(
     store: &Store,
     settings: &ReportSettings,
     shop: &Shop,

@@ -113,7 +113,8 @@ pub fn recompute(store: &Store, cfg: &Config, period_id: &str, apply: bool) -> a
         match cfg.shop(&shop_id) {
             Some(shop) => {
                 let settings = ReportSettings { dir: root.to_path_buf(), ..cfg.reports.clone() };
-                write_close_reports(store, &settings, shop, close_seq, &label, cfg.email.attach_transactions_max_bytes)
+                let mail_limit = cfg.email.attach_transactions_max_bytes;
+                Ok(write_close_reports(store, &settings, shop, close_seq, &label, mail_limit)?.files)
             }
             None => write_reports(store, root, &shop_id, close_seq, &label),
         }

@@ -1005,8 +1005,9 @@ fn the_workbook_keeps_references_as_text_amounts_as_numbers_and_times_as_local_d
     let period = "2026112121000012301000044";
     let (seq, _) = r.close(period, MARK, vec![seqr(paid, "T1", "100"), seqr(missing, "T1", "12.50")], None);
     let cfg = report_config(r.dir.path(), "", "sv-SE");
-    let files =
-        seqr_recon::export::write_close_reports(&r.store, &cfg.reports, &cfg.shops[0], seq, period, u64::MAX).unwrap();
+    let files = seqr_recon::export::write_close_reports(&r.store, &cfg.reports, &cfg.shops[0], seq, period, u64::MAX)
+        .unwrap()
+        .files;
     let path = files.workbook.expect("xlsx is a default format");
 
     let mut book: Xlsx<_> = open_workbook(&path).unwrap();
@@ -1040,7 +1041,8 @@ fn the_workbook_keeps_references_as_text_amounts_as_numbers_and_times_as_local_d
     assert!(total.iter().any(|c| *c == Data::Float(-12.5)), "the difference is a number: {total:?}");
 
     // A day too big to mail: the workbook (mailed whole) points at transactions.csv instead.
-    let files = seqr_recon::export::write_close_reports(&r.store, &cfg.reports, &cfg.shops[0], seq, period, 0).unwrap();
+    let files =
+        seqr_recon::export::write_close_reports(&r.store, &cfg.reports, &cfg.shops[0], seq, period, 0).unwrap().files;
     let mut book: Xlsx<_> = open_workbook(files.workbook.unwrap()).unwrap();
     let tx = book.worksheet_range("Transactions").unwrap();
     assert_eq!(tx.height(), 1);
@@ -1056,7 +1058,8 @@ fn csv_for_a_spreadsheet_has_a_bom_and_in_a_decimal_comma_locale_semicolons() {
     let plain = report_config(r.dir.path(), "formats = [\"csv\"]", "sv-SE");
     let files =
         seqr_recon::export::write_close_reports(&r.store, &plain.reports, &plain.shops[0], seq, &period, u64::MAX)
-            .unwrap();
+            .unwrap()
+            .files;
     let scripts = std::fs::read_to_string(&files.exceptions).unwrap();
     assert!(
         scripts.starts_with("category,shop_id,") && scripts.contains(",7.25000,"),
@@ -1067,7 +1070,8 @@ fn csv_for_a_spreadsheet_has_a_bom_and_in_a_decimal_comma_locale_semicolons() {
     let swedish = report_config(r.dir.path(), "formats = [\"csv\"]\ncsv_excel = true", "sv-SE");
     let files =
         seqr_recon::export::write_close_reports(&r.store, &swedish.reports, &swedish.shops[0], seq, &period, u64::MAX)
-            .unwrap();
+            .unwrap()
+            .files;
     let excel = std::fs::read_to_string(&files.exceptions).unwrap();
     assert!(excel.starts_with("\u{feff}category;shop_id;"), "{excel}");
     assert!(excel.contains(";7,25000;") && excel.contains(";7,25;"), "decimal commas: {excel}");
@@ -1075,7 +1079,8 @@ fn csv_for_a_spreadsheet_has_a_bom_and_in_a_decimal_comma_locale_semicolons() {
     let english = report_config(r.dir.path(), "formats = [\"csv\"]\ncsv_excel = true", "en-GB");
     let files =
         seqr_recon::export::write_close_reports(&r.store, &english.reports, &english.shops[0], seq, &period, u64::MAX)
-            .unwrap();
+            .unwrap()
+            .files;
     let excel = std::fs::read_to_string(&files.exceptions).unwrap();
     assert!(excel.starts_with("\u{feff}category,shop_id,") && excel.contains(",7.25000,"), "{excel}");
 }
