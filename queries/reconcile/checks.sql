@@ -129,17 +129,16 @@ JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM se
   ON sm.period_id = cur.period_id
 LEFT JOIN (SELECT period_id, count(*) AS n, sum(amount) AS total FROM seqr_rows GROUP BY period_id) dt
   ON dt.period_id = cur.period_id
-WHERE (sm.n <> coalesce(dt.n, 0) OR sm.total <> coalesce(dt.total, 0))
-  AND NOT EXISTS (SELECT 1 FROM results x WHERE x.category = 'SUMMARY_MISMATCH' AND x.seqr_key = 'M:' || cur.period_id)
+ANTI JOIN results x ON x.category = 'SUMMARY_MISMATCH' AND x.seqr_key = 'M:' || cur.period_id
+WHERE sm.n <> coalesce(dt.n, 0) OR sm.total <> coalesce(dt.total, 0)
 
 UNION ALL
 -- 5. Every period of the close has both its detail and its summary report.
 SELECT 'period_reported',
        'period ' || cur.period_id || ' (' || coalesce(cur.terminal_id, 'shop') || ') has '
-           || CAST((SELECT count(*) FROM reports rp WHERE rp.period_id = cur.period_id) AS VARCHAR)
-           || ' of its 2 reports stored; it was never reported'
-FROM cur
-WHERE (SELECT count(*) FROM reports rp WHERE rp.period_id = cur.period_id) < 2
+           || CAST(coalesce(rc.n, 0) AS VARCHAR) || ' of its 2 reports stored; it was never reported'
+FROM cur LEFT JOIN (SELECT period_id, count(*) AS n FROM reports GROUP BY period_id) rc ON rc.period_id = cur.period_id
+WHERE coalesce(rc.n, 0) < 2
 
 UNION ALL
 -- 6. Consecutive periods of one shop or terminal do not overlap: each is marked after the one before.
@@ -153,7 +152,6 @@ UNION ALL
 -- 7. No period is missing: this close and every earlier close of the shop has one.
 SELECT 'no_period_missing',
        'close ' || CAST(c.close_seq AS VARCHAR) || ' (' || c.close_id || ') has no period: it was lost or never marked'
-FROM closes c
+FROM closes c ANTI JOIN periods p ON p.shop_id = c.shop_id AND p.close_seq = c.close_seq
 WHERE c.shop_id = $shop_id AND c.close_seq <= $close_seq
-  AND NOT EXISTS (SELECT 1 FROM periods p WHERE p.shop_id = c.shop_id AND p.close_seq = c.close_seq)
 ORDER BY 1, 2;
