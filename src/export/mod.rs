@@ -65,7 +65,7 @@ pub fn write_reports(
     period_id: &str,
 ) -> anyhow::Result<ReportFiles> {
     let rows = CloseRows::read(store, shop_id, close_seq)?;
-    write_csvs(store, root, shop_id, close_seq, period_id, CsvStyle::default(), &rows)
+    write_csvs(store, root, period_id, CsvStyle::default(), &rows)
 }
 
 /// A close's files and the rows they were written from, so that the report
@@ -92,10 +92,10 @@ pub fn write_close_reports(
 ) -> anyhow::Result<CloseReport> {
     let style = CsvStyle::for_shop(settings, shop);
     let rows = CloseRows::read(store, &shop.id, close_seq)?;
-    let mut files = write_csvs(store, &settings.dir, &shop.id, close_seq, period_id, style, &rows)?;
+    let mut files = write_csvs(store, &settings.dir, period_id, style, &rows)?;
     if settings.formats.contains(&ReportFormat::Xlsx) {
         let with_transactions = std::fs::metadata(&files.transactions)?.len() <= mail_limit_bytes;
-        files.workbook = Some(workbook::write(store, &files.dir, shop, close_seq, with_transactions, &rows)?);
+        files.workbook = Some(workbook::write(store, &files.dir, shop, with_transactions, &rows)?);
         crate::paths::sync_dir(&files.dir)?;
     }
     Ok(CloseReport { files, rows })
@@ -174,6 +174,11 @@ impl CloseRows {
         })
     }
 
+    /// The parameters of the files' queries, to read a result not held.
+    fn params(&self) -> [Param<'_>; 2] {
+        [("shop_id", &self.shop_id), ("close_seq", &self.close_seq)]
+    }
+
     /// summary.csv's lines, for the email.
     pub(crate) fn summary_lines(&self) -> anyhow::Result<Vec<SummaryLine>> {
         self.summary.rows.iter().map(|row| SummaryLine::from_row(row)).collect()
@@ -194,14 +199,12 @@ impl CloseRows {
 fn write_csvs(
     store: &Store,
     root: &Path,
-    shop_id: &str,
-    close_seq: i64,
     period_id: &str,
     style: CsvStyle,
     rows: &CloseRows,
 ) -> anyhow::Result<ReportFiles> {
     // Both names come from outside (the config, SEQR): neither may leave `root`.
-    let dir = crate::paths::under(root, &[shop_id, period_id])?;
+    let dir = crate::paths::under(root, &[&rows.shop_id, period_id])?;
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     // Each file is written whole and synced before the close's state names it.
     let write = |name: &str, sql: &str, held: Option<&Table>| -> anyhow::Result<PathBuf> {
@@ -216,7 +219,7 @@ fn write_csvs(
                 out.flush()?;
             }
             None => {
-                copy_query_csv(store, sql, &[("shop_id", &shop_id), ("close_seq", &close_seq)], style, &tmp)?;
+                copy_query_csv(store, sql, &rows.params(), style, &tmp)?;
             }
         }
         std::fs::File::open(&tmp)?.sync_all()?;

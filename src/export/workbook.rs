@@ -46,21 +46,20 @@ impl Formats {
     }
 }
 
-/// Writes `{dir}/report.xlsx` for close `close_seq` of `shop`, through a
-/// temporary file and a rename, and returns its path. Without
+/// Writes `{dir}/report.xlsx` of the close `rows` were read from (a close of
+/// `shop`), through a temporary file and a rename, and returns its path. Without
 /// `with_transactions` (a day too big to mail) the Transactions sheet only
 /// points at `transactions.csv`, so the workbook stays small enough to attach.
 pub(crate) fn write(
     store: &Store,
     dir: &Path,
     shop: &Shop,
-    close_seq: i64,
     with_transactions: bool,
     rows: &CloseRows,
 ) -> anyhow::Result<PathBuf> {
     let mut workbook = Workbook::new();
     let formats = Formats::new();
-    let params: &[crate::store::Param<'_>] = &[("shop_id", &shop.id), ("close_seq", &close_seq)];
+    let params = rows.params();
     for (name, sql, held, big) in [
         ("Summary", queries::SUMMARY_CSV, Some(&rows.summary), false),
         ("Exceptions", queries::EXCEPTIONS_CSV, rows.exceptions.as_ref(), false),
@@ -79,7 +78,7 @@ pub(crate) fn write(
             continue;
         }
         let fill = Fill { sheet, tz: shop.tz(), f: &formats, row: 0, left_out: 0 };
-        fill.rows(store, sql, params, held).with_context(|| format!("writing sheet {name}"))?;
+        fill.rows(store, sql, &params, held).with_context(|| format!("writing sheet {name}"))?;
     }
     let path = dir.join(FILE_NAME);
     let tmp = dir.join(format!(".{FILE_NAME}.tmp"));
