@@ -1,2 +1,4 @@
 -- Reconciling a close again replaces its earlier results (re-runs are idempotent).
-DELETE FROM recon_items WHERE shop_id = $shop_id AND close_seq = $close_seq;
+DELETE FROM recon_items
+USING (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)) todo
+WHERE recon_items.shop_id = todo.shop_id AND recon_items.close_seq = todo.close_seq;

@@ -1,4 +1,9 @@
--- Classifies every open item of one shop for one close ($shop_id, $close_seq).
+-- Classifies every open item of each close in $closes ({shop_id, close_seq},
+-- at most one close per shop), all in one statement: planning this query
+-- costs ten times what running it costs for a small shop, so a run closing
+-- many shops classifies the closes that are ready together. Everything a
+-- close reads and joins is its own shop's: every join and window below
+-- carries shop_id.
 --
 -- Open items: local posts due by this close's marks and SEQR rows of this and
 -- earlier closes that no earlier close matched and nobody resolved by hand.
@@ -11,78 +16,89 @@
 -- of that second: a post written in the same second as the mark belongs to it.
 INSERT INTO recon_items
 WITH
+todo AS (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
 cur AS (
-    SELECT period_id, terminal_id, marked_at FROM periods
-    WHERE shop_id = $shop_id AND close_seq = $close_seq
+    SELECT p.shop_id, p.period_id, p.terminal_id, p.marked_at FROM periods p
+    SEMI JOIN todo t ON t.shop_id = p.shop_id AND t.close_seq = p.close_seq
 ),
-label AS (
-    SELECT label_period_id AS period_id FROM closes WHERE shop_id = $shop_id AND close_seq = $close_seq
+-- Each close with its label period and its cuts: the shop-level mark, else the latest mark.
+cuts AS (
+    SELECT t.shop_id, t.close_seq, any_value(c.label_period_id) AS label_period,
+           max(p.marked_at) FILTER (WHERE p.terminal_id IS NULL) AS shop_cut_at,
+           max(p.period_id) FILTER (WHERE p.terminal_id IS NULL) AS shop_period,
+           max(p.marked_at) AS any_cut_at
+    FROM todo t
+    LEFT JOIN closes c ON c.shop_id = t.shop_id AND c.close_seq = t.close_seq
+    LEFT JOIN cur p ON p.shop_id = t.shop_id
+    GROUP BY t.shop_id, t.close_seq
 ),
-shop_cut AS (SELECT max(marked_at) AS cut_at, max(period_id) AS period_id FROM cur WHERE terminal_id IS NULL),
-any_cut AS (SELECT max(marked_at) AS cut_at FROM cur),
--- Earlier classifications of this shop, but for the compact MATCHED rows
+-- Earlier classifications of the shop, but for the compact MATCHED rows
 -- (schema/003_compact_matches.sql), which only settle their items: see below.
 prior AS (
-    SELECT close_seq, category, item_period_id, local_key, seqr_key, invoice_key FROM recon_items
-    WHERE shop_id = $shop_id AND close_seq < $close_seq AND local_file_id IS NULL
+    SELECT r.shop_id, r.close_seq, r.category, r.item_period_id, r.local_key, r.seqr_key, r.invoice_key
+    FROM recon_items r JOIN todo t ON t.shop_id = r.shop_id AND r.close_seq < t.close_seq
+    WHERE r.local_file_id IS NULL
 ),
 compact AS (
-    SELECT local_file_id, local_line, ers_reference FROM recon_items
-    WHERE shop_id = $shop_id AND close_seq < $close_seq AND local_file_id IS NOT NULL
+    SELECT r.shop_id, r.local_file_id, r.local_line, r.ers_reference
+    FROM recon_items r JOIN todo t ON t.shop_id = r.shop_id AND r.close_seq < t.close_seq
+    WHERE r.local_file_id IS NOT NULL
 ),
 history AS (
-    SELECT close_seq, category, item_period_id, local_key AS k FROM prior WHERE local_key IS NOT NULL
+    SELECT shop_id, close_seq, category, item_period_id, local_key AS k FROM prior WHERE local_key IS NOT NULL
     UNION ALL
-    SELECT close_seq, category, item_period_id, seqr_key FROM prior WHERE seqr_key IS NOT NULL
+    SELECT shop_id, close_seq, category, item_period_id, seqr_key FROM prior WHERE seqr_key IS NOT NULL
     UNION ALL
-    SELECT close_seq, category, item_period_id, invoice_key FROM prior WHERE invoice_key IS NOT NULL
+    SELECT shop_id, close_seq, category, item_period_id, invoice_key FROM prior WHERE invoice_key IS NOT NULL
 ),
+-- A hand resolution settles its item in whichever shop has it.
 settled AS (
-    SELECT DISTINCT k FROM history WHERE category IN ('MATCHED', 'LATE_MATCHED')
+    SELECT DISTINCT shop_id, k FROM history WHERE category IN ('MATCHED', 'LATE_MATCHED')
     UNION
-    SELECT item_key FROM exception_resolutions
+    SELECT t.shop_id, r.item_key FROM todo t CROSS JOIN exception_resolutions r
 ),
 earlier AS (
-    SELECT k, arg_min(item_period_id, close_seq) AS first_period, arg_min(category, close_seq) AS first_category
-    FROM history WHERE category NOT IN ('MATCHED', 'LATE_MATCHED') GROUP BY k
+    SELECT shop_id, k, arg_min(item_period_id, close_seq) AS first_period, arg_min(category, close_seq) AS first_category
+    FROM history WHERE category NOT IN ('MATCHED', 'LATE_MATCHED') GROUP BY shop_id, k
 ),
 -- Settled posts and SEQR rows by the columns they are joined on below, so that
 -- no key text is built for each of a million rows: compact MATCHED rows as they
 -- are stored, the others from their keys. Posts are LEFT JOINed, so their set
 -- is made distinct (UNION); SEQR rows are only ANTI JOINed (UNION ALL will do).
 settled_posts AS (
-    SELECT local_file_id AS file_id, local_line AS line FROM compact
+    SELECT shop_id, local_file_id AS file_id, local_line AS line FROM compact
     UNION
-    SELECT CAST(split_part(k, ':', 2) AS BIGINT), CAST(split_part(k, ':', 3) AS BIGINT)
+    SELECT shop_id, CAST(split_part(k, ':', 2) AS BIGINT), CAST(split_part(k, ':', 3) AS BIGINT)
     FROM settled WHERE k LIKE 'P:%'
 ),
 settled_seqr AS (
-    SELECT ers_reference, 1 AS n FROM compact
+    SELECT shop_id, ers_reference, 1 AS n FROM compact
     UNION ALL
-    SELECT split_part(substr(k, 3), '#', 1), coalesce(try_cast(nullif(split_part(substr(k, 3), '#', 2), '') AS BIGINT), 1)
+    SELECT shop_id, split_part(substr(k, 3), '#', 1), coalesce(try_cast(nullif(split_part(substr(k, 3), '#', 2), '') AS BIGINT), 1)
     FROM settled WHERE k LIKE 'S:%'
 ),
 earlier_posts AS (
-    SELECT CAST(split_part(k, ':', 2) AS BIGINT) AS file_id, CAST(split_part(k, ':', 3) AS BIGINT) AS line,
+    SELECT shop_id, CAST(split_part(k, ':', 2) AS BIGINT) AS file_id, CAST(split_part(k, ':', 3) AS BIGINT) AS line,
            first_period, first_category
     FROM earlier WHERE k LIKE 'P:%'
 ),
 earlier_seqr AS (
-    SELECT split_part(substr(k, 3), '#', 1) AS ers_reference,
+    SELECT shop_id, split_part(substr(k, 3), '#', 1) AS ers_reference,
            coalesce(try_cast(nullif(split_part(substr(k, 3), '#', 2), '') AS BIGINT), 1) AS n, first_period, first_category
     FROM earlier WHERE k LIKE 'S:%'
 ),
 -- Local posts with the mark that decides whether they are due.
 posts AS (
-    SELECT p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount, p.posted_at, p.kind,
-           coalesce(tp.marked_at, (SELECT cut_at FROM shop_cut), (SELECT cut_at FROM any_cut)) AS cutoff,
-           coalesce(tp.period_id, (SELECT period_id FROM shop_cut), (SELECT period_id FROM label)) AS due_period
-    FROM pos_posts p LEFT JOIN cur tp ON tp.terminal_id = p.terminal_id
-    WHERE p.shop_id = $shop_id
+    SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
+           p.posted_at, p.kind,
+           coalesce(tp.marked_at, c.shop_cut_at, c.any_cut_at) AS cutoff,
+           coalesce(tp.period_id, c.shop_period, c.label_period) AS due_period
+    FROM pos_posts p JOIN cuts c ON c.shop_id = p.shop_id
+    LEFT JOIN cur tp ON tp.shop_id = p.shop_id AND tp.terminal_id = p.terminal_id
 ),
 due AS (
     SELECT posts.*, (s.file_id IS NOT NULL) AS is_settled
-    FROM posts LEFT JOIN settled_posts s ON s.file_id = posts.file_id AND s.line = posts.line
+    FROM posts LEFT JOIN settled_posts s ON s.shop_id = posts.shop_id AND s.file_id = posts.file_id AND s.line = posts.line
     WHERE posts.posted_at < posts.cutoff + INTERVAL 1 SECOND
 ),
 -- Copies of one post: the same ersReference on the same side (a refund is
@@ -91,28 +107,28 @@ due AS (
 -- one reference and side, to pair them one to one with SEQR's rows. Only
 -- references posted more than once are ranked (a window over every post
 -- would sort them all).
-dup_refs AS (SELECT ers_reference FROM due GROUP BY ers_reference HAVING count(*) > 1),
+dup_refs AS (SELECT shop_id, ers_reference FROM due GROUP BY shop_id, ers_reference HAVING count(*) > 1),
 copies AS (
     SELECT d.*, row_number() OVER w AS copy_no,
            first_value(CAST(d.file_id AS VARCHAR) || ':' || CAST(d.line AS VARCHAR)) OVER w AS first_copy
-    FROM due d SEMI JOIN dup_refs x ON x.ers_reference = d.ers_reference
-    WINDOW w AS (PARTITION BY d.ers_reference, sign(d.amount), least(d.amount, 0)
+    FROM due d SEMI JOIN dup_refs x ON x.shop_id = d.shop_id AND x.ers_reference = d.ers_reference
+    WINDOW w AS (PARTITION BY d.shop_id, d.ers_reference, sign(d.amount), least(d.amount, 0)
                  ORDER BY d.is_settled DESC, d.posted_at, d.file_id, d.line)
 ),
 ranked AS (
     SELECT d.*, 1 AS copy_no, NULL AS first_copy, 1 AS side_rank
-    FROM due d ANTI JOIN dup_refs x ON x.ers_reference = d.ers_reference
+    FROM due d ANTI JOIN dup_refs x ON x.shop_id = d.shop_id AND x.ers_reference = d.ers_reference
     UNION ALL
-    SELECT c.*, row_number() OVER (PARTITION BY c.ers_reference, sign(c.amount), c.copy_no = 1
+    SELECT c.*, row_number() OVER (PARTITION BY c.shop_id, c.ers_reference, sign(c.amount), c.copy_no = 1
                                    ORDER BY c.is_settled DESC, c.posted_at, c.file_id, c.line) AS side_rank
     FROM copies c
 ),
 open_local AS (SELECT * FROM ranked WHERE NOT is_settled),
 seqr_all AS (
-    SELECT r.period_id, r.row_no, r.terminal_id, r.cashier_id, r.amount, r.ers_reference, pr.close_seq,
+    SELECT r.shop_id, r.period_id, r.row_no, r.terminal_id, r.cashier_id, r.amount, r.ers_reference, pr.close_seq,
            pr.marked_at AS seqr_marked_at
     FROM seqr_rows r JOIN periods pr ON pr.period_id = r.period_id
-    WHERE r.shop_id = $shop_id AND pr.close_seq <= $close_seq
+    JOIN todo t ON t.shop_id = r.shop_id AND pr.close_seq <= t.close_seq
 ),
 -- SEQR may list several rows under one reference (a payment and its refund).
 -- Every distinct row is kept; a row repeated with the same terminal and amount
@@ -120,20 +136,25 @@ seqr_all AS (
 -- are numbered n (their key is 'S:ref#n' past the first, in the order SEQR
 -- reported them, so keys never change) and side_rank among the payments or
 -- the refunds of the reference. Only shared references are ranked.
-seqr_dups AS (SELECT ers_reference FROM seqr_all GROUP BY ers_reference HAVING count(*) > 1),
+seqr_dups AS (SELECT shop_id, ers_reference FROM seqr_all GROUP BY shop_id, ers_reference HAVING count(*) > 1),
 seqr AS (
-    SELECT a.*, 1 AS n, 1 AS side_rank FROM seqr_all a ANTI JOIN seqr_dups x ON x.ers_reference = a.ers_reference
+    SELECT a.*, 1 AS n, 1 AS side_rank FROM seqr_all a
+    ANTI JOIN seqr_dups x ON x.shop_id = a.shop_id AND x.ers_reference = a.ers_reference
     UNION ALL
     SELECT d.*,
-           row_number() OVER (PARTITION BY d.ers_reference ORDER BY d.close_seq, d.period_id, d.row_no) AS n,
-           row_number() OVER (PARTITION BY d.ers_reference, sign(d.amount) ORDER BY d.close_seq, d.period_id, d.row_no) AS side_rank
+           row_number() OVER (PARTITION BY d.shop_id, d.ers_reference ORDER BY d.close_seq, d.period_id, d.row_no) AS n,
+           row_number() OVER (PARTITION BY d.shop_id, d.ers_reference, sign(d.amount)
+                              ORDER BY d.close_seq, d.period_id, d.row_no) AS side_rank
     FROM (
-        SELECT a.* FROM seqr_all a SEMI JOIN seqr_dups x ON x.ers_reference = a.ers_reference
-        QUALIFY row_number() OVER (PARTITION BY a.ers_reference, a.terminal_id, a.amount
+        SELECT a.* FROM seqr_all a SEMI JOIN seqr_dups x ON x.shop_id = a.shop_id AND x.ers_reference = a.ers_reference
+        QUALIFY row_number() OVER (PARTITION BY a.shop_id, a.ers_reference, a.terminal_id, a.amount
                                    ORDER BY a.close_seq, a.period_id, a.row_no) = 1
     ) d
 ),
-open_seqr AS (SELECT seqr.* FROM seqr ANTI JOIN settled_seqr s ON s.ers_reference = seqr.ers_reference AND s.n = seqr.n),
+open_seqr AS (
+    SELECT seqr.* FROM seqr
+    ANTI JOIN settled_seqr s ON s.shop_id = seqr.shop_id AND s.ers_reference = seqr.ers_reference AND s.n = seqr.n
+),
 -- Refund posts the till booked under the payment's reference (many tills do):
 -- SEQR lists no refund under that reference, but the payment. SEQR reports
 -- the refund under its own new reference, so each such post is linked to an
@@ -143,52 +164,60 @@ open_seqr AS (SELECT seqr.* FROM seqr ANTI JOIN settled_seqr s ON s.ers_referenc
 open_refunds AS MATERIALIZED (SELECT * FROM open_local WHERE kind = 'REFUND' AND copy_no = 1),
 -- What SEQR and the till hold under the references of open refund posts
 -- (a few): read through those references, not by hashing a million rows.
-refund_refs AS (SELECT DISTINCT ers_reference FROM open_refunds),
+refund_refs AS (SELECT DISTINCT shop_id, ers_reference FROM open_refunds),
 refund_ref_rows AS (
-    SELECT s.ers_reference, s.amount FROM seqr_rows s SEMI JOIN refund_refs r ON r.ers_reference = s.ers_reference
-    WHERE s.shop_id = $shop_id
+    SELECT s.shop_id, s.ers_reference, s.amount FROM seqr_rows s
+    SEMI JOIN refund_refs r ON r.shop_id = s.shop_id AND r.ers_reference = s.ers_reference
 ),
 refund_ref_payments AS (
-    SELECT p.ers_reference FROM pos_posts p SEMI JOIN refund_refs r ON r.ers_reference = p.ers_reference
-    WHERE p.shop_id = $shop_id AND p.kind = 'PAYMENT'
+    SELECT p.shop_id, p.ers_reference FROM pos_posts p
+    SEMI JOIN refund_refs r ON r.shop_id = p.shop_id AND r.ers_reference = p.ers_reference
+    WHERE p.kind = 'PAYMENT'
 ),
+-- Refund posts under a reference SEQR lists no refund under, but a payment
+-- (at SEQR or in the till).
 named_refunds AS (
     SELECT l.* FROM open_refunds l
-    WHERE l.ers_reference NOT IN (SELECT ers_reference FROM refund_ref_rows WHERE amount < 0)
-      AND (l.ers_reference IN (SELECT ers_reference FROM refund_ref_rows WHERE amount > 0)
-           OR l.ers_reference IN (SELECT ers_reference FROM refund_ref_payments))
+    ANTI JOIN (SELECT shop_id, ers_reference FROM refund_ref_rows WHERE amount < 0) refunded
+      ON refunded.shop_id = l.shop_id AND refunded.ers_reference = l.ers_reference
+    SEMI JOIN (SELECT shop_id, ers_reference FROM refund_ref_rows WHERE amount > 0
+               UNION ALL
+               SELECT shop_id, ers_reference FROM refund_ref_payments) paid
+      ON paid.shop_id = l.shop_id AND paid.ers_reference = l.ers_reference
 ),
 refund_candidates AS (
-    SELECT r.file_id, r.line, s.ers_reference AS refund_ers, s.side_rank,
+    SELECT r.shop_id, r.file_id, r.line, s.ers_reference AS refund_ers, s.side_rank,
            abs(epoch(r.posted_at) - epoch(try_strptime(substr(s.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) AS gap
-    FROM named_refunds r JOIN open_seqr s ON s.amount = r.amount AND s.terminal_id = r.terminal_id
+    FROM named_refunds r JOIN open_seqr s ON s.shop_id = r.shop_id AND s.amount = r.amount AND s.terminal_id = r.terminal_id
+    ANTI JOIN pos_posts named ON named.shop_id = s.shop_id AND named.ers_reference = s.ers_reference
     WHERE s.amount < 0
-      AND s.ers_reference NOT IN (SELECT ers_reference FROM pos_posts WHERE shop_id = $shop_id)
       AND abs(epoch(r.posted_at) - epoch(try_strptime(substr(s.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) <= $unpolled_window
 ),
 refund_links AS (
     SELECT b.file_id, b.line, b.refund_ers, b.side_rank FROM
         (SELECT * FROM refund_candidates QUALIFY row_number() OVER (PARTITION BY file_id, line ORDER BY gap, refund_ers) = 1) b
     SEMI JOIN
-        (SELECT * FROM refund_candidates QUALIFY row_number() OVER (PARTITION BY refund_ers, side_rank ORDER BY gap, file_id, line) = 1) c
+        (SELECT * FROM refund_candidates
+         QUALIFY row_number() OVER (PARTITION BY shop_id, refund_ers, side_rank ORDER BY gap, file_id, line) = 1) c
       ON c.file_id = b.file_id AND c.line = b.line AND c.refund_ers = b.refund_ers
 ),
 -- The invoice journal: the latest row per invoice.
 journal AS (
     SELECT i.*, 'I:' || i.invoice_reference AS k,
-           coalesce(tp.marked_at, (SELECT cut_at FROM shop_cut), (SELECT cut_at FROM any_cut)) AS cutoff,
-           coalesce(tp.period_id, (SELECT period_id FROM shop_cut), (SELECT period_id FROM label)) AS due_period
-    FROM pos_invoices i LEFT JOIN cur tp ON tp.terminal_id = i.terminal_id
-    WHERE i.shop_id = $shop_id
-    QUALIFY row_number() OVER (PARTITION BY i.invoice_reference ORDER BY i.file_id DESC, i.line DESC) = 1
+           coalesce(tp.marked_at, c.shop_cut_at, c.any_cut_at) AS cutoff,
+           coalesce(tp.period_id, c.shop_period, c.label_period) AS due_period
+    FROM pos_invoices i JOIN cuts c ON c.shop_id = i.shop_id
+    LEFT JOIN cur tp ON tp.shop_id = i.shop_id AND tp.terminal_id = i.terminal_id
+    QUALIFY row_number() OVER (PARTITION BY i.shop_id, i.invoice_reference ORDER BY i.file_id DESC, i.line DESC) = 1
 ),
 posted_invoices AS (
-    SELECT DISTINCT invoice_reference FROM pos_posts WHERE shop_id = $shop_id AND invoice_reference IS NOT NULL
+    SELECT DISTINCT p.shop_id, p.invoice_reference FROM pos_posts p SEMI JOIN todo t ON t.shop_id = p.shop_id
+    WHERE p.invoice_reference IS NOT NULL
 ),
 unpolled AS (
     SELECT j.* FROM journal j
-    ANTI JOIN posted_invoices pi ON pi.invoice_reference = j.invoice_reference
-    ANTI JOIN settled s ON s.k = j.k
+    ANTI JOIN posted_invoices pi ON pi.shop_id = j.shop_id AND pi.invoice_reference = j.invoice_reference
+    ANTI JOIN settled s ON s.shop_id = j.shop_id AND s.k = j.k
     WHERE j.sent_at < j.cutoff + INTERVAL 1 SECOND AND coalesce(j.last_status, 'ISSUED') = 'ISSUED'
 ),
 -- Items an accountant resolved by hand, and not matched since: a resolution
@@ -196,14 +225,15 @@ unpolled AS (
 -- later pairs with it (LATE_MATCHED, naming the resolution) instead of
 -- raising a new exception. A resolved side alone is never shown again.
 resolved AS (
-    SELECT item_key AS k, arg_max(how || ' by ' || resolved_by || ' (' || why || ')', resolved_at) AS resolution
-    FROM exception_resolutions
-    WHERE (item_key LIKE 'S:%' OR item_key LIKE 'P:%')
-      AND item_key NOT IN (SELECT k FROM history WHERE category IN ('MATCHED', 'LATE_MATCHED'))
-    GROUP BY item_key
+    SELECT t.shop_id, r.item_key AS k, arg_max(r.how || ' by ' || r.resolved_by || ' (' || r.why || ')', r.resolved_at) AS resolution
+    FROM todo t CROSS JOIN exception_resolutions r
+    ANTI JOIN (SELECT shop_id, k FROM history WHERE category IN ('MATCHED', 'LATE_MATCHED')) m
+      ON m.shop_id = t.shop_id AND m.k = r.item_key
+    WHERE (r.item_key LIKE 'S:%' OR r.item_key LIKE 'P:%')
+    GROUP BY t.shop_id, r.item_key
 ),
 resolved_seqr_ids AS (
-    SELECT split_part(substr(k, 3), '#', 1) AS ers_reference,
+    SELECT shop_id, split_part(substr(k, 3), '#', 1) AS ers_reference,
            coalesce(try_cast(nullif(split_part(substr(k, 3), '#', 2), '') AS BIGINT), 1) AS n, resolution
     FROM resolved WHERE k LIKE 'S:%'
 ),
@@ -212,13 +242,14 @@ resolved_seqr_ids AS (
 resolved_seqr AS (
     SELECT d.* EXCLUDE (resolution), r.resolution FROM (
         SELECT a.*,
-               row_number() OVER (PARTITION BY a.ers_reference ORDER BY a.close_seq, a.period_id, a.row_no) AS n,
-               row_number() OVER (PARTITION BY a.ers_reference, sign(a.amount) ORDER BY a.close_seq, a.period_id, a.row_no) AS side_rank,
+               row_number() OVER (PARTITION BY a.shop_id, a.ers_reference ORDER BY a.close_seq, a.period_id, a.row_no) AS n,
+               row_number() OVER (PARTITION BY a.shop_id, a.ers_reference, sign(a.amount)
+                                  ORDER BY a.close_seq, a.period_id, a.row_no) AS side_rank,
                NULL AS resolution
-        FROM seqr_all a SEMI JOIN resolved_seqr_ids x ON x.ers_reference = a.ers_reference
-        QUALIFY row_number() OVER (PARTITION BY a.ers_reference, a.terminal_id, a.amount
+        FROM seqr_all a SEMI JOIN resolved_seqr_ids x ON x.shop_id = a.shop_id AND x.ers_reference = a.ers_reference
+        QUALIFY row_number() OVER (PARTITION BY a.shop_id, a.ers_reference, a.terminal_id, a.amount
                                    ORDER BY a.close_seq, a.period_id, a.row_no) = 1
-    ) d JOIN resolved_seqr_ids r ON r.ers_reference = d.ers_reference AND r.n = d.n
+    ) d JOIN resolved_seqr_ids r ON r.shop_id = d.shop_id AND r.ers_reference = d.ers_reference AND r.n = d.n
 ),
 seqr_pool AS (
     SELECT *, NULL AS resolution FROM open_seqr
@@ -239,20 +270,20 @@ local_side AS (
     LEFT JOIN (SELECT file_id, line FROM named_refunds) nr ON nr.file_id = l.file_id AND nr.line = l.line
     UNION ALL
     -- Resolved posts, straight from the table (the million open posts are not ranked again).
-    SELECT p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount, p.posted_at,
-           p.kind, NULL AS cutoff, NULL AS due_period, true AS is_settled, 1 AS copy_no, NULL AS first_copy, 1 AS side_rank,
-           p.ers_reference, sign(p.amount), 1, false, false, r.resolution
+    SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
+           p.posted_at, p.kind, NULL AS cutoff, NULL AS due_period, true AS is_settled, 1 AS copy_no, NULL AS first_copy,
+           1 AS side_rank, p.ers_reference, sign(p.amount), 1, false, false, r.resolution
     FROM pos_posts p
-    JOIN (SELECT CAST(split_part(k, ':', 2) AS BIGINT) AS file_id, CAST(split_part(k, ':', 3) AS BIGINT) AS line, resolution
+    JOIN (SELECT shop_id, CAST(split_part(k, ':', 2) AS BIGINT) AS file_id, CAST(split_part(k, ':', 3) AS BIGINT) AS line,
+                 resolution
           FROM resolved WHERE k LIKE 'P:%') r
-      ON r.file_id = p.file_id AND r.line = p.line
-    WHERE p.shop_id = $shop_id
+      ON r.shop_id = p.shop_id AND r.file_id = p.file_id AND r.line = p.line
 ),
 -- Each open post against the SEQR row of its ersReference on its side (a
 -- payment against a payment, a refund against a refund), or against the SEQR
 -- refund row it was linked to.
 pairs AS (
-    SELECT l.file_id, l.line, (s.ers_reference IS NOT NULL) AS at_seqr,
+    SELECT coalesce(l.shop_id, s.shop_id) AS shop_id, l.file_id, l.line, (s.ers_reference IS NOT NULL) AS at_seqr,
            coalesce(l.refund_linked, false) AS refund_linked, coalesce(l.named_refund, false) AS named_refund,
            l.ers_reference AS local_ers, l.kind AS local_kind, coalesce(s.n, 1) AS seqr_n,
            coalesce(s.terminal_id, l.terminal_id) AS terminal_id,
@@ -277,21 +308,21 @@ pairs AS (
                        ELSE ers_reference || CASE WHEN amount < 0 THEN '|-' ELSE '|+' END || CAST(side_rank AS VARCHAR) END
                   AS pair_key
         FROM seqr_pool) s
-      ON s.pair_key = l.pair_key
-    LEFT JOIN earlier_posts el ON el.file_id = l.file_id AND el.line = l.line
-    LEFT JOIN earlier_seqr es ON es.ers_reference = s.ers_reference AND es.n = s.n
+      ON s.shop_id = l.shop_id AND s.pair_key = l.pair_key
+    LEFT JOIN earlier_posts el ON el.shop_id = l.shop_id AND el.file_id = l.file_id AND el.line = l.line
+    LEFT JOIN earlier_seqr es ON es.shop_id = s.shop_id AND es.ers_reference = s.ers_reference AND es.n = s.n
     -- A resolved side shows again only with its newly arrived other side.
     WHERE (l.resolution IS NULL OR s.ers_reference IS NOT NULL)
       AND (s.resolution IS NULL OR l.file_id IS NOT NULL)
       AND NOT (l.resolution IS NOT NULL AND s.resolution IS NOT NULL)
 ),
 classified AS (
-    SELECT p.*,
+    SELECT p.*, t.close_seq,
         CASE
             -- Paid in the last moments before this close's mark: its post is
             -- usually written just after the mark, so wait a close before
             -- calling it missing (SEQR's time from the ersReference).
-            WHEN p.file_id IS NULL AND p.seqr_close_seq = $close_seq
+            WHEN p.file_id IS NULL AND p.seqr_close_seq = t.close_seq
                  AND try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S')
                      >= p.seqr_marked_at - to_seconds(CAST($in_transit_window AS BIGINT)) THEN 'IN_TRANSIT'
             -- SEQR gave money back and the till has no record: never "refund the customer".
@@ -304,7 +335,7 @@ classified AS (
             WHEN p.first_category IS NOT NULL THEN 'LATE_MATCHED'
             ELSE 'MATCHED'
         END AS category
-    FROM pairs p
+    FROM pairs p JOIN todo t ON t.shop_id = p.shop_id
 ),
 -- A MATCHED pair is stored compactly (no keys) unless its SEQR key is more
 -- than 'S:' || ersReference or it needs a detail (a refund linked to its post).
@@ -327,21 +358,21 @@ unmatched AS (
 -- the amount it knows (the committed one, once the till saw the commit).
 -- An exact amount is preferred, then the nearest in time.
 link_candidates AS (
-    SELECT u.invoice_reference, u.terminal_id, u.amount, u.sent_at, false AS reservation FROM unpolled u
+    SELECT u.shop_id, u.invoice_reference, u.terminal_id, u.amount, u.sent_at, false AS reservation FROM unpolled u
     UNION ALL
-    SELECT j.invoice_reference, j.terminal_id, j.amount, j.sent_at, true FROM journal j
-    ANTI JOIN posted_invoices pi ON pi.invoice_reference = j.invoice_reference
+    SELECT j.shop_id, j.invoice_reference, j.terminal_id, j.amount, j.sent_at, true FROM journal j
+    ANTI JOIN posted_invoices pi ON pi.shop_id = j.shop_id AND pi.invoice_reference = j.invoice_reference
     WHERE j.last_status = 'RESERVED'
 ),
 link_pairs AS (
-    SELECT p.seqr_key, u.invoice_reference,
+    SELECT p.shop_id, p.seqr_key, u.invoice_reference,
            u.invoice_reference || CASE WHEN u.amount <> p.seqr_amount
                                        THEN ' (reserved ' || CAST(u.amount AS VARCHAR) || ', committed at '
                                             || CAST(p.seqr_amount AS VARCHAR) || ')' ELSE '' END AS named,
            u.amount <> p.seqr_amount AS inexact,
            abs(epoch(u.sent_at) - epoch(try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) AS gap
     FROM unmatched p JOIN link_candidates u
-      ON p.category = 'MISSING_LOCALLY' AND u.terminal_id = p.terminal_id
+      ON p.category = 'MISSING_LOCALLY' AND u.shop_id = p.shop_id AND u.terminal_id = p.terminal_id
      AND (u.amount = p.seqr_amount
           OR (u.reservation AND p.seqr_amount > 0 AND p.seqr_amount <= u.amount
               AND try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S') >= date_trunc('second', u.sent_at)))
@@ -349,11 +380,13 @@ link_pairs AS (
 ),
 -- One invoice names one payment: each is the other's best (exact amount first, then nearest in time).
 links AS (
-    SELECT b.seqr_key, b.named AS invoice_reference FROM
-        (SELECT * FROM link_pairs QUALIFY row_number() OVER (PARTITION BY seqr_key ORDER BY inexact, gap, invoice_reference) = 1) b
+    SELECT b.shop_id, b.seqr_key, b.named AS invoice_reference FROM
+        (SELECT * FROM link_pairs
+         QUALIFY row_number() OVER (PARTITION BY shop_id, seqr_key ORDER BY inexact, gap, invoice_reference) = 1) b
     SEMI JOIN
-        (SELECT * FROM link_pairs QUALIFY row_number() OVER (PARTITION BY invoice_reference ORDER BY inexact, gap, seqr_key) = 1) c
-      ON c.seqr_key = b.seqr_key AND c.invoice_reference = b.invoice_reference
+        (SELECT * FROM link_pairs
+         QUALIFY row_number() OVER (PARTITION BY shop_id, invoice_reference ORDER BY inexact, gap, seqr_key) = 1) c
+      ON c.shop_id = b.shop_id AND c.seqr_key = b.seqr_key AND c.invoice_reference = b.invoice_reference
 ),
 -- Second pass: a post and a SEQR row both still open, on the same terminal, with
 -- amounts within $amount_tolerance and times (the post's, and SEQR's from the
@@ -362,12 +395,12 @@ links AS (
 -- best candidate, and never again once an accountant rejected it.
 -- Off while $probable_window is 0.
 candidates AS (
-    SELECT l.local_key, s.seqr_key,
+    SELECT l.shop_id, l.local_key, s.seqr_key,
            abs(l.local_amount - s.seqr_amount) AS amount_gap,
            abs(epoch(l.posted_at) - epoch(try_strptime(substr(s.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) AS time_gap
     FROM unmatched l JOIN unmatched s
       ON l.category = 'MISSING_AT_SEQR' AND s.category IN ('MISSING_LOCALLY', 'IN_TRANSIT')
-     AND s.terminal_id = l.local_terminal
+     AND s.shop_id = l.shop_id AND s.terminal_id = l.local_terminal
     WHERE $probable_window > 0
       AND abs(l.local_amount - s.seqr_amount) <= $amount_tolerance
       AND abs(epoch(l.posted_at) - epoch(try_strptime(substr(s.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) <= $probable_window
@@ -379,24 +412,23 @@ scored AS (
 ),
 probable AS (
     SELECT b.* FROM
-        (SELECT * FROM scored QUALIFY row_number() OVER (PARTITION BY local_key ORDER BY score DESC, seqr_key) = 1) b
+        (SELECT * FROM scored QUALIFY row_number() OVER (PARTITION BY shop_id, local_key ORDER BY score DESC, seqr_key) = 1) b
     SEMI JOIN
-        (SELECT * FROM scored QUALIFY row_number() OVER (PARTITION BY seqr_key ORDER BY score DESC, local_key) = 1) c
-      ON c.local_key = b.local_key AND c.seqr_key = b.seqr_key
+        (SELECT * FROM scored QUALIFY row_number() OVER (PARTITION BY shop_id, seqr_key ORDER BY score DESC, local_key) = 1) c
+      ON c.shop_id = b.shop_id AND c.local_key = b.local_key AND c.seqr_key = b.seqr_key
 ),
-paired AS (SELECT local_key AS k FROM probable UNION ALL SELECT seqr_key FROM probable),
-label_id AS (SELECT period_id FROM label)
+paired AS (SELECT shop_id, local_key AS k FROM probable UNION ALL SELECT shop_id, seqr_key FROM probable)
 -- A MATCHED row is stored compactly, with the post's file and line instead of
 -- its keys and invoice reference: the view recon_results gives them back
 -- (schema/003_compact_matches.sql).
-SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
+SELECT c.shop_id, c.close_seq, k.label_period,
        c.seqr_period, 'MATCHED', NULL, NULL, NULL,
        c.terminal_id, c.cashier_id, c.ers_reference, NULL,
        c.local_amount, c.seqr_amount, c.local_amount - c.seqr_amount, c.posted_at,
        NULL, NULL, c.file_id, c.line
-FROM classified_keyed c WHERE c.compact_match
+FROM classified_keyed c JOIN cuts k ON k.shop_id = c.shop_id WHERE c.compact_match
 UNION ALL
-SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
+SELECT c.shop_id, c.close_seq, k.label_period,
        coalesce(c.first_period, c.seqr_period, c.due_period),
        c.category, c.local_key, c.seqr_key, NULL,
        c.terminal_id, c.cashier_id, c.ers_reference, c.invoice_reference,
@@ -429,10 +461,11 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
                || ' s before the close; the till''s post has not arrived yet'
        END,
        NULL, NULL, NULL
-FROM unmatched c LEFT JOIN links lk ON lk.seqr_key = c.seqr_key
-WHERE coalesce(c.local_key, c.seqr_key) NOT IN (SELECT k FROM paired)
+FROM unmatched c JOIN cuts k ON k.shop_id = c.shop_id
+LEFT JOIN links lk ON lk.shop_id = c.shop_id AND lk.seqr_key = c.seqr_key
+ANTI JOIN paired pd ON pd.shop_id = c.shop_id AND pd.k = coalesce(c.local_key, c.seqr_key)
 UNION ALL
-SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
+SELECT k.shop_id, k.close_seq, k.label_period,
        coalesce(l.first_period, s.first_period, s.seqr_period), 'PROBABLE_MATCH', l.local_key, s.seqr_key, NULL,
        s.terminal_id, l.cashier_id, s.ers_reference, l.invoice_reference,
        l.local_amount, s.seqr_amount, l.local_amount - s.seqr_amount, l.posted_at,
@@ -440,21 +473,22 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
            || CAST(CAST(p.amount_gap AS DECIMAL(18,2)) AS VARCHAR) || ' apart, times ' || CAST(CAST(p.time_gap AS BIGINT) AS VARCHAR)
            || ' s apart; score ' || CAST(p.score AS VARCHAR),
        p.score, NULL, NULL
-FROM probable p
-JOIN unmatched l ON l.local_key = p.local_key AND l.seqr_key IS NULL
-JOIN unmatched s ON s.seqr_key = p.seqr_key AND s.local_key IS NULL
+FROM probable p JOIN cuts k ON k.shop_id = p.shop_id
+JOIN unmatched l ON l.shop_id = p.shop_id AND l.local_key = p.local_key AND l.seqr_key IS NULL
+JOIN unmatched s ON s.shop_id = p.shop_id AND s.seqr_key = p.seqr_key AND s.local_key IS NULL
 UNION ALL
-SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
+SELECT k.shop_id, k.close_seq, k.label_period,
        coalesce(e.first_period, d.due_period), 'DUPLICATE_LOCAL',
        'P:' || CAST(d.file_id AS VARCHAR) || ':' || CAST(d.line AS VARCHAR), NULL, NULL,
        d.terminal_id, d.cashier_id, d.ers_reference, d.invoice_reference,
        d.amount, NULL, d.amount, d.posted_at,
        'copy ' || CAST(d.copy_no AS VARCHAR) || ' of ersReference ' || d.ers_reference || '; the first is file:line ' || d.first_copy,
        NULL, NULL, NULL
-FROM open_local d LEFT JOIN earlier_posts e ON e.file_id = d.file_id AND e.line = d.line
+FROM open_local d JOIN cuts k ON k.shop_id = d.shop_id
+LEFT JOIN earlier_posts e ON e.shop_id = d.shop_id AND e.file_id = d.file_id AND e.line = d.line
 WHERE d.copy_no > 1
 UNION ALL
-SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
+SELECT k.shop_id, k.close_seq, k.label_period,
        coalesce(e.first_period, u.due_period), 'UNPOLLED_REVERSED', NULL, NULL, u.k,
        u.terminal_id, NULL, NULL, u.invoice_reference,
        u.amount, NULL, NULL, u.sent_at,
@@ -462,27 +496,29 @@ SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id 
            || CASE WHEN u.last_status IS NULL THEN 'never polled' ELSE 'last polled while ISSUED' END
            || ', with no post and no cancel',
        NULL, NULL, NULL
-FROM unpolled u LEFT JOIN earlier e ON e.k = u.k
+FROM unpolled u JOIN cuts k ON k.shop_id = u.shop_id
+LEFT JOIN earlier e ON e.shop_id = u.shop_id AND e.k = u.k
 UNION ALL
 -- An unpolled invoice of an earlier close that now has a post or a final status.
-SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
+SELECT k.shop_id, k.close_seq, k.label_period,
        e.first_period, 'LATE_MATCHED', NULL, NULL, e.k,
        j.terminal_id, NULL, NULL, j.invoice_reference,
        j.amount, NULL, NULL, j.sent_at,
        'was ' || e.first_category || ' in period ' || e.first_period || '; the POS has since recorded it',
        NULL, NULL, NULL
-FROM earlier e JOIN journal j ON j.k = e.k
-ANTI JOIN unpolled u ON u.k = e.k
-ANTI JOIN settled s ON s.k = e.k
+FROM earlier e JOIN cuts k ON k.shop_id = e.shop_id
+JOIN journal j ON j.shop_id = e.shop_id AND j.k = e.k
+ANTI JOIN unpolled u ON u.shop_id = e.shop_id AND u.k = e.k
+ANTI JOIN settled s ON s.shop_id = e.shop_id AND s.k = e.k
 UNION ALL
-SELECT CAST($shop_id AS VARCHAR), CAST($close_seq AS BIGINT), (SELECT period_id FROM label_id),
+SELECT k.shop_id, k.close_seq, k.label_period,
        cp.period_id, 'SUMMARY_MISMATCH', NULL, 'M:' || cp.period_id, NULL,
        cp.terminal_id, NULL, NULL, NULL,
        NULL, coalesce(dt.total, 0), sm.total - coalesce(dt.total, 0), NULL,
        'SEQR summary says ' || CAST(sm.n AS VARCHAR) || ' transactions totalling ' || CAST(sm.total AS VARCHAR)
            || ', its detail rows are ' || CAST(coalesce(dt.n, 0) AS VARCHAR) || ' totalling ' || CAST(coalesce(dt.total, 0) AS VARCHAR),
        NULL, NULL, NULL
-FROM cur cp
+FROM cur cp JOIN cuts k ON k.shop_id = cp.shop_id
 JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries GROUP BY period_id) sm
   ON sm.period_id = cp.period_id
 LEFT JOIN (SELECT period_id, count(*) AS n, sum(amount) AS total FROM seqr_rows GROUP BY period_id) dt

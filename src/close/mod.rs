@@ -56,6 +56,8 @@ pub struct CloseContext {
     /// short and mostly on one core, so one turn for all would leave the other
     /// cores idle (500 small shops: 184 s with one turn, 112 s with two).
     heavy_db: tokio::sync::Semaphore,
+    /// Classifies the closes ready at the same moment together.
+    classifier: reconcile::Classifier,
     /// Where each close is published as Parquet, when `[lake]` is configured.
     pub lake: Option<crate::lake::Lake>,
 }
@@ -74,6 +76,7 @@ impl CloseContext {
             run_id,
             progress: progress::board(),
             heavy_db: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from)),
+            classifier: reconcile::Classifier::default(),
         }
     }
 
@@ -235,10 +238,10 @@ async fn advance(
     if let Some(mut inbox) = opts.inbox.clone() {
         inbox.loaded().await?;
     }
-    let turn = ctx.heavy_db_turn().await;
     if close.state == CloseState::Fetched {
-        close = reconcile::step(store, shop, ctx, &close)?;
+        close = reconcile::step(store, shop, ctx, &close).await?;
     }
+    let turn = ctx.heavy_db_turn().await;
     let (close, files) = export::step(store, shop, ctx, close)?;
     drop(turn);
     let emailed = deliver::step(store, ctx, &close)?;

@@ -35,10 +35,17 @@ pub fn reconcile(
     close_seq: i64,
     settings: &ReconcileSettings,
 ) -> anyhow::Result<Vec<(Category, i64)>> {
-    let tx = store.transaction()?;
-    tx.classify(shop_id, close_seq, &classify_params(settings))?;
-    tx.commit()?;
+    reconcile_closes(store, &[(shop_id, close_seq)], settings)?;
     store.category_counts(shop_id, close_seq)
+}
+
+/// Re-classifies the closes of several shops (at most one close per shop)
+/// in one transaction and one classification: what a run closing many shops
+/// does with the closes ready at the same moment.
+pub fn reconcile_closes(store: &Store, closes: &[(&str, i64)], settings: &ReconcileSettings) -> anyhow::Result<()> {
+    let tx = store.transaction()?;
+    tx.classify(closes, &classify_params(settings))?;
+    tx.commit()
 }
 
 /// The self-check of a reconciled close (`queries/reconcile/checks.sql`):
@@ -103,7 +110,7 @@ pub fn recompute(store: &Store, cfg: &Config, period_id: &str, apply: bool) -> a
         let report = parse_report(&text, &report_id, &report_period)?;
         tx.replace_report_rows(&shop_id, &report_period, &report_id, terminal_id.as_deref(), &report)?;
     }
-    tx.classify(&shop_id, close_seq, &classify_params(&cfg.reconcile))?;
+    tx.classify(&[(&shop_id, close_seq)], &classify_params(&cfg.reconcile))?;
     let check_failures = tx.self_check(&shop_id, close_seq)?;
     let added = tx.result_changes(&shop_id, close_seq, true)?;
     let removed = tx.result_changes(&shop_id, close_seq, false)?;

@@ -107,6 +107,17 @@ impl ExceptionLine {
     }
 }
 
+/// `shop shop-1, close 3` or `shops shop-1 (close 3), shop-2 (close 5)`, for errors.
+fn describe(closes: &[(&str, i64)]) -> String {
+    match closes {
+        [(shop_id, close_seq)] => format!("shop {shop_id}, close {close_seq}"),
+        _ => {
+            let each: Vec<String> = closes.iter().map(|(shop, seq)| format!("{shop} (close {seq})")).collect();
+            format!("shops {}", each.join(", "))
+        }
+    }
+}
+
 /// Cell `i` of a row read as values, as a `T`.
 fn cell<T: FromSql>(row: &[Value], i: usize) -> anyhow::Result<T> {
     let value = row.get(i).with_context(|| format!("the row has no column {i}"))?;
@@ -148,24 +159,39 @@ pub struct CloseToRecompute {
 pub type StoredReport = (String, String, Option<String>, Vec<u8>);
 
 impl Store {
-    /// Re-classifies every open item of the shop for close `close_seq`,
-    /// replacing any earlier result of the same close. Runs in the caller's
+    /// Re-classifies every open item of each close in `closes` (shop and
+    /// close number, at most one close per shop), replacing any earlier result
+    /// of those closes: one statement for all of them, as planning it costs
+    /// more than running it for a small shop. Runs in the caller's
     /// transaction, if any.
-    pub fn classify(&self, shop_id: &str, close_seq: i64, p: &ClassifyParams) -> anyhow::Result<()> {
+    pub fn classify(&self, closes: &[(&str, i64)], p: &ClassifyParams) -> anyhow::Result<()> {
+        let list = Value::List(
+            closes
+                .iter()
+                .map(|(shop_id, close_seq)| {
+                    Value::Struct(
+                        vec![
+                            ("shop_id".to_string(), Value::Text(shop_id.to_string())),
+                            ("close_seq".to_string(), Value::BigInt(*close_seq)),
+                        ]
+                        .into(),
+                    )
+                })
+                .collect(),
+        );
         for (name, sql) in queries::RECONCILE {
             execute_named(
                 &self.conn,
                 sql,
                 &[
-                    ("shop_id", &shop_id),
-                    ("close_seq", &close_seq),
+                    ("closes", &list),
                     ("amount_tolerance", &p.amount_tolerance),
                     ("probable_window", &p.probable_window_seconds),
                     ("unpolled_window", &p.unpolled_window_seconds),
                     ("in_transit_window", &p.in_transit_window_seconds),
                 ],
             )
-            .map_err(|e| e.context(format!("running queries/{name} for shop {shop_id}, close {close_seq}")))?;
+            .map_err(|e| e.context(format!("running queries/{name} for {}", describe(closes))))?;
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use seqr_recon::backoffice::resolve_exception;
 use seqr_recon::config::ReconcileSettings;
 use seqr_recon::domain::Resolution;
 use seqr_recon::export::{copy_query_csv, write_query_csv_styled, write_reports, CsvStyle};
-use seqr_recon::reconcile::{reconcile, self_check};
+use seqr_recon::reconcile::{reconcile, reconcile_closes, self_check};
 use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
 use seqr_recon::store::ingest::{ingest_file, ingest_inbox, Feed, Ingested, Rejected, ShopCurrencies};
 use seqr_recon::store::queries;
@@ -72,19 +72,40 @@ impl Recon {
         rows: Vec<DetailRow>,
         summary: Option<SummaryRow>,
     ) -> (i64, String) {
-        let close = self.store.begin_close("shop-1", t(marked_at)).unwrap();
+        let close_seq = self.fetched_close("shop-1", period_id, marked_at, rows, summary);
+        reconcile(&self.store, "shop-1", close_seq, &self.settings).unwrap();
+        (close_seq, period_id.to_string())
+    }
+
+    /// A shop-level close of `shop_id` with SEQR's rows stored, not yet
+    /// reconciled. Returns its close_seq.
+    fn fetched_close(
+        &self,
+        shop_id: &str,
+        period_id: &str,
+        marked_at: &str,
+        rows: Vec<DetailRow>,
+        summary: Option<SummaryRow>,
+    ) -> i64 {
+        let close = self.store.begin_close(shop_id, t(marked_at)).unwrap();
         self.store.record_period(&close, period_id, None, t(marked_at), "test", "hash").unwrap();
         let period = self.store.periods_of(&close.close_id).unwrap().remove(0);
         let report = Report { details: rows, ..Default::default() };
         let detail_report = "Reconciliation/STD_RECON_003.xml";
-        self.store.store_report(&close.close_id, "shop-1", &period, detail_report, &fetched(report)).unwrap();
+        self.store.store_report(&close.close_id, shop_id, &period, detail_report, &fetched(report)).unwrap();
         if let Some(s) = summary {
             let sr = Report { summaries: vec![s], ..Default::default() };
             let summary_report = "Reconciliation/Shop.xml";
-            self.store.store_report(&close.close_id, "shop-1", &period, summary_report, &fetched(sr)).unwrap();
+            self.store.store_report(&close.close_id, shop_id, &period, summary_report, &fetched(sr)).unwrap();
         }
-        reconcile(&self.store, "shop-1", close.close_seq, &self.settings).unwrap();
-        (close.close_seq, period_id.to_string())
+        close.close_seq
+    }
+
+    /// Every stored classification row, whole, sorted.
+    fn all_items(&self) -> Vec<String> {
+        let conn = self.store.ad_hoc_connection();
+        let mut stmt = conn.prepare("SELECT CAST(recon_items AS VARCHAR) FROM recon_items ORDER BY 1").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
     }
 
     /// (category, ers or invoice reference, item period, detail) of one close, sorted.
@@ -113,6 +134,68 @@ fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 const MARK: &str = "2026-11-21T21:00:00Z";
+
+/// Two shops whose tills and SEQR reports share ersReferences (a till's typo
+/// can name another shop's payment), closed twice. Classified in one
+/// statement, as a run closing many shops does, each shop's result is row
+/// for row what it is when classified alone, and neither pairs, ranks or
+/// carries over the other's rows.
+#[test]
+fn closes_classified_together_see_only_their_own_shop() {
+    let mut r = Recon::new();
+    r.shops.insert("shop-2".into(), "SEK".into());
+    r.posts(&[
+        "shop-1,T1,anna,E1,,100.00,SEK,PAYMENT,,2026-11-21T10:00:00Z",
+        "shop-1,T1,anna,E3,,30.00,SEK,PAYMENT,,2026-11-21T10:05:00Z",
+        "shop-1,T1,anna,E3,,30.00,SEK,PAYMENT,,2026-11-21T10:05:00Z",
+        "shop-2,T1,bo,E1,,100.00,SEK,PAYMENT,,2026-11-21T11:00:00Z",
+        "shop-2,T1,bo,E2,,50.00,SEK,PAYMENT,,2026-11-21T11:01:00Z",
+        "shop-2,T1,bo,E3,,30.00,SEK,PAYMENT,,2026-11-21T11:05:00Z",
+        "shop-2,T1,bo,E3,,30.00,SEK,PAYMENT,,2026-11-21T11:06:00Z",
+    ]);
+    let one = |rows| r.fetched_close("shop-1", "P1", MARK, rows, None);
+    let s1 = one(vec![seqr("E1", "T1", "100"), seqr("E2", "T1", "55"), seqr("E3", "T1", "30")]);
+    let s2 = r.fetched_close("shop-2", "Q1", MARK, vec![seqr("E2", "T1", "55"), seqr("E3", "T1", "30")], None);
+    let together_then_alone = |r: &Recon, s1: i64, s2: i64| {
+        reconcile_closes(&r.store, &[("shop-1", s1), ("shop-2", s2)], &r.settings).unwrap();
+        let together = r.all_items();
+        reconcile(&r.store, "shop-1", s1, &r.settings).unwrap();
+        reconcile(&r.store, "shop-2", s2, &r.settings).unwrap();
+        assert_eq!(together, r.all_items(), "classified together as alone");
+    };
+    together_then_alone(&r, s1, s2);
+    let of_shop = |r: &Recon, shop: &str| -> Vec<(String, String)> {
+        let conn = r.store.ad_hoc_connection();
+        let mut stmt = conn
+            .prepare(
+                "SELECT category, ers_reference FROM recon_results WHERE shop_id = ? AND close_seq = 1 ORDER BY 1, 2",
+            )
+            .unwrap();
+        stmt.query_map([shop], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let first_of_shop_1 =
+        pairs(&[("DUPLICATE_LOCAL", "E3"), ("MATCHED", "E1"), ("MATCHED", "E3"), ("MISSING_LOCALLY", "E2")]);
+    assert_eq!(of_shop(&r, "shop-1"), first_of_shop_1);
+    let first_of_shop_2 =
+        pairs(&[("AMOUNT_MISMATCH", "E2"), ("DUPLICATE_LOCAL", "E3"), ("MATCHED", "E3"), ("MISSING_AT_SEQR", "E1")]);
+    assert_eq!(of_shop(&r, "shop-2"), first_of_shop_2);
+
+    // The next close: each shop's missing side arrives, and only its own open item settles.
+    r.posts(&["shop-1,T1,anna,E2,,55.00,SEK,PAYMENT,,2026-11-22T09:00:00Z"]);
+    let s1 = r.fetched_close("shop-1", "P2", "2026-11-22T21:00:00Z", vec![], None);
+    let s2 = r.fetched_close("shop-2", "Q2", "2026-11-22T21:00:00Z", vec![seqr("E1", "T1", "100")], None);
+    together_then_alone(&r, s1, s2);
+    let second = pairs(&[
+        ("AMOUNT_MISMATCH", "E2"),
+        ("DUPLICATE_LOCAL", "E3"),
+        ("DUPLICATE_LOCAL", "E3"),
+        ("LATE_MATCHED", "E1"),
+        ("LATE_MATCHED", "E2"),
+    ]);
+    assert_eq!(r.categories(2), second, "what stays open stays open in its own shop");
+    let late = r.results(2).into_iter().filter(|(c, ..)| c == "LATE_MATCHED").map(|(_, k, p, _)| (k, p));
+    assert_eq!(late.collect::<Vec<_>>(), pairs(&[("E1", "Q1"), ("E2", "P1")]), "each settles in its own shop's period");
+}
 
 #[test]
 fn same_reference_amount_and_terminal_is_matched() {
