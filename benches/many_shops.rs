@@ -56,7 +56,11 @@ fn main() {
     world.sim.set_faults(Faults { latency_ms, ..Default::default() });
 
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_seqr-recon"));
-    cmd.arg("--config").arg(&world.config_path).arg("run").arg("--ad-hoc").env("SEQR_RECON_LOG", "warn");
+    cmd.arg("--config")
+        .arg(&world.config_path)
+        .arg("run")
+        .arg("--ad-hoc")
+        .env("SEQR_RECON_LOG", std::env::var("BENCH_RECON_LOG").unwrap_or_else(|_| "warn".into()));
     // The simulator keeps answering on the runtime's threads meanwhile.
     let run = timed(cmd);
     let closed = run.stdout.lines().filter(|l| l.contains(" closed, ")).count();

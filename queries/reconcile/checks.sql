@@ -1,29 +1,36 @@
--- Self-checks of one close ($shop_id, $close_seq), run after reconciling and
--- before anything is exported or emailed. Every row returned is a failure;
--- none means the close may be sent. Written apart from 10_classify.sql on
--- purpose, so a fault there is not repeated here.
+-- Self-checks of each close in $closes ({shop_id, close_seq}, at most one
+-- close per shop), run after reconciling and before anything is exported or
+-- emailed. Every row returned is a failure of the close of its shop_id; none
+-- means the closes may be sent. Like 10_classify.sql, it checks the closes
+-- ready at the same moment together, and carries shop_id through every join.
+-- Written apart from 10_classify.sql on purpose, so a fault there is not
+-- repeated here.
 WITH
-cur AS (SELECT * FROM periods WHERE shop_id = $shop_id AND close_seq = $close_seq),
+todo AS (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
+cur AS (SELECT p.* FROM periods p SEMI JOIN todo t ON t.shop_id = p.shop_id AND t.close_seq = p.close_seq),
 results AS MATERIALIZED (
-    SELECT category, local_key, seqr_key, local_amount, seqr_amount FROM recon_results
-    WHERE shop_id = $shop_id AND close_seq = $close_seq
+    SELECT x.shop_id, x.category, x.local_key, x.seqr_key, x.local_amount, x.seqr_amount FROM recon_results x
+    SEMI JOIN todo t ON t.shop_id = x.shop_id AND t.close_seq = x.close_seq
+),
+earlier_results AS (
+    SELECT x.shop_id, x.local_key, x.seqr_key FROM recon_results x
+    JOIN todo t ON t.shop_id = x.shop_id AND x.close_seq < t.close_seq
+    WHERE x.category IN ('MATCHED', 'LATE_MATCHED')
 ),
 settled_before AS (
-    SELECT local_key AS k FROM recon_results
-        WHERE shop_id = $shop_id AND close_seq < $close_seq AND category IN ('MATCHED', 'LATE_MATCHED') AND local_key IS NOT NULL
+    SELECT shop_id, local_key AS k FROM earlier_results WHERE local_key IS NOT NULL
     UNION ALL
-    SELECT seqr_key FROM recon_results
-        WHERE shop_id = $shop_id AND close_seq < $close_seq AND category IN ('MATCHED', 'LATE_MATCHED') AND seqr_key IS NOT NULL
+    SELECT shop_id, seqr_key FROM earlier_results WHERE seqr_key IS NOT NULL
     UNION ALL
-    SELECT item_key FROM exception_resolutions
+    SELECT t.shop_id, r.item_key FROM todo t CROSS JOIN exception_resolutions r
 ),
 accounted AS (
-    SELECT local_key AS k FROM results WHERE local_key IS NOT NULL
-    UNION ALL SELECT seqr_key FROM results WHERE seqr_key IS NOT NULL
-    UNION ALL SELECT k FROM settled_before
+    SELECT shop_id, local_key AS k FROM results WHERE local_key IS NOT NULL
+    UNION ALL SELECT shop_id, seqr_key FROM results WHERE seqr_key IS NOT NULL
+    UNION ALL SELECT shop_id, k FROM settled_before
 ),
 reports AS (
-    SELECT rp.* FROM seqr_reports rp SEMI JOIN cur ON cur.period_id = rp.period_id
+    SELECT cur.shop_id, rp.* FROM seqr_reports rp JOIN cur ON cur.period_id = rp.period_id
 ),
 stored AS (
     SELECT period_id, report_id, count(*) AS n, sum(amount) AS total FROM seqr_rows
@@ -35,44 +42,72 @@ stored AS (
 -- Each distinct SEQR row of this close with its key: 'S:ref', or 'S:ref#n'
 -- for the n-th distinct row SEQR lists under a shared reference (a row
 -- repeated with the same terminal and amount counts once).
-shared AS (SELECT ers_reference FROM seqr_rows WHERE shop_id = $shop_id GROUP BY ALL HAVING count(*) > 1),
+shared AS (
+    SELECT r.shop_id, r.ers_reference FROM seqr_rows r SEMI JOIN todo t ON t.shop_id = r.shop_id
+    GROUP BY ALL HAVING count(*) > 1
+),
 seqr_keyed AS MATERIALIZED (
-    SELECT r.period_id, r.row_no, r.report_id, r.ers_reference, r.amount, 'S:' || r.ers_reference AS k
+    SELECT r.shop_id, r.period_id, r.row_no, r.report_id, r.ers_reference, r.amount, 'S:' || r.ers_reference AS k
     FROM seqr_rows r SEMI JOIN cur ON cur.period_id = r.period_id
-    ANTI JOIN shared x ON x.ers_reference = r.ers_reference
+    ANTI JOIN shared x ON x.shop_id = r.shop_id AND x.ers_reference = r.ers_reference
     UNION ALL
-    SELECT period_id, row_no, report_id, ers_reference, amount,
+    SELECT shop_id, period_id, row_no, report_id, ers_reference, amount,
            'S:' || ers_reference || CASE WHEN n > 1 THEN '#' || CAST(n AS VARCHAR) ELSE '' END
     FROM (
-        SELECT d.*, row_number() OVER (PARTITION BY d.ers_reference ORDER BY d.close_seq, d.period_id, d.row_no) AS n
+        SELECT d.*, row_number() OVER (PARTITION BY d.shop_id, d.ers_reference ORDER BY d.close_seq, d.period_id, d.row_no) AS n
         FROM (
             SELECT r.*, p.close_seq FROM seqr_rows r JOIN periods p ON p.period_id = r.period_id
-            SEMI JOIN shared x ON x.ers_reference = r.ers_reference
-            WHERE r.shop_id = $shop_id AND p.close_seq <= $close_seq
-            QUALIFY row_number() OVER (PARTITION BY r.ers_reference, r.terminal_id, r.amount
+            JOIN todo t ON t.shop_id = r.shop_id AND p.close_seq <= t.close_seq
+            SEMI JOIN shared x ON x.shop_id = r.shop_id AND x.ers_reference = r.ers_reference
+            QUALIFY row_number() OVER (PARTITION BY r.shop_id, r.ers_reference, r.terminal_id, r.amount
                                        ORDER BY p.close_seq, r.period_id, r.row_no) = 1
         ) d
     )
     WHERE period_id IN (SELECT period_id FROM cur)
 ),
-seqr_open AS (SELECT * FROM seqr_keyed WHERE k NOT IN (SELECT k FROM settled_before)),
+seqr_open AS (
+    SELECT s.* FROM seqr_keyed s ANTI JOIN settled_before b ON b.shop_id = s.shop_id AND b.k = s.k
+),
 -- Posts made before the close's first mark, with their keys.
 posts_due AS MATERIALIZED (
-    SELECT p.file_id, p.line, p.ers_reference, p.amount, 'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR) AS k
-    FROM pos_posts p
-    WHERE p.shop_id = $shop_id AND p.posted_at < (SELECT min(marked_at) FROM cur)
+    SELECT p.shop_id, p.file_id, p.line, p.ers_reference, p.amount,
+           'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR) AS k
+    FROM pos_posts p JOIN (SELECT shop_id, min(marked_at) AS first_mark FROM cur GROUP BY shop_id) m ON m.shop_id = p.shop_id
+    WHERE p.posted_at < m.first_mark
 ),
-posts_open AS (SELECT * FROM posts_due WHERE k NOT IN (SELECT k FROM settled_before)),
+posts_open AS (
+    SELECT p.* FROM posts_due p ANTI JOIN settled_before b ON b.shop_id = p.shop_id AND b.k = p.k
+),
 -- Each scope's periods in close order, to find overlaps.
 scoped AS (
-    SELECT period_id, coalesce(terminal_id, 'shop') AS scope, close_seq, marked_at,
-           lag(marked_at) OVER (PARTITION BY coalesce(terminal_id, 'shop') ORDER BY close_seq, marked_at) AS previous_mark,
-           lag(period_id) OVER (PARTITION BY coalesce(terminal_id, 'shop') ORDER BY close_seq, marked_at) AS previous_period
-    FROM periods WHERE shop_id = $shop_id AND close_seq <= $close_seq
+    SELECT p.shop_id, p.period_id, coalesce(p.terminal_id, 'shop') AS scope, p.close_seq, t.close_seq AS checked_close,
+           p.marked_at,
+           lag(p.marked_at) OVER (PARTITION BY p.shop_id, coalesce(p.terminal_id, 'shop') ORDER BY p.close_seq, p.marked_at)
+               AS previous_mark,
+           lag(p.period_id) OVER (PARTITION BY p.shop_id, coalesce(p.terminal_id, 'shop') ORDER BY p.close_seq, p.marked_at)
+               AS previous_period
+    FROM periods p JOIN todo t ON t.shop_id = p.shop_id AND p.close_seq <= t.close_seq
+),
+-- What each close's open rows total, and what its result carries for them.
+seqr_ties AS (
+    SELECT t.shop_id, coalesce(o.total, 0) AS rows_total, coalesce(x.total, 0) AS result_total
+    FROM todo t
+    LEFT JOIN (SELECT shop_id, sum(amount) AS total FROM seqr_open GROUP BY shop_id) o ON o.shop_id = t.shop_id
+    LEFT JOIN (SELECT x.shop_id, sum(x.seqr_amount) AS total FROM results x
+               SEMI JOIN seqr_open o ON o.shop_id = x.shop_id AND o.k = x.seqr_key GROUP BY x.shop_id) x
+      ON x.shop_id = t.shop_id
+),
+local_ties AS (
+    SELECT t.shop_id, coalesce(o.total, 0) AS posts_total, coalesce(x.total, 0) AS result_total
+    FROM todo t
+    LEFT JOIN (SELECT shop_id, sum(amount) AS total FROM posts_open GROUP BY shop_id) o ON o.shop_id = t.shop_id
+    LEFT JOIN (SELECT x.shop_id, sum(x.local_amount) AS total FROM results x
+               SEMI JOIN posts_open o ON o.shop_id = x.shop_id AND o.k = x.local_key GROUP BY x.shop_id) x
+      ON x.shop_id = t.shop_id
 )
 
 -- 1. The store kept every row the parser read.
-SELECT 'report_rows_stored' AS check_name,
+SELECT rp.shop_id, 'report_rows_stored' AS check_name,
        'report ' || rp.report_id || ' of period ' || rp.period_id || ': the parser read ' || CAST(rp.parsed_rows AS VARCHAR)
            || ' rows totalling ' || CAST(rp.parsed_total AS VARCHAR) || ', the database holds '
            || CAST(coalesce(st.n, 0) AS VARCHAR) || ' totalling ' || CAST(coalesce(st.total, 0) AS VARCHAR) AS detail
@@ -82,46 +117,38 @@ WHERE rp.parsed_rows IS NOT NULL
 
 UNION ALL
 -- 2. SEQR side: every detail row is matched or an exception.
-SELECT 'seqr_rows_accounted',
+SELECT r.shop_id, 'seqr_rows_accounted',
        'SEQR row ' || CAST(r.row_no AS VARCHAR) || ' of ' || r.report_id || ', period ' || r.period_id
            || ' (ersReference ' || r.ers_reference || ') is neither matched nor an exception'
-FROM seqr_keyed r
-WHERE r.k NOT IN (SELECT k FROM accounted)
+FROM seqr_keyed r ANTI JOIN accounted a ON a.shop_id = r.shop_id AND a.k = r.k
 
 UNION ALL
 -- 2b. The SEQR amounts of the result tie back to SEQR's rows: no row lost or
 -- merged into another under a shared reference.
-SELECT 'seqr_amounts_tie',
+SELECT shop_id, 'seqr_amounts_tie',
        'SEQR''s open rows of this close total ' || CAST(rows_total AS VARCHAR) || ', the result carries '
            || CAST(result_total AS VARCHAR) || ' for them'
-FROM (
-    SELECT (SELECT coalesce(sum(amount), 0) FROM seqr_open) AS rows_total,
-           (SELECT coalesce(sum(x.seqr_amount), 0) FROM results x WHERE x.seqr_key IN (SELECT k FROM seqr_open)) AS result_total
-)
+FROM seqr_ties
 WHERE rows_total <> result_total
 
 UNION ALL
 -- 2c. The till amounts of the result tie back to the posts.
-SELECT 'local_amounts_tie',
+SELECT shop_id, 'local_amounts_tie',
        'the open posts made before the mark total ' || CAST(posts_total AS VARCHAR) || ', the result carries '
            || CAST(result_total AS VARCHAR) || ' for them'
-FROM (
-    SELECT (SELECT coalesce(sum(amount), 0) FROM posts_open) AS posts_total,
-           (SELECT coalesce(sum(x.local_amount), 0) FROM results x WHERE x.local_key IN (SELECT k FROM posts_open)) AS result_total
-)
+FROM local_ties
 WHERE posts_total <> result_total
 
 UNION ALL
 -- 3. Local side: every post made before the close's first mark is matched or an exception.
-SELECT 'local_posts_accounted',
+SELECT p.shop_id, 'local_posts_accounted',
        'post at file:line ' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR)
            || ' (ersReference ' || p.ers_reference || ') is neither matched nor an exception'
-FROM posts_due p
-WHERE p.k NOT IN (SELECT k FROM accounted)
+FROM posts_due p ANTI JOIN accounted a ON a.shop_id = p.shop_id AND a.k = p.k
 
 UNION ALL
 -- 4. A detail total that does not tie to its summary must have been raised.
-SELECT 'summary_ties_to_details',
+SELECT cur.shop_id, 'summary_ties_to_details',
        'period ' || cur.period_id || ': SEQR''s summary says ' || CAST(sm.total AS VARCHAR) || ', its details add up to '
            || CAST(coalesce(dt.total, 0) AS VARCHAR) || ', and no SUMMARY_MISMATCH was raised'
 FROM cur
@@ -129,12 +156,12 @@ JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM se
   ON sm.period_id = cur.period_id
 LEFT JOIN (SELECT period_id, count(*) AS n, sum(amount) AS total FROM seqr_rows GROUP BY period_id) dt
   ON dt.period_id = cur.period_id
-ANTI JOIN results x ON x.category = 'SUMMARY_MISMATCH' AND x.seqr_key = 'M:' || cur.period_id
+ANTI JOIN results x ON x.shop_id = cur.shop_id AND x.category = 'SUMMARY_MISMATCH' AND x.seqr_key = 'M:' || cur.period_id
 WHERE sm.n <> coalesce(dt.n, 0) OR sm.total <> coalesce(dt.total, 0)
 
 UNION ALL
 -- 5. Every period of the close has both its detail and its summary report.
-SELECT 'period_reported',
+SELECT cur.shop_id, 'period_reported',
        'period ' || cur.period_id || ' (' || coalesce(cur.terminal_id, 'shop') || ') has '
            || CAST(coalesce(rc.n, 0) AS VARCHAR) || ' of its 2 reports stored; it was never reported'
 FROM cur LEFT JOIN (SELECT period_id, count(*) AS n FROM reports GROUP BY period_id) rc ON rc.period_id = cur.period_id
@@ -142,16 +169,16 @@ WHERE coalesce(rc.n, 0) < 2
 
 UNION ALL
 -- 6. Consecutive periods of one shop or terminal do not overlap: each is marked after the one before.
-SELECT 'periods_do_not_overlap',
+SELECT shop_id, 'periods_do_not_overlap',
        'period ' || period_id || ' of ' || scope || ' was marked at ' || CAST(marked_at AS VARCHAR)
            || ', before the previous period ' || previous_period || ' (' || CAST(previous_mark AS VARCHAR) || ')'
 FROM scoped
-WHERE close_seq = $close_seq AND previous_mark IS NOT NULL AND marked_at < previous_mark
+WHERE close_seq = checked_close AND previous_mark IS NOT NULL AND marked_at < previous_mark
 
 UNION ALL
 -- 7. No period is missing: this close and every earlier close of the shop has one.
-SELECT 'no_period_missing',
+SELECT c.shop_id, 'no_period_missing',
        'close ' || CAST(c.close_seq AS VARCHAR) || ' (' || c.close_id || ') has no period: it was lost or never marked'
-FROM closes c ANTI JOIN periods p ON p.shop_id = c.shop_id AND p.close_seq = c.close_seq
-WHERE c.shop_id = $shop_id AND c.close_seq <= $close_seq
-ORDER BY 1, 2;
+FROM closes c JOIN todo t ON t.shop_id = c.shop_id AND c.close_seq <= t.close_seq
+ANTI JOIN periods p ON p.shop_id = c.shop_id AND p.close_seq = c.close_seq
+ORDER BY 1, 2, 3;

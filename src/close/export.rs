@@ -11,6 +11,7 @@ use crate::domain::CloseState;
 use crate::export::ReportFiles;
 use crate::failpoint::failpoint;
 use crate::notify;
+use crate::reconcile::check_closes;
 use crate::store::seqr_data::CloseRow;
 use crate::store::Store;
 
@@ -19,15 +20,16 @@ pub(super) fn report_email_id(close: &CloseRow) -> String {
     format!("{}-report", close.close_id)
 }
 
-pub(super) fn step(
+pub(super) async fn step(
     store: &Store,
     shop: &Shop,
     ctx: &CloseContext,
     close: CloseRow,
 ) -> anyhow::Result<(CloseRow, ReportFiles)> {
     if close.state == CloseState::Reconciled {
-        refuse_unless_checks_pass(store, ctx, &close)?;
+        refuse_unless_checks_pass(store, ctx, &close).await?;
     }
+    let _turn = ctx.heavy_db_turn().await;
     let started = Utc::now();
     let label = close.label_period_id.clone().context("a marked close has a period id")?;
     let report = ctx.write_files(store, shop, close.close_seq, &label)?;
@@ -44,13 +46,15 @@ pub(super) fn step(
     Ok((reread(store, &close)?, report.files))
 }
 
-/// The self-check before anything is written or sent (`queries/reconcile/checks.sql`).
+/// The self-check before anything is written or sent (`queries/reconcile/checks.sql`),
+/// with the closes ready for it beside this one.
 /// A failure is recorded, the close goes back to `marked` so the next run
 /// fetches SEQR's reports again, and the error (sent to ops as an alert) lists
 /// every failed check.
-fn refuse_unless_checks_pass(store: &Store, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<()> {
+async fn refuse_unless_checks_pass(store: &Store, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<()> {
     let started = Utc::now();
-    let failures = store.self_check(&close.shop_id, close.close_seq)?;
+    let check = |closes: &[(&str, i64)]| check_closes(store, closes);
+    let failures = ctx.checking.run(ctx, &close.shop_id, close.close_seq, check).await?;
     if failures.is_empty() {
         ctx.record_step(store, close, "check", started, "ok", "every row accounted for");
         return Ok(());

@@ -14,6 +14,7 @@ mod fetch;
 mod lock;
 mod mark;
 mod reconcile;
+mod together;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,7 +58,9 @@ pub struct CloseContext {
     /// cores idle (500 small shops: 184 s with one turn, 112 s with two).
     heavy_db: tokio::sync::Semaphore,
     /// Classifies the closes ready at the same moment together.
-    classifier: reconcile::Classifier,
+    classifying: together::Together<()>,
+    /// Self-checks the closes ready at the same moment together: each gets its failures.
+    checking: together::Together<Vec<crate::store::CheckFailure>>,
     /// Where each close is published as Parquet, when `[lake]` is configured.
     pub lake: Option<crate::lake::Lake>,
 }
@@ -76,7 +79,8 @@ impl CloseContext {
             run_id,
             progress: progress::board(),
             heavy_db: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from)),
-            classifier: reconcile::Classifier::default(),
+            classifying: together::Together::default(),
+            checking: together::Together::default(),
         }
     }
 
@@ -241,9 +245,7 @@ async fn advance(
     if close.state == CloseState::Fetched {
         close = reconcile::step(store, shop, ctx, &close).await?;
     }
-    let turn = ctx.heavy_db_turn().await;
-    let (close, files) = export::step(store, shop, ctx, close)?;
-    drop(turn);
+    let (close, files) = export::step(store, shop, ctx, close).await?;
     let emailed = deliver::step(store, ctx, &close)?;
     if let Some(lake) = &ctx.lake {
         let _turn = ctx.heavy_db_turn().await;

@@ -54,6 +54,13 @@ pub fn self_check(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Resul
     store.self_check(shop_id, close_seq)
 }
 
+/// The self-checks of the closes of several shops (at most one close per
+/// shop) in one statement: each close's failures, in the order of `closes`.
+pub fn check_closes(store: &Store, closes: &[(&str, i64)]) -> anyhow::Result<Vec<Vec<CheckFailure>>> {
+    let mut failures = store.check_closes(closes)?;
+    Ok(closes.iter().map(|(shop_id, _)| failures.remove(*shop_id).unwrap_or_default()).collect())
+}
+
 /// What recomputing a close from its stored raw reports found.
 #[derive(Debug)]
 pub struct Recomputed {

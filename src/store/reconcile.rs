@@ -2,6 +2,8 @@
 //! checking it, reading its summary and exceptions back, and what recomputing
 //! a stored close needs.
 
+use std::collections::HashMap;
+
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use duckdb::types::{FromSql, Value};
@@ -107,6 +109,19 @@ impl ExceptionLine {
     }
 }
 
+/// Closes as the `$closes` the reconcile queries take: a list of
+/// `{shop_id, close_seq}`.
+fn closes_value(closes: &[(&str, i64)]) -> Value {
+    let close = |(shop_id, close_seq): &(&str, i64)| {
+        let fields = vec![
+            ("shop_id".to_string(), Value::Text(shop_id.to_string())),
+            ("close_seq".to_string(), Value::BigInt(*close_seq)),
+        ];
+        Value::Struct(fields.into())
+    };
+    Value::List(closes.iter().map(close).collect())
+}
+
 /// `shop shop-1, close 3` or `shops shop-1 (close 3), shop-2 (close 5)`, for errors.
 fn describe(closes: &[(&str, i64)]) -> String {
     match closes {
@@ -165,20 +180,7 @@ impl Store {
     /// more than running it for a small shop. Runs in the caller's
     /// transaction, if any.
     pub fn classify(&self, closes: &[(&str, i64)], p: &ClassifyParams) -> anyhow::Result<()> {
-        let list = Value::List(
-            closes
-                .iter()
-                .map(|(shop_id, close_seq)| {
-                    Value::Struct(
-                        vec![
-                            ("shop_id".to_string(), Value::Text(shop_id.to_string())),
-                            ("close_seq".to_string(), Value::BigInt(*close_seq)),
-                        ]
-                        .into(),
-                    )
-                })
-                .collect(),
-        );
+        let list = closes_value(closes);
         for (name, sql) in queries::RECONCILE {
             execute_named(
                 &self.conn,
@@ -199,9 +201,22 @@ impl Store {
     /// Runs `queries/reconcile/checks.sql` for a reconciled close: empty when
     /// every row is accounted for, totals tie and periods are whole.
     pub fn self_check(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<CheckFailure>> {
-        self.query_all(queries::CHECKS, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
-            Ok(CheckFailure { check: r.get(0)?, detail: r.get(1)? })
-        })
+        Ok(self.check_closes(&[(shop_id, close_seq)])?.remove(shop_id).unwrap_or_default())
+    }
+
+    /// Runs `queries/reconcile/checks.sql` for reconciled closes (at most one
+    /// per shop): the failures of each shop's close, by shop.
+    pub fn check_closes(&self, closes: &[(&str, i64)]) -> anyhow::Result<HashMap<String, Vec<CheckFailure>>> {
+        let mut failures: HashMap<String, Vec<CheckFailure>> = HashMap::new();
+        let found = self.query_all(queries::CHECKS, &[("closes", &closes_value(closes))], |r| {
+            Ok((r.get::<_, String>(0)?, CheckFailure { check: r.get(1)?, detail: r.get(2)? }))
+        });
+        let found =
+            found.map_err(|e| e.context(format!("running queries/reconcile/checks.sql for {}", describe(closes))))?;
+        for (shop_id, failure) in found {
+            failures.entry(shop_id).or_default().push(failure);
+        }
+        Ok(failures)
     }
 
     /// The first `limit` rows of exceptions.csv.

@@ -8,7 +8,7 @@ use seqr_recon::backoffice::resolve_exception;
 use seqr_recon::config::ReconcileSettings;
 use seqr_recon::domain::Resolution;
 use seqr_recon::export::{copy_query_csv, write_query_csv_styled, write_reports, CsvStyle};
-use seqr_recon::reconcile::{reconcile, reconcile_closes, self_check};
+use seqr_recon::reconcile::{check_closes, reconcile, reconcile_closes, self_check};
 use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
 use seqr_recon::store::ingest::{ingest_file, ingest_inbox, Feed, Ingested, Rejected, ShopCurrencies};
 use seqr_recon::store::queries;
@@ -139,7 +139,7 @@ const MARK: &str = "2026-11-21T21:00:00Z";
 /// can name another shop's payment), closed twice. Classified in one
 /// statement, as a run closing many shops does, each shop's result is row
 /// for row what it is when classified alone, and neither pairs, ranks or
-/// carries over the other's rows.
+/// carries over the other's rows; checked together, each gets its own failures.
 #[test]
 fn closes_classified_together_see_only_their_own_shop() {
     let mut r = Recon::new();
@@ -179,6 +179,22 @@ fn closes_classified_together_see_only_their_own_shop() {
     let first_of_shop_2 =
         pairs(&[("AMOUNT_MISMATCH", "E2"), ("DUPLICATE_LOCAL", "E3"), ("MATCHED", "E3"), ("MISSING_AT_SEQR", "E1")]);
     assert_eq!(of_shop(&r, "shop-2"), first_of_shop_2);
+    // Checked together, each close gets its own failures: only that the test
+    // stored no summary report, until one shop's result loses a row.
+    let both = [("shop-1", s1), ("shop-2", s2)];
+    let checked = |r: &Recon| -> Vec<Vec<String>> {
+        let failures = check_closes(&r.store, &both).unwrap();
+        failures.into_iter().map(|f| f.into_iter().map(|f| f.check).collect()).collect()
+    };
+    assert_eq!(checked(&r), vec![vec!["period_reported"], vec!["period_reported"]]);
+    r.store
+        .ad_hoc_connection()
+        .execute_batch("DELETE FROM recon_items WHERE shop_id = 'shop-2' AND ers_reference = 'E2'")
+        .unwrap();
+    let lost =
+        ["local_amounts_tie", "local_posts_accounted", "period_reported", "seqr_amounts_tie", "seqr_rows_accounted"];
+    assert_eq!(checked(&r), vec![vec!["period_reported"].as_slice(), lost.as_slice()]);
+    reconcile(&r.store, "shop-2", s2, &r.settings).unwrap();
 
     // The next close: each shop's missing side arrives, and only its own open item settles.
     r.posts(&["shop-1,T1,anna,E2,,55.00,SEK,PAYMENT,,2026-11-22T09:00:00Z"]);

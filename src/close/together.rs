@@ -1,0 +1,144 @@
+//! Work whose cost is mostly DuckDB planning its statement, the same for one
+//! close as for many: classifying and self-checking. Planning the
+//! classification costs about ten times what running it costs for a small
+//! shop, so a run of 500 small closes done one by one spent most of its time
+//! planning. The closes of a run ready for such work at the same moment do
+//! it together, in one statement.
+//!
+//! There is no timer and no extra thread: the first waiting close to find
+//! none of this work running takes every close waiting (its own among them)
+//! and does the work for all of them on its own connection, in a
+//! heavy-database turn; the closes that arrive meanwhile wait for the next
+//! round.
+
+use super::CloseContext;
+
+/// At most this many closes are taken at once, so that one statement's
+/// memory stays about that of one big close.
+const MAX_CLOSES_AT_ONCE: usize = 64;
+
+/// One kind of work done together; `T` is what each close gets back.
+pub(super) struct Together<T> {
+    waiting: std::sync::Mutex<Vec<Waiting<T>>>,
+    running: tokio::sync::Mutex<()>,
+}
+
+/// A close waiting for the work, and where its outcome goes.
+struct Waiting<T> {
+    shop_id: String,
+    close_seq: i64,
+    done: tokio::sync::oneshot::Sender<Result<T, String>>,
+}
+
+impl<T> Default for Together<T> {
+    fn default() -> Self {
+        Together { waiting: std::sync::Mutex::default(), running: tokio::sync::Mutex::default() }
+    }
+}
+
+impl<T> Together<T> {
+    /// Does `work` for close `close_seq` of `shop_id`, with whichever closes
+    /// are waiting beside it. `work` takes closes (shop, close number; one
+    /// per shop) and returns one outcome per close, in their order.
+    pub(super) async fn run<F>(&self, ctx: &CloseContext, shop_id: &str, close_seq: i64, work: F) -> anyhow::Result<T>
+    where
+        F: Fn(&[(&str, i64)]) -> anyhow::Result<Vec<T>>,
+    {
+        let (done, mut outcome) = tokio::sync::oneshot::channel();
+        self.lock_waiting().push(Waiting { shop_id: shop_id.to_string(), close_seq, done });
+        loop {
+            tokio::select! {
+                biased;
+                outcome = &mut outcome => {
+                    let outcome = outcome.map_err(|_| anyhow::anyhow!("the close working for shop {shop_id} vanished"))?;
+                    return outcome.map_err(anyhow::Error::msg);
+                }
+                _running = self.running.lock() => {
+                    let _turn = ctx.heavy_db_turn().await;
+                    let batch: Vec<Waiting<T>> = {
+                        let mut waiting = self.lock_waiting();
+                        let n = waiting.len().min(MAX_CLOSES_AT_ONCE);
+                        waiting.drain(..n).collect()
+                    };
+                    if !batch.is_empty() {
+                        do_together(batch, &work);
+                    }
+                }
+            }
+        }
+    }
+
+    fn lock_waiting(&self) -> std::sync::MutexGuard<'_, Vec<Waiting<T>>> {
+        self.waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Does `work` for `batch` at once and tells each close its outcome. When
+/// that fails, each close is done alone, so that one shop's failure fails
+/// only its own close.
+fn do_together<T, F>(batch: Vec<Waiting<T>>, work: &F)
+where
+    F: Fn(&[(&str, i64)]) -> anyhow::Result<Vec<T>>,
+{
+    let closes: Vec<(&str, i64)> = batch.iter().map(|w| (w.shop_id.as_str(), w.close_seq)).collect();
+    tracing::debug!(closes = closes.len(), "together");
+    let together = work(&closes).and_then(|outcomes| {
+        anyhow::ensure!(outcomes.len() == closes.len(), "{} outcomes for {} closes", outcomes.len(), closes.len());
+        Ok(outcomes)
+    });
+    match together {
+        // A close that stopped waiting finds its outcome in the database.
+        Ok(outcomes) => batch.into_iter().zip(outcomes).for_each(|(w, outcome)| drop(w.done.send(Ok(outcome)))),
+        Err(e) if batch.len() == 1 => batch.into_iter().for_each(|w| drop(w.done.send(Err(format!("{e:#}"))))),
+        Err(_) => {
+            for w in batch {
+                let alone = work(&[(&w.shop_id, w.close_seq)])
+                    .and_then(|mut outcomes| outcomes.pop().ok_or_else(|| anyhow::anyhow!("no outcome for one close")))
+                    .map_err(|e| format!("{e:#}"));
+                drop(w.done.send(alone));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Closes waiting for `work`, with the receivers of their outcomes.
+    #[allow(clippy::type_complexity)]
+    fn waiting(shops: &[&str]) -> (Vec<Waiting<String>>, Vec<tokio::sync::oneshot::Receiver<Result<String, String>>>) {
+        shops
+            .iter()
+            .enumerate()
+            .map(|(i, shop)| {
+                let (done, outcome) = tokio::sync::oneshot::channel();
+                (Waiting { shop_id: shop.to_string(), close_seq: i as i64 + 1, done }, outcome)
+            })
+            .unzip()
+    }
+
+    #[test]
+    fn each_close_gets_its_own_outcome_and_a_failing_batch_fails_only_the_close_that_fails_alone() {
+        let calls = std::cell::RefCell::new(Vec::new());
+        // Fails whenever shop-b is among the closes, as a statement fails on one shop's data.
+        let work = |closes: &[(&str, i64)]| -> anyhow::Result<Vec<String>> {
+            calls.borrow_mut().push(closes.len());
+            anyhow::ensure!(closes.iter().all(|(shop, _)| *shop != "shop-b"), "shop-b's data is bad");
+            Ok(closes.iter().map(|(shop, seq)| format!("{shop}/{seq}")).collect())
+        };
+        let (batch, outcomes) = waiting(&["shop-a", "shop-c"]);
+        do_together(batch, &work);
+        let got: Vec<_> = outcomes.into_iter().map(|mut o| o.try_recv().unwrap()).collect();
+        assert_eq!(got, vec![Ok("shop-a/1".to_string()), Ok("shop-c/2".to_string())]);
+        assert_eq!(*calls.borrow(), vec![2], "one statement for both");
+
+        calls.borrow_mut().clear();
+        let (batch, outcomes) = waiting(&["shop-a", "shop-b", "shop-c"]);
+        do_together(batch, &work);
+        let got: Vec<_> = outcomes.into_iter().map(|mut o| o.try_recv().unwrap()).collect();
+        let failed = Err("shop-b's data is bad".to_string());
+        assert_eq!(got, vec![Ok("shop-a/1".to_string()), failed, Ok("shop-c/3".to_string())]);
+        assert_eq!(*calls.borrow(), vec![3, 1, 1, 1], "the batch, then each close alone");
+    }
+}
