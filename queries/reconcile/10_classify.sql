@@ -65,10 +65,11 @@ earlier AS (
 -- no key text is built for each of a million rows: compact MATCHED rows as they
 -- are stored, the others from their keys. Posts are LEFT JOINed, so their set
 -- is made distinct (UNION); SEQR rows are only ANTI JOINed (UNION ALL will do).
+-- A post's file and line name it in whichever shop: settled_posts needs no shop_id.
 settled_posts AS (
-    SELECT shop_id, local_file_id AS file_id, local_line AS line FROM compact
+    SELECT local_file_id AS file_id, local_line AS line FROM compact
     UNION
-    SELECT shop_id, CAST(split_part(k, ':', 2) AS BIGINT), CAST(split_part(k, ':', 3) AS BIGINT)
+    SELECT CAST(split_part(k, ':', 2) AS BIGINT), CAST(split_part(k, ':', 3) AS BIGINT)
     FROM settled WHERE k LIKE 'P:%'
 ),
 settled_seqr AS (
@@ -98,7 +99,7 @@ posts AS (
 ),
 due AS (
     SELECT posts.*, (s.file_id IS NOT NULL) AS is_settled
-    FROM posts LEFT JOIN settled_posts s ON s.shop_id = posts.shop_id AND s.file_id = posts.file_id AND s.line = posts.line
+    FROM posts LEFT JOIN settled_posts s ON s.file_id = posts.file_id AND s.line = posts.line
     WHERE posts.posted_at < posts.cutoff + INTERVAL 1 SECOND
 ),
 -- Copies of one post: the same ersReference on the same side (a refund is
