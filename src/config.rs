@@ -443,12 +443,13 @@ fn d5() -> u32 {
 }
 /// A close mostly waits on SEQR (a mark, then each report after SEQR's first
 /// wait), and only the short database steps take turns. Each close running
-/// holds a thread and a connection, which keeps its prepared statements for the
-/// closes after it: 32 at once keep two cores busy while SEQR answers in 200 ms,
-/// and each connection serves enough closes to pay back its preparing (500
-/// shops: 53 s and 566 MiB; 256 at once: 59 s and 1.4 GiB). A slower SEQR wants more.
+/// holds a thread and a connection. The closes ready at the same moment are
+/// classified and checked together, so more at once plan less: 500 shops
+/// answering in 200 ms took 27.6-28.8 s and 628-678 MiB at 64, against
+/// 31.0-31.3 s and 557-570 MiB at 32 in the same runs, and 26.7 s and 900 MiB
+/// at 128. A slower SEQR wants more.
 fn default_concurrent_shops() -> usize {
-    32
+    64
 }
 fn yes() -> bool {
     true
