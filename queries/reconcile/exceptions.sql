@@ -2,11 +2,16 @@
 -- included with their original period id; by category, terminal, time.
 -- `action` says in one sentence what happened and what to do (table `categories`). The shop's and the
 -- terminal's configured names follow their ids.
+-- For each close in $closes ({shop_id, close_seq}, at most one per shop), by shop.
+WITH todo AS (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true))
 SELECT r.category, r.shop_id, s.name AS shop_name, r.item_period_id AS period_id, r.terminal_id,
        t.name AS terminal_name, r.cashier_id, r.ers_reference, r.invoice_reference, r.local_amount,
        r.seqr_amount, r.difference, r.posted_at, r.detail, c.action
-FROM recon_results r JOIN categories c ON c.category = r.category
+FROM recon_results r
+SEMI JOIN todo ON todo.shop_id = r.shop_id AND todo.close_seq = r.close_seq
+JOIN categories c ON c.category = r.category
 LEFT JOIN shops s ON s.shop_id = r.shop_id
 LEFT JOIN terminals t ON t.terminal_id = r.terminal_id
-WHERE r.shop_id = $shop_id AND r.close_seq = $close_seq AND r.category <> 'MATCHED'
-ORDER BY r.category, r.terminal_id NULLS FIRST, r.posted_at NULLS FIRST, r.ers_reference, r.invoice_reference, r.local_key;
+WHERE r.category <> 'MATCHED'
+ORDER BY r.shop_id, r.category, r.terminal_id NULLS FIRST, r.posted_at NULLS FIRST, r.ers_reference, r.invoice_reference,
+         r.local_key;

@@ -7,33 +7,44 @@
 -- twice. matched_count and exception_count cover every item of this close.
 -- difference = local_total - seqr_total, of the period's own. The shop's and the terminal's configured
 -- names follow their ids.
-WITH r AS (
-    SELECT * FROM recon_results WHERE shop_id = $shop_id AND close_seq = $close_seq
+--
+-- For each close in $closes ({shop_id, close_seq}, at most one per shop),
+-- by shop: the closes ready at the same moment are read together, as
+-- planning the query costs more than running it for a small shop.
+WITH todo AS (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
+r AS (
+    SELECT i.* FROM recon_results i SEMI JOIN todo ON todo.shop_id = i.shop_id AND todo.close_seq = i.close_seq
 ),
 seqr_own AS (
-    SELECT DISTINCT s.ers_reference FROM seqr_rows s
-    SEMI JOIN periods p ON p.period_id = s.period_id AND p.shop_id = $shop_id AND p.close_seq = $close_seq
+    SELECT DISTINCT p.shop_id, s.ers_reference FROM seqr_rows s JOIN periods p ON p.period_id = s.period_id
+    SEMI JOIN todo ON todo.shop_id = p.shop_id AND todo.close_seq = p.close_seq
+),
+-- Earlier closes' items, joined on equal close numbers so that DuckDB skips this close's rows in the scan.
+earlier_closes AS (
+    SELECT c.shop_id, c.close_seq FROM closes c JOIN todo ON todo.shop_id = c.shop_id AND c.close_seq < todo.close_seq
 ),
 earlier_local AS (
-    SELECT DISTINCT local_key FROM recon_results
-    WHERE shop_id = $shop_id AND close_seq < $close_seq AND local_key IS NOT NULL
+    SELECT DISTINCT i.shop_id, i.local_key FROM recon_results i
+    SEMI JOIN earlier_closes e ON e.shop_id = i.shop_id AND e.close_seq = i.close_seq
+    WHERE i.local_key IS NOT NULL
 ),
 x AS (
-    SELECT r.terminal_id, t.name AS terminal_name, r.category, r.period_id, r.seqr_amount, r.local_amount,
+    SELECT r.shop_id, r.terminal_id, t.name AS terminal_name, r.category, r.period_id, r.seqr_amount, r.local_amount,
            (r.seqr_key LIKE 'S:%' AND so.ers_reference IS NOT NULL) AS seqr_own,
            (r.seqr_key LIKE 'S:%' AND so.ers_reference IS NULL) AS seqr_carried,
            (r.local_key IS NOT NULL AND el.local_key IS NULL) AS local_own,
            (el.local_key IS NOT NULL) AS local_carried
     FROM r
-    LEFT JOIN seqr_own so ON so.ers_reference = r.ers_reference AND r.seqr_key LIKE 'S:%'
-    LEFT JOIN earlier_local el ON el.local_key = r.local_key
+    LEFT JOIN seqr_own so ON so.shop_id = r.shop_id AND so.ers_reference = r.ers_reference AND r.seqr_key LIKE 'S:%'
+    LEFT JOIN earlier_local el ON el.shop_id = r.shop_id AND el.local_key = r.local_key
     LEFT JOIN terminals t ON t.terminal_id = r.terminal_id
 )
-SELECT CAST($shop_id AS VARCHAR) AS shop_id,
-       (SELECT name FROM shops WHERE shop_id = $shop_id) AS shop_name,
-       any_value(period_id) AS period_id,
-       terminal_id,
-       CASE WHEN grouping(terminal_id) = 0 THEN any_value(terminal_name) END AS terminal_name,
+-- Every close has its total row, even with no items: each is grouped from `todo`.
+SELECT CAST(todo.shop_id AS VARCHAR) AS shop_id,
+       any_value(s.name) AS shop_name,
+       any_value(x.period_id) AS period_id,
+       x.terminal_id,
+       CASE WHEN grouping(x.terminal_id) = 0 THEN any_value(x.terminal_name) END AS terminal_name,
        count(*) FILTER (WHERE seqr_own) AS seqr_count,
        coalesce(sum(seqr_amount) FILTER (WHERE seqr_own), 0)::DECIMAL(18,5) AS seqr_total,
        count(*) FILTER (WHERE local_own) AS local_count,
@@ -45,8 +56,10 @@ SELECT CAST($shop_id AS VARCHAR) AS shop_id,
        count(*) FILTER (WHERE seqr_carried OR local_carried) AS carried_over_count,
        coalesce(sum(seqr_amount) FILTER (WHERE seqr_carried), 0)::DECIMAL(18,5) AS carried_over_seqr_total,
        coalesce(sum(local_amount) FILTER (WHERE local_carried), 0)::DECIMAL(18,5) AS carried_over_local_total
-FROM x
-GROUP BY GROUPING SETS ((terminal_id), ())
+FROM todo
+LEFT JOIN x ON x.shop_id = todo.shop_id
+LEFT JOIN shops s ON s.shop_id = todo.shop_id
+GROUP BY GROUPING SETS ((todo.shop_id, x.terminal_id), (todo.shop_id))
 -- Items with no terminal (a shop-level summary check) count only in the total row.
-HAVING grouping(terminal_id) = 1 OR terminal_id IS NOT NULL
-ORDER BY grouping(terminal_id), terminal_id;
+HAVING grouping(x.terminal_id) = 1 OR x.terminal_id IS NOT NULL
+ORDER BY todo.shop_id, grouping(x.terminal_id), x.terminal_id;

@@ -10,6 +10,7 @@ use super::export::report_email_id;
 use super::CloseContext;
 use crate::config::Shop;
 use crate::domain::CloseState;
+use crate::export::CloseRows;
 use crate::notify;
 use crate::store::seqr_data::CloseRow;
 use crate::store::Store;
@@ -43,7 +44,7 @@ pub fn resend(store: &Store, ctx: &CloseContext, shop: &Shop, period_id: &str) -
         );
     }
     let label = close.label_period_id.clone().context("a complete close has a period id")?;
-    let report = ctx.write_files(store, shop, close.close_seq, &label)?;
+    let report = ctx.write_files(store, shop, &label, CloseRows::read(store, &shop.id, close.close_seq)?)?;
     let id = format!("{}-resend-{}", report_email_id(&close), store.report_email_count(&close.close_id)?);
     let email = notify::report_email(store, &ctx.cfg, shop, &close, &label, &report, id.clone())?;
     notify::queue(store, &ctx.cfg.email, &email)?;

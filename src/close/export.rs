@@ -8,7 +8,7 @@ use chrono::Utc;
 use super::{reread, CloseContext};
 use crate::config::Shop;
 use crate::domain::CloseState;
-use crate::export::ReportFiles;
+use crate::export::{CloseRows, ReportFiles};
 use crate::failpoint::failpoint;
 use crate::notify;
 use crate::reconcile::check_closes;
@@ -29,10 +29,12 @@ pub(super) async fn step(
     if close.state == CloseState::Reconciled {
         refuse_unless_checks_pass(store, ctx, &close).await?;
     }
+    let read = |closes: &[(&str, i64)]| CloseRows::read_together(store, closes);
+    let rows = ctx.reading.run(ctx, &shop.id, close.close_seq, read).await?;
     let _turn = ctx.heavy_db_turn().await;
     let started = Utc::now();
     let label = close.label_period_id.clone().context("a marked close has a period id")?;
-    let report = ctx.write_files(store, shop, close.close_seq, &label)?;
+    let report = ctx.write_files(store, shop, &label, rows)?;
     if close.state != CloseState::Reconciled {
         return Ok((close, report.files));
     }

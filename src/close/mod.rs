@@ -28,7 +28,7 @@ pub use lock::{lock_shop, ShopLock};
 
 use crate::config::{Config, Shop};
 use crate::domain::CloseState;
-use crate::export::{CloseReport, ReportFiles};
+use crate::export::{CloseReport, CloseRows, ReportFiles};
 use crate::notify;
 use crate::progress;
 use crate::seqr::{ReportPolling, SeqrClient};
@@ -61,6 +61,8 @@ pub struct CloseContext {
     classifying: together::Together<()>,
     /// Self-checks the closes ready at the same moment together: each gets its failures.
     checking: together::Together<Vec<crate::store::CheckFailure>>,
+    /// Reads the rows of the files of the closes ready at the same moment together.
+    reading: together::Together<CloseRows>,
     /// Where each close is published as Parquet, when `[lake]` is configured.
     pub lake: Option<crate::lake::Lake>,
 }
@@ -81,6 +83,7 @@ impl CloseContext {
             heavy_db: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from)),
             classifying: together::Together::default(),
             checking: together::Together::default(),
+            reading: together::Together::default(),
         }
     }
 
@@ -89,11 +92,11 @@ impl CloseContext {
         self.heavy_db.acquire().await.expect("the semaphore is never closed")
     }
 
-    /// Writes the files of close `close_seq` of `shop` as `[reports]` asks,
-    /// handing back the rows they show, for the report email.
-    fn write_files(&self, store: &Store, shop: &Shop, close_seq: i64, label: &str) -> anyhow::Result<CloseReport> {
+    /// Writes the files of a close of `shop` as `[reports]` asks, from its
+    /// rows, handing them back for the report email.
+    fn write_files(&self, store: &Store, shop: &Shop, label: &str, rows: CloseRows) -> anyhow::Result<CloseReport> {
         let mail_limit = self.cfg.email.attach_transactions_max_bytes;
-        crate::export::write_close_reports(store, &self.cfg.reports, shop, close_seq, label, mail_limit)
+        crate::export::write_close_reports_of(store, &self.cfg.reports, shop, label, mail_limit, rows)
     }
 
     /// Records one step of `close` of this run in the `runs` table.

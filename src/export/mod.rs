@@ -18,7 +18,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::config::{ReportFormat, ReportSettings, Shop};
 use crate::store::reconcile::ExceptionLine;
-use crate::store::{queries, Param, Store, SummaryLine};
+use crate::store::{closes_value, queries, Param, Store, SummaryLine};
 
 /// How CSV files are written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -90,8 +90,20 @@ pub fn write_close_reports(
     period_id: &str,
     mail_limit_bytes: u64,
 ) -> anyhow::Result<CloseReport> {
-    let style = CsvStyle::for_shop(settings, shop);
     let rows = CloseRows::read(store, &shop.id, close_seq)?;
+    write_close_reports_of(store, settings, shop, period_id, mail_limit_bytes, rows)
+}
+
+/// [`write_close_reports`] from the rows of the close, read already.
+pub(crate) fn write_close_reports_of(
+    store: &Store,
+    settings: &ReportSettings,
+    shop: &Shop,
+    period_id: &str,
+    mail_limit_bytes: u64,
+    rows: CloseRows,
+) -> anyhow::Result<CloseReport> {
+    let style = CsvStyle::for_shop(settings, shop);
     let mut files = write_csvs(store, &settings.dir, period_id, style, &rows)?;
     if settings.formats.contains(&ReportFormat::Xlsx) {
         let with_transactions = std::fs::metadata(&files.transactions)?.len() <= mail_limit_bytes;
@@ -122,6 +134,17 @@ impl Table {
         Ok(Table { columns, rows })
     }
 
+    /// The rows of each shop (by the `shop_id` column) of a result read for several closes.
+    fn by_shop(self) -> anyhow::Result<TablesByShop> {
+        let i = self.columns.iter().position(|c| c == "shop_id").context("the result has no shop_id column")?;
+        let mut shops: std::collections::HashMap<String, Vec<Vec<Value>>> = std::collections::HashMap::new();
+        for row in self.rows {
+            let Some(Value::Text(shop_id)) = row.get(i) else { anyhow::bail!("a row without its shop_id: {row:?}") };
+            shops.entry(shop_id.clone()).or_default().push(row);
+        }
+        Ok(TablesByShop { columns: self.columns, shops })
+    }
+
     /// The value of `column` in the last row (the summary's total row).
     fn last_count(&self, column: &str) -> Option<usize> {
         let i = self.columns.iter().position(|c| c == column)?;
@@ -129,6 +152,20 @@ impl Table {
             Value::BigInt(n) => usize::try_from(*n).ok(),
             _ => None,
         }
+    }
+}
+
+/// A result read for several closes, split by shop.
+#[derive(Default)]
+struct TablesByShop {
+    columns: Vec<String>,
+    shops: std::collections::HashMap<String, Vec<Vec<Value>>>,
+}
+
+impl TablesByShop {
+    /// The rows of `shop_id`'s close (none, if the result had none).
+    fn take(&mut self, shop_id: &str) -> Table {
+        Table { columns: self.columns.clone(), rows: self.shops.remove(shop_id).unwrap_or_default() }
     }
 }
 
@@ -145,6 +182,8 @@ pub(crate) struct CloseRows {
     /// Whose rows they are.
     shop_id: String,
     close_seq: i64,
+    /// The close as the files' queries take it (`$closes`).
+    closes: Value,
     /// summary.csv's rows.
     summary: Table,
     /// exceptions.csv's rows, unless too many.
@@ -156,27 +195,57 @@ pub(crate) struct CloseRows {
 impl CloseRows {
     /// Reads the summary, and the exceptions and transactions when its total
     /// row says they are small.
-    fn read(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Result<CloseRows> {
-        let params: &[Param<'_>] = &[("shop_id", &shop_id), ("close_seq", &close_seq)];
-        let summary = Table::read(store, queries::SUMMARY_CSV, params)?;
-        let exceptions = summary.last_count("exception_count");
-        let items = exceptions.zip(summary.last_count("matched_count")).map(|(e, m)| e + m);
-        let held = |rows: Option<usize>, sql| match rows {
-            Some(n) if n <= HELD_ROWS => Table::read(store, sql, params).map(Some),
-            _ => Ok(None),
+    pub(crate) fn read(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Result<CloseRows> {
+        let mut rows = CloseRows::read_together(store, &[(shop_id, close_seq)])?;
+        rows.pop().context("no rows read for the close")
+    }
+
+    /// [`CloseRows::read`] for several closes (at most one per shop), in the
+    /// order of `closes`: each query runs once for all of them.
+    pub(crate) fn read_together(store: &Store, closes: &[(&str, i64)]) -> anyhow::Result<Vec<CloseRows>> {
+        let read = |sql, closes: &[(&str, i64)]| Table::read(store, sql, &[("closes", &closes_value(closes))]);
+        let mut summaries = read(queries::SUMMARY_CSV, closes)?.by_shop()?;
+        let mut all: Vec<CloseRows> = closes
+            .iter()
+            .map(|(shop_id, close_seq)| CloseRows {
+                shop_id: shop_id.to_string(),
+                close_seq: *close_seq,
+                closes: closes_value(&[(shop_id, *close_seq)]),
+                summary: summaries.take(shop_id),
+                exceptions: None,
+                transactions: None,
+            })
+            .collect();
+        // A file's rows are held for the closes whose summary total row says they are few.
+        let few_exceptions: Vec<bool> =
+            all.iter().map(|r| r.summary.last_count("exception_count").is_some_and(|n| n <= HELD_ROWS)).collect();
+        let few_items: Vec<bool> = all
+            .iter()
+            .map(|r| {
+                let items = r.summary.last_count("exception_count").zip(r.summary.last_count("matched_count"));
+                items.is_some_and(|(e, m)| e + m <= HELD_ROWS)
+            })
+            .collect();
+        // One query for the closes that `wanted` picks.
+        let read_for = |sql, wanted: &[bool]| -> anyhow::Result<TablesByShop> {
+            let picked: Vec<(&str, i64)> = closes.iter().zip(wanted).filter(|(_, w)| **w).map(|(c, _)| *c).collect();
+            match picked.is_empty() {
+                true => Ok(TablesByShop::default()),
+                false => read(sql, &picked)?.by_shop(),
+            }
         };
-        Ok(CloseRows {
-            shop_id: shop_id.to_string(),
-            close_seq,
-            exceptions: held(exceptions, queries::EXCEPTIONS_CSV)?,
-            transactions: held(items, queries::TRANSACTIONS_CSV)?,
-            summary,
-        })
+        let mut exceptions = read_for(queries::EXCEPTIONS_CSV, &few_exceptions)?;
+        let mut transactions = read_for(queries::TRANSACTIONS_CSV, &few_items)?;
+        for (i, rows) in all.iter_mut().enumerate() {
+            rows.exceptions = few_exceptions[i].then(|| exceptions.take(&rows.shop_id));
+            rows.transactions = few_items[i].then(|| transactions.take(&rows.shop_id));
+        }
+        Ok(all)
     }
 
     /// The parameters of the files' queries, to read a result not held.
-    fn params(&self) -> [Param<'_>; 2] {
-        [("shop_id", &self.shop_id), ("close_seq", &self.close_seq)]
+    fn params(&self) -> [Param<'_>; 1] {
+        [("closes", &self.closes)]
     }
 
     /// summary.csv's lines, for the email.
@@ -453,43 +522,52 @@ mod tests {
         assert_eq!(cell_text(&Value::Decimal(neg), "difference").unwrap(), "-245.50");
     }
 
-    /// A close whose exceptions are too many to hold shows the email the
-    /// same first rows as one whose are held.
-    #[test]
-    fn the_first_exceptions_are_the_same_held_or_read_again() {
+    /// A reconciled close of `shop_id` (its first), from `posts` (lines of a
+    /// posts file, without the shop) and SEQR's rows (reference, amount) on terminal T1.
+    fn reconciled_close(store: &Store, dir: &Path, shop_id: &str, posts: &[String], seqr: &[(&str, i64)]) -> i64 {
         use crate::seqr::report::{DetailRow, Report};
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.duckdb")).unwrap();
-        let posts = dir.path().join("posts.csv");
+        let file = dir.join(format!("{shop_id}.csv"));
         let header = crate::store::ingest::POSTS_HEADER.join(",");
-        let lines: Vec<String> =
-            (1..=4).map(|i| format!("shop-1,T1,,E{i},,{i}0.00,SEK,PAYMENT,,2026-11-21T10:00:0{i}Z")).collect();
-        std::fs::write(&posts, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
-        let shops = [("shop-1".to_string(), "SEK".to_string())].into();
-        crate::store::ingest::ingest_file(&store, &posts, &shops).unwrap();
+        let lines: Vec<String> = posts.iter().map(|p| format!("{shop_id},{p}")).collect();
+        std::fs::write(&file, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
+        let shops = [(shop_id.to_string(), "SEK".to_string())].into();
+        crate::store::ingest::ingest_file(store, &file, &shops).unwrap();
         let marked_at = chrono::DateTime::parse_from_rfc3339("2026-11-21T21:00:00Z").unwrap().to_utc();
-        let close = store.begin_close("shop-1", marked_at).unwrap();
-        store.record_period(&close, "P1", None, marked_at, "test", "hash").unwrap();
+        let close = store.begin_close(shop_id, marked_at).unwrap();
+        store.record_period(&close, &format!("P-{shop_id}"), None, marked_at, "test", "hash").unwrap();
         let period = store.periods_of(&close.close_id).unwrap().remove(0);
-        // SEQR has E1 at another amount, E9 that no till posted, and not E2 to E4: five exceptions.
-        let row = |ers: &str, amount| DetailRow {
+        let row = |(ers, amount): &(&str, i64)| DetailRow {
             terminal_id: Some("T1".into()),
             cashier_id: None,
-            amount: Decimal::new(amount, 0),
-            ers_reference: ers.into(),
+            amount: Decimal::new(*amount, 0),
+            ers_reference: ers.to_string(),
         };
         let fetched = crate::seqr::FetchedReport {
-            report: Report { details: vec![row("E1", 11), row("E9", 90)], ..Default::default() },
+            report: Report { details: seqr.iter().map(row).collect(), ..Default::default() },
             report_zst: crate::seqr::client::compress_report(b"<r/>").unwrap(),
             response_sha256: "0".repeat(64),
             client_reference: "test".into(),
             attempts: 1,
             not_ready: vec![],
         };
-        store.store_report(&close.close_id, "shop-1", &period, "Reconciliation/STD_RECON_003.xml", &fetched).unwrap();
-        crate::reconcile::reconcile(&store, "shop-1", close.close_seq, &Default::default()).unwrap();
+        store.store_report(&close.close_id, shop_id, &period, "Reconciliation/STD_RECON_003.xml", &fetched).unwrap();
+        crate::reconcile::reconcile(store, shop_id, close.close_seq, &Default::default()).unwrap();
+        close.close_seq
+    }
 
-        let held = CloseRows::read(&store, "shop-1", close.close_seq).unwrap();
+    fn four_posts() -> Vec<String> {
+        (1..=4).map(|i| format!("T1,,E{i},,{i}0.00,SEK,PAYMENT,,2026-11-21T10:00:0{i}Z")).collect()
+    }
+
+    /// A close whose exceptions are too many to hold shows the email the
+    /// same first rows as one whose are held.
+    #[test]
+    fn the_first_exceptions_are_the_same_held_or_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.duckdb")).unwrap();
+        // SEQR has E1 at another amount, E9 that no till posted, and not E2 to E4: five exceptions.
+        let seq = reconciled_close(&store, dir.path(), "shop-1", &four_posts(), &[("E1", 11), ("E9", 90)]);
+        let held = CloseRows::read(&store, "shop-1", seq).unwrap();
         assert_eq!(held.exceptions.as_ref().map(|t| t.rows.len()), Some(5));
         let not_held = CloseRows { exceptions: None, ..held.clone() };
         let first = held.first_exceptions(&store, 3).unwrap();
@@ -497,6 +575,39 @@ mod tests {
         assert_eq!(first, not_held.first_exceptions(&store, 3).unwrap());
         assert_eq!(first[0].category, "AMOUNT_MISMATCH");
         assert_eq!(held.summary_lines().unwrap().last().unwrap().exceptions, 5);
+    }
+
+    /// Read together, each close gets the rows it gets read alone, in the
+    /// order asked, even a close with no items at all (its summary still has
+    /// its total row).
+    #[test]
+    fn closes_read_together_get_the_rows_each_gets_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.duckdb")).unwrap();
+        let a = reconciled_close(&store, dir.path(), "shop-a", &four_posts(), &[("E1", 11), ("E9", 90)]);
+        // The same references in another shop, all matched.
+        let b = reconciled_close(
+            &store,
+            dir.path(),
+            "shop-b",
+            &four_posts(),
+            &[("E1", 10), ("E2", 20), ("E3", 30), ("E4", 40)],
+        );
+        let empty = reconciled_close(&store, dir.path(), "shop-c", &[], &[]);
+        let closes = [("shop-c", empty), ("shop-a", a), ("shop-b", b)];
+        let together = CloseRows::read_together(&store, &closes).unwrap();
+        let rows = |t: &Option<Table>| t.as_ref().map(|t| (t.columns.clone(), t.rows.clone()));
+        for ((shop_id, close_seq), got) in closes.iter().zip(&together) {
+            let alone = CloseRows::read(&store, shop_id, *close_seq).unwrap();
+            assert_eq!((&got.shop_id, got.close_seq), (&alone.shop_id, alone.close_seq));
+            assert_eq!((&got.summary.columns, &got.summary.rows), (&alone.summary.columns, &alone.summary.rows));
+            assert_eq!(rows(&got.exceptions), rows(&alone.exceptions), "{shop_id}");
+            assert_eq!(rows(&got.transactions), rows(&alone.transactions), "{shop_id}");
+        }
+        let totals: Vec<usize> = together.iter().map(|r| r.summary.last_count("exception_count").unwrap()).collect();
+        assert_eq!(totals, vec![0, 5, 0]);
+        assert_eq!(together[0].summary.rows.len(), 1, "the empty close has its total row");
+        assert_eq!(together[2].transactions.as_ref().map(|t| t.rows.len()), Some(4));
     }
 
     #[test]

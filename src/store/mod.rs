@@ -14,7 +14,7 @@ mod terminals;
 
 pub use closes::StepRecord;
 pub use emails::{EmailRow, PendingEmail};
-pub use reconcile::{CheckFailure, ClassifyParams, SummaryLine};
+pub use reconcile::{closes_value, CheckFailure, ClassifyParams, SummaryLine};
 
 use std::path::{Path, PathBuf};
 

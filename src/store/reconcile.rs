@@ -109,9 +109,9 @@ impl ExceptionLine {
     }
 }
 
-/// Closes as the `$closes` the reconcile queries take: a list of
-/// `{shop_id, close_seq}`.
-fn closes_value(closes: &[(&str, i64)]) -> Value {
+/// Closes as the `$closes` that the queries of `queries/reconcile/` take: a
+/// list of `{shop_id, close_seq}`.
+pub fn closes_value(closes: &[(&str, i64)]) -> Value {
     let close = |(shop_id, close_seq): &(&str, i64)| {
         let fields = vec![
             ("shop_id".to_string(), Value::Text(shop_id.to_string())),
@@ -222,7 +222,7 @@ impl Store {
     /// The first `limit` rows of exceptions.csv.
     pub fn first_exceptions(&self, shop_id: &str, close_seq: i64, limit: usize) -> anyhow::Result<Vec<ExceptionLine>> {
         let mut lines = Vec::new();
-        self.for_each_row(queries::EXCEPTIONS_CSV, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |_, row| {
+        self.for_each_row(queries::EXCEPTIONS_CSV, &[("closes", &closes_value(&[(shop_id, close_seq)]))], |_, row| {
             if lines.len() < limit {
                 lines.push(ExceptionLine::from_row(row)?);
             }

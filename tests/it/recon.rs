@@ -599,7 +599,8 @@ fn copy_writes_the_same_bytes_as_the_row_by_row_writer_in_every_style() {
         vec![seqr("E1", "T1", "100"), seqr("E2", "T1", "-0.00002"), seqr("E9", "T2", "5.995")],
         None,
     );
-    let params: [seqr_recon::store::Param<'_>; 2] = [("shop_id", &"shop-1"), ("close_seq", &seq)];
+    let closes = seqr_recon::store::closes_value(&[("shop-1", seq)]);
+    let params: [seqr_recon::store::Param<'_>; 1] = [("closes", &closes)];
     let styles = [
         CsvStyle::default(),
         CsvStyle { bom: true, decimal_comma: false },
