@@ -8,9 +8,10 @@
 -- difference = local_total - seqr_total, of the period's own. The shop's and the terminal's configured
 -- names follow their ids.
 --
--- For each close in $closes ({shop_id, close_seq}, at most one per shop),
--- by shop: the closes ready at the same moment are read together, as
--- planning the query costs more than running it for a small shop.
+-- For each close in $closes ({shop_id, close_seq}, at most one per shop):
+-- the closes ready at the same moment are read together, as planning the
+-- query costs more than running it for a small shop. Each shop's rows are in
+-- the order below, its total row after its terminals.
 WITH todo AS (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
 r AS (
     SELECT i.* FROM recon_results i SEMI JOIN todo ON todo.shop_id = i.shop_id AND todo.close_seq = i.close_seq
@@ -62,4 +63,4 @@ LEFT JOIN shops s ON s.shop_id = todo.shop_id
 GROUP BY GROUPING SETS ((todo.shop_id, x.terminal_id), (todo.shop_id))
 -- Items with no terminal (a shop-level summary check) count only in the total row.
 HAVING grouping(x.terminal_id) = 1 OR x.terminal_id IS NOT NULL
-ORDER BY todo.shop_id, grouping(x.terminal_id), x.terminal_id;
+ORDER BY grouping(x.terminal_id), x.terminal_id;

@@ -29,10 +29,10 @@ pub(super) async fn step(
     if close.state == CloseState::Reconciled {
         refuse_unless_checks_pass(store, ctx, &close).await?;
     }
+    let started = Utc::now();
     let read = |closes: &[(&str, i64)]| CloseRows::read_together(store, closes);
     let rows = ctx.reading.run(ctx, &shop.id, close.close_seq, read).await?;
     let _turn = ctx.heavy_db_turn().await;
-    let started = Utc::now();
     let label = close.label_period_id.clone().context("a marked close has a period id")?;
     let report = ctx.write_files(store, shop, &label, rows)?;
     if close.state != CloseState::Reconciled {

@@ -134,7 +134,8 @@ impl Table {
         Ok(Table { columns, rows })
     }
 
-    /// The rows of each shop (by the `shop_id` column) of a result read for several closes.
+    /// The rows of each shop (by the `shop_id` column) of a result read for
+    /// several closes, each shop's in the order the result had them.
     fn by_shop(self) -> anyhow::Result<TablesByShop> {
         let i = self.columns.iter().position(|c| c == "shop_id").context("the result has no shop_id column")?;
         let mut shops: std::collections::HashMap<String, Vec<Vec<Value>>> = std::collections::HashMap::new();
