@@ -1,15 +1,15 @@
-//! Work whose cost is mostly DuckDB planning its statement, the same for one
-//! close as for many: classifying and self-checking. Planning the
-//! classification costs about ten times what running it costs for a small
-//! shop, so a run of 500 small closes done one by one spent most of its time
-//! planning. The closes of a run ready for such work at the same moment do
-//! it together, in one statement.
+//! Work whose cost is mostly DuckDB planning its statement, about the same
+//! for one close as for many: classifying, self-checking, and reading the
+//! rows of the files. Planning the classification costs about ten times what
+//! running it costs for a small shop, so a run of 500 small closes done one
+//! by one spent most of its time planning. The closes of a run ready for such
+//! work at the same moment do it together, in one statement per query.
 //!
 //! There is no timer and no extra thread: the first waiting close to find
-//! none of this work running takes every close waiting (its own among them)
-//! and does the work for all of them on its own connection, in a
-//! heavy-database turn; the closes that arrive meanwhile wait for the next
-//! round.
+//! none of this work running takes the closes waiting (its own among them;
+//! one per shop, at most [`MAX_CLOSES_AT_ONCE`]) and does the work for all of
+//! them on its own connection, in a heavy-database turn; the closes that
+//! arrive meanwhile wait for the next round.
 
 use super::CloseContext;
 
@@ -55,11 +55,7 @@ impl<T> Together<T> {
                 }
                 _running = self.running.lock() => {
                     let _turn = ctx.heavy_db_turn().await;
-                    let batch: Vec<Waiting<T>> = {
-                        let mut waiting = self.lock_waiting();
-                        let n = waiting.len().min(MAX_CLOSES_AT_ONCE);
-                        waiting.drain(..n).collect()
-                    };
+                    let batch = take_round(&mut self.lock_waiting());
                     if !batch.is_empty() {
                         do_together(batch, &work);
                     }
@@ -71,6 +67,22 @@ impl<T> Together<T> {
     fn lock_waiting(&self) -> std::sync::MutexGuard<'_, Vec<Waiting<T>>> {
         self.waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// The closes of one round, in the order they came: at most
+/// [`MAX_CLOSES_AT_ONCE`], and one per shop, as the queries join on the shop
+/// (a shop's second close waits for the next round).
+fn take_round<T>(waiting: &mut Vec<Waiting<T>>) -> Vec<Waiting<T>> {
+    let mut round: Vec<Waiting<T>> = Vec::new();
+    let mut i = 0;
+    while i < waiting.len() && round.len() < MAX_CLOSES_AT_ONCE {
+        if round.iter().any(|w| w.shop_id == waiting[i].shop_id) {
+            i += 1;
+        } else {
+            round.push(waiting.remove(i));
+        }
+    }
+    round
 }
 
 /// Does `work` for `batch` at once and tells each close its outcome. When
@@ -87,7 +99,7 @@ where
         Ok(outcomes)
     });
     match together {
-        // A close that stopped waiting finds its outcome in the database.
+        // A close that stopped waiting (its task ended) needs no answer.
         Ok(outcomes) => batch.into_iter().zip(outcomes).for_each(|(w, outcome)| drop(w.done.send(Ok(outcome)))),
         Err(e) if batch.len() == 1 => batch.into_iter().for_each(|w| drop(w.done.send(Err(format!("{e:#}"))))),
         Err(_) => {
@@ -116,6 +128,20 @@ mod tests {
                 (Waiting { shop_id: shop.to_string(), close_seq: i as i64 + 1, done }, outcome)
             })
             .unzip()
+    }
+
+    #[test]
+    fn a_round_takes_one_close_per_shop_and_at_most_the_limit_in_order() {
+        let (mut queue, _outcomes) = waiting(&["shop-a", "shop-b", "shop-a", "shop-c"]);
+        let round: Vec<(String, i64)> = take_round(&mut queue).into_iter().map(|w| (w.shop_id, w.close_seq)).collect();
+        assert_eq!(round, vec![("shop-a".into(), 1), ("shop-b".into(), 2), ("shop-c".into(), 4)]);
+        let left: Vec<(String, i64)> = queue.into_iter().map(|w| (w.shop_id, w.close_seq)).collect();
+        assert_eq!(left, vec![("shop-a".into(), 3)], "a shop's second close waits for the next round");
+
+        let shops: Vec<String> = (0..MAX_CLOSES_AT_ONCE + 3).map(|i| format!("shop-{i}")).collect();
+        let (mut queue, _outcomes) = waiting(&shops.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(take_round(&mut queue).len(), MAX_CLOSES_AT_ONCE);
+        assert_eq!(queue.len(), 3);
     }
 
     #[test]
