@@ -5,6 +5,10 @@
 //! (default 200). Each shop traded a short day of `BENCH_SALES` sales
 //! (default 10, demo faults included) before the close. Reports the binary's
 //! wall time and peak RSS (`/usr/bin/time -v`, Debian's `time`).
+//! `BENCH_CONCURRENT_SHOPS` sets `max_concurrent_shops`; `BENCH_RECON_LOG` is
+//! the binary's `SEQR_RECON_LOG` (`warn` unless set), for example
+//! `warn,seqr_recon::close::together=debug` to see how many closes each
+//! round took.
 //! Run: `make bench-shops` (or `cargo bench --profile dev --bench many_shops`).
 
 use std::process::Command;

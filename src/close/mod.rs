@@ -5,7 +5,9 @@
 //! any point is resumed by the next `run` or `schedule` without marking again.
 //! One file per step: [`mark`], [`fetch`], [`reconcile`], [`export`],
 //! [`deliver`]; [`advance`] only moves between them. [`batch`] closes many
-//! shops at once; [`lock`] keeps two processes off one shop.
+//! shops at once, and [`together`] lets the closes ready at the same moment
+//! classify, check and read their rows in one statement; [`lock`] keeps two
+//! processes off one shop.
 
 mod batch;
 mod deliver;
