@@ -93,22 +93,20 @@ scoped AS (
                AS previous_period
     FROM periods p JOIN todo t ON t.shop_id = p.shop_id AND p.close_seq <= t.close_seq
 ),
--- What each close's open rows total, and what its result carries for them.
-seqr_ties AS (
-    SELECT t.shop_id, coalesce(o.total, 0) AS rows_total, coalesce(x.total, 0) AS result_total
+-- What each close's open SEQR rows and open posts total, and what its result carries for them.
+ties AS (
+    SELECT t.shop_id,
+           coalesce(so.total, 0) AS seqr_rows_total, coalesce(sr.total, 0) AS seqr_result_total,
+           coalesce(po.total, 0) AS posts_total, coalesce(pr.total, 0) AS local_result_total
     FROM todo t
-    LEFT JOIN (SELECT shop_id, sum(amount) AS total FROM seqr_open GROUP BY shop_id) o ON o.shop_id = t.shop_id
+    LEFT JOIN (SELECT shop_id, sum(amount) AS total FROM seqr_open GROUP BY shop_id) so ON so.shop_id = t.shop_id
     LEFT JOIN (SELECT x.shop_id, sum(x.seqr_amount) AS total FROM results x
-               SEMI JOIN seqr_open o ON o.shop_id = x.shop_id AND o.k = x.seqr_key GROUP BY x.shop_id) x
-      ON x.shop_id = t.shop_id
-),
-local_ties AS (
-    SELECT t.shop_id, coalesce(o.total, 0) AS posts_total, coalesce(x.total, 0) AS result_total
-    FROM todo t
-    LEFT JOIN (SELECT shop_id, sum(amount) AS total FROM posts_open GROUP BY shop_id) o ON o.shop_id = t.shop_id
+               SEMI JOIN seqr_open o ON o.shop_id = x.shop_id AND o.k = x.seqr_key GROUP BY x.shop_id) sr
+      ON sr.shop_id = t.shop_id
+    LEFT JOIN (SELECT shop_id, sum(amount) AS total FROM posts_open GROUP BY shop_id) po ON po.shop_id = t.shop_id
     LEFT JOIN (SELECT x.shop_id, sum(x.local_amount) AS total FROM results x
-               SEMI JOIN posts_open o ON o.shop_id = x.shop_id AND o.k = x.local_key GROUP BY x.shop_id) x
-      ON x.shop_id = t.shop_id
+               SEMI JOIN posts_open o ON o.shop_id = x.shop_id AND o.k = x.local_key GROUP BY x.shop_id) pr
+      ON pr.shop_id = t.shop_id
 )
 
 -- 1. The store kept every row the parser read.
@@ -131,18 +129,18 @@ UNION ALL
 -- 2b. The SEQR amounts of the result tie back to SEQR's rows: no row lost or
 -- merged into another under a shared reference.
 SELECT shop_id, 'seqr_amounts_tie',
-       'SEQR''s open rows of this close total ' || CAST(rows_total AS VARCHAR) || ', the result carries '
-           || CAST(result_total AS VARCHAR) || ' for them'
-FROM seqr_ties
-WHERE rows_total <> result_total
+       'SEQR''s open rows of this close total ' || CAST(seqr_rows_total AS VARCHAR) || ', the result carries '
+           || CAST(seqr_result_total AS VARCHAR) || ' for them'
+FROM ties
+WHERE seqr_rows_total <> seqr_result_total
 
 UNION ALL
 -- 2c. The till amounts of the result tie back to the posts.
 SELECT shop_id, 'local_amounts_tie',
        'the open posts made before the mark total ' || CAST(posts_total AS VARCHAR) || ', the result carries '
-           || CAST(result_total AS VARCHAR) || ' for them'
-FROM local_ties
-WHERE posts_total <> result_total
+           || CAST(local_result_total AS VARCHAR) || ' for them'
+FROM ties
+WHERE posts_total <> local_result_total
 
 UNION ALL
 -- 3. Local side: every post made before the close's first mark is matched or an exception.
