@@ -444,10 +444,10 @@ fn d5() -> u32 {
 /// A close mostly waits on SEQR (a mark, then each report after SEQR's first
 /// wait), and only the short database steps take turns. Each close running
 /// holds a thread and a connection. The closes ready at the same moment are
-/// classified and checked together, so more at once plan less: 500 shops
-/// answering in 200 ms took 27.6-28.8 s and 628-678 MiB at 64, against
-/// 31.0-31.3 s and 557-570 MiB at 32 in the same runs, and 26.7 s and 900 MiB
-/// at 128. A slower SEQR wants more.
+/// classified, checked and read together, so more at once plan less: 500
+/// shops answering in 200 ms took 23.4-25.5 s and 657-684 MiB at 64, against
+/// 30.7 s and 597 MiB at 32 in the same runs (and 26.7 s at 96 and 128, with
+/// 816 and 900 MiB, before the rows were read together). A slower SEQR wants more.
 fn default_concurrent_shops() -> usize {
     64
 }

@@ -183,8 +183,6 @@ pub(crate) struct CloseRows {
     /// Whose rows they are.
     shop_id: String,
     close_seq: i64,
-    /// The close as the files' queries take it (`$closes`).
-    closes: Value,
     /// summary.csv's rows.
     summary: Table,
     /// exceptions.csv's rows, unless too many.
@@ -211,7 +209,6 @@ impl CloseRows {
             .map(|(shop_id, close_seq)| CloseRows {
                 shop_id: shop_id.to_string(),
                 close_seq: *close_seq,
-                closes: closes_value(&[(shop_id, *close_seq)]),
                 summary: summaries.take(shop_id),
                 exceptions: None,
                 transactions: None,
@@ -244,9 +241,9 @@ impl CloseRows {
         Ok(all)
     }
 
-    /// The parameters of the files' queries, to read a result not held.
-    fn params(&self) -> [Param<'_>; 1] {
-        [("closes", &self.closes)]
+    /// The close as the files' queries take it (`$closes`), to read a result not held.
+    fn closes(&self) -> Value {
+        closes_value(&[(&self.shop_id, self.close_seq)])
     }
 
     /// summary.csv's lines, for the email.
@@ -289,7 +286,7 @@ fn write_csvs(
                 out.flush()?;
             }
             None => {
-                copy_query_csv(store, sql, &rows.params(), style, &tmp)?;
+                copy_query_csv(store, sql, &[("closes", &rows.closes())], style, &tmp)?;
             }
         }
         std::fs::File::open(&tmp)?.sync_all()?;

@@ -14,7 +14,7 @@ use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use super::{CloseRows, Table};
 use crate::config::Shop;
-use crate::store::{queries, Store};
+use crate::store::{queries, Param, Store};
 
 /// The workbook's file name in the close's folder.
 pub const FILE_NAME: &str = "report.xlsx";
@@ -59,7 +59,8 @@ pub(crate) fn write(
 ) -> anyhow::Result<PathBuf> {
     let mut workbook = Workbook::new();
     let formats = Formats::new();
-    let params = rows.params();
+    let closes = rows.closes();
+    let params: [Param<'_>; 1] = [("closes", &closes)];
     for (name, sql, held, big) in [
         ("Summary", queries::SUMMARY_CSV, Some(&rows.summary), false),
         ("Exceptions", queries::EXCEPTIONS_CSV, rows.exceptions.as_ref(), false),
