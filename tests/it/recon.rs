@@ -153,8 +153,8 @@ fn closes_classified_together_see_only_their_own_shop() {
         "shop-2,T1,bo,E3,,30.00,SEK,PAYMENT,,2026-11-21T11:05:00Z",
         "shop-2,T1,bo,E3,,30.00,SEK,PAYMENT,,2026-11-21T11:06:00Z",
     ]);
-    let one = |rows| r.fetched_close("shop-1", "P1", MARK, rows, None);
-    let s1 = one(vec![seqr("E1", "T1", "100"), seqr("E2", "T1", "55"), seqr("E3", "T1", "30")]);
+    let shop_1_seqr = vec![seqr("E1", "T1", "100"), seqr("E2", "T1", "55"), seqr("E3", "T1", "30")];
+    let s1 = r.fetched_close("shop-1", "P1", MARK, shop_1_seqr, None);
     let s2 = r.fetched_close("shop-2", "Q1", MARK, vec![seqr("E2", "T1", "55"), seqr("E3", "T1", "30")], None);
     let together_then_alone = |r: &Recon, s1: i64, s2: i64| {
         reconcile_closes(&r.store, &[("shop-1", s1), ("shop-2", s2)], &r.settings).unwrap();
