@@ -29,10 +29,15 @@ settled_before AS (
     UNION ALL
     SELECT t.shop_id, r.item_key FROM todo t CROSS JOIN exception_resolutions r
 ),
-accounted AS (
+-- What accounts for a post, and for a SEQR row: a key of this close's result,
+-- or one settled before (each side's keys apart, so each join reads half).
+accounted_posts AS (
     SELECT shop_id, local_key AS k FROM results WHERE local_key IS NOT NULL
-    UNION ALL SELECT shop_id, seqr_key FROM results WHERE seqr_key IS NOT NULL
-    UNION ALL SELECT shop_id, k FROM settled_before
+    UNION ALL SELECT shop_id, k FROM settled_before WHERE k LIKE 'P:%'
+),
+accounted_seqr AS (
+    SELECT shop_id, seqr_key AS k FROM results WHERE seqr_key IS NOT NULL
+    UNION ALL SELECT shop_id, k FROM settled_before WHERE k LIKE 'S:%'
 ),
 reports AS (
     SELECT cur.shop_id, rp.* FROM seqr_reports rp JOIN cur ON cur.period_id = rp.period_id
@@ -123,7 +128,7 @@ UNION ALL
 SELECT r.shop_id, 'seqr_rows_accounted',
        'SEQR row ' || CAST(r.row_no AS VARCHAR) || ' of ' || r.report_id || ', period ' || r.period_id
            || ' (ersReference ' || r.ers_reference || ') is neither matched nor an exception'
-FROM seqr_keyed r ANTI JOIN accounted a ON a.shop_id = r.shop_id AND a.k = r.k
+FROM seqr_keyed r ANTI JOIN accounted_seqr a ON a.shop_id = r.shop_id AND a.k = r.k
 
 UNION ALL
 -- 2b. The SEQR amounts of the result tie back to SEQR's rows: no row lost or
@@ -147,7 +152,7 @@ UNION ALL
 SELECT p.shop_id, 'local_posts_accounted',
        'post at file:line ' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR)
            || ' (ersReference ' || p.ers_reference || ') is neither matched nor an exception'
-FROM posts_due p ANTI JOIN accounted a ON a.shop_id = p.shop_id AND a.k = p.k
+FROM posts_due p ANTI JOIN accounted_posts a ON a.shop_id = p.shop_id AND a.k = p.k
 
 UNION ALL
 -- 4. A detail total that does not tie to its summary must have been raised.
