@@ -196,12 +196,22 @@ impl Lake {
     pub fn publish(&self, store: &Store, shop: &Shop, close: &CloseRow) -> anyhow::Result<Published> {
         self.claim(&shop.id)?;
         let date = business_date(close.slot, shop.tz());
+        self.remove_staged(&close.close_id)?;
         let staging =
             self.dir.join("_staging").join(format!("{}.{}", paths::component(&close.close_id)?, std::process::id()));
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging).with_context(|| format!("removing {}", staging.display()))?;
-        }
         std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
+        let written = self.publish_from(store, close, date, &staging);
+        // Whether or not every table was placed, nothing is left in staging.
+        let removed = std::fs::remove_dir_all(&staging).with_context(|| format!("removing {}", staging.display()));
+        let rows = written?;
+        removed?;
+        tracing::info!(close = %close.close_id, business_date = %date, rows, lake = %self.dir.display(), "published to the lake");
+        Ok(Published { close_id: close.close_id.clone(), business_date: date, rows })
+    }
+
+    /// Writes each table's rows of `close` under `staging` and renames them
+    /// into place: the rows written.
+    fn publish_from(&self, store: &Store, close: &CloseRow, date: NaiveDate, staging: &Path) -> anyhow::Result<u64> {
         // Until its `closes` file is back, the close counts as unpublished.
         self.remove_close_files("closes", close, &[])?;
         let mut rows = 0;
@@ -214,9 +224,28 @@ impl Lake {
             let placed = self.place(&out, table.name, close, date)?;
             self.remove_close_files(table.name, close, &placed)?;
         }
-        std::fs::remove_dir_all(&staging).with_context(|| format!("removing {}", staging.display()))?;
-        tracing::info!(close = %close.close_id, business_date = %date, rows, lake = %self.dir.display(), "published to the lake");
-        Ok(Published { close_id: close.close_id.clone(), business_date: date, rows })
+        Ok(rows)
+    }
+
+    /// Removes what a publish of `close_id` that died (a crash, a kill) left
+    /// under `_staging/`: folders `{close_id}.{pid}` of any process. Only one
+    /// process publishes a close: the database admits one at a time, and the
+    /// lake one instance per shop.
+    fn remove_staged(&self, close_id: &str) -> anyhow::Result<()> {
+        let dir = self.dir.join("_staging");
+        let entries = match std::fs::read_dir(&dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            entries => entries.with_context(|| format!("reading {}", dir.display()))?,
+        };
+        for entry in entries {
+            let path = entry.with_context(|| format!("reading {}", dir.display()))?.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let pid = name.strip_prefix(close_id).and_then(|rest| rest.strip_prefix('.'));
+            if pid.is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())) {
+                std::fs::remove_dir_all(&path).with_context(|| format!("removing {}", path.display()))?;
+            }
+        }
+        Ok(())
     }
 
     /// Publishes the shop's exported closes that the lake lacks (no `closes` file).

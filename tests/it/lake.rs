@@ -253,7 +253,16 @@ async fn a_close_the_lake_refused_is_done_and_the_next_close_publishes_it() {
     let alert = mail_parser::MessageParser::default().parse(&alert.data).unwrap();
     let alert = alert.body_text(0).unwrap();
     assert!(alert.contains("seqr-recon lake export --shop shop-1"), "the alert says what to run: {alert}");
+    let staging = lake.join("_staging");
+    assert_eq!(files(&staging), Vec::<PathBuf>::new(), "the failed publish leaves nothing in staging");
 
+    // What a publish killed midway leaves: its own folder, named by its pid.
+    let killed = staging.join("shop-1-000001.4242");
+    std::fs::create_dir_all(killed.join("transactions")).unwrap();
+    std::fs::write(killed.join("transactions").join("data_0.parquet"), "half written").unwrap();
+    // Another close's folder whose name only starts like this one's is not ours to remove.
+    let other = staging.join("shop-1-000001.x-000001.4242");
+    std::fs::create_dir_all(&other).unwrap();
     std::fs::remove_file(lake.join("transactions")).unwrap();
     let e2 = f.sale("5.00").await;
     f.posts("posts-2.csv", &[(e2, "5.00")]);
@@ -262,5 +271,7 @@ async fn a_close_the_lake_refused_is_done_and_the_next_close_publishes_it() {
     let published: Vec<String> =
         files(&lake.join("closes")).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(published, ["close-shop-1-000001.parquet", "close-shop-1-000002.parquet"]);
+    assert!(!killed.exists(), "publishing the close again removes what a killed publish of it left");
+    assert!(other.exists(), "staging of another close is left alone");
     assert!(f.cli(&["lake", "check"], &[]).status.success());
 }
