@@ -196,9 +196,9 @@ impl Lake {
     pub fn publish(&self, store: &Store, shop: &Shop, close: &CloseRow) -> anyhow::Result<Published> {
         self.claim(&shop.id)?;
         let date = business_date(close.slot, shop.tz());
-        self.remove_staged(&close.close_id)?;
         let staging =
             self.dir.join("_staging").join(format!("{}.{}", paths::component(&close.close_id)?, std::process::id()));
+        self.remove_staged(&close.close_id)?;
         std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
         let written = self.publish_from(store, close, date, &staging);
         // Whether or not every table was placed, nothing is left in staging.
