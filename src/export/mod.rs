@@ -215,22 +215,23 @@ impl CloseRows {
             })
             .collect();
         // A file's rows are held for the closes whose summary total row says they are few.
-        let few_exceptions: Vec<bool> =
-            all.iter().map(|r| r.summary.last_count("exception_count").is_some_and(|n| n <= HELD_ROWS)).collect();
+        let few = |n: Option<usize>| n.is_some_and(|n| n <= HELD_ROWS);
+        let few_exceptions: Vec<bool> = all.iter().map(|r| few(r.summary.last_count("exception_count"))).collect();
         let few_items: Vec<bool> = all
             .iter()
             .map(|r| {
-                let items = r.summary.last_count("exception_count").zip(r.summary.last_count("matched_count"));
-                items.is_some_and(|(e, m)| e + m <= HELD_ROWS)
+                let (exceptions, matched) =
+                    (r.summary.last_count("exception_count"), r.summary.last_count("matched_count"));
+                few(exceptions.zip(matched).map(|(e, m)| e + m))
             })
             .collect();
         // One query for the closes that `wanted` picks.
         let read_for = |sql, wanted: &[bool]| -> anyhow::Result<TablesByShop> {
             let picked: Vec<(&str, i64)> = closes.iter().zip(wanted).filter(|(_, w)| **w).map(|(c, _)| *c).collect();
-            match picked.is_empty() {
-                true => Ok(TablesByShop::default()),
-                false => read(sql, &picked)?.by_shop(),
+            if picked.is_empty() {
+                return Ok(TablesByShop::default());
             }
+            read(sql, &picked)?.by_shop()
         };
         let mut exceptions = read_for(queries::EXCEPTIONS_CSV, &few_exceptions)?;
         let mut transactions = read_for(queries::TRANSACTIONS_CSV, &few_items)?;
