@@ -8,8 +8,8 @@
 //! Then `benches/close_pandas.py` does the core of the same job with pandas on
 //! the same files (the posts and the answer saved as SEQR sent it). About 0.4%
 //! of the sales break in each of five ways (see [`Break`]); both sides' counts
-//! per category are printed and must agree. Reports both wall times and peak
-//! RSS (`/usr/bin/time -v`, Debian's `time`) and their ratio.
+//! per category are printed and must agree. Reports both wall times, CPU times
+//! and peak RSS (`/usr/bin/time -v`, Debian's `time`) and their ratios.
 //! Run: `make bench-close` (it makes the pandas virtual environment); the
 //! Python it runs is `$BENCH_PYTHON`. `BENCH_LAKE=1` adds `[lake]`, so the
 //! steps show what publishing the close as Parquet costs.
@@ -276,11 +276,13 @@ password_env = "BENCH_PW"
     println!(
         "close of {ROWS} sales (1M posts ingested, 1M-row report over HTTP, reconcile, CSVs, workbook, email queued)"
     );
-    println!("  seqr-recon run: {:6.1} s wall, peak RSS {:5.0} MiB", ours.wall, ours.peak_mib);
-    println!("  pandas script:  {:6.1} s wall, peak RSS {:5.0} MiB", peer.wall, peer.peak_mib);
+    for (who, run) in [("seqr-recon run:", &ours), ("pandas script: ", &peer)] {
+        println!("  {who} {:6.1} s wall, {:5.1} s CPU, peak RSS {:5.0} MiB", run.wall, run.cpu, run.peak_mib);
+    }
     println!(
-        "  seqr-recon is {:.2}x the speed of the script, with {:.2}x its peak memory",
+        "  seqr-recon is {:.2}x the speed of the script, with {:.2}x its CPU time and {:.2}x its peak memory",
         peer.wall / ours.wall,
+        ours.cpu / peer.cpu,
         ours.peak_mib / peer.peak_mib
     );
 }

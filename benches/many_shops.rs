@@ -74,9 +74,10 @@ fn main() {
     }
     println!(
         "{n} shops ({} sales) closed at once, SEQR answering after {latency_ms} ms, default concurrency: \
-         {:.1} s wall, peak RSS {:.0} MiB",
+         {:.1} s wall, {:.1} s CPU, peak RSS {:.0} MiB",
         n * sales,
         run.wall,
+        run.cpu,
         run.peak_mib
     );
 }

@@ -1,5 +1,5 @@
 //! What the whole-process benchmarks share: running a command under
-//! `/usr/bin/time -v` (Debian's `time`) for its wall time and peak RSS.
+//! `/usr/bin/time -v` (Debian's `time`) for its wall time, CPU time and peak RSS.
 
 use std::process::Command;
 use std::time::Instant;
@@ -12,6 +12,9 @@ pub struct Timed {
     pub started_ms: i64,
     /// Wall time, seconds.
     pub wall: f64,
+    /// CPU time, user and system, seconds, over every thread: on this
+    /// machine's two cores, at most twice the wall time.
+    pub cpu: f64,
     /// Peak resident memory, MiB.
     pub peak_mib: f64,
     /// What it printed.
@@ -39,11 +42,15 @@ pub fn timed(cmd: Command) -> Timed {
         eprint!("{stderr}");
     }
     assert!(out.status.success(), "{:?} failed:\n{stdout}\n{stderr}", cmd.get_program());
-    let peak_kib: f64 = stderr
-        .lines()
-        .find(|l| l.contains("Maximum resident set size"))
-        .and_then(|l| l.rsplit(':').next())
-        .and_then(|v| v.trim().parse().ok())
-        .expect("time -v reports the peak RSS");
-    Timed { started_ms, wall, peak_mib: peak_kib / 1024.0, stdout }
+    let figure = |label: &str| -> f64 {
+        stderr
+            .lines()
+            .find(|l| l.contains(label))
+            .and_then(|l| l.rsplit(':').next())
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("time -v reports {label}"))
+    };
+    let cpu = figure("User time (seconds)") + figure("System time (seconds)");
+    let peak_kib = figure("Maximum resident set size");
+    Timed { started_ms, wall, cpu, peak_mib: peak_kib / 1024.0, stdout }
 }
