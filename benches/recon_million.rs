@@ -1,6 +1,7 @@
 //! Ingest 1,000,000 POS posts and reconcile them against 1,000,000 SEQR rows,
 //! on a DuckDB file. Reports rows/s, seconds and peak memory (VmHWM).
-//! Run: `make bench` (or `cargo bench --profile dev --bench recon_million`).
+//! Run: `make bench` (or `cargo bench --profile dev --bench recon_million`);
+//! `BENCH_MEMORY_LIMIT=1GB` runs it with another `[store] memory_limit`.
 
 use std::io::Write;
 use std::time::Instant;
@@ -58,9 +59,13 @@ fn main() {
     }
     let size_mb = std::fs::metadata(&csv).unwrap().len() as f64 / 1e6;
 
-    // The product's default [store] settings, on a file.
-    let settings: seqr_recon::config::StoreSettings =
-        toml::from_str(&format!("database = {:?}", dir.path().join("bench.duckdb"))).unwrap();
+    // The product's default [store] settings, on a file; BENCH_MEMORY_LIMIT (as in
+    // bench-close) sets another memory_limit, to see what the default's spilling costs.
+    let mut store_toml = format!("database = {:?}\n", dir.path().join("bench.duckdb"));
+    if let Ok(limit) = std::env::var("BENCH_MEMORY_LIMIT") {
+        store_toml += &format!("memory_limit = {limit:?}\n");
+    }
+    let settings: seqr_recon::config::StoreSettings = toml::from_str(&store_toml).unwrap();
     let store = Store::open_configured(&settings).unwrap();
     let shops: ShopCurrencies = [("shop-1".to_string(), "SEK".to_string())].into();
     let t0 = Instant::now();
