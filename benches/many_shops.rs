@@ -4,7 +4,10 @@
 //! the simulator in this process answering every call after `BENCH_LATENCY_MS`
 //! (default 200). Each shop traded a short day of `BENCH_SALES` sales
 //! (default 10, demo faults included) before the close. Reports the binary's
-//! wall time and peak RSS (`/usr/bin/time -v`, Debian's `time`).
+//! wall time, CPU time and peak RSS (`/usr/bin/time -v`, Debian's `time`).
+//! `BENCH_NIGHTS` (default 1) plays that many days, each closed by its own
+//! run, and reports every night: how the nightly close grows with the
+//! history the shops keep.
 //! `BENCH_CONCURRENT_SHOPS` sets `max_concurrent_shops`; `BENCH_RECON_LOG` is
 //! the binary's `SEQR_RECON_LOG` (`warn` unless set), for example
 //! `warn,seqr_recon::close::together=debug` to see how many closes each
@@ -32,21 +35,8 @@ fn main() {
     set_demo_passwords(&shops);
     let dir = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let world = rt.block_on(async {
-        // SEQR's clock runs 50 times fast while the day is played, so the day takes seconds.
-        let world = set_up(dir.path(), &shops, 50.0).await.unwrap();
-        let opts = DayOptions {
-            sales_per_terminal: sales as usize,
-            seed: 7,
-            faults: FaultRates::demo(),
-            clock: world.sim.clock().clone(),
-            sim_url: world.base_url.clone(),
-        };
-        let day = trading_day(&world.client, &world.shops, &opts).await.unwrap();
-        write_posts(&dir.path().join("inbox/posts.csv"), &day.posts).unwrap();
-        write_journal(&dir.path().join("inbox/journal.csv"), &day.journal).unwrap();
-        world
-    });
+    // SEQR's clock runs 50 times fast while a day is played, so a day takes seconds.
+    let world = rt.block_on(set_up(dir.path(), &shops, 50.0)).unwrap();
     // The product's default configuration: the demo's sets its own concurrency, and a lake.
     let config = std::fs::read_to_string(&world.config_path).unwrap();
     let demo_only =
@@ -57,27 +47,48 @@ fn main() {
         config = config.replacen("[schedule]", &format!("[schedule]\nmax_concurrent_shops = {at_once}"), 1);
     }
     std::fs::write(&world.config_path, config).unwrap();
-    world.sim.set_faults(Faults { latency_ms, ..Default::default() });
+    let nights = env_or("BENCH_NIGHTS", 1);
+    for night in 1..=nights {
+        // The day, played with SEQR answering at once; its posts arrive in the inbox.
+        world.sim.set_faults(Faults::default());
+        let day = rt
+            .block_on(trading_day(
+                &world.client,
+                &world.shops,
+                &DayOptions {
+                    sales_per_terminal: sales as usize,
+                    seed: 7 + night,
+                    faults: FaultRates::demo(),
+                    clock: world.sim.clock().clone(),
+                    sim_url: world.base_url.clone(),
+                },
+            ))
+            .unwrap();
+        write_posts(&dir.path().join(format!("inbox/posts-{night}.csv")), &day.posts).unwrap();
+        write_journal(&dir.path().join(format!("inbox/journal-{night}.csv")), &day.journal).unwrap();
 
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_seqr-recon"));
-    cmd.arg("--config")
-        .arg(&world.config_path)
-        .arg("run")
-        .arg("--ad-hoc")
-        .env("SEQR_RECON_LOG", std::env::var("BENCH_RECON_LOG").unwrap_or_else(|_| "warn".into()));
-    // The simulator keeps answering on the runtime's threads meanwhile.
-    let run = timed(cmd);
-    let closed = run.stdout.lines().filter(|l| l.contains(" closed, ")).count();
-    assert_eq!(closed as u64, n, "every shop closes:\n{}", run.stdout);
+        // The close, SEQR answering every call after latency_ms.
+        world.sim.set_faults(Faults { latency_ms, ..Default::default() });
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_seqr-recon"));
+        cmd.arg("--config")
+            .arg(&world.config_path)
+            .arg("run")
+            .arg("--ad-hoc")
+            .env("SEQR_RECON_LOG", std::env::var("BENCH_RECON_LOG").unwrap_or_else(|_| "warn".into()));
+        // The simulator keeps answering on the runtime's threads meanwhile.
+        let run = timed(cmd);
+        let closed = run.stdout.lines().filter(|l| l.contains(" closed, ")).count();
+        assert_eq!(closed as u64, n, "every shop closes:\n{}", run.stdout);
+        println!(
+            "night {night}: {n} shops ({} sales) closed at once, SEQR answering after {latency_ms} ms, default \
+             concurrency: {:.1} s wall, {:.1} s CPU, peak RSS {:.0} MiB",
+            n * sales,
+            run.wall,
+            run.cpu,
+            run.peak_mib
+        );
+    }
     if std::env::var_os("BENCH_KEEP").is_some() {
         println!("kept in {}", dir.keep().display());
     }
-    println!(
-        "{n} shops ({} sales) closed at once, SEQR answering after {latency_ms} ms, default concurrency: \
-         {:.1} s wall, {:.1} s CPU, peak RSS {:.0} MiB",
-        n * sales,
-        run.wall,
-        run.cpu,
-        run.peak_mib
-    );
 }
