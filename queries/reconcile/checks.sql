@@ -9,17 +9,15 @@ WITH
 todo AS (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
 cur AS (SELECT p.* FROM periods p SEMI JOIN todo t ON t.shop_id = p.shop_id AND t.close_seq = p.close_seq),
 results AS MATERIALIZED (
-    SELECT x.shop_id, x.category, x.local_key, x.seqr_key, x.local_amount, x.seqr_amount FROM recon_results x
-    SEMI JOIN todo t ON t.shop_id = x.shop_id AND t.close_seq = x.close_seq
+    SELECT x.shop_id, x.category, x.local_key, x.seqr_key, x.local_amount, x.seqr_amount FROM results_of_closes($closes) x
 ),
--- Results of each shop's earlier closes, joined on equal close numbers so
--- that DuckDB skips the current close's rows in the scan.
+-- Results of each shop's earlier closes.
 earlier_closes AS (
     SELECT c.shop_id, c.close_seq FROM closes c JOIN todo t ON t.shop_id = c.shop_id AND c.close_seq < t.close_seq
 ),
 earlier_results AS (
-    SELECT x.shop_id, x.local_key, x.seqr_key FROM recon_results x
-    SEMI JOIN earlier_closes e ON e.shop_id = x.shop_id AND e.close_seq = x.close_seq
+    SELECT x.shop_id, x.local_key, x.seqr_key
+    FROM results_of_closes((SELECT list({'shop_id': shop_id, 'close_seq': close_seq}) FROM earlier_closes)) x
     WHERE x.category IN ('MATCHED', 'LATE_MATCHED')
 ),
 settled_before AS (

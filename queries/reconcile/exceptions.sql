@@ -4,12 +4,10 @@
 -- terminal's configured names follow their ids.
 -- For each close in $closes ({shop_id, close_seq}, at most one per shop): each
 -- shop's rows are in the order above (no sort by shop: a million rows would pay for it).
-WITH todo AS (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true))
 SELECT r.category, r.shop_id, s.name AS shop_name, r.item_period_id AS period_id, r.terminal_id,
        t.name AS terminal_name, r.cashier_id, r.ers_reference, r.invoice_reference, r.local_amount,
        r.seqr_amount, r.difference, r.posted_at, r.detail, c.action
-FROM recon_results r
-SEMI JOIN todo ON todo.shop_id = r.shop_id AND todo.close_seq = r.close_seq
+FROM results_of_closes($closes) r
 JOIN categories c ON c.category = r.category
 LEFT JOIN shops s ON s.shop_id = r.shop_id
 LEFT JOIN terminals t ON t.terminal_id = r.terminal_id

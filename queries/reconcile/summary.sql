@@ -13,20 +13,18 @@
 -- query costs more than running it for a small shop. Each shop's rows are in
 -- the order below, its total row after its terminals.
 WITH todo AS (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
-r AS (
-    SELECT i.* FROM recon_results i SEMI JOIN todo ON todo.shop_id = i.shop_id AND todo.close_seq = i.close_seq
-),
+r AS (SELECT * FROM results_of_closes($closes)),
 seqr_own AS (
     SELECT DISTINCT p.shop_id, s.ers_reference FROM seqr_rows s JOIN periods p ON p.period_id = s.period_id
     SEMI JOIN todo ON todo.shop_id = p.shop_id AND todo.close_seq = p.close_seq
 ),
--- Earlier closes' items, joined on equal close numbers so that DuckDB skips this close's rows in the scan.
+-- Earlier closes' items.
 earlier_closes AS (
     SELECT c.shop_id, c.close_seq FROM closes c JOIN todo ON todo.shop_id = c.shop_id AND c.close_seq < todo.close_seq
 ),
 earlier_local AS (
-    SELECT DISTINCT i.shop_id, i.local_key FROM recon_results i
-    SEMI JOIN earlier_closes e ON e.shop_id = i.shop_id AND e.close_seq = i.close_seq
+    SELECT DISTINCT i.shop_id, i.local_key
+    FROM results_of_closes((SELECT list({'shop_id': shop_id, 'close_seq': close_seq}) FROM earlier_closes)) i
     WHERE i.local_key IS NOT NULL
 ),
 x AS (

@@ -10,6 +10,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "shared_references", include_str!("../../queries/schema/006_shared_references.sql")),
     (7, "domain_checks", include_str!("../../queries/schema/007_domain_checks.sql")),
     (8, "report_zstd", include_str!("../../queries/schema/008_report_zstd.sql")),
+    (9, "results_of_closes", include_str!("../../queries/schema/009_results_of_closes.sql")),
 ];
 
 /// Declares each statement of `queries/store/` as a constant, and lists them

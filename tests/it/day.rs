@@ -24,4 +24,36 @@ async fn a_seeded_day_over_two_periods_is_found_with_perfect_precision_and_recal
             "{category}: precision and recall must be 1.0\n{table}"
         );
     }
+
+    // The closes' queries read their results through results_of_closes (migration 9): for every
+    // close, and for all of them at once, it gives the view's rows, compact MATCHED rows included.
+    let db = duckdb::Connection::open(dir.path().join("seqr-recon.duckdb")).unwrap();
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert!(count("SELECT count(*) FROM recon_items WHERE local_file_id IS NOT NULL") > 1000, "compact rows");
+    assert!(count("SELECT count(*) FROM recon_items WHERE local_key IS NOT NULL") > 100, "keyed rows");
+    let apart = "SELECT count(*) FROM (
+        (SELECT * FROM recon_results WHERE list_contains(CAST($1 AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]),
+                                                         {'shop_id': shop_id, 'close_seq': close_seq})
+         EXCEPT ALL SELECT * FROM results_of_closes($1))
+        UNION ALL
+        (SELECT * FROM results_of_closes($1)
+         EXCEPT ALL SELECT * FROM recon_results WHERE list_contains(CAST($1 AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]),
+                                                                    {'shop_id': shop_id, 'close_seq': close_seq})))";
+    let closes: Vec<(String, i64)> = db
+        .prepare("SELECT shop_id, close_seq FROM closes ORDER BY ALL")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(closes.len(), 6, "three shops, two closes each");
+    let as_list = |closes: &[(String, i64)]| {
+        let items: Vec<String> =
+            closes.iter().map(|(shop, seq)| format!("{{'shop_id': '{shop}', 'close_seq': {seq}}}")).collect();
+        format!("[{}]", items.join(", "))
+    };
+    for close in closes.iter().map(std::slice::from_ref).chain([closes.as_slice()]) {
+        let differing: i64 = db.query_row(apart, [as_list(close)], |r| r.get(0)).unwrap();
+        assert_eq!(differing, 0, "results_of_closes and recon_results differ for {close:?}");
+    }
 }
