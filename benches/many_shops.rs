@@ -8,7 +8,8 @@
 //! `BENCH_NIGHTS` (default 1) plays that many days, each closed by its own
 //! run, and reports every night: how the nightly close grows with the
 //! history the shops keep.
-//! `BENCH_CONCURRENT_SHOPS` sets `max_concurrent_shops`; `BENCH_RECON_LOG` is
+//! `BENCH_CONCURRENT_SHOPS` sets `max_concurrent_shops`, `BENCH_MEMORY_LIMIT`
+//! `[store] memory_limit`; `BENCH_RECON_LOG` is
 //! the binary's `SEQR_RECON_LOG` (`warn` unless set), for example
 //! `warn,seqr_recon::close::together=debug` to see how many closes each
 //! round took.
@@ -45,6 +46,10 @@ fn main() {
     // BENCH_CONCURRENT_SHOPS sets `[schedule] max_concurrent_shops`, to compare with the default.
     if let Ok(at_once) = std::env::var("BENCH_CONCURRENT_SHOPS") {
         config = config.replacen("[schedule]", &format!("[schedule]\nmax_concurrent_shops = {at_once}"), 1);
+    }
+    // BENCH_MEMORY_LIMIT sets `[store] memory_limit`, as in bench-close.
+    if let Ok(limit) = std::env::var("BENCH_MEMORY_LIMIT") {
+        config = config.replacen("[store]", &format!("[store]\nmemory_limit = {limit:?}"), 1);
     }
     std::fs::write(&world.config_path, config).unwrap();
     let nights = env_or("BENCH_NIGHTS", 1);
