@@ -62,7 +62,7 @@ fn main() {
                 &world.shops,
                 &DayOptions {
                     sales_per_terminal: sales as usize,
-                    seed: 7 + night,
+                    seed: 7 + (night - 1),
                     faults: FaultRates::demo(),
                     clock: world.sim.clock().clone(),
                     sim_url: world.base_url.clone(),

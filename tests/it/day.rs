@@ -1,5 +1,6 @@
 //! A seeded trading day through the real protocol, with every fault injected:
-//! the closes must find exactly the injected breaks.
+//! the closes must find exactly the injected breaks, and their results read
+//! through `results_of_closes` must be the view `recon_results`' rows.
 
 use seqr_recon::config::Level;
 use seqr_recon::demo::{self, DemoShop};
