@@ -520,8 +520,10 @@ SELECT k.shop_id, k.close_seq, k.label_period,
            || ', its detail rows are ' || CAST(coalesce(dt.n, 0) AS VARCHAR) || ' totalling ' || CAST(coalesce(dt.total, 0) AS VARCHAR),
        NULL, NULL, NULL
 FROM cur cp JOIN cuts k ON k.shop_id = cp.shop_id
-JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries GROUP BY period_id) sm
+JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries
+      WHERE period_id IN (SELECT period_id FROM cur) GROUP BY period_id) sm
   ON sm.period_id = cp.period_id
-LEFT JOIN (SELECT period_id, count(*) AS n, sum(amount) AS total FROM seqr_rows GROUP BY period_id) dt
+LEFT JOIN (SELECT period_id, count(*) AS n, sum(amount) AS total FROM seqr_rows
+           WHERE period_id IN (SELECT period_id FROM cur) GROUP BY period_id) dt
   ON dt.period_id = cp.period_id
 WHERE sm.n <> coalesce(dt.n, 0) OR sm.total <> coalesce(dt.total, 0);

@@ -158,9 +158,11 @@ SELECT cur.shop_id, 'summary_ties_to_details',
        'period ' || cur.period_id || ': SEQR''s summary says ' || CAST(sm.total AS VARCHAR) || ', its details add up to '
            || CAST(coalesce(dt.total, 0) AS VARCHAR) || ', and no SUMMARY_MISMATCH was raised'
 FROM cur
-JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries GROUP BY period_id) sm
+JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries
+      WHERE period_id IN (SELECT period_id FROM cur) GROUP BY period_id) sm
   ON sm.period_id = cur.period_id
-LEFT JOIN (SELECT period_id, count(*) AS n, sum(amount) AS total FROM seqr_rows GROUP BY period_id) dt
+LEFT JOIN (SELECT period_id, count(*) AS n, sum(amount) AS total FROM seqr_rows
+           WHERE period_id IN (SELECT period_id FROM cur) GROUP BY period_id) dt
   ON dt.period_id = cur.period_id
 ANTI JOIN results x ON x.shop_id = cur.shop_id AND x.category = 'SUMMARY_MISMATCH' AND x.seqr_key = 'M:' || cur.period_id
 WHERE sm.n <> coalesce(dt.n, 0) OR sm.total <> coalesce(dt.total, 0)
