@@ -485,9 +485,11 @@ SELECT k.shop_id, k.close_seq, k.label_period,
        d.amount, NULL, d.amount, d.posted_at,
        'copy ' || CAST(d.copy_no AS VARCHAR) || ' of ersReference ' || d.ers_reference || '; the first is file:line ' || d.first_copy,
        NULL, NULL, NULL
-FROM open_local d JOIN cuts k ON k.shop_id = d.shop_id
+-- From the copies, not from open_local: reading the few copies instead of every
+-- open post keeps DuckDB from materializing the million ranked posts.
+FROM copies d JOIN cuts k ON k.shop_id = d.shop_id
 LEFT JOIN earlier_posts e ON e.shop_id = d.shop_id AND e.file_id = d.file_id AND e.line = d.line
-WHERE d.copy_no > 1
+WHERE d.copy_no > 1 AND NOT d.is_settled
 UNION ALL
 SELECT k.shop_id, k.close_seq, k.label_period,
        coalesce(e.first_period, u.due_period), 'UNPOLLED_REVERSED', NULL, NULL, u.k,
