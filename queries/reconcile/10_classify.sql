@@ -88,17 +88,19 @@ earlier_seqr AS (
            coalesce(try_cast(nullif(split_part(substr(k, 3), '#', 2), '') AS BIGINT), 1) AS n, first_period, first_category
     FROM earlier WHERE k LIKE 'S:%'
 ),
--- Local posts with the mark that decides whether they are due.
+-- Local posts with the mark that decides whether they are due. The period a
+-- post is due in (its terminal's, else the shop's) is looked up only for the
+-- few rows that print it: carried on every post, those period ids made the
+-- million-post classification spill more of its memory.
 posts AS (
     SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
            p.posted_at, p.kind,
-           coalesce(tp.marked_at, c.shop_cut_at, c.any_cut_at) AS cutoff,
-           coalesce(tp.period_id, c.shop_period, c.label_period) AS due_period
+           coalesce(tp.marked_at, c.shop_cut_at, c.any_cut_at) AS cutoff
     FROM pos_posts p JOIN cuts c ON c.shop_id = p.shop_id
     LEFT JOIN cur tp ON tp.shop_id = p.shop_id AND tp.terminal_id = p.terminal_id
 ),
 due AS (
-    SELECT posts.*, (s.file_id IS NOT NULL) AS is_settled
+    SELECT posts.* EXCLUDE (cutoff), (s.file_id IS NOT NULL) AS is_settled
     FROM posts LEFT JOIN settled_posts s ON s.file_id = posts.file_id AND s.line = posts.line
     WHERE posts.posted_at < posts.cutoff + INTERVAL 1 SECOND
 ),
@@ -272,7 +274,7 @@ local_side AS (
     UNION ALL
     -- Resolved posts, straight from the table (the million open posts are not ranked again).
     SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
-           p.posted_at, p.kind, NULL AS cutoff, NULL AS due_period, true AS is_settled, 1 AS copy_no, NULL AS first_copy,
+           p.posted_at, p.kind, true AS is_settled, 1 AS copy_no, NULL AS first_copy,
            1 AS side_rank, p.ers_reference, sign(p.amount), 1, false, false, r.resolution
     FROM pos_posts p
     JOIN (SELECT shop_id, CAST(split_part(k, ':', 2) AS BIGINT) AS file_id, CAST(split_part(k, ':', 3) AS BIGINT) AS line,
@@ -286,14 +288,15 @@ local_side AS (
 pairs AS (
     SELECT coalesce(l.shop_id, s.shop_id) AS shop_id, l.file_id, l.line, (s.ers_reference IS NOT NULL) AS at_seqr,
            coalesce(l.refund_linked, false) AS refund_linked, coalesce(l.named_refund, false) AS named_refund,
-           l.ers_reference AS local_ers, l.kind AS local_kind, coalesce(s.n, 1) AS seqr_n,
+           -- The post's own reference is printed for refunds only (see the details below).
+           CASE WHEN l.kind = 'REFUND' THEN l.ers_reference END AS local_ers, l.kind AS local_kind, coalesce(s.n, 1) AS seqr_n,
            coalesce(s.terminal_id, l.terminal_id) AS terminal_id,
            l.terminal_id AS local_terminal,
            coalesce(l.cashier_id, s.cashier_id) AS cashier_id,
            coalesce(s.ers_reference, l.ers_reference) AS ers_reference,
            l.invoice_reference,
            l.amount AS local_amount, s.amount AS seqr_amount,
-           l.posted_at, s.period_id AS seqr_period, l.due_period,
+           l.posted_at, s.period_id AS seqr_period,
            s.close_seq AS seqr_close_seq, s.seqr_marked_at,
            coalesce(el.first_period, es.first_period) AS first_period,
            coalesce(el.first_category, es.first_category) AS first_category,
@@ -430,7 +433,7 @@ SELECT c.shop_id, c.close_seq, k.label_period,
 FROM classified_keyed c JOIN cuts k ON k.shop_id = c.shop_id WHERE c.compact_match
 UNION ALL
 SELECT c.shop_id, c.close_seq, k.label_period,
-       coalesce(c.first_period, c.seqr_period, c.due_period),
+       coalesce(c.first_period, c.seqr_period, CASE WHEN c.file_id IS NOT NULL THEN coalesce(tp.period_id, k.shop_period, k.label_period) END),
        c.category, c.local_key, c.seqr_key, NULL,
        c.terminal_id, c.cashier_id, c.ers_reference, c.invoice_reference,
        c.local_amount, c.seqr_amount,
@@ -463,6 +466,7 @@ SELECT c.shop_id, c.close_seq, k.label_period,
        END,
        NULL, NULL, NULL
 FROM unmatched c JOIN cuts k ON k.shop_id = c.shop_id
+LEFT JOIN cur tp ON tp.shop_id = c.shop_id AND tp.terminal_id = c.local_terminal
 LEFT JOIN links lk ON lk.shop_id = c.shop_id AND lk.seqr_key = c.seqr_key
 ANTI JOIN paired pd ON pd.shop_id = c.shop_id AND pd.k = coalesce(c.local_key, c.seqr_key)
 UNION ALL
@@ -479,7 +483,7 @@ JOIN unmatched l ON l.shop_id = p.shop_id AND l.local_key = p.local_key AND l.se
 JOIN unmatched s ON s.shop_id = p.shop_id AND s.seqr_key = p.seqr_key AND s.local_key IS NULL
 UNION ALL
 SELECT k.shop_id, k.close_seq, k.label_period,
-       coalesce(e.first_period, d.due_period), 'DUPLICATE_LOCAL',
+       coalesce(e.first_period, tp.period_id, k.shop_period, k.label_period), 'DUPLICATE_LOCAL',
        'P:' || CAST(d.file_id AS VARCHAR) || ':' || CAST(d.line AS VARCHAR), NULL, NULL,
        d.terminal_id, d.cashier_id, d.ers_reference, d.invoice_reference,
        d.amount, NULL, d.amount, d.posted_at,
@@ -488,6 +492,7 @@ SELECT k.shop_id, k.close_seq, k.label_period,
 -- From the copies, not from open_local: reading the few copies instead of every
 -- open post keeps DuckDB from materializing the million ranked posts.
 FROM copies d JOIN cuts k ON k.shop_id = d.shop_id
+LEFT JOIN cur tp ON tp.shop_id = d.shop_id AND tp.terminal_id = d.terminal_id
 LEFT JOIN earlier_posts e ON e.shop_id = d.shop_id AND e.file_id = d.file_id AND e.line = d.line
 WHERE d.copy_no > 1 AND NOT d.is_settled
 UNION ALL
