@@ -27,16 +27,6 @@ settled_before AS (
     UNION ALL
     SELECT t.shop_id, r.item_key FROM todo t CROSS JOIN exception_resolutions r
 ),
--- What accounts for a post, and for a SEQR row: a key of this close's result,
--- or one settled before (each side's keys apart, so each join reads half).
-accounted_posts AS (
-    SELECT shop_id, local_key AS k FROM results WHERE local_key IS NOT NULL
-    UNION ALL SELECT shop_id, k FROM settled_before WHERE k LIKE 'P:%'
-),
-accounted_seqr AS (
-    SELECT shop_id, seqr_key AS k FROM results WHERE seqr_key IS NOT NULL
-    UNION ALL SELECT shop_id, k FROM settled_before WHERE k LIKE 'S:%'
-),
 reports AS (
     SELECT cur.shop_id, rp.* FROM seqr_reports rp JOIN cur ON cur.period_id = rp.period_id
 ),
@@ -76,6 +66,14 @@ seqr_keyed AS MATERIALIZED (
 seqr_open AS (
     SELECT s.* FROM seqr_keyed s ANTI JOIN settled_before b ON b.shop_id = s.shop_id AND b.k = s.k
 ),
+-- Each open SEQR row with the result rows that carry it (none: unaccounted).
+-- A row settled before is accounted for already, so an open row is accounted
+-- for by this close's result or not at all; one join serves both the check
+-- that every row is accounted for and the tie of the amounts.
+seqr_results AS MATERIALIZED (
+    SELECT o.*, x.seqr_key IS NOT NULL AS accounted, x.seqr_amount AS result_amount
+    FROM seqr_open o LEFT JOIN results x ON x.shop_id = o.shop_id AND x.seqr_key = o.k
+),
 -- Posts made before the close's first mark, with their keys.
 posts_due AS MATERIALIZED (
     SELECT p.shop_id, p.file_id, p.line, p.ers_reference, p.amount,
@@ -85,6 +83,11 @@ posts_due AS MATERIALIZED (
 ),
 posts_open AS (
     SELECT p.* FROM posts_due p ANTI JOIN settled_before b ON b.shop_id = p.shop_id AND b.k = p.k
+),
+-- Each open post with the result rows that carry it, as seqr_results.
+posts_results AS MATERIALIZED (
+    SELECT o.*, x.local_key IS NOT NULL AS accounted, x.local_amount AS result_amount
+    FROM posts_open o LEFT JOIN results x ON x.shop_id = o.shop_id AND x.local_key = o.k
 ),
 -- Each scope's periods in close order, to find overlaps.
 scoped AS (
@@ -103,12 +106,10 @@ ties AS (
            coalesce(po.total, 0) AS posts_total, coalesce(pr.total, 0) AS local_result_total
     FROM todo t
     LEFT JOIN (SELECT shop_id, sum(amount) AS total FROM seqr_open GROUP BY shop_id) so ON so.shop_id = t.shop_id
-    LEFT JOIN (SELECT x.shop_id, sum(x.seqr_amount) AS total FROM results x
-               SEMI JOIN seqr_open o ON o.shop_id = x.shop_id AND o.k = x.seqr_key GROUP BY x.shop_id) sr
+    LEFT JOIN (SELECT shop_id, sum(result_amount) AS total FROM seqr_results GROUP BY shop_id) sr
       ON sr.shop_id = t.shop_id
     LEFT JOIN (SELECT shop_id, sum(amount) AS total FROM posts_open GROUP BY shop_id) po ON po.shop_id = t.shop_id
-    LEFT JOIN (SELECT x.shop_id, sum(x.local_amount) AS total FROM results x
-               SEMI JOIN posts_open o ON o.shop_id = x.shop_id AND o.k = x.local_key GROUP BY x.shop_id) pr
+    LEFT JOIN (SELECT shop_id, sum(result_amount) AS total FROM posts_results GROUP BY shop_id) pr
       ON pr.shop_id = t.shop_id
 )
 
@@ -126,7 +127,7 @@ UNION ALL
 SELECT r.shop_id, 'seqr_rows_accounted',
        'SEQR row ' || CAST(r.row_no AS VARCHAR) || ' of ' || r.report_id || ', period ' || r.period_id
            || ' (ersReference ' || r.ers_reference || ') is neither matched nor an exception'
-FROM seqr_keyed r ANTI JOIN accounted_seqr a ON a.shop_id = r.shop_id AND a.k = r.k
+FROM seqr_results r WHERE NOT r.accounted
 
 UNION ALL
 -- 2b. The SEQR amounts of the result tie back to SEQR's rows: no row lost or
@@ -150,7 +151,7 @@ UNION ALL
 SELECT p.shop_id, 'local_posts_accounted',
        'post at file:line ' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR)
            || ' (ersReference ' || p.ers_reference || ') is neither matched nor an exception'
-FROM posts_due p ANTI JOIN accounted_posts a ON a.shop_id = p.shop_id AND a.k = p.k
+FROM posts_results p WHERE NOT p.accounted
 
 UNION ALL
 -- 4. A detail total that does not tie to its summary must have been raised.
