@@ -44,9 +44,13 @@ fn main() {
         |l: &&str| l.starts_with("max_concurrent_shops") || *l == "[lake]" || l.starts_with("dir = \"lake\"");
     let mut config: String = config.lines().filter(|l| !demo_only(l)).collect::<Vec<_>>().join("\n");
     // BENCH_CONCURRENT_SHOPS sets `[schedule] max_concurrent_shops`, to compare with the default.
-    if let Ok(at_once) = std::env::var("BENCH_CONCURRENT_SHOPS") {
-        config = config.replacen("[schedule]", &format!("[schedule]\nmax_concurrent_shops = {at_once}"), 1);
-    }
+    let concurrency = match std::env::var("BENCH_CONCURRENT_SHOPS") {
+        Ok(at_once) => {
+            config = config.replacen("[schedule]", &format!("[schedule]\nmax_concurrent_shops = {at_once}"), 1);
+            format!("{at_once} shops at once")
+        }
+        Err(_) => "default concurrency".to_string(),
+    };
     // BENCH_MEMORY_LIMIT sets `[store] memory_limit`, as in bench-close.
     if let Ok(limit) = std::env::var("BENCH_MEMORY_LIMIT") {
         config = config.replacen("[store]", &format!("[store]\nmemory_limit = {limit:?}"), 1);
@@ -85,8 +89,8 @@ fn main() {
         let closed = run.stdout.lines().filter(|l| l.contains(" closed, ")).count();
         assert_eq!(closed as u64, n, "every shop closes:\n{}", run.stdout);
         println!(
-            "night {night}: {n} shops ({} sales) closed at once, SEQR answering after {latency_ms} ms, default \
-             concurrency: {:.1} s wall, {:.1} s CPU, peak RSS {:.0} MiB",
+            "night {night}: {n} shops ({} sales) closed at once, SEQR answering after {latency_ms} ms, \
+             {concurrency}: {:.1} s wall, {:.1} s CPU, peak RSS {:.0} MiB",
             n * sales,
             run.wall,
             run.cpu,
