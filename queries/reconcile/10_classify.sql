@@ -127,10 +127,18 @@ ranked AS (
     FROM copies c
 ),
 open_local AS (SELECT * FROM ranked WHERE NOT is_settled),
+-- The round's shops' periods, numbered in period id order. SEQR's rows carry
+-- the number instead of the 25-digit id through the pairing, and the output
+-- turns it back into the id: a million copies of the id made the
+-- million-row close spill more at 512 MB.
+round_periods AS (
+    SELECT p.shop_id, p.period_id, p.close_seq, p.marked_at, row_number() OVER (ORDER BY p.period_id) AS period_no
+    FROM periods p SEMI JOIN todo t ON t.shop_id = p.shop_id
+),
 seqr_all AS (
-    SELECT r.shop_id, r.period_id, r.row_no, r.terminal_id, r.cashier_id, r.amount, r.ers_reference, pr.close_seq,
+    SELECT r.shop_id, pr.period_no, r.row_no, r.terminal_id, r.cashier_id, r.amount, r.ers_reference, pr.close_seq,
            pr.marked_at AS seqr_marked_at
-    FROM seqr_rows r JOIN periods pr ON pr.period_id = r.period_id
+    FROM seqr_rows r JOIN round_periods pr ON pr.period_id = r.period_id
     JOIN todo t ON t.shop_id = r.shop_id AND pr.close_seq <= t.close_seq
 ),
 -- SEQR may list several rows under one reference (a payment and its refund).
@@ -145,13 +153,13 @@ seqr AS (
     ANTI JOIN seqr_dups x ON x.shop_id = a.shop_id AND x.ers_reference = a.ers_reference
     UNION ALL
     SELECT d.*,
-           row_number() OVER (PARTITION BY d.shop_id, d.ers_reference ORDER BY d.close_seq, d.period_id, d.row_no) AS n,
+           row_number() OVER (PARTITION BY d.shop_id, d.ers_reference ORDER BY d.close_seq, d.period_no, d.row_no) AS n,
            row_number() OVER (PARTITION BY d.shop_id, d.ers_reference, sign(d.amount)
-                              ORDER BY d.close_seq, d.period_id, d.row_no) AS side_rank
+                              ORDER BY d.close_seq, d.period_no, d.row_no) AS side_rank
     FROM (
         SELECT a.* FROM seqr_all a SEMI JOIN seqr_dups x ON x.shop_id = a.shop_id AND x.ers_reference = a.ers_reference
         QUALIFY row_number() OVER (PARTITION BY a.shop_id, a.ers_reference, a.terminal_id, a.amount
-                                   ORDER BY a.close_seq, a.period_id, a.row_no) = 1
+                                   ORDER BY a.close_seq, a.period_no, a.row_no) = 1
     ) d
 ),
 open_seqr AS (
@@ -245,13 +253,13 @@ resolved_seqr_ids AS (
 resolved_seqr AS (
     SELECT d.* EXCLUDE (resolution), r.resolution FROM (
         SELECT a.*,
-               row_number() OVER (PARTITION BY a.shop_id, a.ers_reference ORDER BY a.close_seq, a.period_id, a.row_no) AS n,
+               row_number() OVER (PARTITION BY a.shop_id, a.ers_reference ORDER BY a.close_seq, a.period_no, a.row_no) AS n,
                row_number() OVER (PARTITION BY a.shop_id, a.ers_reference, sign(a.amount)
-                                  ORDER BY a.close_seq, a.period_id, a.row_no) AS side_rank,
+                                  ORDER BY a.close_seq, a.period_no, a.row_no) AS side_rank,
                NULL AS resolution
         FROM seqr_all a SEMI JOIN resolved_seqr_ids x ON x.shop_id = a.shop_id AND x.ers_reference = a.ers_reference
         QUALIFY row_number() OVER (PARTITION BY a.shop_id, a.ers_reference, a.terminal_id, a.amount
-                                   ORDER BY a.close_seq, a.period_id, a.row_no) = 1
+                                   ORDER BY a.close_seq, a.period_no, a.row_no) = 1
     ) d JOIN resolved_seqr_ids r ON r.shop_id = d.shop_id AND r.ers_reference = d.ers_reference AND r.n = d.n
 ),
 seqr_pool AS (
@@ -296,7 +304,7 @@ pairs AS (
            coalesce(s.ers_reference, l.ers_reference) AS ers_reference,
            l.invoice_reference,
            l.amount AS local_amount, s.amount AS seqr_amount,
-           l.posted_at, s.period_id AS seqr_period,
+           l.posted_at, s.period_no AS seqr_period_no,
            s.close_seq AS seqr_close_seq, s.seqr_marked_at,
            coalesce(el.first_period, es.first_period) AS first_period,
            coalesce(el.first_category, es.first_category) AS first_category,
@@ -426,14 +434,16 @@ paired AS (SELECT shop_id, local_key AS k FROM probable UNION ALL SELECT shop_id
 -- its keys and invoice reference: the view recon_results gives them back
 -- (schema/003_compact_matches.sql).
 SELECT c.shop_id, c.close_seq, k.label_period,
-       c.seqr_period, 'MATCHED', NULL, NULL, NULL,
+       sp.period_id, 'MATCHED', NULL, NULL, NULL,
        c.terminal_id, c.cashier_id, c.ers_reference, NULL,
        c.local_amount, c.seqr_amount, c.local_amount - c.seqr_amount, c.posted_at,
        NULL, NULL, c.file_id, c.line
-FROM classified_keyed c JOIN cuts k ON k.shop_id = c.shop_id WHERE c.compact_match
+FROM classified_keyed c JOIN cuts k ON k.shop_id = c.shop_id
+JOIN round_periods sp ON sp.period_no = c.seqr_period_no
+WHERE c.compact_match
 UNION ALL
 SELECT c.shop_id, c.close_seq, k.label_period,
-       coalesce(c.first_period, c.seqr_period, CASE WHEN c.file_id IS NOT NULL THEN coalesce(tp.period_id, k.shop_period, k.label_period) END),
+       coalesce(c.first_period, sp.period_id, CASE WHEN c.file_id IS NOT NULL THEN coalesce(tp.period_id, k.shop_period, k.label_period) END),
        c.category, c.local_key, c.seqr_key, NULL,
        c.terminal_id, c.cashier_id, c.ers_reference, c.invoice_reference,
        c.local_amount, c.seqr_amount,
@@ -466,12 +476,13 @@ SELECT c.shop_id, c.close_seq, k.label_period,
        END,
        NULL, NULL, NULL
 FROM unmatched c JOIN cuts k ON k.shop_id = c.shop_id
+LEFT JOIN round_periods sp ON sp.period_no = c.seqr_period_no
 LEFT JOIN cur tp ON tp.shop_id = c.shop_id AND tp.terminal_id = c.local_terminal
 LEFT JOIN links lk ON lk.shop_id = c.shop_id AND lk.seqr_key = c.seqr_key
 ANTI JOIN paired pd ON pd.shop_id = c.shop_id AND pd.k = coalesce(c.local_key, c.seqr_key)
 UNION ALL
 SELECT k.shop_id, k.close_seq, k.label_period,
-       coalesce(l.first_period, s.first_period, s.seqr_period), 'PROBABLE_MATCH', l.local_key, s.seqr_key, NULL,
+       coalesce(l.first_period, s.first_period, sp.period_id), 'PROBABLE_MATCH', l.local_key, s.seqr_key, NULL,
        s.terminal_id, l.cashier_id, s.ers_reference, l.invoice_reference,
        l.local_amount, s.seqr_amount, l.local_amount - s.seqr_amount, l.posted_at,
        'the post at file:line ' || substr(l.local_key, 3) || ' (ersReference ' || l.ers_reference || ') is probably this SEQR payment: amounts '
@@ -481,6 +492,7 @@ SELECT k.shop_id, k.close_seq, k.label_period,
 FROM probable p JOIN cuts k ON k.shop_id = p.shop_id
 JOIN unmatched l ON l.shop_id = p.shop_id AND l.local_key = p.local_key AND l.seqr_key IS NULL
 JOIN unmatched s ON s.shop_id = p.shop_id AND s.seqr_key = p.seqr_key AND s.local_key IS NULL
+LEFT JOIN round_periods sp ON sp.period_no = s.seqr_period_no
 UNION ALL
 SELECT k.shop_id, k.close_seq, k.label_period,
        coalesce(e.first_period, tp.period_id, k.shop_period, k.label_period), 'DUPLICATE_LOCAL',
