@@ -142,8 +142,7 @@ pub fn text(o: &Output) -> String {
 }
 
 fn periods(store: &Store) -> Vec<String> {
-    let mut stmt = store.ad_hoc_connection().prepare("SELECT period_id FROM periods ORDER BY marked_at").unwrap();
-    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    rows(store.ad_hoc_connection(), "SELECT period_id FROM periods ORDER BY marked_at", [], |r| r.get(0))
 }
 
 fn attachment<'a>(msg: &'a mail_parser::Message<'a>, name: &str) -> Option<&'a [u8]> {
@@ -215,14 +214,12 @@ async fn the_report_email_names_shop_period_and_terminals_and_says_what_to_do_pe
 
     let store = f.store();
     let [first, second]: [String; 2] = periods(&store).try_into().unwrap();
-    let actions: Vec<(String, String)> = store
-        .ad_hoc_connection()
-        .prepare("SELECT category, action FROM categories WHERE category IN ('AMOUNT_MISMATCH', 'IN_TRANSIT')")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let actions: Vec<(String, String)> = rows(
+        store.ad_hoc_connection(),
+        "SELECT category, action FROM categories WHERE category IN ('AMOUNT_MISMATCH', 'IN_TRANSIT')",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
     assert_eq!(actions.len(), 2);
     let msgs = smtp.messages();
     assert_eq!(msgs.len(), 2);

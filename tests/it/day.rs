@@ -6,6 +6,8 @@ use seqr_recon::config::Level;
 use seqr_recon::demo::{self, DemoShop};
 use seqr_recon::store::closes_value;
 
+use crate::helpers::rows;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_seeded_day_over_two_periods_is_found_with_perfect_precision_and_recall() {
     let shops = vec![
@@ -38,13 +40,8 @@ async fn a_seeded_day_over_two_periods_is_found_with_perfect_precision_and_recal
                             WHERE list_contains($1, {'shop_id': shop_id, 'close_seq': close_seq})),
                   m AS (SELECT * FROM results_of_closes($1))
                  SELECT count(*) FROM ((FROM v EXCEPT ALL FROM m) UNION ALL (FROM m EXCEPT ALL FROM v))";
-    let stored: Vec<(String, i64)> = db
-        .prepare("SELECT shop_id, close_seq FROM closes ORDER BY ALL")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let stored: Vec<(String, i64)> =
+        rows(&db, "SELECT shop_id, close_seq FROM closes ORDER BY ALL", [], |r| Ok((r.get(0)?, r.get(1)?)));
     assert_eq!(stored.len(), 6, "three shops, two closes each");
     let closes: Vec<(&str, i64)> = stored.iter().map(|(shop, seq)| (shop.as_str(), *seq)).collect();
     for close in closes.iter().map(std::slice::from_ref).chain([closes.as_slice()]) {

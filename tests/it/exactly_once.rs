@@ -22,8 +22,7 @@ fn report_subjects(smtp: &SmtpSink) -> Vec<String> {
 
 fn periods(f: &Floor) -> Vec<String> {
     let store = f.store();
-    let mut stmt = store.ad_hoc_connection().prepare("SELECT period_id FROM periods ORDER BY marked_at").unwrap();
-    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    rows(store.ad_hoc_connection(), "SELECT period_id FROM periods ORDER BY marked_at", [], |r| r.get(0))
 }
 
 fn stderr(o: &std::process::Output) -> String {

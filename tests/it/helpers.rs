@@ -117,3 +117,14 @@ pub fn fetched(report: seqr_recon::seqr::report::Report) -> seqr_recon::seqr::Fe
         not_ready: vec![],
     }
 }
+
+/// Every row that `sql` returns for `params`, each made a value by `row`; any error panics with the SQL.
+pub fn rows<T>(
+    conn: &duckdb::Connection,
+    sql: &str,
+    params: impl duckdb::Params,
+    row: impl FnMut(&duckdb::Row) -> duckdb::Result<T>,
+) -> Vec<T> {
+    let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
+    stmt.query_map(params, row).unwrap_or_else(|e| panic!("{e}\n{sql}")).map(Result::unwrap).collect()
+}

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::close::{text, Floor, ShopSpec, SHOP};
+use crate::helpers::rows;
 use crate::smtp::SmtpSink;
 
 const SHOP_2: ShopSpec<'static> = ShopSpec { id: "shop-2", level: "shop", password_env: SHOP.password_env };
@@ -31,8 +32,7 @@ async fn two_closes(floor: &Floor, shop: &str) {
 
 /// One string per row of `sql`'s single text column, sorted.
 fn keys(conn: &duckdb::Connection, sql: &str) -> Vec<String> {
-    let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
-    let mut keys: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let mut keys: Vec<String> = rows(conn, sql, [], |r| r.get(0));
     keys.sort();
     keys
 }
@@ -94,21 +94,12 @@ fn database_keys(floors: &[&Floor]) -> BTreeMap<&'static str, Vec<String>> {
 /// Per shop and business date (of each close's slot, in the shop's zone): items classified and their totals.
 fn database_totals(floor: &Floor) -> BTreeMap<(String, String), (i64, String, String)> {
     let store = floor.store();
-    let mut stmt = store
-        .ad_hoc_connection()
-        .prepare(
-            "SELECT r.shop_id, c.slot, count(*), CAST(sum(r.local_amount) AS VARCHAR), CAST(sum(r.seqr_amount) AS VARCHAR) \
-             FROM recon_results r JOIN closes c ON c.shop_id = r.shop_id AND c.close_seq = r.close_seq GROUP BY ALL",
-        )
-        .unwrap();
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, chrono::DateTime<chrono::Utc>>(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .unwrap();
+    let sql = "SELECT r.shop_id, c.slot, count(*), CAST(sum(r.local_amount) AS VARCHAR), CAST(sum(r.seqr_amount) AS VARCHAR) \
+               FROM recon_results r JOIN closes c ON c.shop_id = r.shop_id AND c.close_seq = r.close_seq GROUP BY ALL";
+    let items: Vec<(String, chrono::DateTime<chrono::Utc>, i64, String, String)> =
+        rows(store.ad_hoc_connection(), sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)));
     let mut totals: BTreeMap<(String, String), (i64, String, String)> = BTreeMap::new();
-    for row in rows {
-        let (shop, slot, n, local, seqr): (String, _, i64, String, String) = row.unwrap();
+    for (shop, slot, n, local, seqr) in items {
         let date = seqr_recon::lake::business_date(slot, chrono_tz::Europe::Stockholm).to_string();
         let entry = totals.entry((shop, date)).or_insert((0, "0".into(), "0".into()));
         let add = |a: &str, b: &str| (dec(a) + dec(b)).to_string();
@@ -129,9 +120,7 @@ fn lake_totals(lake: &Path) -> BTreeMap<(String, String), (i64, String, String)>
          CAST(sum(seqr_amount) AS VARCHAR) FROM {} GROUP BY ALL",
         lake_table(lake, "transactions")
     );
-    let mut stmt = conn.prepare(&sql).unwrap();
-    let rows = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?, r.get(4)?)))).unwrap();
-    rows.map(Result::unwrap).collect()
+    rows(&conn, &sql, [], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?, r.get(4)?)))).into_iter().collect()
 }
 
 /// Every file under `dir`, relative to it.

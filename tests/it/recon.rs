@@ -14,7 +14,7 @@ use seqr_recon::store::ingest::{ingest_file, ingest_inbox, Feed, Ingested, Rejec
 use seqr_recon::store::queries;
 use seqr_recon::store::Store;
 
-use crate::helpers::{dec, fetched};
+use crate::helpers::{dec, fetched, rows};
 
 const POSTS_HEADER: &str =
     "shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at";
@@ -103,25 +103,19 @@ impl Recon {
 
     /// Every stored classification row, whole, sorted.
     fn all_items(&self) -> Vec<String> {
-        let conn = self.store.ad_hoc_connection();
-        let mut stmt = conn.prepare("SELECT CAST(recon_items AS VARCHAR) FROM recon_items ORDER BY 1").unwrap();
-        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        rows(
+            self.store.ad_hoc_connection(),
+            "SELECT CAST(recon_items AS VARCHAR) FROM recon_items ORDER BY 1",
+            [],
+            |r| r.get(0),
+        )
     }
 
     /// (category, ers or invoice reference, item period, detail) of one close, sorted.
     fn results(&self, close_seq: i64) -> Vec<(String, String, String, String)> {
-        let mut stmt = self
-            .store
-            .ad_hoc_connection()
-            .prepare(
-                "SELECT category, coalesce(ers_reference, invoice_reference, seqr_key), item_period_id, coalesce(detail, '') \
-                 FROM recon_results WHERE close_seq = ? ORDER BY 1, 2, 4",
-            )
-            .unwrap();
-        stmt.query_map([close_seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
+        let sql = "SELECT category, coalesce(ers_reference, invoice_reference, seqr_key), item_period_id, \
+                   coalesce(detail, '') FROM recon_results WHERE close_seq = ? ORDER BY 1, 2, 4";
+        rows(self.store.ad_hoc_connection(), sql, [close_seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
     }
 
     fn categories(&self, close_seq: i64) -> Vec<(String, String)> {
@@ -165,13 +159,8 @@ fn closes_classified_together_see_only_their_own_shop() {
     };
     together_then_alone(&r, s1, s2);
     let of_shop = |r: &Recon, shop: &str| -> Vec<(String, String)> {
-        let conn = r.store.ad_hoc_connection();
-        let mut stmt = conn
-            .prepare(
-                "SELECT category, ers_reference FROM recon_results WHERE shop_id = ? AND close_seq = 1 ORDER BY 1, 2",
-            )
-            .unwrap();
-        stmt.query_map([shop], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect()
+        let sql = "SELECT category, ers_reference FROM recon_results WHERE shop_id = ? AND close_seq = 1 ORDER BY 1, 2";
+        rows(r.store.ad_hoc_connection(), sql, [shop], |row| Ok((row.get(0)?, row.get(1)?)))
     };
     let first_of_shop_1 =
         pairs(&[("DUPLICATE_LOCAL", "E3"), ("MATCHED", "E1"), ("MATCHED", "E3"), ("MISSING_LOCALLY", "E2")]);
@@ -435,10 +424,10 @@ fn lines_are_counted_past_blank_lines_quoted_line_breaks_and_refused_lines() {
     );
     std::fs::write(inbox.join("good.csv"), content).unwrap();
     ingest_inbox(&r.store, &inbox, &r.shops).unwrap();
-    let mut stmt =
-        r.store.ad_hoc_connection().prepare("SELECT ers_reference, line FROM pos_posts ORDER BY line").unwrap();
     let lines: Vec<(String, i64)> =
-        stmt.query_map([], |x| Ok((x.get(0)?, x.get(1)?))).unwrap().map(|x| x.unwrap()).collect();
+        rows(r.store.ad_hoc_connection(), "SELECT ers_reference, line FROM pos_posts ORDER BY line", [], |x| {
+            Ok((x.get(0)?, x.get(1)?))
+        });
     let want = [("E1", 2), ("E2", 5), ("E9", 6), ("E3", 7)];
     assert_eq!(lines, want.map(|(e, l)| (e.to_string(), l)).to_vec());
 
@@ -484,14 +473,10 @@ fn an_invoice_journal_is_checked_row_by_row_and_loads_times_in_utc() {
     let sql =
         "SELECT invoice_reference, CAST(sent_at AS VARCHAR), last_status, CAST(last_polled_at AS VARCHAR), amount \
                FROM pos_invoices ORDER BY invoice_reference";
-    let mut stmt = r.store.ad_hoc_connection().prepare(sql).unwrap();
-    let rows: Vec<Row> = stmt
-        .query_map([], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?)))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
+    let invoices: Vec<Row> =
+        rows(r.store.ad_hoc_connection(), sql, [], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?)));
     assert_eq!(
-        rows,
+        invoices,
         vec![
             ("R1".into(), "2026-11-21 10:00:00".into(), None, None, dec("10.5")),
             (
@@ -757,15 +742,9 @@ fn probable_matches_follow_the_tolerances_and_never_become_matched() {
 
     // The analyst's open list says what to do about each.
     let sql = seqr_recon::store::queries::ANALYST.iter().find(|(n, _)| *n == "open_exceptions_by_age").unwrap().1;
-    let open: Vec<(String, String, String)> = r
-        .store
-        .ad_hoc_connection()
-        .prepare(sql)
-        .unwrap()
-        .query_map([], |row| Ok((row.get("category")?, row.get("ers_reference")?, row.get("action")?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let open: Vec<(String, String, String)> = rows(r.store.ad_hoc_connection(), sql, [], |row| {
+        Ok((row.get("category")?, row.get("ers_reference")?, row.get("action")?))
+    });
     assert_eq!(
         open.iter().map(|(c, e, _)| format!("{c} {e}")).collect::<Vec<_>>(),
         ["MISSING_AT_SEQR X1", "MISSING_AT_SEQR Z1"]
@@ -830,19 +809,10 @@ fn self_checks_catch_every_invariant_violation() {
 
 /// (category, ersReference, seqr_amount, detail, action) of one close's exceptions.
 fn actions(r: &Recon, close_seq: i64) -> Vec<(String, String, Option<rust_decimal::Decimal>, String, String)> {
-    let mut stmt = r
-        .store
-        .ad_hoc_connection()
-        .prepare(
-            "SELECT r.category, r.ers_reference, r.seqr_amount, coalesce(r.detail, ''), c.action \
-             FROM recon_results r JOIN categories c USING (category) \
-             WHERE r.close_seq = ? AND r.category <> 'MATCHED' ORDER BY 1, 2",
-        )
-        .unwrap();
-    stmt.query_map([close_seq], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    let sql = "SELECT r.category, r.ers_reference, r.seqr_amount, coalesce(r.detail, ''), c.action \
+               FROM recon_results r JOIN categories c USING (category) \
+               WHERE r.close_seq = ? AND r.category <> 'MATCHED' ORDER BY 1, 2";
+    rows(r.store.ad_hoc_connection(), sql, [close_seq], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?)))
 }
 
 #[test]

@@ -81,14 +81,12 @@ async fn a_close_records_its_provenance_and_keeps_no_secret() {
     let store = f.store();
     // Every answer SEQR gave the close is hashed: the mark, each report, and the
     // simulator's one REPORT_NOT_READY before the first report.
-    let ops: Vec<(String, i32, String)> = store
-        .ad_hoc_connection()
-        .prepare("SELECT operation, result_code, response_sha256 FROM soap_responses ORDER BY operation, result_code")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let ops: Vec<(String, i32, String)> = rows(
+        store.ad_hoc_connection(),
+        "SELECT operation, result_code, response_sha256 FROM soap_responses ORDER BY operation, result_code",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    );
     assert_eq!(
         ops.iter().map(|(o, c, _)| format!("{o} {c}")).collect::<Vec<_>>(),
         ["executeReport 0", "executeReport 0", "executeReport 2", "markTransactionPeriod 0"]
@@ -130,14 +128,12 @@ async fn a_close_records_its_provenance_and_keeps_no_secret() {
     assert_eq!(totals, (1, "12.34000".to_string(), "12.34000".to_string()));
 
     // No table holds the reseller password, in any column.
-    let tables: Vec<String> = store
-        .ad_hoc_connection()
-        .prepare("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let tables: Vec<String> = rows(
+        store.ad_hoc_connection(),
+        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'",
+        [],
+        |r| r.get(0),
+    );
     assert!(tables.len() > 15, "{tables:?}");
     for table in tables {
         let leaks: i64 = store
