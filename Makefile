@@ -4,7 +4,7 @@
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/seqr-recon/target
 
 .DEFAULT_GOAL := help
-.PHONY: help test demo bench bench-close bench-shops bench-day build fmt screenshots lake-spark
+.PHONY: help test test-soap demo bench bench-close bench-shops bench-day build fmt screenshots lake-spark
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -12,10 +12,23 @@ help: ## List the targets
 build: ## Build the binary (dev profile, shared by test, clippy and demo)
 	cargo build
 
-test: ## Format check, clippy with warnings as errors, every test
+test: ## Format check, clippy with warnings as errors, every test, and a standard SOAP client against the simulator
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo test
+	$(MAKE) test-soap
+
+# zeep, the SOAP client real integrations use, in its own virtual environment.
+SOAP_VENV ?= $(HOME)/.cache/seqr-recon/soap-venv
+
+$(SOAP_VENV)/zeep-4.3.3:
+	python3 -m venv $(SOAP_VENV)
+	$(SOAP_VENV)/bin/pip install --quiet zeep==4.3.3
+	touch $@
+
+test-soap: $(SOAP_VENV)/zeep-4.3.3 ## zeep reads the WSDL and drives `sim serve` through every operation it serves
+	cargo build --quiet
+	$(SOAP_VENV)/bin/python tests/soap_client/check_simulator.py $(CARGO_TARGET_DIR)/debug/seqr-recon tests/fixtures/ERSWSExternalClientService.wsdl
 
 fmt: ## Format the code
 	cargo fmt

@@ -274,6 +274,11 @@ pub struct EmailSettings {
     /// Seconds to wait before each new attempt when a send fails (then it stays queued).
     #[serde(default = "default_email_retry")]
     pub retry_seconds: Vec<f64>,
+    /// Seconds to wait for each answer of the SMTP server. A message handed
+    /// over whose answer does not come in time may have been delivered: it is
+    /// not sent again by itself.
+    #[serde(default = "default_smtp_timeout")]
+    pub smtp_timeout_seconds: f64,
 }
 
 impl Default for EmailSettings {
@@ -292,6 +297,14 @@ pub struct ScheduleSettings {
     /// Shops closed at the same time, at most.
     #[serde(default = "default_concurrent_shops")]
     pub max_concurrent_shops: usize,
+    /// Hours after a slot during which the daemon tries again, with back-off, a
+    /// close that could not run (the database held by another process, SEQR
+    /// unreachable); ops get one alert. A mark whose outcome is unknown is never retried.
+    #[serde(default = "default_retry_for_hours")]
+    pub retry_for_hours: f64,
+    /// Seconds before the first such retry; each wait doubles, up to 10 minutes.
+    #[serde(default = "default_retry_first_wait")]
+    pub retry_first_wait_seconds: f64,
 }
 
 impl Default for ScheduleSettings {
@@ -451,6 +464,12 @@ fn d5() -> u32 {
 fn default_concurrent_shops() -> usize {
     64
 }
+fn default_retry_for_hours() -> f64 {
+    6.0
+}
+fn default_retry_first_wait() -> f64 {
+    30.0
+}
 fn yes() -> bool {
     true
 }
@@ -480,6 +499,9 @@ fn default_smtp_port() -> u16 {
 }
 fn default_smtp_tls() -> SmtpTls {
     SmtpTls::None
+}
+fn default_smtp_timeout() -> f64 {
+    30.0
 }
 fn default_email_retry() -> Vec<f64> {
     vec![1.0, 4.0]
@@ -517,13 +539,10 @@ impl Config {
 
     /// Parses and checks config text; `file` names it in errors. Paths stay as written.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
-        let mut cfg: Config = toml::from_str(text).map_err(|e| {
-            let key = e.span().map(|s| text[..s.start].lines().count().to_string()).unwrap_or_default();
-            ConfigError {
-                file: file.into(),
-                key: if key.is_empty() { "-".into() } else { format!("line {key}") },
-                what: e.message().to_string(),
-            }
+        let mut cfg: Config = toml::from_str(text).map_err(|e| ConfigError {
+            file: file.into(),
+            key: e.span().map_or_else(|| "-".into(), |s| key_at(text, s.start)),
+            what: e.message().to_string(),
         })?;
         cfg.path = PathBuf::from(file);
         cfg.snapshot = text.to_string();
@@ -607,6 +626,24 @@ impl Config {
         Ok(())
     }
 
+    /// The POS inbox, which must be a folder that exists: with a mistyped
+    /// path no file would ever arrive, and every SEQR sale would look lost.
+    pub fn require_inbox(&self) -> Result<&Path, ConfigError> {
+        let inbox = &self.pos.inbox;
+        if inbox.is_dir() {
+            return Ok(inbox);
+        }
+        Err(ConfigError {
+            file: self.path.display().to_string(),
+            key: "[pos] inbox".into(),
+            what: format!(
+                "{} is not a folder that exists; create it (mkdir -p) or fix the path to where the tills write \
+                 their files",
+                inbox.display()
+            ),
+        })
+    }
+
     /// The shop with this id.
     pub fn shop(&self, id: &str) -> Option<&Shop> {
         self.shops.iter().find(|s| s.id == id)
@@ -625,11 +662,39 @@ fn parse_timezone(text: &str) -> Result<chrono_tz::Tz, String> {
     text.parse::<chrono_tz::Tz>().map_err(|_| format!("{text:?} is not an IANA time zone like Europe/Stockholm"))
 }
 
+/// The key written at byte `offset` of config text, with its table and line:
+/// `[seqr] timeout_seconds (line 4)`.
+fn key_at(text: &str, offset: usize) -> String {
+    let offset = offset.min(text.len());
+    let line_no = text[..offset].matches('\n').count() + 1;
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or_default().trim();
+    let table = text[..line_start].lines().rev().map(str::trim).find(|l| l.starts_with('['));
+    let key = match line.split_once('=') {
+        Some((key, _)) if !line.starts_with('[') => key.trim(),
+        _ => "",
+    };
+    let table = if line.starts_with('[') { Some(line) } else { table };
+    match (table, key) {
+        (Some(table), "") => format!("{table} (line {line_no})"),
+        (Some(table), key) => format!("{table} {key} (line {line_no})"),
+        (None, "") => format!("line {line_no}"),
+        (None, key) => format!("{key} (line {line_no})"),
+    }
+}
+
 fn parse_schedule(text: &str) -> Result<cron::Schedule, String> {
     use std::str::FromStr;
-    cron::Schedule::from_str(text).map_err(|e| {
+    let schedule = cron::Schedule::from_str(text).map_err(|e| {
         format!("{text:?} is not a cron expression with seconds (\"sec min hour day month weekday\"): {e}")
-    })
+    })?;
+    // A date that never comes (30 February) would leave the shop without a close.
+    if schedule.upcoming(chrono::Utc).next().is_none() {
+        return Err(format!(
+            "{text:?} never fires (no such date comes); give a time every night, like \"0 0 22 * * *\""
+        ));
+    }
+    Ok(schedule)
 }
 
 impl Shop {
@@ -763,5 +828,24 @@ password_env = "SEQR_PASSWORD_STOCKHOLM_1"
     fn unknown_keys_are_errors_with_a_line() {
         let e = Config::parse(&MINIMAL.replace("[store]", "[store]\ndatabse = 1"), "t.toml").unwrap_err();
         assert!(e.what.contains("databse"), "{e}");
+        assert_eq!(e.key, "[store] databse (line 6)");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_names_its_table_key_and_line() {
+        let text =
+            MINIMAL.replace("client_id = \"Acme BackOffice\"", "client_id = \"x\"\ntimeout_seconds = \"thirty\"");
+        let e = Config::parse(&text, "t.toml").unwrap_err();
+        assert_eq!(e.key, "[seqr] timeout_seconds (line 5)");
+        assert!(e.what.contains("thirty"), "{e}");
+        let e = Config::parse(&MINIMAL.replace("level = \"shop\"", "level = 7"), "t.toml").unwrap_err();
+        assert_eq!(e.key, "[[shop]] level (line 13)");
+    }
+
+    #[test]
+    fn a_close_at_that_never_fires_is_refused() {
+        let e = Config::parse(&MINIMAL.replace("0 0 22 * * *", "0 0 22 30 2 *"), "t.toml").unwrap_err();
+        assert_eq!(e.key, "shop[0] (stockholm-1).close_at");
+        assert!(e.what.contains("never fires"), "{e}");
     }
 }

@@ -15,6 +15,9 @@ pub enum ExitCode {
     BadConfig = 3,
     /// Input files were refused (see the `.errors.txt` beside them).
     BadInput = 4,
+    /// A report is not delivered: its mail failed and stays queued, its
+    /// hand-over to SMTP is in doubt, or (for `status`) a close is stuck.
+    Undelivered = 5,
 }
 
 impl From<ExitCode> for std::process::ExitCode {
@@ -22,6 +25,12 @@ impl From<ExitCode> for std::process::ExitCode {
         std::process::ExitCode::from(c as u8)
     }
 }
+
+/// A command line that asks for something that cannot be done as asked (exits 2):
+/// the message says what was wrong and what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
 
 /// The code for a failed command: from the first error in its chain (the
 /// error itself or a cause beneath the contexts added to it) whose type knows
@@ -35,6 +44,7 @@ pub fn exit_code_of(e: &anyhow::Error) -> ExitCode {
                 .or_else(|| cause.downcast_ref::<SecretMissing>().map(SecretMissing::exit_code))
                 .or_else(|| cause.downcast_ref::<UnknownShop>().map(UnknownShop::exit_code))
                 .or_else(|| cause.downcast_ref::<StoreError>().map(StoreError::exit_code))
+                .or_else(|| cause.downcast_ref::<UsageError>().map(|_| ExitCode::Usage))
         })
         .unwrap_or(ExitCode::Failure)
 }

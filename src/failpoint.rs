@@ -5,11 +5,34 @@
 //! the mark journal, not yet in the database), `after_marked`, `after_fetched`,
 //! `after_reconciled`, `after_exported`, and in the outbox `after_smtp_accepted`
 //! (SMTP took the message, nothing recorded yet).
+//!
+//! `SEQR_RECON_FAILPOINT=disk_full_after_journal_reserved` fills the disk
+//! instead: from the moment the mark journal holds its slot for SEQR's answer,
+//! every write that needs new space fails with "No space left on device".
 
-/// Aborts the process when the failpoint `after_{reached}` is set.
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static DISK_FULL: AtomicBool = AtomicBool::new(false);
+
+/// Aborts the process when the failpoint `after_{reached}` is set; fills the
+/// disk from here on when `disk_full_after_{reached}` is.
 pub fn failpoint(reached: &str) {
-    if std::env::var("SEQR_RECON_FAILPOINT").is_ok_and(|v| v.strip_prefix("after_") == Some(reached)) {
+    let Ok(point) = std::env::var("SEQR_RECON_FAILPOINT") else { return };
+    if point.strip_prefix("after_") == Some(reached) {
         eprintln!("failpoint after_{reached}: aborting");
         std::process::abort();
+    }
+    if point.strip_prefix("disk_full_after_") == Some(reached) {
+        DISK_FULL.store(true, Ordering::SeqCst);
+    }
+}
+
+/// `Err` (no space left on device) once a `disk_full_after_…` failpoint was
+/// reached: called before writes that need new space.
+pub fn new_space() -> std::io::Result<()> {
+    if DISK_FULL.load(Ordering::SeqCst) {
+        Err(std::io::Error::from_raw_os_error(28))
+    } else {
+        Ok(())
     }
 }

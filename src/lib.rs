@@ -20,6 +20,7 @@
 //! - [`journal`]: the mark journal beside the database: period ids SEQR returned, kept before the database has them.
 //! - [`paths`]: output paths that cannot leave their folder, and synced writes.
 //! - [`failpoint`]: crash points for tests (`SEQR_RECON_FAILPOINT`).
+//! - [`stop`]: SIGTERM and SIGINT: the closes stop between steps, never mid-call.
 //! - [`exit`]: exit codes, and the one place errors are mapped to them.
 //! - [`backoffice`]: terminals, refunds and resolving exceptions; [`certify`]: SEQR's certification procedure.
 //! - [`sim`]: the SEQR simulator, and nothing else: the same SOAP over HTTP, SEQR's rules, fault switches.
@@ -48,4 +49,5 @@ pub mod schedule;
 pub mod secret;
 pub mod seqr;
 pub mod sim;
+pub mod stop;
 pub mod store;

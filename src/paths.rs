@@ -56,10 +56,17 @@ pub fn write_synced(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = path.parent().context("a file to write has a folder")?;
     let name = path.file_name().context("a file to write has a name")?.to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp"));
-    let mut file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    file.write_all(bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    file.sync_all().with_context(|| format!("syncing {}", tmp.display()))?;
-    drop(file);
+    let written = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        crate::failpoint::new_space()?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        // Nothing half-written is left behind (a full disk leaves an empty or cut file).
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("writing {}", tmp.display()));
+    }
     std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
     sync_dir(dir)
 }

@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Tz;
 
 use crate::close::{run_batch, Batch, CloseContext, CloseOutcome};
@@ -50,15 +50,43 @@ impl Clock for TokioClock {
 }
 
 /// The first slot strictly after `after`, in UTC. Local times follow the
-/// shop's zone, so a 22:00 close stays at 22:00 across DST changes.
+/// shop's zone, so a 22:00 close stays at 22:00 across DST changes, and each
+/// local time makes one slot: a time the spring-forward night skips runs at
+/// the first instant after the gap, a time the fall-back night repeats runs
+/// only the first time.
 pub fn next_fire(schedule: &cron::Schedule, tz: Tz, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    schedule.after(&after.with_timezone(&tz)).next().map(|t| t.with_timezone(&Utc))
+    let from = local_wall(after, tz) - DST_MARGIN;
+    schedule.after(&from).map(|wall| instant_of(wall.naive_utc(), tz)).find(|t| *t > after)
 }
 
-/// The last slot at or before `at`.
+/// The last slot at or before `at` (one per local time, as [`next_fire`]).
 pub fn last_fire(schedule: &cron::Schedule, tz: Tz, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let just_after = at + chrono::Duration::milliseconds(1);
-    schedule.after(&just_after.with_timezone(&tz)).next_back().map(|t| t.with_timezone(&Utc))
+    let until = local_wall(at, tz) + DST_MARGIN;
+    schedule.after(&until).rev().map(|wall| instant_of(wall.naive_utc(), tz)).find(|t| *t <= at)
+}
+
+/// More than any zone's DST shift: how far around an instant its local slots are looked for.
+const DST_MARGIN: chrono::Duration = chrono::Duration::hours(3);
+
+/// The shop's wall-clock reading at `t`, carried in a `DateTime<Utc>` so that
+/// the schedule steps through local times without gaps or repeats.
+fn local_wall(t: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+    t.with_timezone(&tz).naive_local().and_utc()
+}
+
+/// The instant a local wall-clock time stands for in `tz`: the earlier of a
+/// repeated time; for a time skipped by spring forward, the first instant after the gap.
+fn instant_of(wall: chrono::NaiveDateTime, tz: Tz) -> DateTime<Utc> {
+    use chrono::offset::LocalResult;
+    use chrono::TimeZone;
+    let mut t = wall;
+    loop {
+        match tz.from_local_datetime(&t) {
+            LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => return at.with_timezone(&Utc),
+            // Inside the gap: the first whole minute that exists is where the gap ends.
+            LocalResult::None => t = (t + chrono::Duration::minutes(1)).with_second(0).unwrap_or(t),
+        }
+    }
 }
 
 /// The slot to catch up when the daemon starts: the last one at or before
@@ -90,26 +118,39 @@ pub fn shop_latest_slot(shop: &Shop, now: DateTime<Utc>) -> DateTime<Utc> {
 /// Runs closes at their slots until `shutdown` completes. On start it catches
 /// up the last slot of each shop that has no close yet (when `catch_up` is on).
 pub async fn daemon(cfg: Arc<Config>, clock: &dyn Clock, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-    // A missing SMTP secret is found at start, not when the first report is due.
+    // A missing secret or inbox is found at start, not when the first close is due.
     crate::notify::smtp_credentials(&cfg.email)?;
+    for shop in &cfg.shops {
+        shop.password()?;
+    }
+    cfg.require_inbox()?;
     let ctx = Arc::new(CloseContext::new(cfg.clone()));
     let now = clock.now();
     if cfg.schedule.catch_up {
-        let mut due = Vec::new();
-        {
-            let store = Store::open_configured(&cfg.store)?;
-            for shop in &cfg.shops {
-                let latest = store.latest_close(&shop.id)?.map(|c| c.slot);
-                if let Some(slot) = missed_slot(shop.schedule(), shop.tz(), latest, now) {
-                    tracing::info!(shop = %shop.id, %slot, "catching up a close missed while the daemon was down");
-                    due.push((shop.clone(), slot));
-                }
+        // A database held by another process at start does not stop the daemon: it skips the catch-up.
+        match missed_slots(&cfg, now) {
+            Ok(due) => run_due(&cfg, &ctx, due).await,
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "could not look for closes missed while the daemon was down; `seqr-recon run` closes them")
             }
         }
-        run_due(&cfg, &ctx, due).await;
     }
     run_at_slots(&cfg.shops, clock, shutdown, |due| run_due(&cfg, &ctx, due)).await;
     Ok(())
+}
+
+/// Each shop's slot missed while the daemon was down.
+fn missed_slots(cfg: &Config, now: DateTime<Utc>) -> anyhow::Result<Vec<(Shop, DateTime<Utc>)>> {
+    let store = Store::open_configured(&cfg.store)?;
+    let mut due = Vec::new();
+    for shop in &cfg.shops {
+        let latest = store.latest_close(&shop.id)?.map(|c| c.slot);
+        if let Some(slot) = missed_slot(shop.schedule(), shop.tz(), latest, now) {
+            tracing::info!(shop = %shop.id, %slot, "catching up a close missed while the daemon was down");
+            due.push((shop.clone(), slot));
+        }
+    }
+    Ok(due)
 }
 
 /// The daemon's loop: waits on `clock` for the next slot of any shop and
@@ -155,12 +196,44 @@ where
 }
 
 /// Closes the given shops for their slots; the database is open only meanwhile,
-/// so analysts and manual runs can use it between closes.
-async fn run_due(cfg: &Arc<Config>, ctx: &Arc<CloseContext>, due: Vec<(Shop, DateTime<Utc>)>) {
-    if due.is_empty() {
-        return;
+/// so analysts and manual runs can use it between closes. A close that could
+/// not run (the database held by another process, SEQR unreachable) is tried
+/// again with back-off for `[schedule] retry_for_hours` after its slot, and ops
+/// get one alert; a mark whose outcome is unknown is never tried again.
+async fn run_due(cfg: &Arc<Config>, ctx: &Arc<CloseContext>, mut due: Vec<(Shop, DateTime<Utc>)>) {
+    let Some(first_slot) = due.iter().map(|(_, slot)| *slot).min() else { return };
+    let give_up = first_slot + chrono::Duration::seconds((cfg.schedule.retry_for_hours.max(0.0) * 3600.0) as i64);
+    let mut wait = std::time::Duration::from_secs_f64(cfg.schedule.retry_first_wait_seconds.max(0.0));
+    let mut alerted = false;
+    loop {
+        due = run_due_once(cfg, ctx, due, &mut alerted).await;
+        let next_try = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+        if due.is_empty() || crate::stop::requested() || next_try > give_up {
+            if !due.is_empty() {
+                let ids: Vec<&str> = due.iter().map(|(s, _)| s.id.as_str()).collect();
+                tracing::error!(shops = %ids.join(", "), "giving up on tonight's close; `seqr-recon run` closes the missed slot");
+            }
+            return;
+        }
+        tracing::warn!(shops = due.len(), retry_in_s = wait.as_secs(), "trying the close again");
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = crate::stop::asked() => return,
+        }
+        wait = (wait * 2).min(std::time::Duration::from_secs(600));
     }
-    let due_ids: Vec<String> = due.iter().map(|(s, _)| s.id.clone()).collect();
+}
+
+/// One attempt at closing `due`; returns the shops worth another attempt.
+async fn run_due_once(
+    cfg: &Arc<Config>,
+    ctx: &Arc<CloseContext>,
+    due: Vec<(Shop, DateTime<Utc>)>,
+    alerted: &mut bool,
+) -> Vec<(Shop, DateTime<Utc>)> {
+    let slots: std::collections::HashMap<String, DateTime<Utc>> =
+        due.iter().map(|(s, slot)| (s.id.clone(), *slot)).collect();
+    let shops: Vec<Shop> = due.iter().map(|(s, _)| s.clone()).collect();
     let result = async {
         let store = Store::open_configured(&cfg.store)?;
         run_batch(&store, ctx, Batch { shops: due, confirm_remark: false, close_slot_after_resume: true }).await
@@ -168,26 +241,41 @@ async fn run_due(cfg: &Arc<Config>, ctx: &Arc<CloseContext>, due: Vec<(Shop, Dat
     .await;
     match result {
         Ok(outcome) => {
+            let mut again = Vec::new();
             for (shop, r) in outcome.results {
                 match r {
                     Ok(o) => tracing::info!(shop = %shop.id, outcome = %describe(&o), "close done"),
-                    Err(e) => tracing::error!(shop = %shop.id, error = %format!("{e:#}"), "close failed"),
+                    Err(e) => {
+                        tracing::error!(shop = %shop.id, error = %format!("{e:#}"), "close failed");
+                        // Failed closes alert from inside (once a night each); an unknown mark waits for the operator.
+                        if !e.chain().any(|c| c.to_string().contains("mark_unknown")) {
+                            let slot = slots[&shop.id];
+                            again.push((shop, slot));
+                        }
+                    }
                 }
             }
+            again
         }
         Err(e) => {
-            // Failed closes alert from inside; this is the batch itself failing
-            // (the database locked or broken), so ops hear of it here.
+            // The batch itself failed (the database held by another process, or
+            // broken): ops hear of it here, once; the whole slot is tried again.
             tracing::error!(error = %format!("{e:#}"), "no close could run");
-            let shops: Vec<&str> = due_ids.iter().map(String::as_str).collect();
-            crate::notify::alert_without_store(
-                &cfg.email,
-                &format!("[SEQR] ALERT: the scheduled close of {} could not run", shops.join(", ")),
-                &format!(
-                    "The daemon could not run the scheduled close.\n\nError: {e:#}\n\nNext step: fix the cause \
-                     above, then run `seqr-recon run`: it closes the slot that was missed.\n"
-                ),
-            );
+            if !std::mem::replace(alerted, true) {
+                let ids: Vec<&str> = shops.iter().map(|s| s.id.as_str()).collect();
+                crate::notify::alert_without_store(
+                    &cfg.email,
+                    &format!("[SEQR] ALERT: the scheduled close of {} could not run", ids.join(", ")),
+                    &format!(
+                        "The daemon could not run the scheduled close.\n\nError: {e:#}\n\nThe daemon tries again \
+                         with back-off for {} hours ([schedule] retry_for_hours); no further alert is sent for tonight's \
+                         tries. If another process holds the database (the error names it), ask its owner to \
+                         close it. `seqr-recon run` closes the slot by hand.\n",
+                        cfg.schedule.retry_for_hours
+                    ),
+                );
+            }
+            shops.into_iter().map(|s| (slots[&s.id], s)).map(|(slot, shop)| (shop, slot)).collect()
         }
     }
 }
@@ -227,24 +315,45 @@ mod tests {
     }
 
     #[test]
-    fn a_close_in_the_skipped_or_repeated_hour_runs_at_most_once_a_day() {
+    fn a_close_in_the_skipped_hour_runs_after_the_gap_and_in_the_repeated_hour_once() {
         let s = cron::Schedule::from_str("0 30 2 * * *").unwrap();
         let tz: Tz = "Europe/Stockholm".parse().unwrap();
         let mut t = utc("2026-03-27T12:00:00Z");
-        let mut days = Vec::new();
-        for _ in 0..3 {
-            t = next_fire(&s, tz, t).unwrap();
-            days.push(t.with_timezone(&tz).date_naive().to_string());
-        }
-        // 02:30 does not exist on 2026-03-29 in Stockholm.
-        assert_eq!(days, ["2026-03-28", "2026-03-30", "2026-03-31"]);
-        let mut t = utc("2026-10-24T12:00:00Z");
         let mut fires = Vec::new();
-        for _ in 0..2 {
+        for _ in 0..3 {
             t = next_fire(&s, tz, t).unwrap();
             fires.push(t);
         }
-        assert!(fires[1] - fires[0] > chrono::Duration::hours(23), "02:30 on the fall-back day runs once: {fires:?}");
+        // 02:30 does not exist on 2026-03-29 in Stockholm: that night closes at 03:00 (01:00 UTC).
+        assert_eq!(fires, [utc("2026-03-28T01:30:00Z"), utc("2026-03-29T01:00:00Z"), utc("2026-03-30T00:30:00Z")]);
+        assert_eq!(last_fire(&s, tz, utc("2026-03-29T01:20:00Z")), Some(utc("2026-03-29T01:00:00Z")));
+        assert_eq!(last_fire(&s, tz, utc("2026-03-29T00:59:00Z")), Some(utc("2026-03-28T01:30:00Z")));
+
+        // 02:30 comes twice on 2026-10-25 (00:30 and 01:30 UTC): one slot, the first.
+        let first = utc("2026-10-25T00:30:00Z");
+        assert_eq!(next_fire(&s, tz, utc("2026-10-24T12:00:00Z")), Some(first));
+        assert_eq!(next_fire(&s, tz, first), Some(utc("2026-10-26T01:30:00Z")), "no slot at the second 02:30");
+        // A run after the repeated hour finds the same slot, so it closes nothing twice.
+        assert_eq!(last_fire(&s, tz, utc("2026-10-25T01:45:00Z")), Some(first));
+        assert_eq!(last_fire(&s, tz, utc("2026-10-25T00:45:00Z")), Some(first));
+    }
+
+    #[test]
+    fn a_close_every_minute_has_no_slot_twice_across_either_change() {
+        let s = cron::Schedule::from_str("0 * * * * *").unwrap();
+        let tz: Tz = "Europe/Stockholm".parse().unwrap();
+        for start in ["2026-03-29T00:00:00Z", "2026-10-25T00:00:00Z"] {
+            let mut t = utc(start);
+            let mut fires = Vec::new();
+            for _ in 0..150 {
+                t = next_fire(&s, tz, t).unwrap();
+                fires.push(t);
+            }
+            assert!(fires.windows(2).all(|w| w[0] < w[1]), "strictly later each time from {start}");
+            let locals: std::collections::HashSet<_> =
+                fires.iter().map(|f| f.with_timezone(&tz).naive_local()).collect();
+            assert_eq!(locals.len(), fires.len(), "no local minute twice from {start}");
+        }
     }
 
     #[test]

@@ -13,6 +13,13 @@ CREATE OR REPLACE TEMP MACRO pos_common_problems(reference_column) AS TABLE
     UNION ALL
     SELECT line, reference_column, 'empty', '', 3 FROM pos_staged WHERE coalesce(reference, '') = ''
     UNION ALL
+    -- Ids are at most 64 characters (too_long_N: N is the most).
+    SELECT line, 'terminal_id', 'too_long_64', CAST(length(terminal_id) AS VARCHAR), 2 FROM pos_staged
+    WHERE length(terminal_id) > 64
+    UNION ALL
+    SELECT line, reference_column, 'too_long_64', CAST(length(reference) AS VARCHAR), 3 FROM pos_staged
+    WHERE length(reference) > 64
+    UNION ALL
     SELECT line, 'amount', CASE
                WHEN NOT pos_decimal(coalesce(amount_text, '')) THEN 'not_decimal'
                WHEN length(split_part(amount_text, '.', 2)) > 5 THEN 'too_many_places'

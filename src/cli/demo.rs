@@ -6,9 +6,13 @@ use super::{runtime, ExitCode};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Working folder (wiped first): database, inbox, reports, .eml files.
+    /// Working folder (wiped first): database, inbox, reports, .eml files. A folder that
+    /// holds anything but an earlier demo is refused, unless --force.
     #[arg(long, default_value = "data/demo")]
     pub dir: PathBuf,
+    /// Wipe --dir even when it is not an earlier demo's folder.
+    #[arg(long)]
+    pub force: bool,
     /// Sales per terminal.
     #[arg(long, default_value_t = 60)]
     pub sales_per_terminal: usize,
@@ -31,6 +35,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(n) => crate::demo::many_shops(n, args.terminals_per_shop),
         None => crate::demo::default_shops(),
     };
+    crate::demo::clear_dir(&args.dir, args.force)?;
     crate::demo::set_demo_passwords(&shops);
     let out = runtime()?.block_on(crate::demo::run(
         &args.dir,

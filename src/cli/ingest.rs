@@ -15,6 +15,9 @@ pub struct Args {
 
 pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = load_config(config)?;
+    if args.files.is_empty() {
+        cfg.require_inbox()?;
+    }
     let store = Store::open_configured(&cfg.store)?;
     store.sync_config(&cfg)?;
     let shops: ShopCurrencies = cfg.shops.iter().map(|s| (s.id.clone(), s.currency.clone())).collect();

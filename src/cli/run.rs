@@ -7,6 +7,7 @@ use chrono::Utc;
 
 use super::{load_config, runtime, ExitCode};
 use crate::close::{run_batch, Batch, CloseContext, CloseOutcome};
+use crate::domain::CloseState;
 use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
@@ -35,7 +36,12 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let shops: Vec<_> =
         cfg.shops.iter().filter(|s| args.shops.is_empty() || args.shops.contains(&s.id)).cloned().collect();
 
+    // Every secret and the inbox are found before anything acts (exit 3 names what is missing).
     crate::notify::smtp_credentials(&cfg.email)?;
+    for shop in &shops {
+        shop.password()?;
+    }
+    cfg.require_inbox()?;
     let store = match Store::open_configured(&cfg.store) {
         Ok(store) => store,
         Err(e) => {
@@ -63,7 +69,10 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
         // A resumed close of an earlier night is finished, then tonight's slot is closed too.
         close_slot_after_resume: !args.ad_hoc,
     };
-    let outcome = runtime()?.block_on(run_batch(&store, &ctx, batch))?;
+    let outcome = runtime()?.block_on(async {
+        crate::stop::listen()?;
+        run_batch(&store, &ctx, batch).await
+    })?;
     let mut code = ExitCode::Success;
     for (path, rejected) in &outcome.inbox.rejected {
         eprintln!("{rejected}\nmoved to {}", path.display());
@@ -78,6 +87,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let results = outcome.results;
+    let mut undelivered = false;
 
     for (shop, result) in results {
         match result {
@@ -89,23 +99,32 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
                     shop.id,
                     if resumed { "resumed: " } else { "" },
                     close.label_period_id.as_deref().unwrap_or("?"),
-                    if emailed { "sent" } else { "queued in the outbox (delivery failed; the next run retries)" },
+                    if emailed { "sent" } else { "NOT DELIVERED, queued in the outbox (the next run retries)" },
                     files.dir.display()
                 );
+                undelivered |= !emailed;
             }
-            Ok(CloseOutcome::AlreadyClosed { close }) => println!(
-                "{}: already closed for the slot of {} (period {}, state {}); `seqr-recon run --ad-hoc` closes an \
+            Ok(CloseOutcome::AlreadyClosed { close }) => {
+                // Exported, not emailed: its report is still waiting in the outbox.
+                undelivered |= close.state == CloseState::Exported;
+                println!(
+                    "{}: already closed for the slot of {} (period {}, state {}); `seqr-recon run --ad-hoc` closes an \
                  extra period",
-                shop.id,
-                close.slot.with_timezone(&shop.tz()).to_rfc3339(),
-                close.label_period_id.as_deref().unwrap_or("?"),
-                close.state
-            ),
+                    shop.id,
+                    close.slot.with_timezone(&shop.tz()).to_rfc3339(),
+                    close.label_period_id.as_deref().unwrap_or("?"),
+                    close.state
+                );
+            }
             Err(e) => {
                 eprintln!("{}: FAILED: {e:#}", shop.id);
                 code = ExitCode::Failure;
             }
         }
+    }
+    // A failed close outranks an undelivered report, which outranks a refused file (its report names it).
+    if undelivered && code != ExitCode::Failure {
+        code = ExitCode::Undelivered;
     }
     Ok(code)
 }

@@ -10,6 +10,10 @@ pub struct Args {}
 
 pub fn run(config: &Path, _args: Args) -> anyhow::Result<ExitCode> {
     let cfg = Arc::new(load_config(config)?);
-    runtime()?.block_on(crate::schedule::daemon(cfg, &crate::schedule::SystemClock, super::sim::shutdown_signal()))?;
+    runtime()?.block_on(async {
+        // From the start: a signal during the catch-up close lets its calls finish too.
+        crate::stop::listen()?;
+        crate::schedule::daemon(cfg, &crate::schedule::SystemClock, crate::stop::asked()).await
+    })?;
     Ok(ExitCode::Success)
 }

@@ -15,14 +15,17 @@ pub struct Args {}
 pub fn run(config: &Path, _args: Args) -> anyhow::Result<ExitCode> {
     let cfg = load_config(config)?;
     let store = Store::open_read_only(&cfg.store)?;
-    print!("{}", report(&cfg, &store)?);
-    Ok(ExitCode::Success)
+    let (text, healthy) = report(&cfg, &store)?;
+    print!("{text}");
+    // A health check: anything stuck or undelivered exits non-zero.
+    Ok(if healthy { ExitCode::Success } else { ExitCode::Undelivered })
 }
 
-/// The status text.
-pub fn report(cfg: &crate::config::Config, store: &Store) -> anyhow::Result<String> {
+/// The status text, and whether nothing is stuck or undelivered.
+pub fn report(cfg: &crate::config::Config, store: &Store) -> anyhow::Result<(String, bool)> {
     let now = Utc::now();
     let mut out = String::new();
+    let mut healthy = true;
     for shop in &cfg.shops {
         let tz = shop.tz();
         let next = shop_next(shop, now).map(|t| t.with_timezone(&tz).to_rfc3339()).unwrap_or_else(|| "never".into());
@@ -43,6 +46,7 @@ pub fn report(cfg: &crate::config::Config, store: &Store) -> anyhow::Result<Stri
                     c.state,
                     c.slot.with_timezone(&tz).to_rfc3339()
                 ));
+                healthy &= c.state.is_complete();
                 if c.state == CloseState::MarkUnknown {
                     out.push_str(&format!("  STUCK:       mark outcome unknown; see README, then `seqr-recon run --shop {} --confirm-remark`\n", shop.id));
                 } else if !c.state.is_complete() {
@@ -54,18 +58,27 @@ pub fn report(cfg: &crate::config::Config, store: &Store) -> anyhow::Result<Stri
                 }
             }
         }
-        let (unsent, unknown) = store.mail_waiting(&shop.id)?;
-        if unsent > 0 {
-            out.push_str(&format!("  outbox:      {unsent} email(s) not yet delivered; the next run retries\n"));
+        let mail = store.mail_waiting(&shop.id)?;
+        let refunds = store.refunds_in_doubt(&shop.id)?;
+        healthy &= mail.queued == 0 && mail.in_doubt == 0 && mail.refused == 0 && refunds == 0;
+        if mail.queued > 0 {
+            out.push_str(&format!("  outbox:      {} email(s) not yet delivered; the next run retries\n", mail.queued));
         }
-        if unknown > 0 {
+        if mail.in_doubt > 0 {
             out.push_str(&format!(
-                "  outbox:      {unknown} email(s) handed to SMTP by a run that stopped before SMTP's answer was \
-                 recorded; maybe delivered, not sent again by themselves: ask the recipients, and \
-                 `seqr-recon resend` if they lack it\n"
+                "  outbox:      {} email(s) handed to SMTP without an answer (the connection dropped, or a run \
+                 stopped, before SMTP's answer was recorded); maybe delivered, not sent again by themselves: ask \
+                 the recipients, and `seqr-recon resend` if they lack it\n",
+                mail.in_doubt
             ));
         }
-        let refunds = store.refunds_in_doubt(&shop.id)?;
+        if mail.refused > 0 {
+            out.push_str(&format!(
+                "  outbox:      {} email(s) refused for good by the mail server (the alert and the `emails` \
+                 table's last_error name the address); fix the address, then `seqr-recon resend`\n",
+                mail.refused
+            ));
+        }
         if refunds > 0 {
             out.push_str(&format!(
                 "  refunds:     {refunds} refund(s) with an unknown outcome (SEQR may have made them); the next \
@@ -74,5 +87,5 @@ pub fn report(cfg: &crate::config::Config, store: &Store) -> anyhow::Result<Stri
         }
         out.push_str(&format!("  next close:  {next}\n"));
     }
-    Ok(out)
+    Ok((out, healthy))
 }

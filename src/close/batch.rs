@@ -36,6 +36,7 @@ pub struct BatchOutcome {
 /// shop's failure (alerted by its close) does not stop the others.
 pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> anyhow::Result<BatchOutcome> {
     let cfg = &ctx.cfg;
+    cfg.require_inbox()?;
     // A shop another instance publishes to the lake is refused before any period is marked.
     if let Some(lake) = &ctx.lake {
         for (shop, _) in &batch.shops {

@@ -42,6 +42,13 @@ pub(super) async fn step(
     store.claim_refusals(&shop.id, &close.close_id)?;
     let email = notify::report_email(store, &ctx.cfg, shop, &close, &label, &report, report_email_id(&close))?;
     notify::queue(store, &ctx.cfg.email, &email)?;
+    if notify::no_pos_posts(&report.rows.summary_lines()?) && !ctx.cfg.email.alert_to.is_empty() {
+        notify::queue(
+            store,
+            &ctx.cfg.email,
+            &notify::no_posts_alert(&ctx.cfg.email, &ctx.cfg.pos.inbox, shop, &close),
+        )?;
+    }
     ctx.record_step(store, &close, "export", started, "ok", &report.files.dir.display().to_string());
     store.set_close_state(&close.close_id, CloseState::Exported, None)?;
     failpoint("exported");

@@ -108,6 +108,8 @@ async fn mark_scope(
 ) -> anyhow::Result<()> {
     let label = scope_label(terminal);
     let started = Utc::now();
+    // Room for SEQR's answer first: with the disk full, nothing is sent.
+    let slot = journal::reserve(journal, &close.close_id, label)?;
     store.set_marking(&close.close_id, label)?;
     failpoint("marking");
     match ctx.client.mark_transaction_period(seqr_ctx, terminal).await {
@@ -119,7 +121,7 @@ async fn mark_scope(
                 client_reference: answer.client_reference.clone(),
                 response_sha256: answer.raw_sha256.clone(),
             };
-            record_answer(store, shop, close, journal, terminal, &period_id, &entry)?;
+            record_answer(store, shop, close, &slot, terminal, &period_id, &entry)?;
             let detail = format!("{label}: period {} ({})", entry.period_id, entry.client_reference);
             ctx.record_step(store, close, "mark", started, "ok", &detail);
             Ok(())
@@ -148,14 +150,14 @@ fn record_answer(
     store: &Store,
     shop: &Shop,
     close: &CloseRow,
-    journal: &Path,
+    slot: &journal::Slot,
     terminal: Option<&str>,
     period_id: &PeriodId,
     entry: &MarkEntry,
 ) -> anyhow::Result<()> {
     tracing::info!(shop = %shop.id, scope = %entry.scope, period = %entry.period_id,
         client_reference = %entry.client_reference, "SEQR marked the period");
-    if let Err(e) = journal::append(journal, entry) {
+    if let Err(e) = slot.fill(entry) {
         tracing::error!(shop = %shop.id, period = %entry.period_id, client_reference = %entry.client_reference,
             error = %format!("{e:#}"), "the mark journal could not be written; the period id is only in this log line until the database records it");
     }
@@ -172,7 +174,7 @@ fn record_answer(
             shop.id,
             entry.client_reference,
             shop.id,
-            journal.display()
+            slot.path().display()
         ))
     })
 }

@@ -164,6 +164,7 @@ pub async fn run_once(
     ctx: &CloseContext,
     opts: &CloseOptions,
 ) -> anyhow::Result<CloseOutcome> {
+    crate::stop::check("beginning the close")?;
     let _lock = lock_shop(&ctx.cfg, &shop.id)?;
     let (close, resumed) = match store.latest_close(&shop.id)? {
         Some(c) if c.state == CloseState::MarkUnknown && !opts.confirm_remark => anyhow::bail!(
@@ -185,6 +186,8 @@ pub async fn run_once(
     }
     match advance(store, shop, ctx, close.clone(), opts).await {
         Ok((close, files, emailed)) => Ok(CloseOutcome::Closed { close, files, emailed, resumed }),
+        // Stopped on request: nothing failed, and the next run resumes it.
+        Err(e) if e.downcast_ref::<crate::stop::Stopped>().is_some() => Err(e),
         Err(e) => {
             alert_failed_close(store, shop, ctx, close, &e);
             Err(e)
@@ -238,18 +241,23 @@ async fn advance(
     mut close: CloseRow,
     opts: &CloseOptions,
 ) -> anyhow::Result<(CloseRow, ReportFiles, bool)> {
+    // A signal to stop is heeded between steps, never inside one: a call SEQR is answering finishes.
     if close.state.is_marking() {
+        crate::stop::check("marking")?;
         close = mark::step(store, shop, ctx, &close, opts).await?;
     }
     if close.state == CloseState::Marked {
+        crate::stop::check("fetching the reports")?;
         close = fetch::step(store, shop, ctx, &close).await?;
     }
     if let Some(mut inbox) = opts.inbox.clone() {
         inbox.loaded().await?;
     }
     if close.state == CloseState::Fetched {
+        crate::stop::check("reconciling")?;
         close = reconcile::step(store, shop, ctx, &close).await?;
     }
+    crate::stop::check("exporting")?;
     let (close, files) = export::step(store, shop, ctx, close).await?;
     let emailed = deliver::step(store, ctx, &close)?;
     if let Some(lake) = &ctx.lake {

@@ -184,13 +184,32 @@ pub struct World {
     pub config_path: PathBuf,
 }
 
+/// The file that marks a folder as the demo's own, which a later demo may wipe.
+pub const DEMO_MARKER: &str = ".seqr-recon-demo";
+
+/// Empties `dir` for a demo: only a folder that is missing, empty or an
+/// earlier demo's (it holds [`DEMO_MARKER`]), unless `force`.
+pub fn clear_dir(dir: &Path, force: bool) -> anyhow::Result<()> {
+    let Ok(mut entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    if !force && entries.next().is_some() && !dir.join(DEMO_MARKER).exists() {
+        return Err(crate::exit::UsageError(format!(
+            "{} holds files that are not an earlier demo's (no {DEMO_MARKER} in it), and the demo wipes its \
+             folder: choose another --dir, or add --force to wipe this one",
+            dir.display()
+        ))
+        .into());
+    }
+    std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))
+}
+
 /// Starts a simulator for `shops`, registers their terminals as a back office
 /// does, and writes the product's config for them into `dir` (wiped first).
 pub async fn set_up(dir: &Path, shops: &[DemoShop], time_scale: f64) -> anyhow::Result<World> {
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
-    }
+    clear_dir(dir, false)?;
     std::fs::create_dir_all(dir.join("inbox"))?;
+    std::fs::write(dir.join(DEMO_MARKER), "seqr-recon demo folder: `seqr-recon demo` wipes it on its next run\n")?;
     let (base_url, sim) = crate::sim::spawn(sim_config(shops, time_scale)?, None).await?;
     let endpoint = format!("{base_url}/soap/merchant/cashregister-2");
     let client = SeqrClient::new(&endpoint, std::time::Duration::from_secs(10), RetryPolicy::default());
@@ -330,7 +349,10 @@ pub async fn run(
                 .cloned()
                 .chain(late_posts.iter().cloned().map(|p| till::PostRow { posted_at: now, ..p }))
                 .collect();
-            till::write_posts(&dir.join("inbox/posts-day1.csv"), &grown)?;
+            // The late posts come from another exporter, which ends its lines \r\n.
+            let re_export = dir.join("inbox/posts-day1.csv");
+            till::write_posts(&re_export, &grown)?;
+            till::end_lines_with_crlf_from(&re_export, day.posts.len() + 2)?;
         }
     }
     till::write_truth(&dir.join("truth.csv"), &truth)?;

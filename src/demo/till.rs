@@ -629,6 +629,26 @@ pub fn write_posts(path: &Path, rows: &[PostRow]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Rewrites a feed as a till's second exporter leaves it: from line `from`
+/// (1 is the header) every line ends `\r\n`, and a blank `\r\n` line closes
+/// the file. The reader must take such a file line for line.
+pub fn end_lines_with_crlf_from(path: &Path, from: usize) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(path)?;
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        match line.strip_suffix('\n') {
+            Some(body) if i + 1 >= from => {
+                out.push_str(body);
+                out.push_str("\r\n");
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out.push_str("\r\n");
+    std::fs::write(path, out)?;
+    Ok(())
+}
+
 /// Writes the invoice-journal feed.
 pub fn write_journal(path: &Path, rows: &[JournalRow]) -> anyhow::Result<()> {
     let mut w = csv::Writer::from_path(path)?;

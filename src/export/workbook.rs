@@ -200,7 +200,7 @@ fn cell(
         Value::Null => {}
         Value::Text(s) => {
             let format = if is_prose(column) { &f.prose } else { &f.text };
-            sheet.write_string_with_format(row, col, s, format)?;
+            sheet.write_string_with_format(row, col, fit_cell(s), format)?;
         }
         Value::Decimal(d) => {
             // A spreadsheet number is a double; the exact amount is in the CSVs and the database.
@@ -224,8 +224,35 @@ fn cell(
         }
         other => {
             let text = crate::export::cell_text(other, column).unwrap_or_default();
-            sheet.write_string_with_format(row, col, text, &f.text)?;
+            sheet.write_string_with_format(row, col, fit_cell(&text), &f.text)?;
         }
     }
     Ok(())
+}
+
+/// The most characters a spreadsheet cell holds (Excel's limit).
+const CELL_MAX_CHARS: usize = 32_767;
+
+/// `text` as a cell can hold it: a longer text is cut, saying so, so that a
+/// 40,000-character cashier from SEQR never stops a report (the CSVs keep it whole).
+fn fit_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    let chars = text.chars().count();
+    if chars <= CELL_MAX_CHARS {
+        return text.into();
+    }
+    let note = format!(" … [cut: {chars} characters; the CSV has the whole text]");
+    let kept: String = text.chars().take(CELL_MAX_CHARS - note.chars().count()).collect();
+    format!("{kept}{note}").into()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_text_longer_than_a_cell_holds_is_cut_visibly() {
+        let long = "é".repeat(40_000);
+        let fitted = super::fit_cell(&long);
+        assert_eq!(fitted.chars().count(), super::CELL_MAX_CHARS);
+        assert!(fitted.ends_with("[cut: 40000 characters; the CSV has the whole text]"));
+        assert_eq!(super::fit_cell("anna"), "anna");
+    }
 }

@@ -7,17 +7,17 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
-use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
-use lettre::{Message, Transport as _};
+use lettre::Message;
 
 mod report;
+mod smtp;
 
-pub(crate) use report::report_email;
-pub use report::{failed_close_alert, refused_files_alert};
+pub use report::{failed_close_alert, no_posts_alert, refused_files_alert};
+pub(crate) use report::{no_pos_posts, report_email};
 
-use crate::config::{secret_from_env, EmailSettings, SmtpTls, Transport};
+use crate::config::{secret_from_env, EmailSettings, Transport};
 use crate::domain::EmailKind;
 use crate::store::{EmailRow, PendingEmail as Pending, Store};
 
@@ -105,6 +105,8 @@ fn write_eml(settings: &EmailSettings, out: &Outgoing) -> anyhow::Result<PathBuf
 
 /// Sends an alert when the database cannot be used (it failed, or another
 /// process holds it): no outbox row, so it is sent now or written as a file.
+/// When the outbox cannot be written either (its disk is full), SMTP gets it
+/// straight from memory, so the alert never depends on the disk that failed.
 /// Errors are logged, never raised: this is the last way to reach ops.
 pub fn alert_without_store(settings: &EmailSettings, subject: &str, text: &str) {
     if settings.alert_to.is_empty() {
@@ -121,15 +123,24 @@ pub fn alert_without_store(settings: &EmailSettings, subject: &str, text: &str) 
         html: None,
         attachments: vec![],
     };
-    let sent = write_eml(settings, &out).and_then(|path| {
-        let pending = Pending {
-            email_id: out.email_id.clone(),
-            sender: settings.from.clone(),
-            recipients: out.recipients.join(","),
-            eml_path: path,
-        };
-        deliver(settings, &pending)
-    });
+    let pending = |eml_path: PathBuf| Pending {
+        email_id: out.email_id.clone(),
+        sender: settings.from.clone(),
+        recipients: out.recipients.join(","),
+        eml_path,
+    };
+    let sent = match write_eml(settings, &out) {
+        Ok(path) => deliver(settings, &pending(path)).map_err(HandOver::into_error),
+        Err(e) if settings.transport == Transport::Smtp => {
+            tracing::error!(error = %format!("{e:#}"), "the outbox cannot be written; sending the alert straight to SMTP");
+            build(settings, &out)
+                .map_err(HandOver::NotSent)
+                .and_then(|m| smtp::hand_over(settings, &pending(PathBuf::new()), &m.formatted()))
+                .map(|()| PathBuf::from("(not written: sent from memory)"))
+                .map_err(HandOver::into_error)
+        }
+        Err(e) => Err(e),
+    };
     match sent {
         Ok(path) => tracing::warn!(subject, eml = %path.display(), "alert sent without the database"),
         Err(e) => tracing::error!(subject, error = %format!("{e:#}"), "the alert could not be sent either"),
@@ -153,9 +164,11 @@ pub struct Flushed {
 ///
 /// Each email is marked `sending_at` before it is handed to SMTP, and
 /// `sent_at` right after SMTP accepts it. An email found with the first and not
-/// the second was perhaps delivered by a run that stopped in between: it is
-/// left alone (`resend` sends it again), so a message SMTP accepted never goes
-/// out twice.
+/// the second was perhaps delivered: by a run that stopped in between, or by a
+/// hand-over whose answer never came (the message went out, the connection
+/// dropped before SMTP's `250`). It is left alone (`resend` sends it again),
+/// so a message SMTP may have accepted never goes out twice. A message the
+/// server refuses for good (5xx) is not retried, and ops are alerted.
 pub fn flush_outbox(
     store: &Store,
     settings: &EmailSettings,
@@ -167,59 +180,118 @@ pub fn flush_outbox(
     if unknown > 0 {
         tracing::warn!(
             count = unknown,
-            "emails were handed to SMTP by a run that stopped before recording the outcome; they are not sent \
-             again by themselves (`seqr-recon status` lists them, `seqr-recon resend` sends a report again)"
+            "emails were handed to SMTP without a recorded answer; they are not sent again by themselves \
+             (`seqr-recon status` lists them, `seqr-recon resend` sends a report again)"
         );
     }
-    let pending = store.emails_to_send(shop)?;
-    for p in pending {
-        // Marked only while a hand-over is in flight: a failed attempt clears it.
-        let attempt = |p: &Pending| -> anyhow::Result<PathBuf> {
-            store.set_email_sending(&p.email_id, true)?;
-            let result = deliver(settings, p);
-            if result.is_err() {
-                store.set_email_sending(&p.email_id, false)?;
-            }
-            result
-        };
-        let mut result = attempt(&p);
-        for wait in backoff {
-            if result.is_ok() {
-                break;
-            }
-            std::thread::sleep(*wait);
-            result = attempt(&p);
-        }
-        match result {
-            Ok(final_path) => {
+    let mut refusals = Vec::new();
+    for p in store.emails_to_send(shop)? {
+        match deliver_with_retries(store, settings, backoff, &p)? {
+            Delivery::Sent(final_path) => {
                 store.email_delivered(&p.email_id, &final_path)?;
                 flushed.sent += 1;
             }
-            Err(e) => {
+            Delivery::Failed(e) => {
                 tracing::warn!(email = %p.email_id, error = %format!("{e:#}"), "email not delivered; it stays in the outbox");
                 store.email_failed(&p.email_id, &format!("{e:#}"))?;
                 flushed.left += 1;
             }
+            Delivery::InDoubt(e) => {
+                tracing::error!(email = %p.email_id, error = %format!("{e:#}"), "email handed to SMTP without an answer: maybe delivered, not sent again by itself");
+                store.email_failed(&p.email_id, &format!("handed over without an answer: {e:#}"))?;
+                flushed.unknown += 1;
+            }
+            Delivery::Refused(e) => {
+                tracing::error!(email = %p.email_id, error = %format!("{e:#}"), "email refused for good by the mail server");
+                store.email_refused(&p.email_id, &format!("{e:#}"))?;
+                flushed.left += 1;
+                refusals.push((p, e));
+            }
         }
     }
+    // Ops hear of a refused email at once, unless it went to them (that is only logged).
+    let ops = settings.alert_to.join(",");
+    let alerts: Vec<Outgoing> = refusals
+        .iter()
+        .filter(|(p, _)| !settings.alert_to.is_empty() && p.recipients != ops)
+        .map(|(p, e)| report::refused_email_alert(settings, &p.email_id, &p.recipients, e))
+        .collect();
+    for alert in &alerts {
+        queue(store, settings, alert)?;
+    }
+    if !alerts.is_empty() {
+        flush_outbox(store, settings, backoff, None)?;
+    }
     Ok(flushed)
+}
+
+/// How one email's delivery ended.
+enum Delivery {
+    /// SMTP took it (or the file transport wrote it): where its file now is.
+    Sent(PathBuf),
+    /// Not handed over (no connection, a temporary refusal): the next run tries again.
+    Failed(anyhow::Error),
+    /// Handed over, but no answer came: maybe delivered; never sent again by itself.
+    InDoubt(anyhow::Error),
+    /// Refused for good (5xx): not retried.
+    Refused(anyhow::Error),
+}
+
+/// Delivers one email, retrying (with `backoff`) only while nothing was handed over.
+fn deliver_with_retries(
+    store: &Store,
+    settings: &EmailSettings,
+    backoff: &[Duration],
+    p: &Pending,
+) -> anyhow::Result<Delivery> {
+    let mut waits = backoff.iter();
+    loop {
+        // Marked only while a hand-over may be in flight: an attempt that surely failed clears it.
+        store.set_email_sending(&p.email_id, true)?;
+        let outcome = match deliver(settings, p) {
+            Ok(path) => return Ok(Delivery::Sent(path)),
+            Err(HandOver::InDoubt(e)) => return Ok(Delivery::InDoubt(e)),
+            Err(HandOver::Refused(e)) => Delivery::Refused(e),
+            Err(HandOver::NotSent(e)) => Delivery::Failed(e),
+        };
+        store.set_email_sending(&p.email_id, false)?;
+        match (outcome, waits.next()) {
+            (Delivery::Failed(_), Some(wait)) => std::thread::sleep(*wait),
+            (outcome, _) => return Ok(outcome),
+        }
+    }
+}
+
+impl HandOver {
+    fn into_error(self) -> anyhow::Error {
+        match self {
+            HandOver::NotSent(e) | HandOver::InDoubt(e) | HandOver::Refused(e) => e,
+        }
+    }
+}
+
+/// Why a hand-over to SMTP did not end in an accepted message.
+enum HandOver {
+    /// Nothing was handed over, or the server refused it for now (4xx): try again.
+    NotSent(anyhow::Error),
+    /// The whole message was sent and no clean answer came: maybe delivered.
+    InDoubt(anyhow::Error),
+    /// The server refused it for good (5xx), naming why.
+    Refused(anyhow::Error),
 }
 
 /// Sends one queued email; returns where its `.eml` file now is. Once SMTP has
 /// accepted the message this never fails: moving the file is tidying, and a
 /// failure to move it is logged, not returned (returning it would send again).
-fn deliver(settings: &EmailSettings, p: &Pending) -> anyhow::Result<PathBuf> {
-    let name = p.eml_path.file_name().context("an .eml file has a name")?;
+fn deliver(settings: &EmailSettings, p: &Pending) -> Result<PathBuf, HandOver> {
+    let name = p.eml_path.file_name().context("an .eml file has a name").map_err(HandOver::NotSent)?;
     let done_dir = match settings.transport {
         Transport::File => settings.outbox.clone(),
         Transport::Smtp => {
-            let bytes = std::fs::read(&p.eml_path).with_context(|| format!("reading {}", p.eml_path.display()))?;
-            let to: Vec<lettre::Address> =
-                p.recipients.split(',').map(|r| mailbox(r, "to").map(|m| m.email)).collect::<anyhow::Result<_>>()?;
-            let envelope = Envelope::new(Some(mailbox(&p.sender, "from")?.email), to)?;
-            smtp_transport(settings)?
-                .send_raw(&envelope, &bytes)
-                .with_context(|| format!("sending through SMTP {}:{}", settings.smtp_host, settings.smtp_port))?;
+            let bytes = std::fs::read(&p.eml_path)
+                .with_context(|| format!("reading {}", p.eml_path.display()))
+                .map_err(HandOver::NotSent)?;
+            smtp::hand_over(settings, p, &bytes)?;
             crate::failpoint::failpoint("smtp_accepted");
             settings.outbox.join("sent")
         }
@@ -232,7 +304,11 @@ fn deliver(settings: &EmailSettings, p: &Pending) -> anyhow::Result<PathBuf> {
             tracing::warn!(email = %p.email_id, error = %e, "sent, but the .eml file could not be moved to sent/");
             Ok(p.eml_path.clone())
         }
-        Err(e) => Err(e).with_context(|| format!("moving {} to {}", p.eml_path.display(), to.display())),
+        Err(e) => Err(HandOver::NotSent(anyhow::Error::new(e).context(format!(
+            "moving {} to {}",
+            p.eml_path.display(),
+            to.display()
+        )))),
     }
 }
 
@@ -257,21 +333,6 @@ pub fn smtp_credentials(s: &EmailSettings) -> anyhow::Result<Option<(String, cra
             "[email] smtp_user_env is set but smtp_password_env is not: name the variable with the SMTP password"
         ),
     }
-}
-
-fn smtp_transport(s: &EmailSettings) -> anyhow::Result<lettre::SmtpTransport> {
-    use lettre::transport::smtp::authentication::Credentials;
-    let mut b = match s.smtp_tls {
-        SmtpTls::None => lettre::SmtpTransport::builder_dangerous(&s.smtp_host),
-        SmtpTls::Starttls => lettre::SmtpTransport::starttls_relay(&s.smtp_host)?,
-        SmtpTls::Tls => lettre::SmtpTransport::relay(&s.smtp_host)?,
-    }
-    .port(s.smtp_port)
-    .timeout(Some(Duration::from_secs(30)));
-    if let Some((user, password)) = smtp_credentials(s)? {
-        b = b.credentials(Credentials::new(user, password.expose().to_string()));
-    }
-    Ok(b.build())
 }
 
 /// Reads a file for attaching.

@@ -23,6 +23,18 @@ const REFUSED_WARNING: &str = "INCOMPLETE: these POS files were refused, so thei
     reconciliation. SEQR's rows for them show as MISSING_LOCALLY (or IN_TRANSIT): do not refund those customers; fix the file \
     (its .errors.txt in the inbox's rejected/ folder names every bad line) and put it back in the inbox.";
 
+/// Said instead of a category's advice while a period has SEQR sales and no POS post at all.
+const NO_POSTS_ACTION: &str = "Do not refund anyone: no POS post arrived for this period, so the till's file is \
+    missing or late, not this sale. Check that the till exported its file into the inbox; the next close matches \
+    what arrives.";
+
+/// Whether the close's own period has SEQR rows but not one POS post: the
+/// tills' files did not arrive (or the inbox is not where they write), so the
+/// SEQR rows say nothing about lost sales.
+pub(crate) fn no_pos_posts(lines: &[SummaryLine]) -> bool {
+    lines.iter().find(|l| l.terminal == "TOTAL").is_some_and(|t| t.local_count == 0 && t.seqr_count > 0)
+}
+
 /// The report email of one close, as `[email]` and `[reports]` of `cfg` say,
 /// showing the rows its files were written from.
 pub(crate) fn report_email(
@@ -38,11 +50,21 @@ pub(crate) fn report_email(
     let lines = rows.summary_lines()?;
     let total = lines.iter().find(|l| l.terminal == "TOTAL");
     let (from, to) = store.close_span(&shop.id, close.close_seq)?;
+    let no_posts = no_pos_posts(&lines);
+    let mut categories = store.category_totals(&shop.id, close.close_seq)?;
+    let mut first = rows.first_exceptions(store, FIRST_EXCEPTIONS)?;
+    if no_posts {
+        // Every SEQR sale reads MISSING_LOCALLY when no file came: that is not advice to refund.
+        let missing = |category: &str| matches!(category, "MISSING_LOCALLY" | "REFUND_MISSING_LOCALLY" | "IN_TRANSIT");
+        categories.iter_mut().filter(|c| missing(c.category.as_str())).for_each(|c| c.action = NO_POSTS_ACTION.into());
+        first.iter_mut().filter(|e| missing(&e.category)).for_each(|e| e.action = NO_POSTS_ACTION.into());
+    }
     let report = Report {
         shop,
         period_id,
-        categories: store.category_totals(&shop.id, close.close_seq)?,
-        first: rows.first_exceptions(store, FIRST_EXCEPTIONS)?,
+        no_posts,
+        categories,
+        first,
         refused: store.refused_files(&close.close_id)?,
         exceptions: total.map_or(0, |t| t.exceptions),
         difference: total.map_or(Decimal::ZERO, |t| t.difference),
@@ -112,6 +134,8 @@ struct Report<'a> {
     categories: Vec<CategoryTotal>,
     first: Vec<ExceptionLine>,
     refused: Vec<RefusedFile>,
+    /// SEQR has sales in the period and no POS post arrived (see [`no_pos_posts`]).
+    no_posts: bool,
     exceptions: i64,
     difference: Decimal,
     span: Span,
@@ -119,7 +143,7 @@ struct Report<'a> {
 
 impl Report<'_> {
     fn needs_action(&self) -> bool {
-        self.categories.iter().any(|c| c.category.needs_action()) || !self.refused.is_empty()
+        self.categories.iter().any(|c| c.category.needs_action()) || !self.refused.is_empty() || self.no_posts
     }
 
     fn verdict(&self) -> &'static str {
@@ -128,6 +152,18 @@ impl Report<'_> {
         } else {
             "nothing to do today"
         }
+    }
+
+    fn no_posts_warning(&self) -> String {
+        let since = self.span.from.map_or_else(
+            || "in this period".to_string(),
+            |t| format!("since {}", t.with_timezone(&self.span.tz).format("%a %-d %b %Y %H:%M")),
+        );
+        format!(
+            "INCOMPLETE: no POS file arrived {since}, while SEQR has sales in this period. Their rows show as \
+             MISSING_LOCALLY: do not refund those customers. Check that the tills export into the inbox; the next \
+             close matches what arrives."
+        )
     }
 
     fn counts(&self) -> String {
@@ -148,6 +184,9 @@ impl Report<'_> {
             format!("[SEQR] {}, {}: {} — {}", self.shop.name, self.span.short(), self.counts(), self.verdict());
         if !self.refused.is_empty() {
             subject.push_str(&format!(", {} POS file(s) REFUSED: incomplete", self.refused.len()));
+        }
+        if self.no_posts {
+            subject.push_str(", NO POS FILE: incomplete");
         }
         subject.push_str(&format!(" [{} period {}]", self.shop.id, self.period_id));
         subject
@@ -207,13 +246,13 @@ impl Report<'_> {
                 ));
             }
         }
+        if self.no_posts {
+            text.push_str(&format!("\n{}\n", self.no_posts_warning()));
+        }
         if !self.refused.is_empty() {
             text.push_str(&format!("\n{REFUSED_WARNING}\n"));
             for f in &self.refused {
-                text.push_str(&format!(
-                    "- {}: {} row(s) of this shop, {} problem(s)\n",
-                    f.file_name, f.rows, f.problems
-                ));
+                text.push_str(&format!("- {}\n", f.describe()));
             }
         }
         text.push_str(&format!("\nFiles: {}\n", files.dir.display()));
@@ -235,9 +274,12 @@ impl Report<'_> {
                     span style=(verdict_style) { (self.verdict()) "." }
                 }
                 p style=(SMALL) { "SEQR reconciliation of period " (self.period_id) " (shop " (self.shop.id) ")" }
+                @if self.no_posts {
+                    p style="color: #a40000;" { strong { (self.no_posts_warning()) } }
+                }
                 @if !self.refused.is_empty() {
                     p style="color: #a40000;" { strong { (REFUSED_WARNING) } }
-                    ul { @for f in &self.refused { li { (f.file_name) ": " (f.rows) " row(s) of this shop, " (f.problems) " problem(s)" } } }
+                    ul { @for f in &self.refused { li { (f.describe()) } } }
                 }
                 table style=(TABLE) {
                     tr { th style=(TH) { "terminal" } th style=(TH) { "SEQR count" } th style=(TH) { "SEQR total" }
@@ -312,7 +354,8 @@ pub fn failed_close_alert(
     next: &str,
 ) -> Outgoing {
     Outgoing {
-        email_id: format!("{}-alert-{}", close.close_id, Utc::now().format("%Y%m%dT%H%M%S%.6f")),
+        // One alert per close, state and day: the daemon's retries through the night do not repeat it.
+        email_id: format!("{}-alert-{}-{}", close.close_id, close.state, Utc::now().format("%Y%m%d")),
         shop_id: Some(shop.id.clone()),
         period_id: close.label_period_id.clone(),
         kind: EmailKind::Alert,
@@ -321,6 +364,59 @@ pub fn failed_close_alert(
         text: format!(
             "The close of shop {} ({}) failed.\n\nError: {error:#}\n\nNext step: {next}\n",
             shop.id, shop.name
+        ),
+        html: None,
+        attachments: vec![],
+    }
+}
+
+/// The alert for a close whose period has SEQR sales and no POS post.
+pub fn no_posts_alert(
+    settings: &EmailSettings,
+    cfg_inbox: &std::path::Path,
+    shop: &Shop,
+    close: &CloseRow,
+) -> Outgoing {
+    Outgoing {
+        email_id: format!("{}-no-posts", close.close_id),
+        shop_id: Some(shop.id.clone()),
+        period_id: close.label_period_id.clone(),
+        kind: EmailKind::Alert,
+        subject: format!("[SEQR] ALERT {}: no POS file arrived for the close {}", shop.id, close.close_id),
+        recipients: settings.alert_to.clone(),
+        text: format!(
+            "The close {} of shop {} ({}) found SEQR sales but not one POS post for its period, so its report              is INCOMPLETE and says not to refund anyone.
+
+Next step: check that the shop's tills write their              files into the inbox {} ([pos] inbox) and that their export runs; the next close matches what arrives.
+",
+            close.close_id,
+            shop.id,
+            shop.name,
+            cfg_inbox.display()
+        ),
+        html: None,
+        attachments: vec![],
+    }
+}
+
+/// The alert for an email the mail server refused for good.
+pub(super) fn refused_email_alert(
+    settings: &EmailSettings,
+    email_id: &str,
+    recipients: &str,
+    error: &anyhow::Error,
+) -> Outgoing {
+    Outgoing {
+        email_id: format!("{email_id}-refused-alert-{}", Utc::now().format("%Y%m%dT%H%M%S%.6f")),
+        shop_id: None,
+        period_id: None,
+        kind: EmailKind::Alert,
+        subject: format!("[SEQR] ALERT: the mail server refused {email_id}"),
+        recipients: settings.alert_to.clone(),
+        text: format!(
+            "The mail server refused the email {email_id} (to {recipients}) for good, so it was not delivered and \
+             is not retried.\n\nAnswer: {error:#}\n\nNext step: fix the address it names ([email] to, or the \
+             shop's email_to), then `seqr-recon resend --shop … --period …` sends the report again.\n"
         ),
         html: None,
         attachments: vec![],

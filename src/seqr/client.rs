@@ -305,8 +305,8 @@ impl SeqrClient {
     }
 
     /// The answer's body, streamed into one buffer (sized from Content-Length
-    /// when SEQR sends it) and refused once it passes `max_response_bytes`.
-    /// Invalid UTF-8 is replaced, as a lenient reader would.
+    /// when SEQR sends it) and refused once it passes `max_response_bytes`
+    /// or when it is not UTF-8 (naming the first bad byte).
     async fn read_text(
         &self,
         op: &'static str,
@@ -342,7 +342,16 @@ impl SeqrClient {
                 Err(e) => return Err(self.transport_error(op, req, &e)),
             }
         }
-        let text = String::from_utf8(body).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        // Never replaced: a report's cashier or reference must not silently change.
+        let text = String::from_utf8(body).map_err(|e| {
+            let what = "the answer is not UTF-8 text, as SOAP answers are".to_string();
+            let source = XmlError { position: e.utf8_error().valid_up_to() as u64, what };
+            if req.acts_once() {
+                SeqrError::OutcomeUnknown { op, reason: format!("unreadable answer: {source}") }
+            } else {
+                SeqrError::Malformed { op, source }
+            }
+        })?;
         Ok((text, hex::encode(hash.finalize())))
     }
 
@@ -403,6 +412,11 @@ impl SeqrClient {
             ers_reference: f.text("return/ersReference").or_else(|| f.text("return/receipt/paymentReference")),
             receipt_terminal_id: f.text("return/receipt/terminalId"),
             payment_date: f.text("return/receipt/paymentDate"),
+            receipt_total: f
+                .text("return/receipt/invoice/totalAmount/value")
+                .and_then(|v| rust_decimal::Decimal::from_str(&v).ok()),
+            payer_terminal_id: f.text("return/receipt/payerTerminalId"),
+            receiver_name: f.text("return/receipt/receiverName"),
         })
     }
 

@@ -14,6 +14,8 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 use rust_decimal::Decimal;
 
+use crate::domain::ids::{check_ers_reference, check_plain_id};
+
 /// The report's `Meta` block.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReportMeta {
@@ -432,6 +434,13 @@ fn decimal(name: &str, value: &str) -> Result<Decimal, String> {
 
 fn finish_row(acc: RowAcc, report: &mut Report) -> Result<(), String> {
     let n = report.details.len() + report.summaries.len() + 1;
+    // SEQR's ids become keys, file names and SQL values: only their shape is taken.
+    if let Some(terminal) = &acc.terminal_id {
+        check_plain_id(terminal).map_err(|what| format!("row {n}: TerminalId {terminal:?} {what}"))?;
+    }
+    if let Some(ers) = &acc.ers_reference {
+        check_ers_reference(ers).map_err(|what| format!("row {n}: ErsReference {ers:?} {what}"))?;
+    }
     match (acc.amount, acc.ers_reference, acc.count, acc.total) {
         (Some(amount), Some(ers_reference), _, _) => report.details.push(DetailRow {
             terminal_id: acc.terminal_id,
@@ -504,7 +513,7 @@ mod tests {
     #[test]
     fn summary_report_carrying_detail_rows_gives_details() {
         let xml = "<ShopTransactionSummary><Row><TerminalId>t</TerminalId><CashierId>c</CashierId>\
-            <SalesAmount>1.00000</SalesAmount><ErsReference>e1</ErsReference></Row>\
+            <SalesAmount>1.00000</SalesAmount><ErsReference>1</ErsReference></Row>\
             <Row><SalesCount>1</SalesCount><SalesTotal>1.00000</SalesTotal></Row></ShopTransactionSummary>";
         let r = parse_report(xml, "Shop.xml", "p").unwrap();
         assert_eq!(r.details.len(), 1);
@@ -513,10 +522,10 @@ mod tests {
 
     #[test]
     fn cdata_and_escaped_text_inside_fields_are_read() {
-        let xml = "<R><Row><TerminalId><![CDATA[t&1]]></TerminalId><CashierId>O&apos;Brien &amp; Sons</CashierId>\
-            <SalesAmount> 5.00000 </SalesAmount><ErsReference>e</ErsReference></Row></R>";
+        let xml = "<R><Row><TerminalId><![CDATA[t-1]]></TerminalId><CashierId>O&apos;Brien &amp; Sons</CashierId>\
+            <SalesAmount> 5.00000 </SalesAmount><ErsReference>7</ErsReference></Row></R>";
         let r = parse_report(xml, "x", "p").unwrap();
-        assert_eq!(r.details[0].terminal_id.as_deref(), Some("t&1"));
+        assert_eq!(r.details[0].terminal_id.as_deref(), Some("t-1"));
         assert_eq!(r.details[0].cashier_id.as_deref(), Some("O'Brien & Sons"));
         assert_eq!(r.details[0].amount, d("5"));
     }
@@ -536,6 +545,14 @@ mod tests {
         let xml = DETAIL.replace("149.50000", "149,50");
         let e = parse_report(&xml, "r", "p").unwrap_err();
         assert!(e.what.contains("SalesAmount \"149,50\""), "{e}");
+    }
+
+    #[test]
+    fn an_id_that_is_not_seqrs_shape_is_an_error_naming_row_and_field() {
+        let e = parse_report(&DETAIL.replace(">2026112114300170101000312<", ">20261121-x<"), "r", "p").unwrap_err();
+        assert!(e.what.contains("row 2: ErsReference \"20261121-x\" is not an ersReference"), "{e}");
+        let e = parse_report(&DETAIL.replacen(">5c1d<", ">../5c1d<", 1), "r", "p").unwrap_err();
+        assert!(e.what.contains("row 1: TerminalId \"../5c1d\""), "{e}");
     }
 
     #[test]

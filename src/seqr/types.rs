@@ -225,6 +225,12 @@ pub struct PaymentStatus {
     pub ers_reference: Option<String>,
     pub receipt_terminal_id: Option<String>,
     pub payment_date: Option<String>,
+    /// What the receipt says was paid: `receipt/invoice/totalAmount/value`.
+    pub receipt_total: Option<Decimal>,
+    /// The payer's SEQR terminal: `receipt/payerTerminalId`.
+    pub payer_terminal_id: Option<String>,
+    /// Who was paid, as the payer saw it: `receipt/receiverName`.
+    pub receiver_name: Option<String>,
 }
 
 /// The four reconciliation reports.

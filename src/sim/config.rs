@@ -20,7 +20,9 @@ pub struct SimConfig {
     /// … and for this many simulated seconds after the mark.
     #[serde(default)]
     pub report_not_ready_seconds: f64,
-    /// Render responses with the quirks of SEQR's published samples (mismatched tags).
+    /// Write report documents with the quirks of SEQR's published samples: a
+    /// summary report's root opens and closes with different names. The SOAP
+    /// envelope around them is always well formed (see `Faults::mismatched_envelope`).
     #[serde(default = "yes")]
     pub quirks: bool,
     #[serde(default, rename = "reseller")]

@@ -22,7 +22,9 @@ use serde::{Deserialize, Serialize};
 
 use super::config::SimConfig;
 use super::report_render;
-use super::state::{Caller, InvoiceInput, Outcome, Refusal, ReportReadiness, SimState};
+use super::state::{
+    Caller, InvoiceInput, Outcome, ReceiptInvoice, ReceiptRow, Refusal, ReportReadiness, SimState, StatusView,
+};
 use crate::seqr::codes::ResultCode;
 use crate::seqr::envelope::{write_fault, write_response, XmlOut};
 use crate::seqr::soap::{read_body, Body, Fields};
@@ -85,6 +87,10 @@ pub struct Faults {
     /// The next N refunds are listed under their payment's ersReference (a
     /// payment and its refund under one reference), not a new one.
     pub refund_shares_reference: u32,
+    /// executeReport's successful answers open as `soap:Envelope` and close as
+    /// `soapenv:Envelope`, as a typo in SEQR's published samples has it (a
+    /// standard SOAP client cannot read them; ours must).
+    pub mismatched_envelope: bool,
 }
 
 /// How an answer goes wrong after SEQR acted.
@@ -303,12 +309,7 @@ impl Simulator {
                 Ok(v) => write_response(op, v.ers_reference.as_deref(), 0, "SUCCESS", |x| {
                     x.leaf("status", v.status.as_str());
                     if let (Some(ers), Some(paid)) = (&v.ers_reference, v.paid_at) {
-                        x.open("receipt");
-                        x.leaf("terminalId", &v.terminal_id);
-                        x.leaf("paymentDate", &paid.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-                        x.leaf("invoiceReference", &text("invoiceReference"));
-                        x.leaf("paymentReference", ers);
-                        x.close("receipt");
+                        write_receipt(x, &v, ers, paid, &text("invoiceReference"));
                     }
                     x.leaf("version", &v.version.to_string());
                 }),
@@ -369,9 +370,9 @@ impl Simulator {
         let params = f.parameters("parameters");
         let period_id = param(&params, "transactionPeriodId").unwrap_or_default();
         let terminal = param(&params, "TERMINALID");
-        let (never_ready, skew) = {
+        let (never_ready, skew, mismatched_envelope) = {
             let faults = self.faults.lock().unwrap();
-            (faults.reports_never_ready, faults.summary_skew.unwrap_or(Decimal::ZERO))
+            (faults.reports_never_ready, faults.summary_skew.unwrap_or(Decimal::ZERO), faults.mismatched_envelope)
         };
         let terminal_report = report_render::is_terminal_report(&report_id);
         match st.report(caller, &period_id, terminal.as_deref(), terminal_report, now, &self.cfg) {
@@ -385,7 +386,7 @@ impl Simulator {
                     x.cdata_leaf("contentString", &doc);
                     x.close("report");
                 });
-                if self.cfg.quirks {
+                if mismatched_envelope {
                     // As published: opened as soap:Envelope, closed as soapenv:Envelope.
                     xml.replacen(
                         "<soapenv:Envelope ",
@@ -420,6 +421,14 @@ fn invoice_input(f: &Fields) -> Outcome<InvoiceInput> {
         let t = r.text("itemTotalAmount/value").ok_or_else(|| bad("an invoice row lacks itemTotalAmount".into()))?;
         rows_sum += Decimal::from_str(&t).map_err(|_| bad(format!("itemTotalAmount {t:?} is not a decimal")))?;
     }
+    let receipt_rows = rows
+        .iter()
+        .map(|r| ReceiptRow {
+            description: r.text("itemDescription"),
+            quantity: r.text("itemQuantity").unwrap_or_else(|| "1".into()),
+            total: r.text("itemTotalAmount/value").and_then(|t| Decimal::from_str(&t).ok()).unwrap_or_default(),
+        })
+        .collect();
     Ok(InvoiceInput {
         total,
         currency: inv.text("totalAmount/currency").unwrap_or_default(),
@@ -427,7 +436,48 @@ fn invoice_input(f: &Fields) -> Outcome<InvoiceInput> {
         row_count: rows.len(),
         cashier_id: inv.text("cashierId"),
         reservation: inv.text("paymentMode").is_some_and(|m| m.starts_with("RESERVATION")),
+        receipt: ReceiptInvoice {
+            title: inv.text("title"),
+            client_invoice_id: inv.text("clientInvoiceId"),
+            rows: receipt_rows,
+        },
     })
+}
+
+/// The receipt of a paid invoice, in the WSDL's order: what integrations
+/// read to book the payment (`receipt/invoice/totalAmount/value` above all).
+fn write_receipt(x: &mut XmlOut, v: &StatusView, ers: &str, paid: DateTime<Utc>, invoice_reference: &str) {
+    let amount = |x: &mut XmlOut, name: &str, value: Decimal| {
+        x.open(name);
+        x.leaf("currency", &v.currency);
+        x.leaf("value", &value.to_string());
+        x.close(name);
+    };
+    x.open("receipt");
+    x.leaf("terminalId", &v.terminal_id);
+    x.leaf("paymentDate", &paid.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    x.opt_leaf("clientInvoiceId", v.receipt.client_invoice_id.as_deref());
+    x.leaf("invoiceReference", invoice_reference);
+    x.leaf("paymentReference", ers);
+    // The paying app's id: the simulator's customers have none of their own.
+    x.leaf("payerTerminalId", &format!("SEQR-APP-{}", &ers[ers.len().saturating_sub(8)..]));
+    x.leaf("receiverName", &v.receiver_name);
+    x.open("invoice");
+    x.opt_leaf("title", v.receipt.title.as_deref());
+    x.opt_leaf("clientInvoiceId", v.receipt.client_invoice_id.as_deref());
+    x.open("invoiceRows");
+    for row in &v.receipt.rows {
+        x.open("invoiceRow");
+        x.opt_leaf("itemDescription", row.description.as_deref());
+        x.leaf("itemQuantity", &row.quantity);
+        amount(x, "itemTotalAmount", row.total);
+        x.close("invoiceRow");
+    }
+    x.close("invoiceRows");
+    amount(x, "totalAmount", v.total);
+    x.opt_leaf("cashierId", v.cashier_id.as_deref());
+    x.close("invoice");
+    x.close("receipt");
 }
 
 fn refusal(op: &str, Refusal(code, text): Refusal) -> String {

@@ -54,6 +54,25 @@ pub struct SimInvoice {
     pub acknowledged: bool,
     pub reversed: bool,
     pub ers_reference: Option<String>,
+    /// What the receipt shows of the invoice as the till sent it.
+    #[serde(default)]
+    pub receipt: ReceiptInvoice,
+}
+
+/// The parts of an invoice a receipt repeats (`receipt/invoice` in the WSDL).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ReceiptInvoice {
+    pub title: Option<String>,
+    pub client_invoice_id: Option<String>,
+    pub rows: Vec<ReceiptRow>,
+}
+
+/// One invoice row as a receipt repeats it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReceiptRow {
+    pub description: Option<String>,
+    pub quantity: String,
+    pub total: Decimal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +171,7 @@ pub struct InvoiceInput {
     pub row_count: usize,
     pub cashier_id: Option<String>,
     pub reservation: bool,
+    pub receipt: ReceiptInvoice,
 }
 
 /// What getPaymentStatus reports.
@@ -164,6 +184,10 @@ pub struct StatusView {
     pub paid_at: Option<DateTime<Utc>>,
     pub total: Decimal,
     pub currency: String,
+    pub cashier_id: Option<String>,
+    pub receipt: ReceiptInvoice,
+    /// The paid terminal's name, as the payer's app shows it.
+    pub receiver_name: String,
 }
 
 /// Which rows a report covers, and for what.
@@ -287,6 +311,7 @@ impl SimState {
                 acknowledged: false,
                 reversed: false,
                 ers_reference: None,
+                receipt: inv.receipt,
             },
         );
         Ok(reference)
@@ -327,7 +352,7 @@ impl SimState {
         if newly_acknowledged {
             inv.acknowledged = true;
         }
-        let view = StatusView {
+        let mut view = StatusView {
             status: inv.status,
             version: inv.version,
             ers_reference: inv.ers_reference.clone(),
@@ -335,7 +360,11 @@ impl SimState {
             paid_at: inv.paid_at,
             total: inv.total,
             currency: inv.currency.clone(),
+            cashier_id: inv.cashier_id.clone(),
+            receipt: inv.receipt.clone(),
+            receiver_name: String::new(),
         };
+        view.receiver_name = self.terminals.get(&view.terminal_id).map(|t| t.name.clone()).unwrap_or_default();
         if newly_acknowledged {
             let (reseller_id, cashier_id) = (inv.reseller_id.clone(), inv.cashier_id.clone());
             let ers = view.ers_reference.clone().expect("a PAID invoice has an ersReference");
@@ -385,6 +414,9 @@ impl SimState {
         inv.total = input.total;
         if input.cashier_id.is_some() {
             inv.cashier_id = input.cashier_id;
+        }
+        if input.row_count > 0 {
+            inv.receipt = input.receipt;
         }
         inv.version += 1;
         Ok(())
@@ -650,6 +682,7 @@ mod tests {
             row_count: 1,
             cashier_id: None,
             reservation: false,
+            receipt: ReceiptInvoice::default(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The close's own bookkeeping: steps in `runs`, errors, the scope being
 //! marked, self-check failures.
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use super::reconcile::CheckFailure;
@@ -76,6 +77,7 @@ impl Store {
         client_reference: &str,
         response_sha256: &str,
     ) -> anyhow::Result<()> {
+        crate::failpoint::new_space().context("recording the period SEQR marked")?;
         let marked_at = period_id.seqr_time();
         self.record_period(close, period_id.as_str(), terminal_id, marked_at, client_reference, response_sha256)?;
         self.execute(queries::CLEAR_PENDING_SCOPE, &[("close_id", &close.close_id)])?;

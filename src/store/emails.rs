@@ -91,12 +91,21 @@ impl Store {
         Ok(())
     }
 
-    /// Records that SMTP (or the file transport) took it, and where its file is now.
+    /// Records that SMTP (or the file transport) took it, and where its file
+    /// is now; a close's report makes its close `emailed`, whichever run sent it.
     pub fn email_delivered(&self, email_id: &str, eml_path: &Path) -> anyhow::Result<()> {
-        self.execute(
+        let tx = self.transaction()?;
+        tx.execute(
             queries::EMAIL_DELIVERED,
             &[("email_id", &email_id), ("eml_path", &eml_path.display().to_string())],
         )?;
+        tx.execute(queries::REPORT_DELIVERED, &[("email_id", &email_id)])?;
+        tx.commit()
+    }
+
+    /// Records that the mail server refused it for good: it is not retried.
+    pub fn email_refused(&self, email_id: &str, error: &str) -> anyhow::Result<()> {
+        self.execute(queries::EMAIL_REFUSED, &[("email_id", &email_id), ("error", &error)])?;
         Ok(())
     }
 
@@ -106,10 +115,11 @@ impl Store {
         Ok(())
     }
 
-    /// A shop's undelivered mail: (still queued, handed to SMTP by a run that
-    /// stopped before recording the outcome).
-    pub fn mail_waiting(&self, shop_id: &str) -> anyhow::Result<(i64, i64)> {
-        self.query_one(queries::MAIL_WAITING, &[("shop_id", &shop_id)], |r| Ok((r.get(0)?, r.get(1)?)))
+    /// A shop's undelivered mail.
+    pub fn mail_waiting(&self, shop_id: &str) -> anyhow::Result<MailWaiting> {
+        self.query_one(queries::MAIL_WAITING, &[("shop_id", &shop_id)], |r| {
+            Ok(MailWaiting { queued: r.get(0)?, in_doubt: r.get(1)?, refused: r.get(2)? })
+        })
     }
 
     /// Where the `.eml` file of an email is now.
@@ -122,4 +132,15 @@ impl Store {
     pub fn report_email_count(&self, close_id: &str) -> anyhow::Result<i64> {
         self.query_one(queries::REPORT_EMAIL_COUNT, &[("close_id", &close_id)], |r| r.get(0))
     }
+}
+
+/// A shop's mail not delivered, by why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailWaiting {
+    /// Still queued: the next run tries again.
+    pub queued: i64,
+    /// Handed to SMTP without an answer: maybe delivered, never sent again by itself.
+    pub in_doubt: i64,
+    /// Refused for good by the mail server: `resend` after fixing the address.
+    pub refused: i64,
 }

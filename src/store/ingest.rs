@@ -134,11 +134,22 @@ pub fn ingest_file(store: &Store, path: &Path, shops: &ShopCurrencies) -> anyhow
     let reject = |problems: Vec<String>| anyhow::Error::new(Rejected { file: name.clone(), problems });
     let feed = feed_of(&name, &scan.header).map_err(|p| reject(vec![p]))?;
     // DuckDB's reader takes its path as a glob pattern: it reads the file
-    // through a link whose name holds no pattern character.
-    let link_dir = tempfile::tempdir()?;
-    let link = link_dir.path().join("feed.csv");
-    std::os::unix::fs::symlink(std::path::absolute(path)?, &link)?;
-    store.stage_pos_file(&link.display().to_string(), feed, shops, &scan.blank_lines)?;
+    // through a link whose name holds no pattern character, or through a copy
+    // whose lines all end `\n` when the file has carriage returns.
+    let read_dir = tempfile::tempdir().context("making a temporary folder to read a POS file from")?;
+    let readable = read_dir.path().join("feed.csv");
+    if scan.carriage_returns {
+        copy_with_lf_endings(path, &readable)
+            .with_context(|| format!("copying {name} to {} with one line ending", readable.display()))?;
+    } else {
+        std::os::unix::fs::symlink(std::path::absolute(path)?, &readable)?;
+    }
+    if let Err(e) = store.stage_pos_file(&readable.display().to_string(), feed, shops, &scan.blank_lines) {
+        return Err(match reader_refusal(&name, &e) {
+            Some(problem) => reject(vec![problem]),
+            None => e.context(format!("reading {name}")),
+        });
+    }
     let problems = store.staged_problems(&name, feed, &scan.blank_lines)?;
     if !problems.is_empty() {
         return Err(reject(problems));
@@ -167,6 +178,27 @@ pub fn ingest_file(store: &Store, path: &Path, shops: &ShopCurrencies) -> anyhow
         Ingested::Appended { feed, rows: loaded, sent_through }
     } else {
         Ingested::Loaded { feed, rows: rows as u64 }
+    })
+}
+
+/// The problem to refuse a file with when DuckDB's CSV reader gave up on it
+/// as a whole (rather than naming its bad lines); `None` for any other error.
+fn reader_refusal(name: &str, e: &anyhow::Error) -> Option<String> {
+    let message = e.chain().find_map(|cause| match cause.downcast_ref::<duckdb::Error>() {
+        Some(duckdb::Error::DuckDBFailure(_, Some(m))) if m.starts_with("Invalid Input Error") => Some(m.clone()),
+        _ => None,
+    })?;
+    let first = message.lines().next().unwrap_or_default().trim_start_matches("Invalid Input Error: ");
+    let line = message.split_once(" line ").and_then(|(_, rest)| {
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse::<u64>().ok()
+    });
+    Some(match line {
+        Some(line) => format!("{name}:{line}: the line is not valid CSV: {first}"),
+        None => format!(
+            "{name}: the CSV reader could not read the file ({first}); check its quoting and that it is UTF-8 text \
+             with one record per line"
+        ),
     })
 }
 
@@ -242,15 +274,58 @@ struct FileScan {
     /// Lines holding nothing but blanks, numbered as DuckDB's reader numbers
     /// lines: a line break inside a quoted value does not start a line.
     blank_lines: Vec<i64>,
+    /// A carriage return ends a line somewhere (`\r\n`, or a lone `\r`): the
+    /// reader is given a copy with every line ending `\n`.
+    carriage_returns: bool,
 }
 
-/// Hashes the file and finds its header and blank lines in one pass.
+/// One byte of a POS file, read with every line ending a till writes: `\n`,
+/// `\r\n` and a lone `\r` each end a line, unless inside a quoted value.
+/// Tills mix them (one exporter writes `\r\n`, another `\n`), and DuckDB's
+/// reader takes only one ending per file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Byte {
+    /// Part of a line.
+    Text(u8),
+    /// The end of a line.
+    LineEnd,
+    /// The `\n` of a `\r\n`: the line already ended.
+    Skip,
+}
+
+/// Reads bytes as [`Byte`]s, keeping track of quotes and of a `\r` just seen.
+#[derive(Default)]
+struct LineEnds {
+    in_quotes: bool,
+    after_cr: bool,
+}
+
+impl LineEnds {
+    fn read(&mut self, b: u8) -> Byte {
+        let after_cr = std::mem::take(&mut self.after_cr);
+        match b {
+            b'"' => {
+                self.in_quotes = !self.in_quotes;
+                Byte::Text(b)
+            }
+            b'\n' if !self.in_quotes && after_cr => Byte::Skip,
+            b'\n' if !self.in_quotes => Byte::LineEnd,
+            b'\r' if !self.in_quotes => {
+                self.after_cr = true;
+                Byte::LineEnd
+            }
+            _ => Byte::Text(b),
+        }
+    }
+}
+
+/// Hashes the file and finds its header, blank lines and line endings in one pass.
 fn scan_file(path: &Path) -> std::io::Result<FileScan> {
     let mut file = File::open(path)?;
     let mut hash = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
-    let (mut header, mut blank_lines) = (Vec::new(), Vec::new());
-    let (mut line, mut in_quotes, mut blank) = (1i64, false, true);
+    let (mut header, mut blank_lines, mut carriage_returns) = (Vec::new(), Vec::new(), false);
+    let (mut ends, mut line, mut blank) = (LineEnds::default(), 1i64, true);
     loop {
         let n = file.read(&mut buf)?;
         if n == 0 {
@@ -259,29 +334,54 @@ fn scan_file(path: &Path) -> std::io::Result<FileScan> {
         let chunk = &buf[..n];
         hash.update(chunk);
         for &b in chunk {
-            if line == 1 && (in_quotes || b != b'\n') {
-                header.push(b);
-            }
-            match b {
-                b'"' => (in_quotes, blank) = (!in_quotes, false),
-                b'\n' if !in_quotes => {
+            match ends.read(b) {
+                Byte::LineEnd => {
+                    carriage_returns |= b == b'\r';
                     if blank && line > 1 {
                         blank_lines.push(line);
                     }
                     (line, blank) = (line + 1, true);
                 }
-                b' ' | b'\t' | b'\r' => {}
-                _ => blank = false,
+                Byte::Skip => {}
+                Byte::Text(b) => {
+                    if line == 1 {
+                        header.push(b);
+                    }
+                    blank &= matches!(b, b' ' | b'\t');
+                }
             }
         }
     }
     if blank && line > 1 {
         blank_lines.push(line);
     }
-    if header.ends_with(b"\r") {
-        header.pop();
+    Ok(FileScan { sha256: hex::encode(hash.finalize()), header, blank_lines, carriage_returns })
+}
+
+/// Copies `from` to `to` with every line ending `\n` (see [`Byte`]); quoted
+/// values keep their bytes. Line numbers stay those of [`scan_file`].
+fn copy_with_lf_endings(from: &Path, to: &Path) -> std::io::Result<()> {
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, File::open(from)?);
+    let mut writer = std::io::BufWriter::with_capacity(1 << 20, File::create(to)?);
+    let mut ends = LineEnds::default();
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        let mut out = Vec::with_capacity(chunk.len());
+        for &b in chunk {
+            match ends.read(b) {
+                Byte::Text(b) => out.push(b),
+                Byte::LineEnd => out.push(b'\n'),
+                Byte::Skip => {}
+            }
+        }
+        writer.write_all(&out)?;
+        let n = chunk.len();
+        reader.consume(n);
     }
-    Ok(FileScan { sha256: hex::encode(hash.finalize()), header, blank_lines })
+    writer.flush()
 }
 
 impl Store {
@@ -315,8 +415,7 @@ impl Store {
                 app.append_row([line])?;
             }
         }
-        execute_named(&self.conn, feed.queries().stage, &[("path", &path)])
-            .with_context(|| format!("reading {path}"))?;
+        execute_named(&self.conn, feed.queries().stage, &[("path", &path)])?;
         self.conn.execute_batch(queries::POS_COMMON_PROBLEMS)?;
         // Each row was numbered by its place among the rows read: mend that if the reader skipped lines.
         let refused: i64 = self.conn.query_row("SELECT count(*) FROM pos_reject_errors", [], |r| r.get(0))?;
@@ -336,6 +435,10 @@ impl Store {
         )?;
         let refused =
             stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        // The reader names a line once per column it lacks (or has too many):
+        // one problem per line, with the number of fields the line has.
+        let mut by_line: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        let mut fields: BTreeMap<i64, usize> = BTreeMap::new();
         for row in refused {
             let (line, kind, message) = row?;
             // A line of blanks is skipped, as an empty one is.
@@ -343,16 +446,27 @@ impl Store {
                 continue;
             }
             let found = message.rsplit_once("Found: ").and_then(|(_, n)| n.trim().parse::<usize>().ok());
-            let what = match (kind.as_str(), found) {
-                ("MISSING COLUMNS" | "TOO MANY COLUMNS", Some(found)) => {
-                    format!("-: expected {columns} columns, found {found}")
+            match (kind.as_str(), found) {
+                ("MISSING COLUMNS", Some(found)) => {
+                    fields.entry(line).and_modify(|f| *f = (*f).min(found)).or_insert(found);
                 }
-                ("INVALID ENCODING", _) => {
-                    "the line is not valid CSV: it is not UTF-8 text (invalid utf-8); save the file as UTF-8".into()
+                ("TOO MANY COLUMNS", Some(found)) => {
+                    fields.entry(line).and_modify(|f| *f = (*f).max(found)).or_insert(found);
                 }
-                _ => format!("the line is not valid CSV: {message}"),
-            };
-            problems.push((line, format!("{name}:{line}: {what}")));
+                ("INVALID ENCODING", _) => by_line.entry(line).or_default().push(
+                    "the line is not valid CSV: it is not UTF-8 text (invalid utf-8); save the file as UTF-8".into(),
+                ),
+                _ => by_line.entry(line).or_default().push(format!("the line is not valid CSV: {message}")),
+            }
+        }
+        for (line, found) in fields {
+            by_line.entry(line).or_default().insert(0, format!("-: expected {columns} columns, found {found}"));
+        }
+        for (line, whats) in by_line {
+            let mut seen = std::collections::HashSet::new();
+            for what in whats.into_iter().filter(|w| seen.insert(w.clone())) {
+                problems.push((line, format!("{name}:{line}: {what}")));
+            }
         }
         let mut stmt = self.conn.prepare(feed.queries().check)?;
         let bad = stmt.query_map([], |r| {
@@ -363,6 +477,11 @@ impl Store {
         })?;
         for row in bad {
             let (line, column, problem, value, shop, currency) = row?;
+            // A value is quoted back at most 80 characters long.
+            let value = match value.char_indices().nth(80) {
+                Some((cut, _)) => format!("{}…", &value[..cut]),
+                None => value,
+            };
             let what = match problem.as_str() {
                 "unknown_shop" => format!("{value:?} is not a shop in the config; add it or fix the POS's shop id"),
                 "wrong_currency" => format!("{value:?} is not shop {shop}'s currency {currency}"),
@@ -374,10 +493,15 @@ impl Store {
                 "not_negative" => format!("{value} is not negative; a REFUND is negative"),
                 "unknown_kind" => format!("{value:?} is not PAYMENT or REFUND"),
                 "not_a_time" => format!(
-                    "{value:?} is not an RFC 3339 time like 2026-11-21T14:22:51+01:00 (a date, a time and a UTC offset)"
+                    "{value:?} is not an RFC 3339 time like 2026-11-21T14:22:51+01:00 (a real date and time, and a UTC \
+                     offset of at most ±14:00)"
                 ),
                 "unknown_status" => format!(
                     "{value:?} is not a SEQR invoice status (ISSUED, PAID, CANCELED, FAILED, RESERVED, …) or empty"
+                ),
+                too_long if too_long.starts_with("too_long_") => format!(
+                    "is {value} characters long; it may hold at most {}: shorten it in the till's export",
+                    &too_long["too_long_".len()..]
                 ),
                 other => format!("{value:?}: {other}"),
             };
@@ -400,18 +524,29 @@ pub struct InboxOutcome {
 
 /// Loads every `*.csv` in `inbox` (oldest name first): good files go to
 /// `inbox/archive/`, refused ones to `inbox/rejected/` beside a `.errors.txt`.
+/// Only regular files are read: a link (which may point out of the inbox), a
+/// folder or a device named `*.csv` is refused by name, its target unread.
 pub fn ingest_inbox(store: &Store, inbox: &Path, shops: &ShopCurrencies) -> anyhow::Result<InboxOutcome> {
     let mut outcome = InboxOutcome::default();
-    if !inbox.exists() {
-        return Ok(outcome);
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(inbox).with_context(|| format!("reading the inbox {}", inbox.display()))? {
+        let entry = entry.with_context(|| format!("reading the inbox {}", inbox.display()))?;
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+            // The entry's own type: a link is not followed.
+            let kind = entry.file_type().with_context(|| format!("reading {}", path.display()))?;
+            files.push((path, kind));
+        }
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(inbox)
-        .with_context(|| format!("reading the inbox {}", inbox.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")))
-        .collect();
-    files.sort();
-    for file in files {
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    for (file, kind) in files {
+        if !kind.is_file() {
+            let rejected = Rejected { file: file.display().to_string(), problems: vec![not_regular(&file, kind)] };
+            let to = refuse(&file, inbox, &rejected)?;
+            record_refusal(store, &to, &rejected, Counting::NotRead(shops.keys()))?;
+            outcome.rejected.push((to, rejected));
+            continue;
+        }
         match ingest_file(store, &file, shops) {
             Ok(result) => {
                 let to = move_into(&file, &inbox.join("archive"))?;
@@ -419,12 +554,8 @@ pub fn ingest_inbox(store: &Store, inbox: &Path, shops: &ShopCurrencies) -> anyh
             }
             Err(e) => match e.downcast::<Rejected>() {
                 Ok(rejected) => {
-                    let to = move_into(&file, &inbox.join("rejected"))?;
-                    let mut errors_path = to.clone().into_os_string();
-                    errors_path.push(".errors.txt");
-                    let mut f = File::create(&errors_path)?;
-                    writeln!(f, "{rejected}")?;
-                    record_refusal(store, &to, &rejected)?;
+                    let to = refuse(&file, inbox, &rejected)?;
+                    record_refusal(store, &to, &rejected, Counting::PerShop)?;
                     outcome.rejected.push((to, rejected));
                 }
                 Err(other) => return Err(other),
@@ -434,23 +565,69 @@ pub fn ingest_inbox(store: &Store, inbox: &Path, shops: &ShopCurrencies) -> anyh
     Ok(outcome)
 }
 
+/// Why an inbox entry that is not a regular file is refused, and what to do.
+fn not_regular(path: &Path, kind: std::fs::FileType) -> String {
+    let what = if kind.is_symlink() {
+        "a symbolic link; links are not followed, as they may point out of the inbox".to_string()
+    } else if kind.is_dir() {
+        "a folder".to_string()
+    } else {
+        "not a regular file (a device, socket or pipe)".to_string()
+    };
+    format!("{}: {what}; nothing was read. Put the file itself in the inbox (copy or move it there).", path.display())
+}
+
+/// Moves a refused inbox entry to `rejected/` and writes its `.errors.txt` beside it.
+fn refuse(file: &Path, inbox: &Path, rejected: &Rejected) -> anyhow::Result<PathBuf> {
+    let to = move_into(file, &inbox.join("rejected"))?;
+    let mut errors_path = to.clone().into_os_string();
+    errors_path.push(".errors.txt");
+    let errors_path = PathBuf::from(errors_path);
+    let mut f = File::create(&errors_path).with_context(|| format!("writing {}", errors_path.display()))?;
+    writeln!(f, "{rejected}").with_context(|| format!("writing {}", errors_path.display()))?;
+    Ok(to)
+}
+
+/// Whether a refused file was read, so its rows can be counted per shop.
+enum Counting<I> {
+    /// Read: its rows are counted per shop it names.
+    PerShop,
+    /// Not read: it is named for each of these shops, rows unknown.
+    NotRead(I),
+}
+
 /// Records a refused file per shop it names, with how many rows it held for
 /// that shop, so each affected shop's next report says its till data is
 /// incomplete. Counting is best effort on a file already known to be bad: the
 /// first column of every line after the header (both feeds start with shop_id).
-fn record_refusal(store: &Store, path: &Path, rejected: &Rejected) -> anyhow::Result<()> {
-    let sha = scan_file(path).with_context(|| format!("reading {}", path.display()))?.sha256;
-    let mut rows: BTreeMap<String, i64> = BTreeMap::new();
-    let reader = std::io::BufReader::new(File::open(path)?);
-    for line in reader.split(b'\n').skip(1) {
-        let line = line?;
-        let text = String::from_utf8_lossy(&line);
-        if text.trim().is_empty() {
-            continue;
+/// A file that was not read is recorded for every shop, rows unknown.
+fn record_refusal<'a>(
+    store: &Store,
+    path: &Path,
+    rejected: &Rejected,
+    counting: Counting<impl Iterator<Item = &'a String>>,
+) -> anyhow::Result<()> {
+    let mut rows: BTreeMap<String, Option<i64>> = BTreeMap::new();
+    let sha = match counting {
+        Counting::PerShop => {
+            let reader = std::io::BufReader::new(File::open(path)?);
+            for line in reader.split(b'\n').skip(1) {
+                let line = line?;
+                let text = String::from_utf8_lossy(&line);
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let shop = text.split(',').next().unwrap_or("").trim().trim_matches('"').to_string();
+                *rows.entry(shop).or_default().get_or_insert(0) += 1;
+            }
+            scan_file(path).with_context(|| format!("reading {}", path.display()))?.sha256
         }
-        let shop = text.split(',').next().unwrap_or("").trim().trim_matches('"').to_string();
-        *rows.entry(shop).or_default() += 1;
-    }
+        Counting::NotRead(shops) => {
+            rows.extend(shops.map(|s| (s.clone(), None)));
+            // Not the content's hash: the name stands for the entry.
+            format!("unread:{}", path.display())
+        }
+    };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tx = store.conn.unchecked_transaction()?;
     for (shop, n) in rows {
@@ -468,10 +645,20 @@ fn record_refusal(store: &Store, path: &Path, rejected: &Rejected) -> anyhow::Re
 pub struct RefusedFile {
     /// The file's name.
     pub file_name: String,
-    /// The file's rows for the shop.
-    pub rows: i64,
+    /// The file's rows for the shop; `None` when the file was not read.
+    pub rows: Option<i64>,
     /// Bad rows found in the file.
     pub problems: i64,
+}
+
+impl RefusedFile {
+    /// `posts.csv: 12 row(s) of this shop, 1 problem(s)`, as a report lists it.
+    pub fn describe(&self) -> String {
+        match self.rows {
+            Some(rows) => format!("{}: {rows} row(s) of this shop, {} problem(s)", self.file_name, self.problems),
+            None => format!("{}: not read, so its rows are unknown; {} problem(s)", self.file_name, self.problems),
+        }
+    }
 }
 
 impl Store {

@@ -13,7 +13,7 @@ pub mod seqr_data;
 mod terminals;
 
 pub use closes::StepRecord;
-pub use emails::{EmailRow, PendingEmail};
+pub use emails::{EmailRow, MailWaiting, PendingEmail};
 pub use reconcile::{closes_value, CheckFailure, ClassifyParams, SummaryLine};
 
 use std::path::{Path, PathBuf};
@@ -157,9 +157,38 @@ impl Store {
                 path.display()
             );
         }
-        let config = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly)?;
-        let conn = Connection::open_with_flags(path, config)
-            .with_context(|| format!("opening the database {} read-only", path.display()))?;
+        // A close writing the database holds it: wait for it, as a close waits for a reader.
+        let deadline =
+            std::time::Instant::now() + std::time::Duration::from_secs_f64(settings.lock_wait_seconds.max(0.0));
+        let mut told = false;
+        let conn = loop {
+            let config = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly)?;
+            let opened = Connection::open_with_flags(path, config)
+                .with_context(|| format!("opening the database {} read-only", path.display()));
+            match opened {
+                Ok(conn) => break conn,
+                Err(e) if is_lock_conflict(&e) && std::time::Instant::now() < deadline => {
+                    if !std::mem::replace(&mut told, true) {
+                        eprintln!(
+                            "a close (or another process writing it) holds the database {}; waiting up to {} s \
+                             ([store] lock_wait_seconds)",
+                            path.display(),
+                            settings.lock_wait_seconds
+                        );
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(250));
+                }
+                Err(e) if is_lock_conflict(&e) => {
+                    return Err(e.context(format!(
+                        "the database {} stayed held by another process (a close?) for {} s ([store] \
+                         lock_wait_seconds); try again when it is done",
+                        path.display(),
+                        settings.lock_wait_seconds
+                    )))
+                }
+                Err(e) => return Err(e),
+            }
+        };
         let version: i64 = conn
             .query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))
             .with_context(|| format!("{} is not a seqr-recon database", path.display()))?;

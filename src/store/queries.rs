@@ -11,6 +11,8 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "domain_checks", include_str!("../../queries/schema/007_domain_checks.sql")),
     (8, "report_zstd", include_str!("../../queries/schema/008_report_zstd.sql")),
     (9, "results_of_closes", include_str!("../../queries/schema/009_results_of_closes.sql")),
+    (10, "unread_refusals", include_str!("../../queries/schema/010_unread_refusals.sql")),
+    (11, "refused_emails", include_str!("../../queries/schema/011_refused_emails.sql")),
 ];
 
 /// Declares each statement of `queries/store/` as a constant, and lists them
@@ -43,7 +45,9 @@ store_queries! {
     EMAILS_TO_SEND = "emails_to_send";
     EMAIL_SENDING = "email_sending";
     EMAIL_DELIVERED = "email_delivered";
+    REPORT_DELIVERED = "report_delivered";
     EMAIL_FAILED = "email_failed";
+    EMAIL_REFUSED = "email_refused";
     MAIL_WAITING = "mail_waiting";
     EML_PATH = "eml_path";
     REPORT_EMAIL_COUNT = "report_email_count";

@@ -84,6 +84,7 @@ password_env = "UNUSED_TERMINAL_PW"
         }
         let config = dir.path().join("seqr-recon.toml");
         std::fs::write(&config, text).unwrap();
+        std::fs::create_dir_all(dir.path().join("inbox")).unwrap();
         Floor { bench, dir, config }
     }
 
@@ -360,8 +361,11 @@ async fn mail_that_cannot_be_sent_stays_queued_and_goes_with_the_next_run() {
     let port = SmtpSink::reserve_port();
     let f = Floor::new(port, &[SHOP], "").await;
     let out = f.cli(&["run"], &[]);
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("queued in the outbox"), "{}", text(&out));
+    // Not delivered is not success: cron and systemd see exit 5.
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("NOT DELIVERED, queued in the outbox"), "{}", text(&out));
+    let status = f.cli(&["status"], &[]);
+    assert_eq!(status.status.code(), Some(5), "status is a health check: {}", text(&status));
     let queued: Vec<_> = std::fs::read_dir(f.dir.path().join("outbox/queue")).unwrap().collect();
     assert_eq!(queued.len(), 1);
 
@@ -376,6 +380,12 @@ async fn mail_that_cannot_be_sent_stays_queued_and_goes_with_the_next_run() {
     let first_period = periods(&f.store())[0].clone();
     assert_eq!(subjects.len(), 2, "the queued report and tonight's: {subjects:?}");
     assert!(subjects[0].contains(&first_period), "{subjects:?}");
+    // The first close's report went with a later run: that close is emailed too, and all is well.
+    let states: Vec<String> =
+        rows(f.store().ad_hoc_connection(), "SELECT state FROM closes ORDER BY close_seq", [], |r| r.get(0));
+    assert_eq!(states, ["emailed", "emailed"]);
+    let status = f.cli(&["status"], &[]);
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status));
 }
 
 #[tokio::test(flavor = "multi_thread")]

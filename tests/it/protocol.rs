@@ -374,8 +374,9 @@ async fn an_acting_call_answered_badly_after_seqr_acted_is_unknown_and_reaches_s
 }
 
 /// A stand-in SEQR on a loopback port that answers every call with `body`.
-async fn stand_in(body: String) -> seqr_recon::seqr::SeqrClient {
+async fn stand_in(body: impl Into<Vec<u8>>) -> seqr_recon::seqr::SeqrClient {
     use axum::routing::post;
+    let body: Vec<u8> = body.into();
     let app = axum::Router::new().route("/soap", post(move || async move { body }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/soap", listener.local_addr().unwrap());
@@ -442,4 +443,80 @@ async fn a_report_of_another_period_or_cut_short_in_structure_is_refused_never_r
 
 fn b_reseller() -> seqr_recon::seqr::ClientContext {
     reseller_ctx(RESELLER_PASSWORD)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_answer_that_is_not_utf8_is_refused_naming_the_byte_never_read_with_replacements() {
+    let mut answer = report_answer(&detail_report(PERIOD, false)).into_bytes();
+    let at = answer.windows(13).position(|w| w == b"<CashierId>a<").unwrap() + "<CashierId>".len();
+    answer[at] = 0xff;
+    let client = stand_in(answer).await;
+    let e = client.fetch_report(&b_reseller(), report_ids::SHOP_DETAIL, PERIOD, None, &quick_polling(2)).await;
+    let e = e.unwrap_err().to_string();
+    assert!(e.contains("not UTF-8") && e.contains(&format!("byte {at}")), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paid_invoices_receipt_carries_what_integrations_book_it_from() {
+    let b = Bench::start(sim_config(1.0)).await;
+    let term = b.terminal();
+    let invoice = Invoice::simple("Coffee", "SEK", dec("42.50"));
+    let sent = b.client.send_invoice(&term, invoice).await.unwrap();
+    b.customer_pays(&sent.invoice_reference).await;
+    let status = b.client.payment_status(&term, &sent.invoice_reference, 1).await.unwrap();
+    assert_eq!(status.receipt_total, Some(dec("42.50")), "receipt.invoice.totalAmount.value");
+    assert!(status.payer_terminal_id.is_some_and(|p| !p.is_empty()), "receipt.payerTerminalId");
+    assert!(status.receiver_name.is_some_and(|n| !n.is_empty()), "receipt.receiverName");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_in_the_published_samples_mismatched_envelope_is_still_read_and_the_default_is_well_formed() {
+    let b = Bench::start(sim_config(1000.0)).await;
+    let reseller = b.reseller();
+    let (period, _) = b.client.mark_transaction_period(&reseller, None).await.unwrap();
+    let polling = quick_polling(20);
+    // The simulator's default answer is well formed: a strict XML reader takes it whole.
+    let raw = raw_execute_report(&b, period.as_str()).await;
+    assert!(raw.trim_end().ends_with("</soapenv:Envelope>") && raw.contains("<soapenv:Envelope"), "{raw}");
+    let mut strict = quick_xml::Reader::from_str(&raw);
+    loop {
+        match strict.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("the default answer is not well formed: {e}"),
+        }
+    }
+    // The typo of SEQR's samples, as a fault switch: our client still reads the report.
+    b.set_faults(Faults { mismatched_envelope: true, ..Default::default() }).await;
+    let raw = raw_execute_report(&b, period.as_str()).await;
+    assert!(raw.contains("<soap:Envelope") && raw.trim_end().ends_with("</soapenv:Envelope>"), "{raw}");
+    let r = b.client.fetch_report(&reseller, report_ids::SHOP_DETAIL, period.as_str(), None, &polling).await;
+    assert!(r.is_ok(), "{r:?}");
+}
+
+/// executeReport for the shop's detail report, as SEQR's bytes (polling past REPORT_NOT_READY).
+async fn raw_execute_report(b: &Bench, period: &str) -> String {
+    let request = seqr_recon::seqr::types::Request::ExecuteReport {
+        report_id: report_ids::SHOP_DETAIL.into(),
+        language: "en".into(),
+        parameters: vec![("transactionPeriodId".into(), period.into())],
+    };
+    let body = seqr_recon::seqr::envelope::write_request(&b.reseller(), "raw-1", &request);
+    for _ in 0..50 {
+        let answer = reqwest::Client::new()
+            .post(format!("{}/soap/merchant/cashregister-2", b.base_url))
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if !answer.contains("REPORT_NOT_READY") {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the report never became ready");
 }
