@@ -131,7 +131,7 @@ pub async fn daemon(cfg: Arc<Config>, clock: &dyn Clock, shutdown: impl Future<O
         match missed_slots(&cfg, now) {
             Ok(due) => run_due(&cfg, &ctx, due).await,
             Err(e) => {
-                tracing::error!(error = %format!("{e:#}"), "could not look for closes missed while the daemon was down; `seqr-recon run` closes them")
+                tracing::error!(error = %format!("{e:#}"), "could not look for closes missed while the daemon was down; `seqr-recon run` closes them");
             }
         }
     }

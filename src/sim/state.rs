@@ -364,7 +364,6 @@ impl SimState {
             receipt: inv.receipt.clone(),
             receiver_name: String::new(),
         };
-        view.receiver_name = self.terminals.get(&view.terminal_id).map(|t| t.name.clone()).unwrap_or_default();
         if newly_acknowledged {
             let (reseller_id, cashier_id) = (inv.reseller_id.clone(), inv.cashier_id.clone());
             let ers = view.ers_reference.clone().expect("a PAID invoice has an ersReference");
@@ -378,6 +377,7 @@ impl SimState {
                 now,
             ));
         }
+        view.receiver_name = self.terminals.get(&view.terminal_id).map(|t| t.name.clone()).unwrap_or_default();
         Ok(view)
     }
 

@@ -145,7 +145,7 @@ pub fn ingest_file(store: &Store, path: &Path, shops: &ShopCurrencies) -> anyhow
         std::os::unix::fs::symlink(std::path::absolute(path)?, &readable)?;
     }
     if let Err(e) = store.stage_pos_file(&readable.display().to_string(), feed, shops, &scan.blank_lines) {
-        return Err(match reader_refusal(&name, &e) {
+        return Err(match reader_refusal(&name, &e, scan.stray_quote_line) {
             Some(problem) => reject(vec![problem]),
             None => e.context(format!("reading {name}")),
         });
@@ -183,7 +183,7 @@ pub fn ingest_file(store: &Store, path: &Path, shops: &ShopCurrencies) -> anyhow
 
 /// The problem to refuse a file with when DuckDB's CSV reader gave up on it
 /// as a whole (rather than naming its bad lines); `None` for any other error.
-fn reader_refusal(name: &str, e: &anyhow::Error) -> Option<String> {
+fn reader_refusal(name: &str, e: &anyhow::Error, stray_quote_line: Option<i64>) -> Option<String> {
     let message = e.chain().find_map(|cause| match cause.downcast_ref::<duckdb::Error>() {
         Some(duckdb::Error::DuckDBFailure(_, Some(m))) if m.starts_with("Invalid Input Error") => Some(m.clone()),
         _ => None,
@@ -193,9 +193,13 @@ fn reader_refusal(name: &str, e: &anyhow::Error) -> Option<String> {
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
         digits.parse::<u64>().ok()
     });
-    Some(match line {
-        Some(line) => format!("{name}:{line}: the line is not valid CSV: {first}"),
-        None => format!(
+    Some(match (line, stray_quote_line) {
+        (Some(line), _) => format!("{name}:{line}: the line is not valid CSV: {first}"),
+        (None, Some(line)) => format!(
+            "{name}:{line}: the line is not valid CSV: a quote inside a value that is not quoted as a whole; quote \
+             the whole value (\"…\") and double the quotes inside it (\"\")"
+        ),
+        (None, None) => format!(
             "{name}: the CSV reader could not read the file ({first}); check its quoting and that it is UTF-8 text \
              with one record per line"
         ),
@@ -277,6 +281,9 @@ struct FileScan {
     /// A carriage return ends a line somewhere (`\r\n`, or a lone `\r`): the
     /// reader is given a copy with every line ending `\n`.
     carriage_returns: bool,
+    /// The first line with a quote RFC 4180 does not allow, to name when the
+    /// reader gives up on the whole file.
+    stray_quote_line: Option<i64>,
 }
 
 /// One byte of a POS file, read with every line ending a till writes: `\n`,
@@ -293,29 +300,58 @@ enum Byte {
     Skip,
 }
 
-/// Reads bytes as [`Byte`]s, keeping track of quotes and of a `\r` just seen.
+/// Reads bytes as [`Byte`]s, following RFC 4180's quoting (a quoted value
+/// starts with `"` and doubles the quotes it holds) and a `\r` just seen.
 #[derive(Default)]
 struct LineEnds {
-    in_quotes: bool,
+    field: Field,
     after_cr: bool,
+    /// A `"` that RFC 4180 does not allow (inside an unquoted value, or after
+    /// a closing quote) was just read: the reader refuses such a line.
+    stray_quote: bool,
+}
+
+/// Where in a field the reader is.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    /// At the start of a field.
+    #[default]
+    Start,
+    /// Inside a value that is not quoted.
+    Unquoted,
+    /// Inside a quoted value.
+    Quoted,
+    /// A `"` inside a quoted value: its end, or the first of a doubled quote.
+    QuoteInQuoted,
 }
 
 impl LineEnds {
     fn read(&mut self, b: u8) -> Byte {
         let after_cr = std::mem::take(&mut self.after_cr);
-        match b {
-            b'"' => {
-                self.in_quotes = !self.in_quotes;
-                Byte::Text(b)
-            }
-            b'\n' if !self.in_quotes && after_cr => Byte::Skip,
-            b'\n' if !self.in_quotes => Byte::LineEnd,
-            b'\r' if !self.in_quotes => {
+        self.stray_quote = false;
+        let (field, byte) = match (self.field, b) {
+            (Field::Quoted, b'"') => (Field::QuoteInQuoted, Byte::Text(b)),
+            (Field::Quoted, _) => (Field::Quoted, Byte::Text(b)),
+            (Field::QuoteInQuoted, b'"') | (Field::Start, b'"') => (Field::Quoted, Byte::Text(b)),
+            (_, b',') => (Field::Start, Byte::Text(b)),
+            (_, b'\n') if after_cr => (Field::Start, Byte::Skip),
+            (_, b'\n') => (Field::Start, Byte::LineEnd),
+            (_, b'\r') => {
                 self.after_cr = true;
-                Byte::LineEnd
+                (Field::Start, Byte::LineEnd)
             }
-            _ => Byte::Text(b),
-        }
+            (Field::Unquoted, b'"') => {
+                self.stray_quote = true;
+                (Field::Unquoted, Byte::Text(b))
+            }
+            (Field::QuoteInQuoted, _) => {
+                self.stray_quote = true;
+                (Field::Unquoted, Byte::Text(b))
+            }
+            _ => (Field::Unquoted, Byte::Text(b)),
+        };
+        self.field = field;
+        byte
     }
 }
 
@@ -324,7 +360,8 @@ fn scan_file(path: &Path) -> std::io::Result<FileScan> {
     let mut file = File::open(path)?;
     let mut hash = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
-    let (mut header, mut blank_lines, mut carriage_returns) = (Vec::new(), Vec::new(), false);
+    let (mut header, mut blank_lines, mut carriage_returns, mut stray_quote_line) =
+        (Vec::new(), Vec::new(), false, None);
     let (mut ends, mut line, mut blank) = (LineEnds::default(), 1i64, true);
     loop {
         let n = file.read(&mut buf)?;
@@ -348,6 +385,9 @@ fn scan_file(path: &Path) -> std::io::Result<FileScan> {
                         header.push(b);
                     }
                     blank &= matches!(b, b' ' | b'\t');
+                    if ends.stray_quote && stray_quote_line.is_none() {
+                        stray_quote_line = Some(line);
+                    }
                 }
             }
         }
@@ -355,7 +395,7 @@ fn scan_file(path: &Path) -> std::io::Result<FileScan> {
     if blank && line > 1 {
         blank_lines.push(line);
     }
-    Ok(FileScan { sha256: hex::encode(hash.finalize()), header, blank_lines, carriage_returns })
+    Ok(FileScan { sha256: hex::encode(hash.finalize()), header, blank_lines, carriage_returns, stray_quote_line })
 }
 
 /// Copies `from` to `to` with every line ending `\n` (see [`Byte`]); quoted
@@ -470,10 +510,12 @@ impl Store {
         }
         let mut stmt = self.conn.prepare(feed.queries().check)?;
         let bad = stmt.query_map([], |r| {
-            let (line, column, problem, value): (i64, String, String, String) =
-                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-            let (shop, currency): (Option<String>, Option<String>) = (r.get(4)?, r.get(5)?);
-            Ok((line, column, problem, value, shop.unwrap_or_default(), currency.unwrap_or_default()))
+            let (line, column, problem): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            // An empty field is read as NULL.
+            let (value, shop, currency): (Option<String>, Option<String>, Option<String>) =
+                (r.get(3)?, r.get(4)?, r.get(5)?);
+            let [value, shop, currency] = [value, shop, currency].map(Option::unwrap_or_default);
+            Ok((line, column, problem, value, shop, currency))
         })?;
         for row in bad {
             let (line, column, problem, value, shop, currency) = row?;
@@ -543,7 +585,7 @@ pub fn ingest_inbox(store: &Store, inbox: &Path, shops: &ShopCurrencies) -> anyh
         if !kind.is_file() {
             let rejected = Rejected { file: file.display().to_string(), problems: vec![not_regular(&file, kind)] };
             let to = refuse(&file, inbox, &rejected)?;
-            record_refusal(store, &to, &rejected, Counting::NotRead(shops.keys()))?;
+            record_refusal(store, &to, &rejected, Counting::NotRead(shops.keys().cloned().collect()))?;
             outcome.rejected.push((to, rejected));
             continue;
         }
@@ -589,11 +631,11 @@ fn refuse(file: &Path, inbox: &Path, rejected: &Rejected) -> anyhow::Result<Path
 }
 
 /// Whether a refused file was read, so its rows can be counted per shop.
-enum Counting<I> {
+enum Counting {
     /// Read: its rows are counted per shop it names.
     PerShop,
     /// Not read: it is named for each of these shops, rows unknown.
-    NotRead(I),
+    NotRead(Vec<String>),
 }
 
 /// Records a refused file per shop it names, with how many rows it held for
@@ -601,12 +643,7 @@ enum Counting<I> {
 /// incomplete. Counting is best effort on a file already known to be bad: the
 /// first column of every line after the header (both feeds start with shop_id).
 /// A file that was not read is recorded for every shop, rows unknown.
-fn record_refusal<'a>(
-    store: &Store,
-    path: &Path,
-    rejected: &Rejected,
-    counting: Counting<impl Iterator<Item = &'a String>>,
-) -> anyhow::Result<()> {
+fn record_refusal(store: &Store, path: &Path, rejected: &Rejected, counting: Counting) -> anyhow::Result<()> {
     let mut rows: BTreeMap<String, Option<i64>> = BTreeMap::new();
     let sha = match counting {
         Counting::PerShop => {
@@ -623,7 +660,7 @@ fn record_refusal<'a>(
             scan_file(path).with_context(|| format!("reading {}", path.display()))?.sha256
         }
         Counting::NotRead(shops) => {
-            rows.extend(shops.map(|s| (s.clone(), None)));
+            rows.extend(shops.into_iter().map(|s| (s, None)));
             // Not the content's hash: the name stands for the entry.
             format!("unread:{}", path.display())
         }

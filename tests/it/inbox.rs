@@ -51,28 +51,32 @@ fn loaded(store: &Store, file_name: &str) -> Vec<(i64, String, String)> {
 fn a_file_with_mixed_line_endings_is_read_line_for_line() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.duckdb")).unwrap();
-    let lf = valid_posts(6);
-    let mut lines: Vec<&str> = lf.split_inclusive('\n').collect();
-    // Line 3 ends \r\n, a blank \r\n line follows line 5, and the last line ends with a lone \r.
-    let third = lines[2].replace('\n', "\r\n");
-    lines[2] = &third;
-    let fifth = format!("{}\r\n", lines[5]);
-    lines[5] = &fifth;
-    let mut content = lines.concat();
-    content.pop();
-    content.push('\r');
+    let row = |n: u32, description: &str| format!("shop-1,T1,,{n},,10,SEK,PAYMENT,{description},2026-11-24T10:00:00Z");
+    // \r\n, \n, a blank \r\n line, a lone \r, a quoted \r\n (part of the value), no final break.
+    let content = format!(
+        "{POSTS_HEADER}\n{}\r\n{}\n\r\n{}\r{}\n{}",
+        row(1, "a"),
+        row(2, "b"),
+        row(3, "c"),
+        row(4, "\"two\r\nlines\""),
+        row(5, "e")
+    );
     let path = dir.path().join("posts-mixed.csv");
     std::fs::write(&path, &content).unwrap();
 
     let result = ingest_file(&store, &path, &shops()).unwrap();
-    assert_eq!(result, Ingested::Loaded { feed: seqr_recon::store::ingest::Feed::Posts, rows: 6 });
+    assert_eq!(result, Ingested::Loaded { feed: seqr_recon::store::ingest::Feed::Posts, rows: 5 });
     let got = loaded(&store, "posts-mixed.csv");
     let refs: Vec<&str> = got.iter().map(|(_, e, _)| e.as_str()).collect();
-    assert_eq!(refs, (0..6).map(|i| format!("2026112410{i:05}")).collect::<Vec<_>>());
-    // Lines as an editor shows them: the quoted line break of sale 1 does not
-    // count, the blank line after line 6 does.
+    assert_eq!(refs, ["1", "2", "3", "4", "5"]);
+    // Lines as an editor shows them; the quoted line break is the value's.
     let lines: Vec<i64> = got.iter().map(|(l, _, _)| *l).collect();
-    assert_eq!(lines, [2, 3, 4, 5, 6, 8]);
+    assert_eq!(lines, [2, 3, 5, 6, 7]);
+    let description: String = store
+        .ad_hoc_connection()
+        .query_row("SELECT description FROM pos_posts WHERE ers_reference = '4'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(description, "two\r\nlines");
 }
 
 #[test]
@@ -211,7 +215,11 @@ fn thousands_of_damaged_files_are_each_loaded_exactly_or_refused_whole_with_file
                         .strip_prefix(&format!("{shown}:"))
                         .unwrap_or_else(|| panic!("{name}: a problem that does not start with the file: {problem}"));
                     let line = rest.split(':').next().unwrap_or_default();
-                    assert!(line.parse::<u64>().is_ok(), "{name}: a problem without its line: {problem}");
+                    assert!(
+                        line.parse::<u64>().is_ok(),
+                        "{name}: a problem without its line: {problem}\n{:?}",
+                        String::from_utf8_lossy(&content)
+                    );
                 }
                 let kept: i64 = store
                     .ad_hoc_connection()

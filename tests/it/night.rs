@@ -138,8 +138,9 @@ async fn a_recipient_refused_for_good_is_not_retried_and_ops_hear_which_address(
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let got = subjects(&smtp);
     assert_eq!(got.len(), 1, "only the alert arrived: {got:?}");
-    let alert = MessageParser::default().parse(&smtp.messages()[0].data).unwrap();
-    assert_eq!(smtp.messages()[0].to, ["ops@example.com"]);
+    let received = smtp.messages().remove(0);
+    assert_eq!(received.to, ["ops@example.com"]);
+    let alert = MessageParser::default().parse(&received.data).unwrap();
     assert!(alert.body_text(0).unwrap().contains("second@example.com"), "{:?}", alert.body_text(0));
     // Permanent: the next run does not knock again; status says what to fix.
     smtp.behave(Behaviour::Accept);
