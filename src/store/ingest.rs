@@ -332,7 +332,7 @@ impl LineEnds {
         let (field, byte) = match (self.field, b) {
             (Field::Quoted, b'"') => (Field::QuoteInQuoted, Byte::Text(b)),
             (Field::Quoted, _) => (Field::Quoted, Byte::Text(b)),
-            (Field::QuoteInQuoted, b'"') | (Field::Start, b'"') => (Field::Quoted, Byte::Text(b)),
+            (Field::QuoteInQuoted | Field::Start, b'"') => (Field::Quoted, Byte::Text(b)),
             (_, b',') => (Field::Start, Byte::Text(b)),
             (_, b'\n') if after_cr => (Field::Start, Byte::Skip),
             (_, b'\n') => (Field::Start, Byte::LineEnd),
