@@ -116,6 +116,10 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
                     close.state
                 );
             }
+            Err(e) if e.downcast_ref::<crate::stop::Stopped>().is_some() => {
+                eprintln!("{}: {e:#}", shop.id);
+                code = ExitCode::Failure;
+            }
             Err(e) => {
                 eprintln!("{}: FAILED: {e:#}", shop.id);
                 code = ExitCode::Failure;

@@ -124,6 +124,29 @@ password_env = "UNUSED_TERMINAL_PW"
         cmd.output().unwrap()
     }
 
+    /// Starts the daemon (`seqr-recon schedule`) with the shop's close `seconds`
+    /// from now, in UTC, and `extra` appended to the config; its log is piped.
+    pub fn daemon_closing_in(&self, seconds: i64, extra: &str) -> std::process::Child {
+        let at = chrono::Utc::now() + chrono::Duration::seconds(seconds);
+        let cron = format!(
+            "{} {} {} * * *",
+            chrono::Timelike::second(&at),
+            chrono::Timelike::minute(&at),
+            chrono::Timelike::hour(&at)
+        );
+        let cfg = std::fs::read_to_string(&self.config).unwrap();
+        let cfg = cfg.replace("0 0 22 * * *", &cron).replace("Europe/Stockholm", "UTC") + extra;
+        std::fs::write(&self.config, cfg).unwrap();
+        Command::new(env!("CARGO_BIN_EXE_seqr-recon"))
+            .arg("--config")
+            .arg(&self.config)
+            .arg("schedule")
+            .env(PW_ENV, RESELLER_PASSWORD)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
     pub fn store(&self) -> Store {
         Store::open(&self.dir.path().join("db/recon.duckdb")).unwrap()
     }
@@ -427,24 +450,7 @@ async fn a_mark_with_unknown_outcome_stops_until_the_operator_confirms() {
 async fn the_daemon_runs_a_close_due_in_a_few_seconds_once_and_stops_on_sigterm() {
     let smtp = SmtpSink::start();
     let f = Floor::new(smtp.port, &[SHOP], "").await;
-    let at = chrono::Utc::now() + chrono::Duration::seconds(5);
-    let cron = format!(
-        "{} {} {} * * *",
-        chrono::Timelike::second(&at),
-        chrono::Timelike::minute(&at),
-        chrono::Timelike::hour(&at)
-    );
-    let cfg =
-        std::fs::read_to_string(&f.config).unwrap().replace("0 0 22 * * *", &cron).replace("Europe/Stockholm", "UTC");
-    std::fs::write(&f.config, cfg).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_seqr-recon"))
-        .arg("--config")
-        .arg(&f.config)
-        .arg("schedule")
-        .env(PW_ENV, RESELLER_PASSWORD)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = f.daemon_closing_in(5, "");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while smtp.messages().is_empty() && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

@@ -258,27 +258,12 @@ async fn a_reading_command_waits_for_the_process_holding_the_database_and_says_s
     assert!(String::from_utf8_lossy(&out.stdout).contains("closes"), "{}", text(&out));
 }
 
-/// Starts the daemon with its shop's close a few seconds away and a quick first retry.
+/// Starts the daemon with its shop's close a few seconds away, a quick first
+/// retry and a short wait for the database.
 fn daemon_due_soon(f: &Floor) -> std::process::Child {
-    let at = chrono::Utc::now() + chrono::Duration::seconds(4);
-    let cron = format!(
-        "{} {} {} * * *",
-        chrono::Timelike::second(&at),
-        chrono::Timelike::minute(&at),
-        chrono::Timelike::hour(&at)
-    );
-    let cfg =
-        std::fs::read_to_string(&f.config).unwrap().replace("0 0 22 * * *", &cron).replace("Europe/Stockholm", "UTC")
-            + "\n[schedule]\nretry_first_wait_seconds = 1\n";
+    let cfg = std::fs::read_to_string(&f.config).unwrap();
     std::fs::write(&f.config, cfg.replace("[store]\n", "[store]\nlock_wait_seconds = 1\n")).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_seqr-recon"))
-        .arg("--config")
-        .arg(&f.config)
-        .arg("schedule")
-        .env("SEQR_TEST_RESELLER_PW", RESELLER_PASSWORD)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
+    f.daemon_closing_in(4, "\n[schedule]\nretry_first_wait_seconds = 1\n")
 }
 
 /// Waits (at most 40 s) for tonight's report, stops the daemon with SIGTERM, and
