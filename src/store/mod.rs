@@ -410,6 +410,13 @@ impl Store {
 }
 
 /// Whether opening failed because another process holds the database's lock.
+/// The DuckDB library the database is written with (`v2.0.0`): a file it
+/// wrote opens only in that DuckDB or a later one.
+pub fn duckdb_version() -> String {
+    // SAFETY: DuckDB returns a pointer to a static, NUL-terminated string.
+    unsafe { std::ffi::CStr::from_ptr(duckdb::ffi::duckdb_library_version()) }.to_string_lossy().into_owned()
+}
+
 fn is_lock_conflict(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.to_string().contains("Could not set lock on file"))
 }

@@ -279,6 +279,7 @@ async fn one_report_and_one_alert(f: &Floor, smtp: &SmtpSink, mut child: std::pr
     let mut log = String::new();
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
     assert!(status.success(), "{status:?}\n{log}");
+    assert!(!log.contains('\u{1b}'), "a log that is not on a terminal has no colour codes: {log}");
     let got = subjects(smtp);
     assert_eq!(got.iter().filter(|s| report(s)).count(), 1, "tonight's report, once: {got:?}\n{log}");
     assert_eq!(got.iter().filter(|s| s.contains("ALERT")).count(), 1, "one alert however often it tried: {got:?}");
@@ -313,4 +314,11 @@ async fn a_reader_holding_the_database_at_close_time_delays_the_night_instead_of
     let alert = smtp.messages().into_iter().find(|m| m.to == ["ops@example.com"]).unwrap();
     let alert = MessageParser::default().parse(&alert.data).unwrap().body_text(0).unwrap().to_string();
     assert!(alert.contains("tries again"), "{alert}\n{log}");
+}
+
+#[test]
+fn the_version_names_the_duckdb_an_analyst_needs_to_open_the_database() {
+    let out = Command::new(env!("CARGO_BIN_EXE_seqr-recon")).arg("--version").output().unwrap();
+    let version = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && version.contains("open it with DuckDB v2."), "{version}");
 }
