@@ -24,7 +24,7 @@ pub(super) async fn step(store: &Store, shop: &Shop, ctx: &CloseContext, close: 
     let classify = |closes: &[(&str, i64)]| reconcile_closes(store, closes, settings).map(|()| vec![(); closes.len()]);
     ctx.classifying.run(ctx, &shop.id, close.close_seq, classify).await?;
     let counts = store.category_counts(&shop.id, close.close_seq)?;
-    store.record_close_inputs(&close.close_id, &ctx.run_id, &ctx.cfg.snapshot)?;
+    store.record_close_inputs(close, &ctx.run_id, &ctx.cfg.snapshot)?;
     let counts: Vec<(String, i64)> = counts.into_iter().map(|(c, n)| (c.to_string(), n)).collect();
     ctx.record_step(store, close, "reconcile", started, "ok", &format!("{counts:?}"));
     store.set_close_state(&close.close_id, CloseState::Reconciled, None)?;

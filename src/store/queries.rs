@@ -46,6 +46,7 @@ store_queries! {
     EMAIL_SENDING = "email_sending";
     EMAIL_DELIVERED = "email_delivered";
     REPORT_DELIVERED = "report_delivered";
+    RECORD_CLOSE_INPUTS = "record_close_inputs";
     EMAIL_FAILED = "email_failed";
     EMAIL_REFUSED = "email_refused";
     MAIL_WAITING = "mail_waiting";

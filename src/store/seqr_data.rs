@@ -230,14 +230,18 @@ impl Store {
     }
 
     /// Records what a reconciliation of a close used: the config (it holds no
-    /// secret) and the hash of every POS file loaded by then.
-    pub fn record_close_inputs(&self, close_id: &str, run_id: &str, config_snapshot: &str) -> anyhow::Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO close_inputs SELECT ?, ?, now(), ?, coalesce(list(sha256 ORDER BY file_id), []) \
-                 FROM pos_files",
-            )?
-            .execute(params![close_id, run_id, config_snapshot])?;
+    /// secret) and the hash of each POS file whose rows its result holds.
+    pub fn record_close_inputs(&self, close: &CloseRow, run_id: &str, config_snapshot: &str) -> anyhow::Result<()> {
+        self.execute(
+            queries::RECORD_CLOSE_INPUTS,
+            &[
+                ("close_id", &close.close_id),
+                ("run_id", &run_id),
+                ("config_snapshot", &config_snapshot),
+                ("shop_id", &close.shop_id),
+                ("close_seq", &close.close_seq),
+            ],
+        )?;
         Ok(())
     }
 

@@ -148,6 +148,30 @@ async fn a_close_records_its_provenance_and_keeps_no_secret() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_close_records_only_the_pos_files_its_result_holds() {
+    let smtp = SmtpSink::start();
+    let f = Floor::new(smtp.port, &[SHOP], "").await;
+    let sha = |name: &str| hex::encode(Sha256::digest(std::fs::read(f.dir.path().join("inbox").join(name)).unwrap()));
+    let e1 = f.sale("10.00").await;
+    f.posts("night-1.csv", &[(e1, "10.00")]);
+    let first = sha("night-1.csv");
+    assert!(f.cli(&["run"], &[]).status.success());
+    let e2 = f.sale("20.00").await;
+    let e3 = f.sale("30.00").await;
+    f.posts("night-2.csv", &[(e2, "20.00"), (e3, "29.00")]);
+    let second = sha("night-2.csv");
+    assert!(f.cli(&["run", "--ad-hoc"], &[]).status.success());
+    let inputs: Vec<String> = rows(
+        f.store().ad_hoc_connection(),
+        "SELECT CAST(pos_files AS VARCHAR) FROM close_inputs ORDER BY reconciled_at",
+        [],
+        |r| r.get(0),
+    );
+    // Night 2 lists its own file, not night 1's (settled the night before).
+    assert_eq!(inputs, [format!("[{first}]"), format!("[{second}]")]);
+}
+
 /// A table's rows as one text, to prove a dry run changed nothing.
 fn dump(f: &Floor, table: &str) -> String {
     f.store()
