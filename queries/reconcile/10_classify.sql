@@ -470,7 +470,7 @@ SELECT c.shop_id, c.close_seq, k.label_period,
            WHEN 'LATE_MATCHED' THEN 'was ' || c.first_category || ' in period ' || c.first_period || '; matched now'
                || CASE WHEN c.resolution IS NOT NULL THEN '; the other side had been resolved by hand: ' || c.resolution ELSE '' END
                || CASE WHEN c.refund_linked THEN ' (a refund booked under payment ' || c.local_ers || '''s reference)' ELSE '' END
-           WHEN 'IN_TRANSIT' THEN 'SEQR took this payment '
+           WHEN 'IN_TRANSIT' THEN CASE WHEN c.seqr_amount < 0 THEN 'SEQR made this refund ' ELSE 'SEQR took this payment ' END
                || CAST(CAST(epoch(c.seqr_marked_at) - epoch(try_strptime(substr(c.ers_reference, 1, 14), '%Y%m%d%H%M%S')) AS BIGINT) AS VARCHAR)
                || ' s before the close; the till''s post has not arrived yet'
        END,

@@ -434,12 +434,29 @@ impl Till {
         self.client.submit_payment_receipt(&self.term, &paid.ers, receipt).await?;
         let post = self.post(&sale.cashier, &paid.ers, &reference, paid.amount, PostKind::Payment);
         match fault {
+            Some(Fault::InTransit) => {
+                self.write_faulty_post(Fault::InTransit, post, rng, day);
+                self.refund_in_transit(&sale.cashier, &paid, day).await?;
+            }
             Some(fault) => self.write_faulty_post(fault, post, rng, day),
             None => {
                 day.posts.push(post);
                 self.maybe_refund(&sale.cashier, &paid, rng, day).await?;
             }
         }
+        Ok(())
+    }
+
+    /// The customer of the close's last sale gets half back at once: SEQR's
+    /// refund row comes seconds before the mark, the till's refund post just
+    /// after it, as the sale's own post does.
+    async fn refund_in_transit(&self, cashier: &str, paid: &Paid, day: &mut Day) -> anyhow::Result<()> {
+        let part = (paid.amount / Decimal::TWO).round_dp(2);
+        let refund = Invoice::simple("Refund", &self.shop.currency, part);
+        let refund_ers = self.client.refund_payment(&self.term, &paid.ers, refund).await?.into_string();
+        day.late_posts.push(self.post(cashier, &refund_ers, "", -part, PostKind::Refund));
+        day.truth.push(self.truth(Category::InTransit, &refund_ers, 1));
+        day.truth.push(self.truth(Category::LateMatched, &refund_ers, 2));
         Ok(())
     }
 

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "results_of_closes", include_str!("../../queries/schema/009_results_of_closes.sql")),
     (10, "unread_refusals", include_str!("../../queries/schema/010_unread_refusals.sql")),
     (11, "refused_emails", include_str!("../../queries/schema/011_refused_emails.sql")),
+    (12, "in_transit_refunds", include_str!("../../queries/schema/012_in_transit_refunds.sql")),
 ];
 
 /// Declares each statement of `queries/store/` as a constant, and lists them

@@ -816,6 +816,30 @@ fn actions(r: &Recon, close_seq: i64) -> Vec<(String, String, Option<rust_decima
 }
 
 #[test]
+fn a_refund_seconds_before_the_mark_is_in_transit_in_refund_words_and_never_refunded_again() {
+    let r = Recon::new();
+    // SEQR gave 12.50 back 20 s before the 21:00:00 mark; the till's refund post is not in yet.
+    let refund = "2026112120594000000000009";
+    let (seq, _) = r.close("P1", MARK, vec![seqr(refund, "T1", "-12.50")], None);
+    let got = actions(&r, seq);
+    assert_eq!(got.len(), 1, "{got:?}");
+    let (category, _, amount, detail, action) = &got[0];
+    assert_eq!((category.as_str(), *amount), ("IN_TRANSIT", Some(dec("-12.50"))));
+    assert_eq!(detail, "SEQR made this refund 20 s before the close; the till's post has not arrived yet");
+    // What the accountant does: nothing now; nobody is refunded (again).
+    assert!(action.contains("made this refund") && action.contains("do nothing now"), "{action}");
+    assert!(!action.contains("refund the customer"), "{action}");
+    // The till's refund never comes: the next close says SEQR refunded and the books lack it.
+    let (seq2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], None);
+    let got = actions(&r, seq2);
+    assert_eq!(
+        got.iter().map(|(c, e, ..)| (c.as_str(), e.as_str())).collect::<Vec<_>>(),
+        [("REFUND_MISSING_LOCALLY", refund)]
+    );
+    assert!(got[0].4.contains("Do not refund again"), "{}", got[0].4);
+}
+
+#[test]
 fn a_payment_seconds_before_the_mark_with_no_post_yet_is_in_transit_not_a_refund() {
     let mut r = Recon::new();
     // SEQR took three payments before the 21:00:00 mark: 30 s, 90 s and 10 min before. No post yet.
