@@ -42,7 +42,7 @@ pub(super) async fn step(
     store.claim_refusals(&shop.id, &close.close_id)?;
     let email = notify::report_email(store, &ctx.cfg, shop, &close, &label, &report, report_email_id(&close))?;
     notify::queue(store, &ctx.cfg.email, &email)?;
-    if notify::no_pos_posts(&report.rows.summary_lines()?) && !ctx.cfg.email.alert_to.is_empty() {
+    if report.rows.no_pos_posts()? && !ctx.cfg.email.alert_to.is_empty() {
         notify::queue(
             store,
             &ctx.cfg.email,

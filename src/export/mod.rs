@@ -170,6 +170,17 @@ impl TablesByShop {
     }
 }
 
+/// Said instead of a category's advice while a close's period has SEQR sales
+/// and not one POS post: the tills' file is missing, not the sales.
+pub(crate) const NO_POSTS_ACTION: &str = "Do not refund anyone: no POS post arrived for this period, so the till's \
+    file is missing or late, not this sale. Check that the till exported its file into the inbox; the next close \
+    matches what arrives.";
+
+/// The categories whose advice takes the till's posts to have arrived.
+pub(crate) fn assumes_posts_arrived(category: &str) -> bool {
+    matches!(category, "MISSING_LOCALLY" | "REFUND_MISSING_LOCALLY" | "IN_TRANSIT")
+}
+
 /// Above this many rows, a file's result is not held in memory: DuckDB's
 /// `COPY` writes its CSV and the workbook reads it row by row.
 const HELD_ROWS: usize = 20_000;
@@ -238,8 +249,32 @@ impl CloseRows {
         for (i, rows) in all.iter_mut().enumerate() {
             rows.exceptions = few_exceptions[i].then(|| exceptions.take(&rows.shop_id));
             rows.transactions = few_items[i].then(|| transactions.take(&rows.shop_id));
+            if rows.no_pos_posts()? {
+                rows.withhold_refund_advice();
+            }
         }
         Ok(all)
+    }
+
+    /// Whether the close's own period has SEQR rows but not one POS post: the
+    /// tills' files did not arrive (or the inbox is not where they write), so
+    /// SEQR's rows say nothing about lost sales.
+    pub(crate) fn no_pos_posts(&self) -> anyhow::Result<bool> {
+        let lines = self.summary_lines()?;
+        Ok(lines.iter().find(|l| l.terminal == "TOTAL").is_some_and(|t| t.local_count == 0 && t.seqr_count > 0))
+    }
+
+    /// Gives the held exceptions whose advice takes the posts to have arrived
+    /// [`NO_POSTS_ACTION`] instead, so no file of the close says to refund.
+    fn withhold_refund_advice(&mut self) {
+        let Some(table) = &mut self.exceptions else { return };
+        let column = |name: &str| table.columns.iter().position(|c| c == name);
+        let (Some(category), Some(action)) = (column("category"), column("action")) else { return };
+        for row in &mut table.rows {
+            if matches!(&row[category], Value::Text(c) if assumes_posts_arrived(c)) {
+                row[action] = Value::Text(NO_POSTS_ACTION.to_string());
+            }
+        }
     }
 
     /// The close as the files' queries take it (`$closes`), to read a result not held.

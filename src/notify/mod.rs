@@ -14,8 +14,8 @@ use lettre::Message;
 mod report;
 mod smtp;
 
+pub(crate) use report::report_email;
 pub use report::{failed_close_alert, no_posts_alert, refused_files_alert};
-pub(crate) use report::{no_pos_posts, report_email};
 
 use crate::config::{secret_from_env, EmailSettings, Transport};
 use crate::domain::EmailKind;

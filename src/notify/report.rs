@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::{read_attachment, Outgoing};
 use crate::config::{Config, EmailSettings, ReportFormat, Shop};
 use crate::domain::EmailKind;
-use crate::export::{CloseReport, ReportFiles};
+use crate::export::{assumes_posts_arrived, CloseReport, ReportFiles, NO_POSTS_ACTION};
 use crate::store::ingest::{RefusedFile, Rejected};
 use crate::store::reconcile::{CategoryTotal, ExceptionLine};
 use crate::store::seqr_data::CloseRow;
@@ -22,18 +22,6 @@ const FIRST_EXCEPTIONS: usize = 20;
 const REFUSED_WARNING: &str = "INCOMPLETE: these POS files were refused, so their sales are not in this \
     reconciliation. SEQR's rows for them show as MISSING_LOCALLY (or IN_TRANSIT): do not refund those customers; fix the file \
     (its .errors.txt in the inbox's rejected/ folder names every bad line) and put it back in the inbox.";
-
-/// Said instead of a category's advice while a period has SEQR sales and no POS post at all.
-const NO_POSTS_ACTION: &str = "Do not refund anyone: no POS post arrived for this period, so the till's file is \
-    missing or late, not this sale. Check that the till exported its file into the inbox; the next close matches \
-    what arrives.";
-
-/// Whether the close's own period has SEQR rows but not one POS post: the
-/// tills' files did not arrive (or the inbox is not where they write), so the
-/// SEQR rows say nothing about lost sales.
-pub(crate) fn no_pos_posts(lines: &[SummaryLine]) -> bool {
-    lines.iter().find(|l| l.terminal == "TOTAL").is_some_and(|t| t.local_count == 0 && t.seqr_count > 0)
-}
 
 /// The report email of one close, as `[email]` and `[reports]` of `cfg` say,
 /// showing the rows its files were written from.
@@ -50,14 +38,18 @@ pub(crate) fn report_email(
     let lines = rows.summary_lines()?;
     let total = lines.iter().find(|l| l.terminal == "TOTAL");
     let (from, to) = store.close_span(&shop.id, close.close_seq)?;
-    let no_posts = no_pos_posts(&lines);
+    let no_posts = rows.no_pos_posts()?;
     let mut categories = store.category_totals(&shop.id, close.close_seq)?;
     let mut first = rows.first_exceptions(store, FIRST_EXCEPTIONS)?;
     if no_posts {
         // Every SEQR sale reads MISSING_LOCALLY when no file came: that is not advice to refund.
-        let missing = |category: &str| matches!(category, "MISSING_LOCALLY" | "REFUND_MISSING_LOCALLY" | "IN_TRANSIT");
-        categories.iter_mut().filter(|c| missing(c.category.as_str())).for_each(|c| c.action = NO_POSTS_ACTION.into());
-        first.iter_mut().filter(|e| missing(&e.category)).for_each(|e| e.action = NO_POSTS_ACTION.into());
+        let withheld = |category: &str, action: &mut String| {
+            if assumes_posts_arrived(category) {
+                *action = NO_POSTS_ACTION.into();
+            }
+        };
+        categories.iter_mut().for_each(|c| withheld(c.category.as_str(), &mut c.action));
+        first.iter_mut().for_each(|e| withheld(&e.category, &mut e.action));
     }
     let report = Report {
         shop,
@@ -134,7 +126,7 @@ struct Report<'a> {
     categories: Vec<CategoryTotal>,
     first: Vec<ExceptionLine>,
     refused: Vec<RefusedFile>,
-    /// SEQR has sales in the period and no POS post arrived (see [`no_pos_posts`]).
+    /// SEQR has sales in the period and no POS post arrived (see `CloseRows::no_pos_posts`).
     no_posts: bool,
     exceptions: i64,
     difference: Decimal,

@@ -66,6 +66,7 @@ async fn sales_with_no_pos_file_at_all_are_an_incomplete_report_without_refund_a
     std::fs::write(&f.config, cfg).unwrap();
     f.sale("120.00").await;
     f.sale("35.50").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
     let out = f.cli(&["run"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let msgs = smtp.messages();
@@ -79,6 +80,14 @@ async fn sales_with_no_pos_file_at_all_are_an_incomplete_report_without_refund_a
     assert_eq!(refund_advice.count(), 0, "{body}");
     let html = report.body_html(0).unwrap().to_string();
     assert!(!html.contains("refund the customer"), "{html}");
+    // Nor do the files attached to it, which an accountant works from.
+    let period =
+        f.store().ad_hoc_connection().query_row("SELECT period_id FROM periods", [], |r| r.get::<_, String>(0));
+    let exceptions =
+        std::fs::read_to_string(f.dir.path().join("reports/shop-1").join(period.unwrap()).join("exceptions.csv"));
+    let exceptions = exceptions.unwrap();
+    assert_eq!(exceptions.lines().filter(|l| l.starts_with("MISSING_LOCALLY")).count(), 2, "{exceptions}");
+    assert!(!exceptions.contains("refund the customer") && exceptions.contains("Do not refund anyone"), "{exceptions}");
     let alert = msgs.iter().find(|m| m.to == ["ops@example.com"]).expect("ops are alerted");
     let alert = MessageParser::default().parse(&alert.data).unwrap();
     assert!(alert.subject().unwrap().contains("no POS file arrived"), "{:?}", alert.subject());
