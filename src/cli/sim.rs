@@ -46,25 +46,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     "SEQR simulator listening on http://{}/soap/merchant/cashregister-2 with {source}",
                     listener.local_addr()?
                 );
-                crate::sim::server::serve(listener, sim, shutdown_signal()).await
+                crate::stop::listen()?;
+                crate::sim::server::serve(listener, sim, crate::stop::asked()).await
             })?;
             Ok(ExitCode::Success)
         }
     }
-}
-
-/// Completes on SIGINT or SIGTERM.
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
-        tokio::select! {
-            _ = ctrl_c => {},
-            _ = term.recv() => {},
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }

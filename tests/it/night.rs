@@ -307,6 +307,8 @@ async fn the_daemon_tries_a_close_seqr_refused_again_through_the_night_with_one_
         .await;
     let child = daemon_due_soon(&f);
     one_report_and_one_alert(&f, &smtp, child).await;
+    // Eight clean refusals (SEQR did nothing), then the one mark that made tonight's period.
+    assert_eq!(f.bench.calls("markTransactionPeriod"), 9);
 }
 
 #[tokio::test(flavor = "multi_thread")]
