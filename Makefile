@@ -76,7 +76,7 @@ lake-spark: $(SPARK_VENV)/pyspark-4.0.5 demo ## Spark (local mode) over make dem
 	diff data/lake-spark/lake-check-figures.tsv data/lake-spark/spark.tsv
 	@echo "Spark read the same rows and totals as seqr-recon lake check (data/lake-spark/)."
 
-screenshots: ## Pictures of make demo's email and workbook for README (needs chromium and libreoffice-calc-nogui)
+screenshots: ## Pictures of make demo's email and workbook for docs/operator.md (needs chromium and libreoffice-calc-nogui)
 	@for tool in chromium soffice python3; do command -v $$tool >/dev/null || { \
 	  echo "make screenshots needs $$tool: apt-get install chromium libreoffice-calc-nogui"; exit 1; }; done
 	cargo run --quiet -- demo --dir data/demo

@@ -69,7 +69,7 @@ impl UnknownShop {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-/// `seqr-recon.toml`, checked on load. README's Configuration section shows every key.
+/// `seqr-recon.toml`, checked on load. docs/operator.md's Configuration section shows every key.
 pub struct Config {
     /// `[seqr]`: how to reach SEQR.
     pub seqr: SeqrSettings,
@@ -143,7 +143,7 @@ pub struct StoreSettings {
     /// The DuckDB database file.
     pub database: PathBuf,
     /// DuckDB's memory limit (DuckDB's own default is 80% of RAM); larger work
-    /// spills to disk. 512MB keeps a 1,000,000-sale close under 800 MiB.
+    /// spills to disk. The default keeps a 1,000,000-sale close under 800 MiB.
     #[serde(default = "default_memory_limit")]
     pub memory_limit: String,
     /// Seconds to wait for another process (a second run, the daemon, the
@@ -457,10 +457,8 @@ fn d5() -> u32 {
 /// A close mostly waits on SEQR (a mark, then each report after SEQR's first
 /// wait), and only the short database steps take turns. Each close running
 /// holds a thread and a connection. The closes ready at the same moment are
-/// classified, checked and read together, so more at once plan less: 500
-/// shops answering in 200 ms took 23.4-25.5 s and 657-684 MiB at 64, against
-/// 30.7 s and 597 MiB at 32 in the same runs (and 26.7 s at 96 and 128, with
-/// 816 and 900 MiB, before the rows were read together). A slower SEQR wants more.
+/// classified, checked and read together, so more at once plan less; many
+/// more gain little and cost memory. A slower SEQR wants more.
 fn default_concurrent_shops() -> usize {
     64
 }

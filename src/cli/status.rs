@@ -48,7 +48,7 @@ pub fn report(cfg: &crate::config::Config, store: &Store) -> anyhow::Result<(Str
                 ));
                 healthy &= c.state.is_complete();
                 if c.state == CloseState::MarkUnknown {
-                    out.push_str(&format!("  STUCK:       mark outcome unknown; see README, then `seqr-recon run --shop {} --confirm-remark`\n", shop.id));
+                    out.push_str(&format!("  STUCK:       mark outcome unknown; see docs/operator.md, then `seqr-recon run --shop {} --confirm-remark`\n", shop.id));
                 } else if !c.state.is_complete() {
                     out.push_str(&format!(
                         "  STUCK:       unfinished close{}; `seqr-recon run --shop {}` resumes it\n",

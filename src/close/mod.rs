@@ -54,10 +54,10 @@ pub struct CloseContext {
     /// Taken for the heavy database steps (storing a report, reconciling,
     /// checking, exporting): closes wait on SEQR side by side, but only as many
     /// as there are cores work DuckDB at once. A big close's queries already
-    /// spread over every core, and concurrent ones share one memory limit (20
-    /// classifications at once ran it out of memory); a small close's are
+    /// spread over every core, and concurrent ones share one memory limit (many
+    /// classifications at once run it out of memory); a small close's are
     /// short and mostly on one core, so one turn for all would leave the other
-    /// cores idle (500 small shops: 184 s with one turn, 112 s with two).
+    /// cores idle.
     heavy_db: tokio::sync::Semaphore,
     /// Classifies the closes ready at the same moment together.
     classifying: together::Together<()>,

@@ -116,7 +116,7 @@ word_enum! {
 
 word_enum! {
     /// What reconciliation made of an item, as written in `exceptions.csv`
-    /// (part of the product's interface; README explains each).
+    /// (part of the product's interface; docs/operator.md explains each).
     Category {
         /// The post and SEQR's row agree.
         Matched = "MATCHED",

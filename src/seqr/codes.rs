@@ -103,7 +103,7 @@ impl ResultCode {
             54 => "check the invoice reference; it belongs to another terminal or does not exist".into(),
             98 => "refund at most what remains of the original payment".into(),
             90 | 93 | 94 => "SEQR is having trouble; the call is retried, try again later if it keeps failing".into(),
-            _ => "see the SEQR result code table in README".into(),
+            _ => "look the code up in the result code list of SEQR's integration documentation".into(),
         }
     }
 }

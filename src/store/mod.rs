@@ -134,13 +134,11 @@ impl Store {
             .conn
             .execute_batch(&format!("SET memory_limit = '{}'", settings.memory_limit.replace('\'', "")))
             .map_err(|source| StoreError::MemoryLimit { value: settings.memory_limit.clone(), source })?;
-        // DuckDB checkpoints whenever its write-ahead log passes 16 MB: about
-        // 13 times in a night of 500 shops at 100 sales each (215 MB of log),
-        // each while closes were running and adding its memory to theirs (the
-        // fourth such night peaked 200-300 MiB higher). Every commit is still in
-        // the log, synced; the checkpoint comes when the database closes, at the
-        // end of each run or scheduled batch, where it sets a first night's peak
-        // (about 100 MiB higher than before: README, "Nights of history").
+        // DuckDB checkpoints whenever its write-ahead log passes 16 MB: many
+        // times in a busy night, each while closes are running and adding its
+        // memory to theirs. Every commit is still in the log, synced; the
+        // checkpoint comes when the database closes, at the end of each run or
+        // scheduled batch (docs/performance.md).
         store.conn.execute_batch(&format!("SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'"))?;
         Ok(store)
     }
@@ -326,8 +324,8 @@ impl Store {
         self.conn.execute_batch("SET preserve_insertion_order = false;")?;
         // DuckDB plans a statement again each time it runs, and this pass looks
         // for each operator's parent from the root, so its time grows with the
-        // square of the plan: it was an eighth of a small close's CPU, with no
-        // measurable gain on the million-row close (README, Performance).
+        // square of the plan: a good part of a small close's CPU, with no
+        // measurable gain on the million-row close.
         self.conn.execute_batch("SET disabled_optimizers = 'projection_pullup';")?;
         self.conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name VARCHAR NOT NULL, \
@@ -424,8 +422,7 @@ fn is_lock_conflict(e: &anyhow::Error) -> bool {
 /// Statements a connection keeps prepared, by their text. This DuckDB plans a
 /// statement that reads tables again at every execution, but a cached one is
 /// neither parsed again nor planned a first time when prepared: the
-/// statements of a close cost about a third less on a connection that ran
-/// them before (README, performance).
+/// statements of a close cost less on a connection that ran them before.
 const CACHED_STATEMENTS: usize = 256;
 
 /// The write-ahead log DuckDB lets grow before it checkpoints during a run
