@@ -14,7 +14,10 @@
 -- A post (or invoice) is due when made before its period's mark. The mark time
 -- comes from the period id, in whole seconds, so "before" means before the end
 -- of that second: a post written in the same second as the mark belongs to it.
-INSERT INTO recon_items
+-- The result goes to the temporary table round_items, with two more columns
+-- (post_reference, the post's own ersReference, and seqr_n), from which
+-- 20_record.sql and the statements after it store it.
+CREATE OR REPLACE TEMP TABLE round_items AS
 WITH
 todo AS (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
 cur AS (
@@ -32,51 +35,116 @@ cuts AS (
     LEFT JOIN cur p ON p.shop_id = t.shop_id
     GROUP BY t.shop_id, t.close_seq
 ),
--- Earlier classifications of the shop, but for the compact MATCHED rows
--- (schema/003_compact_matches.sql), which only settle their items: see below.
-prior AS (
-    SELECT r.shop_id, r.close_seq, r.category, r.item_period_id, r.local_key, r.seqr_key, r.invoice_key
-    FROM recon_items r JOIN todo t ON t.shop_id = r.shop_id AND r.close_seq < t.close_seq
-    WHERE r.local_file_id IS NULL
+-- What this close reads. Every post, SEQR row and invoice is new to the close
+-- (loaded or reported since the shop's previous close, or not yet due then), an
+-- item an earlier close left open, or settled. The close reads the first two,
+-- every row sharing a reference with them (copies, a payment's refund), and
+-- what earlier closes stored of those references (schema/013_item_ledger.sql):
+-- never the shop's whole history.
+-- The shop's previous close that classified: the POS files it had seen and its first mark.
+since AS (
+    SELECT t.shop_id, arg_max(k.last_file_id, k.close_seq) AS last_file_id,
+           arg_max(k.first_mark_at, k.close_seq) AS first_mark_at
+    FROM todo t JOIN close_cursors k ON k.shop_id = t.shop_id AND k.close_seq < t.close_seq
+    GROUP BY t.shop_id
 ),
-compact AS (
-    SELECT r.shop_id, r.local_file_id, r.local_line, r.ers_reference
-    FROM recon_items r JOIN todo t ON t.shop_id = r.shop_id AND r.close_seq < t.close_seq
-    WHERE r.local_file_id IS NOT NULL
+-- Items earlier closes showed and none matched, but for those resolved by hand
+-- (whose other side, arriving later, is new).
+open_items AS (
+    SELECT f.shop_id, f.item_key, f.reference FROM item_firsts f
+    JOIN todo t ON t.shop_id = f.shop_id AND f.close_seq < t.close_seq
+    WHERE (f.settled_close_seq IS NULL OR f.settled_close_seq >= t.close_seq)
+      AND f.item_key NOT IN (SELECT item_key FROM exception_resolutions)
 ),
-history AS (
-    SELECT shop_id, close_seq, category, item_period_id, local_key AS k FROM prior WHERE local_key IS NOT NULL
+-- A shop's first close reads all its posts.
+first_closes AS (SELECT shop_id FROM todo ANTI JOIN since s ON s.shop_id = todo.shop_id),
+new_posts AS (
+    SELECT p.shop_id, p.ers_reference FROM pos_posts p JOIN first_closes f ON f.shop_id = p.shop_id
     UNION ALL
-    SELECT shop_id, close_seq, category, item_period_id, seqr_key FROM prior WHERE seqr_key IS NOT NULL
+    SELECT p.shop_id, p.ers_reference FROM pos_posts p JOIN since s ON s.shop_id = p.shop_id AND p.file_id > s.last_file_id
     UNION ALL
-    SELECT shop_id, close_seq, category, item_period_id, invoice_key FROM prior WHERE invoice_key IS NOT NULL
+    SELECT p.shop_id, p.ers_reference FROM pos_posts p JOIN since s ON s.shop_id = p.shop_id AND p.posted_at >= s.first_mark_at
 ),
--- A hand resolution settles its item in whichever shop has it.
-settled AS (
-    SELECT DISTINCT shop_id, k FROM history WHERE category IN ('MATCHED', 'LATE_MATCHED')
+active AS MATERIALIZED (
+    SELECT shop_id, ers_reference AS reference FROM new_posts
     UNION
-    SELECT t.shop_id, r.item_key FROM todo t CROSS JOIN exception_resolutions r
+    SELECT r.shop_id, r.ers_reference FROM seqr_rows r SEMI JOIN cur ON cur.period_id = r.period_id
+    UNION
+    SELECT shop_id, reference FROM open_items WHERE item_key LIKE 'P:%' OR item_key LIKE 'S:%'
 ),
-earlier AS (
-    SELECT shop_id, k, arg_min(item_period_id, close_seq) AS first_period, arg_min(category, close_seq) AS first_category
-    FROM history WHERE category NOT IN ('MATCHED', 'LATE_MATCHED') GROUP BY shop_id, k
+shop_posts AS MATERIALIZED (
+    SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
+           p.posted_at, p.kind
+    FROM pos_posts p SEMI JOIN active a ON a.shop_id = p.shop_id AND a.reference = p.ers_reference
 ),
--- Settled posts and SEQR rows by the columns they are joined on below, so that
--- no key text is built for each of a million rows: compact MATCHED rows as they
--- are stored, the others from their keys. Posts are LEFT JOINed, so their set
--- is made distinct (UNION); SEQR rows are only ANTI JOINed (UNION ALL will do).
--- A post's file and line name it in whichever shop: settled_posts needs no shop_id.
+shop_seqr_rows AS MATERIALIZED (
+    SELECT r.* FROM seqr_rows r SEMI JOIN active a ON a.shop_id = r.shop_id AND a.reference = r.ers_reference
+),
+-- Invoices sent since the previous close's first mark, less the window in which a
+-- SEQR payment names the invoice it probably paid (for this close's rows and the
+-- open ones), or loaded since; and the open invoice items.
+invoices_from AS (
+    SELECT s.shop_id, least(s.first_mark_at, min(try_strptime(substr(o.reference, 1, 14), '%Y%m%d%H%M%S')))
+                      - to_seconds(CAST($unpolled_window AS BIGINT)) AS sent_from
+    FROM since s LEFT JOIN open_items o ON o.shop_id = s.shop_id AND o.item_key LIKE 'S:%'
+    GROUP BY s.shop_id, s.first_mark_at
+),
+active_invoices AS MATERIALIZED (
+    SELECT i.shop_id, i.invoice_reference FROM pos_invoices i JOIN first_closes f ON f.shop_id = i.shop_id
+    UNION
+    SELECT i.shop_id, i.invoice_reference FROM pos_invoices i
+    JOIN since s ON s.shop_id = i.shop_id AND i.file_id > s.last_file_id
+    UNION
+    SELECT i.shop_id, i.invoice_reference FROM pos_invoices i
+    JOIN invoices_from s ON s.shop_id = i.shop_id AND i.sent_at >= s.sent_from
+    UNION
+    SELECT shop_id, reference FROM open_items WHERE item_key LIKE 'I:%'
+),
+shop_invoices AS (
+    SELECT i.* FROM pos_invoices i
+    SEMI JOIN active_invoices a ON a.shop_id = i.shop_id AND a.invoice_reference = i.invoice_reference
+),
+-- Settled posts and SEQR rows by the columns they are joined on below: what
+-- earlier closes matched, and what an accountant resolved by hand (in whichever
+-- shop has it). A post's file and line name it in whichever shop.
 settled_posts AS (
-    SELECT local_file_id AS file_id, local_line AS line FROM compact
+    SELECT s.file_id, s.line FROM settled_items s
+    JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
+    SEMI JOIN active a ON a.shop_id = s.shop_id AND a.reference = s.reference
+    WHERE s.file_id IS NOT NULL
     UNION
-    SELECT CAST(split_part(k, ':', 2) AS BIGINT), CAST(split_part(k, ':', 3) AS BIGINT)
-    FROM settled WHERE k LIKE 'P:%'
+    SELECT CAST(split_part(item_key, ':', 2) AS BIGINT), CAST(split_part(item_key, ':', 3) AS BIGINT)
+    FROM exception_resolutions WHERE item_key LIKE 'P:%'
 ),
 settled_seqr AS (
-    SELECT shop_id, ers_reference, 1 AS n FROM compact
+    SELECT s.shop_id, s.reference AS ers_reference, s.seqr_n AS n FROM settled_items s
+    JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
+    SEMI JOIN active a ON a.shop_id = s.shop_id AND a.reference = s.reference
+    WHERE s.seqr_n IS NOT NULL
     UNION ALL
-    SELECT shop_id, split_part(substr(k, 3), '#', 1), coalesce(try_cast(nullif(split_part(substr(k, 3), '#', 2), '') AS BIGINT), 1)
-    FROM settled WHERE k LIKE 'S:%'
+    SELECT t.shop_id, split_part(substr(r.item_key, 3), '#', 1),
+           coalesce(try_cast(nullif(split_part(substr(r.item_key, 3), '#', 2), '') AS BIGINT), 1)
+    FROM todo t CROSS JOIN exception_resolutions r WHERE r.item_key LIKE 'S:%'
+),
+settled_invoices AS (
+    SELECT s.shop_id, 'I:' || s.reference AS k FROM settled_items s
+    JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
+    SEMI JOIN active_invoices a ON a.shop_id = s.shop_id AND a.invoice_reference = s.reference
+    WHERE s.file_id IS NULL AND s.seqr_n IS NULL
+    UNION ALL
+    SELECT t.shop_id, r.item_key FROM todo t CROSS JOIN exception_resolutions r WHERE r.item_key LIKE 'I:%'
+),
+-- Where and as what each item of these references was first shown as an exception.
+earlier AS (
+    SELECT f.shop_id, f.item_key AS k, f.close_seq, f.first_period, f.first_category, f.settled_close_seq FROM item_firsts f
+    JOIN todo t ON t.shop_id = f.shop_id AND f.close_seq < t.close_seq
+    SEMI JOIN active a ON a.shop_id = f.shop_id AND a.reference = f.reference
+    WHERE f.item_key LIKE 'P:%' OR f.item_key LIKE 'S:%'
+    UNION ALL
+    SELECT f.shop_id, f.item_key, f.close_seq, f.first_period, f.first_category, f.settled_close_seq FROM item_firsts f
+    JOIN todo t ON t.shop_id = f.shop_id AND f.close_seq < t.close_seq
+    SEMI JOIN active_invoices a ON a.shop_id = f.shop_id AND a.invoice_reference = f.reference
+    WHERE f.item_key LIKE 'I:%'
 ),
 earlier_posts AS (
     SELECT shop_id, CAST(split_part(k, ':', 2) AS BIGINT) AS file_id, CAST(split_part(k, ':', 3) AS BIGINT) AS line,
@@ -96,7 +164,7 @@ posts AS (
     SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
            p.posted_at, p.kind,
            coalesce(tp.marked_at, c.shop_cut_at, c.any_cut_at) AS cutoff
-    FROM pos_posts p JOIN cuts c ON c.shop_id = p.shop_id
+    FROM shop_posts p JOIN cuts c ON c.shop_id = p.shop_id
     LEFT JOIN cur tp ON tp.shop_id = p.shop_id AND tp.terminal_id = p.terminal_id
 ),
 due AS (
@@ -127,18 +195,19 @@ ranked AS (
     FROM copies c
 ),
 open_local AS (SELECT * FROM ranked WHERE NOT is_settled),
--- The round's shops' periods, numbered in period id order. SEQR's rows carry
+-- The periods of the rows read, numbered in period id order. SEQR's rows carry
 -- the number instead of the 25-digit id through the pairing, and the output
 -- turns it back into the id: a million copies of the id made the
 -- million-row close spill more at 512 MB.
 round_periods AS (
     SELECT p.shop_id, p.period_id, p.close_seq, p.marked_at, row_number() OVER (ORDER BY p.period_id) AS period_no
-    FROM periods p SEMI JOIN todo t ON t.shop_id = p.shop_id
+    FROM periods p
+    SEMI JOIN (SELECT period_id FROM shop_seqr_rows UNION SELECT period_id FROM cur) x ON x.period_id = p.period_id
 ),
 seqr_all AS (
     SELECT r.shop_id, pr.period_no, r.row_no, r.terminal_id, r.cashier_id, r.amount, r.ers_reference, pr.close_seq,
            pr.marked_at AS seqr_marked_at
-    FROM seqr_rows r JOIN round_periods pr ON pr.period_id = r.period_id
+    FROM shop_seqr_rows r JOIN round_periods pr ON pr.period_id = r.period_id
     JOIN todo t ON t.shop_id = r.shop_id AND pr.close_seq <= t.close_seq
 ),
 -- SEQR may list several rows under one reference (a payment and its refund).
@@ -177,11 +246,11 @@ open_refunds AS MATERIALIZED (SELECT * FROM open_local WHERE kind = 'REFUND' AND
 -- (a few): read through those references, not by hashing a million rows.
 refund_refs AS (SELECT DISTINCT shop_id, ers_reference FROM open_refunds),
 refund_ref_rows AS (
-    SELECT s.shop_id, s.ers_reference, s.amount FROM seqr_rows s
+    SELECT s.shop_id, s.ers_reference, s.amount FROM shop_seqr_rows s
     SEMI JOIN refund_refs r ON r.shop_id = s.shop_id AND r.ers_reference = s.ers_reference
 ),
 refund_ref_payments AS (
-    SELECT p.shop_id, p.ers_reference FROM pos_posts p
+    SELECT p.shop_id, p.ers_reference FROM shop_posts p
     SEMI JOIN refund_refs r ON r.shop_id = p.shop_id AND r.ers_reference = p.ers_reference
     WHERE p.kind = 'PAYMENT'
 ),
@@ -200,7 +269,7 @@ refund_candidates AS (
     SELECT r.shop_id, r.file_id, r.line, s.ers_reference AS refund_ers, s.side_rank,
            abs(epoch(r.posted_at) - epoch(try_strptime(substr(s.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) AS gap
     FROM named_refunds r JOIN open_seqr s ON s.shop_id = r.shop_id AND s.amount = r.amount AND s.terminal_id = r.terminal_id
-    ANTI JOIN pos_posts named ON named.shop_id = s.shop_id AND named.ers_reference = s.ers_reference
+    ANTI JOIN shop_posts named ON named.shop_id = s.shop_id AND named.ers_reference = s.ers_reference
     WHERE s.amount < 0
       AND abs(epoch(r.posted_at) - epoch(try_strptime(substr(s.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) <= $unpolled_window
 ),
@@ -217,18 +286,18 @@ journal AS (
     SELECT i.*, 'I:' || i.invoice_reference AS k,
            coalesce(tp.marked_at, c.shop_cut_at, c.any_cut_at) AS cutoff,
            coalesce(tp.period_id, c.shop_period, c.label_period) AS due_period
-    FROM pos_invoices i JOIN cuts c ON c.shop_id = i.shop_id
+    FROM shop_invoices i JOIN cuts c ON c.shop_id = i.shop_id
     LEFT JOIN cur tp ON tp.shop_id = i.shop_id AND tp.terminal_id = i.terminal_id
     QUALIFY row_number() OVER (PARTITION BY i.shop_id, i.invoice_reference ORDER BY i.file_id DESC, i.line DESC) = 1
 ),
 posted_invoices AS (
-    SELECT DISTINCT p.shop_id, p.invoice_reference FROM pos_posts p SEMI JOIN todo t ON t.shop_id = p.shop_id
-    WHERE p.invoice_reference IS NOT NULL
+    SELECT DISTINCT p.shop_id, p.invoice_reference FROM pos_posts p
+    SEMI JOIN active_invoices a ON a.shop_id = p.shop_id AND a.invoice_reference = p.invoice_reference
 ),
 unpolled AS (
     SELECT j.* FROM journal j
     ANTI JOIN posted_invoices pi ON pi.shop_id = j.shop_id AND pi.invoice_reference = j.invoice_reference
-    ANTI JOIN settled s ON s.shop_id = j.shop_id AND s.k = j.k
+    ANTI JOIN settled_invoices s ON s.shop_id = j.shop_id AND s.k = j.k
     WHERE j.sent_at < j.cutoff + INTERVAL 1 SECOND AND coalesce(j.last_status, 'ISSUED') = 'ISSUED'
 ),
 -- Items an accountant resolved by hand, and not matched since: a resolution
@@ -238,7 +307,8 @@ unpolled AS (
 resolved AS (
     SELECT t.shop_id, r.item_key AS k, arg_max(r.how || ' by ' || r.resolved_by || ' (' || r.why || ')', r.resolved_at) AS resolution
     FROM todo t CROSS JOIN exception_resolutions r
-    ANTI JOIN (SELECT shop_id, k FROM history WHERE category IN ('MATCHED', 'LATE_MATCHED')) m
+    ANTI JOIN (SELECT e.shop_id, e.k FROM earlier e JOIN todo t ON t.shop_id = e.shop_id
+               WHERE e.settled_close_seq < t.close_seq) m
       ON m.shop_id = t.shop_id AND m.k = r.item_key
     WHERE (r.item_key LIKE 'S:%' OR r.item_key LIKE 'P:%')
     GROUP BY t.shop_id, r.item_key
@@ -284,7 +354,7 @@ local_side AS (
     SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
            p.posted_at, p.kind, true AS is_settled, 1 AS copy_no, NULL AS first_copy,
            1 AS side_rank, p.ers_reference, sign(p.amount), 1, false, false, r.resolution
-    FROM pos_posts p
+    FROM shop_posts p
     JOIN (SELECT shop_id, CAST(split_part(k, ':', 2) AS BIGINT) AS file_id, CAST(split_part(k, ':', 3) AS BIGINT) AS line,
                  resolution
           FROM resolved WHERE k LIKE 'P:%') r
@@ -298,6 +368,7 @@ pairs AS (
            coalesce(l.refund_linked, false) AS refund_linked, coalesce(l.named_refund, false) AS named_refund,
            -- The post's own reference is printed for refunds only (see the details below).
            CASE WHEN l.kind = 'REFUND' THEN l.ers_reference END AS local_ers, l.kind AS local_kind, coalesce(s.n, 1) AS seqr_n,
+           l.ers_reference AS post_reference,
            coalesce(s.terminal_id, l.terminal_id) AS terminal_id,
            l.terminal_id AS local_terminal,
            coalesce(l.cashier_id, s.cashier_id) AS cashier_id,
@@ -433,11 +504,12 @@ paired AS (SELECT shop_id, local_key AS k FROM probable UNION ALL SELECT shop_id
 -- A MATCHED row is stored compactly, with the post's file and line instead of
 -- its keys and invoice reference: the view recon_results gives them back
 -- (schema/003_compact_matches.sql).
-SELECT c.shop_id, c.close_seq, k.label_period,
-       sp.period_id, 'MATCHED', NULL, NULL, NULL,
-       c.terminal_id, c.cashier_id, c.ers_reference, NULL,
-       c.local_amount, c.seqr_amount, c.local_amount - c.seqr_amount, c.posted_at,
-       NULL, NULL, c.file_id, c.line
+SELECT c.shop_id, c.close_seq, k.label_period AS period_id,
+       sp.period_id AS item_period_id, 'MATCHED' AS category, NULL AS local_key, NULL AS seqr_key, NULL AS invoice_key,
+       c.terminal_id, c.cashier_id, c.ers_reference, NULL AS invoice_reference,
+       c.local_amount, c.seqr_amount, c.local_amount - c.seqr_amount AS difference, c.posted_at,
+       NULL AS detail, NULL AS score, c.file_id AS local_file_id, c.line AS local_line,
+       c.post_reference, 1 AS seqr_n
 FROM classified_keyed c JOIN cuts k ON k.shop_id = c.shop_id
 JOIN round_periods sp ON sp.period_no = c.seqr_period_no
 WHERE c.compact_match
@@ -474,7 +546,7 @@ SELECT c.shop_id, c.close_seq, k.label_period,
                || CAST(CAST(epoch(c.seqr_marked_at) - epoch(try_strptime(substr(c.ers_reference, 1, 14), '%Y%m%d%H%M%S')) AS BIGINT) AS VARCHAR)
                || ' s before the close; the till''s post has not arrived yet'
        END,
-       NULL, NULL, NULL
+       NULL, NULL, NULL, c.post_reference, CASE WHEN c.at_seqr THEN c.seqr_n END
 FROM unmatched c JOIN cuts k ON k.shop_id = c.shop_id
 LEFT JOIN round_periods sp ON sp.period_no = c.seqr_period_no
 LEFT JOIN cur tp ON tp.shop_id = c.shop_id AND tp.terminal_id = c.local_terminal
@@ -488,7 +560,7 @@ SELECT k.shop_id, k.close_seq, k.label_period,
        'the post at file:line ' || substr(l.local_key, 3) || ' (ersReference ' || l.ers_reference || ') is probably this SEQR payment: amounts '
            || CAST(CAST(p.amount_gap AS DECIMAL(18,2)) AS VARCHAR) || ' apart, times ' || CAST(CAST(p.time_gap AS BIGINT) AS VARCHAR)
            || ' s apart; score ' || CAST(p.score AS VARCHAR),
-       p.score, NULL, NULL
+       p.score, NULL, NULL, l.post_reference, s.seqr_n
 FROM probable p JOIN cuts k ON k.shop_id = p.shop_id
 JOIN unmatched l ON l.shop_id = p.shop_id AND l.local_key = p.local_key AND l.seqr_key IS NULL
 JOIN unmatched s ON s.shop_id = p.shop_id AND s.seqr_key = p.seqr_key AND s.local_key IS NULL
@@ -500,7 +572,7 @@ SELECT k.shop_id, k.close_seq, k.label_period,
        d.terminal_id, d.cashier_id, d.ers_reference, d.invoice_reference,
        d.amount, NULL, d.amount, d.posted_at,
        'copy ' || CAST(d.copy_no AS VARCHAR) || ' of ersReference ' || d.ers_reference || '; the first is file:line ' || d.first_copy,
-       NULL, NULL, NULL
+       NULL, NULL, NULL, d.ers_reference, NULL
 -- From the copies, not from open_local: reading the few copies instead of every
 -- open post keeps DuckDB from materializing the million ranked posts.
 FROM copies d JOIN cuts k ON k.shop_id = d.shop_id
@@ -515,7 +587,7 @@ SELECT k.shop_id, k.close_seq, k.label_period,
        'invoice ' || u.invoice_reference || ' for ' || CAST(u.amount AS VARCHAR) || ' ' || u.currency || ' was '
            || CASE WHEN u.last_status IS NULL THEN 'never polled' ELSE 'last polled while ISSUED' END
            || ', with no post and no cancel',
-       NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL
 FROM unpolled u JOIN cuts k ON k.shop_id = u.shop_id
 LEFT JOIN earlier e ON e.shop_id = u.shop_id AND e.k = u.k
 UNION ALL
@@ -525,11 +597,11 @@ SELECT k.shop_id, k.close_seq, k.label_period,
        j.terminal_id, NULL, NULL, j.invoice_reference,
        j.amount, NULL, NULL, j.sent_at,
        'was ' || e.first_category || ' in period ' || e.first_period || '; the POS has since recorded it',
-       NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL
 FROM earlier e JOIN cuts k ON k.shop_id = e.shop_id
 JOIN journal j ON j.shop_id = e.shop_id AND j.k = e.k
 ANTI JOIN unpolled u ON u.shop_id = e.shop_id AND u.k = e.k
-ANTI JOIN settled s ON s.shop_id = e.shop_id AND s.k = e.k
+ANTI JOIN settled_invoices s ON s.shop_id = e.shop_id AND s.k = e.k
 UNION ALL
 SELECT k.shop_id, k.close_seq, k.label_period,
        cp.period_id, 'SUMMARY_MISMATCH', NULL, 'M:' || cp.period_id, NULL,
@@ -537,7 +609,7 @@ SELECT k.shop_id, k.close_seq, k.label_period,
        NULL, coalesce(dt.total, 0), sm.total - coalesce(dt.total, 0), NULL,
        'SEQR summary says ' || CAST(sm.n AS VARCHAR) || ' transactions totalling ' || CAST(sm.total AS VARCHAR)
            || ', its detail rows are ' || CAST(coalesce(dt.n, 0) AS VARCHAR) || ' totalling ' || CAST(coalesce(dt.total, 0) AS VARCHAR),
-       NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL
 FROM cur cp JOIN cuts k ON k.shop_id = cp.shop_id
 JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries
       WHERE period_id IN (SELECT period_id FROM cur) GROUP BY period_id) sm

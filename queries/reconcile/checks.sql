@@ -11,19 +11,44 @@ cur AS (SELECT p.* FROM periods p SEMI JOIN todo t ON t.shop_id = p.shop_id AND 
 results AS MATERIALIZED (
     SELECT x.shop_id, x.category, x.local_key, x.seqr_key, x.local_amount, x.seqr_amount FROM results_of_closes($closes) x
 ),
--- Results of each shop's earlier closes.
-earlier_closes AS (
-    SELECT c.shop_id, c.close_seq FROM closes c JOIN todo t ON t.shop_id = c.shop_id AND c.close_seq < t.close_seq
+-- The rows this close reads, as 10_classify.sql chooses them: posts loaded since
+-- the shop's previous close or made after its first mark, this close's SEQR
+-- rows, and the items earlier closes left open (schema/013_item_ledger.sql).
+since AS (
+    SELECT t.shop_id, arg_max(k.last_file_id, k.close_seq) AS last_file_id,
+           arg_max(k.first_mark_at, k.close_seq) AS first_mark_at
+    FROM todo t JOIN close_cursors k ON k.shop_id = t.shop_id AND k.close_seq < t.close_seq
+    GROUP BY t.shop_id
 ),
-earlier_results AS (
-    SELECT x.shop_id, x.local_key, x.seqr_key
-    FROM results_of_closes((SELECT list({'shop_id': shop_id, 'close_seq': close_seq}) FROM earlier_closes)) x
-    WHERE x.category IN ('MATCHED', 'LATE_MATCHED')
+open_posts AS (
+    SELECT f.shop_id, f.reference, f.item_key FROM item_firsts f
+    JOIN todo t ON t.shop_id = f.shop_id AND f.close_seq < t.close_seq
+    WHERE f.item_key LIKE 'P:%' AND (f.settled_close_seq IS NULL OR f.settled_close_seq >= t.close_seq)
 ),
+read_posts AS (
+    SELECT p.* FROM pos_posts p SEMI JOIN (SELECT shop_id FROM todo ANTI JOIN since s ON s.shop_id = todo.shop_id) f
+      ON f.shop_id = p.shop_id
+    UNION
+    SELECT p.* FROM pos_posts p JOIN since s ON s.shop_id = p.shop_id AND p.file_id > s.last_file_id
+    UNION
+    SELECT p.* FROM pos_posts p JOIN since s ON s.shop_id = p.shop_id AND p.posted_at >= s.first_mark_at
+    UNION
+    SELECT p.* FROM pos_posts p
+    SEMI JOIN open_posts o ON o.shop_id = p.shop_id AND o.reference = p.ers_reference
+        AND o.item_key = 'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR)
+),
+cur_seqr_refs AS (SELECT DISTINCT r.shop_id, r.ers_reference FROM seqr_rows r SEMI JOIN cur ON cur.period_id = r.period_id),
+-- What earlier closes matched of these rows, and what accountants resolved by hand.
 settled_before AS (
-    SELECT shop_id, local_key AS k FROM earlier_results WHERE local_key IS NOT NULL
+    SELECT s.shop_id, 'P:' || CAST(s.file_id AS VARCHAR) || ':' || CAST(s.line AS VARCHAR) AS k FROM settled_items s
+    JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
+    SEMI JOIN read_posts p ON p.shop_id = s.shop_id AND p.ers_reference = s.reference AND p.file_id = s.file_id
+        AND p.line = s.line
     UNION ALL
-    SELECT shop_id, seqr_key FROM earlier_results WHERE seqr_key IS NOT NULL
+    SELECT s.shop_id, 'S:' || s.reference || CASE WHEN s.seqr_n > 1 THEN '#' || CAST(s.seqr_n AS VARCHAR) ELSE '' END
+    FROM settled_items s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
+    SEMI JOIN cur_seqr_refs r ON r.shop_id = s.shop_id AND r.ers_reference = s.reference
+    WHERE s.seqr_n IS NOT NULL
     UNION ALL
     SELECT t.shop_id, r.item_key FROM todo t CROSS JOIN exception_resolutions r
 ),
@@ -41,7 +66,8 @@ stored AS (
 -- for the n-th distinct row SEQR lists under a shared reference (a row
 -- repeated with the same terminal and amount counts once).
 shared AS (
-    SELECT r.shop_id, r.ers_reference FROM seqr_rows r SEMI JOIN todo t ON t.shop_id = r.shop_id
+    SELECT r.shop_id, r.ers_reference FROM seqr_rows r
+    SEMI JOIN cur_seqr_refs c ON c.shop_id = r.shop_id AND c.ers_reference = r.ers_reference
     GROUP BY ALL HAVING count(*) > 1
 ),
 seqr_keyed AS MATERIALIZED (
@@ -78,7 +104,7 @@ seqr_results AS MATERIALIZED (
 posts_due AS MATERIALIZED (
     SELECT p.shop_id, p.file_id, p.line, p.ers_reference, p.amount,
            'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR) AS k
-    FROM pos_posts p JOIN (SELECT shop_id, min(marked_at) AS first_mark FROM cur GROUP BY shop_id) m ON m.shop_id = p.shop_id
+    FROM read_posts p JOIN (SELECT shop_id, min(marked_at) AS first_mark FROM cur GROUP BY shop_id) m ON m.shop_id = p.shop_id
     WHERE p.posted_at < m.first_mark
 ),
 posts_open AS (

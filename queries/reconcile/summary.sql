@@ -17,14 +17,11 @@ seqr_own AS (
     SELECT DISTINCT p.shop_id, s.ers_reference FROM seqr_rows s JOIN periods p ON p.period_id = s.period_id
     SEMI JOIN todo ON todo.shop_id = p.shop_id AND todo.close_seq = p.close_seq
 ),
--- Earlier closes' items.
-earlier_closes AS (
-    SELECT c.shop_id, c.close_seq FROM closes c JOIN todo ON todo.shop_id = c.shop_id AND c.close_seq < todo.close_seq
-),
+-- Posts of this close's items that an earlier close showed.
 earlier_local AS (
-    SELECT DISTINCT i.shop_id, i.local_key
-    FROM results_of_closes((SELECT list({'shop_id': shop_id, 'close_seq': close_seq}) FROM earlier_closes)) i
-    WHERE i.local_key IS NOT NULL
+    SELECT f.shop_id, f.item_key AS local_key FROM item_firsts f
+    JOIN todo ON todo.shop_id = f.shop_id AND f.close_seq < todo.close_seq
+    WHERE f.item_key LIKE 'P:%'
 ),
 x AS (
     SELECT r.shop_id, r.terminal_id, t.name AS terminal_name, r.category, r.period_id, r.seqr_amount, r.local_amount,

@@ -482,8 +482,16 @@ mod tests {
     #[test]
     fn schema_applies_to_an_empty_database_and_every_query_prepares() {
         let store = Store::open_in_memory().unwrap();
-        // result_changes reads the table that keep_result_before makes.
+        // result_changes reads the table that keep_result_before makes, and the
+        // statements after the classification the one it makes.
         store.keep_result_before("shop-1", 1).unwrap();
+        let params = reconcile::ClassifyParams {
+            amount_tolerance: rust_decimal::Decimal::ZERO,
+            probable_window_seconds: 0,
+            unpolled_window_seconds: 0,
+            in_transit_window_seconds: 0,
+        };
+        store.classify(&[], &params).unwrap();
         let all = [queries::SUMMARY_CSV, queries::EXCEPTIONS_CSV, queries::TRANSACTIONS_CSV]
             .into_iter()
             .chain(queries::STORE.iter().map(|(_, q)| *q))

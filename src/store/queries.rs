@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "unread_refusals", include_str!("../../queries/schema/010_unread_refusals.sql")),
     (11, "refused_emails", include_str!("../../queries/schema/011_refused_emails.sql")),
     (12, "in_transit_refunds", include_str!("../../queries/schema/012_in_transit_refunds.sql")),
+    (13, "item_ledger", include_str!("../../queries/schema/013_item_ledger.sql")),
 ];
 
 /// Declares each statement of `queries/store/` as a constant, and lists them
@@ -122,7 +123,16 @@ pub const UNKNOWN_REFUND_LINKS: &str = include_str!("../../queries/store/unknown
 /// Reconciliation of one close, in order.
 pub const RECONCILE: &[(&str, &str)] = &[
     ("reconcile/00_clear.sql", include_str!("../../queries/reconcile/00_clear.sql")),
+    ("reconcile/01_clear_ledger.sql", include_str!("../../queries/reconcile/01_clear_ledger.sql")),
+    ("reconcile/02_clear_firsts.sql", include_str!("../../queries/reconcile/02_clear_firsts.sql")),
+    ("reconcile/03_reopen_firsts.sql", include_str!("../../queries/reconcile/03_reopen_firsts.sql")),
+    ("reconcile/04_clear_cursors.sql", include_str!("../../queries/reconcile/04_clear_cursors.sql")),
     ("reconcile/10_classify.sql", include_str!("../../queries/reconcile/10_classify.sql")),
+    ("reconcile/20_record.sql", include_str!("../../queries/reconcile/20_record.sql")),
+    ("reconcile/21_settle.sql", include_str!("../../queries/reconcile/21_settle.sql")),
+    ("reconcile/22_settle_firsts.sql", include_str!("../../queries/reconcile/22_settle_firsts.sql")),
+    ("reconcile/23_first_seen.sql", include_str!("../../queries/reconcile/23_first_seen.sql")),
+    ("reconcile/24_cursor.sql", include_str!("../../queries/reconcile/24_cursor.sql")),
 ];
 
 /// The self-checks a close must pass before its email goes out: each row is a failure.

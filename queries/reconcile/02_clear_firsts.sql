@@ -1,0 +1,3 @@
+DELETE FROM item_firsts
+USING (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)) todo
+WHERE item_firsts.shop_id = todo.shop_id AND item_firsts.close_seq >= todo.close_seq;

@@ -1,0 +1,12 @@
+-- What the closes matched, for later closes to look up by reference.
+INSERT INTO settled_items
+SELECT shop_id, close_seq, post_reference,
+       coalesce(local_file_id, CAST(split_part(local_key, ':', 2) AS BIGINT)),
+       coalesce(local_line, CAST(split_part(local_key, ':', 3) AS BIGINT)), NULL
+FROM round_items WHERE category IN ('MATCHED', 'LATE_MATCHED') AND (local_file_id IS NOT NULL OR local_key IS NOT NULL)
+UNION ALL
+SELECT shop_id, close_seq, ers_reference, NULL, NULL, seqr_n
+FROM round_items WHERE category IN ('MATCHED', 'LATE_MATCHED') AND (local_file_id IS NOT NULL OR seqr_key LIKE 'S:%')
+UNION ALL
+SELECT shop_id, close_seq, invoice_reference, NULL, NULL, NULL
+FROM round_items WHERE category IN ('MATCHED', 'LATE_MATCHED') AND invoice_key IS NOT NULL;

@@ -1,0 +1,83 @@
+-- What later closes need to know of a close, stored when the close decides it: a close reads
+-- its own night, its open items and these, never every earlier close's result.
+
+-- The POS files a close had seen when it classified, and its first mark: a later close reads
+-- the posts of later files, and of earlier files those made after that mark (not yet due then).
+CREATE TABLE close_cursors (
+    shop_id        VARCHAR NOT NULL,
+    close_seq      BIGINT NOT NULL,
+    last_file_id   BIGINT NOT NULL,
+    first_mark_at  TIMESTAMP NOT NULL
+);
+
+-- What a close matched (MATCHED or LATE_MATCHED), by the reference later rows are looked up
+-- with: a post (file_id, line), a SEQR row (seqr_n, the n of its key 'S:reference#n'), or an
+-- invoice (neither).
+CREATE TABLE settled_items (
+    shop_id    VARCHAR NOT NULL,
+    close_seq  BIGINT NOT NULL,
+    reference  VARCHAR NOT NULL,    -- the post's or SEQR row's ersReference, or the invoice reference
+    file_id    BIGINT,
+    line       BIGINT,
+    seqr_n     BIGINT
+);
+
+-- Each item a close showed as an exception, once: the close, period and category it was first
+-- shown in, and the close that matched it (NULL while it is open).
+CREATE TABLE item_firsts (
+    shop_id            VARCHAR NOT NULL,
+    item_key           VARCHAR NOT NULL,
+    reference          VARCHAR NOT NULL,
+    close_seq          BIGINT NOT NULL,
+    first_period       VARCHAR,
+    first_category     VARCHAR NOT NULL,
+    settled_close_seq  BIGINT
+);
+
+-- From the results already stored. No cursor is derived: the next close of each shop reads
+-- all its posts once, and writes one.
+INSERT INTO settled_items
+SELECT i.shop_id, i.close_seq, i.ers_reference, i.local_file_id, i.local_line, NULL
+FROM recon_items i WHERE i.local_file_id IS NOT NULL
+UNION ALL
+SELECT i.shop_id, i.close_seq, i.ers_reference, NULL, NULL, 1
+FROM recon_items i WHERE i.local_file_id IS NOT NULL
+UNION ALL
+SELECT i.shop_id, i.close_seq, p.ers_reference, p.file_id, p.line, NULL
+FROM recon_items i JOIN pos_posts p
+  ON p.file_id = CAST(split_part(i.local_key, ':', 2) AS BIGINT) AND p.line = CAST(split_part(i.local_key, ':', 3) AS BIGINT)
+WHERE i.category IN ('MATCHED', 'LATE_MATCHED') AND i.local_key LIKE 'P:%'
+UNION ALL
+SELECT i.shop_id, i.close_seq, split_part(substr(i.seqr_key, 3), '#', 1), NULL, NULL,
+       coalesce(try_cast(nullif(split_part(substr(i.seqr_key, 3), '#', 2), '') AS BIGINT), 1)
+FROM recon_items i WHERE i.category IN ('MATCHED', 'LATE_MATCHED') AND i.seqr_key LIKE 'S:%'
+UNION ALL
+SELECT i.shop_id, i.close_seq, substr(i.invoice_key, 3), NULL, NULL, NULL
+FROM recon_items i WHERE i.category IN ('MATCHED', 'LATE_MATCHED') AND i.invoice_key LIKE 'I:%';
+
+INSERT INTO item_firsts
+WITH shown AS (
+    SELECT i.shop_id, i.local_key AS item_key, p.ers_reference AS reference, i.close_seq, i.item_period_id, i.category
+    FROM recon_items i JOIN pos_posts p
+      ON p.file_id = CAST(split_part(i.local_key, ':', 2) AS BIGINT) AND p.line = CAST(split_part(i.local_key, ':', 3) AS BIGINT)
+    WHERE i.category NOT IN ('MATCHED', 'LATE_MATCHED') AND i.local_key LIKE 'P:%'
+    UNION ALL
+    SELECT shop_id, seqr_key, split_part(substr(seqr_key, 3), '#', 1), close_seq, item_period_id, category
+    FROM recon_items WHERE category NOT IN ('MATCHED', 'LATE_MATCHED') AND seqr_key LIKE 'S:%'
+    UNION ALL
+    SELECT shop_id, invoice_key, substr(invoice_key, 3), close_seq, item_period_id, category
+    FROM recon_items WHERE category NOT IN ('MATCHED', 'LATE_MATCHED') AND invoice_key LIKE 'I:%'
+),
+matched AS (
+    SELECT shop_id, local_key AS item_key, close_seq FROM recon_items
+    WHERE category IN ('MATCHED', 'LATE_MATCHED') AND local_key IS NOT NULL
+    UNION ALL
+    SELECT shop_id, seqr_key, close_seq FROM recon_items WHERE category IN ('MATCHED', 'LATE_MATCHED') AND seqr_key IS NOT NULL
+    UNION ALL
+    SELECT shop_id, invoice_key, close_seq FROM recon_items
+    WHERE category IN ('MATCHED', 'LATE_MATCHED') AND invoice_key IS NOT NULL
+)
+SELECT s.shop_id, s.item_key, arg_min(s.reference, s.close_seq), min(s.close_seq),
+       arg_min(s.item_period_id, s.close_seq), arg_min(s.category, s.close_seq),
+       (SELECT min(m.close_seq) FROM matched m WHERE m.shop_id = s.shop_id AND m.item_key = s.item_key)
+FROM shown s GROUP BY s.shop_id, s.item_key;
