@@ -4,7 +4,7 @@
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/seqr-recon/target
 
 .DEFAULT_GOAL := help
-.PHONY: help test test-soap demo bench bench-close bench-shops bench-day build fmt screenshots lake-spark
+.PHONY: help test test-soap demo bench bench-close bench-shops bench-nights bench-day build fmt screenshots lake-spark
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ bench-shops: ## 500 shops closing at once against SEQR answering in 200 ms, defa
 
 demo: ## The main job end to end: simulator, a trading day, the close, CSVs and .eml files
 	cargo run --quiet -- demo --dir data/demo
+
+bench-nights: ## Night 365 against night 2 (1 shop x 20,000 sales, and 500 shops x 100): wall, CPU, peak RSS, ratios
+	cargo bench --profile dev --bench nights
 
 bench-day: ## A big day: 20 shops x 10 terminals x 500 sales, wall time and precision/recall
 	cargo run --quiet -- demo --dir data/bench-day --shops 20 --terminals-per-shop 10 --sales-per-terminal 500 --time-scale 10

@@ -1178,3 +1178,85 @@ fn csv_for_a_spreadsheet_has_a_bom_and_in_a_decimal_comma_locale_semicolons() {
     let excel = std::fs::read_to_string(&files.exceptions).unwrap();
     assert!(excel.starts_with("\u{feff}category,shop_id,") && excel.contains(",7.25000,"), "{excel}");
 }
+
+#[test]
+fn a_month_later_a_copy_of_a_settled_post_is_a_duplicate_and_late_sides_still_match() {
+    let mut r = Recon::new();
+    r.posts(&[
+        "shop-1,T1,anna,20261121100000700000001,,10,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z",
+        // Written after the first close's mark: it waits, unread by nothing, for the close SEQR reports it in.
+        "shop-1,T1,anna,20261121210500700000004,,40,SEK,PAYMENT,SEQR payment,2026-11-21T21:05:00Z",
+    ]);
+    let (c1, _) = r.close(
+        "P01",
+        MARK,
+        vec![
+            seqr("20261121100000700000001", "T1", "10"),
+            seqr("20261121110000700000002", "T1", "20"),
+            seqr("20261121120000700000005", "T1", "50"),
+        ],
+        None,
+    );
+    assert_eq!(
+        r.categories(c1),
+        pairs(&[
+            ("MATCHED", "20261121100000700000001"),
+            ("MISSING_LOCALLY", "20261121110000700000002"),
+            ("MISSING_LOCALLY", "20261121120000700000005")
+        ])
+    );
+    resolve_exception(&r.store, "shop-1", "20261121120000700000005", Resolution::Correction, "booked by hand", "eva")
+        .unwrap();
+
+    // A month of nights, each with a sale of its own that matches.
+    let day = |n: i64| t(MARK) + chrono::Duration::days(n);
+    let mut last = c1;
+    for n in 1..=30 {
+        let sale_at = day(n) - chrono::Duration::hours(2);
+        let ers = format!("{}7{:08}", sale_at.format("%Y%m%d%H%M%S"), 100 + n);
+        r.posts(&[&format!("shop-1,T1,anna,{ers},,{n},SEK,PAYMENT,SEQR payment,{}", sale_at.to_rfc3339())]);
+        let mut rows = vec![seqr(&ers, "T1", &n.to_string())];
+        if n == 1 {
+            rows.push(seqr("20261121210500700000004", "T1", "40"));
+        }
+        let (c, _) = r.close(&format!("P{:02}", n + 1), &day(n).to_rfc3339(), rows, None);
+        let open = if n == 1 { vec![("MATCHED", "20261121210500700000004")] } else { vec![] };
+        let mut want = pairs(&[("MATCHED", ers.as_str())]);
+        want.extend(pairs(&open));
+        want.extend(pairs(&[("MISSING_LOCALLY", "20261121110000700000002")]));
+        want.sort();
+        assert_eq!(r.categories(c), want, "night {n}");
+        last = c;
+    }
+
+    // The till re-exports the first sale, and the two lost posts turn up.
+    r.posts(&[
+        "shop-1,T1,anna,20261121100000700000001,,10,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z",
+        "shop-1,T1,anna,20261121110000700000002,,20,SEK,PAYMENT,SEQR payment,2026-11-21T11:00:00Z",
+        "shop-1,T1,anna,20261121120000700000005,,50,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:00Z",
+    ]);
+    let empty = SummaryRow { terminal_id: None, count: 0, total: dec("0") };
+    let (c, _) = r.close("P32", &day(31).to_rfc3339(), vec![], Some(empty));
+    assert_eq!(c, last + 1);
+    let res = r.results(c);
+    let got: Vec<_> = res.iter().map(|(c, k, p, _)| (c.as_str(), k.as_str(), p.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            ("DUPLICATE_LOCAL", "20261121100000700000001", "P32"),
+            ("LATE_MATCHED", "20261121110000700000002", "P01"),
+            ("LATE_MATCHED", "20261121120000700000005", "P01"),
+        ]
+    );
+    assert_eq!(res[0].3, "copy 2 of ersReference 20261121100000700000001; the first is file:line 1:2");
+    assert!(res[2].3.ends_with("resolved by hand: correction by eva (booked by hand)"), "{}", res[2].3);
+    assert_eq!(self_check(&r.store, "shop-1", c).unwrap(), vec![]);
+
+    // The copy stays until someone deals with it; everything else is settled for good.
+    let (next, _) = r.close("P33", &day(32).to_rfc3339(), vec![], None);
+    assert_eq!(r.categories(next), pairs(&[("DUPLICATE_LOCAL", "20261121100000700000001")]));
+    // Reconciling the latest close again gives the same answer.
+    let before = r.results(next);
+    reconcile(&r.store, "shop-1", next, &r.settings).unwrap();
+    assert_eq!(r.results(next), before);
+}

@@ -1,0 +1,280 @@
+//! Night 365 against night 2: does a close cost more as the database ages?
+//!
+//! Builds a year of nights fast through the product's own store (each night:
+//! the tills' posts file ingested, SEQR's period and reports stored, every
+//! shop's close classified, and an accountant writing off the posts SEQR never
+//! had, two nights later), then times one night's close of every shop as a
+//! process of its own (the classification, the self-check and the reports
+//! written: the database work of a close) at night 2 and at night 365.
+//! About 1% of sales break: a third are posted after the close's mark (due,
+//! and matched, the next night), a third reach the till only in the next
+//! night's file, and a third SEQR never had.
+//!
+//! Shapes (`BENCH_SHAPE`): `big` is 1 shop with 20,000 sales a night, `many`
+//! is 500 shops with 100 each; both by default. `BENCH_NIGHTS` (default 365)
+//! is the night compared with night 2.
+//! Reports wall time, CPU time and peak RSS (`/usr/bin/time -v`) of each timed
+//! night, the database's size, and the ratios night N / night 2.
+//! Run: `make bench-nights`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rust_decimal::Decimal;
+use seqr_recon::backoffice::resolve_exception;
+use seqr_recon::config::ReconcileSettings;
+use seqr_recon::domain::{CloseState, Resolution};
+use seqr_recon::export::write_reports;
+use seqr_recon::reconcile::{check_closes, reconcile_closes};
+use seqr_recon::seqr::client::FetchedReport;
+use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
+use seqr_recon::store::ingest::{ingest_file, ShopCurrencies};
+use seqr_recon::store::Store;
+
+mod support;
+use support::timed;
+
+const POSTS_HEADER: &str =
+    "shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at";
+
+/// One shape of trading: how many shops, each with how many sales a night.
+struct Shape {
+    name: &'static str,
+    shops: usize,
+    sales: usize,
+}
+
+/// How a sale breaks, if it does (about 1% of sales).
+#[derive(PartialEq)]
+enum Break {
+    /// Posted just after the close's mark: due, and matched, the next night.
+    PostedAfterMark,
+    /// The post reaches the till's file only the next night.
+    NextNightsFile,
+    /// SEQR never had it: written off by an accountant two nights later.
+    NeverAtSeqr,
+}
+
+fn break_of(sale: usize) -> Option<Break> {
+    match sale % 300 {
+        7 => Some(Break::PostedAfterMark),
+        107 => Some(Break::NextNightsFile),
+        207 => Some(Break::NeverAtSeqr),
+        _ => None,
+    }
+}
+
+fn shop_id(shop: usize) -> String {
+    format!("shop-{shop:03}")
+}
+
+fn terminal_id(shop: usize) -> String {
+    format!("5c1d0a7e93b44f4c8e2a61f0b7d3{shop:04}")
+}
+
+fn mark_of(night: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 21, 0, 0).unwrap() + Duration::days(night - 1)
+}
+
+/// SEQR's 25-digit id or reference: its time, then `n`.
+fn seqr_id(at: DateTime<Utc>, n: usize) -> String {
+    format!("{}{n:011}", at.format("%Y%m%d%H%M%S"))
+}
+
+fn fetched(report: Report) -> FetchedReport {
+    FetchedReport {
+        report,
+        report_zst: seqr_recon::seqr::client::compress_report(b"<r/>").unwrap(),
+        response_sha256: "0".repeat(64),
+        client_reference: "bench".into(),
+        attempts: 1,
+        not_ready: vec![],
+    }
+}
+
+/// What a night leaves: its posts (some for the next night's file), SEQR's
+/// rows per shop, and the references to write off later.
+struct Night {
+    posts: Vec<String>,
+    next_file: Vec<String>,
+    seqr: Vec<Vec<DetailRow>>,
+    never_at_seqr: Vec<(usize, String)>,
+}
+
+fn trade(shape: &Shape, night: i64) -> Night {
+    let mark = mark_of(night);
+    let open = mark - Duration::hours(12);
+    let mut n = Night { posts: vec![], next_file: vec![], seqr: vec![vec![]; shape.shops], never_at_seqr: vec![] };
+    let spread = 12 * 3600 * 1000 / shape.sales as i64;
+    for shop in 0..shape.shops {
+        for i in 0..shape.sales {
+            let sale = shop * shape.sales + i;
+            let at = open + Duration::milliseconds(spread * i as i64 + 500);
+            let ers = seqr_id(at, shop * 100_000 + i);
+            let amount = Decimal::new(100 + (sale as i64 * 37) % 50_000, 2);
+            let brk = break_of(sale);
+            let posted_at = if brk == Some(Break::PostedAfterMark) { mark + Duration::seconds(30) } else { at };
+            let post = format!(
+                "{},{},anna,{ers},,{amount},SEK,PAYMENT,SEQR payment,{}",
+                shop_id(shop),
+                terminal_id(shop),
+                posted_at.to_rfc3339()
+            );
+            match brk {
+                Some(Break::NextNightsFile) => n.next_file.push(post),
+                _ => n.posts.push(post),
+            }
+            if brk == Some(Break::NeverAtSeqr) {
+                n.never_at_seqr.push((shop, ers));
+            } else {
+                n.seqr[shop].push(DetailRow {
+                    terminal_id: Some(terminal_id(shop)),
+                    cashier_id: None,
+                    amount,
+                    ers_reference: ers,
+                });
+            }
+        }
+    }
+    n
+}
+
+/// Ingests `rows` as one posts file of the night.
+fn ingest(store: &Store, dir: &Path, night: i64, rows: &[String], shops: &ShopCurrencies) {
+    let path = dir.join(format!("posts-{night}.csv"));
+    std::fs::write(&path, format!("{POSTS_HEADER}\n{}\n", rows.join("\n"))).unwrap();
+    ingest_file(store, &path, shops).unwrap();
+}
+
+/// Every shop's close of `night`, with its period and reports stored; returns (shop, close_seq, label).
+fn fetch_night(store: &Store, night: i64, seqr: Vec<Vec<DetailRow>>) -> Vec<(String, i64, String)> {
+    let mark = mark_of(night);
+    let mut closes = vec![];
+    for (shop, rows) in seqr.into_iter().enumerate() {
+        let id = shop_id(shop);
+        let close = store.begin_close(&id, mark).unwrap();
+        let period_id = seqr_id(mark, shop);
+        store.record_period(&close, &period_id, None, mark, "bench", "hash").unwrap();
+        let period = store.periods_of(&close.close_id).unwrap().remove(0);
+        let total = rows.iter().map(|r| r.amount).sum();
+        let summary = SummaryRow { terminal_id: None, count: rows.len() as u64, total };
+        let detail = Report { details: rows, ..Default::default() };
+        store.store_report(&close.close_id, &id, &period, "Reconciliation/STD_RECON_003.xml", &fetched(detail)).unwrap();
+        let summary = Report { summaries: vec![summary], ..Default::default() };
+        store.store_report(&close.close_id, &id, &period, "Reconciliation/Shop.xml", &fetched(summary)).unwrap();
+        closes.push((id, close.close_seq, period_id));
+    }
+    closes
+}
+
+/// The timed part, in a process of its own: classify every shop's latest
+/// close, check it and write its reports.
+fn close_child(db: &Path, reports: &Path, shops: usize) {
+    let store = Store::open(db).unwrap();
+    let latest: Vec<(String, i64, String)> = (0..shops)
+        .map(|shop| {
+            let c = store.latest_close(&shop_id(shop)).unwrap().unwrap();
+            let label = store.periods_of(&c.close_id).unwrap().remove(0).period_id;
+            (shop_id(shop), c.close_seq, label)
+        })
+        .collect();
+    let keys: Vec<(&str, i64)> = latest.iter().map(|(s, c, _)| (s.as_str(), *c)).collect();
+    reconcile_closes(&store, &keys, &ReconcileSettings::default()).unwrap();
+    for failures in check_closes(&store, &keys).unwrap() {
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+    for (shop, close_seq, label) in &latest {
+        write_reports(&store, reports, shop, *close_seq, label).unwrap();
+    }
+    println!("closed {}", latest.len());
+}
+
+struct Measured {
+    wall: f64,
+    cpu: f64,
+    peak_mib: f64,
+    db_mib: f64,
+}
+
+fn measure(db: &Path, reports: &Path, shops: usize) -> Measured {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.env("BENCH_NIGHTS_CHILD", format!("{}|{}|{shops}", db.display(), reports.display()));
+    let run = timed(cmd);
+    assert!(run.stdout.contains("closed "), "{}", run.stdout);
+    let db_mib = std::fs::metadata(db).unwrap().len() as f64 / 1048576.0;
+    Measured { wall: run.wall, cpu: run.cpu, peak_mib: run.peak_mib, db_mib }
+}
+
+fn play(shape: &Shape, last_night: i64) {
+    let dir = tempfile::tempdir().unwrap();
+    let db: PathBuf = dir.path().join("seqr-recon.duckdb");
+    let reports = dir.path().join("reports");
+    let mut store = Store::open(&db).unwrap();
+    let shops: ShopCurrencies = (0..shape.shops).map(|s| (shop_id(s), "SEK".to_string())).collect();
+    let settings = ReconcileSettings::default();
+    let mut carried: Vec<String> = vec![];
+    let mut to_write_off: Vec<Vec<(usize, String)>> = vec![];
+    let started = std::time::Instant::now();
+    let mut night2 = None;
+    for night in 1..=last_night {
+        let day = trade(shape, night);
+        let mut rows = std::mem::take(&mut carried);
+        rows.extend(day.posts);
+        ingest(&store, dir.path(), night, &rows, &shops);
+        carried = day.next_file;
+        let closes = fetch_night(&store, night, day.seqr);
+        let timed_night = night == 2 || night == last_night;
+        if timed_night {
+            drop(store);
+            let m = measure(&db, &reports, shape.shops);
+            println!(
+                "{}: night {night}: {:.2} s wall, {:.2} s CPU, peak RSS {:.0} MiB, database {:.0} MiB",
+                shape.name, m.wall, m.cpu, m.peak_mib, m.db_mib
+            );
+            if night == 2 {
+                night2 = Some(m);
+            } else if let Some(n2) = &night2 {
+                println!(
+                    "{}: night {night} / night 2: wall {:.2}, CPU {:.2}, peak RSS {:.2} (history built in {:.0} s)",
+                    shape.name,
+                    m.wall / n2.wall,
+                    m.cpu / n2.cpu,
+                    m.peak_mib / n2.peak_mib,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            store = Store::open(&db).unwrap();
+        } else {
+            let keys: Vec<(&str, i64)> = closes.iter().map(|(s, c, _)| (s.as_str(), *c)).collect();
+            reconcile_closes(&store, &keys, &settings).unwrap();
+        }
+        for (shop, close_seq, _) in &closes {
+            let close = store.latest_close(shop).unwrap().unwrap();
+            assert_eq!(close.close_seq, *close_seq);
+            store.set_close_state(&close.close_id, CloseState::Reconciled, None).unwrap();
+        }
+        to_write_off.push(day.never_at_seqr);
+        if to_write_off.len() > 2 {
+            for (shop, ers) in to_write_off.remove(0) {
+                resolve_exception(&store, &shop_id(shop), &ers, Resolution::WriteOff, "never paid", "bench").unwrap();
+            }
+        }
+    }
+}
+
+fn main() {
+    if let Ok(child) = std::env::var("BENCH_NIGHTS_CHILD") {
+        let mut parts = child.split('|');
+        let (db, reports, shops) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+        close_child(Path::new(db), Path::new(reports), shops.parse().unwrap());
+        return;
+    }
+    let last_night: i64 = std::env::var("BENCH_NIGHTS").ok().and_then(|v| v.parse().ok()).unwrap_or(365);
+    let shape = std::env::var("BENCH_SHAPE").unwrap_or_default();
+    let shapes = [Shape { name: "big", shops: 1, sales: 20_000 }, Shape { name: "many", shops: 500, sales: 100 }];
+    for s in shapes.iter().filter(|s| shape.is_empty() || s.name == shape) {
+        println!("{}: {} shop(s) x {} sales a night, nights 1 to {last_night}", s.name, s.shops, s.sales);
+        play(s, last_night);
+    }
+}
