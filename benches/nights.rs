@@ -208,6 +208,9 @@ fn measure(db: &Path, reports: &Path, shops: usize) -> Measured {
 
 fn play(shape: &Shape, last_night: i64) {
     let dir = tempfile::tempdir().unwrap();
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        println!("kept in {}", dir.path().display());
+    }
     let db: PathBuf = dir.path().join("seqr-recon.duckdb");
     let reports = dir.path().join("reports");
     let mut store = Store::open(&db).unwrap();
@@ -248,6 +251,10 @@ fn play(shape: &Shape, last_night: i64) {
         } else {
             let keys: Vec<(&str, i64)> = closes.iter().map(|(s, c, _)| (s.as_str(), *c)).collect();
             reconcile_closes(&store, &keys, &settings).unwrap();
+        }
+        if night == last_night && std::env::var_os("BENCH_KEEP").is_some() {
+            let _ = dir.keep();
+            return;
         }
         for (shop, close_seq, _) in &closes {
             let close = store.latest_close(shop).unwrap().unwrap();

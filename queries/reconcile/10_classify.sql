@@ -104,22 +104,38 @@ shop_invoices AS (
     SELECT i.* FROM pos_invoices i
     SEMI JOIN active_invoices a ON a.shop_id = i.shop_id AND a.invoice_reference = i.invoice_reference
 ),
--- Settled posts and SEQR rows by the columns they are joined on below: what
--- earlier closes matched, and what an accountant resolved by hand (in whichever
--- shop has it). A post's file and line name it in whichever shop.
+-- Settled posts, SEQR rows and invoices by the columns they are joined on
+-- below: what earlier closes matched under these references (read between the
+-- least and greatest of them first, so that only that part of the table is
+-- scanned: ersReferences begin with their time), and what
+-- an accountant resolved by hand (in whichever shop has it). A post's file and
+-- line name it in whichever shop.
+settled_window AS MATERIALIZED (
+    SELECT s.* FROM settled_items s
+    WHERE s.reference >= (SELECT min(reference) FROM active) AND s.reference <= (SELECT max(reference) FROM active)
+    UNION ALL
+    SELECT s.* FROM settled_items s
+    WHERE s.file_id IS NULL AND s.seqr_n IS NULL
+      AND s.reference >= (SELECT min(invoice_reference) FROM active_invoices)
+      AND s.reference <= (SELECT max(invoice_reference) FROM active_invoices)
+),
+settled_here AS MATERIALIZED (
+    SELECT s.* FROM settled_window s SEMI JOIN active a ON a.shop_id = s.shop_id AND a.reference = s.reference
+    UNION ALL
+    SELECT s.* FROM settled_window s
+    SEMI JOIN active_invoices a ON a.shop_id = s.shop_id AND a.invoice_reference = s.reference
+    WHERE s.file_id IS NULL AND s.seqr_n IS NULL
+),
 settled_posts AS (
-    SELECT s.file_id, s.line FROM settled_items s
-    JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
-    SEMI JOIN active a ON a.shop_id = s.shop_id AND a.reference = s.reference
+    SELECT s.file_id, s.line FROM settled_here s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
     WHERE s.file_id IS NOT NULL
     UNION
     SELECT CAST(split_part(item_key, ':', 2) AS BIGINT), CAST(split_part(item_key, ':', 3) AS BIGINT)
     FROM exception_resolutions WHERE item_key LIKE 'P:%'
 ),
 settled_seqr AS (
-    SELECT s.shop_id, s.reference AS ers_reference, s.seqr_n AS n FROM settled_items s
+    SELECT s.shop_id, s.reference AS ers_reference, s.seqr_n AS n FROM settled_here s
     JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
-    SEMI JOIN active a ON a.shop_id = s.shop_id AND a.reference = s.reference
     WHERE s.seqr_n IS NOT NULL
     UNION ALL
     SELECT t.shop_id, split_part(substr(r.item_key, 3), '#', 1),
@@ -127,9 +143,8 @@ settled_seqr AS (
     FROM todo t CROSS JOIN exception_resolutions r WHERE r.item_key LIKE 'S:%'
 ),
 settled_invoices AS (
-    SELECT s.shop_id, 'I:' || s.reference AS k FROM settled_items s
+    SELECT s.shop_id, 'I:' || s.reference AS k FROM settled_here s
     JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
-    SEMI JOIN active_invoices a ON a.shop_id = s.shop_id AND a.invoice_reference = s.reference
     WHERE s.file_id IS NULL AND s.seqr_n IS NULL
     UNION ALL
     SELECT t.shop_id, r.item_key FROM todo t CROSS JOIN exception_resolutions r WHERE r.item_key LIKE 'I:%'

@@ -24,9 +24,10 @@ open_posts AS (
     SELECT f.shop_id, f.reference, f.item_key FROM item_firsts f
     JOIN todo t ON t.shop_id = f.shop_id AND f.close_seq < t.close_seq
     WHERE f.item_key LIKE 'P:%' AND (f.settled_close_seq IS NULL OR f.settled_close_seq >= t.close_seq)
+      AND f.item_key NOT IN (SELECT item_key FROM exception_resolutions)
 ),
-read_posts AS (
-    SELECT p.* FROM pos_posts p SEMI JOIN (SELECT shop_id FROM todo ANTI JOIN since s ON s.shop_id = todo.shop_id) f
+read_posts AS MATERIALIZED (
+    SELECT p.* FROM pos_posts p JOIN (SELECT shop_id FROM todo ANTI JOIN since s ON s.shop_id = todo.shop_id) f
       ON f.shop_id = p.shop_id
     UNION
     SELECT p.* FROM pos_posts p JOIN since s ON s.shop_id = p.shop_id AND p.file_id > s.last_file_id
@@ -39,15 +40,22 @@ read_posts AS (
 ),
 cur_seqr_refs AS (SELECT DISTINCT r.shop_id, r.ers_reference FROM seqr_rows r SEMI JOIN cur ON cur.period_id = r.period_id),
 -- What earlier closes matched of these rows, and what accountants resolved by hand.
+read_refs AS MATERIALIZED (SELECT shop_id, ers_reference FROM read_posts UNION SELECT shop_id, ers_reference FROM cur_seqr_refs),
+settled_window AS MATERIALIZED (
+    SELECT s.* FROM settled_items s
+    WHERE s.reference >= (SELECT min(ers_reference) FROM read_refs)
+      AND s.reference <= (SELECT max(ers_reference) FROM read_refs)
+),
+settled_here AS MATERIALIZED (
+    SELECT s.* FROM settled_window s SEMI JOIN read_refs r ON r.shop_id = s.shop_id AND r.ers_reference = s.reference
+),
 settled_before AS (
-    SELECT s.shop_id, 'P:' || CAST(s.file_id AS VARCHAR) || ':' || CAST(s.line AS VARCHAR) AS k FROM settled_items s
+    SELECT s.shop_id, 'P:' || CAST(s.file_id AS VARCHAR) || ':' || CAST(s.line AS VARCHAR) AS k FROM settled_here s
     JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
-    SEMI JOIN read_posts p ON p.shop_id = s.shop_id AND p.ers_reference = s.reference AND p.file_id = s.file_id
-        AND p.line = s.line
+    WHERE s.file_id IS NOT NULL
     UNION ALL
     SELECT s.shop_id, 'S:' || s.reference || CASE WHEN s.seqr_n > 1 THEN '#' || CAST(s.seqr_n AS VARCHAR) ELSE '' END
-    FROM settled_items s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
-    SEMI JOIN cur_seqr_refs r ON r.shop_id = s.shop_id AND r.ers_reference = s.reference
+    FROM settled_here s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
     WHERE s.seqr_n IS NOT NULL
     UNION ALL
     SELECT t.shop_id, r.item_key FROM todo t CROSS JOIN exception_resolutions r

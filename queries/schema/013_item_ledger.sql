@@ -81,3 +81,20 @@ SELECT s.shop_id, s.item_key, arg_min(s.reference, s.close_seq), min(s.close_seq
        arg_min(s.item_period_id, s.close_seq), arg_min(s.category, s.close_seq),
        (SELECT min(m.close_seq) FROM matched m WHERE m.shop_id = s.shop_id AND m.item_key = s.item_key)
 FROM shown s GROUP BY s.shop_id, s.item_key;
+
+-- results_of_closes (009_results_of_closes.sql) looks up the posts of its compact rows by file
+-- and line, instead of building a hash table on every post the shop ever sent.
+CREATE OR REPLACE MACRO results_of_closes(closes) AS TABLE
+WITH c AS (SELECT unnest(CAST(closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
+items AS (SELECT i.* FROM recon_items i SEMI JOIN c ON c.shop_id = i.shop_id AND c.close_seq = i.close_seq)
+SELECT i.shop_id, i.close_seq, i.period_id, i.item_period_id, i.category,
+       'P:' || CAST(i.local_file_id AS VARCHAR) || ':' || CAST(i.local_line AS VARCHAR) AS local_key,
+       'S:' || i.ers_reference AS seqr_key,
+       i.invoice_key, i.terminal_id, i.cashier_id, i.ers_reference, p.invoice_reference,
+       i.local_amount, i.seqr_amount, i.difference, i.posted_at, i.detail, i.score
+FROM items i JOIN pos_posts p ON p.file_id = i.local_file_id AND p.line = i.local_line
+UNION ALL
+SELECT i.shop_id, i.close_seq, i.period_id, i.item_period_id, i.category, i.local_key, i.seqr_key,
+       i.invoice_key, i.terminal_id, i.cashier_id, i.ers_reference, i.invoice_reference,
+       i.local_amount, i.seqr_amount, i.difference, i.posted_at, i.detail, i.score
+FROM items i WHERE i.local_file_id IS NULL;
