@@ -160,7 +160,9 @@ fn fetch_night(store: &Store, night: i64, seqr: Vec<Vec<DetailRow>>) -> Vec<(Str
         let total = rows.iter().map(|r| r.amount).sum();
         let summary = SummaryRow { terminal_id: None, count: rows.len() as u64, total };
         let detail = Report { details: rows, ..Default::default() };
-        store.store_report(&close.close_id, &id, &period, "Reconciliation/STD_RECON_003.xml", &fetched(detail)).unwrap();
+        store
+            .store_report(&close.close_id, &id, &period, "Reconciliation/STD_RECON_003.xml", &fetched(detail))
+            .unwrap();
         let summary = Report { summaries: vec![summary], ..Default::default() };
         store.store_report(&close.close_id, &id, &period, "Reconciliation/Shop.xml", &fetched(summary)).unwrap();
         closes.push((id, close.close_seq, period_id));
