@@ -222,13 +222,19 @@ fn play(shape: &Shape, last_night: i64) {
     let mut to_write_off: Vec<Vec<(usize, String)>> = vec![];
     let started = std::time::Instant::now();
     let mut night2 = None;
+    // Seconds spent building the history in each phase, over the last 50 nights.
+    let mut phases = [0.0f64; 4];
     for night in 1..=last_night {
         let day = trade(shape, night);
         let mut rows = std::mem::take(&mut carried);
         rows.extend(day.posts);
+        let t = std::time::Instant::now();
         ingest(&store, dir.path(), night, &rows, &shops);
+        phases[0] += t.elapsed().as_secs_f64();
         carried = day.next_file;
+        let t = std::time::Instant::now();
         let closes = fetch_night(&store, night, day.seqr);
+        phases[1] += t.elapsed().as_secs_f64();
         let timed_night = night == 2 || night == last_night;
         if timed_night {
             drop(store);
@@ -251,8 +257,10 @@ fn play(shape: &Shape, last_night: i64) {
             }
             store = Store::open(&db).unwrap();
         } else {
+            let t = std::time::Instant::now();
             let keys: Vec<(&str, i64)> = closes.iter().map(|(s, c, _)| (s.as_str(), *c)).collect();
             reconcile_closes(&store, &keys, &settings).unwrap();
+            phases[2] += t.elapsed().as_secs_f64();
         }
         if night == last_night && std::env::var_os("BENCH_KEEP").is_some() {
             let _ = dir.keep();
@@ -264,10 +272,22 @@ fn play(shape: &Shape, last_night: i64) {
             store.set_close_state(&close.close_id, CloseState::Reconciled, None).unwrap();
         }
         to_write_off.push(day.never_at_seqr);
+        let t = std::time::Instant::now();
         if to_write_off.len() > 2 {
             for (shop, ers) in to_write_off.remove(0) {
                 resolve_exception(&store, &shop_id(shop), &ers, Resolution::WriteOff, "never paid", "bench").unwrap();
             }
+        }
+        phases[3] += t.elapsed().as_secs_f64();
+        if night % 50 == 0 {
+            let [ingest, fetch, classify, resolve] = phases.map(|s| s / 50.0);
+            println!(
+                "{}: nights {}-{night}, a night's building (in this process): ingest {ingest:.2} s, reports \
+                 stored {fetch:.2} s, classified {classify:.2} s, written off {resolve:.2} s",
+                shape.name,
+                night - 49
+            );
+            phases = [0.0; 4];
         }
     }
 }

@@ -1,7 +1,7 @@
 -- The exceptions of one close per category: how many, their difference (local less SEQR's), and the
 -- one sentence that says what to do (table `categories`).
 SELECT r.category, count(*) AS items, coalesce(sum(r.difference), 0)::DECIMAL(18,5) AS difference, c.action
-FROM recon_results r JOIN categories c ON c.category = r.category
-WHERE r.shop_id = $shop_id AND r.close_seq = $close_seq AND c.is_exception
+FROM results_of_closes([{'shop_id': $shop_id, 'close_seq': $close_seq}]) r JOIN categories c ON c.category = r.category
+WHERE c.is_exception
 GROUP BY r.category, c.action
 ORDER BY r.category

@@ -1,6 +1,6 @@
 -- What recomputing a close changed: with $added, classifications the new result has and the kept one
 -- (recompute_before, from keep_result_before.sql) lacks; without, the reverse.
-WITH fresh AS (SELECT * EXCLUDE (period_id) FROM recon_results WHERE shop_id = $shop_id AND close_seq = $close_seq),
+WITH fresh AS (SELECT * EXCLUDE (period_id) FROM results_of_closes([{'shop_id': $shop_id, 'close_seq': $close_seq}])),
      kept AS (SELECT * EXCLUDE (period_id) FROM recompute_before),
      changed AS (
          SELECT * FROM (SELECT * FROM fresh EXCEPT ALL SELECT * FROM kept) WHERE $added
