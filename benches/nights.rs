@@ -2,17 +2,19 @@
 //!
 //! Builds a year of nights fast through the product's own store (each night:
 //! the tills' posts file ingested, SEQR's period and reports stored, every
-//! shop's close classified, and an accountant writing off the posts SEQR never
-//! had, two nights later), then times one night's close of every shop as a
-//! process of its own (the classification, the self-check and the reports
-//! written: the database work of a close) at night 2 and at night 365.
+//! shop's close classified and archived past `[store] retain_days`, and an
+//! accountant writing off the posts SEQR never had, two nights later), then
+//! times one night's close of every shop as a process of its own (the
+//! classification, the self-check, the reports written and the archive: the
+//! database work of a close) at night 2 and at night 365.
 //! About 1% of sales break: a third are posted after the close's mark (due,
 //! and matched, the next night), a third reach the till only in the next
 //! night's file, and a third SEQR never had.
 //!
 //! Shapes (`BENCH_SHAPE`): `big` is 1 shop with 20,000 sales a night, `many`
 //! is 500 shops with 100 each; both by default. `BENCH_NIGHTS` (default 365)
-//! is the night compared with night 2.
+//! is the night compared with night 2; `BENCH_RETAIN_DAYS` (default 400, the
+//! product's) the retention.
 //! Reports wall time, CPU time and peak RSS (`/usr/bin/time -v`) of each timed
 //! night, the database's size, and the ratios night N / night 2.
 //! Run: `make bench-nights`.
@@ -80,6 +82,13 @@ fn mark_of(night: i64) -> DateTime<Utc> {
 /// SEQR's 25-digit id or reference: its time, then `n`.
 fn seqr_id(at: DateTime<Utc>, n: usize) -> String {
     format!("{}{n:011}", at.format("%Y%m%d%H%M%S"))
+}
+
+/// Closes before this leave the database after night `night`'s closes: `[store] retain_days`,
+/// the product's default unless `BENCH_RETAIN_DAYS` says otherwise.
+fn archive_before(night: i64) -> DateTime<Utc> {
+    let days: i64 = std::env::var("BENCH_RETAIN_DAYS").ok().and_then(|v| v.parse().ok()).unwrap_or(400);
+    mark_of(night) - Duration::days(days)
 }
 
 fn fetched(report: Report) -> FetchedReport {
@@ -172,7 +181,7 @@ fn fetch_night(store: &Store, night: i64, seqr: Vec<Vec<DetailRow>>) -> Vec<(Str
 
 /// The timed part, in a process of its own: classify every shop's latest
 /// close, check it and write its reports.
-fn close_child(db: &Path, reports: &Path, shops: usize) {
+fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime<Utc>) {
     let store = Store::open(db).unwrap();
     let latest: Vec<(String, i64, String)> = (0..shops)
         .map(|shop| {
@@ -188,8 +197,13 @@ fn close_child(db: &Path, reports: &Path, shops: usize) {
     }
     for (shop, close_seq, label) in &latest {
         write_reports(&store, reports, shop, *close_seq, label).unwrap();
+        let close = store.latest_close(shop).unwrap().unwrap();
+        store.set_close_state(&close.close_id, CloseState::Exported, None).unwrap();
     }
-    println!("closed {}", latest.len());
+    // As every batch ends: closes past the retention leave the database.
+    let shop_ids: Vec<&str> = latest.iter().map(|(s, _, _)| s.as_str()).collect();
+    let archived = store.archive(&shop_ids, archive_before).unwrap();
+    println!("closed {}, archived {}", latest.len(), archived.len());
 }
 
 struct Measured {
@@ -199,9 +213,10 @@ struct Measured {
     db_mib: f64,
 }
 
-fn measure(db: &Path, reports: &Path, shops: usize) -> Measured {
+fn measure(db: &Path, reports: &Path, shops: usize, archive_before: DateTime<Utc>) -> Measured {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.env("BENCH_NIGHTS_CHILD", format!("{}|{}|{shops}", db.display(), reports.display()));
+    let before = archive_before.to_rfc3339();
+    cmd.env("BENCH_NIGHTS_CHILD", format!("{}|{}|{shops}|{before}", db.display(), reports.display()));
     let run = timed(cmd);
     assert!(run.stdout.contains("closed "), "{}", run.stdout);
     let db_mib = std::fs::metadata(db).unwrap().len() as f64 / 1048576.0;
@@ -238,7 +253,7 @@ fn play(shape: &Shape, last_night: i64) {
         let timed_night = night == 2 || night == last_night;
         if timed_night {
             drop(store);
-            let m = measure(&db, &reports, shape.shops);
+            let m = measure(&db, &reports, shape.shops, archive_before(night));
             println!(
                 "{}: night {night}: {:.2} s wall, {:.2} s CPU, peak RSS {:.0} MiB, database {:.0} MiB",
                 shape.name, m.wall, m.cpu, m.peak_mib, m.db_mib
@@ -260,16 +275,17 @@ fn play(shape: &Shape, last_night: i64) {
             let t = std::time::Instant::now();
             let keys: Vec<(&str, i64)> = closes.iter().map(|(s, c, _)| (s.as_str(), *c)).collect();
             reconcile_closes(&store, &keys, &settings).unwrap();
+            for (shop, _, _) in &closes {
+                let close = store.latest_close(shop).unwrap().unwrap();
+                store.set_close_state(&close.close_id, CloseState::Exported, None).unwrap();
+            }
+            let shop_ids: Vec<&str> = closes.iter().map(|(s, _, _)| s.as_str()).collect();
+            store.archive(&shop_ids, archive_before(night)).unwrap();
             phases[2] += t.elapsed().as_secs_f64();
         }
         if night == last_night && std::env::var_os("BENCH_KEEP").is_some() {
             let _ = dir.keep();
             return;
-        }
-        for (shop, close_seq, _) in &closes {
-            let close = store.latest_close(shop).unwrap().unwrap();
-            assert_eq!(close.close_seq, *close_seq);
-            store.set_close_state(&close.close_id, CloseState::Reconciled, None).unwrap();
         }
         to_write_off.push(day.never_at_seqr);
         let t = std::time::Instant::now();
@@ -283,7 +299,7 @@ fn play(shape: &Shape, last_night: i64) {
             let [ingest, fetch, classify, resolve] = phases.map(|s| s / 50.0);
             println!(
                 "{}: nights {}-{night}, a night's building (in this process): ingest {ingest:.2} s, reports \
-                 stored {fetch:.2} s, classified {classify:.2} s, written off {resolve:.2} s",
+                 stored {fetch:.2} s, classified and archived {classify:.2} s, written off {resolve:.2} s",
                 shape.name,
                 night - 49
             );
@@ -296,7 +312,8 @@ fn main() {
     if let Ok(child) = std::env::var("BENCH_NIGHTS_CHILD") {
         let mut parts = child.split('|');
         let (db, reports, shops) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
-        close_child(Path::new(db), Path::new(reports), shops.parse().unwrap());
+        let before = DateTime::parse_from_rfc3339(parts.next().unwrap()).unwrap().with_timezone(&Utc);
+        close_child(Path::new(db), Path::new(reports), shops.parse().unwrap(), before);
         return;
     }
     let last_night: i64 = std::env::var("BENCH_NIGHTS").ok().and_then(|v| v.parse().ok()).unwrap_or(365);

@@ -150,6 +150,13 @@ pub struct StoreSettings {
     /// DuckDB CLI) to let go of the database before giving up.
     #[serde(default = "d60f")]
     pub lock_wait_seconds: f64,
+    /// Days a close stays whole in the database. After each batch of closes
+    /// (and with `seqr-recon archive`), older closes move out: into the
+    /// Parquet lake first when `[lake]` is set, keeping in the database only
+    /// what later closes need; their reports folders, the outbox's `sent/`
+    /// and the inbox's `archive/` files older than that go too. 0 keeps everything.
+    #[serde(default = "default_retain_days")]
+    pub retain_days: u32,
 }
 
 /// `[pos]`.
@@ -470,6 +477,9 @@ fn default_retry_first_wait() -> f64 {
 }
 fn yes() -> bool {
     true
+}
+fn default_retain_days() -> u32 {
+    400
 }
 fn default_memory_limit() -> String {
     "512MB".into()

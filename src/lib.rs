@@ -45,6 +45,7 @@ pub mod notify;
 pub mod paths;
 pub mod progress;
 pub mod reconcile;
+pub mod retention;
 pub mod schedule;
 pub mod secret;
 pub mod seqr;

@@ -56,6 +56,14 @@ open_items AS (
     WHERE (f.settled_close_seq IS NULL OR f.settled_close_seq >= t.close_seq)
       AND f.item_key NOT IN (SELECT item_key FROM exception_resolutions)
 ),
+-- SEQR's rows of this close's periods. Period ids, like ersReferences, begin
+-- with their time: reading between the least and greatest of them scans only
+-- the part of the table that can hold them.
+cur_rows AS MATERIALIZED (
+    SELECT r.* FROM seqr_rows r
+    WHERE r.period_id >= (SELECT min(period_id) FROM cur) AND r.period_id <= (SELECT max(period_id) FROM cur)
+      AND r.period_id IN (SELECT period_id FROM cur)
+),
 -- A shop's first close reads all its posts.
 first_closes AS (SELECT shop_id FROM todo ANTI JOIN since s ON s.shop_id = todo.shop_id),
 new_posts AS (
@@ -68,7 +76,7 @@ new_posts AS (
 active AS MATERIALIZED (
     SELECT shop_id, ers_reference AS reference FROM new_posts
     UNION
-    SELECT r.shop_id, r.ers_reference FROM seqr_rows r SEMI JOIN cur ON cur.period_id = r.period_id
+    SELECT shop_id, ers_reference FROM cur_rows
     UNION
     SELECT shop_id, reference FROM open_items WHERE item_key LIKE 'P:%' OR item_key LIKE 'S:%'
 ),
@@ -149,6 +157,23 @@ settled_invoices AS (
     UNION ALL
     SELECT t.shop_id, r.item_key FROM todo t CROSS JOIN exception_resolutions r WHERE r.item_key LIKE 'I:%'
 ),
+-- Settled posts and SEQR rows `seqr-recon archive` moved out of the database,
+-- as settled_items keeps them: a later copy of such a post is still a copy, a
+-- later row under such a row's reference is still numbered after it.
+archived_posts AS (
+    SELECT s.shop_id, s.file_id, s.line, s.terminal_id, NULL AS cashier_id, s.reference AS ers_reference,
+           NULL AS invoice_reference, s.amount, s.posted_at, CASE WHEN s.amount < 0 THEN 'REFUND' ELSE 'PAYMENT' END AS kind
+    FROM settled_here s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
+    WHERE s.archived AND s.file_id IS NOT NULL
+),
+archived_seqr AS (
+    SELECT s.shop_id, s.close_seq, s.seqr_n AS row_no, s.terminal_id, s.amount, s.reference AS ers_reference
+    FROM settled_here s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
+    -- Archive moves out every row of a reference or none: one whose rows it kept has them still.
+    ANTI JOIN (SELECT r.shop_id, r.ers_reference, p.close_seq FROM shop_seqr_rows r JOIN periods p ON p.period_id = r.period_id) x
+      ON x.shop_id = s.shop_id AND x.ers_reference = s.reference AND x.close_seq <= s.close_seq
+    WHERE s.archived AND s.seqr_n IS NOT NULL
+),
 -- Where and as what each item of these references was first shown as an exception.
 earlier AS (
     SELECT f.shop_id, f.item_key AS k, f.close_seq, f.first_period, f.first_category, f.settled_close_seq FROM item_firsts f
@@ -179,7 +204,7 @@ posts AS (
     SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
            p.posted_at, p.kind,
            coalesce(tp.marked_at, c.shop_cut_at, c.any_cut_at) AS cutoff
-    FROM shop_posts p JOIN cuts c ON c.shop_id = p.shop_id
+    FROM (SELECT * FROM shop_posts UNION ALL SELECT * FROM archived_posts) p JOIN cuts c ON c.shop_id = p.shop_id
     LEFT JOIN cur tp ON tp.shop_id = p.shop_id AND tp.terminal_id = p.terminal_id
 ),
 due AS (
@@ -224,6 +249,9 @@ seqr_all AS (
            pr.marked_at AS seqr_marked_at
     FROM shop_seqr_rows r JOIN round_periods pr ON pr.period_id = r.period_id
     JOIN todo t ON t.shop_id = r.shop_id AND pr.close_seq <= t.close_seq
+    UNION ALL
+    -- Ordered first in their close: archive moves out every row of a reference in a close, or none.
+    SELECT shop_id, 0, row_no, terminal_id, NULL, amount, ers_reference, close_seq, NULL FROM archived_seqr
 ),
 -- SEQR may list several rows under one reference (a payment and its refund).
 -- Every distinct row is kept; a row repeated with the same terminal and amount
@@ -261,11 +289,15 @@ open_refunds AS MATERIALIZED (SELECT * FROM open_local WHERE kind = 'REFUND' AND
 -- (a few): read through those references, not by hashing a million rows.
 refund_refs AS (SELECT DISTINCT shop_id, ers_reference FROM open_refunds),
 refund_ref_rows AS (
-    SELECT s.shop_id, s.ers_reference, s.amount FROM shop_seqr_rows s
+    SELECT s.shop_id, s.ers_reference, s.amount FROM (
+        SELECT shop_id, ers_reference, amount FROM shop_seqr_rows
+        UNION ALL
+        SELECT shop_id, ers_reference, amount FROM archived_seqr
+    ) s
     SEMI JOIN refund_refs r ON r.shop_id = s.shop_id AND r.ers_reference = s.ers_reference
 ),
 refund_ref_payments AS (
-    SELECT p.shop_id, p.ers_reference FROM shop_posts p
+    SELECT p.shop_id, p.ers_reference FROM (SELECT * FROM shop_posts UNION ALL SELECT * FROM archived_posts) p
     SEMI JOIN refund_refs r ON r.shop_id = p.shop_id AND r.ers_reference = p.ers_reference
     WHERE p.kind = 'PAYMENT'
 ),
@@ -629,7 +661,6 @@ FROM cur cp JOIN cuts k ON k.shop_id = cp.shop_id
 JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries
       WHERE period_id IN (SELECT period_id FROM cur) GROUP BY period_id) sm
   ON sm.period_id = cp.period_id
-LEFT JOIN (SELECT period_id, count(*) AS n, sum(amount) AS total FROM seqr_rows
-           WHERE period_id IN (SELECT period_id FROM cur) GROUP BY period_id) dt
+LEFT JOIN (SELECT period_id, count(*) AS n, sum(amount) AS total FROM cur_rows GROUP BY period_id) dt
   ON dt.period_id = cp.period_id
 WHERE sm.n <> coalesce(dt.n, 0) OR sm.total <> coalesce(dt.total, 0);

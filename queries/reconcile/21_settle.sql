@@ -1,12 +1,12 @@
 -- What the closes matched, for later closes to look up by reference.
-INSERT INTO settled_items
+INSERT INTO settled_items (shop_id, close_seq, reference, file_id, line, seqr_n, terminal_id, amount, posted_at)
 SELECT shop_id, close_seq, post_reference,
        coalesce(local_file_id, CAST(split_part(local_key, ':', 2) AS BIGINT)),
-       coalesce(local_line, CAST(split_part(local_key, ':', 3) AS BIGINT)), NULL
+       coalesce(local_line, CAST(split_part(local_key, ':', 3) AS BIGINT)), NULL, terminal_id, local_amount, posted_at
 FROM round_items WHERE category IN ('MATCHED', 'LATE_MATCHED') AND (local_file_id IS NOT NULL OR local_key IS NOT NULL)
 UNION ALL
-SELECT shop_id, close_seq, ers_reference, NULL, NULL, seqr_n
+SELECT shop_id, close_seq, ers_reference, NULL, NULL, seqr_n, terminal_id, seqr_amount, NULL
 FROM round_items WHERE category IN ('MATCHED', 'LATE_MATCHED') AND (local_file_id IS NOT NULL OR seqr_key LIKE 'S:%')
 UNION ALL
-SELECT shop_id, close_seq, invoice_reference, NULL, NULL, NULL
+SELECT shop_id, close_seq, invoice_reference, NULL, NULL, NULL, terminal_id, local_amount, NULL
 FROM round_items WHERE category IN ('MATCHED', 'LATE_MATCHED') AND invoice_key IS NOT NULL;

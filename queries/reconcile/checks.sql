@@ -73,9 +73,25 @@ stored AS (
 -- Each distinct SEQR row of this close with its key: 'S:ref', or 'S:ref#n'
 -- for the n-th distinct row SEQR lists under a shared reference (a row
 -- repeated with the same terminal and amount counts once).
+-- Every SEQR row under the references of this close's rows.
+cur_ref_rows AS MATERIALIZED (
+    SELECT r.* FROM seqr_rows r SEMI JOIN cur_seqr_refs c ON c.shop_id = r.shop_id AND c.ers_reference = r.ers_reference
+),
+-- SEQR rows `seqr-recon archive` moved out, as settled_items keeps them (numbered first in their close).
+archived_seqr AS (
+    SELECT s.shop_id, '' AS period_id, NULL AS report_id, s.seqr_n AS row_no, s.terminal_id, s.amount,
+           s.reference AS ers_reference, s.close_seq
+    FROM settled_here s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
+    ANTI JOIN (SELECT r.shop_id, r.ers_reference, p.close_seq FROM cur_ref_rows r JOIN periods p ON p.period_id = r.period_id) x
+      ON x.shop_id = s.shop_id AND x.ers_reference = s.reference AND x.close_seq <= s.close_seq
+    WHERE s.archived AND s.seqr_n IS NOT NULL
+),
 shared AS (
-    SELECT r.shop_id, r.ers_reference FROM seqr_rows r
-    SEMI JOIN cur_seqr_refs c ON c.shop_id = r.shop_id AND c.ers_reference = r.ers_reference
+    SELECT shop_id, ers_reference FROM (
+        SELECT shop_id, ers_reference FROM cur_ref_rows
+        UNION ALL
+        SELECT shop_id, ers_reference FROM archived_seqr
+    )
     GROUP BY ALL HAVING count(*) > 1
 ),
 seqr_keyed AS MATERIALIZED (
@@ -88,11 +104,16 @@ seqr_keyed AS MATERIALIZED (
     FROM (
         SELECT d.*, row_number() OVER (PARTITION BY d.shop_id, d.ers_reference ORDER BY d.close_seq, d.period_id, d.row_no) AS n
         FROM (
-            SELECT r.*, p.close_seq FROM seqr_rows r JOIN periods p ON p.period_id = r.period_id
-            JOIN todo t ON t.shop_id = r.shop_id AND p.close_seq <= t.close_seq
+            SELECT r.* FROM (
+                SELECT r.shop_id, r.period_id, r.report_id, r.row_no, r.terminal_id, r.amount, r.ers_reference, p.close_seq
+                FROM cur_ref_rows r JOIN periods p ON p.period_id = r.period_id
+                JOIN todo t ON t.shop_id = r.shop_id AND p.close_seq <= t.close_seq
+                UNION ALL
+                SELECT * FROM archived_seqr
+            ) r
             SEMI JOIN shared x ON x.shop_id = r.shop_id AND x.ers_reference = r.ers_reference
             QUALIFY row_number() OVER (PARTITION BY r.shop_id, r.ers_reference, r.terminal_id, r.amount
-                                       ORDER BY p.close_seq, r.period_id, r.row_no) = 1
+                                       ORDER BY r.close_seq, r.period_id, r.row_no) = 1
         ) d
     )
     WHERE period_id IN (SELECT period_id FROM cur)

@@ -12,14 +12,20 @@ CREATE TABLE close_cursors (
 
 -- What a close matched (MATCHED or LATE_MATCHED), by the reference later rows are looked up
 -- with: a post (file_id, line), a SEQR row (seqr_n, the n of its key 'S:reference#n'), or an
--- invoice (neither).
+-- invoice (neither). With its terminal, amount and time, it stands in for the post or SEQR row
+-- once `seqr-recon archive` has moved that out: a later copy is still a copy of it, and a later
+-- row under its reference is still numbered after it.
 CREATE TABLE settled_items (
-    shop_id    VARCHAR NOT NULL,
-    close_seq  BIGINT NOT NULL,
-    reference  VARCHAR NOT NULL,    -- the post's or SEQR row's ersReference, or the invoice reference
-    file_id    BIGINT,
-    line       BIGINT,
-    seqr_n     BIGINT
+    shop_id      VARCHAR NOT NULL,
+    close_seq    BIGINT NOT NULL,
+    reference    VARCHAR NOT NULL,    -- the post's or SEQR row's ersReference, or the invoice reference
+    file_id      BIGINT,
+    line         BIGINT,
+    seqr_n       BIGINT,
+    terminal_id  VARCHAR,
+    amount       DECIMAL(18,5),
+    posted_at    TIMESTAMP,           -- a post's time
+    archived     BOOLEAN NOT NULL DEFAULT false  -- its post or SEQR row was moved out of the database
 );
 
 -- Each item a close showed as an exception, once: the close, period and category it was first
@@ -36,23 +42,23 @@ CREATE TABLE item_firsts (
 
 -- From the results already stored. No cursor is derived: the next close of each shop reads
 -- all its posts once, and writes one.
-INSERT INTO settled_items
-SELECT i.shop_id, i.close_seq, i.ers_reference, i.local_file_id, i.local_line, NULL
+INSERT INTO settled_items (shop_id, close_seq, reference, file_id, line, seqr_n, terminal_id, amount, posted_at)
+SELECT i.shop_id, i.close_seq, i.ers_reference, i.local_file_id, i.local_line, NULL, i.terminal_id, i.local_amount, i.posted_at
 FROM recon_items i WHERE i.local_file_id IS NOT NULL
 UNION ALL
-SELECT i.shop_id, i.close_seq, i.ers_reference, NULL, NULL, 1
+SELECT i.shop_id, i.close_seq, i.ers_reference, NULL, NULL, 1, i.terminal_id, i.seqr_amount, NULL
 FROM recon_items i WHERE i.local_file_id IS NOT NULL
 UNION ALL
-SELECT i.shop_id, i.close_seq, p.ers_reference, p.file_id, p.line, NULL
+SELECT i.shop_id, i.close_seq, p.ers_reference, p.file_id, p.line, NULL, p.terminal_id, p.amount, p.posted_at
 FROM recon_items i JOIN pos_posts p
   ON p.file_id = CAST(split_part(i.local_key, ':', 2) AS BIGINT) AND p.line = CAST(split_part(i.local_key, ':', 3) AS BIGINT)
 WHERE i.category IN ('MATCHED', 'LATE_MATCHED') AND i.local_key LIKE 'P:%'
 UNION ALL
 SELECT i.shop_id, i.close_seq, split_part(substr(i.seqr_key, 3), '#', 1), NULL, NULL,
-       coalesce(try_cast(nullif(split_part(substr(i.seqr_key, 3), '#', 2), '') AS BIGINT), 1)
+       coalesce(try_cast(nullif(split_part(substr(i.seqr_key, 3), '#', 2), '') AS BIGINT), 1), i.terminal_id, i.seqr_amount, NULL
 FROM recon_items i WHERE i.category IN ('MATCHED', 'LATE_MATCHED') AND i.seqr_key LIKE 'S:%'
 UNION ALL
-SELECT i.shop_id, i.close_seq, substr(i.invoice_key, 3), NULL, NULL, NULL
+SELECT i.shop_id, i.close_seq, substr(i.invoice_key, 3), NULL, NULL, NULL, i.terminal_id, i.local_amount, NULL
 FROM recon_items i WHERE i.category IN ('MATCHED', 'LATE_MATCHED') AND i.invoice_key LIKE 'I:%';
 
 INSERT INTO item_firsts
@@ -98,3 +104,6 @@ SELECT i.shop_id, i.close_seq, i.period_id, i.item_period_id, i.category, i.loca
        i.invoice_key, i.terminal_id, i.cashier_id, i.ers_reference, i.invoice_reference,
        i.local_amount, i.seqr_amount, i.difference, i.posted_at, i.detail, i.score
 FROM items i WHERE i.local_file_id IS NULL;
+
+-- When `seqr-recon archive` moved the close's rows out of the database (NULL: not yet).
+ALTER TABLE closes ADD COLUMN archived_at TIMESTAMP;

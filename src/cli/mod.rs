@@ -1,5 +1,6 @@
 //! Command-line interface: one file per subcommand.
 
+mod archive;
 mod certify;
 mod demo;
 mod exception;
@@ -58,6 +59,8 @@ pub enum Command {
     Status(status::Args),
     /// Send a period's report email again.
     Resend(resend::Args),
+    /// Move closes older than `[store] retain_days` out of the database now (each batch of closes does it too).
+    Archive(archive::Args),
     /// A trading day end to end against a simulator on a free port (what `make demo` runs).
     Demo(demo::Args),
     /// SEQR terminals: register, assign a SEQR id, unregister, list.
@@ -88,6 +91,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Schedule(a) => schedule::run(&cli.config, a),
         Command::Status(a) => status::run(&cli.config, a),
         Command::Resend(a) => resend::run(&cli.config, a),
+        Command::Archive(a) => archive::run(&cli.config, a),
         Command::Demo(a) => demo::run(a),
         Command::Terminal(a) => terminal::run(&cli.config, a),
         Command::Refund(a) => refund::run(&cli.config, a),

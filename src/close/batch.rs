@@ -92,7 +92,24 @@ pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> 
     }
     // An inbox that failed stopped every close before reconciling (each alerted); now the run fails too.
     let inbox = inbox.await??;
+    archive_old_closes(store, cfg);
     Ok(BatchOutcome { inbox, results })
+}
+
+/// Moves closes past `[store] retain_days` out of the database. The night's
+/// closes are done: a failure here is logged, and the next batch tries again.
+fn archive_old_closes(store: &Store, cfg: &crate::config::Config) {
+    match crate::retention::archive(store, cfg, chrono::Utc::now()) {
+        Ok(done) => {
+            for (shop, why) in &done.skipped {
+                tracing::warn!(shop = %shop, reason = %why, "old closes kept whole: the lake could not take them");
+            }
+            if done.closes + done.files > 0 {
+                tracing::info!(closes = done.closes, files = done.files, "old closes archived");
+            }
+        }
+        Err(e) => tracing::error!(error = %format!("{e:#}"), "archiving old closes failed; the next batch tries again"),
+    }
 }
 
 fn lock(connections: &std::sync::Mutex<Vec<Store>>) -> std::sync::MutexGuard<'_, Vec<Store>> {

@@ -135,6 +135,25 @@ pub const RECONCILE: &[(&str, &str)] = &[
     ("reconcile/24_cursor.sql", include_str!("../../queries/reconcile/24_cursor.sql")),
 ];
 
+/// `seqr-recon archive`, in order: moves old closes out of the database (see `queries/archive/`).
+pub const ARCHIVE: &[(&str, &str)] = &[
+    ("archive/00_choose.sql", include_str!("../../queries/archive/00_choose.sql")),
+    ("archive/10_mark.sql", include_str!("../../queries/archive/10_mark.sql")),
+    ("archive/20_posts.sql", include_str!("../../queries/archive/20_posts.sql")),
+    ("archive/21_seqr_rows.sql", include_str!("../../queries/archive/21_seqr_rows.sql")),
+    ("archive/30_results.sql", include_str!("../../queries/archive/30_results.sql")),
+    ("archive/31_reports.sql", include_str!("../../queries/archive/31_reports.sql")),
+    ("archive/32_summaries.sql", include_str!("../../queries/archive/32_summaries.sql")),
+    ("archive/33_cursors.sql", include_str!("../../queries/archive/33_cursors.sql")),
+    ("archive/34_inputs.sql", include_str!("../../queries/archive/34_inputs.sql")),
+    ("archive/35_answers.sql", include_str!("../../queries/archive/35_answers.sql")),
+    ("archive/36_steps.sql", include_str!("../../queries/archive/36_steps.sql")),
+    ("archive/37_check_failures.sql", include_str!("../../queries/archive/37_check_failures.sql")),
+    ("archive/90_done.sql", include_str!("../../queries/archive/90_done.sql")),
+];
+/// What `ARCHIVE` moved out: each close's shop and label period.
+pub const ARCHIVED: &str = include_str!("../../queries/archive/99_archived.sql");
+
 /// The self-checks a close must pass before its email goes out: each row is a failure.
 pub const CHECKS: &str = include_str!("../../queries/reconcile/checks.sql");
 

@@ -165,7 +165,7 @@ pub fn text(o: &Output) -> String {
     )
 }
 
-fn periods(store: &Store) -> Vec<String> {
+pub fn periods(store: &Store) -> Vec<String> {
     rows(store.ad_hoc_connection(), "SELECT period_id FROM periods ORDER BY marked_at", [], |r| r.get(0))
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use mail_parser::MessageParser;
 use seqr_recon::sim::Faults;
 
-use crate::close::{text, Floor, SHOP};
+use crate::close::{periods, text, Floor, SHOP};
 use crate::helpers::*;
 use crate::smtp::{Behaviour, SmtpSink};
 
@@ -332,4 +332,64 @@ fn the_version_names_the_duckdb_an_analyst_needs_to_open_the_database() {
     let out = Command::new(env!("CARGO_BIN_EXE_seqr-recon")).arg("--version").output().unwrap();
     let version = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && version.contains("open it with DuckDB v2."), "{version}");
+}
+
+/// Sets a file's modification time `days` ago.
+fn age(path: &std::path::Path, days: u64) {
+    let when = std::time::SystemTime::now() - Duration::from_secs(days * 86_400);
+    std::fs::File::options().write(true).open(path).unwrap().set_modified(when).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn closes_past_the_retention_leave_the_database_and_their_files_go_too() {
+    let smtp = SmtpSink::start();
+    let f = Floor::new(smtp.port, &[SHOP], "").await;
+    let e1 = f.sale("100.00").await;
+    f.posts("p1.csv", &[(e1, "100.00")]);
+    assert!(f.cli(&["run"], &[]).status.success());
+    let e2 = f.sale("20.00").await;
+    f.posts("p2.csv", &[(e2, "20.00")]);
+    let out = f.cli(&["run", "--ad-hoc"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // The first close, its email and its POS file are 500 days old; the rest is new.
+    let store = f.store();
+    store
+        .ad_hoc_connection()
+        .execute_batch("UPDATE closes SET slot = slot - INTERVAL 500 DAY WHERE close_seq = 1")
+        .unwrap();
+    let periods = periods(&store);
+    drop(store);
+    let folders: Vec<_> = periods.iter().map(|p| f.reports().join("shop-1").join(p)).collect();
+    assert!(folders.iter().all(|d| d.is_dir()));
+    let archived = f.dir.path().join("inbox/archive");
+    let old_post = std::fs::read_dir(&archived).unwrap().next().unwrap().unwrap().path();
+    age(&old_post, 500);
+    let sent = f.dir.path().join("outbox/sent");
+    std::fs::create_dir_all(&sent).unwrap();
+    let old_mail = sent.join("old.eml");
+    std::fs::write(&old_mail, "x").unwrap();
+    age(&old_mail, 500);
+
+    let out = f.cli(&["archive"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("archived 1 closes older than 400 days"), "{}", text(&out));
+    assert!(!folders[0].exists() && folders[1].is_dir(), "only the old close's folder goes");
+    assert!(!old_post.exists() && !old_mail.exists());
+    assert_eq!(std::fs::read_dir(&archived).unwrap().count(), 1, "the new POS file stays");
+    let store = f.store();
+    let count = |sql: &str| -> i64 { store.ad_hoc_connection().query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM recon_items WHERE close_seq = 1"), 0);
+    assert_eq!(count("SELECT count(*) FROM seqr_rows"), 1, "the first close's matched row is gone");
+    assert_eq!(count("SELECT count(*) FROM closes WHERE archived_at IS NOT NULL"), 1);
+    drop(store);
+
+    // Archiving again moves nothing; the next night closes as ever, and its run archives too.
+    let again = f.cli(&["archive"], &[]);
+    assert!(text(&again).contains("archived 0 closes"), "{}", text(&again));
+    let e3 = f.sale("30.00").await;
+    f.posts("p3.csv", &[(e3, "30.00")]);
+    let out = f.cli(&["run", "--ad-hoc"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(smtp.messages().len(), 3);
 }

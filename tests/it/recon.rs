@@ -1260,3 +1260,62 @@ fn a_month_later_a_copy_of_a_settled_post_is_a_duplicate_and_late_sides_still_ma
     reconcile(&r.store, "shop-1", next, &r.settings).unwrap();
     assert_eq!(r.results(next), before);
 }
+
+/// Closes 1 and 2 of a shop, the first matching a payment and leaving a post
+/// open, then (optionally) archived, then close 3 bringing a copy of the
+/// payment's post, its refund and the refund's post. Returns close 3's result.
+fn third_close_after(archive: bool) -> (Recon, Vec<(String, String, String, String)>) {
+    let mut r = Recon::new();
+    r.posts(&[
+        "shop-1,T1,anna,20261121100000700000001,,100,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z",
+        "shop-1,T1,anna,20261121110000700000003,,30,SEK,PAYMENT,SEQR payment,2026-11-21T11:00:00Z",
+    ]);
+    let summary = |n: u64, total: &str| Some(SummaryRow { terminal_id: None, count: n, total: dec(total) });
+    r.close("P1", MARK, vec![seqr("20261121100000700000001", "T1", "100")], summary(1, "100"));
+    r.close("P2", "2026-11-22T21:00:00Z", vec![], summary(0, "0"));
+    r.store.ad_hoc_connection().execute_batch("UPDATE closes SET state = 'exported'").unwrap();
+    if archive {
+        let far = t("2030-01-01T00:00:00Z");
+        let archived = r.store.archive(&["shop-1"], far).unwrap();
+        assert_eq!(archived.len(), 1, "every close but the latest: {archived:?}");
+        assert_eq!(archived[0].label_period_id.as_deref(), Some("P1"));
+    }
+    r.posts(&[
+        // The till re-exports the payment, and books its refund under its own reference.
+        "shop-1,T1,anna,20261121100000700000001,,100,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z",
+        "shop-1,T1,anna,20261121100000700000001,,-40,SEK,REFUND,SEQR refund,2026-11-23T09:00:00Z",
+    ]);
+    let (c3, _) =
+        r.close("P3", "2026-11-23T21:00:00Z", vec![seqr("20261121100000700000001", "T1", "-40")], summary(1, "-40"));
+    assert_eq!(self_check(&r.store, "shop-1", c3).unwrap(), vec![]);
+    let res = r.results(c3);
+    (r, res)
+}
+
+#[test]
+fn an_archived_close_leaves_what_later_closes_need_and_they_decide_the_same() {
+    let (kept, whole) = third_close_after(false);
+    let (archived, after) = third_close_after(true);
+    let got: Vec<_> = after.iter().map(|(c, k, p, _)| (c.as_str(), k.as_str(), p.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            ("DUPLICATE_LOCAL", "20261121100000700000001", "P3"),
+            ("MATCHED", "20261121100000700000001", "P3"),
+            ("MISSING_AT_SEQR", "20261121110000700000003", "P1"),
+        ]
+    );
+    assert_eq!(after[0].3, "copy 2 of ersReference 20261121100000700000001; the first is file:line 1:2");
+    assert_eq!(after, whole, "archiving changes nothing a later close decides");
+
+    // What archiving moved out: close 1's result, its raw reports and the matched post and row;
+    // the open post stays.
+    let count = |r: &Recon, sql: &str| -> i64 { r.store.ad_hoc_connection().query_row(sql, [], |x| x.get(0)).unwrap() };
+    assert_eq!(count(&archived, "SELECT count(*) FROM recon_items WHERE close_seq = 1"), 0);
+    assert!(count(&kept, "SELECT count(*) FROM recon_items WHERE close_seq = 1") > 0);
+    assert_eq!(count(&archived, "SELECT count(*) FROM pos_posts WHERE file_id = 1"), 1, "the open post stays");
+    assert_eq!(count(&kept, "SELECT count(*) FROM pos_posts WHERE file_id = 1"), 2);
+    assert_eq!(count(&archived, "SELECT count(*) FROM seqr_reports WHERE period_id = 'P1'"), 0);
+    assert_eq!(count(&archived, "SELECT count(*) FROM closes WHERE archived_at IS NOT NULL"), 1);
+    assert_eq!(count(&archived, "SELECT count(*) FROM periods"), 3, "every close keeps its periods");
+}

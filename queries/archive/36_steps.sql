@@ -1,0 +1,1 @@
+DELETE FROM runs WHERE close_id IN (SELECT close_id FROM archiving)
