@@ -298,6 +298,15 @@ impl Lake {
                     }
                 }
             }
+            // The lake alone keeps the closes archived out of the database.
+            for shop in shops {
+                for close in store.archived_closes(&shop.id)? {
+                    let key = (shop.id.clone(), business_date(close.slot, shop.tz()).to_string());
+                    if !database.contains_key(&key) {
+                        lake.remove(&key);
+                    }
+                }
+            }
             let keys: BTreeSet<_> = database.keys().chain(lake.keys()).cloned().collect();
             for (shop_id, business_date) in keys {
                 let key = (shop_id, business_date);

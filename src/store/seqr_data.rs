@@ -94,11 +94,21 @@ impl Store {
             .optional()?)
     }
 
-    /// The shop's exported closes (`exported` or `emailed`), oldest first: what the lake publishes.
+    /// The shop's exported closes (`exported` or `emailed`) still whole in the
+    /// database (not archived), oldest first: what the lake publishes.
     pub fn complete_closes(&self, shop_id: &str) -> anyhow::Result<Vec<CloseRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? AND state IN ('exported', 'emailed') \
-             ORDER BY close_seq"
+             AND archived_at IS NULL ORDER BY close_seq"
+        ))?;
+        let rows = stmt.query_map([shop_id], close_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The shop's closes `seqr-recon archive` moved out of the database, oldest first.
+    pub fn archived_closes(&self, shop_id: &str) -> anyhow::Result<Vec<CloseRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? AND archived_at IS NOT NULL ORDER BY close_seq"
         ))?;
         let rows = stmt.query_map([shop_id], close_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -264,3 +264,30 @@ async fn a_close_the_lake_refused_is_done_and_the_next_close_publishes_it() {
     assert!(other.exists(), "staging of another close is left alone");
     assert!(f.cli(&["lake", "check"], &[]).status.success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn archived_closes_stay_in_the_lake_and_lake_check_still_agrees() {
+    let smtp = SmtpSink::start();
+    let f = Floor::new(smtp.port, &[SHOP], "").await;
+    let lake = f.dir.path().join("lake");
+    with_lake(&f, &lake);
+    two_closes(&f, "shop-1").await;
+    let before = lake_keys(&lake);
+    let store = f.store();
+    store
+        .ad_hoc_connection()
+        .execute_batch("UPDATE closes SET slot = slot - INTERVAL 500 DAY WHERE close_seq = 1")
+        .unwrap();
+    drop(store);
+
+    let out = f.cli(&["archive"], &[]);
+    assert!(text(&out).contains("archived 1 closes"), "{}", text(&out));
+    assert_eq!(lake_keys(&lake), before, "the lake keeps every row of the archived close");
+    let check = f.cli(&["lake", "check"], &[]);
+    assert!(check.status.success(), "{}", text(&check));
+    assert!(!text(&check).contains("DIFFERS"), "{}", text(&check));
+    // A backfill leaves the archived close as the lake has it.
+    let out = f.cli(&["lake", "export"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(lake_keys(&lake), before);
+}
