@@ -1,4 +1,7 @@
 -- The posts those closes matched.
-DELETE FROM pos_posts USING settled_items s, archiving a
-WHERE s.shop_id = a.shop_id AND s.close_seq = a.close_seq AND s.archived
-  AND pos_posts.file_id = s.file_id AND pos_posts.line = s.line
+DELETE FROM pos_posts USING (
+    SELECT s.file_id, s.line FROM settled_items s JOIN archiving a ON a.shop_id = s.shop_id AND a.close_seq = s.close_seq
+    WHERE s.archived AND s.file_id IS NOT NULL
+      AND s.close_seq BETWEEN (SELECT min(close_seq) FROM archiving) AND (SELECT max(close_seq) FROM archiving)
+) gone
+WHERE pos_posts.file_id = gone.file_id AND pos_posts.line = gone.line

@@ -25,13 +25,18 @@ impl Store {
         let tx = self.transaction()?;
         let shops = Value::List(shops.iter().map(|s| Value::Text(s.to_string())).collect());
         let now = Utc::now();
-        for (name, sql) in queries::ARCHIVE {
-            execute_named(&self.conn, sql, &[("shops", &shops), ("before", &before), ("now", &now)])
-                .map_err(|e| e.context(format!("running queries/{name}")))?;
-        }
+        let params: &[super::Param<'_>] = &[("shops", &shops), ("before", &before), ("now", &now)];
+        let run = |(name, sql): &(&str, &str)| {
+            execute_named(&self.conn, sql, params).map_err(|e| e.context(format!("running queries/{name}")))
+        };
+        // The first statement chooses the closes; most nights none is old enough.
+        run(&queries::ARCHIVE[0])?;
         let archived = self.query_all(queries::ARCHIVED, &[], |r| {
             Ok(ArchivedClose { shop_id: r.get(0)?, label_period_id: r.get(1)? })
         })?;
+        if !archived.is_empty() {
+            queries::ARCHIVE[1..].iter().try_for_each(|q| run(q).map(drop))?;
+        }
         tx.commit()?;
         Ok(archived)
     }

@@ -493,13 +493,14 @@ mod tests {
             in_transit_window_seconds: 0,
         };
         store.classify(&[], &params).unwrap();
-        let all = [queries::SUMMARY_CSV, queries::EXCEPTIONS_CSV, queries::TRANSACTIONS_CSV]
+        // The archive's statements read the temporary table its first makes.
+        store.archive(&[], chrono::Utc::now()).unwrap();
+        let all = [queries::SUMMARY_CSV, queries::EXCEPTIONS_CSV, queries::TRANSACTIONS_CSV, queries::CHECKS]
             .into_iter()
             .chain(queries::STORE.iter().map(|(_, q)| *q))
             .chain(queries::RECONCILE.iter().map(|(_, q)| *q))
+            .chain(queries::ARCHIVE.iter().map(|(_, q)| *q))
             .chain(queries::ANALYST.iter().map(|(_, q)| *q));
-        // The archive's statements read the temporary table its first makes.
-        store.archive(&[], chrono::Utc::now()).unwrap();
         for sql in all {
             store.conn.prepare(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
         }
