@@ -301,7 +301,8 @@ pub struct ScheduleSettings {
     /// On start, run a close whose slot passed while the daemon was down (once).
     #[serde(default = "yes")]
     pub catch_up: bool,
-    /// Shops closed at the same time, at most.
+    /// Shops closed at the same time, at most. A close waiting on SEQR holds
+    /// no thread and no database connection, so every shop can wait at once.
     #[serde(default = "default_concurrent_shops")]
     pub max_concurrent_shops: usize,
     /// Hours after a slot during which the daemon tries again, with back-off, a
@@ -467,7 +468,7 @@ fn d5() -> u32 {
 /// classified, checked and read together, so more at once plan less; many
 /// more gain little and cost memory. A slower SEQR wants more.
 fn default_concurrent_shops() -> usize {
-    64
+    1000
 }
 fn default_retry_for_hours() -> f64 {
     6.0

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{run_once, CloseContext, CloseOptions, CloseOutcome};
+use super::{run_once, CloseContext, CloseOptions, CloseOutcome, Db};
 use crate::config::Shop;
 use crate::notify;
 use crate::store::ingest::{ingest_inbox, InboxOutcome, ShopCurrencies};
@@ -33,7 +33,8 @@ pub struct BatchOutcome {
 
 /// Flushes mail left from earlier runs, then loads the inbox and closes the
 /// shops side by side, at most `max_concurrent_shops` closes at once. One
-/// shop's failure (alerted by its close) does not stop the others.
+/// shop's failure (alerted by its close) does not stop the others. Must run
+/// on a multi-threaded runtime: a close's database work blocks its thread.
 pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> anyhow::Result<BatchOutcome> {
     let cfg = &ctx.cfg;
     cfg.require_inbox()?;
@@ -57,33 +58,23 @@ pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> 
             inbox
         })
     };
-    let at_once = cfg.schedule.max_concurrent_shops.max(1).min(batch.shops.len().max(1));
+    // A close holds no thread and no connection while it waits on SEQR: it is
+    // a task, and takes a connection from `db` only while its statements run.
+    let at_once = cfg.schedule.max_concurrent_shops.max(1);
     let limit = Arc::new(tokio::sync::Semaphore::new(at_once));
-    // One connection per close running at a time, handed from close to close:
-    // each keeps the statements it prepared, so only its first close pays for preparing them.
-    let connections = (0..at_once).map(|_| store.try_clone()).collect::<anyhow::Result<Vec<_>>>()?;
-    let connections = Arc::new(std::sync::Mutex::new(connections));
+    let db = Arc::new(Db::new(store.try_clone()?));
     let mut tasks = Vec::new();
     for (shop, slot) in batch.shops {
-        let (ctx, limit, connections) = (ctx.clone(), limit.clone(), connections.clone());
+        let (ctx, limit, db) = (ctx.clone(), limit.clone(), db.clone());
         let opts = CloseOptions { slot, confirm_remark: batch.confirm_remark, inbox: Some(InboxGate(gate.clone())) };
         let again = batch.close_slot_after_resume;
-        let handle = tokio::runtime::Handle::current();
-        // A DuckDB connection is not Sync: each close runs on its own blocking
-        // thread, where its database work may block freely.
-        tasks.push(tokio::task::spawn_blocking(move || {
-            handle.block_on(async move {
-                let _permit = limit.acquire().await;
-                let conn = lock(&connections).pop().expect("a free connection for every permit");
-                let mut result = run_once(&conn, &shop, &ctx, &opts).await;
-                if again
-                    && matches!(&result, Ok(CloseOutcome::Closed { resumed: true, close, .. }) if close.slot < slot)
-                {
-                    result = run_once(&conn, &shop, &ctx, &opts).await;
-                }
-                lock(&connections).push(conn);
-                (shop, result)
-            })
+        tasks.push(tokio::spawn(async move {
+            let _permit = limit.acquire().await;
+            let mut result = run_once(&db, &shop, &ctx, &opts).await;
+            if again && matches!(&result, Ok(CloseOutcome::Closed { resumed: true, close, .. }) if close.slot < slot) {
+                result = run_once(&db, &shop, &ctx, &opts).await;
+            }
+            (shop, result)
         }));
     }
     let mut results = Vec::new();
@@ -110,10 +101,6 @@ fn archive_old_closes(store: &Store, cfg: &crate::config::Config) {
         }
         Err(e) => tracing::error!(error = %format!("{e:#}"), "archiving old closes failed; the next batch tries again"),
     }
-}
-
-fn lock(connections: &std::sync::Mutex<Vec<Store>>) -> std::sync::MutexGuard<'_, Vec<Store>> {
-    connections.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Opens once the batch's POS inbox is loaded: a close reconciles only then.

@@ -3,8 +3,9 @@
 //! written again (the CSVs are the same bytes).
 
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
+use super::db::Db;
 use super::{reread, CloseContext};
 use crate::config::Shop;
 use crate::domain::CloseState;
@@ -21,18 +22,30 @@ pub(super) fn report_email_id(close: &CloseRow) -> String {
 }
 
 pub(super) async fn step(
-    store: &Store,
+    db: &Db,
     shop: &Shop,
     ctx: &CloseContext,
     close: CloseRow,
 ) -> anyhow::Result<(CloseRow, ReportFiles)> {
     if close.state == CloseState::Reconciled {
-        refuse_unless_checks_pass(store, ctx, &close).await?;
+        refuse_unless_checks_pass(db, ctx, &close).await?;
     }
     let started = Utc::now();
-    let read = |closes: &[(&str, i64)]| CloseRows::read_together(store, closes);
+    let read = |closes: &[(&str, i64)]| db.with(|store| CloseRows::read_together(store, closes));
     let rows = ctx.reading.run(ctx, &shop.id, close.close_seq, read).await?;
     let _turn = ctx.heavy_db_turn().await;
+    db.with(|store| write_and_queue(store, shop, ctx, close, rows, started))
+}
+
+/// Writes the close's files from its rows and, the first time, queues its report email.
+fn write_and_queue(
+    store: &Store,
+    shop: &Shop,
+    ctx: &CloseContext,
+    close: CloseRow,
+    rows: CloseRows,
+    started: DateTime<Utc>,
+) -> anyhow::Result<(CloseRow, ReportFiles)> {
     let label = close.label_period_id.clone().context("a marked close has a period id")?;
     let report = ctx.write_files(store, shop, &label, rows)?;
     if close.state != CloseState::Reconciled {
@@ -60,17 +73,23 @@ pub(super) async fn step(
 /// A failure is recorded, the close goes back to `marked` so the next run
 /// fetches SEQR's reports again, and the error (sent to ops as an alert) lists
 /// every failed check.
-async fn refuse_unless_checks_pass(store: &Store, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<()> {
+async fn refuse_unless_checks_pass(db: &Db, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<()> {
     let started = Utc::now();
-    let check = |closes: &[(&str, i64)]| check_closes(store, closes);
+    let check = |closes: &[(&str, i64)]| db.with(|store| check_closes(store, closes));
     let failures = ctx.checking.run(ctx, &close.shop_id, close.close_seq, check).await?;
+    let list: Vec<String> = failures.iter().map(|f| format!("  {}: {}", f.check, f.detail)).collect();
+    db.with(|store| {
+        if failures.is_empty() {
+            ctx.record_step(store, close, "check", started, "ok", "every row accounted for");
+        } else {
+            store.record_check_failures(close, &ctx.run_id, &failures)?;
+            ctx.record_step(store, close, "check", started, "failed", &list.join("; "));
+        }
+        Ok(())
+    })?;
     if failures.is_empty() {
-        ctx.record_step(store, close, "check", started, "ok", "every row accounted for");
         return Ok(());
     }
-    store.record_check_failures(close, &ctx.run_id, &failures)?;
-    let list: Vec<String> = failures.iter().map(|f| format!("  {}: {}", f.check, f.detail)).collect();
-    ctx.record_step(store, close, "check", started, "failed", &list.join("; "));
     anyhow::bail!(
         "close {} of shop {} failed its self-check, so its report was not sent:\n{}\n\
          The next run fetches SEQR's reports again and re-checks; if it fails again, keep the database \

@@ -5,6 +5,7 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::Utc;
 
+use super::db::Db;
 use super::{reread, CloseContext};
 use crate::config::Shop;
 use crate::domain::{CloseState, PeriodState};
@@ -13,15 +14,14 @@ use crate::progress;
 use crate::seqr::types::report_ids;
 use crate::seqr::ClientContext;
 use crate::store::seqr_data::{CloseRow, PeriodRow};
-use crate::store::Store;
 
 /// Fetches what is not fetched yet and moves the close to `fetched`. A
 /// period's detail and summary reports are asked for side by side (SEQR's
 /// preparation waits overlap); periods one after another, so that a
 /// terminal-level shop never holds every terminal's report at once.
-pub(super) async fn step(store: &Store, shop: &Shop, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<CloseRow> {
+pub(super) async fn step(db: &Db, shop: &Shop, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<CloseRow> {
     let seqr_ctx = shop.reseller_context(&ctx.cfg.seqr.client_id)?;
-    for period in store.periods_of(&close.close_id)? {
+    for period in db.with(|store| store.periods_of(&close.close_id))? {
         if period.state == PeriodState::Fetched {
             continue;
         }
@@ -30,19 +30,21 @@ pub(super) async fn step(store: &Store, shop: &Shop, ctx: &CloseContext, close: 
             Some(_) => (report_ids::TERMINAL_DETAIL, report_ids::TERMINAL_SUMMARY),
         };
         futures_util::try_join!(
-            fetch_report(store, shop, ctx, close, &seqr_ctx, &period, detail),
-            fetch_report(store, shop, ctx, close, &seqr_ctx, &period, summary),
+            fetch_report(db, shop, ctx, close, &seqr_ctx, &period, detail),
+            fetch_report(db, shop, ctx, close, &seqr_ctx, &period, summary),
         )?;
-        store.set_period_state(&period.period_id, PeriodState::Fetched)?;
+        db.with(|store| store.set_period_state(&period.period_id, PeriodState::Fetched))?;
     }
-    store.set_close_state(&close.close_id, CloseState::Fetched, None)?;
-    failpoint("fetched");
-    reread(store, close)
+    db.with(|store| {
+        store.set_close_state(&close.close_id, CloseState::Fetched, None)?;
+        failpoint("fetched");
+        reread(store, close)
+    })
 }
 
 /// Fetches one report of one period (polling while SEQR prepares it) and stores it.
 async fn fetch_report(
-    store: &Store,
+    db: &Db,
     shop: &Shop,
     ctx: &CloseContext,
     close: &CloseRow,
@@ -62,9 +64,11 @@ async fn fetch_report(
     let fetched = fetched?;
     {
         let _turn = ctx.heavy_db_turn().await;
-        store
-            .store_report(&close.close_id, &shop.id, period, report_id, &fetched)
-            .with_context(|| format!("storing {report_id} for period {}", period.period_id))?;
+        db.with(|store| {
+            store
+                .store_report(&close.close_id, &shop.id, period, report_id, &fetched)
+                .with_context(|| format!("storing {report_id} for period {}", period.period_id))
+        })?;
     }
     let r = &fetched.report;
     let detail = format!(
@@ -74,6 +78,8 @@ async fn fetch_report(
         fetched.attempts,
         t.elapsed().as_secs_f64()
     );
-    ctx.record_step(store, close, "fetch", started, "ok", &detail);
-    Ok(())
+    db.with(|store| {
+        ctx.record_step(store, close, "fetch", started, "ok", &detail);
+        Ok(())
+    })
 }

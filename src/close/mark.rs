@@ -8,6 +8,7 @@ use std::path::Path;
 
 use chrono::Utc;
 
+use super::db::Db;
 use super::{remark_advice, reread, CloseContext, CloseOptions};
 use crate::config::{Level, Shop};
 use crate::domain::{CloseState, PeriodId};
@@ -24,7 +25,7 @@ fn scope_label(terminal: Option<&str>) -> &str {
 
 /// Marks what is unmarked and moves the close to `marked`.
 pub(super) async fn step(
-    store: &Store,
+    db: &Db,
     shop: &Shop,
     ctx: &CloseContext,
     close: &CloseRow,
@@ -36,17 +37,22 @@ pub(super) async fn step(
         Level::Shop => vec![None],
         Level::Terminal => shop.terminals.iter().map(|t| Some(t.id.clone())).collect(),
     };
-    let mut marked: Vec<Option<String>> =
-        store.periods_of(&close.close_id)?.into_iter().map(|p| p.terminal_id).collect();
-    if let Some(recovered) = resume_in_flight(store, shop, close, &journal, &marked, opts)? {
-        marked.push(recovered);
-    }
+    let marked = db.with(|store| {
+        let mut marked: Vec<Option<String>> =
+            store.periods_of(&close.close_id)?.into_iter().map(|p| p.terminal_id).collect();
+        if let Some(recovered) = resume_in_flight(store, shop, close, &journal, &marked, opts)? {
+            marked.push(recovered);
+        }
+        Ok(marked)
+    })?;
     for scope in scopes.iter().filter(|s| !marked.contains(s)) {
-        mark_scope(store, shop, ctx, close, &seqr_ctx, &journal, scope.as_deref()).await?;
+        mark_scope(db, shop, ctx, close, &seqr_ctx, &journal, scope.as_deref()).await?;
     }
-    store.set_close_state(&close.close_id, CloseState::Marked, None)?;
-    failpoint("marked");
-    reread(store, close)
+    db.with(|store| {
+        store.set_close_state(&close.close_id, CloseState::Marked, None)?;
+        failpoint("marked");
+        reread(store, close)
+    })
 }
 
 /// A mark in flight when an earlier run stopped: taken from the mark journal
@@ -98,7 +104,7 @@ fn resume_in_flight(
 
 /// Asks SEQR to mark one scope and records the period it returns.
 async fn mark_scope(
-    store: &Store,
+    db: &Db,
     shop: &Shop,
     ctx: &CloseContext,
     close: &CloseRow,
@@ -110,7 +116,7 @@ async fn mark_scope(
     let started = Utc::now();
     // Room for SEQR's answer first: with the disk full, nothing is sent.
     let slot = journal::reserve(journal, &close.close_id, label)?;
-    store.set_marking(&close.close_id, label)?;
+    db.with(|store| store.set_marking(&close.close_id, label))?;
     failpoint("marking");
     match ctx.client.mark_transaction_period(seqr_ctx, terminal).await {
         Ok((period_id, answer)) => {
@@ -121,14 +127,19 @@ async fn mark_scope(
                 client_reference: answer.client_reference.clone(),
                 response_sha256: answer.raw_sha256.clone(),
             };
-            record_answer(store, shop, close, &slot, terminal, &period_id, &entry)?;
             let detail = format!("{label}: period {} ({})", entry.period_id, entry.client_reference);
-            ctx.record_step(store, close, "mark", started, "ok", &detail);
-            Ok(())
+            db.with(|store| {
+                record_answer(store, shop, close, &slot, terminal, &period_id, &entry)?;
+                ctx.record_step(store, close, "mark", started, "ok", &detail);
+                Ok(())
+            })
         }
         Err(e) if e.outcome_unknown() => {
-            store.set_close_state(&close.close_id, CloseState::MarkUnknown, Some(&e.to_string()))?;
-            ctx.record_step(store, close, "mark", started, "unknown", &e.to_string());
+            db.with(|store| {
+                store.set_close_state(&close.close_id, CloseState::MarkUnknown, Some(&e.to_string()))?;
+                ctx.record_step(store, close, "mark", started, "unknown", &e.to_string());
+                Ok(())
+            })?;
             Err(anyhow::Error::new(e).context(format!(
                 "close {} of shop {} stopped in mark_unknown. {}",
                 close.close_id,
@@ -138,8 +149,11 @@ async fn mark_scope(
         }
         Err(e) => {
             // SEQR refused cleanly or was never reached: nothing was marked, a later run may try again.
-            store.back_to_intent(&close.close_id)?;
-            ctx.record_step(store, close, "mark", started, "failed", &e.to_string());
+            db.with(|store| {
+                store.back_to_intent(&close.close_id)?;
+                ctx.record_step(store, close, "mark", started, "failed", &e.to_string());
+                Ok(())
+            })?;
             Err(anyhow::Error::new(e).context(format!("marking the period of shop {}", shop.id)))
         }
     }

@@ -10,6 +10,7 @@
 //! processes off one shop.
 
 mod batch;
+mod db;
 mod deliver;
 mod export;
 mod fetch;
@@ -25,6 +26,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 pub use batch::{run_batch, Batch, BatchOutcome, InboxGate};
+pub use db::Db;
 pub use deliver::resend;
 pub use lock::{lock_shop, ShopLock};
 
@@ -158,50 +160,58 @@ pub fn remark_advice(shop_id: &str) -> String {
 
 /// Runs (or resumes) the close of one shop. On failure an alert is queued and
 /// sent to `alert_to`, and the error says what to do next.
-pub async fn run_once(
-    store: &Store,
-    shop: &Shop,
-    ctx: &CloseContext,
-    opts: &CloseOptions,
-) -> anyhow::Result<CloseOutcome> {
+pub async fn run_once(db: &Db, shop: &Shop, ctx: &CloseContext, opts: &CloseOptions) -> anyhow::Result<CloseOutcome> {
     crate::stop::check("beginning the close")?;
     let _lock = lock_shop(&ctx.cfg, &shop.id)?;
-    let (close, resumed) = match store.latest_close(&shop.id)? {
+    let begun = db.with(|store| begin_or_resume(store, shop, opts))?;
+    let (close, resumed) = match begun {
+        Begun::Already(close) => return Ok(CloseOutcome::AlreadyClosed { close }),
+        Begun::Close(close, resumed) => (close, resumed),
+    };
+    if resumed {
+        tracing::info!(shop = %shop.id, close = %close.close_id, state = %close.state, "resuming an unfinished close");
+    }
+    match advance(db, shop, ctx, close.clone(), opts).await {
+        Ok((close, files, emailed)) => Ok(CloseOutcome::Closed { close, files, emailed, resumed }),
+        // Stopped on request: nothing failed, and the next run resumes it.
+        Err(e) if e.downcast_ref::<crate::stop::Stopped>().is_some() => Err(e),
+        Err(e) => {
+            alert_failed_close(db, shop, ctx, close, &e);
+            Err(e)
+        }
+    }
+}
+
+/// What a close begins with: one already complete for this slot, or the close to advance
+/// (and whether it is an unfinished one resumed).
+enum Begun {
+    Already(CloseRow),
+    Close(CloseRow, bool),
+}
+
+fn begin_or_resume(store: &Store, shop: &Shop, opts: &CloseOptions) -> anyhow::Result<Begun> {
+    Ok(match store.latest_close(&shop.id)? {
         Some(c) if c.state == CloseState::MarkUnknown && !opts.confirm_remark => anyhow::bail!(
             "close {} of shop {} stopped in mark_unknown: SEQR may have closed a period whose id we never got. {}",
             c.close_id,
             shop.id,
             remark_advice(&shop.id)
         ),
-        Some(c) if !c.state.is_complete() => (c, true),
-        _ => {
-            if let Some(close) = store.close_for_slot(&shop.id, opts.slot)? {
-                return Ok(CloseOutcome::AlreadyClosed { close });
-            }
-            (store.begin_close(&shop.id, opts.slot)?, false)
-        }
-    };
-    if resumed {
-        tracing::info!(shop = %shop.id, close = %close.close_id, state = %close.state, "resuming an unfinished close");
-    }
-    match advance(store, shop, ctx, close.clone(), opts).await {
-        Ok((close, files, emailed)) => Ok(CloseOutcome::Closed { close, files, emailed, resumed }),
-        // Stopped on request: nothing failed, and the next run resumes it.
-        Err(e) if e.downcast_ref::<crate::stop::Stopped>().is_some() => Err(e),
-        Err(e) => {
-            alert_failed_close(store, shop, ctx, close, &e);
-            Err(e)
-        }
-    }
+        Some(c) if !c.state.is_complete() => Begun::Close(c, true),
+        _ => match store.close_for_slot(&shop.id, opts.slot)? {
+            Some(close) => Begun::Already(close),
+            None => Begun::Close(store.begin_close(&shop.id, opts.slot)?, false),
+        },
+    })
 }
 
 /// Records the error and alerts ops. The database may be what failed: every
 /// step here is best effort, and the alert goes out without the outbox if it
 /// cannot be queued.
-fn alert_failed_close(store: &Store, shop: &Shop, ctx: &CloseContext, close: CloseRow, e: &anyhow::Error) {
-    let current = store.close(&close.close_id).ok().flatten().unwrap_or(close);
+fn alert_failed_close(db: &Db, shop: &Shop, ctx: &CloseContext, close: CloseRow, e: &anyhow::Error) {
+    let current = db.with(|store| store.close(&close.close_id)).ok().flatten().unwrap_or(close);
     if current.state != CloseState::MarkUnknown {
-        if let Err(db) = store.record_close_error(&current.close_id, &format!("{e:#}")) {
+        if let Err(db) = db.with(|store| store.record_close_error(&current.close_id, &format!("{e:#}"))) {
             tracing::error!(error = %format!("{db:#}"), "the close's error could not be recorded in the database");
         }
     }
@@ -225,8 +235,10 @@ fn alert_failed_close(store: &Store, shop: &Shop, ctx: &CloseContext, close: Clo
         )
     };
     let alert = notify::failed_close_alert(&ctx.cfg.email, shop, &current, e, &next);
-    let queued = notify::queue(store, &ctx.cfg.email, &alert)
-        .and_then(|()| notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff, Some(&shop.id)));
+    let queued = db.with(|store| {
+        notify::queue(store, &ctx.cfg.email, &alert)?;
+        notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff, Some(&shop.id))
+    });
     if let Err(alert_err) = queued {
         tracing::error!(error = %format!("{alert_err:#}"), "the alert could not be queued; sending it directly");
         notify::alert_without_store(&ctx.cfg.email, &alert.subject, &alert.text);
@@ -235,7 +247,7 @@ fn alert_failed_close(store: &Store, shop: &Shop, ctx: &CloseContext, close: Clo
 
 /// Moves a close from its state to the end, one step at a time.
 async fn advance(
-    store: &Store,
+    db: &Db,
     shop: &Shop,
     ctx: &CloseContext,
     mut close: CloseRow,
@@ -244,27 +256,27 @@ async fn advance(
     // A signal to stop is heeded between steps, never inside one: a call SEQR is answering finishes.
     if close.state.is_marking() {
         crate::stop::check("marking")?;
-        close = mark::step(store, shop, ctx, &close, opts).await?;
+        close = mark::step(db, shop, ctx, &close, opts).await?;
     }
     if close.state == CloseState::Marked {
         crate::stop::check("fetching the reports")?;
-        close = fetch::step(store, shop, ctx, &close).await?;
+        close = fetch::step(db, shop, ctx, &close).await?;
     }
     if let Some(mut inbox) = opts.inbox.clone() {
         inbox.loaded().await?;
     }
     if close.state == CloseState::Fetched {
         crate::stop::check("reconciling")?;
-        close = reconcile::step(store, shop, ctx, &close).await?;
+        close = reconcile::step(db, shop, ctx, &close).await?;
     }
     crate::stop::check("exporting")?;
-    let (close, files) = export::step(store, shop, ctx, close).await?;
-    let emailed = deliver::step(store, ctx, &close)?;
+    let (close, files) = export::step(db, shop, ctx, close).await?;
+    let emailed = db.with(|store| deliver::step(store, ctx, &close))?;
     if let Some(lake) = &ctx.lake {
         let _turn = ctx.heavy_db_turn().await;
-        publish_to_lake(store, shop, ctx, lake, &close)?;
+        db.with(|store| publish_to_lake(store, shop, ctx, lake, &close))?;
     }
-    let close = reread(store, &close)?;
+    let close = db.with(|store| reread(store, &close))?;
     Ok((close, files, emailed))
 }
 

@@ -4,30 +4,37 @@
 
 use chrono::Utc;
 
+use super::db::Db;
 use super::{reread, CloseContext};
 use crate::config::Shop;
 use crate::domain::CloseState;
 use crate::failpoint::failpoint;
 use crate::reconcile::reconcile_closes;
 use crate::store::seqr_data::CloseRow;
-use crate::store::Store;
 
 /// Reconciles the close and moves it to `reconciled`.
-pub(super) async fn step(store: &Store, shop: &Shop, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<CloseRow> {
+pub(super) async fn step(db: &Db, shop: &Shop, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<CloseRow> {
     let started = Utc::now();
-    let linked = store.link_unknown_refunds(&shop.id, &shop.currency)?;
-    if linked > 0 {
-        let detail = format!("{linked} refund(s) of unknown outcome found in SEQR's report");
-        ctx.record_step(store, close, "link-refunds", started, "ok", &detail);
-    }
+    db.with(|store| {
+        let linked = store.link_unknown_refunds(&shop.id, &shop.currency)?;
+        if linked > 0 {
+            let detail = format!("{linked} refund(s) of unknown outcome found in SEQR's report");
+            ctx.record_step(store, close, "link-refunds", started, "ok", &detail);
+        }
+        Ok(())
+    })?;
     let settings = &ctx.cfg.reconcile;
-    let classify = |closes: &[(&str, i64)]| reconcile_closes(store, closes, settings).map(|()| vec![(); closes.len()]);
+    let classify = |closes: &[(&str, i64)]| {
+        db.with(|store| reconcile_closes(store, closes, settings)).map(|()| vec![(); closes.len()])
+    };
     ctx.classifying.run(ctx, &shop.id, close.close_seq, classify).await?;
-    let counts = store.category_counts(&shop.id, close.close_seq)?;
-    store.record_close_inputs(close, &ctx.run_id, &ctx.cfg.snapshot)?;
-    let counts: Vec<(String, i64)> = counts.into_iter().map(|(c, n)| (c.to_string(), n)).collect();
-    ctx.record_step(store, close, "reconcile", started, "ok", &format!("{counts:?}"));
-    store.set_close_state(&close.close_id, CloseState::Reconciled, None)?;
-    failpoint("reconciled");
-    reread(store, close)
+    db.with(|store| {
+        let counts = store.category_counts(&shop.id, close.close_seq)?;
+        store.record_close_inputs(close, &ctx.run_id, &ctx.cfg.snapshot)?;
+        let counts: Vec<(String, i64)> = counts.into_iter().map(|(c, n)| (c.to_string(), n)).collect();
+        ctx.record_step(store, close, "reconcile", started, "ok", &format!("{counts:?}"));
+        store.set_close_state(&close.close_id, CloseState::Reconciled, None)?;
+        failpoint("reconciled");
+        reread(store, close)
+    })
 }
