@@ -463,10 +463,8 @@ fn d5() -> u32 {
     5
 }
 /// A close mostly waits on SEQR (a mark, then each report after SEQR's first
-/// wait), and only the short database steps take turns. Each close running
-/// holds a thread and a connection. The closes ready at the same moment are
-/// classified, checked and read together, so more at once plan less; many
-/// more gain little and cost memory. A slower SEQR wants more.
+/// wait), holding no thread and no connection meanwhile; only the short
+/// database steps take turns. So a night's shops all wait at once.
 fn default_concurrent_shops() -> usize {
     1000
 }
