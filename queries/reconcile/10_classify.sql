@@ -10,7 +10,7 @@
 -- Keys: 'P:file_id:line' (post), 'S:ersReference' (SEQR row; 'S:ersReference#n' for the
 -- n-th distinct row SEQR lists under one reference, such as a payment's refund),
 -- 'I:invoiceReference' (journal).
--- Categories are documented in README ("Reconciliation categories").
+-- Categories are documented in docs/operator.md ("Reconciliation categories").
 -- A post (or invoice) is due when made before its period's mark. The mark time
 -- comes from the period id, in whole seconds, so "before" means before the end
 -- of that second: a post written in the same second as the mark belongs to it.
@@ -41,21 +41,8 @@ cuts AS (
 -- every row sharing a reference with them (copies, a payment's refund), and
 -- what earlier closes stored of those references (schema/013_item_ledger.sql):
 -- never the shop's whole history.
--- The shop's previous close that classified: the POS files it had seen and its first mark.
-since AS (
-    SELECT t.shop_id, arg_max(k.last_file_id, k.close_seq) AS last_file_id,
-           arg_max(k.first_mark_at, k.close_seq) AS first_mark_at
-    FROM todo t JOIN close_cursors k ON k.shop_id = t.shop_id AND k.close_seq < t.close_seq
-    GROUP BY t.shop_id
-),
--- Items earlier closes showed and none matched, but for those resolved by hand
--- (whose other side, arriving later, is new).
-open_items AS (
-    SELECT f.shop_id, f.item_key, f.reference FROM item_firsts f
-    JOIN todo t ON t.shop_id = f.shop_id AND f.close_seq < t.close_seq
-    WHERE (f.settled_close_seq IS NULL OR f.settled_close_seq >= t.close_seq)
-      AND f.item_key NOT IN (SELECT item_key FROM exception_resolutions)
-),
+since AS (FROM previous_cursors($closes)),
+open_items AS (FROM open_items_of($closes)),
 -- SEQR's rows of this close's periods. Period ids, like ersReferences, begin
 -- with their time: reading between the least and greatest of them scans only
 -- the part of the table that can hold them.

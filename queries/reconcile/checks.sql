@@ -14,18 +14,8 @@ results AS MATERIALIZED (
 -- The rows this close reads, as 10_classify.sql chooses them: posts loaded since
 -- the shop's previous close or made after its first mark, this close's SEQR
 -- rows, and the items earlier closes left open (schema/013_item_ledger.sql).
-since AS (
-    SELECT t.shop_id, arg_max(k.last_file_id, k.close_seq) AS last_file_id,
-           arg_max(k.first_mark_at, k.close_seq) AS first_mark_at
-    FROM todo t JOIN close_cursors k ON k.shop_id = t.shop_id AND k.close_seq < t.close_seq
-    GROUP BY t.shop_id
-),
-open_posts AS (
-    SELECT f.shop_id, f.reference, f.item_key FROM item_firsts f
-    JOIN todo t ON t.shop_id = f.shop_id AND f.close_seq < t.close_seq
-    WHERE f.item_key LIKE 'P:%' AND (f.settled_close_seq IS NULL OR f.settled_close_seq >= t.close_seq)
-      AND f.item_key NOT IN (SELECT item_key FROM exception_resolutions)
-),
+since AS (FROM previous_cursors($closes)),
+open_posts AS (SELECT * FROM open_items_of($closes) WHERE item_key LIKE 'P:%'),
 read_posts AS MATERIALIZED (
     SELECT p.* FROM pos_posts p JOIN (SELECT shop_id FROM todo ANTI JOIN since s ON s.shop_id = todo.shop_id) f
       ON f.shop_id = p.shop_id

@@ -107,3 +107,20 @@ FROM items i WHERE i.local_file_id IS NULL;
 
 -- When `seqr-recon archive` moved the close's rows out of the database (NULL: not yet).
 ALTER TABLE closes ADD COLUMN archived_at TIMESTAMP;
+
+-- For each close in closes ({shop_id, close_seq}): the shop's previous close that classified,
+-- the POS files it had seen and its first mark (10_classify.sql and checks.sql read from here).
+CREATE MACRO previous_cursors(closes) AS TABLE
+WITH t AS (SELECT unnest(CAST(closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true))
+SELECT t.shop_id, arg_max(k.last_file_id, k.close_seq) AS last_file_id, arg_max(k.first_mark_at, k.close_seq) AS first_mark_at
+FROM t JOIN close_cursors k ON k.shop_id = t.shop_id AND k.close_seq < t.close_seq
+GROUP BY t.shop_id;
+
+-- For each close in closes: the items earlier closes showed and none matched, but for those
+-- resolved by hand (whose other side, arriving later, is new to the close).
+CREATE MACRO open_items_of(closes) AS TABLE
+WITH t AS (SELECT unnest(CAST(closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true))
+SELECT f.shop_id, f.item_key, f.reference FROM item_firsts f
+JOIN t ON t.shop_id = f.shop_id AND f.close_seq < t.close_seq
+WHERE (f.settled_close_seq IS NULL OR f.settled_close_seq >= t.close_seq)
+  AND f.item_key NOT IN (SELECT item_key FROM exception_resolutions);
