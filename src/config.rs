@@ -422,6 +422,7 @@ pub struct TerminalSettings {
     pub name: String,
     /// Environment variable holding the terminal's password.
     pub password_env: String,
+    /// Refused when present: passwords come from the environment.
     #[serde(default)]
     password: Option<toml::Value>,
 }

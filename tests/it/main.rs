@@ -3,6 +3,7 @@
 
 mod backoffice;
 mod close;
+mod config_doc;
 mod day;
 mod exactly_once;
 mod helpers;
