@@ -4,7 +4,7 @@
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/seqr-recon/target
 
 .DEFAULT_GOAL := help
-.PHONY: help test test-soap demo bench bench-close bench-shops bench-nights bench-day build fmt screenshots lake-spark
+.PHONY: help install test test-soap demo bench bench-close bench-shops bench-nights bench-day build fmt screenshots lake-spark
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,12 @@ $(SOAP_VENV)/zeep-4.3.3:
 test-soap: $(SOAP_VENV)/zeep-4.3.3 ## zeep reads the WSDL and drives `sim serve` through every operation it serves
 	cargo build --quiet
 	$(SOAP_VENV)/bin/python tests/soap_client/check_simulator.py $(CARGO_TARGET_DIR)/debug/seqr-recon tests/fixtures/ERSWSExternalClientService.wsdl
+
+PREFIX ?= /usr/local
+
+install: ## Install a stripped seqr-recon into $(PREFIX)/bin (where config/seqr-recon.service expects it), from the build make test uses
+	cargo build --locked
+	install -D -m 755 -s $(CARGO_TARGET_DIR)/debug/seqr-recon $(DESTDIR)$(PREFIX)/bin/seqr-recon
 
 fmt: ## Format the code
 	cargo fmt
