@@ -697,19 +697,3 @@ pub fn write_truth(path: &Path, rows: &[TruthRow]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads a ground-truth file.
-pub fn read_truth(path: &Path) -> anyhow::Result<Vec<TruthRow>> {
-    let mut r = csv::Reader::from_path(path)?;
-    let mut out = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec?;
-        let bad = || anyhow::anyhow!("{}:{}: expected category,shop_id,key,close", path.display(), i + 2);
-        out.push(TruthRow {
-            category: rec.get(0).and_then(|c| c.parse().ok()).ok_or_else(bad)?,
-            shop_id: rec.get(1).ok_or_else(bad)?.to_string(),
-            key: rec.get(2).ok_or_else(bad)?.to_string(),
-            close: rec.get(3).and_then(|c| c.parse().ok()).ok_or_else(bad)?,
-        });
-    }
-    Ok(out)
-}

@@ -15,15 +15,6 @@ pub enum Principal {
     Terminal { terminal_id: String },
 }
 
-impl Principal {
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Principal::ResellerUser { .. } => "RESELLERUSER",
-            Principal::Terminal { .. } => "TERMINALID",
-        }
-    }
-}
-
 /// The `context` element's fixed parts; `clientReference` is made per call.
 #[derive(Debug, Clone)]
 pub struct ClientContext {
