@@ -25,7 +25,7 @@ use crate::config::{Config, ConfigError, Shop};
 use crate::paths;
 use crate::store::lake::{AmountColumns, Totals};
 use crate::store::seqr_data::CloseRow;
-use crate::store::Store;
+use crate::store::{queries, Store};
 
 /// One table of the lake: its name (a folder of the lake) and the query that
 /// selects one close's rows of it (`$shop_id`, `$close_seq`; `queries/lake/`).
@@ -43,32 +43,32 @@ pub struct LakeTable {
 pub const TABLES: &[LakeTable] = &[
     LakeTable {
         name: "transactions",
-        select: include_str!("../queries/lake/transactions.sql"),
+        select: queries::LAKE_TRANSACTIONS,
         amounts: AmountColumns { local: Some("local_amount"), seqr: Some("seqr_amount") },
     },
     LakeTable {
         name: "exceptions",
-        select: include_str!("../queries/lake/exceptions.sql"),
+        select: queries::LAKE_EXCEPTIONS,
         amounts: AmountColumns { local: Some("local_amount"), seqr: Some("seqr_amount") },
     },
     LakeTable {
         name: "seqr_rows",
-        select: include_str!("../queries/lake/seqr_rows.sql"),
+        select: queries::LAKE_SEQR_ROWS,
         amounts: AmountColumns { local: None, seqr: Some("amount") },
     },
     LakeTable {
         name: "pos_posts",
-        select: include_str!("../queries/lake/pos_posts.sql"),
+        select: queries::LAKE_POS_POSTS,
         amounts: AmountColumns { local: Some("amount"), seqr: None },
     },
     LakeTable {
         name: "periods",
-        select: include_str!("../queries/lake/periods.sql"),
+        select: queries::LAKE_PERIODS,
         amounts: AmountColumns { local: None, seqr: None },
     },
     LakeTable {
         name: "closes",
-        select: include_str!("../queries/lake/closes.sql"),
+        select: queries::LAKE_CLOSES,
         amounts: AmountColumns { local: None, seqr: None },
     },
 ];

@@ -495,8 +495,18 @@ mod tests {
         store.classify(&[], &params).unwrap();
         // The archive's statements read the temporary table its first makes.
         store.archive(&[], chrono::Utc::now()).unwrap();
+        let lake = [
+            queries::LAKE_TRANSACTIONS,
+            queries::LAKE_EXCEPTIONS,
+            queries::LAKE_SEQR_ROWS,
+            queries::LAKE_POS_POSTS,
+            queries::LAKE_PERIODS,
+            queries::LAKE_CLOSES,
+        ];
         let all = [queries::SUMMARY_CSV, queries::EXCEPTIONS_CSV, queries::TRANSACTIONS_CSV, queries::CHECKS]
             .into_iter()
+            .chain([queries::UNKNOWN_REFUND_LINKS, queries::ARCHIVED])
+            .chain(lake)
             .chain(queries::STORE.iter().map(|(_, q)| *q))
             .chain(queries::RECONCILE.iter().map(|(_, q)| *q))
             .chain(queries::ARCHIVE.iter().map(|(_, q)| *q))

@@ -154,6 +154,19 @@ pub const ARCHIVE: &[(&str, &str)] = &[
 /// What `ARCHIVE` moved out: each close's shop and label period.
 pub const ARCHIVED: &str = include_str!("../../queries/archive/99_archived.sql");
 
+/// The lake's `transactions`: every item of a close.
+pub const LAKE_TRANSACTIONS: &str = include_str!("../../queries/lake/transactions.sql");
+/// The lake's `exceptions`: a close's items but `MATCHED`, with what to do.
+pub const LAKE_EXCEPTIONS: &str = include_str!("../../queries/lake/exceptions.sql");
+/// The lake's `seqr_rows`: SEQR's rows of a close's periods.
+pub const LAKE_SEQR_ROWS: &str = include_str!("../../queries/lake/seqr_rows.sql");
+/// The lake's `pos_posts`: the posts a close was the first to classify.
+pub const LAKE_POS_POSTS: &str = include_str!("../../queries/lake/pos_posts.sql");
+/// The lake's `periods`: a close's marks.
+pub const LAKE_PERIODS: &str = include_str!("../../queries/lake/periods.sql");
+/// The lake's `closes`: the close as it stood when published.
+pub const LAKE_CLOSES: &str = include_str!("../../queries/lake/closes.sql");
+
 /// The self-checks a close must pass before its email goes out: each row is a failure.
 pub const CHECKS: &str = include_str!("../../queries/reconcile/checks.sql");
 
