@@ -191,10 +191,13 @@ fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime
         })
         .collect();
     let keys: Vec<(&str, i64)> = latest.iter().map(|(s, c, _)| (s.as_str(), *c)).collect();
+    peak("opened");
     reconcile_closes(&store, &keys, &ReconcileSettings::default()).unwrap();
+    peak("classified");
     for failures in check_closes(&store, &keys).unwrap() {
         assert!(failures.is_empty(), "{failures:?}");
     }
+    peak("checked");
     for (shop, close_seq, label) in &latest {
         write_reports(&store, reports, shop, *close_seq, label).unwrap();
         let close = store.latest_close(shop).unwrap().unwrap();
@@ -202,8 +205,21 @@ fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime
     }
     // As every batch ends: closes past the retention leave the database.
     let shop_ids: Vec<&str> = latest.iter().map(|(s, _, _)| s.as_str()).collect();
+    peak("exported");
     let archived = store.archive(&shop_ids, archive_before).unwrap();
+    peak("archived");
+    drop(store);
+    peak("checkpointed");
     println!("closed {}, archived {}", latest.len(), archived.len());
+}
+
+/// With `BENCH_PHASES` set, the child prints its peak RSS so far after each phase.
+fn peak(phase: &str) {
+    if std::env::var_os("BENCH_PHASES").is_some() {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let hwm = status.lines().find(|l| l.starts_with("VmHWM")).unwrap_or_default();
+        eprintln!("{phase}: {hwm}");
+    }
 }
 
 struct Measured {

@@ -61,16 +61,8 @@ pub const TABLES: &[LakeTable] = &[
         select: queries::LAKE_POS_POSTS,
         amounts: AmountColumns { local: Some("amount"), seqr: None },
     },
-    LakeTable {
-        name: "periods",
-        select: queries::LAKE_PERIODS,
-        amounts: AmountColumns { local: None, seqr: None },
-    },
-    LakeTable {
-        name: "closes",
-        select: queries::LAKE_CLOSES,
-        amounts: AmountColumns { local: None, seqr: None },
-    },
+    LakeTable { name: "periods", select: queries::LAKE_PERIODS, amounts: AmountColumns { local: None, seqr: None } },
+    LakeTable { name: "closes", select: queries::LAKE_CLOSES, amounts: AmountColumns { local: None, seqr: None } },
 ];
 
 /// A close ending before this local hour belongs to the day before: a shop

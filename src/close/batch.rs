@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{run_once, CloseContext, CloseOptions, CloseOutcome, Db};
+use super::context::{CloseContext, CloseOptions, InboxGate};
+use super::db::Db;
+use super::shop::{run_once, CloseOutcome};
 use crate::config::Shop;
 use crate::notify;
 use crate::store::ingest::{ingest_inbox, InboxOutcome, ShopCurrencies};
@@ -100,23 +102,6 @@ fn archive_old_closes(store: &Store, cfg: &crate::config::Config) {
             }
         }
         Err(e) => tracing::error!(error = %format!("{e:#}"), "archiving old closes failed; the next batch tries again"),
-    }
-}
-
-/// Opens once the batch's POS inbox is loaded: a close reconciles only then.
-#[derive(Debug, Clone)]
-pub struct InboxGate(tokio::sync::watch::Receiver<Option<Result<(), String>>>);
-
-impl InboxGate {
-    /// Waits for the inbox; an inbox that failed to load stops the close
-    /// (in `fetched`, so the next run resumes it without marking again).
-    pub async fn loaded(&mut self) -> anyhow::Result<()> {
-        let outcome =
-            self.0.wait_for(Option::is_some).await.map_err(|_| anyhow::anyhow!("the inbox loader vanished"))?;
-        match outcome.as_ref() {
-            Some(Err(e)) => anyhow::bail!("the POS inbox could not be loaded, so the close cannot reconcile: {e}"),
-            _ => Ok(()),
-        }
     }
 }
 

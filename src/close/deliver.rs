@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use chrono::Utc;
 
+use super::context::CloseContext;
 use super::export::report_email_id;
-use super::CloseContext;
 use crate::config::Shop;
 use crate::domain::CloseState;
 use crate::export::CloseRows;
@@ -17,7 +17,7 @@ use crate::store::Store;
 
 /// Flushes the shop's outbox; returns whether the close's report was sent.
 /// Mail that cannot be sent stays queued for the next run.
-pub(super) fn step(store: &Store, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<bool> {
+pub(super) fn deliver_report(store: &Store, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<bool> {
     let started = Utc::now();
     notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff, Some(&close.shop_id))?;
     let sent = store.email_sent(&report_email_id(close))?;

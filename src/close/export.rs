@@ -5,8 +5,8 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
+use super::context::{reread, CloseContext};
 use super::db::Db;
-use super::{reread, CloseContext};
 use crate::config::Shop;
 use crate::domain::CloseState;
 use crate::export::{CloseRows, ReportFiles};
@@ -21,7 +21,7 @@ pub(super) fn report_email_id(close: &CloseRow) -> String {
     format!("{}-report", close.close_id)
 }
 
-pub(super) async fn step(
+pub(super) async fn export_reports(
     db: &Db,
     shop: &Shop,
     ctx: &CloseContext,
@@ -32,7 +32,7 @@ pub(super) async fn step(
     }
     let started = Utc::now();
     let read = |closes: &[(&str, i64)]| db.with(|store| CloseRows::read_together(store, closes));
-    let rows = ctx.reading.run(ctx, &shop.id, close.close_seq, read).await?;
+    let rows = ctx.reading.run(&ctx.heavy_db, &shop.id, close.close_seq, read).await?;
     let _turn = ctx.heavy_db_turn().await;
     db.with(|store| write_and_queue(store, shop, ctx, close, rows, started))
 }
@@ -76,7 +76,7 @@ fn write_and_queue(
 async fn refuse_unless_checks_pass(db: &Db, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<()> {
     let started = Utc::now();
     let check = |closes: &[(&str, i64)]| db.with(|store| check_closes(store, closes));
-    let failures = ctx.checking.run(ctx, &close.shop_id, close.close_seq, check).await?;
+    let failures = ctx.checking.run(&ctx.heavy_db, &close.shop_id, close.close_seq, check).await?;
     let list: Vec<String> = failures.iter().map(|f| format!("  {}: {}", f.check, f.detail)).collect();
     db.with(|store| {
         if failures.is_empty() {

@@ -5,8 +5,8 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::Utc;
 
+use super::context::{reread, CloseContext};
 use super::db::Db;
-use super::{reread, CloseContext};
 use crate::config::Shop;
 use crate::domain::{CloseState, PeriodState};
 use crate::failpoint::failpoint;
@@ -19,7 +19,12 @@ use crate::store::seqr_data::{CloseRow, PeriodRow};
 /// period's detail and summary reports are asked for side by side (SEQR's
 /// preparation waits overlap); periods one after another, so that a
 /// terminal-level shop never holds every terminal's report at once.
-pub(super) async fn step(db: &Db, shop: &Shop, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<CloseRow> {
+pub(super) async fn fetch_reports(
+    db: &Db,
+    shop: &Shop,
+    ctx: &CloseContext,
+    close: &CloseRow,
+) -> anyhow::Result<CloseRow> {
     let seqr_ctx = shop.reseller_context(&ctx.cfg.seqr.client_id)?;
     for period in db.with(|store| store.periods_of(&close.close_id))? {
         if period.state == PeriodState::Fetched {

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use chrono::Utc;
 
+use super::context::{remark_advice, reread, CloseContext, CloseOptions};
 use super::db::Db;
-use super::{remark_advice, reread, CloseContext, CloseOptions};
 use crate::config::{Level, Shop};
 use crate::domain::{CloseState, PeriodId};
 use crate::failpoint::failpoint;
@@ -24,7 +24,7 @@ fn scope_label(terminal: Option<&str>) -> &str {
 }
 
 /// Marks what is unmarked and moves the close to `marked`.
-pub(super) async fn step(
+pub(super) async fn mark_periods(
     db: &Db,
     shop: &Shop,
     ctx: &CloseContext,

@@ -4,8 +4,8 @@
 
 use chrono::Utc;
 
+use super::context::{reread, CloseContext};
 use super::db::Db;
-use super::{reread, CloseContext};
 use crate::config::Shop;
 use crate::domain::CloseState;
 use crate::failpoint::failpoint;
@@ -13,7 +13,7 @@ use crate::reconcile::reconcile_closes;
 use crate::store::seqr_data::CloseRow;
 
 /// Reconciles the close and moves it to `reconciled`.
-pub(super) async fn step(db: &Db, shop: &Shop, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<CloseRow> {
+pub(super) async fn classify(db: &Db, shop: &Shop, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<CloseRow> {
     let started = Utc::now();
     db.with(|store| {
         let linked = store.link_unknown_refunds(&shop.id, &shop.currency)?;
@@ -27,7 +27,7 @@ pub(super) async fn step(db: &Db, shop: &Shop, ctx: &CloseContext, close: &Close
     let classify = |closes: &[(&str, i64)]| {
         db.with(|store| reconcile_closes(store, closes, settings)).map(|()| vec![(); closes.len()])
     };
-    ctx.classifying.run(ctx, &shop.id, close.close_seq, classify).await?;
+    ctx.classifying.run(&ctx.heavy_db, &shop.id, close.close_seq, classify).await?;
     db.with(|store| {
         let counts = store.category_counts(&shop.id, close.close_seq)?;
         store.record_close_inputs(close, &ctx.run_id, &ctx.cfg.snapshot)?;

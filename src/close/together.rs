@@ -11,8 +11,6 @@
 //! them on its own connection, in a heavy-database turn; the closes that
 //! arrive meanwhile wait for the next round.
 
-use super::CloseContext;
-
 /// At most this many closes are taken at once, so that one statement's
 /// memory stays about that of one big close.
 const MAX_CLOSES_AT_ONCE: usize = 64;
@@ -40,7 +38,13 @@ impl<T> Together<T> {
     /// Does `work` for close `close_seq` of `shop_id`, with whichever closes
     /// are waiting beside it. `work` takes closes (shop, close number; one
     /// per shop) and returns one outcome per close, in their order.
-    pub(super) async fn run<F>(&self, ctx: &CloseContext, shop_id: &str, close_seq: i64, work: F) -> anyhow::Result<T>
+    pub(super) async fn run<F>(
+        &self,
+        heavy_db: &tokio::sync::Semaphore,
+        shop_id: &str,
+        close_seq: i64,
+        work: F,
+    ) -> anyhow::Result<T>
     where
         F: Fn(&[(&str, i64)]) -> anyhow::Result<Vec<T>>,
     {
@@ -54,7 +58,7 @@ impl<T> Together<T> {
                     return outcome.map_err(anyhow::Error::msg);
                 }
                 _running = self.running.lock() => {
-                    let _turn = ctx.heavy_db_turn().await;
+                    let _turn = heavy_db.acquire().await.expect("the semaphore is never closed");
                     let batch = take_round(&mut self.lock_waiting());
                     if !batch.is_empty() {
                         do_together(batch, &work);

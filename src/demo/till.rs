@@ -696,4 +696,3 @@ pub fn write_truth(path: &Path, rows: &[TruthRow]) -> anyhow::Result<()> {
     w.flush()?;
     Ok(())
 }
-
