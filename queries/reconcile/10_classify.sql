@@ -67,13 +67,24 @@ active AS MATERIALIZED (
     UNION
     SELECT shop_id, reference FROM open_items WHERE item_key LIKE 'P:%' OR item_key LIKE 'S:%'
 ),
-shop_posts AS MATERIALIZED (
+-- Every row under these references, read between the least and greatest of
+-- them first: ersReferences begin with their time, so only that part of each
+-- table is scanned (and never hashed whole).
+posts_window AS MATERIALIZED (
     SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
            p.posted_at, p.kind
-    FROM pos_posts p SEMI JOIN active a ON a.shop_id = p.shop_id AND a.reference = p.ers_reference
+    FROM pos_posts p
+    WHERE p.ers_reference >= (SELECT min(reference) FROM active) AND p.ers_reference <= (SELECT max(reference) FROM active)
+),
+shop_posts AS MATERIALIZED (
+    SELECT p.* FROM posts_window p SEMI JOIN active a ON a.shop_id = p.shop_id AND a.reference = p.ers_reference
+),
+seqr_window AS MATERIALIZED (
+    SELECT r.* FROM seqr_rows r
+    WHERE r.ers_reference >= (SELECT min(reference) FROM active) AND r.ers_reference <= (SELECT max(reference) FROM active)
 ),
 shop_seqr_rows AS MATERIALIZED (
-    SELECT r.* FROM seqr_rows r SEMI JOIN active a ON a.shop_id = r.shop_id AND a.reference = r.ers_reference
+    SELECT r.* FROM seqr_window r SEMI JOIN active a ON a.shop_id = r.shop_id AND a.reference = r.ers_reference
 ),
 -- Invoices sent since the previous close's first mark, less the window in which a
 -- SEQR payment names the invoice it probably paid (for this close's rows and the
