@@ -240,6 +240,18 @@ impl Lake {
         Ok(())
     }
 
+    /// Publishes the shop's exported closes of a slot before `before` that the
+    /// lake lacks: what archiving them needs first.
+    pub fn publish_before(&self, store: &Store, shop: &Shop, before: DateTime<Utc>) -> anyhow::Result<Vec<Published>> {
+        let mut published = Vec::new();
+        for close in store.complete_closes(&shop.id)?.into_iter().take_while(|c| c.slot < before) {
+            if !self.is_published(shop, &close) {
+                published.push(self.publish(store, shop, &close)?);
+            }
+        }
+        Ok(published)
+    }
+
     /// Publishes the shop's exported closes that the lake lacks (no `closes` file).
     pub fn publish_unpublished(&self, store: &Store, shop: &Shop) -> anyhow::Result<Vec<Published>> {
         let mut published = Vec::new();

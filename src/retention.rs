@@ -34,7 +34,7 @@ pub fn archive(store: &Store, cfg: &Config, now: DateTime<Utc>) -> anyhow::Resul
     for shop in &cfg.shops {
         // A close leaves the database only once the lake holds it.
         if let Some(lake) = &lake {
-            if let Err(e) = lake.publish_unpublished(store, shop) {
+            if let Err(e) = lake.publish_before(store, shop, before) {
                 done.skipped.push((shop.id.clone(), format!("{e:#}")));
                 continue;
             }

@@ -35,8 +35,9 @@ pub struct BatchOutcome {
 
 /// Flushes mail left from earlier runs, then loads the inbox and closes the
 /// shops side by side, at most `max_concurrent_shops` closes at once. One
-/// shop's failure (alerted by its close) does not stop the others. Must run
-/// on a multi-threaded runtime: a close's database work blocks its thread.
+/// shop's failure (alerted by its close) does not stop the others. On a
+/// multi-threaded runtime, one close's database work runs beside the others'
+/// waiting.
 pub async fn run_batch(store: &Store, ctx: &Arc<CloseContext>, batch: Batch) -> anyhow::Result<BatchOutcome> {
     let cfg = &ctx.cfg;
     cfg.require_inbox()?;
