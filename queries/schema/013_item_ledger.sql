@@ -11,8 +11,8 @@ CREATE TABLE close_cursors (
 );
 
 -- What a close matched (MATCHED or LATE_MATCHED), by the reference later rows are looked up
--- with: a post (file_id, line), a SEQR row (seqr_n, the n of its key 'S:reference#n'), or an
--- invoice (neither). With its terminal, amount and time, it stands in for the post or SEQR row
+-- with: a post (file_id, line), a SEQR row (seqr_n, the n of its key 'S:reference#n'), both (a
+-- pair matched at once, which shares reference, terminal and amount), or an invoice (neither). With its terminal, amount and time, it stands in for the post or SEQR row
 -- once `seqr-recon archive` has moved that out: a later copy is still a copy of it, and a later
 -- row under its reference is still numbered after it.
 CREATE TABLE settled_items (
@@ -43,10 +43,7 @@ CREATE TABLE item_firsts (
 -- From the results already stored. No cursor is derived: the next close of each shop reads
 -- all its posts once, and writes one.
 INSERT INTO settled_items (shop_id, close_seq, reference, file_id, line, seqr_n, terminal_id, amount, posted_at)
-SELECT i.shop_id, i.close_seq, i.ers_reference, i.local_file_id, i.local_line, NULL, i.terminal_id, i.local_amount, i.posted_at
-FROM recon_items i WHERE i.local_file_id IS NOT NULL
-UNION ALL
-SELECT i.shop_id, i.close_seq, i.ers_reference, NULL, NULL, 1, i.terminal_id, i.seqr_amount, NULL
+SELECT i.shop_id, i.close_seq, i.ers_reference, i.local_file_id, i.local_line, 1, i.terminal_id, i.local_amount, i.posted_at
 FROM recon_items i WHERE i.local_file_id IS NOT NULL
 UNION ALL
 SELECT i.shop_id, i.close_seq, p.ers_reference, p.file_id, p.line, NULL, p.terminal_id, p.amount, p.posted_at
