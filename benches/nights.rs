@@ -192,10 +192,15 @@ fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime
         .collect();
     let keys: Vec<(&str, i64)> = latest.iter().map(|(s, c, _)| (s.as_str(), *c)).collect();
     peak("opened");
-    reconcile_closes(&store, &keys, &ReconcileSettings::default()).unwrap();
+    // In rounds of at most 64 closes, as a run classifies and checks them (close::together).
+    for round in keys.chunks(64) {
+        reconcile_closes(&store, round, &ReconcileSettings::default()).unwrap();
+    }
     peak("classified");
-    for failures in check_closes(&store, &keys).unwrap() {
-        assert!(failures.is_empty(), "{failures:?}");
+    for round in keys.chunks(64) {
+        for failures in check_closes(&store, round).unwrap() {
+            assert!(failures.is_empty(), "{failures:?}");
+        }
     }
     peak("checked");
     for (shop, close_seq, label) in &latest {
@@ -297,7 +302,9 @@ fn play(shape: &Shape, last_night: i64) {
         } else {
             let t = std::time::Instant::now();
             let keys: Vec<(&str, i64)> = closes.iter().map(|(s, c, _)| (s.as_str(), *c)).collect();
-            reconcile_closes(&store, &keys, &settings).unwrap();
+            for round in keys.chunks(64) {
+                reconcile_closes(&store, round, &settings).unwrap();
+            }
             for (shop, _, _) in &closes {
                 let close = store.latest_close(shop).unwrap().unwrap();
                 store.set_close_state(&close.close_id, CloseState::Exported, None).unwrap();

@@ -116,6 +116,25 @@ shop_invoices AS (
 -- scanned: ersReferences begin with their time), and what
 -- an accountant resolved by hand (in whichever shop has it). A post's file and
 -- line name it in whichever shop.
+-- The hand resolutions of the rows read, with the shop whose rows they name (a
+-- resolution's key names rows, not a shop): every other resolution is of rows
+-- this round does not read.
+round_resolutions AS MATERIALIZED (
+    SELECT p.shop_id, r.* FROM exception_resolutions r
+    JOIN (SELECT DISTINCT shop_id, file_id, line FROM shop_posts) p
+      ON p.file_id = try_cast(split_part(r.item_key, ':', 2) AS BIGINT)
+     AND p.line = try_cast(split_part(r.item_key, ':', 3) AS BIGINT)
+    WHERE r.item_key LIKE 'P:%'
+    UNION ALL
+    SELECT s.shop_id, r.* FROM exception_resolutions r
+    JOIN (SELECT DISTINCT shop_id, ers_reference FROM shop_seqr_rows) s
+      ON s.ers_reference = split_part(substr(r.item_key, 3), '#', 1)
+    WHERE r.item_key LIKE 'S:%'
+    UNION ALL
+    SELECT a.shop_id, r.* FROM exception_resolutions r
+    JOIN active_invoices a ON r.item_key = 'I:' || a.invoice_reference
+    WHERE r.item_key LIKE 'I:%'
+),
 settled_window AS MATERIALIZED (
     SELECT s.* FROM settled_items s
     WHERE s.reference >= (SELECT min(reference) FROM active) AND s.reference <= (SELECT max(reference) FROM active)
@@ -144,16 +163,16 @@ settled_seqr AS (
     JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
     WHERE s.seqr_n IS NOT NULL
     UNION ALL
-    SELECT t.shop_id, split_part(substr(r.item_key, 3), '#', 1),
-           coalesce(try_cast(nullif(split_part(substr(r.item_key, 3), '#', 2), '') AS BIGINT), 1)
-    FROM todo t CROSS JOIN exception_resolutions r WHERE r.item_key LIKE 'S:%'
+    SELECT shop_id, split_part(substr(item_key, 3), '#', 1),
+           coalesce(try_cast(nullif(split_part(substr(item_key, 3), '#', 2), '') AS BIGINT), 1)
+    FROM round_resolutions WHERE item_key LIKE 'S:%'
 ),
 settled_invoices AS (
     SELECT s.shop_id, 'I:' || s.reference AS k FROM settled_here s
     JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
     WHERE s.file_id IS NULL AND s.seqr_n IS NULL
     UNION ALL
-    SELECT t.shop_id, r.item_key FROM todo t CROSS JOIN exception_resolutions r WHERE r.item_key LIKE 'I:%'
+    SELECT shop_id, item_key FROM round_resolutions WHERE item_key LIKE 'I:%'
 ),
 -- Settled posts and SEQR rows `seqr-recon archive` moved out of the database,
 -- as settled_items keeps them: a later copy of such a post is still a copy, a
@@ -350,13 +369,13 @@ unpolled AS (
 -- later pairs with it (LATE_MATCHED, naming the resolution) instead of
 -- raising a new exception. A resolved side alone is never shown again.
 resolved AS (
-    SELECT t.shop_id, r.item_key AS k, arg_max(r.how || ' by ' || r.resolved_by || ' (' || r.why || ')', r.resolved_at) AS resolution
-    FROM todo t CROSS JOIN exception_resolutions r
+    SELECT r.shop_id, r.item_key AS k, arg_max(r.how || ' by ' || r.resolved_by || ' (' || r.why || ')', r.resolved_at) AS resolution
+    FROM round_resolutions r
     ANTI JOIN (SELECT e.shop_id, e.k FROM earlier e JOIN todo t ON t.shop_id = e.shop_id
                WHERE e.settled_close_seq < t.close_seq) m
-      ON m.shop_id = t.shop_id AND m.k = r.item_key
+      ON m.shop_id = r.shop_id AND m.k = r.item_key
     WHERE (r.item_key LIKE 'S:%' OR r.item_key LIKE 'P:%')
-    GROUP BY t.shop_id, r.item_key
+    GROUP BY r.shop_id, r.item_key
 ),
 resolved_seqr_ids AS (
     SELECT shop_id, split_part(substr(k, 3), '#', 1) AS ers_reference,

@@ -37,7 +37,7 @@ read_posts AS MATERIALIZED (
     WHERE p.file_id <= s.last_file_id AND p.posted_at < s.first_mark_at
 ),
 cur_seqr_refs AS (SELECT DISTINCT r.shop_id, r.ers_reference FROM seqr_rows r SEMI JOIN cur ON cur.period_id = r.period_id),
--- What earlier closes matched of these rows, and what accountants resolved by hand.
+-- What earlier closes matched of these rows (what accountants resolved by hand is read where it is used).
 read_refs AS MATERIALIZED (SELECT shop_id, ers_reference FROM read_posts UNION SELECT shop_id, ers_reference FROM cur_seqr_refs),
 settled_window AS MATERIALIZED (
     SELECT s.* FROM settled_items s
@@ -55,8 +55,6 @@ settled_before AS (
     SELECT s.shop_id, 'S:' || s.reference || CASE WHEN s.seqr_n > 1 THEN '#' || CAST(s.seqr_n AS VARCHAR) ELSE '' END
     FROM settled_here s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
     WHERE s.seqr_n IS NOT NULL
-    UNION ALL
-    SELECT t.shop_id, r.item_key FROM todo t CROSS JOIN exception_resolutions r
 ),
 reports AS (
     SELECT cur.shop_id, rp.* FROM seqr_reports rp JOIN cur ON cur.period_id = rp.period_id
@@ -118,6 +116,7 @@ seqr_keyed AS MATERIALIZED (
 ),
 seqr_open AS (
     SELECT s.* FROM seqr_keyed s ANTI JOIN settled_before b ON b.shop_id = s.shop_id AND b.k = s.k
+    ANTI JOIN exception_resolutions r ON r.item_key = s.k
 ),
 -- Each open SEQR row with the result rows that carry it (none: unaccounted).
 -- A row settled before is accounted for already, so an open row is accounted
@@ -136,6 +135,7 @@ posts_due AS MATERIALIZED (
 ),
 posts_open AS (
     SELECT p.* FROM posts_due p ANTI JOIN settled_before b ON b.shop_id = p.shop_id AND b.k = p.k
+    ANTI JOIN exception_resolutions r ON r.item_key = p.k
 ),
 -- Each open post with the result rows that carry it, as seqr_results.
 posts_results AS MATERIALIZED (
