@@ -128,8 +128,8 @@ async fn mark_scope(
                 response_sha256: answer.raw_sha256.clone(),
             };
             let detail = format!("{label}: period {} ({})", entry.period_id, entry.client_reference);
+            record_answer(db, shop, close, &slot, terminal, &period_id, &entry)?;
             db.with(|store| {
-                record_answer(store, shop, close, &slot, terminal, &period_id, &entry)?;
                 ctx.record_step(store, close, "mark", started, "ok", &detail);
                 Ok(())
             })
@@ -161,7 +161,7 @@ async fn mark_scope(
 
 /// Keeps the period SEQR returned: first in the journal, then in the database.
 fn record_answer(
-    store: &Store,
+    db: &Db,
     shop: &Shop,
     close: &CloseRow,
     slot: &journal::Slot,
@@ -176,7 +176,9 @@ fn record_answer(
             error = %format!("{e:#}"), "the mark journal could not be written; the period id is only in this log line until the database records it");
     }
     failpoint("mark_answered");
-    let recorded = store.record_mark(close, period_id, terminal, &entry.client_reference, &entry.response_sha256);
+    // The journal has it before a connection is even taken from the pool.
+    let recorded =
+        db.with(|store| store.record_mark(close, period_id, terminal, &entry.client_reference, &entry.response_sha256));
     recorded.map_err(|e| {
         tracing::error!(shop = %shop.id, period = %entry.period_id, client_reference = %entry.client_reference,
             error = %format!("{e:#}"), "SEQR marked the period but the database could not record it");
