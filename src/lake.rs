@@ -254,13 +254,7 @@ impl Lake {
 
     /// Publishes the shop's exported closes that the lake lacks (no `closes` file).
     pub fn publish_unpublished(&self, store: &Store, shop: &Shop) -> anyhow::Result<Vec<Published>> {
-        let mut published = Vec::new();
-        for close in store.complete_closes(&shop.id)? {
-            if !self.is_published(shop, &close) {
-                published.push(self.publish(store, shop, &close)?);
-            }
-        }
-        Ok(published)
+        self.publish_before(store, shop, DateTime::<Utc>::MAX_UTC)
     }
 
     /// Publishes again every exported close of `shop` of business date `since` or later.

@@ -51,17 +51,10 @@ cur_rows AS MATERIALIZED (
     WHERE r.period_id >= (SELECT min(period_id) FROM cur) AND r.period_id <= (SELECT max(period_id) FROM cur)
       AND r.period_id IN (SELECT period_id FROM cur)
 ),
--- A shop's first close reads all its posts.
+-- A shop's first close reads all its invoices (and posts_new_to all its posts).
 first_closes AS (SELECT shop_id FROM todo ANTI JOIN since s ON s.shop_id = todo.shop_id),
-new_posts AS (
-    SELECT p.shop_id, p.ers_reference FROM pos_posts p JOIN first_closes f ON f.shop_id = p.shop_id
-    UNION ALL
-    SELECT p.shop_id, p.ers_reference FROM pos_posts p JOIN since s ON s.shop_id = p.shop_id AND p.file_id > s.last_file_id
-    UNION ALL
-    SELECT p.shop_id, p.ers_reference FROM pos_posts p JOIN since s ON s.shop_id = p.shop_id AND p.posted_at >= s.first_mark_at
-),
 active AS MATERIALIZED (
-    SELECT shop_id, ers_reference AS reference FROM new_posts
+    SELECT shop_id, ers_reference AS reference FROM posts_new_to($closes)
     UNION
     SELECT shop_id, ers_reference FROM cur_rows
     UNION
@@ -156,7 +149,7 @@ settled_posts AS (
     WHERE s.file_id IS NOT NULL
     UNION
     SELECT CAST(split_part(item_key, ':', 2) AS BIGINT), CAST(split_part(item_key, ':', 3) AS BIGINT)
-    FROM exception_resolutions WHERE item_key LIKE 'P:%'
+    FROM round_resolutions WHERE item_key LIKE 'P:%'
 ),
 settled_seqr AS (
     SELECT s.shop_id, s.reference AS ers_reference, s.seqr_n AS n FROM settled_here s

@@ -16,19 +16,10 @@ results AS MATERIALIZED (
 -- rows, and the items earlier closes left open (schema/013_item_ledger.sql).
 since AS (FROM previous_cursors($closes)),
 open_posts AS (SELECT * FROM open_items_of($closes) WHERE item_key LIKE 'P:%'),
--- Four disjoint parts, so nothing is made distinct: a shop's first close reads
--- every post; a later close the posts of later files, those of earlier files
--- made after the previous close's first mark, and its open posts of the rest.
+-- The posts new to the close and its open posts of the rest: disjoint, so
+-- nothing is made distinct.
 read_posts AS MATERIALIZED (
-    SELECT p.shop_id, p.file_id, p.line, p.ers_reference, p.amount, p.posted_at FROM pos_posts p
-    JOIN (SELECT shop_id FROM todo ANTI JOIN since s ON s.shop_id = todo.shop_id) f ON f.shop_id = p.shop_id
-    UNION ALL
-    SELECT p.shop_id, p.file_id, p.line, p.ers_reference, p.amount, p.posted_at FROM pos_posts p
-    JOIN since s ON s.shop_id = p.shop_id AND p.file_id > s.last_file_id
-    UNION ALL
-    SELECT p.shop_id, p.file_id, p.line, p.ers_reference, p.amount, p.posted_at FROM pos_posts p
-    JOIN since s ON s.shop_id = p.shop_id AND p.posted_at >= s.first_mark_at
-    WHERE p.file_id <= s.last_file_id
+    FROM posts_new_to($closes)
     UNION ALL
     SELECT p.shop_id, p.file_id, p.line, p.ers_reference, p.amount, p.posted_at FROM pos_posts p
     JOIN since s ON s.shop_id = p.shop_id

@@ -113,6 +113,22 @@ SELECT t.shop_id, arg_max(k.last_file_id, k.close_seq) AS last_file_id, arg_max(
 FROM t JOIN close_cursors k ON k.shop_id = t.shop_id AND k.close_seq < t.close_seq
 GROUP BY t.shop_id;
 
+-- For each close in closes: the posts new to it, in three disjoint parts. A shop's first close
+-- takes every post; a later one the posts of files loaded since its previous close, and those of
+-- earlier files made after that close's first mark (not yet due then).
+CREATE MACRO posts_new_to(closes) AS TABLE
+WITH t AS (SELECT unnest(CAST(closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
+since AS (FROM previous_cursors(closes))
+SELECT p.shop_id, p.file_id, p.line, p.ers_reference, p.amount, p.posted_at FROM pos_posts p
+JOIN (SELECT shop_id FROM t ANTI JOIN since s ON s.shop_id = t.shop_id) f ON f.shop_id = p.shop_id
+UNION ALL
+SELECT p.shop_id, p.file_id, p.line, p.ers_reference, p.amount, p.posted_at FROM pos_posts p
+JOIN since s ON s.shop_id = p.shop_id AND p.file_id > s.last_file_id
+UNION ALL
+SELECT p.shop_id, p.file_id, p.line, p.ers_reference, p.amount, p.posted_at FROM pos_posts p
+JOIN since s ON s.shop_id = p.shop_id AND p.posted_at >= s.first_mark_at
+WHERE p.file_id <= s.last_file_id;
+
 -- For each close in closes: the items earlier closes showed and none matched, but for those
 -- resolved by hand (whose other side, arriving later, is new to the close).
 CREATE MACRO open_items_of(closes) AS TABLE
