@@ -24,7 +24,6 @@ use std::process::Command;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rust_decimal::Decimal;
-use seqr_recon::backoffice::resolve_exception;
 use seqr_recon::config::ReconcileSettings;
 use seqr_recon::domain::{CloseState, Resolution};
 use seqr_recon::export::write_reports;
@@ -33,6 +32,7 @@ use seqr_recon::seqr::client::FetchedReport;
 use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
 use seqr_recon::store::ingest::{ingest_file, ShopCurrencies};
 use seqr_recon::store::Store;
+use seqr_recon::worklist;
 
 mod support;
 use support::timed;
@@ -321,7 +321,7 @@ fn play(shape: &Shape, last_night: i64) {
         let t = std::time::Instant::now();
         if to_write_off.len() > 2 {
             for (shop, ers) in to_write_off.remove(0) {
-                resolve_exception(&store, &shop_id(shop), &ers, Resolution::WriteOff, "never paid", "bench").unwrap();
+                worklist::resolve(&store, &shop_id(shop), &ers, Resolution::WriteOff, "never paid", "bench").unwrap();
             }
         }
         phases[3] += t.elapsed().as_secs_f64();

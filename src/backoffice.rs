@@ -1,4 +1,4 @@
-//! Back-office operations on SEQR: terminals, refunds, resolving exceptions.
+//! Back-office operations on SEQR: terminals and refunds.
 //! Each checks what it can in the database before asking SEQR.
 
 use std::str::FromStr;
@@ -8,7 +8,6 @@ use rand::distr::{Alphanumeric, SampleString};
 use rust_decimal::Decimal;
 
 use crate::config::{Config, Shop};
-use crate::domain::{Category, Resolution};
 use crate::secret::Secret;
 use crate::seqr::types::{check_ers_reference, Invoice};
 use crate::seqr::{ClientContext, Principal, SeqrClient};
@@ -208,51 +207,6 @@ pub async fn refund(
     record.refund_ers = &refund_ers;
     store.complete_refund_attempt(&attempt_id, &record)?;
     Ok(refund_ers.into_string())
-}
-
-/// Records that the open exceptions of `reference` (an ersReference or invoice
-/// reference) were dealt with. Returns how many exceptions were resolved.
-pub fn resolve_exception(
-    store: &Store,
-    shop_id: &str,
-    reference: &str,
-    how: Resolution,
-    why: &str,
-    by: &str,
-) -> anyhow::Result<usize> {
-    if why.trim().is_empty() {
-        anyhow::bail!("--why is required: say why the exception is resolved, for the audit trail");
-    }
-    let open = store.open_exceptions_of(shop_id, reference)?;
-    if open.is_empty() {
-        anyhow::bail!("shop {shop_id} has no open exception for {reference}; `seqr-recon query open_exceptions_by_age` lists them");
-    }
-    // A rejected probable match records the pair, so it is never proposed again;
-    // both items stay open under their own category. Anything else closes the items.
-    let items: Vec<(Category, String)> = if how == Resolution::Rejected {
-        if let Some(e) = open.iter().find(|e| e.category != Category::ProbableMatch) {
-            anyhow::bail!(
-                "{reference} is {}, not a PROBABLE_MATCH: only a probable match can be rejected; \
-                 use --how refund, correction, write-off or confirmed",
-                e.category
-            );
-        }
-        open.iter()
-            .map(|e| {
-                let pair =
-                    format!("X:{}|{}", e.local_key.as_deref().unwrap_or(""), e.seqr_key.as_deref().unwrap_or(""));
-                (e.category, pair)
-            })
-            .collect()
-    } else {
-        open.iter()
-            .flat_map(|e| {
-                [&e.local_key, &e.seqr_key, &e.invoice_key].into_iter().flatten().map(|k| (e.category, k.clone()))
-            })
-            .collect()
-    };
-    store.record_resolutions(&items, by, how, why)?;
-    Ok(open.len())
 }
 
 /// Parses an amount argument exactly.

@@ -286,6 +286,15 @@ pub struct EmailSettings {
     /// not sent again by itself.
     #[serde(default = "default_smtp_timeout")]
     pub smtp_timeout_seconds: f64,
+    /// The report email lists at most this many items to act on, largest
+    /// amount at risk first; the workbook's To do sheet has them all.
+    #[serde(default = "default_listed_items")]
+    pub listed_items: usize,
+    /// More new exceptions than this in one close is a flood (a till's file
+    /// or SEQR's report gone wrong, rarely that many sales): the email says
+    /// so and ops get one alert.
+    #[serde(default = "default_flood_new_items")]
+    pub flood_new_items: usize,
 }
 
 impl Default for EmailSettings {
@@ -507,6 +516,12 @@ fn default_smtp_port() -> u16 {
 }
 fn default_smtp_tls() -> SmtpTls {
     SmtpTls::None
+}
+fn default_listed_items() -> usize {
+    30
+}
+fn default_flood_new_items() -> usize {
+    100
 }
 fn default_smtp_timeout() -> f64 {
     30.0

@@ -52,3 +52,4 @@ pub mod seqr;
 pub mod sim;
 pub mod stop;
 pub mod store;
+pub mod worklist;

@@ -507,8 +507,8 @@ link_candidates AS (
 link_pairs AS (
     SELECT p.shop_id, p.seqr_key, u.invoice_reference,
            u.invoice_reference || CASE WHEN u.amount <> p.seqr_amount
-                                       THEN ' (reserved ' || CAST(u.amount AS VARCHAR) || ', committed at '
-                                            || CAST(p.seqr_amount AS VARCHAR) || ')' ELSE '' END AS named,
+                                       THEN ' (reserved ' || amount_text(u.amount) || ', committed at '
+                                            || amount_text(p.seqr_amount) || ')' ELSE '' END AS named,
            u.amount <> p.seqr_amount AS inexact,
            abs(epoch(u.sent_at) - epoch(try_strptime(substr(p.ers_reference, 1, 14), '%Y%m%d%H%M%S'))) AS gap
     FROM unmatched p JOIN link_candidates u
@@ -584,14 +584,14 @@ SELECT c.shop_id, c.close_seq, k.label_period,
                     THEN 'possibly invoice ' || lk.invoice_reference || ' left unpolled'
                     ELSE 'SEQR has this payment; the POS has no post for it' END
            WHEN 'MISSING_AT_SEQR' THEN 'the POS posted this before the close; SEQR has no such transaction (possibly reversed)'
-           WHEN 'AMOUNT_MISMATCH' THEN 'POS posted ' || CAST(c.local_amount AS VARCHAR) || ', SEQR has ' || CAST(c.seqr_amount AS VARCHAR)
+           WHEN 'AMOUNT_MISMATCH' THEN 'POS posted ' || amount_text(c.local_amount) || ', SEQR has ' || amount_text(c.seqr_amount)
            WHEN 'TERMINAL_MISMATCH' THEN 'POS posted it on terminal ' || c.local_terminal || ', SEQR has terminal ' || c.terminal_id
            WHEN 'MATCHED' THEN
                CASE WHEN c.refund_linked
                     THEN 'a refund the till booked under payment ' || c.local_ers || '''s reference; SEQR''s refund is ' || c.ers_reference
                     ELSE 'row ' || CAST(c.seqr_n AS VARCHAR) || ' SEQR lists under ersReference ' || c.ers_reference END
-           WHEN 'REFUND_MISSING_LOCALLY' THEN 'SEQR refunded ' || CAST(-c.seqr_amount AS VARCHAR) || ' to the customer; the till has no record of the refund'
-           WHEN 'REFUND_UNMATCHED' THEN 'the till booked a refund of ' || CAST(-c.local_amount AS VARCHAR)
+           WHEN 'REFUND_MISSING_LOCALLY' THEN 'SEQR refunded ' || amount_text(-c.seqr_amount) || ' to the customer; the till has no record of the refund'
+           WHEN 'REFUND_UNMATCHED' THEN 'the till booked a refund of ' || amount_text(-c.local_amount)
                || CASE WHEN c.named_refund
                        THEN ' under payment ' || c.local_ers || '''s reference; SEQR has no refund of that amount on terminal '
                             || c.local_terminal || ' near ' || CAST(c.posted_at AS VARCHAR)
@@ -641,7 +641,7 @@ SELECT k.shop_id, k.close_seq, k.label_period,
        coalesce(e.first_period, u.due_period), 'UNPOLLED_REVERSED', NULL, NULL, u.k,
        u.terminal_id, NULL, NULL, u.invoice_reference,
        u.amount, NULL, NULL, u.sent_at,
-       'invoice ' || u.invoice_reference || ' for ' || CAST(u.amount AS VARCHAR) || ' ' || u.currency || ' was '
+       'invoice ' || u.invoice_reference || ' for ' || amount_text(u.amount) || ' ' || u.currency || ' was '
            || CASE WHEN u.last_status IS NULL THEN 'never polled' ELSE 'last polled while ISSUED' END
            || ', with no post and no cancel',
        NULL, NULL, NULL, NULL, NULL
@@ -664,8 +664,8 @@ SELECT k.shop_id, k.close_seq, k.label_period,
        cp.period_id, 'SUMMARY_MISMATCH', NULL, 'M:' || cp.period_id, NULL,
        cp.terminal_id, NULL, NULL, NULL,
        NULL, coalesce(dt.total, 0), sm.total - coalesce(dt.total, 0), NULL,
-       'SEQR summary says ' || CAST(sm.n AS VARCHAR) || ' transactions totalling ' || CAST(sm.total AS VARCHAR)
-           || ', its detail rows are ' || CAST(coalesce(dt.n, 0) AS VARCHAR) || ' totalling ' || CAST(coalesce(dt.total, 0) AS VARCHAR),
+       'SEQR summary says ' || CAST(sm.n AS VARCHAR) || ' transactions totalling ' || amount_text(sm.total)
+           || ', its detail rows are ' || CAST(coalesce(dt.n, 0) AS VARCHAR) || ' totalling ' || amount_text(coalesce(dt.total, 0)),
        NULL, NULL, NULL, NULL, NULL
 FROM cur cp JOIN cuts k ON k.shop_id = cp.shop_id
 JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries

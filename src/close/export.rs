@@ -55,12 +55,17 @@ fn write_and_queue(
     store.claim_refusals(&shop.id, &close.close_id)?;
     let email = notify::report_email(store, &ctx.cfg, shop, &close, &label, &report, report_email_id(&close))?;
     notify::queue(store, &ctx.cfg.email, &email)?;
-    if report.rows.no_pos_posts()? && !ctx.cfg.email.alert_to.is_empty() {
-        notify::queue(
-            store,
-            &ctx.cfg.email,
-            &notify::no_posts_alert(&ctx.cfg.email, &ctx.cfg.pos.inbox, shop, &close),
-        )?;
+    if !ctx.cfg.email.alert_to.is_empty() {
+        if report.rows.no_pos_posts()? {
+            notify::queue(
+                store,
+                &ctx.cfg.email,
+                &notify::no_posts_alert(&ctx.cfg.email, &ctx.cfg.pos.inbox, shop, &close),
+            )?;
+        }
+        if notify::is_flood(&report.rows, close.close_seq, ctx.cfg.email.flood_new_items) {
+            notify::queue(store, &ctx.cfg.email, &notify::flood_alert(&ctx.cfg.email, shop, &close))?;
+        }
     }
     ctx.record_step(store, &close, "export", started, "ok", &report.files.dir.display().to_string());
     store.set_close_state(&close.close_id, CloseState::Exported, None)?;

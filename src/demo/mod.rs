@@ -329,7 +329,7 @@ pub async fn run(
                         && truth.iter().any(|u| u.key == t.key && u.category == Category::LateMatched)
                 });
                 if let Some(t) = late {
-                    crate::backoffice::resolve_exception(
+                    crate::worklist::resolve(
                         &store,
                         &s.id,
                         &t.key,

@@ -178,6 +178,63 @@ word_enum! {
 }
 
 word_enum! {
+    /// A change an accountant makes to an exception (`seqr-recon exception …`), kept in
+    /// `item_events`, the audit trail.
+    ItemEvent {
+        /// Someone is on it (with a note): it stays listed, without asking for action.
+        Acknowledged = "acknowledged",
+        /// Not listed until a day in the shop's calendar.
+        Snoozed = "snoozed",
+        /// Dealt with: it leaves the open list.
+        Resolved = "resolved",
+        /// Open again after it was resolved.
+        Reopened = "reopened",
+    }
+}
+
+word_enum! {
+    /// Where an exception stands for the accountants, from its latest [`ItemEvent`].
+    ItemState {
+        /// Nobody has said anything about it yet.
+        Open = "open",
+        /// Someone is on it.
+        Acknowledged = "acknowledged",
+        /// Put off until a day.
+        Snoozed = "snoozed",
+        /// It was resolved and came back (or was reopened): open again.
+        Reopened = "reopened",
+        /// Resolved after the close that shows it.
+        Resolved = "resolved",
+    }
+}
+
+impl ItemState {
+    /// The state an item is in after `event` (none: never touched), for a
+    /// close marked at `close_marked`, on the shop's day `today`.
+    pub fn after(
+        event: Option<(ItemEvent, Option<chrono::NaiveDate>, chrono::DateTime<chrono::Utc>)>,
+        close_marked: chrono::DateTime<chrono::Utc>,
+        today: chrono::NaiveDate,
+    ) -> ItemState {
+        match event {
+            None => ItemState::Open,
+            Some((ItemEvent::Acknowledged, _, _)) => ItemState::Acknowledged,
+            Some((ItemEvent::Snoozed, Some(until), _)) if until > today => ItemState::Snoozed,
+            Some((ItemEvent::Snoozed, _, _)) => ItemState::Open,
+            Some((ItemEvent::Reopened, _, _)) => ItemState::Reopened,
+            // A close made after the resolution shows the item only if it came back.
+            Some((ItemEvent::Resolved, _, at)) if at < close_marked => ItemState::Reopened,
+            Some((ItemEvent::Resolved, _, _)) => ItemState::Resolved,
+        }
+    }
+
+    /// Whether someone has to act on an item in this state today.
+    pub fn wants_someone(self) -> bool {
+        matches!(self, ItemState::Open | ItemState::Reopened)
+    }
+}
+
+word_enum! {
     /// What a till's post records.
     PostKind {
         /// A payment (positive amount).

@@ -7,6 +7,7 @@
 //! With `[reports] csv_excel` they are written for a spreadsheet instead
 //! (see [`CsvStyle`]). The workbook ([`workbook`]) is for people.
 
+pub mod todo;
 pub mod workbook;
 
 use std::io::Write;
@@ -17,7 +18,7 @@ use duckdb::types::{TimeUnit, Value};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::config::{ReportFormat, ReportSettings, Shop};
-use crate::store::reconcile::ExceptionLine;
+use crate::store::reconcile::TodoList;
 use crate::store::{closes_value, queries, Param, Store, SummaryLine};
 
 /// How CSV files are written.
@@ -200,6 +201,8 @@ pub(crate) struct CloseRows {
     exceptions: Option<Table>,
     /// transactions.csv's rows, unless too many.
     transactions: Option<Table>,
+    /// The to-do list, for the email and the workbook's To do sheet.
+    pub(crate) todo: TodoList,
 }
 
 impl CloseRows {
@@ -223,6 +226,7 @@ impl CloseRows {
                 summary: summaries.take(shop_id),
                 exceptions: None,
                 transactions: None,
+                todo: TodoList::default(),
             })
             .collect();
         // A file's rows are held for the closes whose summary total row says they are few.
@@ -246,7 +250,9 @@ impl CloseRows {
         };
         let mut exceptions = read_for(queries::EXCEPTIONS_CSV, &few_exceptions)?;
         let mut transactions = read_for(queries::TRANSACTIONS_CSV, &few_items)?;
+        let mut todo = store.todo_lists(closes, TodoList::HELD)?;
         for (i, rows) in all.iter_mut().enumerate() {
+            rows.todo = todo.remove(&rows.shop_id).unwrap_or_default();
             rows.exceptions = few_exceptions[i].then(|| exceptions.take(&rows.shop_id));
             rows.transactions = few_items[i].then(|| transactions.take(&rows.shop_id));
             if rows.no_pos_posts()? {
@@ -267,6 +273,11 @@ impl CloseRows {
     /// Gives the held exceptions whose advice takes the posts to have arrived
     /// [`NO_POSTS_ACTION`] instead, so no file of the close says to refund.
     fn withhold_refund_advice(&mut self) {
+        for item in &mut self.todo.items {
+            if assumes_posts_arrived(item.category.as_str()) {
+                item.action = NO_POSTS_ACTION.to_string();
+            }
+        }
         let Some(table) = &mut self.exceptions else { return };
         let column = |name: &str| table.columns.iter().position(|c| c == name);
         let (Some(category), Some(action)) = (column("category"), column("action")) else { return };
@@ -285,15 +296,6 @@ impl CloseRows {
     /// summary.csv's lines, for the email.
     pub(crate) fn summary_lines(&self) -> anyhow::Result<Vec<SummaryLine>> {
         self.summary.rows.iter().map(|row| SummaryLine::from_row(row)).collect()
-    }
-
-    /// The first `limit` rows of exceptions.csv, for the email: held, or
-    /// read again when there were too many to hold.
-    pub(crate) fn first_exceptions(&self, store: &Store, limit: usize) -> anyhow::Result<Vec<ExceptionLine>> {
-        match &self.exceptions {
-            Some(table) => table.rows.iter().take(limit).map(|row| ExceptionLine::from_row(row)).collect(),
-            None => store.first_exceptions(&self.shop_id, self.close_seq, limit),
-        }
     }
 }
 
@@ -593,22 +595,34 @@ mod tests {
         (1..=4).map(|i| format!("T1,,E{i},,{i}0.00,SEK,PAYMENT,,2026-11-21T10:00:0{i}Z")).collect()
     }
 
-    /// A close whose exceptions are too many to hold shows the email the
-    /// same first rows as one whose are held.
+    /// The to-do list is by amount at risk, largest first, and counts with
+    /// their amount the items beyond what it holds.
     #[test]
-    fn the_first_exceptions_are_the_same_held_or_read_again() {
+    fn the_todo_list_is_by_amount_at_risk_and_counts_what_it_does_not_hold() {
+        use crate::domain::Category::{self, AmountMismatch, MissingAtSeqr, MissingLocally};
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db.duckdb")).unwrap();
-        // SEQR has E1 at another amount, E9 that no till posted, and not E2 to E4: five exceptions.
+        // SEQR has E1 at 11 (the till 10), E9 that no till posted, and not E2 to E4.
         let seq = reconciled_close(&store, dir.path(), "shop-1", &four_posts(), &[("E1", 11), ("E9", 90)]);
-        let held = CloseRows::read(&store, "shop-1", seq).unwrap();
-        assert_eq!(held.exceptions.as_ref().map(|t| t.rows.len()), Some(5));
-        let not_held = CloseRows { exceptions: None, ..held.clone() };
-        let first = held.first_exceptions(&store, 3).unwrap();
-        assert_eq!(first.len(), 3);
-        assert_eq!(first, not_held.first_exceptions(&store, 3).unwrap());
-        assert_eq!(first[0].category, "AMOUNT_MISMATCH");
-        assert_eq!(held.summary_lines().unwrap().last().unwrap().exceptions, 5);
+        let all = store.todo_lists(&[("shop-1", seq)], 10).unwrap().remove("shop-1").unwrap();
+        let risks: Vec<(Category, Decimal)> = all.items.iter().map(|i| (i.category, i.at_risk)).collect();
+        let d = Decimal::from;
+        assert_eq!(
+            risks,
+            [
+                (MissingLocally, d(90)),
+                (MissingAtSeqr, d(40)),
+                (MissingAtSeqr, d(30)),
+                (MissingAtSeqr, d(20)),
+                (AmountMismatch, d(1))
+            ]
+        );
+        assert!(all.items.iter().all(|i| i.first_close_seq == seq && i.last_event.is_none()));
+        assert_eq!(all.beyond, (0, Decimal::ZERO, 0));
+        let two = store.todo_lists(&[("shop-1", seq)], 2).unwrap().remove("shop-1").unwrap();
+        assert_eq!(two.items, all.items[..2]);
+        assert_eq!(two.beyond, (3, d(51), 3), "three more, 30 + 20 + 1 at risk, all new");
+        assert_eq!(CloseRows::read(&store, "shop-1", seq).unwrap().todo, all);
     }
 
     /// Read together, each close gets the rows it gets read alone, in the

@@ -14,8 +14,9 @@ use lettre::Message;
 mod report;
 mod smtp;
 
+pub(crate) use report::is_flood;
 pub(crate) use report::report_email;
-pub use report::{failed_close_alert, no_posts_alert, refused_files_alert};
+pub use report::{failed_close_alert, flood_alert, no_posts_alert, refused_files_alert};
 
 use crate::config::{secret_from_env, EmailSettings, Transport};
 use crate::domain::EmailKind;

@@ -5,19 +5,15 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use maud::{html, Markup, DOCTYPE};
-use rust_decimal::Decimal;
 
 use super::{read_attachment, Outgoing};
 use crate::config::{Config, EmailSettings, ReportFormat, Shop};
 use crate::domain::EmailKind;
-use crate::export::{assumes_posts_arrived, CloseReport, ReportFiles, NO_POSTS_ACTION};
+use crate::export::todo::{days, money, Agenda, Entry};
+use crate::export::{CloseReport, CloseRows, ReportFiles};
 use crate::store::ingest::{RefusedFile, Rejected};
-use crate::store::reconcile::{CategoryTotal, ExceptionLine};
 use crate::store::seqr_data::CloseRow;
 use crate::store::{Store, SummaryLine};
-
-/// How many exceptions the email lists; exceptions.csv has them all.
-const FIRST_EXCEPTIONS: usize = 20;
 
 const REFUSED_WARNING: &str = "INCOMPLETE: these POS files were refused, so their sales are not in this \
     reconciliation. SEQR's rows for them show as MISSING_LOCALLY (or IN_TRANSIT): do not refund those customers; fix the file \
@@ -35,33 +31,20 @@ pub(crate) fn report_email(
     email_id: String,
 ) -> anyhow::Result<Outgoing> {
     let (files, rows) = (&written.files, &written.rows);
-    let lines = rows.summary_lines()?;
-    let total = lines.iter().find(|l| l.terminal == "TOTAL");
     let (from, to) = store.close_span(&shop.id, close.close_seq)?;
-    let no_posts = rows.no_pos_posts()?;
-    let mut categories = store.category_totals(&shop.id, close.close_seq)?;
-    let mut first = rows.first_exceptions(store, FIRST_EXCEPTIONS)?;
-    if no_posts {
-        // Every SEQR sale reads MISSING_LOCALLY when no file came: that is not advice to refund.
-        let withheld = |category: &str, action: &mut String| {
-            if assumes_posts_arrived(category) {
-                *action = NO_POSTS_ACTION.into();
-            }
-        };
-        categories.iter_mut().for_each(|c| withheld(c.category.as_str(), &mut c.action));
-        first.iter_mut().for_each(|e| withheld(&e.category, &mut e.action));
-    }
+    let span = Span { from, to, tz: shop.tz() };
+    let marked = to.unwrap_or_else(Utc::now);
+    let today = Utc::now().with_timezone(&span.tz).date_naive();
     let report = Report {
         shop,
         period_id,
-        no_posts,
-        categories,
-        first,
+        no_posts: rows.no_pos_posts()?,
+        agenda: Agenda::new(&rows.todo, close.close_seq, marked, today, span.tz),
+        listed: cfg.email.listed_items,
+        flood_limit: cfg.email.flood_new_items,
         refused: store.refused_files(&close.close_id)?,
-        exceptions: total.map_or(0, |t| t.exceptions),
-        difference: total.map_or(Decimal::ZERO, |t| t.difference),
-        span: Span { from, to, tz: shop.tz() },
-        lines,
+        span,
+        lines: rows.summary_lines()?,
     };
     let (settings, reports) = (&cfg.email, &cfg.reports);
     let mut attachments = Vec::new();
@@ -87,6 +70,12 @@ pub(crate) fn report_email(
         html: Some(report.html().into_string()),
         attachments,
     })
+}
+
+/// Whether a close showed more new exceptions than `[email] flood_new_items`.
+pub(crate) fn is_flood(rows: &CloseRows, close_seq: i64, limit: usize) -> bool {
+    let held = rows.todo.items.iter().filter(|i| i.first_close_seq == close_seq && i.category.needs_action());
+    held.count() as i64 + rows.todo.beyond.2 > limit as i64
 }
 
 /// The stretch of time a close covers: from the shop's previous close to
@@ -123,27 +112,33 @@ struct Report<'a> {
     shop: &'a Shop,
     period_id: &'a str,
     lines: Vec<SummaryLine>,
-    categories: Vec<CategoryTotal>,
-    first: Vec<ExceptionLine>,
+    agenda: Agenda<'a>,
+    /// How many items to list (`[email] listed_items`).
+    listed: usize,
+    /// `[email] flood_new_items`.
+    flood_limit: usize,
     refused: Vec<RefusedFile>,
     /// SEQR has sales in the period and no POS post arrived (see `CloseRows::no_pos_posts`).
     no_posts: bool,
-    exceptions: i64,
-    difference: Decimal,
     span: Span,
 }
 
 impl Report<'_> {
+    /// Someone has to act today: an item nobody has taken on, or a file missing.
     fn needs_action(&self) -> bool {
-        self.categories.iter().any(|c| c.category.needs_action()) || !self.refused.is_empty() || self.no_posts
+        self.agenda.wants_someone() || !self.refused.is_empty() || self.no_posts
     }
 
     fn verdict(&self) -> &'static str {
         if self.needs_action() {
-            "ACTION NEEDED TODAY"
+            "ACTION NEEDED"
         } else {
             "nothing to do today"
         }
+    }
+
+    fn flood(&self) -> bool {
+        self.agenda.new_items() > self.flood_limit as i64
     }
 
     fn no_posts_warning(&self) -> String {
@@ -158,19 +153,40 @@ impl Report<'_> {
         )
     }
 
-    fn counts(&self) -> String {
+    fn flood_warning(&self) -> String {
         format!(
-            "{} exception{}, difference {:.2} {}",
-            self.exceptions,
-            if self.exceptions == 1 { "" } else { "s" },
-            self.difference,
-            self.shop.currency
+            "FLOOD: {} new exceptions in one close, more than the {} expected at most. So many usually means a \
+             till's file or SEQR's report went wrong, not that many sales: ops have been alerted; wait for them \
+             before acting on each item. The largest are listed.",
+            self.agenda.new_items(),
+            self.flood_limit
         )
     }
 
-    /// `[SEQR] Shop 1, 21 Nov 22:00 – 22 Nov 22:00: 1 exception, difference
-    /// -0.50 SEK — ACTION NEEDED TODAY [shop-1 period …]`; the tag at the end
-    /// is for mail filters and search.
+    /// `2 new, 5 still open (oldest 9 days), 1234.50 SEK at risk`.
+    fn counts(&self) -> String {
+        let a = &self.agenda;
+        if a.items() == 0 {
+            return "no exceptions to act on".into();
+        }
+        let mut parts = vec![];
+        if a.new_items() > 0 || a.still_open() == 0 {
+            parts.push(format!("{} new", a.new_items()));
+        }
+        if a.still_open() > 0 {
+            let oldest = match a.oldest_days().unwrap_or(0) {
+                0 => days(0),
+                n => format!("oldest {}", days(n)),
+            };
+            parts.push(format!("{} still open ({oldest})", a.still_open()));
+        }
+        parts.push(format!("{} {} at risk", money(a.at_risk()), self.shop.currency));
+        parts.join(", ")
+    }
+
+    /// `[SEQR] Shop 1, 21 Nov 22:00 – 22 Nov 22:00: 1 new, 120.00 SEK at risk
+    /// — ACTION NEEDED [shop-1 period …]`; the tag at the end is for mail
+    /// filters and search.
     fn subject(&self) -> String {
         let mut subject =
             format!("[SEQR] {}, {}: {} — {}", self.shop.name, self.span.short(), self.counts(), self.verdict());
@@ -180,6 +196,9 @@ impl Report<'_> {
         if self.no_posts {
             subject.push_str(", NO POS FILE: incomplete");
         }
+        if self.flood() {
+            subject.push_str(", FLOOD of new exceptions");
+        }
         subject.push_str(&format!(" [{} period {}]", self.shop.id, self.period_id));
         subject
     }
@@ -188,79 +207,124 @@ impl Report<'_> {
         format!("{}: {}. {}. {}.", self.shop.name, self.span.long(), self.counts(), self.verdict())
     }
 
+    /// The items listed: the largest amounts at risk first.
+    fn listed(&self) -> &[Entry<'_>] {
+        &self.agenda.to_act[..self.agenda.to_act.len().min(self.listed)]
+    }
+
+    /// What the list leaves out and why, in one line each.
+    fn footnotes(&self) -> Vec<String> {
+        let a = &self.agenda;
+        let mut notes = vec![];
+        let unlisted = a.items() - self.listed().len() as i64;
+        if unlisted > 0 {
+            notes.push(format!(
+                "{unlisted} more item(s) to act on, with less at risk, are on the To do sheet of report.xlsx."
+            ));
+        }
+        if !a.snoozed.is_empty() {
+            let risk: rust_decimal::Decimal = a.snoozed.iter().map(|e| e.item.at_risk).sum();
+            notes.push(format!(
+                "{} snoozed item(s) ({} {} at risk) come back on their day.",
+                a.snoozed.len(),
+                money(risk),
+                self.shop.currency
+            ));
+        }
+        if a.nothing_to_do > 0 {
+            notes.push(format!(
+                "{} payment(s) or refund(s) made in the last moments before the close are in transit: nothing to do, \
+                 the next close matches them.",
+                a.nothing_to_do
+            ));
+        }
+        if a.resolved_since > 0 {
+            notes.push(format!("{} item(s) were resolved since this close was made.", a.resolved_since));
+        }
+        notes
+    }
+
     fn text(&self, files: &ReportFiles) -> String {
         let mut text = format!(
-            "{}\n\nSEQR reconciliation of period {} (shop {}).\n\n",
+            "{}\n\nSEQR reconciliation of period {} (shop {}).\n",
             self.first_line(),
             self.period_id,
             self.shop.id
         );
-        text.push_str(&format!(
-            "{:<30} {:>6} {:>14} {:>6} {:>14} {:>5} {:>12}\n",
-            "terminal", "seqr", "seqr total", "local", "local total", "exc", "difference"
-        ));
-        for l in &self.lines {
-            text.push_str(&format!(
-                "{:<30} {:>6} {:>14.2} {:>6} {:>14.2} {:>5} {:>12.2}\n",
-                terminal_label(l.terminal_name.as_deref(), &l.terminal),
-                l.seqr_count,
-                l.seqr_total,
-                l.local_count,
-                l.local_total,
-                l.exceptions,
-                l.difference
-            ));
-            if l.terminal != "TOTAL" {
-                text.push_str(&format!("  ({})\n", l.terminal));
-            }
-        }
-        if self.categories.is_empty() {
-            text.push_str("\n0 exceptions: every transaction matched.\n");
-        } else {
-            text.push_str("\nBy category (count, difference, what to do):\n");
-            for c in &self.categories {
-                text.push_str(&format!("- {} {} ({:.2}): {}\n", c.category, c.items, c.difference, c.action));
-            }
-            text.push_str(&format!(
-                "\nFirst {} of {} exceptions (all in the attachments):\n",
-                self.first.len(),
-                self.exceptions
-            ));
-            for e in &self.first {
-                text.push_str(&format!(
-                    "- {} {} {} {}: {} To do: {}\n",
-                    e.category,
-                    terminal_label(e.terminal_name.as_deref(), &e.terminal),
-                    e.reference,
-                    difference(e.difference),
-                    e.detail,
-                    e.action
-                ));
-            }
-        }
+        let mut warn = |w: &str| text.push_str(&format!("\n{w}\n"));
         if self.no_posts {
-            text.push_str(&format!("\n{}\n", self.no_posts_warning()));
+            warn(&self.no_posts_warning());
         }
         if !self.refused.is_empty() {
-            text.push_str(&format!("\n{REFUSED_WARNING}\n"));
+            warn(REFUSED_WARNING);
             for f in &self.refused {
                 text.push_str(&format!("- {}\n", f.describe()));
             }
+        }
+        if self.flood() {
+            text.push_str(&format!("\n{}\n", self.flood_warning()));
+        }
+        if self.agenda.items() == 0 {
+            text.push_str("\nNothing to act on: every exception is matched, in transit or in hand.\n");
+        } else {
+            text.push_str("\nTo do, largest amount at risk first:\n");
+            for (i, e) in self.listed().iter().enumerate() {
+                let item = e.item;
+                text.push_str(&format!(
+                    "\n{}. {} {} at risk: {} ({}){}\n",
+                    i + 1,
+                    money(item.at_risk),
+                    self.shop.currency,
+                    item.category,
+                    e.age(),
+                    if e.new { " NEW" } else { "" }
+                ));
+                text.push_str(&format!("   {}\n", where_and_who(e, self.span.tz)));
+                text.push_str(&format!("   {}: {}\n", e.amounts(), item.detail));
+                if let Some(standing) = e.standing() {
+                    text.push_str(&format!("   {standing}\n"));
+                }
+                text.push_str(&format!("   To do: {}\n", item.action));
+            }
+            text.push_str("\nBy category (items, amount at risk, what to do):\n");
+            for (category, n, risk, action) in self.agenda.by_category() {
+                text.push_str(&format!("- {category} {n} ({}): {action}\n", money(risk)));
+            }
+        }
+        for note in self.footnotes() {
+            text.push_str(&format!("\n{note}"));
+        }
+        text.push_str("\n\nTotals per terminal (SEQR, till, difference of this period's own sales):\n");
+        for l in &self.lines {
+            text.push_str(&format!(
+                "- {}: SEQR {} for {}, till {} for {}, difference {}\n",
+                terminal_label(l.terminal_name.as_deref(), &l.terminal),
+                l.seqr_count,
+                money(l.seqr_total),
+                l.local_count,
+                money(l.local_total),
+                money(l.difference)
+            ));
         }
         text.push_str(&format!("\nFiles: {}\n", files.dir.display()));
         text
     }
 
     fn html(&self) -> Markup {
-        const TABLE: &str = "border-collapse: collapse; margin: 8px 0 16px 0;";
-        const TH: &str = "border: 1px solid #c8d0dc; background: #dde4ee; padding: 4px 8px; text-align: left;";
-        const TD: &str = "border: 1px solid #c8d0dc; padding: 4px 8px; vertical-align: top;";
-        const NUM: &str = "border: 1px solid #c8d0dc; padding: 4px 8px; text-align: right; vertical-align: top;";
-        const SMALL: &str = "color: #667; font-size: 11px;";
+        const TABLE: &str = "border-collapse: collapse; margin: 8px 0 16px 0; width: 100%; max-width: 640px;";
+        const TH: &str = "border: 1px solid #c8d0dc; background: #dde4ee; padding: 4px 6px; text-align: left;";
+        const TD: &str = "border: 1px solid #c8d0dc; padding: 4px 6px; vertical-align: top;";
+        const NUM: &str = "border: 1px solid #c8d0dc; padding: 4px 6px; text-align: right; vertical-align: top;";
+        const SMALL: &str = "color: #667; font-size: 12px;";
+        const ITEM: &str =
+            "border-left: 4px solid #c8d0dc; padding: 4px 0 4px 10px; margin: 0 0 12px 0; max-width: 640px;";
+        const NEW: &str = "background: #a40000; color: #fff; font-size: 11px; padding: 1px 5px; border-radius: 3px;";
         let verdict_style = if self.needs_action() { "color: #a40000; font-weight: bold;" } else { "color: #1a6b1a;" };
+        let tz = self.span.tz;
         html! {
             (DOCTYPE)
-            html { body style="font-family: Arial, Helvetica, sans-serif; font-size: 14px; color: #222;" {
+            html { head { meta name="viewport" content="width=device-width, initial-scale=1"; }
+            body style="font-family: Arial, Helvetica, sans-serif; font-size: 14px; color: #222; margin: 8px;" {
                 p style="font-size: 16px; margin: 0 0 4px 0;" {
                     strong { (self.shop.name) } ": " (self.span.long()) ". " (self.counts()) ". "
                     span style=(verdict_style) { (self.verdict()) "." }
@@ -273,68 +337,81 @@ impl Report<'_> {
                     p style="color: #a40000;" { strong { (REFUSED_WARNING) } }
                     ul { @for f in &self.refused { li { (f.describe()) } } }
                 }
+                @if self.flood() {
+                    p style="color: #a40000;" { strong { (self.flood_warning()) } }
+                }
+                @if self.agenda.items() == 0 {
+                    p { "Nothing to act on: every exception is matched, in transit or in hand." }
+                } @else {
+                    h3 style="font-size: 15px; margin: 12px 0 8px 0;" { "To do, largest amount at risk first" }
+                    @for (i, e) in self.listed().iter().enumerate() {
+                        div style=(ITEM) {
+                            div {
+                                strong { (i + 1) ". " (money(e.item.at_risk)) " " (self.shop.currency) " at risk" }
+                                " · " (e.item.category) " · " (e.age()) " "
+                                @if e.new { span style=(NEW) { "NEW" } }
+                            }
+                            div style=(SMALL) { (where_and_who(e, tz)) }
+                            div { (e.amounts()) ": " (e.item.detail) }
+                            @if let Some(standing) = e.standing() { div style="color: #5a4a00;" { (standing) } }
+                            div { strong { "To do: " } (e.item.action) }
+                        }
+                    }
+                    h3 style="font-size: 15px; margin: 12px 0 4px 0;" { "By category" }
+                    table style=(TABLE) {
+                        tr { th style=(TH) { "category" } th style=(TH) { "items" } th style=(TH) { "at risk" } }
+                        @for (category, n, risk, _) in self.agenda.by_category() {
+                            tr { td style=(TD) { (category) } td style=(NUM) { (n) } td style=(NUM) { (money(risk)) } }
+                        }
+                    }
+                }
+                @for note in self.footnotes() { p style=(SMALL) { (note) } }
+                h3 style="font-size: 15px; margin: 12px 0 4px 0;" { "Totals per terminal" }
+                p style=(SMALL) { "This period's own sales: SEQR's, the till's, and the till's less SEQR's." }
                 table style=(TABLE) {
-                    tr { th style=(TH) { "terminal" } th style=(TH) { "SEQR count" } th style=(TH) { "SEQR total" }
-                         th style=(TH) { "local count" } th style=(TH) { "local total" } th style=(TH) { "exceptions" }
-                         th style=(TH) { "difference" } }
+                    tr { th style=(TH) { "terminal" } th style=(TH) { "SEQR" } th style=(TH) { "till" } th style=(TH) { "difference" } }
                     @for l in &self.lines {
                         tr {
                             td style=(TD) {
                                 (terminal_label(l.terminal_name.as_deref(), &l.terminal))
                                 @if l.terminal != "TOTAL" { br; span style=(SMALL) { (l.terminal) } }
                             }
-                            td style=(NUM) { (l.seqr_count) }
-                            td style=(NUM) { (format!("{:.2}", l.seqr_total)) }
-                            td style=(NUM) { (l.local_count) }
-                            td style=(NUM) { (format!("{:.2}", l.local_total)) }
-                            td style=(NUM) { (l.exceptions) }
-                            td style=(NUM) { (format!("{:.2}", l.difference)) }
+                            td style=(NUM) { (money(l.seqr_total)) br; span style=(SMALL) { (plural(l.seqr_count, "sale")) } }
+                            td style=(NUM) { (money(l.local_total)) br; span style=(SMALL) { (plural(l.local_count, "post")) } }
+                            td style=(NUM) { (money(l.difference)) }
                         }
                     }
                 }
-                @if self.categories.is_empty() {
-                    p { "0 exceptions: every transaction matched." }
-                } @else {
-                    h3 style="font-size: 15px; margin: 12px 0 4px 0;" { "What to do, by category" }
-                    table style=(TABLE) {
-                        tr { th style=(TH) { "category" } th style=(TH) { "count" } th style=(TH) { "difference" } th style=(TH) { "what to do" } }
-                        @for c in &self.categories {
-                            tr { td style=(TD) { (c.category) } td style=(NUM) { (c.items) }
-                                 td style=(NUM) { (format!("{:.2}", c.difference)) } td style=(TD) { (c.action) } }
-                        }
-                    }
-                    h3 style="font-size: 15px; margin: 12px 0 4px 0;" { "First " (self.first.len()) " of " (self.exceptions) " exceptions" }
-                    table style=(TABLE) {
-                        tr { th style=(TH) { "category" } th style=(TH) { "terminal" } th style=(TH) { "reference" }
-                             th style=(TH) { "difference" } th style=(TH) { "what happened" } th style=(TH) { "what to do" } }
-                        @for e in &self.first {
-                            tr {
-                                td style=(TD) { (e.category) }
-                                td style=(TD) {
-                                    (terminal_label(e.terminal_name.as_deref(), &e.terminal))
-                                    @if !e.terminal.is_empty() { br; span style=(SMALL) { (e.terminal) } }
-                                }
-                                td style=(TD) { (e.reference) }
-                                td style=(NUM) { (difference(e.difference)) }
-                                td style=(TD) { (e.detail) }
-                                td style=(TD) { (e.action) }
-                            }
-                        }
-                    }
-                    p style=(SMALL) { "Every exception is in the attached report.xlsx and exceptions.csv." }
-                }
+                p style=(SMALL) { "Every exception is in the attached report.xlsx and exceptions.csv." }
             } }
         }
     }
 }
 
+/// `POS 1 (T1) · cashier anna · 6 Dec 14:08`: where and when, and whom to ask.
+fn where_and_who(e: &Entry<'_>, tz: Tz) -> String {
+    let mut parts = vec![match (e.item.terminal_name.as_deref(), e.item.terminal_id.as_deref()) {
+        (Some(name), Some(id)) if !name.is_empty() => format!("{name} ({id})"),
+        _ => e.terminal().to_string(),
+    }];
+    if let Some(cashier) = &e.item.cashier_id {
+        parts.push(format!("cashier {cashier}"));
+    }
+    parts.push(e.when(tz).unwrap_or_else(|| "no till time (SEQR's report has none)".into()));
+    if let Some(reference) = &e.item.reference {
+        parts.push(format!("ref {reference}"));
+    }
+    parts.join(" · ")
+}
+
+/// `1 sale`, `2 sales`.
+fn plural(n: i64, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 /// A terminal as people know it: its configured name, else its id.
 fn terminal_label<'a>(name: Option<&'a str>, id: &'a str) -> &'a str {
     name.filter(|n| !n.is_empty()).unwrap_or(id)
-}
-
-fn difference(d: Option<Decimal>) -> String {
-    d.map(|d| format!("{d:.2}")).unwrap_or_default()
 }
 
 /// The alert for a failed close: the error and the next step.
@@ -385,6 +462,28 @@ Next step: check that the shop's tills write their              files into the i
             shop.id,
             shop.name,
             cfg_inbox.display()
+        ),
+        html: None,
+        attachments: vec![],
+    }
+}
+
+/// The alert for a close that showed more new exceptions than `[email] flood_new_items`.
+pub fn flood_alert(settings: &EmailSettings, shop: &Shop, close: &CloseRow) -> Outgoing {
+    Outgoing {
+        email_id: format!("{}-flood", close.close_id),
+        shop_id: Some(shop.id.clone()),
+        period_id: close.label_period_id.clone(),
+        kind: EmailKind::Alert,
+        subject: format!("[SEQR] ALERT {}: a flood of new exceptions in the close {}", shop.id, close.close_id),
+        recipients: settings.alert_to.clone(),
+        text: format!(
+            "The close {} of shop {} ({}) showed more than {} new exceptions ([email] flood_new_items). So many \
+             usually means a till exported the wrong file, exported it twice, or SEQR's report is not the shop's, \
+             not that many lost sales.\n\nNext step: compare the close's exceptions.csv with the POS files it used \
+             (`seqr-recon status`, table close_inputs) and SEQR's raw reports (table seqr_reports); the accountants \
+             were told to wait for you.\n",
+            close.close_id, shop.id, shop.name, settings.flood_new_items
         ),
         html: None,
         attachments: vec![],

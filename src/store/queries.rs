@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "refused_emails", include_str!("../../queries/schema/011_refused_emails.sql")),
     (12, "in_transit_refunds", include_str!("../../queries/schema/012_in_transit_refunds.sql")),
     (13, "item_ledger", include_str!("../../queries/schema/013_item_ledger.sql")),
+    (14, "item_life", include_str!("../../queries/schema/014_item_life.sql")),
 ];
 
 /// Declares each statement of `queries/store/` as a constant, and lists them
@@ -64,6 +65,11 @@ store_queries! {
     REFUNDED_SO_FAR = "refunded_so_far";
     OPEN_EXCEPTIONS_OF = "open_exceptions_of";
     INSERT_RESOLUTION = "insert_resolution";
+    INSERT_ITEM_EVENT = "insert_item_event";
+    RESOLVED_KEYS_OF = "resolved_keys_of";
+    DROP_RESOLUTION = "drop_resolution";
+    ITEM_HISTORY = "item_history";
+    LATEST_CLOSE_OF = "latest_close_of";
     CLOSE_TO_RECOMPUTE = "close_to_recompute";
     KEEP_RESULT_BEFORE = "keep_result_before";
     DROP_RESULT_BEFORE = "drop_result_before";
@@ -74,7 +80,6 @@ store_queries! {
     NEXT_FILE_ID = "next_file_id";
     RECORD_POS_FILE = "record_pos_file";
     INSERT_REFUND_POST = "insert_refund_post";
-    CATEGORY_TOTALS = "category_totals";
     CLOSE_SPAN = "close_span";
 }
 
@@ -176,6 +181,8 @@ pub const SUMMARY_CSV: &str = include_str!("../../queries/reconcile/summary.sql"
 pub const EXCEPTIONS_CSV: &str = include_str!("../../queries/reconcile/exceptions.sql");
 /// transactions.csv of one close.
 pub const TRANSACTIONS_CSV: &str = include_str!("../../queries/reconcile/transactions.sql");
+/// The to-do list of a close: its exceptions with their age, amount at risk and state.
+pub const TODO: &str = include_str!("../../queries/reconcile/todo.sql");
 
 /// Analyst queries shipped with the program (`seqr-recon query NAME`).
 pub const ANALYST: &[(&str, &str)] = &[

@@ -5,13 +5,13 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use duckdb::types::{FromSql, Value};
 use rust_decimal::Decimal;
 
 use super::seqr_data::insert_report_rows;
 use super::{execute_named, queries, Store};
-use crate::domain::{Category, CloseState};
+use crate::domain::{Category, CloseState, ItemEvent};
 use crate::seqr::report::Report;
 
 /// The settings the classification queries take.
@@ -57,23 +57,106 @@ pub struct SummaryLine {
     pub difference: Decimal,
 }
 
-/// One exception as the email shows it.
+/// One exception of a close as its to-do list shows it (`queries/reconcile/todo.sql`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ExceptionLine {
-    /// The category.
-    pub category: String,
-    /// The terminal id.
-    pub terminal: String,
-    /// The terminal's configured name, if it has one.
-    pub terminal_name: Option<String>,
-    /// The ersReference (or invoice reference).
-    pub reference: String,
-    /// Local amount less SEQR's, when both exist.
-    pub difference: Option<Decimal>,
-    /// What happened.
-    pub detail: String,
+pub struct TodoItem {
+    /// Its category in this close.
+    pub category: Category,
     /// What to do, in one sentence.
     pub action: String,
+    /// The terminal SEQR (or else the till) names.
+    pub terminal_id: Option<String>,
+    /// The terminal's configured name, if it has one.
+    pub terminal_name: Option<String>,
+    /// Whom to ask.
+    pub cashier_id: Option<String>,
+    /// The ersReference, else the invoice reference.
+    pub reference: Option<String>,
+    /// The till's amount, when the till has it.
+    pub local_amount: Option<Decimal>,
+    /// SEQR's amount, when SEQR has it.
+    pub seqr_amount: Option<Decimal>,
+    /// Local amount less SEQR's.
+    pub difference: Option<Decimal>,
+    /// What the books or the customer stand to lose: always positive.
+    pub at_risk: Decimal,
+    /// The till's time of the post, when there is one.
+    pub posted_at: Option<DateTime<Utc>>,
+    /// What happened.
+    pub detail: String,
+    /// The close that first showed it.
+    pub first_close_seq: i64,
+    /// SEQR's time of that close's mark.
+    pub first_seen_at: Option<DateTime<Utc>>,
+    /// Its latest change by an accountant.
+    pub last_event: Option<LastEvent>,
+}
+
+/// An item's latest row of `item_events`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastEvent {
+    /// What was done.
+    pub event: ItemEvent,
+    /// Snoozed until this day of the shop.
+    pub until: Option<NaiveDate>,
+    /// Resolved: how.
+    pub how: Option<String>,
+    /// Why, in the accountant's words.
+    pub note: String,
+    /// Who did it.
+    pub by: String,
+    /// When (UTC).
+    pub at: DateTime<Utc>,
+}
+
+/// A close's to-do list: its exceptions by amount at risk, the first
+/// [`TodoList::HELD`] held and the rest only counted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TodoList {
+    /// The items held, largest amount at risk first.
+    pub items: Vec<TodoItem>,
+    /// Beyond the held ones: how many, their amount at risk, and how many are new.
+    pub beyond: (i64, Decimal, i64),
+}
+
+impl TodoList {
+    /// How many items a list holds: a flood beyond that is counted, not kept.
+    pub const HELD: usize = 20_000;
+}
+
+impl TodoItem {
+    /// A row of `queries/reconcile/todo.sql` (its first column, the shop, left out).
+    fn from_row(row: &[Value]) -> anyhow::Result<TodoItem> {
+        let event: Option<ItemEvent> = cell(row, 16)?;
+        let last_event = match event {
+            None => None,
+            Some(event) => Some(LastEvent {
+                event,
+                until: cell(row, 17)?,
+                how: cell(row, 18)?,
+                note: cell(row, 19)?,
+                by: cell(row, 20)?,
+                at: cell(row, 21)?,
+            }),
+        };
+        Ok(TodoItem {
+            category: cell(row, 1)?,
+            action: cell(row, 2)?,
+            terminal_id: cell(row, 3)?,
+            terminal_name: cell(row, 4)?,
+            cashier_id: cell(row, 5)?,
+            reference: cell(row, 6)?,
+            local_amount: cell(row, 8)?,
+            seqr_amount: cell(row, 9)?,
+            difference: cell(row, 10)?,
+            at_risk: cell(row, 11)?,
+            posted_at: cell(row, 12)?,
+            detail: cell::<Option<String>>(row, 13)?.unwrap_or_default(),
+            first_close_seq: cell(row, 14)?,
+            first_seen_at: cell(row, 15)?,
+            last_event,
+        })
+    }
 }
 
 impl SummaryLine {
@@ -88,23 +171,6 @@ impl SummaryLine {
             local_total: cell(row, 8)?,
             exceptions: cell(row, 10)?,
             difference: cell(row, 11)?,
-        })
-    }
-}
-
-impl ExceptionLine {
-    /// A row of exceptions.csv's query (`queries/reconcile/exceptions.sql`).
-    pub(crate) fn from_row(row: &[Value]) -> anyhow::Result<ExceptionLine> {
-        let reference: Option<String> = cell(row, 7)?;
-        let invoice: Option<String> = cell(row, 8)?;
-        Ok(ExceptionLine {
-            category: cell(row, 0)?,
-            terminal: cell::<Option<String>>(row, 4)?.unwrap_or_default(),
-            terminal_name: cell(row, 5)?,
-            reference: reference.or(invoice).unwrap_or_default(),
-            difference: cell(row, 11)?,
-            detail: cell::<Option<String>>(row, 13)?.unwrap_or_default(),
-            action: cell(row, 14)?,
         })
     }
 }
@@ -137,19 +203,6 @@ fn describe(closes: &[(&str, i64)]) -> String {
 fn cell<T: FromSql>(row: &[Value], i: usize) -> anyhow::Result<T> {
     let value = row.get(i).with_context(|| format!("the row has no column {i}"))?;
     T::column_result(value.into()).with_context(|| format!("column {i}: {value:?}"))
-}
-
-/// The exceptions of one category in a close.
-#[derive(Debug, Clone)]
-pub struct CategoryTotal {
-    /// The category.
-    pub category: Category,
-    /// How many items.
-    pub items: i64,
-    /// Their difference, local less SEQR's.
-    pub difference: Decimal,
-    /// What to do, in one sentence.
-    pub action: String,
 }
 
 /// SEQR's times of the previous close and of this one (see [`Store::close_span`]).
@@ -219,23 +272,28 @@ impl Store {
         Ok(failures)
     }
 
-    /// The first `limit` rows of exceptions.csv.
-    pub fn first_exceptions(&self, shop_id: &str, close_seq: i64, limit: usize) -> anyhow::Result<Vec<ExceptionLine>> {
-        let mut lines = Vec::new();
-        self.for_each_row(queries::EXCEPTIONS_CSV, &[("closes", &closes_value(&[(shop_id, close_seq)]))], |_, row| {
-            if lines.len() < limit {
-                lines.push(ExceptionLine::from_row(row)?);
+    /// The to-do lists of closes (at most one per shop), by shop, each holding
+    /// at most `held` items ([`TodoList::HELD`]).
+    pub fn todo_lists(&self, closes: &[(&str, i64)], held: usize) -> anyhow::Result<HashMap<String, TodoList>> {
+        let seqs: HashMap<&str, i64> = closes.iter().copied().collect();
+        let mut lists: HashMap<String, TodoList> = HashMap::new();
+        self.for_each_row(queries::TODO, &[("closes", &closes_value(closes))], |_, row| {
+            let shop_id: String = cell(row, 0)?;
+            let list = lists.entry(shop_id.clone()).or_default();
+            if list.items.len() < held {
+                list.items.push(TodoItem::from_row(row)?);
+            } else {
+                let first: i64 = cell(row, 14)?;
+                let new = i64::from(seqs.get(shop_id.as_str()) == Some(&first));
+                let (n, at_risk, new_n) = &mut list.beyond;
+                *n += 1;
+                *at_risk += cell::<Decimal>(row, 11)?;
+                *new_n += new;
             }
             Ok(())
-        })?;
-        Ok(lines)
-    }
-
-    /// The exceptions of a close per category, with what to do about each.
-    pub fn category_totals(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<CategoryTotal>> {
-        self.query_all(queries::CATEGORY_TOTALS, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
-            Ok(CategoryTotal { category: r.get(0)?, items: r.get(1)?, difference: r.get(2)?, action: r.get(3)? })
         })
+        .map_err(|e| e.context(format!("running queries/reconcile/todo.sql for {}", describe(closes))))?;
+        Ok(lists)
     }
 
     /// SEQR's times of the shop's close before `close_seq` and of `close_seq`

@@ -200,7 +200,7 @@ async fn a_close_over_tcp_delivers_one_email_with_the_csvs_as_written() {
     assert_eq!(
         msg.subject().unwrap(),
         format!(
-            "[SEQR] Shop shop-1, until {}: 1 exception, difference -0.50 SEK — ACTION NEEDED TODAY [shop-1 period {period}]",
+            "[SEQR] Shop shop-1, until {}: 1 new, 0.50 SEK at risk — ACTION NEEDED [shop-1 period {period}]",
             marked.format("%-d %b %H:%M")
         )
     );
@@ -221,60 +221,87 @@ async fn a_close_over_tcp_delivers_one_email_with_the_csvs_as_written() {
     assert_eq!(f.bench.calls("markTransactionPeriod"), 1);
 }
 
+/// The second close's email is the day's to-do list: what needs someone, the
+/// largest amount at risk first, new items marked, an acknowledged one marked
+/// as in hand, a snoozed one and a payment in transit counted but not listed,
+/// a resolved one gone; the headline's amount at risk is the sum of the list.
 #[tokio::test(flavor = "multi_thread")]
-async fn the_report_email_names_shop_period_and_terminals_and_says_what_to_do_per_category() {
+async fn the_report_email_is_the_days_to_do_list() {
     let smtp = SmtpSink::start();
     let f = Floor::new(smtp.port, &[SHOP], "").await;
-    let e1 = f.sale("100.00").await;
-    f.posts("p1.csv", &[(e1, "100.00")]);
+    let matched = f.sale("100.00").await;
+    let acknowledged = f.sale("20.00").await;
+    let carried = f.sale("30.00").await;
+    let snoozed = f.sale("40.00").await;
+    let resolved = f.sale("50.00").await;
+    f.posts("p1.csv", &[(matched, "100.00"), (acknowledged.clone(), "19.00"), (carried.clone(), "28.00")]);
     assert!(f.cli(&["run"], &[]).status.success());
-    // The second close: one sale paid seconds before the mark whose post is not in yet (IN_TRANSIT:
-    // nothing to do), one the till posted at the wrong amount (to act on).
-    let _unposted = f.sale("25.50").await;
-    let miskeyed = f.sale("10.00").await;
-    f.posts("p2.csv", &[(miskeyed, "9.00")]);
+    // The accountants between the closes, as the worklist's CLI records them.
+    fn item(reference: &str) -> Vec<&str> {
+        vec!["--shop", "shop-1", "--reference", reference, "--by", "eva"]
+    }
+    for args in [
+        [vec!["exception", "acknowledge"], item(&acknowledged), vec!["--note", "calling the cashier"]].concat(),
+        [vec!["exception", "snooze"], item(&snoozed), vec!["--until", "2099-01-01", "--note", "customer abroad"]]
+            .concat(),
+        [vec!["exception", "resolve"], item(&resolved), vec!["--how", "correction", "--why", "booked by hand"]]
+            .concat(),
+    ] {
+        let out = f.cli(&args, &[]);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+    }
+    // The second close: a sale the till posted at the wrong amount (new), and one paid seconds
+    // before the mark whose post is not in yet (in transit: nothing to do).
+    let new = f.sale("60.00").await;
+    f.posts("p2.csv", &[(new.clone(), "55.00")]);
+    let _in_transit = f.sale("25.50").await;
     let out = f.cli(&["run", "--ad-hoc"], &[]);
     assert!(out.status.success(), "{}", text(&out));
 
     let store = f.store();
     let [first, second]: [String; 2] = periods(&store).try_into().unwrap();
-    let actions: Vec<(String, String)> = rows(
-        store.ad_hoc_connection(),
-        "SELECT category, action FROM categories WHERE category IN ('AMOUNT_MISMATCH', 'IN_TRANSIT')",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    );
-    assert_eq!(actions.len(), 2);
     let msgs = smtp.messages();
     assert_eq!(msgs.len(), 2);
     let msg = MessageParser::default().parse(&msgs[1].data).unwrap();
     let (text_part, html) = (msg.body_text(0).unwrap().to_string(), msg.body_html(0).unwrap().to_string());
 
-    // The period in the shop's zone, from the previous close to this one.
+    // The period in the shop's zone, from the previous close to this one; 5 + 2 + 1 at risk.
     let local = |p: &str| seqr_recon::domain::ids::seqr_time(p).unwrap().with_timezone(&chrono_tz::Europe::Stockholm);
     let span = format!(
         "{} – {} (Europe/Stockholm)",
         local(&first).format("%a %-d %b %Y %H:%M"),
         local(&second).format("%a %-d %b %Y %H:%M")
     );
-    let first_line = text_part.lines().next().unwrap();
-    assert_eq!(
-        first_line,
-        format!("Shop shop-1: {span}. 2 exceptions, difference -26.50 SEK. ACTION NEEDED TODAY."),
-        "{text_part}"
-    );
-    let subject = msg.subject().unwrap();
-    assert!(subject.starts_with("[SEQR] Shop shop-1, ") && subject.contains("2 exceptions"), "{subject}");
+    let same_day = local(&first).date_naive() == local(&second).date_naive();
+    let oldest = if same_day { "since earlier today" } else { "oldest 1 day" };
+    let headline = format!("1 new, 2 still open ({oldest}), 8.00 SEK at risk");
+    assert_eq!(text_part.lines().next().unwrap(), format!("Shop shop-1: {span}. {headline}. ACTION NEEDED."));
+    assert!(msg.subject().unwrap().contains(&format!(": {headline} — ACTION NEEDED [shop-1 period {second}]")));
+
+    // The listed items, in the order of their amount at risk, each with what to do.
+    let listed: Vec<&str> =
+        text_part.lines().filter(|l| l.split_once(". ").is_some_and(|(n, _)| n.parse::<u32>().is_ok())).collect();
+    assert_eq!(listed.len(), 3, "{text_part}");
+    assert!(listed[0].starts_with("1. 5.00 SEK at risk: AMOUNT_MISMATCH (new today) NEW"), "{text_part}");
+    assert!(listed[1].starts_with("2. 2.00 SEK at risk: AMOUNT_MISMATCH (open"), "{text_part}");
+    assert!(listed[2].starts_with("3. 1.00 SEK at risk: AMOUNT_MISMATCH (open"), "{text_part}");
     for part in [&text_part, &html] {
         assert!(part.contains(&span), "{part}");
-        assert!(part.contains("POS 1") && part.contains(TERMINAL), "the terminal by name, its id beside: {part}");
-        for (category, action) in &actions {
-            assert!(part.contains(category.as_str()) && part.contains(action.as_str()), "{category}: {part}");
+        assert!(part.contains(&format!("POS 1 ({TERMINAL}) · cashier anna · ")), "terminal, cashier and time: {part}");
+        assert!(part.contains(&format!("ref {new}")) && part.contains(&format!("ref {carried}")), "{part}");
+        assert!(part.contains("till 55.00, SEQR 60.00: POS posted 55.00, SEQR has 60.00"), "{part}");
+        assert!(part.contains("acknowledged by eva (calling the cashier)"), "{part}");
+        assert!(part.contains("To do: ") && part.contains("The till recorded a different amount than SEQR"), "{part}");
+        assert!(part.contains("1 snoozed item(s) (40.00 SEK at risk) come back on their day."), "{part}");
+        assert!(part.contains("1 payment(s) or refund(s) made in the last moments before the close are in transit"));
+        // Not listed: the snoozed, the one in transit, the resolved one; no command for accountants.
+        for gone in [&snoozed, &resolved] {
+            assert!(!part.contains(&format!("ref {gone}")), "{gone} is not listed: {part}");
         }
+        assert!(!part.contains("IN_TRANSIT") && !part.contains("seqr-recon "), "{part}");
     }
-    // The first exceptions each carry their action.
-    let listed = text_part.lines().filter(|l| l.starts_with("- AMOUNT_MISMATCH POS 1 ")).collect::<Vec<_>>();
-    assert!(listed.iter().any(|l| l.contains(" To do: The till recorded a different amount")), "{text_part}");
+    assert_eq!(html.matches(">NEW<").count(), 1, "one item is new: {html}");
+    assert!(html.contains("name=\"viewport\""), "phones scale it to their width");
     // What mail clients keep: inline styles, no scripts, no external sheets.
     assert!(html.contains("style=\"") && !html.contains("<script") && !html.contains("<link"), "{html}");
 }

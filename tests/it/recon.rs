@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use seqr_recon::backoffice::resolve_exception;
 use seqr_recon::config::ReconcileSettings;
 use seqr_recon::domain::Resolution;
 use seqr_recon::export::{copy_query_csv, write_query_csv_styled, write_reports, CsvStyle};
@@ -13,6 +12,7 @@ use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
 use seqr_recon::store::ingest::{ingest_file, ingest_inbox, Feed, Ingested, Rejected, ShopCurrencies};
 use seqr_recon::store::queries;
 use seqr_recon::store::Store;
+use seqr_recon::worklist;
 
 use crate::helpers::{dec, fetched, rows};
 
@@ -216,7 +216,7 @@ fn same_reference_different_amount_is_an_amount_mismatch() {
     r.posts(&["shop-1,T1,anna,E2,,50.00,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z"]);
     let (seq, _) = r.close("P1", MARK, vec![seqr("E2", "T1", "55")], None);
     let res = r.results(seq);
-    assert_eq!((res[0].0.as_str(), res[0].3.as_str()), ("AMOUNT_MISMATCH", "POS posted 50.00000, SEQR has 55.00000"));
+    assert_eq!((res[0].0.as_str(), res[0].3.as_str()), ("AMOUNT_MISMATCH", "POS posted 50.00, SEQR has 55.00"));
 }
 
 #[test]
@@ -720,7 +720,7 @@ fn probable_matches_follow_the_tolerances_and_never_become_matched() {
     assert!(r.results(seq).iter().any(|(c, _, _, d)| c == "PROBABLE_MATCH" && d.contains("(ersReference X1)")));
 
     // Rejected, the pair is never proposed again; the next best (Y1) is.
-    resolve_exception(&r.store, "shop-1", seqr_ref, Resolution::Rejected, "not the same sale", "eva").unwrap();
+    worklist::resolve(&r.store, "shop-1", seqr_ref, Resolution::Rejected, "not the same sale", "eva").unwrap();
     reconcile(&r.store, "shop-1", seq, &r.settings).unwrap();
     let res = r.results(seq);
     assert!(res.iter().any(|(c, k, _, _)| c == "MISSING_AT_SEQR" && k == "X1"), "{res:?}");
@@ -729,7 +729,7 @@ fn probable_matches_follow_the_tolerances_and_never_become_matched() {
     assert!(probable[0].3.contains("(ersReference Y1)") && probable[0].3.contains("score 0.736"), "{probable:?}");
 
     // Confirmed, both sides leave the open list; nothing was ever MATCHED.
-    resolve_exception(&r.store, "shop-1", seqr_ref, Resolution::Confirmed, "same sale, reference mistyped", "eva")
+    worklist::resolve(&r.store, "shop-1", seqr_ref, Resolution::Confirmed, "same sale, reference mistyped", "eva")
         .unwrap();
     let (seq2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], None);
     assert_eq!(r.categories(seq2), pairs(&[("MISSING_AT_SEQR", "X1"), ("MISSING_AT_SEQR", "Z1")]));
@@ -947,7 +947,7 @@ fn a_refund_the_till_booked_under_the_payments_reference_matches_seqrs_refund_ro
     assert_eq!(got.len(), 1, "{got:?}");
     let (cat, ers, amount, detail, action) = &got[0];
     assert_eq!((cat.as_str(), ers.as_str(), *amount), ("REFUND_UNMATCHED", payment, None));
-    assert!(detail.starts_with(&format!("the till booked a refund of 5.00000 under payment {payment}'s reference")));
+    assert!(detail.starts_with(&format!("the till booked a refund of 5.00 under payment {payment}'s reference")));
     assert!(action.contains("check in SEQR whether the customer was refunded"), "{action}");
     // The books: the payment and the matched refund tie (70 on both sides); only the
     // unmatched 5 differs, and nothing tells the accountant to move money.
@@ -991,8 +991,8 @@ fn the_other_side_of_a_hand_resolved_item_arriving_later_is_late_matched_naming_
     let (c1, _) = r.close("P1", MARK, vec![seqr("E2", "T1", "20")], None);
     assert_eq!(r.categories(c1), pairs(&[("MISSING_AT_SEQR", "E1"), ("MISSING_LOCALLY", "E2")]));
     // The accountant resolves both by hand.
-    resolve_exception(&r.store, "shop-1", "E1", Resolution::WriteOff, "customer paid cash instead", "eva").unwrap();
-    resolve_exception(&r.store, "shop-1", "E2", Resolution::Correction, "booked by hand from the receipt", "eva")
+    worklist::resolve(&r.store, "shop-1", "E1", Resolution::WriteOff, "customer paid cash instead", "eva").unwrap();
+    worklist::resolve(&r.store, "shop-1", "E2", Resolution::Correction, "booked by hand from the receipt", "eva")
         .unwrap();
     let (c2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], None);
     assert_eq!(r.categories(c2), vec![], "resolved items alone are not shown again");
@@ -1036,7 +1036,7 @@ fn a_missing_payment_names_the_reservation_it_committed_at_its_final_amount() {
     assert_eq!(got.len(), 1, "{got:?}");
     let (cat, ers, amount, detail, action) = &got[0];
     assert_eq!((cat.as_str(), ers.as_str(), *amount), ("MISSING_LOCALLY", committed, Some(dec("312.40"))));
-    assert_eq!(detail, "possibly invoice R1 (reserved 500.00000, committed at 312.40000) left unpolled");
+    assert_eq!(detail, "possibly invoice R1 (reserved 500.00, committed at 312.40) left unpolled");
     // The accountant looks for that sale: the amount to record is SEQR's 312.40, not the 500 reserved.
     assert!(action.starts_with("SEQR took this payment but the till has no record of it"), "{action}");
 }
@@ -1129,7 +1129,12 @@ fn the_workbook_keeps_references_as_text_amounts_as_numbers_and_times_as_local_d
     let action = header.iter().position(|h| h == "action").expect("an action column");
     let missing_row = exceptions.rows().nth(1).unwrap();
     assert_eq!(missing_row[0], Data::String("MISSING_LOCALLY".into()));
-    assert!(missing_row[action].to_string().contains("record it, or refund the customer"), "{missing_row:?}");
+    assert!(
+        missing_row[action]
+            .to_string()
+            .contains("record the sale in the books; if there was no sale, ask the back office to refund the customer"),
+        "{missing_row:?}"
+    );
     let summary = book.worksheet_range("Summary").unwrap();
     let total = summary.rows().next_back().unwrap();
     assert!(total.iter().any(|c| *c == Data::Float(-12.5)), "the difference is a number: {total:?}");
@@ -1205,7 +1210,7 @@ fn a_month_later_a_copy_of_a_settled_post_is_a_duplicate_and_late_sides_still_ma
             ("MISSING_LOCALLY", "20261121120000700000005")
         ])
     );
-    resolve_exception(&r.store, "shop-1", "20261121120000700000005", Resolution::Correction, "booked by hand", "eva")
+    worklist::resolve(&r.store, "shop-1", "20261121120000700000005", Resolution::Correction, "booked by hand", "eva")
         .unwrap();
 
     // A month of nights, each with a sale of its own that matches.

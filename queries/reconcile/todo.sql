@@ -1,0 +1,44 @@
+-- The to-do list of a close: each exception it shows, with the close that first showed it, the
+-- amount at risk (gross: what the books or the customer stand to lose, always positive) and its
+-- latest state (item_states). The email and the workbook's To do sheet list these.
+-- For each close in $closes ({shop_id, close_seq}, at most one per shop): each shop's rows by
+-- amount at risk, largest first.
+WITH shown AS (
+    SELECT r.*, row_number() OVER () AS row_id
+    FROM results_of_closes($closes) r JOIN categories c ON c.category = r.category
+    WHERE c.is_exception
+),
+keyed AS (
+    SELECT shop_id, row_id, unnest([local_key, seqr_key, invoice_key]) AS item_key FROM shown
+),
+firsts AS (
+    SELECT k.row_id, k.shop_id, min(f.close_seq) AS first_close_seq FROM keyed k
+    JOIN item_firsts f ON f.shop_id = k.shop_id AND f.item_key = k.item_key
+    GROUP BY k.row_id, k.shop_id
+),
+states AS (
+    SELECT k.row_id, arg_max(s, s.event_at) AS s FROM keyed k
+    JOIN item_states s ON s.shop_id = k.shop_id AND s.item_key = k.item_key
+    GROUP BY k.row_id
+),
+marks AS (
+    SELECT p.shop_id, p.close_seq, min(p.marked_at) AS first_mark
+    FROM periods p SEMI JOIN firsts f ON f.shop_id = p.shop_id AND f.first_close_seq = p.close_seq
+    GROUP BY ALL
+)
+SELECT r.shop_id, r.category, c.action, r.terminal_id, t.name AS terminal_name, r.cashier_id,
+       coalesce(r.ers_reference, r.invoice_reference) AS reference, r.invoice_reference,
+       r.local_amount, r.seqr_amount, r.difference,
+       CAST(CASE WHEN r.category = 'PROBABLE_MATCH' THEN greatest(abs(r.local_amount), abs(r.seqr_amount))
+                 ELSE abs(coalesce(r.difference, r.local_amount, r.seqr_amount, 0)) END AS DECIMAL(18,5)) AS at_risk,
+       r.posted_at, r.detail,
+       coalesce(f.first_close_seq, r.close_seq) AS first_close_seq, fm.first_mark AS first_seen_at,
+       st.s.event AS event, st.s.until AS snoozed_until, st.s.how AS resolved_how, st.s.note AS note,
+       st.s.by_user AS event_by, st.s.event_at AS event_at
+FROM shown r
+JOIN categories c ON c.category = r.category
+LEFT JOIN firsts f USING (row_id)
+LEFT JOIN states st USING (row_id)
+LEFT JOIN marks fm ON fm.shop_id = r.shop_id AND fm.close_seq = f.first_close_seq
+LEFT JOIN terminals t ON t.terminal_id = r.terminal_id
+ORDER BY r.shop_id, at_risk DESC, r.category, reference, r.local_key;
