@@ -85,23 +85,20 @@ lake-spark: $(SPARK_VENV)/pyspark-4.0.5 demo ## Spark (local mode) over make dem
 	diff data/lake-spark/lake-check-figures.tsv data/lake-spark/spark.tsv
 	@echo "Spark read the same rows and totals as seqr-recon lake check (data/lake-spark/)."
 
-screenshots: ## Pictures of make demo's email and workbook for docs/operator.md (needs chromium and libreoffice-calc-nogui)
-	@for tool in chromium soffice python3; do command -v $$tool >/dev/null || { \
-	  echo "make screenshots needs $$tool: apt-get install chromium libreoffice-calc-nogui"; exit 1; }; done
+screenshots: ## Pictures of make demo's email (wide and on a phone) and printed workbook for the docs (needs chromium, libreoffice-calc-nogui, poppler-utils)
+	@for tool in chromium soffice pdftoppm python3; do command -v $$tool >/dev/null || { \
+	  echo "make screenshots needs $$tool: apt-get install chromium libreoffice-calc-nogui poppler-utils"; exit 1; }; done
 	cargo run --quiet -- demo --dir data/demo
 	mkdir -p docs data/screenshots
-	@# The email: the HTML part of the second close's report, as a browser shows it.
+	@# The email: the HTML part of the second close's report, as a browser and a phone show it.
 	python3 -c 'import email,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb")); \
 	  [open(sys.argv[2],"wb").write(p.get_payload(decode=True)) for p in m.walk() if p.get_content_type()=="text/html"]' \
 	  data/demo/reports/outbox/stockholm-1-000002-report.eml data/screenshots/email.html
 	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,1000 \
 	  --screenshot=docs/email.png file://$(CURDIR)/data/screenshots/email.html
-	@# The workbook: its Exceptions sheet as LibreOffice Calc reads it (its HTML export of the sheet).
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=420,1200 \
+	  --screenshot=docs/email-phone.png file://$(CURDIR)/data/screenshots/email.html
+	@# The workbook as LibreOffice prints it: the first page, the To do sheet.
 	cp "$$(ls -d data/demo/reports/stockholm-1/*/ | sort | tail -1)report.xlsx" data/screenshots/report.xlsx
-	cd data/screenshots && soffice --headless --convert-to html report.xlsx
-	python3 -c 'import sys; s=open(sys.argv[1],encoding="utf-8").read(); \
-	  sheet=s[s.index("<h1>Sheet 2:"):s.index("<h1>Sheet 3:")]; \
-	  open(sys.argv[2],"w",encoding="utf-8").write(s[:s.index("<body")]+"<body>"+sheet+"</body></html>")' \
-	  data/screenshots/report.html data/screenshots/exceptions.html
-	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1500,620 \
-	  --screenshot=docs/workbook.png file://$(CURDIR)/data/screenshots/exceptions.html
+	cd data/screenshots && soffice --headless --convert-to pdf report.xlsx
+	pdftoppm -png -r 110 -f 1 -l 1 -singlefile data/screenshots/report.pdf docs/workbook

@@ -338,6 +338,17 @@ pub async fn run(
                         "demo",
                     )?;
                 }
+                // Another is on a wrong amount: the second close's email marks it as in hand.
+                let mismatch = truth.iter().find(|t| t.shop_id == s.id && t.category == Category::AmountMismatch);
+                if let Some(t) = mismatch {
+                    crate::worklist::acknowledge(
+                        &store,
+                        &s.id,
+                        &t.key,
+                        "checking the receipt with the cashier",
+                        "demo",
+                    )?;
+                }
             }
             // After the close: the summary agrees again, and the late posts arrive.
             sim.set_faults(Faults::default());

@@ -18,7 +18,7 @@ use duckdb::types::{TimeUnit, Value};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::config::{ReportFormat, ReportSettings, Shop};
-use crate::store::reconcile::TodoList;
+use crate::store::reconcile::{CloseSpan, TodoList};
 use crate::store::{closes_value, queries, Param, Store, SummaryLine};
 
 /// How CSV files are written.
@@ -108,7 +108,10 @@ pub(crate) fn write_close_reports_of(
     let mut files = write_csvs(store, &settings.dir, period_id, style, &rows)?;
     if settings.formats.contains(&ReportFormat::Xlsx) {
         let with_transactions = std::fs::metadata(&files.transactions)?.len() <= mail_limit_bytes;
-        files.workbook = Some(workbook::write(store, &files.dir, shop, with_transactions, &rows)?);
+        let today = chrono::Utc::now().with_timezone(&shop.tz()).date_naive();
+        let agenda = rows.agenda(today, shop.tz());
+        let heading = workbook::Heading { shop, period_id, span: todo::Span::new(rows.span, shop.tz()) };
+        files.workbook = Some(workbook::write(store, &files.dir, &heading, with_transactions, &rows, &agenda)?);
         crate::paths::sync_dir(&files.dir)?;
     }
     Ok(CloseReport { files, rows })
@@ -203,6 +206,8 @@ pub(crate) struct CloseRows {
     transactions: Option<Table>,
     /// The to-do list, for the email and the workbook's To do sheet.
     pub(crate) todo: TodoList,
+    /// SEQR's times of the shop's previous close and of this one.
+    pub(crate) span: CloseSpan,
 }
 
 impl CloseRows {
@@ -227,6 +232,7 @@ impl CloseRows {
                 exceptions: None,
                 transactions: None,
                 todo: TodoList::default(),
+                span: (None, None),
             })
             .collect();
         // A file's rows are held for the closes whose summary total row says they are few.
@@ -253,6 +259,7 @@ impl CloseRows {
         let mut todo = store.todo_lists(closes, TodoList::HELD)?;
         for (i, rows) in all.iter_mut().enumerate() {
             rows.todo = todo.remove(&rows.shop_id).unwrap_or_default();
+            rows.span = store.close_span(&rows.shop_id, rows.close_seq)?;
             rows.exceptions = few_exceptions[i].then(|| exceptions.take(&rows.shop_id));
             rows.transactions = few_items[i].then(|| transactions.take(&rows.shop_id));
             if rows.no_pos_posts()? {
@@ -291,6 +298,12 @@ impl CloseRows {
     /// The close as the files' queries take it (`$closes`), to read a result not held.
     fn closes(&self) -> Value {
         closes_value(&[(&self.shop_id, self.close_seq)])
+    }
+
+    /// The to-do list as accountants read it on the shop's day `today`.
+    pub(crate) fn agenda(&self, today: chrono::NaiveDate, tz: chrono_tz::Tz) -> todo::Agenda<'_> {
+        let marked = self.span.1.unwrap_or_else(chrono::Utc::now);
+        todo::Agenda::new(&self.todo, self.close_seq, marked, today, tz)
     }
 
     /// summary.csv's lines, for the email.

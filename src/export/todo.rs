@@ -20,11 +20,15 @@ pub struct Entry<'a> {
     pub new: bool,
     /// Days since the close that first showed it, in the shop's calendar.
     pub days_open: i64,
+    /// The shop's zone.
+    pub tz: Tz,
 }
 
 /// The to-do list of one close.
 #[derive(Debug, Clone)]
 pub struct Agenda<'a> {
+    /// Every exception of the close, largest amount at risk first.
+    pub all: Vec<Entry<'a>>,
     /// The items someone has to deal with (not snoozed), largest amount at risk first.
     pub to_act: Vec<Entry<'a>>,
     /// Snoozed items: not listed until their day.
@@ -47,8 +51,14 @@ impl<'a> Agenda<'a> {
         today: NaiveDate,
         tz: Tz,
     ) -> Agenda<'a> {
-        let mut agenda =
-            Agenda { to_act: vec![], snoozed: vec![], nothing_to_do: 0, resolved_since: 0, beyond: list.beyond };
+        let mut agenda = Agenda {
+            all: vec![],
+            to_act: vec![],
+            snoozed: vec![],
+            nothing_to_do: 0,
+            resolved_since: 0,
+            beyond: list.beyond,
+        };
         let day = |t: DateTime<Utc>| t.with_timezone(&tz).date_naive();
         for item in &list.items {
             let event = item.last_event.as_ref().map(|e| (e.event, e.until, e.at));
@@ -59,13 +69,15 @@ impl<'a> Agenda<'a> {
                 state,
                 new: item.first_close_seq == close_seq,
                 days_open: (day(close_marked) - day(first)).num_days().max(0),
+                tz,
             };
             match state {
                 _ if !item.category.needs_action() => agenda.nothing_to_do += 1,
                 ItemState::Resolved => agenda.resolved_since += 1,
-                ItemState::Snoozed => agenda.snoozed.push(entry),
-                _ => agenda.to_act.push(entry),
+                ItemState::Snoozed => agenda.snoozed.push(entry.clone()),
+                _ => agenda.to_act.push(entry.clone()),
             }
+            agenda.all.push(entry);
         }
         agenda
     }
@@ -100,17 +112,17 @@ impl<'a> Agenda<'a> {
         self.beyond.0 > 0 || self.to_act.iter().any(|e| e.state.wants_someone())
     }
 
-    /// Per category of the items to act on: how many, their amount at risk,
-    /// and what to do; largest amount at risk first.
-    pub fn by_category(&self) -> Vec<(Category, usize, Decimal, &'a str)> {
-        let mut tally: Vec<(Category, usize, Decimal, &'a str)> = vec![];
+    /// Per category of the items to act on: how many and their amount at
+    /// risk; largest amount at risk first.
+    pub fn by_category(&self) -> Vec<(Category, usize, Decimal)> {
+        let mut tally: Vec<(Category, usize, Decimal)> = vec![];
         for e in &self.to_act {
             match tally.iter_mut().find(|t| t.0 == e.item.category) {
                 Some(t) => {
                     t.1 += 1;
                     t.2 += e.item.at_risk;
                 }
-                None => tally.push((e.item.category, 1, e.item.at_risk, e.item.action.as_str())),
+                None => tally.push((e.item.category, 1, e.item.at_risk)),
             }
         }
         tally.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
@@ -120,14 +132,42 @@ impl<'a> Agenda<'a> {
 
 impl Entry<'_> {
     /// The till's time of the post in the shop's zone (`6 Dec 14:08`), when there is a post.
-    pub fn when(&self, tz: Tz) -> Option<String> {
-        self.item.posted_at.map(|t| t.with_timezone(&tz).format("%-d %b %H:%M").to_string())
+    pub fn when(&self) -> Option<String> {
+        self.item.posted_at.map(|t| t.with_timezone(&self.tz).format("%-d %b %H:%M").to_string())
+    }
+
+    /// `POS 1 (T1) · cashier anna · 6 Dec 14:08`: where and when, and whom to ask.
+    pub fn where_and_when(&self) -> String {
+        let item = self.item;
+        let mut parts = vec![match (item.terminal_name.as_deref(), item.terminal_id.as_deref()) {
+            (Some(name), Some(id)) if !name.is_empty() => format!("{name} ({id})"),
+            _ => self.terminal().to_string(),
+        }];
+        if let Some(cashier) = &item.cashier_id {
+            parts.push(format!("cashier {cashier}"));
+        }
+        parts.push(self.when().unwrap_or_else(|| "time unknown (SEQR's report has none)".into()));
+        parts.join(" · ")
     }
 
     /// The terminal as people know it: its configured name, else its id.
     pub fn terminal(&self) -> &str {
         let item = self.item;
         item.terminal_name.as_deref().filter(|n| !n.is_empty()).or(item.terminal_id.as_deref()).unwrap_or("")
+    }
+
+    /// Its state in a word or two: `open`, `acknowledged`, `snoozed until
+    /// 2026-12-08`, `reopened`, `resolved since`, `nothing to do`.
+    pub fn state_words(&self) -> String {
+        match self.state {
+            _ if !self.item.category.needs_action() => "nothing to do".into(),
+            ItemState::Snoozed => {
+                let until = self.item.last_event.as_ref().and_then(|e| e.until);
+                format!("snoozed until {}", until.map(|d| d.to_string()).unwrap_or_default())
+            }
+            ItemState::Resolved => "resolved since".into(),
+            state => state.as_str().into(),
+        }
     }
 
     /// `till 133.48, SEQR 134.94`, or the one side there is.
@@ -179,6 +219,43 @@ impl Entry<'_> {
             }
             _ => return None,
         })
+    }
+}
+
+/// The stretch of time a close covers: from the shop's previous close to
+/// this one (SEQR's clock), shown in the shop's zone.
+pub struct Span {
+    /// The previous close's mark (none: the shop's first close).
+    pub from: Option<DateTime<Utc>>,
+    /// This close's mark.
+    pub to: Option<DateTime<Utc>>,
+    /// The shop's zone.
+    pub tz: Tz,
+}
+
+impl Span {
+    /// The span of a close from SEQR's times of its marks.
+    pub fn new((from, to): crate::store::reconcile::CloseSpan, tz: Tz) -> Span {
+        Span { from, to, tz }
+    }
+
+    /// `21 Nov 22:00 – 22 Nov 22:00`.
+    pub fn short(&self) -> String {
+        self.show("%-d %b %H:%M")
+    }
+
+    /// `Sat 21 Nov 2026 22:00 – Sun 22 Nov 2026 22:00 (Europe/Stockholm)`.
+    pub fn long(&self) -> String {
+        format!("{} ({})", self.show("%a %-d %b %Y %H:%M"), self.tz.name())
+    }
+
+    fn show(&self, format: &str) -> String {
+        let at = |t: &Option<DateTime<Utc>>| t.map(|t| t.with_timezone(&self.tz).format(format).to_string());
+        match (at(&self.from), at(&self.to)) {
+            (Some(from), Some(to)) => format!("{from} – {to}"),
+            (None, Some(to)) => format!("until {to}"),
+            _ => "period not marked".into(),
+        }
     }
 }
 

@@ -2,14 +2,13 @@
 //! from `maud` templates, which escape every value; a plain-text part says
 //! the same.
 
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
+use chrono::Utc;
 use maud::{html, Markup, DOCTYPE};
 
 use super::{read_attachment, Outgoing};
 use crate::config::{Config, EmailSettings, ReportFormat, Shop};
 use crate::domain::EmailKind;
-use crate::export::todo::{days, money, Agenda, Entry};
+use crate::export::todo::{days, money, Agenda, Entry, Span};
 use crate::export::{CloseReport, CloseRows, ReportFiles};
 use crate::store::ingest::{RefusedFile, Rejected};
 use crate::store::seqr_data::CloseRow;
@@ -31,15 +30,13 @@ pub(crate) fn report_email(
     email_id: String,
 ) -> anyhow::Result<Outgoing> {
     let (files, rows) = (&written.files, &written.rows);
-    let (from, to) = store.close_span(&shop.id, close.close_seq)?;
-    let span = Span { from, to, tz: shop.tz() };
-    let marked = to.unwrap_or_else(Utc::now);
+    let span = Span::new(rows.span, shop.tz());
     let today = Utc::now().with_timezone(&span.tz).date_naive();
     let report = Report {
         shop,
         period_id,
         no_posts: rows.no_pos_posts()?,
-        agenda: Agenda::new(&rows.todo, close.close_seq, marked, today, span.tz),
+        agenda: rows.agenda(today, span.tz),
         listed: cfg.email.listed_items,
         flood_limit: cfg.email.flood_new_items,
         refused: store.refused_files(&close.close_id)?,
@@ -76,35 +73,6 @@ pub(crate) fn report_email(
 pub(crate) fn is_flood(rows: &CloseRows, close_seq: i64, limit: usize) -> bool {
     let held = rows.todo.items.iter().filter(|i| i.first_close_seq == close_seq && i.category.needs_action());
     held.count() as i64 + rows.todo.beyond.2 > limit as i64
-}
-
-/// The stretch of time a close covers: from the shop's previous close to
-/// this one (SEQR's clock), shown in the shop's zone.
-struct Span {
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
-    tz: Tz,
-}
-
-impl Span {
-    /// `21 Nov 22:00 – 22 Nov 22:00`.
-    fn short(&self) -> String {
-        self.show("%-d %b %H:%M")
-    }
-
-    /// `Sat 21 Nov 2026 22:00 – Sun 22 Nov 2026 22:00 (Europe/Stockholm)`.
-    fn long(&self) -> String {
-        format!("{} ({})", self.show("%a %-d %b %Y %H:%M"), self.tz.name())
-    }
-
-    fn show(&self, format: &str) -> String {
-        let at = |t: &Option<DateTime<Utc>>| t.map(|t| t.with_timezone(&self.tz).format(format).to_string());
-        match (at(&self.from), at(&self.to)) {
-            (Some(from), Some(to)) => format!("{from} – {to}"),
-            (None, Some(to)) => format!("until {to}"),
-            _ => "period not marked".into(),
-        }
-    }
 }
 
 /// What the report email shows.
@@ -279,16 +247,16 @@ impl Report<'_> {
                     e.age(),
                     if e.new { " NEW" } else { "" }
                 ));
-                text.push_str(&format!("   {}\n", where_and_who(e, self.span.tz)));
+                text.push_str(&format!("   {}\n", where_and_who(e)));
                 text.push_str(&format!("   {}: {}\n", e.amounts(), item.detail));
                 if let Some(standing) = e.standing() {
                     text.push_str(&format!("   {standing}\n"));
                 }
                 text.push_str(&format!("   To do: {}\n", item.action));
             }
-            text.push_str("\nBy category (items, amount at risk, what to do):\n");
-            for (category, n, risk, action) in self.agenda.by_category() {
-                text.push_str(&format!("- {category} {n} ({}): {action}\n", money(risk)));
+            text.push_str("\nBy category (items, amount at risk):\n");
+            for (category, n, risk) in self.agenda.by_category() {
+                text.push_str(&format!("- {category}: {n}, {} {}\n", money(risk), self.shop.currency));
             }
         }
         for note in self.footnotes() {
@@ -320,7 +288,6 @@ impl Report<'_> {
             "border-left: 4px solid #c8d0dc; padding: 4px 0 4px 10px; margin: 0 0 12px 0; max-width: 640px;";
         const NEW: &str = "background: #a40000; color: #fff; font-size: 11px; padding: 1px 5px; border-radius: 3px;";
         let verdict_style = if self.needs_action() { "color: #a40000; font-weight: bold;" } else { "color: #1a6b1a;" };
-        let tz = self.span.tz;
         html! {
             (DOCTYPE)
             html { head { meta name="viewport" content="width=device-width, initial-scale=1"; }
@@ -351,7 +318,7 @@ impl Report<'_> {
                                 " · " (e.item.category) " · " (e.age()) " "
                                 @if e.new { span style=(NEW) { "NEW" } }
                             }
-                            div style=(SMALL) { (where_and_who(e, tz)) }
+                            div style=(SMALL) { (where_and_who(e)) }
                             div { (e.amounts()) ": " (e.item.detail) }
                             @if let Some(standing) = e.standing() { div style="color: #5a4a00;" { (standing) } }
                             div { strong { "To do: " } (e.item.action) }
@@ -360,7 +327,7 @@ impl Report<'_> {
                     h3 style="font-size: 15px; margin: 12px 0 4px 0;" { "By category" }
                     table style=(TABLE) {
                         tr { th style=(TH) { "category" } th style=(TH) { "items" } th style=(TH) { "at risk" } }
-                        @for (category, n, risk, _) in self.agenda.by_category() {
+                        @for (category, n, risk) in self.agenda.by_category() {
                             tr { td style=(TD) { (category) } td style=(NUM) { (n) } td style=(NUM) { (money(risk)) } }
                         }
                     }
@@ -388,20 +355,12 @@ impl Report<'_> {
     }
 }
 
-/// `POS 1 (T1) · cashier anna · 6 Dec 14:08`: where and when, and whom to ask.
-fn where_and_who(e: &Entry<'_>, tz: Tz) -> String {
-    let mut parts = vec![match (e.item.terminal_name.as_deref(), e.item.terminal_id.as_deref()) {
-        (Some(name), Some(id)) if !name.is_empty() => format!("{name} ({id})"),
-        _ => e.terminal().to_string(),
-    }];
-    if let Some(cashier) = &e.item.cashier_id {
-        parts.push(format!("cashier {cashier}"));
+/// `POS 1 (T1) · cashier anna · 6 Dec 14:08 · ref E1`: where and when, whom to ask, and the reference.
+fn where_and_who(e: &Entry<'_>) -> String {
+    match &e.item.reference {
+        Some(reference) => format!("{} · ref {reference}", e.where_and_when()),
+        None => e.where_and_when(),
     }
-    parts.push(e.when(tz).unwrap_or_else(|| "no till time (SEQR's report has none)".into()));
-    if let Some(reference) = &e.item.reference {
-        parts.push(format!("ref {reference}"));
-    }
-    parts.join(" · ")
 }
 
 /// `1 sale`, `2 sales`.

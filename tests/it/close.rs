@@ -301,6 +301,15 @@ async fn the_report_email_is_the_days_to_do_list() {
         assert!(!part.contains("IN_TRANSIT") && !part.contains("seqr-recon "), "{part}");
     }
     assert_eq!(html.matches(">NEW<").count(), 1, "one item is new: {html}");
+    // The workbook's To do sheet is the same list, in the same order.
+    use calamine::Reader;
+    let xlsx = attachment(&msg, "report.xlsx").expect("the workbook is attached").to_vec();
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
+    let todo = book.worksheet_range("To do").unwrap();
+    let header: Vec<String> = todo.rows().nth(1).unwrap().iter().map(ToString::to_string).collect();
+    let reference = header.iter().position(|h| h == "Reference").unwrap();
+    let listed: Vec<String> = todo.rows().skip(2).map(|r| r[reference].to_string()).collect();
+    assert_eq!(listed, [new, carried, acknowledged]);
     assert!(html.contains("name=\"viewport\""), "phones scale it to their width");
     // What mail clients keep: inline styles, no scripts, no external sheets.
     assert!(html.contains("style=\"") && !html.contains("<script") && !html.contains("<link"), "{html}");

@@ -1105,48 +1105,75 @@ fn the_workbook_keeps_references_as_text_amounts_as_numbers_and_times_as_local_d
     let path = files.workbook.expect("xlsx is a default format");
 
     let mut book: Xlsx<_> = open_workbook(&path).unwrap();
-    assert_eq!(book.sheet_names(), ["Summary", "Exceptions", "Transactions"]);
+    assert_eq!(book.sheet_names(), ["To do", "All exceptions", "Summary", "Transactions"]);
     let tx = book.worksheet_range("Transactions").unwrap();
-    let header: Vec<String> = tx.rows().next().unwrap().iter().map(std::string::ToString::to_string).collect();
+    // Each sheet says whose close it is, when, and in what currency; then headers in words.
+    let title = tx.rows().next().unwrap()[0].to_string();
+    assert!(
+        title.starts_with("Transactions · Södermalm (shop-1) · until ")
+            && title.ends_with(&format!("period {period} · amounts in SEK")),
+        "{title}"
+    );
+    let header: Vec<String> = tx.rows().nth(1).unwrap().iter().map(std::string::ToString::to_string).collect();
     let col =
         |name: &str| header.iter().position(|h| h.starts_with(name)).unwrap_or_else(|| panic!("{name}: {header:?}"));
-    assert_eq!(header[col("posted_at")], "posted_at (Europe/Stockholm)");
-    let row = tx.rows().find(|row| row[col("ers_reference")] == Data::String(paid.into())).expect("the paid row");
-    assert_eq!(row[col("ers_reference")], Data::String(paid.into()), "a 25-digit reference is text, digit for digit");
-    assert_eq!(row[col("period_id")], Data::String(period.into()));
-    assert_eq!(row[col("local_amount")], Data::Float(100.0), "amounts are numbers");
-    assert_eq!(row[col("cashier_id")], Data::String("=HYPERLINK(\"http://x\",\"y\")".into()), "a plain string");
-    match &row[col("posted_at")] {
+    assert_eq!(header[col("Till time")], "Till time (Europe/Stockholm)");
+    let row = tx.rows().find(|row| row[col("ersReference")] == Data::String(paid.into())).expect("the paid row");
+    assert_eq!(row[col("ersReference")], Data::String(paid.into()), "a 25-digit reference is text, digit for digit");
+    assert_eq!(row[col("Period")], Data::String(period.into()));
+    assert_eq!(row[col("Till amount")], Data::Float(100.0), "amounts are numbers");
+    assert_eq!(row[col("Cashier")], Data::String("=HYPERLINK(\"http://x\",\"y\")".into()), "a plain string");
+    match &row[col("Till time")] {
         // 09:00:11 UTC is 10:00:11 in Stockholm in November.
         Data::DateTime(d) => assert_eq!(d.as_datetime().unwrap().to_string(), "2026-11-21 10:00:11"),
-        other => panic!("posted_at is a date-time cell, not {other:?}"),
+        other => panic!("the till's time is a date-time cell, not {other:?}"),
     }
     let formulas = book.worksheet_formula("Transactions").unwrap();
     assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "no cell is a formula");
 
-    let exceptions = book.worksheet_range("Exceptions").unwrap();
-    let header: Vec<String> = exceptions.rows().next().unwrap().iter().map(std::string::ToString::to_string).collect();
-    let action = header.iter().position(|h| h == "action").expect("an action column");
-    let missing_row = exceptions.rows().nth(1).unwrap();
-    assert_eq!(missing_row[0], Data::String("MISSING_LOCALLY".into()));
+    // The To do sheet is the email's list, with a column for the accountant's notes.
+    let todo = book.worksheet_range("To do").unwrap();
+    let header: Vec<String> = todo.rows().nth(1).unwrap().iter().map(std::string::ToString::to_string).collect();
+    assert_eq!(header.first().map(String::as_str), Some("#"));
+    assert_eq!(header.last().map(String::as_str), Some("Notes"));
+    let to_do = header.iter().position(|h| h == "To do").expect("a To do column");
+    let missing_row = todo.rows().nth(2).unwrap();
+    assert_eq!(missing_row[2], Data::String("MISSING_LOCALLY".into()));
+    assert_eq!(missing_row[1], Data::Float(12.5), "the amount at risk");
     assert!(
-        missing_row[action]
+        missing_row[to_do]
             .to_string()
             .contains("record the sale in the books; if there was no sale, ask the back office to refund the customer"),
         "{missing_row:?}"
     );
+    let all = book.worksheet_range("All exceptions").unwrap();
+    assert_eq!(all.rows().nth(2).unwrap()[2], Data::String("open".into()), "the state");
+
+    // The Summary's total is labelled and below the filtered rows, so sorting never moves it.
     let summary = book.worksheet_range("Summary").unwrap();
     let total = summary.rows().next_back().unwrap();
     assert!(total.iter().any(|c| *c == Data::Float(-12.5)), "the difference is a number: {total:?}");
+    assert!(total.iter().any(|c| *c == Data::String("Total, all terminals".into())), "{total:?}");
+    let names = book.defined_names().to_vec();
+    let filter =
+        names.iter().find(|(n, v)| n == "_xlnm._FilterDatabase" && v.starts_with("Summary!")).expect("a filter");
+    assert_eq!(filter.1, "Summary!$A$2:$O$3", "the header and the one terminal's row, not the total");
+    // Printed: the title and header rows on every page, one page wide.
+    assert!(names.iter().any(|(n, v)| n == "_xlnm.Print_Titles" && v == "'To do'!$1:$2"), "{names:?}");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut sheet).unwrap();
+    assert!(sheet.contains("<pageSetUpPr fitToPage=\"1\"/>") && sheet.contains("fitToHeight=\"0\""), "{sheet}");
+    assert!(sheet.contains("orientation=\"landscape\""), "{sheet}");
 
     // A day too big to mail: the workbook (mailed whole) points at transactions.csv instead.
     let files =
         seqr_recon::export::write_close_reports(&r.store, &cfg.reports, &cfg.shops[0], seq, period, 0).unwrap().files;
     let mut book: Xlsx<_> = open_workbook(files.workbook.unwrap()).unwrap();
     let tx = book.worksheet_range("Transactions").unwrap();
-    assert_eq!(tx.height(), 1);
-    assert!(tx.rows().next().unwrap()[0].to_string().contains("transactions.csv"));
-    assert_eq!(book.worksheet_range("Exceptions").unwrap().height(), 2, "the exceptions are all there");
+    assert_eq!(tx.height(), 2);
+    assert!(tx.rows().nth(1).unwrap()[0].to_string().contains("transactions.csv"));
+    assert_eq!(book.worksheet_range("All exceptions").unwrap().height(), 3, "the exceptions are all there");
 }
 
 #[test]
