@@ -14,4 +14,5 @@ mod protocol;
 mod recon;
 mod smtp;
 mod trust;
+mod worklist;
 mod wsdl;
