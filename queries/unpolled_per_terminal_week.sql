@@ -1,10 +1,9 @@
--- Invoices left unpolled while ISSUED (or never polled), per terminal and ISO week.
--- Parameter: $shop_id, e.g. --param shop_id=stockholm-1.
-SELECT terminal_id, strftime(sent_at, '%G-W%V') AS week, count(*) AS unpolled, sum(amount) AS amount
-FROM (
-    SELECT * FROM pos_invoices WHERE shop_id = $shop_id
-    QUALIFY row_number() OVER (PARTITION BY invoice_reference ORDER BY file_id DESC, line DESC) = 1
-)
-WHERE coalesce(last_status, 'ISSUED') = 'ISSUED'
+-- Payments SEQR reversed because the till stopped polling (UNPOLLED_REVERSED), each invoice once
+-- (items_current), per shop, terminal and ISO week of the shop's calendar.
+SELECT shop_id, terminal_id, terminal_name, strftime(shop_date(shop_id, posted_at), '%G-W%V') AS week,
+       count(*) AS invoices, sum(local_amount) AS amount,
+       count(*) FILTER (WHERE state IN ('open', 'acknowledged', 'snoozed')) AS still_open
+FROM items_current
+WHERE category = 'UNPOLLED_REVERSED'
 GROUP BY ALL
-ORDER BY week, terminal_id;
+ORDER BY shop_id, week, terminal_id;

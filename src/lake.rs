@@ -11,6 +11,10 @@
 //! close without it (a failed publish, a close from before the lake) is
 //! published by the shop's next close or by `seqr-recon lake export`.
 //!
+//! Beside the closes, `{dir}/items/shop_id={shop}/items.parquet` holds each
+//! item the shop showed as an exception, once, in its latest state (the view
+//! `items_current`), replaced at each publish: totals over items come from it.
+//!
 //! Several instances share one lake, each with its own shops. The first
 //! instance to publish a shop writes `{dir}/_owners/{shop}`; another instance
 //! claiming that shop is refused.
@@ -192,7 +196,9 @@ impl Lake {
             self.dir.join("_staging").join(format!("{}.{}", paths::component(&close.close_id)?, std::process::id()));
         self.remove_staged(&close.close_id)?;
         std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
-        let written = self.publish_from(store, close, date, &staging);
+        let written = self
+            .publish_from(store, close, date, &staging)
+            .and_then(|rows| Ok(rows + self.publish_items(store, &close.shop_id, &staging)?));
         // Whether or not every table was placed, nothing is left in staging.
         let removed = std::fs::remove_dir_all(&staging).with_context(|| format!("removing {}", staging.display()));
         let rows = written?;
@@ -216,6 +222,23 @@ impl Lake {
             let placed = self.place(&out, table.name, close, date)?;
             self.remove_close_files(table.name, close, &placed)?;
         }
+        Ok(rows)
+    }
+
+    /// Replaces the shop's `items` file: each item it showed as an exception,
+    /// once, in its latest state (`{dir}/items/shop_id={shop}/items.parquet`).
+    fn publish_items(&self, store: &Store, shop_id: &str, staging: &Path) -> anyhow::Result<u64> {
+        let out = staging.join("items.parquet");
+        let rows = store
+            .copy_parquet(queries::LAKE_ITEMS, &[("shop_id", &shop_id)], &out)
+            .with_context(|| format!("writing the lake's items of shop {shop_id}"))?;
+        let dir = self.shop_dir("items", shop_id);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::File::open(&out).and_then(|f| f.sync_all()).with_context(|| format!("syncing {}", out.display()))?;
+        let target = dir.join("items.parquet");
+        std::fs::rename(&out, &target)
+            .with_context(|| format!("renaming {} to {}", out.display(), target.display()))?;
+        paths::sync_dir(&dir)?;
         Ok(rows)
     }
 

@@ -1,6 +1,6 @@
 -- seqr-recon schema, version 1. Every amount is DECIMAL(18,5); every time is a TIMESTAMP in UTC
 -- (no time zone type, so nothing needs DuckDB's ICU extension).
--- Documented table by table in queries/README.md.
+-- Documented table by table in docs/analyst.md.
 
 CREATE TABLE shops (
     shop_id      VARCHAR PRIMARY KEY,

@@ -1,5 +1,5 @@
 -- seqr-recon schema, version 2: second-pass matching, self-checks, provenance,
--- plain-language actions and the analyst views. Documented in queries/README.md.
+-- plain-language actions and the analyst views. Documented in docs/analyst.md.
 
 -- What each category means and what the accountant should do, in one sentence
 -- each; exceptions.csv and v_exceptions_open carry `action` from here.

@@ -4,7 +4,7 @@
 -- invoice references are a million distinct strings each, and writing them
 -- took half of a reconciliation. A MATCHED row now keeps the post's file and
 -- line instead; the view `recon_results` gives every row back with all its
--- columns, as the table of that name had them. Documented in queries/README.md.
+-- columns, as the table of that name had them. Documented in docs/analyst.md.
 
 ALTER TABLE recon_results RENAME TO recon_items;
 ALTER TABLE recon_items ADD COLUMN local_file_id BIGINT;   -- MATCHED rows: the post's file …

@@ -1,5 +1,5 @@
 -- seqr-recon schema, version 4: exactly once, and nothing lost silently.
--- Documented in queries/README.md.
+-- Documented in docs/analyst.md.
 
 -- An email is marked as being handed to SMTP before the hand-over. One with
 -- sending_at set and no sent_at may have been delivered (the process stopped

@@ -1,5 +1,5 @@
 -- seqr-recon schema, version 6: refunds, in every shape tills and SEQR record them.
--- Documented in queries/README.md and README's category table.
+-- Documented in docs/analyst.md and README's category table.
 
 INSERT INTO categories VALUES
     ('REFUND_UNMATCHED', true, 'The till recorded a refund that SEQR does not show (under its reference, or, when booked under the payment''s reference, as a refund of that amount on that till near that time); check in SEQR whether the customer was refunded before paying anything back, and correct the till record if not.');

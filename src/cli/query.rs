@@ -148,11 +148,27 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() { Format::Table } else { Format::Csv });
     match format {
         Format::Csv => {
-            write_query_csv(&store, &sql, &params, std::io::stdout().lock())?;
+            write_query_csv(&store, &sql, &params, std::io::stdout().lock()).map_err(without_icu)?;
         }
-        Format::Table => print!("{}", table(&store, &sql, &params)?),
+        Format::Table => print!("{}", table(&store, &sql, &params).map_err(without_icu)?),
     }
     Ok(ExitCode::Success)
+}
+
+/// DuckDB's answer to a query that needs its ICU extension, which this
+/// program does not carry, said plainly with what to use instead.
+fn without_icu(e: anyhow::Error) -> anyhow::Error {
+    if !format!("{e:#}").contains("extension 'icu") {
+        return e;
+    }
+    UsageError(
+        "the query needs DuckDB's ICU extension (current_date, today(), time zones, arithmetic on now()), which \
+         seqr-recon does not carry. Every time in the database is UTC: use utc_now() for now, shop_time(shop_id, t) \
+         for the shop's clock, shop_date(shop_id, t) and shop_today(shop_id) for its days; INTERVAL arithmetic works \
+         on all of them (utc_now() - INTERVAL 3 DAY)."
+            .into(),
+    )
+    .into()
 }
 
 /// The result as an aligned text table, numbers right-aligned.
@@ -212,6 +228,6 @@ mod tests {
         assert_eq!(crate::exit::exit_code_of(&e), ExitCode::Usage);
         let listed = list();
         assert!(listed.contains("daily_totals --param from=… --param to=…"), "{listed}");
-        assert!(listed.contains("unpolled_per_terminal_week --param shop_id=…"), "{listed}");
+        assert!(listed.contains("open_exceptions_by_age\n    Open exceptions, oldest first"), "{listed}");
     }
 }

@@ -85,6 +85,12 @@ impl Store {
         Ok(execute_named(&self.conn, &sql, &params)? as u64)
     }
 
+    /// Writes the rows of `select` to the Parquet file `file`: the row count.
+    pub fn copy_parquet(&self, select: &str, params: &[Param<'_>], file: &Path) -> anyhow::Result<u64> {
+        let sql = format!("COPY ({select}\n) TO {} (FORMAT parquet, COMPRESSION zstd)", path_literal(file)?);
+        Ok(execute_named(&self.conn, &sql, params)? as u64)
+    }
+
     /// The row count and amount totals of `select` (one close's rows of a lake table).
     pub fn selection_totals(
         &self,

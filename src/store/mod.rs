@@ -361,9 +361,56 @@ impl Store {
             for t in &s.terminals {
                 tx.execute(queries::SYNC_TERMINAL, &[("terminal_id", &t.id), ("shop_id", &s.id), ("name", &t.name)])?;
             }
+            let known: bool = tx.query_one(queries::ZONE_KNOWN, &[("timezone", &s.timezone)], |r| r.get(0))?;
+            if !known {
+                for (from, until, offset) in zone_spans(s.tz()) {
+                    let params: [Param<'_>; 4] = [
+                        ("timezone", &s.timezone),
+                        ("utc_from", &from),
+                        ("utc_until", &until),
+                        ("offset_seconds", &offset),
+                    ];
+                    tx.execute(queries::INSERT_ZONE_OFFSET, &params)?;
+                }
+            }
         }
         tx.commit()
     }
+}
+
+/// The spans of `tz`'s offset from UTC (local less UTC, seconds) from 1970
+/// to 2100, so analysts' SQL can show a shop's local time without ICU.
+/// (No zone changes its offset twice within a day.)
+fn zone_spans(tz: chrono_tz::Tz) -> Vec<(chrono::NaiveDateTime, chrono::NaiveDateTime, i32)> {
+    use chrono::{Offset, TimeZone};
+    let start = chrono::DateTime::from_timestamp(0, 0).expect("1970");
+    let end = chrono::DateTime::from_timestamp(4_102_444_800, 0).expect("2100");
+    let offset = |t: chrono::DateTime<chrono::Utc>| tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc();
+    let mut spans = vec![];
+    let (mut from, mut current) = (start, offset(start));
+    let mut day = start;
+    while day < end {
+        let next = day + chrono::Duration::days(1);
+        if offset(next) != current {
+            // The change falls within the day: find its minute (the first with the new offset).
+            let minute = |m: i64| day + chrono::Duration::minutes(m);
+            let (mut lo, mut hi) = (0, 24 * 60);
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2;
+                if offset(minute(mid)) == current {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            let hi = minute(hi);
+            spans.push((from.naive_utc(), hi.naive_utc(), current));
+            (from, current) = (hi, offset(hi));
+        }
+        day = next;
+    }
+    spans.push((from.naive_utc(), end.naive_utc(), current));
+    spans
 }
 
 /// Small helpers for the methods of the store's files: each runs one
@@ -480,6 +527,20 @@ pub fn execute_named(conn: &Connection, sql: &str, params: &[Param<'_>]) -> anyh
 mod tests {
     use super::*;
 
+    /// Stockholm's summer time begins on the last Sunday of March at 01:00
+    /// UTC: the spans change there, to the minute, and cover 1970 to 2100.
+    #[test]
+    fn zone_spans_change_at_the_minute_the_offset_does() {
+        let spans = zone_spans(chrono_tz::Europe::Stockholm);
+        let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        let spring = spans.iter().position(|(from, _, _)| *from == at("2026-03-29 01:00")).expect("a span from then");
+        assert_eq!((spans[spring - 1].2, spans[spring].2), (3600, 7200));
+        assert_eq!(spans[spring].1, at("2026-10-25 01:00"));
+        assert!(spans.windows(2).all(|w| w[0].1 == w[1].0 && w[0].2 != w[1].2), "contiguous, each a change");
+        assert_eq!((spans[0].0, spans.last().unwrap().1), (at("1970-01-01 00:00"), at("2100-01-01 00:00")));
+        assert_eq!(zone_spans(chrono_tz::Asia::Kolkata).len(), 1, "no change since 1970");
+    }
+
     #[test]
     fn schema_applies_to_an_empty_database_and_every_query_prepares() {
         let store = Store::open_in_memory().unwrap();
@@ -502,15 +563,17 @@ mod tests {
             queries::LAKE_POS_POSTS,
             queries::LAKE_PERIODS,
             queries::LAKE_CLOSES,
+            queries::LAKE_ITEMS,
         ];
-        let all = [queries::SUMMARY_CSV, queries::EXCEPTIONS_CSV, queries::TRANSACTIONS_CSV, queries::CHECKS]
-            .into_iter()
-            .chain([queries::UNKNOWN_REFUND_LINKS, queries::ARCHIVED])
-            .chain(lake)
-            .chain(queries::STORE.iter().map(|(_, q)| *q))
-            .chain(queries::RECONCILE.iter().map(|(_, q)| *q))
-            .chain(queries::ARCHIVE.iter().map(|(_, q)| *q))
-            .chain(queries::ANALYST.iter().map(|(_, q)| *q));
+        let all =
+            [queries::SUMMARY_CSV, queries::EXCEPTIONS_CSV, queries::TRANSACTIONS_CSV, queries::CHECKS, queries::TODO]
+                .into_iter()
+                .chain([queries::UNKNOWN_REFUND_LINKS, queries::ARCHIVED])
+                .chain(lake)
+                .chain(queries::STORE.iter().map(|(_, q)| *q))
+                .chain(queries::RECONCILE.iter().map(|(_, q)| *q))
+                .chain(queries::ARCHIVE.iter().map(|(_, q)| *q))
+                .chain(queries::ANALYST.iter().map(|(_, q)| *q));
         for sql in all {
             store.conn.prepare(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
         }

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "in_transit_refunds", include_str!("../../queries/schema/012_in_transit_refunds.sql")),
     (13, "item_ledger", include_str!("../../queries/schema/013_item_ledger.sql")),
     (14, "item_life", include_str!("../../queries/schema/014_item_life.sql")),
+    (15, "analyst", include_str!("../../queries/schema/015_analyst.sql")),
 ];
 
 /// Declares each statement of `queries/store/` as a constant, and lists them
@@ -61,6 +62,8 @@ store_queries! {
     LIST_TERMINALS = "list_terminals";
     SYNC_SHOP = "sync_shop";
     SYNC_TERMINAL = "sync_terminal";
+    ZONE_KNOWN = "zone_known";
+    INSERT_ZONE_OFFSET = "insert_zone_offset";
     KNOWN_PAYMENT = "known_payment";
     REFUNDED_SO_FAR = "refunded_so_far";
     OPEN_EXCEPTIONS_OF = "open_exceptions_of";
@@ -169,6 +172,8 @@ pub const LAKE_SEQR_ROWS: &str = include_str!("../../queries/lake/seqr_rows.sql"
 pub const LAKE_POS_POSTS: &str = include_str!("../../queries/lake/pos_posts.sql");
 /// The lake's `periods`: a close's marks.
 pub const LAKE_PERIODS: &str = include_str!("../../queries/lake/periods.sql");
+/// The lake's `items`: a shop's items in their latest state.
+pub const LAKE_ITEMS: &str = include_str!("../../queries/lake/items.sql");
 /// The lake's `closes`: the close as it stood when published.
 pub const LAKE_CLOSES: &str = include_str!("../../queries/lake/closes.sql");
 

@@ -1,6 +1,7 @@
 //! Integration tests: one binary. The simulator runs on a loopback port and is
 //! spoken to over real HTTP; databases are real DuckDB files in temp folders.
 
+mod analyst_doc;
 mod backoffice;
 mod close;
 mod config_doc;

@@ -120,7 +120,7 @@ fn query_names_a_near_miss_lists_its_queries_and_asks_for_missing_parameters_wit
     assert!(String::from_utf8_lossy(&out.stderr).contains("it needs --param to=…"), "{}", text(&out));
     let out = cli(&["query", "--list"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("unpolled_per_terminal_week --param shop_id=…"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("daily_totals --param from=… --param to=…"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
