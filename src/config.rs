@@ -92,6 +92,9 @@ pub struct Config {
     pub reconcile: ReconcileSettings,
     /// `[lake]`: where each close is published as Parquet for head office (off when absent).
     pub lake: Option<LakeSettings>,
+    #[serde(default)]
+    /// `[web]`: the accountants' worklist in the browser (`seqr-recon serve`).
+    pub web: WebSettings,
     #[serde(rename = "shop", default)]
     /// `[[shop]]`: every shop this instance closes.
     pub shops: Vec<Shop>,
@@ -205,6 +208,57 @@ pub struct LakeSettings {
     /// The lake's root, shared by every instance that publishes to it:
     /// `{dir}/{table}/shop_id=…/business_date=…/close-{close_id}.parquet`.
     pub dir: PathBuf,
+}
+
+/// `[web]`: `seqr-recon serve`, the worklist accountants act on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    /// Where it listens. Loopback by default: put it behind a TLS reverse
+    /// proxy to reach it from elsewhere (docs/operator.md).
+    #[serde(default = "default_web_listen")]
+    pub listen: std::net::SocketAddr,
+    /// The address people open (`https://recon.example.com`): the report
+    /// email links each item to its page, and an `https` address marks the
+    /// session cookie `Secure`. Without it, the email has no links.
+    #[serde(default, deserialize_with = "optional_url")]
+    pub base_url: Option<reqwest::Url>,
+    /// Seconds a page waits for a close that holds the database before it
+    /// says so and asks to try again; a close is never kept waiting by a page.
+    #[serde(default = "default_web_wait")]
+    pub wait_seconds: f64,
+    /// Hours a sign-in lasts.
+    #[serde(default = "default_session_hours")]
+    pub session_hours: f64,
+    /// `[[web.user]]`: who may sign in, and the shops each sees.
+    #[serde(rename = "user", default)]
+    pub users: Vec<WebUser>,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+
+/// `[[web.user]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebUser {
+    /// The name to sign in with; the audit trail records it.
+    pub name: String,
+    /// The argon2 hash of the password, as `seqr-recon user add` prints it
+    /// (never the password itself).
+    pub password_hash: String,
+    /// The shop ids this user sees (`["*"]`: every shop).
+    pub shops: Vec<String>,
+}
+
+impl WebUser {
+    /// Whether this user may see `shop_id`.
+    pub fn sees(&self, shop_id: &str) -> bool {
+        self.shops.iter().any(|s| s == "*" || s == shop_id)
+    }
 }
 
 /// A file format of the reports.
@@ -442,6 +496,12 @@ fn url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<reqwest::Url, D::Error>
         serde::de::Error::custom(format!("[seqr] endpoint: {text:?} is not a URL like https://host/path ({e})"))
     })
 }
+fn optional_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<reqwest::Url>, D::Error> {
+    let text = String::deserialize(d)?;
+    reqwest::Url::parse(&text).map(Some).map_err(|e| {
+        serde::de::Error::custom(format!("[web] base_url: {text:?} is not an address like https://host ({e})"))
+    })
+}
 fn default_locale() -> String {
     "en".into()
 }
@@ -516,6 +576,15 @@ fn default_smtp_port() -> u16 {
 }
 fn default_smtp_tls() -> SmtpTls {
     SmtpTls::None
+}
+fn default_web_listen() -> std::net::SocketAddr {
+    "127.0.0.1:8080".parse().expect("an address")
+}
+fn default_web_wait() -> f64 {
+    5.0
+}
+fn default_session_hours() -> f64 {
+    12.0
 }
 fn default_listed_items() -> usize {
     30
@@ -637,6 +706,7 @@ impl Config {
                 ));
             }
         }
+        self.check_web(file)?;
         if self.email.transport == Transport::Smtp
             && self.email.to.is_empty()
             && self.shops.iter().any(|s| s.email_to.is_none())
@@ -645,6 +715,34 @@ impl Config {
                 "email.to".into(),
                 "SMTP delivery needs recipients: set [email] to or each shop's email_to".into(),
             ));
+        }
+        Ok(())
+    }
+
+    /// `[[web.user]]`: unique names, argon2 hashes (never a password), shops that exist.
+    fn check_web(&self, file: &str) -> Result<(), ConfigError> {
+        let err = |key: String, what: String| ConfigError { file: file.into(), key, what };
+        let mut names = HashSet::new();
+        for (i, user) in self.web.users.iter().enumerate() {
+            let key = |k: &str| format!("web.user[{i}] ({}).{k}", user.name);
+            if user.name.trim().is_empty() || !names.insert(user.name.as_str()) {
+                return Err(err(key("name"), "each user needs a name of its own".into()));
+            }
+            if argon2::PasswordHash::new(&user.password_hash)
+                .map_or(true, |h| !h.algorithm.as_str().starts_with("argon2"))
+            {
+                return Err(err(
+                    key("password_hash"),
+                    "not an argon2 hash: the config never holds a password. Run `seqr-recon user add --name NAME` \
+                     and paste the hash it prints"
+                        .into(),
+                ));
+            }
+            if let Some(unknown) =
+                user.shops.iter().find(|s| *s != "*" && !self.shops.iter().any(|shop| &shop.id == *s))
+            {
+                return Err(err(key("shops"), format!("no [[shop]] has the id {unknown:?}; use shop ids or \"*\"")));
+            }
         }
         Ok(())
     }

@@ -52,4 +52,5 @@ pub mod seqr;
 pub mod sim;
 pub mod stop;
 pub mod store;
+pub mod web;
 pub mod worklist;

@@ -7,10 +7,11 @@
 //! Items are named as the report names them: the shop and the ersReference
 //! (or invoice reference).
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::Shop;
 use crate::domain::{Category, ItemEvent, Resolution};
+use crate::export::todo::Agenda;
 use crate::store::exceptions::{HistoryLine, ItemChange, OpenException};
 use crate::store::reconcile::TodoList;
 use crate::store::Store;
@@ -99,11 +100,31 @@ pub fn history(store: &Store, shop_id: &str, reference: &str) -> anyhow::Result<
     store.item_history(shop_id, reference)
 }
 
-/// The to-do list of the shop's latest close, and that close's number.
-pub fn todo(store: &Store, shop_id: &str) -> anyhow::Result<Option<(i64, TodoList)>> {
+/// The to-do list of a shop's latest close.
+#[derive(Debug, Clone)]
+pub struct LatestTodo {
+    /// The close's number.
+    pub close_seq: i64,
+    /// SEQR's time of its mark.
+    pub marked_at: DateTime<Utc>,
+    /// Its to-do list.
+    pub list: TodoList,
+}
+
+impl LatestTodo {
+    /// The list as accountants read it today in `shop`'s calendar.
+    pub fn agenda(&self, shop: &Shop) -> Agenda<'_> {
+        let today = Utc::now().with_timezone(&shop.tz()).date_naive();
+        Agenda::new(&self.list, self.close_seq, self.marked_at, today, shop.tz())
+    }
+}
+
+/// The to-do list of the shop's latest close (none before its first).
+pub fn todo(store: &Store, shop_id: &str) -> anyhow::Result<Option<LatestTodo>> {
     let Some(close_seq) = store.latest_close_of(shop_id)? else { return Ok(None) };
     let mut lists = store.todo_lists(&[(shop_id, close_seq)], TodoList::HELD)?;
-    Ok(Some((close_seq, lists.remove(shop_id).unwrap_or_default())))
+    let marked_at = store.close_span(shop_id, close_seq)?.1.unwrap_or_else(Utc::now);
+    Ok(Some(LatestTodo { close_seq, marked_at, list: lists.remove(shop_id).unwrap_or_default() }))
 }
 
 fn change_open(store: &Store, shop_id: &str, reference: &str, change: &ItemChange<'_>) -> anyhow::Result<usize> {

@@ -21,6 +21,13 @@ states AS (
     JOIN item_states s ON s.shop_id = k.shop_id AND s.item_key = k.item_key
     GROUP BY k.row_id
 ),
+-- When each close was classified: an item resolved before that and shown by it came back.
+classified AS (
+    SELECT c.shop_id, c.close_seq, max(i.reconciled_at) AS classified_at
+    FROM closes c JOIN close_inputs i ON i.close_id = c.close_id
+    SEMI JOIN (SELECT DISTINCT shop_id, close_seq FROM shown) s ON s.shop_id = c.shop_id AND s.close_seq = c.close_seq
+    GROUP BY ALL
+),
 marks AS (
     SELECT p.shop_id, p.close_seq, min(p.marked_at) AS first_mark
     FROM periods p SEMI JOIN firsts f ON f.shop_id = p.shop_id AND f.first_close_seq = p.close_seq
@@ -34,11 +41,12 @@ SELECT r.shop_id, r.category, c.action, r.terminal_id, t.name AS terminal_name, 
        r.posted_at, r.detail,
        coalesce(f.first_close_seq, r.close_seq) AS first_close_seq, fm.first_mark AS first_seen_at,
        st.s.event AS event, st.s.until AS snoozed_until, st.s.how AS resolved_how, st.s.note AS note,
-       st.s.by_user AS event_by, st.s.event_at AS event_at
+       st.s.by_user AS event_by, st.s.event_at AS event_at, k.classified_at
 FROM shown r
 JOIN categories c ON c.category = r.category
 LEFT JOIN firsts f USING (row_id)
 LEFT JOIN states st USING (row_id)
 LEFT JOIN marks fm ON fm.shop_id = r.shop_id AND fm.close_seq = f.first_close_seq
 LEFT JOIN terminals t ON t.terminal_id = r.terminal_id
+LEFT JOIN classified k ON k.shop_id = r.shop_id AND k.close_seq = r.close_seq
 ORDER BY r.shop_id, at_risk DESC, r.category, reference, r.local_key;

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::{load_config, ExitCode};
 use crate::backoffice::current_user;
 use crate::domain::Resolution;
-use crate::export::todo::{money, Agenda};
+use crate::export::todo::money;
 use crate::store::Store;
 use crate::worklist;
 
@@ -95,13 +95,11 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         ExceptionCommand::List { shop } => {
             let shop = shop_of(&shop)?;
-            let Some((close_seq, list)) = worklist::todo(&store, &shop.id)? else {
+            let Some(latest) = worklist::todo(&store, &shop.id)? else {
                 println!("shop {} has no reconciled close yet", shop.id);
                 return Ok(ExitCode::Success);
             };
-            let marked = store.close_span(&shop.id, close_seq)?.1.unwrap_or_else(chrono::Utc::now);
-            let today = chrono::Utc::now().with_timezone(&shop.tz()).date_naive();
-            let agenda = Agenda::new(&list, close_seq, marked, today, shop.tz());
+            let agenda = latest.agenda(shop);
             for e in &agenda.to_act {
                 println!(
                     "{:>12} {:<22} {:<10} {:<28} {}{}",
@@ -114,11 +112,12 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
                 );
             }
             println!(
-                "{} item(s) to act on, {} {} at risk; {} snoozed (close {close_seq})",
+                "{} item(s) to act on, {} {} at risk; {} snoozed (close {})",
                 agenda.items(),
                 money(agenda.at_risk()),
                 shop.currency,
-                agenda.snoozed.len()
+                agenda.snoozed.len(),
+                latest.close_seq
             );
         }
         ExceptionCommand::Acknowledge { item, note } => {

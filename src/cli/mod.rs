@@ -12,9 +12,11 @@ mod refund;
 mod resend;
 mod run;
 mod schedule;
+mod serve;
 mod sim;
 mod status;
 mod terminal;
+mod user;
 
 use std::path::PathBuf;
 
@@ -67,8 +69,12 @@ pub enum Command {
     Terminal(terminal::Args),
     /// Refund part or all of a payment through SEQR.
     Refund(refund::Args),
-    /// Resolve exceptions by hand (recorded with who, how and why).
+    /// What accountants do about exceptions: list, acknowledge, snooze, resolve, reopen, history.
     Exception(exception::Args),
+    /// The accountants' worklist in the browser (`[web]`).
+    Serve(serve::Args),
+    /// Users of the worklist: print a `[[web.user]]` entry with a password's hash.
+    User(user::Args),
     /// Recompute a close from its stored raw reports; --dry-run shows what would change.
     Reconcile(reconcile::Args),
     /// Run SEQR's certification procedure against the configured endpoint.
@@ -96,6 +102,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Terminal(a) => terminal::run(&cli.config, a),
         Command::Refund(a) => refund::run(&cli.config, a),
         Command::Exception(a) => exception::run(&cli.config, a),
+        Command::Serve(a) => serve::run(&cli.config, a),
+        Command::User(a) => user::run(a),
         Command::Reconcile(a) => reconcile::run(&cli.config, a),
         Command::Certify(a) => certify::run(&cli.config, a),
         Command::Ingest(a) => ingest::run(&cli.config, a),

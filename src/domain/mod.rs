@@ -209,11 +209,11 @@ word_enum! {
 }
 
 impl ItemState {
-    /// The state an item is in after `event` (none: never touched), for a
-    /// close marked at `close_marked`, on the shop's day `today`.
+    /// The state an item is in after `event` (none: never touched), as shown
+    /// by a close made at `close_made`, on the shop's day `today`.
     pub fn after(
         event: Option<(ItemEvent, Option<chrono::NaiveDate>, chrono::DateTime<chrono::Utc>)>,
-        close_marked: chrono::DateTime<chrono::Utc>,
+        close_made: chrono::DateTime<chrono::Utc>,
         today: chrono::NaiveDate,
     ) -> ItemState {
         match event {
@@ -223,7 +223,7 @@ impl ItemState {
             Some((ItemEvent::Snoozed, _, _)) => ItemState::Open,
             Some((ItemEvent::Reopened, _, _)) => ItemState::Reopened,
             // A close made after the resolution shows the item only if it came back.
-            Some((ItemEvent::Resolved, _, at)) if at < close_marked => ItemState::Reopened,
+            Some((ItemEvent::Resolved, _, at)) if at < close_made => ItemState::Reopened,
             Some((ItemEvent::Resolved, _, _)) => ItemState::Resolved,
         }
     }

@@ -62,7 +62,7 @@ impl<'a> Agenda<'a> {
         let day = |t: DateTime<Utc>| t.with_timezone(&tz).date_naive();
         for item in &list.items {
             let event = item.last_event.as_ref().map(|e| (e.event, e.until, e.at));
-            let state = ItemState::after(event, close_marked, today);
+            let state = ItemState::after(event, list.classified_at.unwrap_or(close_marked), today);
             let first = item.first_seen_at.unwrap_or(close_marked);
             let entry = Entry {
                 item,
@@ -348,6 +348,7 @@ mod tests {
                 came_back,
             ],
             beyond: (0, Decimal::ZERO, 0),
+            classified_at: None,
         };
         let agenda = Agenda::new(&list, 5, marked, today, tz);
         let listed: Vec<(i64, ItemState, bool, i64)> =
@@ -369,7 +370,7 @@ mod tests {
         assert!(agenda.to_act[3].standing().unwrap().starts_with("reopened: it came back after anna resolved it"));
         assert_eq!(agenda.to_act[0].age(), "new today");
         // Only the acknowledged one left: someone is on it, nobody else has to act.
-        let only = TodoList { items: vec![list.items[3].clone()], beyond: (0, Decimal::ZERO, 0) };
+        let only = TodoList { items: vec![list.items[3].clone()], ..TodoList::default() };
         assert!(!Agenda::new(&only, 5, marked, today, tz).wants_someone());
     }
 

@@ -40,6 +40,7 @@ pub(crate) fn report_email(
         listed: cfg.email.listed_items,
         flood_limit: cfg.email.flood_new_items,
         refused: store.refused_files(&close.close_id)?,
+        links: cfg.web.base_url.clone(),
         span,
         lines: rows.summary_lines()?,
     };
@@ -86,6 +87,8 @@ struct Report<'a> {
     /// `[email] flood_new_items`.
     flood_limit: usize,
     refused: Vec<RefusedFile>,
+    /// `[web] base_url`: each listed item links to its page there.
+    links: Option<reqwest::Url>,
     /// SEQR has sales in the period and no POS post arrived (see `CloseRows::no_pos_posts`).
     no_posts: bool,
     span: Span,
@@ -175,6 +178,12 @@ impl Report<'_> {
         format!("{}: {}. {}. {}.", self.shop.name, self.span.long(), self.counts(), self.verdict())
     }
 
+    /// The address of an item's page in the worklist, when `[web] base_url` is set.
+    fn link(&self, e: &Entry<'_>) -> Option<String> {
+        let (base, reference) = (self.links.as_ref()?, e.item.reference.as_deref()?);
+        base.join(&crate::web::item_href(&self.shop.id, reference)).ok().map(String::from)
+    }
+
     /// The items listed: the largest amounts at risk first.
     fn listed(&self) -> &[Entry<'_>] {
         &self.agenda.to_act[..self.agenda.to_act.len().min(self.listed)]
@@ -253,6 +262,9 @@ impl Report<'_> {
                     text.push_str(&format!("   {standing}\n"));
                 }
                 text.push_str(&format!("   To do: {}\n", item.action));
+                if let Some(link) = self.link(e) {
+                    text.push_str(&format!("   {link}\n"));
+                }
             }
             text.push_str("\nBy category (items, amount at risk):\n");
             for (category, n, risk) in self.agenda.by_category() {
@@ -322,6 +334,7 @@ impl Report<'_> {
                             div { (e.amounts()) ": " (e.item.detail) }
                             @if let Some(standing) = e.standing() { div style="color: #5a4a00;" { (standing) } }
                             div { strong { "To do: " } (e.item.action) }
+                            @if let Some(link) = self.link(e) { div { a href=(link) { "Open it in the worklist" } } }
                         }
                     }
                     h3 style="font-size: 15px; margin: 12px 0 4px 0;" { "By category" }

@@ -91,6 +91,67 @@ impl Store {
         })
     }
 
+    /// Everything about the items of `reference` for their page: every close
+    /// that showed them, SEQR's rows and the tills' posts with where each
+    /// came from, and every change accountants made.
+    pub fn item_page(&self, shop_id: &str, reference: &str) -> anyhow::Result<ItemPage> {
+        let params: [super::Param<'_>; 2] = [("shop_id", &shop_id), ("reference", &reference)];
+        Ok(ItemPage {
+            appearances: self.query_all(queries::ITEM_APPEARANCES, &params, |r| {
+                Ok(Appearance {
+                    close_seq: r.get(0)?,
+                    period_id: r.get(1)?,
+                    category: r.get(2)?,
+                    terminal_id: r.get(3)?,
+                    cashier_id: r.get(4)?,
+                    local_amount: r.get(5)?,
+                    seqr_amount: r.get(6)?,
+                    detail: r.get(7)?,
+                })
+            })?,
+            seqr_rows: self.query_all(queries::SEQR_ROWS_OF, &params, |r| {
+                Ok(SeqrRowSource {
+                    period_id: r.get(0)?,
+                    report_id: r.get(1)?,
+                    row_no: r.get(2)?,
+                    terminal_id: r.get(3)?,
+                    cashier_id: r.get(4)?,
+                    amount: r.get(5)?,
+                    fetched_at: r.get(6)?,
+                    response_sha256: r.get(7)?,
+                    client_reference: r.get(8)?,
+                })
+            })?,
+            posts: self.query_all(queries::POSTS_OF, &params, |r| {
+                Ok(PostSource {
+                    file_name: r.get(0)?,
+                    line: r.get(1)?,
+                    terminal_id: r.get(2)?,
+                    cashier_id: r.get(3)?,
+                    kind: r.get(4)?,
+                    amount: r.get(5)?,
+                    posted_at: r.get(6)?,
+                    sha256: r.get(7)?,
+                })
+            })?,
+            history: self.item_history(shop_id, reference)?,
+        })
+    }
+
+    /// A shop's latest closes, newest first.
+    pub fn recent_closes(&self, shop_id: &str) -> anyhow::Result<Vec<CloseLine>> {
+        self.query_all(queries::RECENT_CLOSES, &[("shop_id", &shop_id)], |r| {
+            Ok(CloseLine {
+                close_seq: r.get(0)?,
+                period_id: r.get(1)?,
+                state: r.get(2)?,
+                created_at: r.get(3)?,
+                exceptions: r.get(4)?,
+                eml_path: r.get(5)?,
+            })
+        })
+    }
+
     /// The shop's latest classified close, if any.
     pub fn latest_close_of(&self, shop_id: &str) -> anyhow::Result<Option<i64>> {
         self.query_one(queries::LATEST_CLOSE_OF, &[("shop_id", &shop_id)], |r| r.get(0))
@@ -110,6 +171,108 @@ pub struct ItemChange<'a> {
     pub note: &'a str,
     /// Who.
     pub by: &'a str,
+}
+
+/// The items of one reference, for their page (see [`Store::item_page`]).
+#[derive(Debug, Clone, Default)]
+pub struct ItemPage {
+    /// Every close that showed them, oldest first.
+    pub appearances: Vec<Appearance>,
+    /// SEQR's rows of the reference, with their reports.
+    pub seqr_rows: Vec<SeqrRowSource>,
+    /// The tills' posts of the reference, with their files.
+    pub posts: Vec<PostSource>,
+    /// Every change accountants made, oldest first.
+    pub history: Vec<HistoryLine>,
+}
+
+impl ItemPage {
+    /// Whether the shop has anything under the reference.
+    pub fn is_empty(&self) -> bool {
+        self.appearances.is_empty() && self.seqr_rows.is_empty() && self.posts.is_empty()
+    }
+}
+
+/// A close that showed an item.
+#[derive(Debug, Clone)]
+pub struct Appearance {
+    /// The close's number.
+    pub close_seq: i64,
+    /// Its label period.
+    pub period_id: String,
+    /// What it said.
+    pub category: Category,
+    /// The terminal.
+    pub terminal_id: Option<String>,
+    /// The cashier.
+    pub cashier_id: Option<String>,
+    /// The till's amount.
+    pub local_amount: Option<rust_decimal::Decimal>,
+    /// SEQR's amount.
+    pub seqr_amount: Option<rust_decimal::Decimal>,
+    /// What happened.
+    pub detail: Option<String>,
+}
+
+/// A SEQR row and the report it came from.
+#[derive(Debug, Clone)]
+pub struct SeqrRowSource {
+    /// The period.
+    pub period_id: String,
+    /// The report.
+    pub report_id: String,
+    /// Its row.
+    pub row_no: i32,
+    /// The terminal.
+    pub terminal_id: Option<String>,
+    /// The cashier.
+    pub cashier_id: Option<String>,
+    /// The amount.
+    pub amount: rust_decimal::Decimal,
+    /// When the report was fetched.
+    pub fetched_at: Option<DateTime<Utc>>,
+    /// SHA-256 of SEQR's answer.
+    pub response_sha256: Option<String>,
+    /// The clientReference of the call, for SEQR support.
+    pub client_reference: Option<String>,
+}
+
+/// A till's post and the file it came from.
+#[derive(Debug, Clone)]
+pub struct PostSource {
+    /// The file's name.
+    pub file_name: String,
+    /// Its line.
+    pub line: i64,
+    /// The terminal.
+    pub terminal_id: String,
+    /// The cashier.
+    pub cashier_id: Option<String>,
+    /// PAYMENT or REFUND.
+    pub kind: String,
+    /// The amount.
+    pub amount: rust_decimal::Decimal,
+    /// The till's time.
+    pub posted_at: DateTime<Utc>,
+    /// SHA-256 of the file.
+    pub sha256: String,
+}
+
+/// A close of a shop, for the closes page.
+#[derive(Debug, Clone)]
+pub struct CloseLine {
+    /// Its number.
+    pub close_seq: i64,
+    /// Its label period (none before its mark).
+    pub period_id: Option<String>,
+    /// Its state.
+    pub state: String,
+    /// When it began.
+    pub created_at: DateTime<Utc>,
+    /// The exceptions it shows.
+    pub exceptions: i64,
+    /// Its report email's file, once queued.
+    pub eml_path: Option<String>,
 }
 
 /// One change of an item's history.

@@ -116,11 +116,11 @@ impl Store {
         let store = loop {
             match Store::open(&settings.database) {
                 Ok(store) => break store,
-                Err(e) if is_lock_conflict(&e) && std::time::Instant::now() < deadline => {
+                Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
                     tracing::info!(database = %settings.database.display(), "the database is in use by another process; waiting");
                     std::thread::sleep(std::time::Duration::from_millis(250));
                 }
-                Err(e) if is_lock_conflict(&e) => {
+                Err(e) if is_busy(&e) => {
                     return Err(e.context(format!(
                         "the database {} stayed locked by another process for {} s ([store] lock_wait_seconds); \
                          wait for that process to finish, or stop it",
@@ -166,7 +166,7 @@ impl Store {
                 .with_context(|| format!("opening the database {} read-only", path.display()));
             match opened {
                 Ok(conn) => break conn,
-                Err(e) if is_lock_conflict(&e) && std::time::Instant::now() < deadline => {
+                Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
                     if !std::mem::replace(&mut told, true) {
                         eprintln!(
                             "a close (or another process writing it) holds the database {}; waiting up to {} s \
@@ -177,7 +177,7 @@ impl Store {
                     }
                     std::thread::sleep(std::time::Duration::from_millis(250));
                 }
-                Err(e) if is_lock_conflict(&e) => {
+                Err(e) if is_busy(&e) => {
                     return Err(e.context(format!(
                         "the database {} stayed held by another process (a close?) for {} s ([store] \
                          lock_wait_seconds); try again when it is done",
@@ -463,7 +463,8 @@ pub fn duckdb_version() -> String {
     unsafe { std::ffi::CStr::from_ptr(duckdb::ffi::duckdb_library_version()) }.to_string_lossy().into_owned()
 }
 
-fn is_lock_conflict(e: &anyhow::Error) -> bool {
+/// Whether opening the database failed because another process holds it (a close).
+pub fn is_busy(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.to_string().contains("Could not set lock on file"))
 }
 

@@ -73,6 +73,10 @@ store_queries! {
     DROP_RESOLUTION = "drop_resolution";
     ITEM_HISTORY = "item_history";
     LATEST_CLOSE_OF = "latest_close_of";
+    ITEM_APPEARANCES = "item_appearances";
+    SEQR_ROWS_OF = "seqr_rows_of";
+    POSTS_OF = "posts_of";
+    RECENT_CLOSES = "recent_closes";
     CLOSE_TO_RECOMPUTE = "close_to_recompute";
     KEEP_RESULT_BEFORE = "keep_result_before";
     DROP_RESULT_BEFORE = "drop_result_before";

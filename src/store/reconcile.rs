@@ -117,6 +117,8 @@ pub struct TodoList {
     pub items: Vec<TodoItem>,
     /// Beyond the held ones: how many, their amount at risk, and how many are new.
     pub beyond: (i64, Decimal, i64),
+    /// When the close was classified: an item resolved before then that it shows came back.
+    pub classified_at: Option<DateTime<Utc>>,
 }
 
 impl TodoList {
@@ -280,6 +282,7 @@ impl Store {
         self.for_each_row(queries::TODO, &[("closes", &closes_value(closes))], |_, row| {
             let shop_id: String = cell(row, 0)?;
             let list = lists.entry(shop_id.clone()).or_default();
+            list.classified_at = cell(row, 22)?;
             if list.items.len() < held {
                 list.items.push(TodoItem::from_row(row)?);
             } else {

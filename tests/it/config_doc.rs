@@ -92,6 +92,7 @@ impl Settings<'_> {
         }
         match name {
             "String" | "PathBuf" | "Url" | "Secret" => "string".into(),
+            "SocketAddr" => "string (address:port)".into(),
             "u8" | "u16" | "u32" | "u64" | "usize" | "i64" => "integer".into(),
             "f64" => "number".into(),
             "bool" => "true or false".into(),
@@ -128,6 +129,9 @@ impl Settings<'_> {
                 _ => None,
             });
             return self.toml_value(&found.unwrap_or_else(|| panic!("no constant {name} in {}", file.display())));
+        }
+        if let Some(address) = expr.strip_suffix(" . parse () . expect (\"an address\")") {
+            return address.to_string();
         }
         if let Some((base, shift)) = expr.split_once(" << ") {
             return (base.parse::<u64>().unwrap() << shift.parse::<u32>().unwrap()).to_string();

@@ -15,5 +15,6 @@ mod protocol;
 mod recon;
 mod smtp;
 mod trust;
+mod web;
 mod worklist;
 mod wsdl;
