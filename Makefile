@@ -4,7 +4,7 @@
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/seqr-recon/target
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-soap demo bench bench-close bench-shops bench-nights bench-day build fmt screenshots lake-spark
+.PHONY: help install test test-soap test-browser demo bench bench-close bench-shops bench-nights bench-day build fmt screenshots lake-spark
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,19 @@ bench: ## Benchmarks: report parsing, ingest and reconciliation of 1,000,000 row
 	cargo bench --profile dev --bench report_parse
 	cargo bench --profile dev --bench recon_million
 	cargo bench --profile dev --bench duckdb_floor
+
+# The browser tests drive Debian's Chromium through its ChromeDriver with Selenium, in a virtual environment of their own.
+BROWSER_VENV ?= $(HOME)/.cache/seqr-recon/browser-venv
+$(BROWSER_VENV)/selenium-4.51.0:
+	python3 -m venv $(BROWSER_VENV)
+	$(BROWSER_VENV)/bin/pip install --quiet selenium==4.51.0
+	touch $@
+
+test-browser: $(BROWSER_VENV)/selenium-4.51.0 ## Browser tests: headless Chromium signs in to seqr-recon serve, acknowledges and resolves items (installs chromium and chromium-driver when missing)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	cargo build --quiet
+	$(BROWSER_VENV)/bin/python tests/browser/worklist.py $(CARGO_TARGET_DIR)/debug/seqr-recon
 
 # The pandas that bench-close times seqr-recon against, in its own virtual environment.
 BENCH_VENV ?= $(HOME)/.cache/seqr-recon/bench-venv
