@@ -98,7 +98,7 @@ lake-spark: $(SPARK_VENV)/pyspark-4.0.5 demo ## Spark (local mode) over make dem
 	diff data/lake-spark/lake-check-figures.tsv data/lake-spark/spark.tsv
 	@echo "Spark read the same rows and totals as seqr-recon lake check (data/lake-spark/)."
 
-screenshots: ## Pictures of make demo's email (wide and on a phone) and printed workbook for the docs (needs chromium, libreoffice-calc-nogui, poppler-utils)
+screenshots: $(BROWSER_VENV)/selenium-4.51.0 ## Pictures for the docs: make demo's email (wide and on a phone), printed workbook, and the worklist (needs chromium, chromium-driver, libreoffice-calc-nogui, poppler-utils)
 	@for tool in chromium soffice pdftoppm python3; do command -v $$tool >/dev/null || { \
 	  echo "make screenshots needs $$tool: apt-get install chromium libreoffice-calc-nogui poppler-utils"; exit 1; }; done
 	cargo run --quiet -- demo --dir data/demo
@@ -115,3 +115,6 @@ screenshots: ## Pictures of make demo's email (wide and on a phone) and printed 
 	cp "$$(ls -d data/demo/reports/stockholm-1/*/ | sort | tail -1)report.xlsx" data/screenshots/report.xlsx
 	cd data/screenshots && soffice --headless --convert-to pdf report.xlsx
 	pdftoppm -png -r 110 -f 1 -l 1 -singlefile data/screenshots/report.pdf docs/workbook
+	@# The worklist: its list and one item's page, as the browser test drives them.
+	cargo build --quiet
+	$(BROWSER_VENV)/bin/python tests/browser/worklist.py $(CARGO_TARGET_DIR)/debug/seqr-recon docs
