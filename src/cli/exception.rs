@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use super::{load_config, ExitCode};
 use crate::backoffice::current_user;
+use crate::config::Shop;
 use crate::domain::Resolution;
 use crate::export::todo::money;
 use crate::store::Store;
@@ -93,33 +94,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     };
     let by = |item: &Item| item.by.clone().unwrap_or_else(current_user);
     match args.command {
-        ExceptionCommand::List { shop } => {
-            let shop = shop_of(&shop)?;
-            let Some(latest) = worklist::todo(&store, &shop.id)? else {
-                println!("shop {} has no reconciled close yet", shop.id);
-                return Ok(ExitCode::Success);
-            };
-            let agenda = latest.agenda(shop);
-            for e in &agenda.to_act {
-                println!(
-                    "{:>12} {:<22} {:<10} {:<28} {}{}",
-                    money(e.item.at_risk),
-                    e.item.category.as_str(),
-                    e.age(),
-                    e.item.reference.as_deref().unwrap_or(""),
-                    e.terminal(),
-                    e.standing().map(|s| format!("  [{s}]")).unwrap_or_default()
-                );
-            }
-            println!(
-                "{} item(s) to act on, {} {} at risk; {} snoozed (close {})",
-                agenda.items(),
-                money(agenda.at_risk()),
-                shop.currency,
-                agenda.snoozed.len(),
-                latest.close_seq
-            );
-        }
+        ExceptionCommand::List { shop } => print_list(&store, shop_of(&shop)?)?,
         ExceptionCommand::Acknowledge { item, note } => {
             let n = worklist::acknowledge(&store, &shop_of(&item.shop)?.id, &item.reference, &note, &by(&item))?;
             println!("{n} open exception(s) of {} acknowledged: they stay listed, marked as in hand.", item.reference);
@@ -146,27 +121,53 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
             let n = worklist::reopen(&store, &shop_of(&item.shop)?.id, &item.reference, &why, &by(&item))?;
             println!("{n} item(s) of {} open again: the next close lists them.", item.reference);
         }
-        ExceptionCommand::History { shop, reference } => {
-            let lines = worklist::history(&store, &shop_of(&shop)?.id, &reference)?;
-            if lines.is_empty() {
-                println!("nobody has changed anything of {reference} in shop {shop}");
-            }
-            for l in lines {
-                let detail = match (l.until, l.how) {
-                    (Some(until), _) => format!(" until {until}"),
-                    (_, Some(how)) => format!(" ({how})"),
-                    _ => String::new(),
-                };
-                println!(
-                    "{} {}{detail} by {}: {} [{}]",
-                    l.at.format("%Y-%m-%d %H:%M UTC"),
-                    l.event,
-                    l.by,
-                    l.note,
-                    l.item_key
-                );
-            }
-        }
+        ExceptionCommand::History { shop, reference } => print_history(&store, shop_of(&shop)?, &reference)?,
     }
     Ok(ExitCode::Success)
+}
+
+/// The to-do list of the shop's latest close, one item a line.
+fn print_list(store: &Store, shop: &Shop) -> anyhow::Result<()> {
+    let Some(latest) = worklist::todo(store, &shop.id)? else {
+        println!("shop {} has no reconciled close yet", shop.id);
+        return Ok(());
+    };
+    let agenda = latest.agenda(shop);
+    for e in &agenda.to_act {
+        println!(
+            "{:>12} {:<22} {:<10} {:<28} {}{}",
+            money(e.item.at_risk),
+            e.item.category.as_str(),
+            e.age(),
+            e.item.reference.as_deref().unwrap_or(""),
+            e.terminal(),
+            e.standing().map(|s| format!("  [{s}]")).unwrap_or_default()
+        );
+    }
+    println!(
+        "{} item(s) to act on, {} {} at risk; {} snoozed (close {})",
+        agenda.items(),
+        money(agenda.at_risk()),
+        shop.currency,
+        agenda.snoozed.len(),
+        latest.close_seq
+    );
+    Ok(())
+}
+
+/// Every change to the items of `reference`, oldest first.
+fn print_history(store: &Store, shop: &Shop, reference: &str) -> anyhow::Result<()> {
+    let lines = worklist::history(store, &shop.id, reference)?;
+    if lines.is_empty() {
+        println!("nobody has changed anything of {reference} in shop {}", shop.id);
+    }
+    for l in lines {
+        let detail = match (l.until, l.how) {
+            (Some(until), _) => format!(" until {until}"),
+            (_, Some(how)) => format!(" ({how})"),
+            _ => String::new(),
+        };
+        println!("{} {}{detail} by {}: {} [{}]", l.at.format("%Y-%m-%d %H:%M UTC"), l.event, l.by, l.note, l.item_key);
+    }
+    Ok(())
 }

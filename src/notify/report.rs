@@ -246,25 +246,7 @@ impl Report<'_> {
         } else {
             text.push_str("\nTo do, largest amount at risk first:\n");
             for (i, e) in self.listed().iter().enumerate() {
-                let item = e.item;
-                text.push_str(&format!(
-                    "\n{}. {} {} at risk: {} ({}){}\n",
-                    i + 1,
-                    money(item.at_risk),
-                    self.shop.currency,
-                    item.category,
-                    e.age(),
-                    if e.new { " NEW" } else { "" }
-                ));
-                text.push_str(&format!("   {}\n", where_and_who(e)));
-                text.push_str(&format!("   {}: {}\n", e.amounts(), item.detail));
-                if let Some(standing) = e.standing() {
-                    text.push_str(&format!("   {standing}\n"));
-                }
-                text.push_str(&format!("   To do: {}\n", item.action));
-                if let Some(link) = self.link(e) {
-                    text.push_str(&format!("   {link}\n"));
-                }
+                text.push_str(&self.text_item(i + 1, e));
             }
             text.push_str("\nBy category (items, amount at risk):\n");
             for (category, n, risk) in self.agenda.by_category() {
@@ -290,15 +272,30 @@ impl Report<'_> {
         text
     }
 
+    /// One listed item of the text part.
+    fn text_item(&self, n: usize, e: &Entry<'_>) -> String {
+        let item = e.item;
+        let new = if e.new { " NEW" } else { "" };
+        let mut text = format!(
+            "\n{n}. {} {} at risk: {} ({}){new}\n",
+            money(item.at_risk),
+            self.shop.currency,
+            item.category,
+            e.age()
+        );
+        text.push_str(&format!("   {}\n", where_and_who(e)));
+        text.push_str(&format!("   {}: {}\n", e.amounts(), item.detail));
+        if let Some(standing) = e.standing() {
+            text.push_str(&format!("   {standing}\n"));
+        }
+        text.push_str(&format!("   To do: {}\n", item.action));
+        if let Some(link) = self.link(e) {
+            text.push_str(&format!("   {link}\n"));
+        }
+        text
+    }
+
     fn html(&self) -> Markup {
-        const TABLE: &str = "border-collapse: collapse; margin: 8px 0 16px 0; width: 100%; max-width: 640px;";
-        const TH: &str = "border: 1px solid #c8d0dc; background: #dde4ee; padding: 4px 6px; text-align: left;";
-        const TD: &str = "border: 1px solid #c8d0dc; padding: 4px 6px; vertical-align: top;";
-        const NUM: &str = "border: 1px solid #c8d0dc; padding: 4px 6px; text-align: right; vertical-align: top;";
-        const SMALL: &str = "color: #667; font-size: 12px;";
-        const ITEM: &str =
-            "border-left: 4px solid #c8d0dc; padding: 4px 0 4px 10px; margin: 0 0 12px 0; max-width: 640px;";
-        const NEW: &str = "background: #a40000; color: #fff; font-size: 11px; padding: 1px 5px; border-radius: 3px;";
         let verdict_style = if self.needs_action() { "color: #a40000; font-weight: bold;" } else { "color: #1a6b1a;" };
         html! {
             (DOCTYPE)
@@ -322,51 +319,75 @@ impl Report<'_> {
                 @if self.agenda.items() == 0 {
                     p { "Nothing to act on: every exception is matched, in transit or in hand." }
                 } @else {
-                    h3 style="font-size: 15px; margin: 12px 0 8px 0;" { "To do, largest amount at risk first" }
-                    @for (i, e) in self.listed().iter().enumerate() {
-                        div style=(ITEM) {
-                            div {
-                                strong { (i + 1) ". " (money(e.item.at_risk)) " " (self.shop.currency) " at risk" }
-                                " · " (e.item.category) " · " (e.age()) " "
-                                @if e.new { span style=(NEW) { "NEW" } }
-                            }
-                            div style=(SMALL) { (where_and_who(e)) }
-                            div { (e.amounts()) ": " (e.item.detail) }
-                            @if let Some(standing) = e.standing() { div style="color: #5a4a00;" { (standing) } }
-                            div { strong { "To do: " } (e.item.action) }
-                            @if let Some(link) = self.link(e) { div { a href=(link) { "Open it in the worklist" } } }
-                        }
-                    }
-                    h3 style="font-size: 15px; margin: 12px 0 4px 0;" { "By category" }
-                    table style=(TABLE) {
-                        tr { th style=(TH) { "category" } th style=(TH) { "items" } th style=(TH) { "at risk" } }
-                        @for (category, n, risk) in self.agenda.by_category() {
-                            tr { td style=(TD) { (category) } td style=(NUM) { (n) } td style=(NUM) { (money(risk)) } }
-                        }
-                    }
+                    (self.html_items())
                 }
                 @for note in self.footnotes() { p style=(SMALL) { (note) } }
-                h3 style="font-size: 15px; margin: 12px 0 4px 0;" { "Totals per terminal" }
-                p style=(SMALL) { "This period's own sales: SEQR's, the till's, and the till's less SEQR's." }
-                table style=(TABLE) {
-                    tr { th style=(TH) { "terminal" } th style=(TH) { "SEQR" } th style=(TH) { "till" } th style=(TH) { "difference" } }
-                    @for l in &self.lines {
-                        tr {
-                            td style=(TD) {
-                                (terminal_label(l.terminal_name.as_deref(), &l.terminal))
-                                @if l.terminal != "TOTAL" { br; span style=(SMALL) { (l.terminal) } }
-                            }
-                            td style=(NUM) { (money(l.seqr_total)) br; span style=(SMALL) { (plural(l.seqr_count, "sale")) } }
-                            td style=(NUM) { (money(l.local_total)) br; span style=(SMALL) { (plural(l.local_count, "post")) } }
-                            td style=(NUM) { (money(l.difference)) }
-                        }
-                    }
-                }
+                (self.html_totals())
                 p style=(SMALL) { "Every exception is in the attached report.xlsx and exceptions.csv." }
             } }
         }
     }
+
+    /// The listed items, then the items per category.
+    fn html_items(&self) -> Markup {
+        const ITEM: &str =
+            "border-left: 4px solid #c8d0dc; padding: 4px 0 4px 10px; margin: 0 0 12px 0; max-width: 640px;";
+        const NEW: &str = "background: #a40000; color: #fff; font-size: 11px; padding: 1px 5px; border-radius: 3px;";
+        html! {
+            h3 style="font-size: 15px; margin: 12px 0 8px 0;" { "To do, largest amount at risk first" }
+            @for (i, e) in self.listed().iter().enumerate() {
+                div style=(ITEM) {
+                    div {
+                        strong { (i + 1) ". " (money(e.item.at_risk)) " " (self.shop.currency) " at risk" }
+                        " · " (e.item.category) " · " (e.age()) " "
+                        @if e.new { span style=(NEW) { "NEW" } }
+                    }
+                    div style=(SMALL) { (where_and_who(e)) }
+                    div { (e.amounts()) ": " (e.item.detail) }
+                    @if let Some(standing) = e.standing() { div style="color: #5a4a00;" { (standing) } }
+                    div { strong { "To do: " } (e.item.action) }
+                    @if let Some(link) = self.link(e) { div { a href=(link) { "Open it in the worklist" } } }
+                }
+            }
+            h3 style="font-size: 15px; margin: 12px 0 4px 0;" { "By category" }
+            table style=(TABLE) {
+                tr { th style=(TH) { "category" } th style=(TH) { "items" } th style=(TH) { "at risk" } }
+                @for (category, n, risk) in self.agenda.by_category() {
+                    tr { td style=(TD) { (category) } td style=(NUM) { (n) } td style=(NUM) { (money(risk)) } }
+                }
+            }
+        }
+    }
+
+    /// The period's own totals per terminal.
+    fn html_totals(&self) -> Markup {
+        html! {
+            h3 style="font-size: 15px; margin: 12px 0 4px 0;" { "Totals per terminal" }
+            p style=(SMALL) { "This period's own sales: SEQR's, the till's, and the till's less SEQR's." }
+            table style=(TABLE) {
+                tr { th style=(TH) { "terminal" } th style=(TH) { "SEQR" } th style=(TH) { "till" } th style=(TH) { "difference" } }
+                @for l in &self.lines {
+                    tr {
+                        td style=(TD) {
+                            (terminal_label(l.terminal_name.as_deref(), &l.terminal))
+                            @if l.terminal != "TOTAL" { br; span style=(SMALL) { (l.terminal) } }
+                        }
+                        td style=(NUM) { (money(l.seqr_total)) br; span style=(SMALL) { (plural(l.seqr_count, "sale")) } }
+                        td style=(NUM) { (money(l.local_total)) br; span style=(SMALL) { (plural(l.local_count, "post")) } }
+                        td style=(NUM) { (money(l.difference)) }
+                    }
+                }
+            }
+        }
+    }
 }
+
+/// The email's inline styles: mail clients keep no style sheet.
+const TABLE: &str = "border-collapse: collapse; margin: 8px 0 16px 0; width: 100%; max-width: 640px;";
+const TH: &str = "border: 1px solid #c8d0dc; background: #dde4ee; padding: 4px 6px; text-align: left;";
+const TD: &str = "border: 1px solid #c8d0dc; padding: 4px 6px; vertical-align: top;";
+const NUM: &str = "border: 1px solid #c8d0dc; padding: 4px 6px; text-align: right; vertical-align: top;";
+const SMALL: &str = "color: #667; font-size: 12px;";
 
 /// `POS 1 (T1) · cashier anna · 6 Dec 14:08 · ref E1`: where and when, whom to ask, and the reference.
 fn where_and_who(e: &Entry<'_>) -> String {

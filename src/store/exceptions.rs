@@ -134,6 +134,17 @@ impl Store {
                     sha256: r.get(7)?,
                 })
             })?,
+            invoices: self.query_all(queries::INVOICES_OF, &params, |r| {
+                Ok(InvoiceSource {
+                    file_name: r.get(0)?,
+                    line: r.get(1)?,
+                    terminal_id: r.get(2)?,
+                    amount: r.get(3)?,
+                    sent_at: r.get(4)?,
+                    last_status: r.get(5)?,
+                    last_polled_at: r.get(6)?,
+                })
+            })?,
             history: self.item_history(shop_id, reference)?,
         })
     }
@@ -182,6 +193,8 @@ pub struct ItemPage {
     pub seqr_rows: Vec<SeqrRowSource>,
     /// The tills' posts of the reference, with their files.
     pub posts: Vec<PostSource>,
+    /// The tills' invoice journal lines of the reference, with their files.
+    pub invoices: Vec<InvoiceSource>,
     /// Every change accountants made, oldest first.
     pub history: Vec<HistoryLine>,
 }
@@ -189,7 +202,7 @@ pub struct ItemPage {
 impl ItemPage {
     /// Whether the shop has anything under the reference.
     pub fn is_empty(&self) -> bool {
-        self.appearances.is_empty() && self.seqr_rows.is_empty() && self.posts.is_empty()
+        self.appearances.is_empty() && self.seqr_rows.is_empty() && self.posts.is_empty() && self.invoices.is_empty()
     }
 }
 
@@ -256,6 +269,25 @@ pub struct PostSource {
     pub posted_at: DateTime<Utc>,
     /// SHA-256 of the file.
     pub sha256: String,
+}
+
+/// A till's invoice journal line and the file it came from.
+#[derive(Debug, Clone)]
+pub struct InvoiceSource {
+    /// The file's name.
+    pub file_name: String,
+    /// Its line.
+    pub line: i64,
+    /// The terminal.
+    pub terminal_id: String,
+    /// The invoice's total.
+    pub amount: rust_decimal::Decimal,
+    /// When sendInvoice was made.
+    pub sent_at: DateTime<Utc>,
+    /// The status the till last learnt (none: never polled).
+    pub last_status: Option<String>,
+    /// When.
+    pub last_polled_at: Option<DateTime<Utc>>,
 }
 
 /// A close of a shop, for the closes page.

@@ -76,6 +76,7 @@ store_queries! {
     ITEM_APPEARANCES = "item_appearances";
     SEQR_ROWS_OF = "seqr_rows_of";
     POSTS_OF = "posts_of";
+    INVOICES_OF = "invoices_of";
     RECENT_CLOSES = "recent_closes";
     CLOSE_TO_RECOMPUTE = "close_to_recompute";
     KEEP_RESULT_BEFORE = "keep_result_before";

@@ -209,6 +209,17 @@ pub fn item(session: &Session, shop: &Shop, reference: &str, page_data: &ItemPag
                     td { (p.kind) } td.n { (money(p.amount)) } td { (p.posted_at.format("%Y-%m-%d %H:%M:%S")) } td.small { (p.sha256) }
                 } } }
             }
+            @if !page_data.invoices.is_empty() {
+                h3 { "The tills' invoice journal" }
+                table {
+                    thead { tr { th { "File" } th { "Line" } th { "Terminal" } th { "Amount" } th { "Sent (UTC)" } th { "Last status" } th { "Last polled (UTC)" } } }
+                    tbody { @for i in &page_data.invoices { tr {
+                        td { (i.file_name) } td.n { (i.line) } td { (i.terminal_id) } td.n { (money(i.amount)) }
+                        td { (i.sent_at.format("%Y-%m-%d %H:%M:%S")) } td { (i.last_status.as_deref().unwrap_or("never polled")) }
+                        td { (i.last_polled_at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()) }
+                    } } }
+                }
+            }
             h3 { "What was done" }
             @if page_data.history.is_empty() { p { "Nothing yet." } }
             ul { @for h in &page_data.history {
