@@ -104,9 +104,10 @@ pub(crate) fn write(
     let mut workbook = Workbook::new();
     let f = Formats::new();
     let tz = heading.span.tz;
-    let to_do = workbook.add_worksheet().set_name("To do")?;
+    // Written row by row to disk, as a close of many exceptions would hold them all twice.
+    let to_do = workbook.add_worksheet_with_constant_memory()?.set_name("To do")?;
     items_sheet(to_do, heading, &f, &TO_DO, agenda.to_act.iter(), agenda.items() - agenda.to_act.len() as i64)?;
-    let all = workbook.add_worksheet().set_name("All exceptions")?;
+    let all = workbook.add_worksheet_with_constant_memory()?.set_name("All exceptions")?;
     let beyond = rows.todo.beyond.0;
     items_sheet(all, heading, &f, &ALL_EXCEPTIONS, agenda.all.iter(), beyond)?;
     let closes = rows.closes();

@@ -81,8 +81,9 @@ def main():
             break
         except OSError:
             time.sleep(0.1)
-    driver = browser()
+    driver = None
     try:
+        driver = browser()
         driver.get(f"{base}/")
         assert driver.current_url.endswith("/login"), driver.current_url
         driver.find_element(By.NAME, "name").send_keys("eva")
@@ -128,7 +129,8 @@ def main():
         driver.get(f"{base}/")
         assert driver.current_url.endswith("/login"), driver.current_url
     finally:
-        driver.quit()
+        if driver:
+            driver.quit()
         server.terminate()
         server.wait()
 
