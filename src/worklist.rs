@@ -26,7 +26,7 @@ pub fn resolve(
     why: &str,
     by: &str,
 ) -> anyhow::Result<usize> {
-    required(why, "--why", "say why the exception is resolved")?;
+    required(why, "say why the exception is resolved (--why)")?;
     let open = open_exceptions(store, shop_id, reference)?;
     // A rejected probable match records the pair, so it is never proposed again;
     // both items stay open under their own category. Anything else closes the items.
@@ -55,7 +55,7 @@ pub fn resolve(
 /// Records that someone is on the open exceptions of `reference`: they stay
 /// listed, without asking anyone else to act. Returns how many.
 pub fn acknowledge(store: &Store, shop_id: &str, reference: &str, note: &str, by: &str) -> anyhow::Result<usize> {
-    required(note, "--note", "say who is on it and what they do")?;
+    required(note, "say who is on it and what they do (--note)")?;
     let change = ItemChange { event: ItemEvent::Acknowledged, until: None, how: None, note, by };
     change_open(store, shop_id, reference, &change)
 }
@@ -70,10 +70,10 @@ pub fn snooze(
     note: &str,
     by: &str,
 ) -> anyhow::Result<usize> {
-    required(note, "--note", "say why it can wait")?;
+    required(note, "say why it can wait (--note)")?;
     let today = Utc::now().with_timezone(&shop.tz()).date_naive();
     if until <= today {
-        anyhow::bail!("--until {until} is not after today ({today} in {}): give a later day", shop.tz().name());
+        anyhow::bail!("{until} is not after today ({today} in {}): snooze until a later day", shop.tz().name());
     }
     let change = ItemChange { event: ItemEvent::Snoozed, until: Some(until), how: None, note, by };
     change_open(store, &shop.id, reference, &change)
@@ -82,7 +82,7 @@ pub fn snooze(
 /// Opens again the items of `reference` resolved by hand: the next close
 /// classifies them as if nobody had. Returns how many items.
 pub fn reopen(store: &Store, shop_id: &str, reference: &str, why: &str, by: &str) -> anyhow::Result<usize> {
-    required(why, "--why", "say why it is open again")?;
+    required(why, "say why it is open again (--why)")?;
     let keys = store.resolved_keys_of(shop_id, reference)?;
     if keys.is_empty() {
         anyhow::bail!(
@@ -149,9 +149,9 @@ fn keys(e: &OpenException) -> Vec<String> {
     [&e.local_key, &e.seqr_key, &e.invoice_key].into_iter().flatten().cloned().collect()
 }
 
-fn required(text: &str, flag: &str, what: &str) -> anyhow::Result<()> {
+fn required(text: &str, what: &str) -> anyhow::Result<()> {
     if text.trim().is_empty() {
-        anyhow::bail!("{flag} is required: {what}, for the audit trail");
+        anyhow::bail!("the audit trail needs a note: {what}");
     }
     Ok(())
 }
