@@ -496,6 +496,41 @@ fn url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<reqwest::Url, D::Error>
         serde::de::Error::custom(format!("[seqr] endpoint: {text:?} is not a URL like https://host/path ({e})"))
     })
 }
+/// One `[[shop]]`'s own keys: no password in the file, an id that can name a
+/// folder, a currency code, terminals for a terminal-level shop. The error is
+/// the key and what is wrong.
+fn check_shop(i: usize, shop: &Shop) -> Result<(), (String, String)> {
+    let key = |k: &str| format!("shop[{i}] ({}).{k}", shop.id);
+    if shop.password.is_some() {
+        return Err((
+            key("password"),
+            "passwords are not kept in the config: remove it, put it in an environment variable and name \
+                 that variable in password_env"
+                .into(),
+        ));
+    }
+    if shop.id.is_empty() || !shop.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err((key("id"), "use letters, digits, '-' and '_' only (it names a folder)".into()));
+    }
+    if shop.currency.len() != 3 || !shop.currency.chars().all(|c| c.is_ascii_uppercase()) {
+        return Err((key("currency"), format!("{:?} is not a 3-letter ISO 4217 code like SEK", shop.currency)));
+    }
+    if shop.level == Level::Terminal && shop.terminals.is_empty() {
+        return Err((key("terminal"), "a terminal-level shop needs at least one [[shop.terminal]]".into()));
+    }
+    for (j, t) in shop.terminals.iter().enumerate() {
+        if t.password.is_some() {
+            return Err((
+                format!("shop[{i}].terminal[{j}].password"),
+                "passwords are not kept in the config: put it in an environment variable and name it in \
+                     password_env"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn optional_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<reqwest::Url>, D::Error> {
     let text = String::deserialize(d)?;
     reqwest::Url::parse(&text).map(Some).map_err(|e| {
@@ -651,40 +686,13 @@ impl Config {
         }
         let mut ids = HashSet::new();
         for (i, shop) in self.shops.iter().enumerate() {
-            let key = |k: &str| format!("shop[{i}] ({}).{k}", shop.id);
-            if shop.password.is_some() {
-                return Err(err(
-                    key("password"),
-                    "passwords are not kept in the config: remove it, put it in an environment variable and name \
-                     that variable in password_env"
-                        .into(),
-                ));
-            }
             if !ids.insert(shop.id.as_str()) {
-                return Err(err(key("id"), "another shop has the same id; shop ids must be unique".into()));
-            }
-            if shop.id.is_empty() || !shop.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                return Err(err(key("id"), "use letters, digits, '-' and '_' only (it names a folder)".into()));
-            }
-            if shop.currency.len() != 3 || !shop.currency.chars().all(|c| c.is_ascii_uppercase()) {
                 return Err(err(
-                    key("currency"),
-                    format!("{:?} is not a 3-letter ISO 4217 code like SEK", shop.currency),
+                    format!("shop[{i}] ({}).id", shop.id),
+                    "another shop has the same id; shop ids must be unique".into(),
                 ));
             }
-            if shop.level == Level::Terminal && shop.terminals.is_empty() {
-                return Err(err(key("terminal"), "a terminal-level shop needs at least one [[shop.terminal]]".into()));
-            }
-            for (j, t) in shop.terminals.iter().enumerate() {
-                if t.password.is_some() {
-                    return Err(err(
-                        format!("shop[{i}].terminal[{j}].password"),
-                        "passwords are not kept in the config: put it in an environment variable and name it in \
-                         password_env"
-                            .into(),
-                    ));
-                }
-            }
+            check_shop(i, shop).map_err(|(key, what)| err(key, what))?;
         }
         // A RESELLERUSER mark without TERMINALID closes the reseller's whole
         // period, every terminal's sales in it: a shop-level shop must be its

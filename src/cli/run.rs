@@ -42,20 +42,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
         shop.password()?;
     }
     cfg.require_inbox()?;
-    let store = match Store::open_configured(&cfg.store) {
-        Ok(store) => store,
-        Err(e) => {
-            crate::notify::alert_without_store(
-                &cfg.email,
-                "[SEQR] ALERT: the nightly close could not open its database",
-                &format!(
-                    "seqr-recon run could not open its database, so no shop was closed.\n\nError: {e:#}\n\n\
-                          Next step: fix the cause above, then run `seqr-recon run` again.\n"
-                ),
-            );
-            return Err(e);
-        }
-    };
+    let store = open_or_alert(&cfg)?;
     let ctx = Arc::new(CloseContext::new(cfg.clone()));
     let now = Utc::now();
     let mut slots = Vec::new();
@@ -73,22 +60,54 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
         crate::stop::listen()?;
         run_batch(&store, &ctx, batch).await
     })?;
-    let mut code = ExitCode::Success;
-    for (path, rejected) in &outcome.inbox.rejected {
+    let mut code = if print_inbox(&outcome.inbox) { ExitCode::BadInput } else { ExitCode::Success };
+    let (failed, undelivered) = print_results(&store, outcome.results)?;
+    if failed {
+        code = ExitCode::Failure;
+    }
+    // A failed close outranks an undelivered report, which outranks a refused file (its report names it).
+    if undelivered && code != ExitCode::Failure {
+        code = ExitCode::Undelivered;
+    }
+    Ok(code)
+}
+
+/// The database, or an alert to ops (no shop can be closed without it) and the error.
+fn open_or_alert(cfg: &crate::config::Config) -> anyhow::Result<Store> {
+    Store::open_configured(&cfg.store).inspect_err(|e| {
+        crate::notify::alert_without_store(
+            &cfg.email,
+            "[SEQR] ALERT: the nightly close could not open its database",
+            &format!(
+                "seqr-recon run could not open its database, so no shop was closed.\n\nError: {e:#}\n\n\
+                 Next step: fix the cause above, then run `seqr-recon run` again.\n"
+            ),
+        );
+    })
+}
+
+/// What the inbox did: whether it refused a file.
+fn print_inbox(inbox: &crate::store::ingest::InboxOutcome) -> bool {
+    for (path, rejected) in &inbox.rejected {
         eprintln!("{rejected}\nmoved to {}", path.display());
-        code = ExitCode::BadInput;
     }
-    if !outcome.inbox.loaded.is_empty() {
-        println!("inbox: {} file(s) loaded", outcome.inbox.loaded.len());
+    if !inbox.loaded.is_empty() {
+        println!("inbox: {} file(s) loaded", inbox.loaded.len());
     }
-    for (path, result) in &outcome.inbox.loaded {
+    for (path, result) in &inbox.loaded {
         if matches!(result, crate::store::ingest::Ingested::Appended { .. }) {
             println!("{}", super::ingest::describe(path, result));
         }
     }
-    let results = outcome.results;
-    let mut undelivered = false;
+    !inbox.rejected.is_empty()
+}
 
+/// One line per shop: whether a close failed, and whether a report is undelivered.
+fn print_results(
+    store: &Store,
+    results: Vec<(crate::config::Shop, anyhow::Result<CloseOutcome>)>,
+) -> anyhow::Result<(bool, bool)> {
+    let (mut failed, mut undelivered) = (false, false);
     for (shop, result) in results {
         match result {
             Ok(CloseOutcome::Closed { close, files, emailed, resumed }) => {
@@ -109,7 +128,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
                 undelivered |= close.state == CloseState::Exported;
                 println!(
                     "{}: already closed for the slot of {} (period {}, state {}); `seqr-recon run --ad-hoc` closes an \
-                 extra period",
+                     extra period",
                     shop.id,
                     close.slot.with_timezone(&shop.tz()).to_rfc3339(),
                     close.label_period_id.as_deref().unwrap_or("?"),
@@ -118,17 +137,13 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
             }
             Err(e) if e.downcast_ref::<crate::stop::Stopped>().is_some() => {
                 eprintln!("{}: {e:#}", shop.id);
-                code = ExitCode::Failure;
+                failed = true;
             }
             Err(e) => {
                 eprintln!("{}: FAILED: {e:#}", shop.id);
-                code = ExitCode::Failure;
+                failed = true;
             }
         }
     }
-    // A failed close outranks an undelivered report, which outranks a refused file (its report names it).
-    if undelivered && code != ExitCode::Failure {
-        code = ExitCode::Undelivered;
-    }
-    Ok(code)
+    Ok((failed, undelivered))
 }

@@ -174,52 +174,14 @@ pub fn list(
 /// One item: every close it appeared in, its SEQR and POS rows with where
 /// each came from, every change, and the actions.
 pub fn item(session: &Session, shop: &Shop, reference: &str, page_data: &ItemPage, said: Option<&str>) -> Markup {
-    let action = |name: &str| format!("{}/{name}", item_href(&shop.id, reference));
     page(
         reference,
         Some(session),
         html! {
             h2 { (shop.name) ": " (reference) }
             @if let Some(said) = said { p.said { (said) } }
-            h3 { "Every close that showed it" }
-            table {
-                thead { tr { th { "Close" } th { "Period" } th { "Category" } th { "Terminal" } th { "Cashier" } th { "Till" } th { "SEQR" } th { "What happened" } } }
-                tbody { @for a in &page_data.appearances { tr {
-                    td.n { (a.close_seq) } td { (a.period_id) } td { (a.category) }
-                    td { (a.terminal_id.as_deref().unwrap_or("")) } td { (a.cashier_id.as_deref().unwrap_or("")) }
-                    td.n { (a.local_amount.map(money).unwrap_or_default()) } td.n { (a.seqr_amount.map(money).unwrap_or_default()) }
-                    td { (a.detail.as_deref().unwrap_or("")) }
-                } } }
-            }
-            h3 { "SEQR's rows" }
-            table {
-                thead { tr { th { "Period" } th { "Report" } th { "Row" } th { "Terminal" } th { "Cashier" } th { "Amount" } th { "Fetched (UTC)" } th { "Answer's SHA-256, clientReference" } } }
-                tbody { @for r in &page_data.seqr_rows { tr {
-                    td { (r.period_id) } td { (r.report_id) } td.n { (r.row_no) }
-                    td { (r.terminal_id.as_deref().unwrap_or("")) } td { (r.cashier_id.as_deref().unwrap_or("")) } td.n { (money(r.amount)) }
-                    td { (r.fetched_at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()) }
-                    td.small { (r.response_sha256.as_deref().unwrap_or("")) br; (r.client_reference.as_deref().unwrap_or("")) }
-                } } }
-            }
-            h3 { "The tills' posts" }
-            table {
-                thead { tr { th { "File" } th { "Line" } th { "Terminal" } th { "Cashier" } th { "Kind" } th { "Amount" } th { "Till time (UTC)" } th { "File's SHA-256" } } }
-                tbody { @for p in &page_data.posts { tr {
-                    td { (p.file_name) } td.n { (p.line) } td { (p.terminal_id) } td { (p.cashier_id.as_deref().unwrap_or("")) }
-                    td { (p.kind) } td.n { (money(p.amount)) } td { (p.posted_at.format("%Y-%m-%d %H:%M:%S")) } td.small { (p.sha256) }
-                } } }
-            }
-            @if !page_data.invoices.is_empty() {
-                h3 { "The tills' invoice journal" }
-                table {
-                    thead { tr { th { "File" } th { "Line" } th { "Terminal" } th { "Amount" } th { "Sent (UTC)" } th { "Last status" } th { "Last polled (UTC)" } } }
-                    tbody { @for i in &page_data.invoices { tr {
-                        td { (i.file_name) } td.n { (i.line) } td { (i.terminal_id) } td.n { (money(i.amount)) }
-                        td { (i.sent_at.format("%Y-%m-%d %H:%M:%S")) } td { (i.last_status.as_deref().unwrap_or("never polled")) }
-                        td { (i.last_polled_at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()) }
-                    } } }
-                }
-            }
+            (appearances(page_data))
+            (sources(page_data))
             h3 { "What was done" }
             @if page_data.history.is_empty() { p { "Nothing yet." } }
             ul { @for h in &page_data.history {
@@ -228,35 +190,94 @@ pub fn item(session: &Session, shop: &Shop, reference: &str, page_data: &ItemPag
                      @if let Some(how) = &h.how { " (" (how) ")" }
                      " by " (h.by) ": " (h.note) " " span.small { (h.item_key) } }
             } }
-            h3 { "Act on it" }
-            fieldset { legend { "Someone is on it" }
-                form method="post" action=(action("acknowledge")) {
-                    input type="hidden" name="csrf" value=(session.csrf);
-                    input type="text" name="note" placeholder="who is on it, doing what" required size="40";
-                    button type="submit" { "Acknowledge" }
-                } }
-            fieldset { legend { "Put off until a day" }
-                form method="post" action=(action("snooze")) {
-                    input type="hidden" name="csrf" value=(session.csrf);
-                    input type="date" name="until" required;
-                    input type="text" name="note" placeholder="why it can wait" required size="30";
-                    button type="submit" { "Snooze" }
-                } }
-            fieldset { legend { "Dealt with" }
-                form method="post" action=(action("resolve")) {
-                    input type="hidden" name="csrf" value=(session.csrf);
-                    select name="how" { @for how in Resolution::ALL { option value=(how.as_str()) { (how.as_str()) } } }
-                    input type="text" name="note" placeholder="why: what was done" required size="40";
-                    button type="submit" { "Resolve" }
-                } }
-            fieldset { legend { "Not dealt with after all" }
-                form method="post" action=(action("reopen")) {
-                    input type="hidden" name="csrf" value=(session.csrf);
-                    input type="text" name="note" placeholder="why it is open again" required size="40";
-                    button type="submit" { "Reopen" }
-                } }
+            (actions(session, &item_href(&shop.id, reference)))
         },
     )
+}
+
+/// Every close that showed the item, oldest first.
+fn appearances(page_data: &ItemPage) -> Markup {
+    html! {
+        h3 { "Every close that showed it" }
+        table {
+            thead { tr { th { "Close" } th { "Period" } th { "Category" } th { "Terminal" } th { "Cashier" } th { "Till" } th { "SEQR" } th { "What happened" } } }
+            tbody { @for a in &page_data.appearances { tr {
+                td.n { (a.close_seq) } td { (a.period_id) } td { (a.category) }
+                td { (a.terminal_id.as_deref().unwrap_or("")) } td { (a.cashier_id.as_deref().unwrap_or("")) }
+                td.n { (a.local_amount.map(money).unwrap_or_default()) } td.n { (a.seqr_amount.map(money).unwrap_or_default()) }
+                td { (a.detail.as_deref().unwrap_or("")) }
+            } } }
+        }
+    }
+}
+
+/// SEQR's rows, the tills' posts and invoice journal lines, each with where it came from.
+fn sources(page_data: &ItemPage) -> Markup {
+    html! {
+        h3 { "SEQR's rows" }
+        table {
+            thead { tr { th { "Period" } th { "Report" } th { "Row" } th { "Terminal" } th { "Cashier" } th { "Amount" } th { "Fetched (UTC)" } th { "Answer's SHA-256, clientReference" } } }
+            tbody { @for r in &page_data.seqr_rows { tr {
+                td { (r.period_id) } td { (r.report_id) } td.n { (r.row_no) }
+                td { (r.terminal_id.as_deref().unwrap_or("")) } td { (r.cashier_id.as_deref().unwrap_or("")) } td.n { (money(r.amount)) }
+                td { (r.fetched_at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()) }
+                td.small { (r.response_sha256.as_deref().unwrap_or("")) br; (r.client_reference.as_deref().unwrap_or("")) }
+            } } }
+        }
+        h3 { "The tills' posts" }
+        table {
+            thead { tr { th { "File" } th { "Line" } th { "Terminal" } th { "Cashier" } th { "Kind" } th { "Amount" } th { "Till time (UTC)" } th { "File's SHA-256" } } }
+            tbody { @for p in &page_data.posts { tr {
+                td { (p.file_name) } td.n { (p.line) } td { (p.terminal_id) } td { (p.cashier_id.as_deref().unwrap_or("")) }
+                td { (p.kind) } td.n { (money(p.amount)) } td { (p.posted_at.format("%Y-%m-%d %H:%M:%S")) } td.small { (p.sha256) }
+            } } }
+        }
+        @if !page_data.invoices.is_empty() {
+            h3 { "The tills' invoice journal" }
+            table {
+                thead { tr { th { "File" } th { "Line" } th { "Terminal" } th { "Amount" } th { "Sent (UTC)" } th { "Last status" } th { "Last polled (UTC)" } } }
+                tbody { @for i in &page_data.invoices { tr {
+                    td { (i.file_name) } td.n { (i.line) } td { (i.terminal_id) } td.n { (money(i.amount)) }
+                    td { (i.sent_at.format("%Y-%m-%d %H:%M:%S")) } td { (i.last_status.as_deref().unwrap_or("never polled")) }
+                    td { (i.last_polled_at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()) }
+                } } }
+            }
+        }
+    }
+}
+
+/// The four actions on an item, each a form carrying the session's token.
+fn actions(session: &Session, href: &str) -> Markup {
+    let action = |name: &str| format!("{href}/{name}");
+    html! {
+        h3 { "Act on it" }
+        fieldset { legend { "Someone is on it" }
+            form method="post" action=(action("acknowledge")) {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="text" name="note" placeholder="who is on it, doing what" required size="40";
+                button type="submit" { "Acknowledge" }
+            } }
+        fieldset { legend { "Put off until a day" }
+            form method="post" action=(action("snooze")) {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="date" name="until" required;
+                input type="text" name="note" placeholder="why it can wait" required size="30";
+                button type="submit" { "Snooze" }
+            } }
+        fieldset { legend { "Dealt with" }
+            form method="post" action=(action("resolve")) {
+                input type="hidden" name="csrf" value=(session.csrf);
+                select name="how" { @for how in Resolution::ALL { option value=(how.as_str()) { (how.as_str()) } } }
+                input type="text" name="note" placeholder="why: what was done" required size="40";
+                button type="submit" { "Resolve" }
+            } }
+        fieldset { legend { "Not dealt with after all" }
+            form method="post" action=(action("reopen")) {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="text" name="note" placeholder="why it is open again" required size="40";
+                button type="submit" { "Reopen" }
+            } }
+    }
 }
 
 /// The closes of the user's shops, with their files.
