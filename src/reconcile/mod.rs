@@ -14,6 +14,7 @@ use crate::export::{write_close_reports, write_reports, ReportFiles, CSV_NAMES};
 use crate::lake::Lake;
 use crate::seqr::client::decompress_report;
 use crate::seqr::report::parse_report;
+use crate::store::reconcile::CloseToRecompute;
 pub use crate::store::CheckFailure;
 use crate::store::{ClassifyParams, Store};
 
@@ -94,29 +95,11 @@ pub fn recompute(store: &Store, cfg: &Config, period_id: &str, apply: bool) -> a
     let found = store.close_to_recompute(period_id)?.with_context(|| {
         format!("no close has period {period_id}; `seqr-recon status` and the view v_runs list them")
     })?;
+    refuse_unless_recomputable(&found, period_id, apply)?;
     let (shop_id, close_seq, label) = (found.shop_id, found.close_seq, found.label_period_id);
-    if !found.state.has_result() {
-        anyhow::bail!(
-            "the close of period {period_id} (shop {shop_id}) is in state {}: it has no result to \
-             recompute yet; `seqr-recon run --shop {shop_id}` finishes it",
-            found.state
-        );
-    }
-    if apply && close_seq != found.latest_seq {
-        anyhow::bail!(
-            "period {period_id} belongs to close {close_seq} of shop {shop_id}, and close {} was built on \
-             its result; only the latest close can be recomputed for real. Use --dry-run to see the difference.",
-            found.latest_seq
-        );
-    }
     let tx = store.transaction()?;
     tx.keep_result_before(&shop_id, close_seq)?;
-    for (report_period, report_id, terminal_id, stored) in tx.stored_reports_of_close(&shop_id, close_seq)? {
-        let text = decompress_report(&stored)
-            .with_context(|| format!("the stored copy of {report_id} for period {report_period} is not readable"))?;
-        let report = parse_report(&text, &report_id, &report_period)?;
-        tx.replace_report_rows(&shop_id, &report_period, &report_id, terminal_id.as_deref(), &report)?;
-    }
+    parse_stored_reports_again(&tx, &shop_id, close_seq)?;
     tx.classify(&[(&shop_id, close_seq)], &classify_params(&cfg.reconcile))?;
     let check_failures = tx.self_check(&shop_id, close_seq)?;
     let added = tx.result_changes(&shop_id, close_seq, true)?;
@@ -134,13 +117,7 @@ pub fn recompute(store: &Store, cfg: &Config, period_id: &str, apply: bool) -> a
         }
     };
     let fresh = write(&tx, scratch.path())?;
-    let current_dir = cfg.reports.dir.join(&shop_id).join(&label);
-    let mut csv_changed = Vec::new();
-    for name in CSV_NAMES {
-        let new = std::fs::read(fresh.dir.join(name))?;
-        let old = std::fs::read(current_dir.join(name)).ok();
-        csv_changed.push((name.to_string(), old.as_deref() != Some(new.as_slice())));
-    }
+    let csv_changed = changed_csvs(&fresh.dir, &cfg.reports.dir.join(&shop_id).join(&label))?;
     tx.drop_result_before()?;
     let apply = apply && check_failures.is_empty();
     if apply {
@@ -157,4 +134,48 @@ pub fn recompute(store: &Store, cfg: &Config, period_id: &str, apply: bool) -> a
     }
     // Without `apply` the transaction is rolled back when dropped.
     Ok(Recomputed { shop_id, close_seq, period_id: label, added, removed, csv_changed, check_failures, applied: apply })
+}
+
+/// A close can be recomputed once it has a result; for real only the shop's
+/// latest, as later closes were built on its result.
+fn refuse_unless_recomputable(found: &CloseToRecompute, period_id: &str, apply: bool) -> anyhow::Result<()> {
+    let (shop_id, close_seq) = (&found.shop_id, found.close_seq);
+    if !found.state.has_result() {
+        anyhow::bail!(
+            "the close of period {period_id} (shop {shop_id}) is in state {}: it has no result to \
+             recompute yet; `seqr-recon run --shop {shop_id}` finishes it",
+            found.state
+        );
+    }
+    if apply && close_seq != found.latest_seq {
+        anyhow::bail!(
+            "period {period_id} belongs to close {close_seq} of shop {shop_id}, and close {} was built on \
+             its result; only the latest close can be recomputed for real. Use --dry-run to see the difference.",
+            found.latest_seq
+        );
+    }
+    Ok(())
+}
+
+/// Parses the close's stored raw reports again and replaces their rows.
+fn parse_stored_reports_again(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Result<()> {
+    for (report_period, report_id, terminal_id, stored) in store.stored_reports_of_close(shop_id, close_seq)? {
+        let text = decompress_report(&stored)
+            .with_context(|| format!("the stored copy of {report_id} for period {report_period} is not readable"))?;
+        let report = parse_report(&text, &report_id, &report_period)?;
+        store.replace_report_rows(shop_id, &report_period, &report_id, terminal_id.as_deref(), &report)?;
+    }
+    Ok(())
+}
+
+/// Each CSV of `fresh` and whether it differs from the one in `current`, byte for byte.
+fn changed_csvs(fresh: &Path, current: &Path) -> anyhow::Result<Vec<(String, bool)>> {
+    CSV_NAMES
+        .iter()
+        .map(|name| {
+            let new = std::fs::read(fresh.join(name))?;
+            let old = std::fs::read(current.join(name)).ok();
+            Ok((name.to_string(), old.as_deref() != Some(new.as_slice())))
+        })
+        .collect()
 }
