@@ -247,6 +247,63 @@ pub async fn set_up(dir: &Path, shops: &[DemoShop], time_scale: f64) -> anyhow::
     Ok(World { sim, base_url, client, shops: gen_shops, cfg, config_path })
 }
 
+/// SEQR's summary disagrees with its details in each period of the first close.
+fn summary_mismatches(shops: &[DemoShop]) -> Vec<TruthRow> {
+    let mut rows = Vec::new();
+    for s in shops {
+        let periods = if s.level == Level::Shop { 1 } else { s.terminals };
+        for _ in 0..periods {
+            rows.push(TruthRow {
+                category: Category::SummaryMismatch,
+                shop_id: s.id.clone(),
+                key: "*".into(),
+                close: 1,
+            });
+        }
+    }
+    rows
+}
+
+/// What the accountants do after the first close: book one late sale per shop
+/// by hand before its post arrives (the post must then match the resolution,
+/// not raise a new exception), and take on a wrong amount (the second close's
+/// email marks it as in hand).
+fn accountants_work(store: &Store, shops: &[DemoShop], truth: &[TruthRow]) -> anyhow::Result<()> {
+    for s in shops {
+        let late = truth.iter().find(|t| {
+            t.shop_id == s.id
+                && t.category == Category::MissingLocally
+                && truth.iter().any(|u| u.key == t.key && u.category == Category::LateMatched)
+        });
+        if let Some(t) = late {
+            let why = "booked by hand from the receipt before the post arrived";
+            crate::worklist::resolve(store, &s.id, &t.key, crate::domain::Resolution::Correction, why, "demo")?;
+        }
+        let mismatch = truth.iter().find(|t| t.shop_id == s.id && t.category == Category::AmountMismatch);
+        if let Some(t) = mismatch {
+            crate::worklist::acknowledge(store, &s.id, &t.key, "checking the receipt with the cashier", "demo")?;
+        }
+    }
+    Ok(())
+}
+
+/// The till exports its day file again, grown by the late posts (only those
+/// are new), from another exporter that ends its lines \r\n.
+fn re_export_grown(
+    path: &Path,
+    posts: &[till::PostRow],
+    late_posts: &[till::PostRow],
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let grown: Vec<_> = posts
+        .iter()
+        .cloned()
+        .chain(late_posts.iter().cloned().map(|p| till::PostRow { posted_at: now, ..p }))
+        .collect();
+    till::write_posts(path, &grown)?;
+    till::end_lines_with_crlf_from(path, posts.len() + 2)
+}
+
 /// Plays the demo for `shops` in `dir` (wiped first).
 pub async fn run(
     dir: &Path,
@@ -275,17 +332,7 @@ pub async fn run(
 
     // SEQR's summary disagrees with its details tonight (simulator switch).
     sim.set_faults(Faults { summary_skew: Some(rust_decimal::Decimal::new(-1000, 2)), ..Default::default() });
-    for s in shops {
-        let periods = if s.level == Level::Shop { 1 } else { s.terminals };
-        for _ in 0..periods {
-            truth.push(TruthRow {
-                category: Category::SummaryMismatch,
-                shop_id: s.id.clone(),
-                key: "*".into(),
-                close: 1,
-            });
-        }
-    }
+    truth.extend(summary_mismatches(shops));
 
     // A quiet spell longer than the in-transit window, then the last sales:
     // paid moments before the close, their posts written just after it.
@@ -320,50 +367,10 @@ pub async fn run(
             }
         }
         if night == 1 {
-            // An accountant books one late sale per shop by hand before its post
-            // arrives: the post must then match the resolution, not raise a new exception.
-            for s in shops {
-                let late = truth.iter().find(|t| {
-                    t.shop_id == s.id
-                        && t.category == Category::MissingLocally
-                        && truth.iter().any(|u| u.key == t.key && u.category == Category::LateMatched)
-                });
-                if let Some(t) = late {
-                    crate::worklist::resolve(
-                        &store,
-                        &s.id,
-                        &t.key,
-                        crate::domain::Resolution::Correction,
-                        "booked by hand from the receipt before the post arrived",
-                        "demo",
-                    )?;
-                }
-                // Another is on a wrong amount: the second close's email marks it as in hand.
-                let mismatch = truth.iter().find(|t| t.shop_id == s.id && t.category == Category::AmountMismatch);
-                if let Some(t) = mismatch {
-                    crate::worklist::acknowledge(
-                        &store,
-                        &s.id,
-                        &t.key,
-                        "checking the receipt with the cashier",
-                        "demo",
-                    )?;
-                }
-            }
+            accountants_work(&store, shops, &truth)?;
             // After the close: the summary agrees again, and the late posts arrive.
             sim.set_faults(Faults::default());
-            let now = sim.clock().now();
-            // The till exports its day file again, grown by the late posts: only those are new.
-            let grown: Vec<_> = day
-                .posts
-                .iter()
-                .cloned()
-                .chain(late_posts.iter().cloned().map(|p| till::PostRow { posted_at: now, ..p }))
-                .collect();
-            // The late posts come from another exporter, which ends its lines \r\n.
-            let re_export = dir.join("inbox/posts-day1.csv");
-            till::write_posts(&re_export, &grown)?;
-            till::end_lines_with_crlf_from(&re_export, day.posts.len() + 2)?;
+            re_export_grown(&dir.join("inbox/posts-day1.csv"), &day.posts, &late_posts, sim.clock().now())?;
         }
     }
     till::write_truth(&dir.join("truth.csv"), &truth)?;
