@@ -155,64 +155,75 @@ pub async fn certify(
     wait: Duration,
 ) -> Vec<Step> {
     let mut run = Run { client, terminal, steps: Vec::new() };
-    let paid_ers = async {
-        // 1-2: send with rows, poll before and after the scan, send again, wait, poll.
-        let first = run.send("1 sendInvoice", currency).await?;
-        run.status("2 status before scan", &first, InvoiceStatus::Issued).await?;
+    let paid = async {
+        let ers = run.pay_and_send_receipt(currency, scanner, wait).await?;
+        run.cancel_and_refund(currency, scanner).await?;
+        Some(ers)
+    }
+    .await;
+    if paid.is_some() {
+        run.close().await;
+    }
+    run.steps
+}
+
+impl Run<'_> {
+    /// 1-3: send with rows, poll before and after the scan, send again, wait,
+    /// poll; a receipt after PAID. The paid invoice's ersReference.
+    async fn pay_and_send_receipt(&mut self, currency: &str, scanner: &Scanner, wait: Duration) -> Option<String> {
+        let first = self.send("1 sendInvoice", currency).await?;
+        self.status("2 status before scan", &first, InvoiceStatus::Issued).await?;
         scanner.scan(&first).await.ok()?;
-        let paid = run.status("2 status after scan", &first, InvoiceStatus::Paid).await?;
-        let second = run.send("2 sendInvoice again", currency).await?;
+        let paid = self.status("2 status after scan", &first, InvoiceStatus::Paid).await?;
+        let second = self.send("2 sendInvoice again", currency).await?;
         tokio::time::sleep(wait).await;
-        run.status("2 status after the wait", &second, InvoiceStatus::Issued).await?;
-        // 3: receipt after PAID.
+        self.status("2 status after the wait", &second, InvoiceStatus::Issued).await?;
         let ers = paid.text("return/ersReference")?;
         let receipt = ReceiptDocument {
             mime_type: "Base64".into(),
             data: b"<receipt>certification</receipt>".to_vec(),
             receipt_type: None,
         };
-        run.call(
-            "3 submitPaymentReceipt",
-            Request::SubmitPaymentReceipt { ers_reference: ers.clone(), receipt },
-            |_| Ok("accepted".into()),
-        )
-        .await?;
-        // 4: cancel an unpaid invoice.
-        let third = run.send("4 sendInvoice", currency).await?;
-        run.status("4 status", &third, InvoiceStatus::Issued).await?;
-        run.call("4 cancelInvoice", Request::CancelInvoice { invoice_reference: third.clone() }, |_| {
+        let request = Request::SubmitPaymentReceipt { ers_reference: ers.clone(), receipt };
+        self.call("3 submitPaymentReceipt", request, |_| Ok("accepted".into())).await?;
+        Some(ers)
+    }
+
+    /// 4-5: cancel an unpaid invoice; refund a paid one.
+    async fn cancel_and_refund(&mut self, currency: &str, scanner: &Scanner) -> Option<()> {
+        let third = self.send("4 sendInvoice", currency).await?;
+        self.status("4 status", &third, InvoiceStatus::Issued).await?;
+        self.call("4 cancelInvoice", Request::CancelInvoice { invoice_reference: third.clone() }, |_| {
             Ok("canceled".into())
         })
         .await?;
-        // 5: refund a paid one.
-        let fourth = run.send("5 sendInvoice", currency).await?;
-        run.status("5 status before scan", &fourth, InvoiceStatus::Issued).await?;
+        let fourth = self.send("5 sendInvoice", currency).await?;
+        self.status("5 status before scan", &fourth, InvoiceStatus::Issued).await?;
         scanner.scan(&fourth).await.ok()?;
-        let paid = run.status("5 status after scan", &fourth, InvoiceStatus::Paid).await?;
-        let ers4 = paid.text("return/ersReference")?;
+        let paid = self.status("5 status after scan", &fourth, InvoiceStatus::Paid).await?;
+        let ers = paid.text("return/ersReference")?;
         let refund = Invoice::simple("Certification refund", currency, Decimal::new(1250, 2));
-        run.call("5 refundPayment", Request::RefundPayment { ers_reference: ers4, invoice: refund }, |f| {
+        self.call("5 refundPayment", Request::RefundPayment { ers_reference: ers, invoice: refund }, |f| {
             f.text("return/ersReference").map(|r| format!("refund {r}")).ok_or_else(|| "no ersReference".into())
         })
         .await?;
-        Some(ers)
+        Some(())
     }
-    .await;
-    if paid_ers.is_some() {
-        // 6: the close. Terminal-level, so a shop-level nightly close is not disturbed.
-        let terminal_id = match &terminal.principal {
+
+    /// 6: the close. Terminal-level, so a shop-level nightly close is not disturbed.
+    async fn close(&mut self) {
+        let terminal_id = match &self.terminal.principal {
             crate::seqr::Principal::Terminal { terminal_id } => terminal_id.clone(),
             crate::seqr::Principal::ResellerUser { .. } => String::new(),
         };
         let req = Request::MarkTransactionPeriod { parameters: vec![("TERMINALID".into(), terminal_id)] };
-        run.call("6 markTransactionPeriod", req, |f| {
+        self.call("6 markTransactionPeriod", req, |f| {
             f.text("return/transactionPeriodId")
                 .map(|p| format!("period {p}"))
                 .ok_or_else(|| "no transactionPeriodId".into())
         })
         .await;
     }
-    run.steps
 }
 
 /// The pass/fail table.

@@ -143,17 +143,20 @@ fn report_text<'a>(body: &'a str, report_id: &str, period_id: &str) -> Result<Co
             _ => {}
         }
     }
-    if let Some(s) = content_string {
-        return Ok(s);
+    match (content_string, content) {
+        (Some(s), _) => Ok(s),
+        (None, Some(b64)) => decode_content(&b64).map(Cow::Owned).map_err(|what| fail(0, what)),
+        (None, None) => Err(fail(0, "the response holds neither contentString nor content".into())),
     }
-    let Some(b64) = content else {
-        return Err(fail(0, "the response holds neither contentString nor content".into()));
-    };
+}
+
+/// The report in `content`: base64 (whitespace allowed) of UTF-8 text.
+fn decode_content(b64: &str) -> Result<String, String> {
     let cleaned: String = b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(cleaned)
-        .map_err(|e| fail(0, format!("content is not valid base64: {e}")))?;
-    String::from_utf8(bytes).map(Cow::Owned).map_err(|e| fail(0, format!("content is not UTF-8: {e}")))
+        .map_err(|e| format!("content is not valid base64: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| format!("content is not UTF-8: {e}"))
 }
 
 /// [`report_text`] made from the answer's body in place: the report is moved
