@@ -523,25 +523,7 @@ impl SeqrClient {
         for attempt in 1..=polling.max_attempts.max(1) {
             match self.call(ctx, &req).await {
                 Ok(a) => {
-                    // The report is cut out of the answer in place (no copy when it is
-                    // contentString's CDATA) and the rest freed, then parsed on this
-                    // thread while another compresses it for provenance: memory
-                    // follows the report, not a multiple of it.
-                    let text = into_report_text(a.raw, report_id, period_id)?;
-                    let (report, report_zst) = std::thread::scope(|s| {
-                        let packing = s.spawn(|| compress_report(text.as_bytes()));
-                        let report = parse_report(&text, report_id, period_id);
-                        (report, packing.join().expect("compressing never panics"))
-                    });
-                    let report = report?;
-                    let reseller = match &ctx.principal {
-                        Principal::ResellerUser { reseller_id, .. } => Some(reseller_id.as_str()),
-                        Principal::Terminal { .. } => None,
-                    };
-                    check_meta(&report, report_id, period_id, terminal_id, reseller)?;
-                    let report_zst = report_zst.map_err(|e| {
-                        ReportError::at(report_id, period_id, 0, format!("compressing the report for provenance: {e}"))
-                    })?;
+                    let (report, report_zst) = read_report(a.raw, &ctx.principal, report_id, period_id, terminal_id)?;
                     return Ok(FetchedReport {
                         report,
                         report_zst,
@@ -571,6 +553,35 @@ impl SeqrClient {
             attempts: polling.max_attempts.max(1),
         })
     }
+}
+
+/// The report of an executeReport answer, checked against what was asked, and
+/// its zstd copy for provenance. The report is cut out of the answer in place
+/// (no copy when it is contentString's CDATA) and the rest freed, then parsed
+/// on this thread while another compresses it: memory follows the report, not
+/// a multiple of it.
+fn read_report(
+    raw: String,
+    principal: &Principal,
+    report_id: &str,
+    period_id: &str,
+    terminal_id: Option<&str>,
+) -> Result<(Report, Vec<u8>), ReportError> {
+    let text = into_report_text(raw, report_id, period_id)?;
+    let (report, report_zst) = std::thread::scope(|s| {
+        let packing = s.spawn(|| compress_report(text.as_bytes()));
+        let report = parse_report(&text, report_id, period_id);
+        (report, packing.join().expect("compressing never panics"))
+    });
+    let report = report?;
+    let reseller = match principal {
+        Principal::ResellerUser { reseller_id, .. } => Some(reseller_id.as_str()),
+        Principal::Terminal { .. } => None,
+    };
+    check_meta(&report, report_id, period_id, terminal_id, reseller)?;
+    let report_zst = report_zst
+        .map_err(|e| ReportError::at(report_id, period_id, 0, format!("compressing the report for provenance: {e}")))?;
+    Ok((report, report_zst))
 }
 
 /// The id an acting call returned, parsed into its type. SEQR said it acted
