@@ -304,6 +304,48 @@ fn re_export_grown(
     till::end_lines_with_crlf_from(path, posts.len() + 2)
 }
 
+/// A quiet spell longer than the in-transit window (`window` seconds), then
+/// the last sales: paid moments before the close, their posts written just after it.
+async fn last_sales(
+    dir: &Path,
+    sim: &crate::sim::Simulator,
+    client: &SeqrClient,
+    shops: &[GenShop],
+    opts: &DayOptions,
+    window: f64,
+) -> anyhow::Result<till::Day> {
+    tokio::time::sleep(sim.clock().real(std::time::Duration::from_secs_f64(window))).await;
+    let edge = till::edge_of_close(client, shops, opts).await?;
+    till::write_journal(&dir.join("inbox/journal-day1-edge.csv"), &edge.journal)?;
+    Ok(edge)
+}
+
+/// Closes every shop of the demo now, noting each shop's first close and each
+/// close's reports folder.
+async fn close_all(
+    store: &Store,
+    ctx: &Arc<CloseContext>,
+    first_seq: &mut BTreeMap<String, i64>,
+    report_dirs: &mut Vec<PathBuf>,
+) -> anyhow::Result<()> {
+    let batch = Batch {
+        shops: ctx.cfg.shops.iter().map(|s| (s.clone(), Utc::now())).collect(),
+        confirm_remark: false,
+        close_slot_after_resume: false,
+    };
+    let outcome = run_batch(store, ctx, batch).await?;
+    if let Some((_, rejected)) = outcome.inbox.rejected.first() {
+        anyhow::bail!("the demo's own POS files were refused: {rejected}");
+    }
+    for (shop, result) in outcome.results {
+        if let CloseOutcome::Closed { close, files, .. } = result.with_context(|| format!("closing {}", shop.id))? {
+            first_seq.entry(shop.id.clone()).or_insert(close.close_seq);
+            report_dirs.push(files.dir);
+        }
+    }
+    Ok(())
+}
+
 /// Plays the demo for `shops` in `dir` (wiped first).
 pub async fn run(
     dir: &Path,
@@ -334,12 +376,8 @@ pub async fn run(
     sim.set_faults(Faults { summary_skew: Some(rust_decimal::Decimal::new(-1000, 2)), ..Default::default() });
     truth.extend(summary_mismatches(shops));
 
-    // A quiet spell longer than the in-transit window, then the last sales:
-    // paid moments before the close, their posts written just after it.
     let window = f64::from(cfg.reconcile.in_transit_window_seconds) + 5.0;
-    tokio::time::sleep(sim.clock().real(std::time::Duration::from_secs_f64(window))).await;
-    let edge = till::edge_of_close(&client, &gen_shops, &opts).await?;
-    till::write_journal(&dir.join("inbox/journal-day1-edge.csv"), &edge.journal)?;
+    let edge = last_sales(dir, &sim, &client, &gen_shops, &opts, window).await?;
     truth.extend(edge.truth);
     let late_posts: Vec<till::PostRow> = day.late_posts.iter().chain(&edge.late_posts).cloned().collect();
     let sales = day.sales + edge.sales;
@@ -351,21 +389,7 @@ pub async fn run(
     let mut first_seq = BTreeMap::new();
     let mut report_dirs = Vec::new();
     for night in 1..=2 {
-        let batch = Batch {
-            shops: cfg.shops.iter().map(|s| (s.clone(), Utc::now())).collect(),
-            confirm_remark: false,
-            close_slot_after_resume: false,
-        };
-        let outcome = run_batch(&store, &ctx, batch).await?;
-        if let Some((_, rejected)) = outcome.inbox.rejected.first() {
-            anyhow::bail!("the demo's own POS files were refused: {rejected}");
-        }
-        for (shop, result) in outcome.results {
-            if let CloseOutcome::Closed { close, files, .. } = result.with_context(|| format!("closing {}", shop.id))? {
-                first_seq.entry(shop.id.clone()).or_insert(close.close_seq);
-                report_dirs.push(files.dir);
-            }
-        }
+        close_all(&store, &ctx, &mut first_seq, &mut report_dirs).await?;
         if night == 1 {
             accountants_work(&store, shops, &truth)?;
             // After the close: the summary agrees again, and the late posts arrive.
