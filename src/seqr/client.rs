@@ -255,32 +255,7 @@ impl SeqrClient {
             tracing::debug!(op, %status, response = %redact_passwords(&text), "SEQR response");
         }
         let parsed = read_body_skipping(&text, req.bulky_leaves());
-        let fields = match parsed {
-            // SEQR refused the request as malformed: it did not act.
-            Ok(Body::Fault { code, message }) if code.ends_with("Client") => {
-                return Err(SeqrError::Fault { op, faultcode: code, faultstring: message })
-            }
-            // A server fault or an HTTP error may come after SEQR acted (a proxy's 502, a fault
-            // raised while answering): for an acting call that is an unknown outcome.
-            Ok(Body::Fault { code, message }) if req.acts_once() => {
-                return Err(SeqrError::OutcomeUnknown { op, reason: format!("SOAP fault {code}: {message}") })
-            }
-            Ok(Body::Fault { code, message }) => {
-                return Err(SeqrError::Fault { op, faultcode: code, faultstring: message })
-            }
-            Ok(Body::Element { .. }) | Err(_) if !status.is_success() && req.acts_once() => {
-                return Err(SeqrError::OutcomeUnknown { op, reason: format!("HTTP {status} without a SEQR answer") })
-            }
-            Ok(Body::Element { fields, .. }) if status.is_success() => fields,
-            Ok(Body::Element { .. }) | Err(_) if !status.is_success() => {
-                return Err(SeqrError::Http { op, status: status.as_u16() })
-            }
-            Ok(Body::Element { fields, .. }) => fields,
-            Err(source) if req.acts_once() => {
-                return Err(SeqrError::OutcomeUnknown { op, reason: format!("unreadable answer: {source}") })
-            }
-            Err(source) => return Err(SeqrError::Malformed { op, source }),
-        };
+        let fields = answer_fields(op, status, parsed, req.acts_once()).map_err(|e| *e)?;
         let code = match fields.text("return/resultCode").and_then(|c| i32::from_str(&c).ok()) {
             Some(code) => code,
             None if req.acts_once() => {
@@ -553,6 +528,37 @@ impl SeqrClient {
             attempts: polling.max_attempts.max(1),
         })
     }
+}
+
+/// The fields of SEQR's answer, or why there are none. For a call that acts
+/// (`acts_once`), anything but a clean refusal is an unknown outcome: a server
+/// fault or an HTTP error may come after SEQR acted (a proxy's 502, a fault
+/// raised while answering).
+fn answer_fields(
+    op: &'static str,
+    status: reqwest::StatusCode,
+    parsed: Result<Body, XmlError>,
+    acts_once: bool,
+) -> Result<Fields, Box<SeqrError>> {
+    let unknown = |reason: String| SeqrError::OutcomeUnknown { op, reason };
+    let answer = match parsed {
+        // SEQR refused the request as malformed: it did not act.
+        Ok(Body::Fault { code, message }) if code.ends_with("Client") => {
+            Err(SeqrError::Fault { op, faultcode: code, faultstring: message })
+        }
+        Ok(Body::Fault { code, message }) if acts_once => Err(unknown(format!("SOAP fault {code}: {message}"))),
+        Ok(Body::Fault { code, message }) => Err(SeqrError::Fault { op, faultcode: code, faultstring: message }),
+        Ok(Body::Element { .. }) | Err(_) if !status.is_success() && acts_once => {
+            Err(unknown(format!("HTTP {status} without a SEQR answer")))
+        }
+        Ok(Body::Element { .. }) | Err(_) if !status.is_success() => {
+            Err(SeqrError::Http { op, status: status.as_u16() })
+        }
+        Ok(Body::Element { fields, .. }) => Ok(fields),
+        Err(source) if acts_once => Err(unknown(format!("unreadable answer: {source}"))),
+        Err(source) => Err(SeqrError::Malformed { op, source }),
+    };
+    answer.map_err(Box::new)
 }
 
 /// The report of an executeReport answer, checked against what was asked, and
