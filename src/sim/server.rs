@@ -288,53 +288,19 @@ impl Simulator {
             Ok(c) => c,
             Err(r) => return refusal(op, r),
         };
-        let window = self.cfg.ack_window_seconds;
         let text = |p: &str| f.text(p).unwrap_or_default();
         let done = |r: Outcome<()>| match r {
             Ok(()) => write_response(op, None, 0, "SUCCESS", |_| {}),
             Err(r) => refusal(op, r),
         };
         match op {
-            "sendInvoice" => match invoice_input(f).and_then(|i| st.send_invoice(&caller, i, now)) {
-                Ok(reference) => write_response(op, None, 0, "SUCCESS", |x| {
-                    x.leaf("invoiceQRCode", &format!("HTTP://SEQR.SE/{reference}"));
-                    x.leaf("invoiceReference", &reference);
-                }),
-                Err(r) => refusal(op, r),
-            },
-            "updateInvoice" => {
-                done(invoice_input(f).and_then(|i| st.update_invoice(&caller, &text("invoiceReference"), i)))
-            }
-            "getPaymentStatus" => match st.payment_status(&caller, &text("invoiceReference"), now, window) {
-                Ok(v) => write_response(op, v.ers_reference.as_deref(), 0, "SUCCESS", |x| {
-                    x.leaf("status", v.status.as_str());
-                    if let (Some(ers), Some(paid)) = (&v.ers_reference, v.paid_at) {
-                        write_receipt(x, &v, ers, paid, &text("invoiceReference"));
-                    }
-                    x.leaf("version", &v.version.to_string());
-                }),
-                Err(r) => refusal(op, r),
-            },
-            "cancelInvoice" => done(st.cancel_invoice(&caller, &text("invoiceReference"), now, window)),
-            "commitReservation" => match st.commit_reservation(&caller, &text("invoiceReference"), now) {
-                Ok(ers) => write_response(op, Some(&ers), 0, "SUCCESS", |_| {}),
-                Err(r) => refusal(op, r),
-            },
-            "submitPaymentReceipt" => {
-                let data = base64::engine::general_purpose::STANDARD
-                    .decode(text("receiptDocument/receiptData"))
-                    .unwrap_or_default();
-                done(st.submit_receipt(&caller, &text("ersReference"), data))
-            }
-            "refundPayment" => {
-                let share = self.take_fault(op, |f| &mut f.refund_shares_reference);
-                let result = invoice_input(f)
-                    .and_then(|i| st.refund(&caller, &text("ersReference"), i.total, &i.currency, now, share));
-                match result {
-                    Ok(ers) => write_response(op, Some(&ers), 0, "SUCCESS", |_| {}),
-                    Err(r) => refusal(op, r),
-                }
-            }
+            "sendInvoice"
+            | "updateInvoice"
+            | "getPaymentStatus"
+            | "cancelInvoice"
+            | "commitReservation"
+            | "submitPaymentReceipt"
+            | "refundPayment" => self.payment(&mut st, &caller, op, f, now),
             "registerTerminal" => {
                 match st.register_terminal(
                     &caller,
@@ -357,6 +323,59 @@ impl Simulator {
                 }
             }
             "executeReport" => self.execute_report(&mut st, &caller, f, now),
+            _ => write_response(op, None, ResultCode::UNSUPPORTED_OPERATION.0, "UNSUPPORTED_OPERATION", |_| {}),
+        }
+    }
+
+    /// The calls about one payment: invoices, their status, receipts, refunds.
+    fn payment(&self, st: &mut SimState, caller: &Caller, op: &str, f: &Fields, now: DateTime<Utc>) -> String {
+        let window = self.cfg.ack_window_seconds;
+        let text = |p: &str| f.text(p).unwrap_or_default();
+        let done = |r: Outcome<()>| match r {
+            Ok(()) => write_response(op, None, 0, "SUCCESS", |_| {}),
+            Err(r) => refusal(op, r),
+        };
+        match op {
+            "sendInvoice" => match invoice_input(f).and_then(|i| st.send_invoice(caller, i, now)) {
+                Ok(reference) => write_response(op, None, 0, "SUCCESS", |x| {
+                    x.leaf("invoiceQRCode", &format!("HTTP://SEQR.SE/{reference}"));
+                    x.leaf("invoiceReference", &reference);
+                }),
+                Err(r) => refusal(op, r),
+            },
+            "updateInvoice" => {
+                done(invoice_input(f).and_then(|i| st.update_invoice(caller, &text("invoiceReference"), i)))
+            }
+            "getPaymentStatus" => match st.payment_status(caller, &text("invoiceReference"), now, window) {
+                Ok(v) => write_response(op, v.ers_reference.as_deref(), 0, "SUCCESS", |x| {
+                    x.leaf("status", v.status.as_str());
+                    if let (Some(ers), Some(paid)) = (&v.ers_reference, v.paid_at) {
+                        write_receipt(x, &v, ers, paid, &text("invoiceReference"));
+                    }
+                    x.leaf("version", &v.version.to_string());
+                }),
+                Err(r) => refusal(op, r),
+            },
+            "cancelInvoice" => done(st.cancel_invoice(caller, &text("invoiceReference"), now, window)),
+            "commitReservation" => match st.commit_reservation(caller, &text("invoiceReference"), now) {
+                Ok(ers) => write_response(op, Some(&ers), 0, "SUCCESS", |_| {}),
+                Err(r) => refusal(op, r),
+            },
+            "submitPaymentReceipt" => {
+                let data = base64::engine::general_purpose::STANDARD
+                    .decode(text("receiptDocument/receiptData"))
+                    .unwrap_or_default();
+                done(st.submit_receipt(caller, &text("ersReference"), data))
+            }
+            "refundPayment" => {
+                let share = self.take_fault(op, |f| &mut f.refund_shares_reference);
+                let result = invoice_input(f)
+                    .and_then(|i| st.refund(caller, &text("ersReference"), i.total, &i.currency, now, share));
+                match result {
+                    Ok(ers) => write_response(op, Some(&ers), 0, "SUCCESS", |_| {}),
+                    Err(r) => refusal(op, r),
+                }
+            }
             _ => write_response(op, None, ResultCode::UNSUPPORTED_OPERATION.0, "UNSUPPORTED_OPERATION", |_| {}),
         }
     }

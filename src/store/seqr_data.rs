@@ -314,6 +314,20 @@ const DETAIL_BATCH_ROWS: usize = 65_536;
 
 /// Appends a report's detail rows to `seqr_rows` column by column, as Arrow
 /// record batches: one copy per column, not one DuckDB `Value` per cell.
+/// A row's amount as DuckDB's `DECIMAL(18,5)` stores it: its mantissa at scale 5.
+fn decimal_18_5(d: &DetailRow) -> anyhow::Result<i128> {
+    let mut a = d.amount;
+    a.rescale(5);
+    let m = a.mantissa();
+    anyhow::ensure!(
+        m.abs() < 10i128.pow(18),
+        "amount {} of {} is too large for DECIMAL(18,5)",
+        d.amount,
+        d.ers_reference
+    );
+    Ok(m)
+}
+
 fn append_detail_rows(
     conn: &Connection,
     shop_id: &str,
@@ -345,21 +359,7 @@ fn append_detail_rows(
         let row_no = (first_row..first_row + chunk.len())
             .map(|n| i32::try_from(n).context("a report of more than 2^31 rows"))
             .collect::<anyhow::Result<Vec<i32>>>()?;
-        let amounts = chunk
-            .iter()
-            .map(|d| {
-                let mut a = d.amount;
-                a.rescale(5);
-                let m = a.mantissa();
-                anyhow::ensure!(
-                    m.abs() < 10i128.pow(18),
-                    "amount {} of {} is too large for DECIMAL(18,5)",
-                    d.amount,
-                    d.ers_reference
-                );
-                Ok(m)
-            })
-            .collect::<anyhow::Result<Vec<i128>>>()?;
+        let amounts = chunk.iter().map(decimal_18_5).collect::<anyhow::Result<Vec<i128>>>()?;
         let columns: Vec<ArrayRef> = vec![
             same(period_id),
             same(report_id),
