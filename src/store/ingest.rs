@@ -468,23 +468,25 @@ impl Store {
     /// Every problem of the file just staged, one `FILE:LINE: column: what`
     /// line each, in line order: the lines the reader refused, then each bad value.
     fn staged_problems(&self, name: &str, feed: Feed, blank_lines: &[i64]) -> anyhow::Result<Vec<String>> {
+        let mut problems = self.reader_problems(name, feed, blank_lines)?;
+        problems.extend(self.value_problems(name, feed)?);
+        // Stable: within a line, the reader's refusal first, then the values in column order.
+        problems.sort_by_key(|(line, _)| *line);
+        Ok(problems.into_iter().map(|(_, p)| p).collect())
+    }
+
+    /// The lines DuckDB's CSV reader refused, each once, with the number of
+    /// fields a line of the wrong width has.
+    fn reader_problems(&self, name: &str, feed: Feed, blank_lines: &[i64]) -> anyhow::Result<Vec<(i64, String)>> {
         let columns = feed.header().len();
-        let mut problems = Vec::new();
-        let mut stmt = self.conn.prepare(
-            "SELECT DISTINCT line, CAST(error_type AS VARCHAR), error_message FROM pos_reject_errors ORDER BY line",
-        )?;
-        let refused =
-            stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        let refused: Vec<(i64, String, String)> =
+            self.query_all(queries::READER_REFUSALS, &[], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         // The reader names a line once per column it lacks (or has too many):
         // one problem per line, with the number of fields the line has.
         let mut by_line: BTreeMap<i64, Vec<String>> = BTreeMap::new();
         let mut fields: BTreeMap<i64, usize> = BTreeMap::new();
-        for row in refused {
-            let (line, kind, message) = row?;
-            // A line of blanks is skipped, as an empty one is.
-            if blank_lines.contains(&line) {
-                continue;
-            }
+        // A line of blanks is skipped, as an empty one is.
+        for (line, kind, message) in refused.into_iter().filter(|(line, _, _)| !blank_lines.contains(line)) {
             let found = message.rsplit_once("Found: ").and_then(|(_, n)| n.trim().parse::<usize>().ok());
             match (kind.as_str(), found) {
                 ("MISSING COLUMNS", Some(found)) => {
@@ -502,56 +504,58 @@ impl Store {
         for (line, found) in fields {
             by_line.entry(line).or_default().insert(0, format!("-: expected {columns} columns, found {found}"));
         }
+        let mut problems = Vec::new();
         for (line, whats) in by_line {
             let mut seen = std::collections::HashSet::new();
             for what in whats.into_iter().filter(|w| seen.insert(w.clone())) {
                 problems.push((line, format!("{name}:{line}: {what}")));
             }
         }
-        let mut stmt = self.conn.prepare(feed.queries().check)?;
-        let bad = stmt.query_map([], |r| {
+        Ok(problems)
+    }
+
+    /// The values the feed's checks refuse (`queries/store/check_*.sql`), by line and column.
+    fn value_problems(&self, name: &str, feed: Feed) -> anyhow::Result<Vec<(i64, String)>> {
+        self.query_all(feed.queries().check, &[], |r| {
             let (line, column, problem): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
             // An empty field is read as NULL.
-            let (value, shop, currency): (Option<String>, Option<String>, Option<String>) =
-                (r.get(3)?, r.get(4)?, r.get(5)?);
+            let [value, shop, currency]: [Option<String>; 3] = [r.get(3)?, r.get(4)?, r.get(5)?];
             let [value, shop, currency] = [value, shop, currency].map(Option::unwrap_or_default);
-            Ok((line, column, problem, value, shop, currency))
-        })?;
-        for row in bad {
-            let (line, column, problem, value, shop, currency) = row?;
-            // A value is quoted back at most 80 characters long.
-            let value = match value.char_indices().nth(80) {
-                Some((cut, _)) => format!("{}…", &value[..cut]),
-                None => value,
-            };
-            let what = match problem.as_str() {
-                "unknown_shop" => format!("{value:?} is not a shop in the config; add it or fix the POS's shop id"),
-                "wrong_currency" => format!("{value:?} is not shop {shop}'s currency {currency}"),
-                "empty" => "is empty; it is required".into(),
-                "not_decimal" => format!("{value:?} is not a decimal amount like 149.50"),
-                "too_many_places" => format!("{value:?} has more than 5 decimal places"),
-                "too_large" => format!("{value:?} is too large for DECIMAL(18,5)"),
-                "not_positive" => format!("{value} is not positive; a PAYMENT is positive"),
-                "not_negative" => format!("{value} is not negative; a REFUND is negative"),
-                "unknown_kind" => format!("{value:?} is not PAYMENT or REFUND"),
-                "not_a_time" => format!(
-                    "{value:?} is not an RFC 3339 time like 2026-11-21T14:22:51+01:00 (a real date and time, and a UTC \
-                     offset of at most ±14:00)"
-                ),
-                "unknown_status" => format!(
-                    "{value:?} is not a SEQR invoice status (ISSUED, PAID, CANCELED, FAILED, RESERVED, …) or empty"
-                ),
-                too_long if too_long.starts_with("too_long_") => format!(
-                    "is {value} characters long; it may hold at most {}: shorten it in the till's export",
-                    &too_long["too_long_".len()..]
-                ),
-                other => format!("{value:?}: {other}"),
-            };
-            problems.push((line, format!("{name}:{line}: {column}: {what}")));
+            let what = value_problem(&problem, &value, &shop, &currency);
+            Ok((line, format!("{name}:{line}: {column}: {what}")))
+        })
+    }
+}
+
+/// What is wrong with a value, in words: `problem` as the feed's check names it.
+fn value_problem(problem: &str, value: &str, shop: &str, currency: &str) -> String {
+    // A value is quoted back at most 80 characters long.
+    let value = match value.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_string(),
+    };
+    match problem {
+        "unknown_shop" => format!("{value:?} is not a shop in the config; add it or fix the POS's shop id"),
+        "wrong_currency" => format!("{value:?} is not shop {shop}'s currency {currency}"),
+        "empty" => "is empty; it is required".into(),
+        "not_decimal" => format!("{value:?} is not a decimal amount like 149.50"),
+        "too_many_places" => format!("{value:?} has more than 5 decimal places"),
+        "too_large" => format!("{value:?} is too large for DECIMAL(18,5)"),
+        "not_positive" => format!("{value} is not positive; a PAYMENT is positive"),
+        "not_negative" => format!("{value} is not negative; a REFUND is negative"),
+        "unknown_kind" => format!("{value:?} is not PAYMENT or REFUND"),
+        "not_a_time" => format!(
+            "{value:?} is not an RFC 3339 time like 2026-11-21T14:22:51+01:00 (a real date and time, and a UTC \
+             offset of at most ±14:00)"
+        ),
+        "unknown_status" => {
+            format!("{value:?} is not a SEQR invoice status (ISSUED, PAID, CANCELED, FAILED, RESERVED, …) or empty")
         }
-        // Stable: within a line, the reader's refusal first, then the values in column order.
-        problems.sort_by_key(|(line, _)| *line);
-        Ok(problems.into_iter().map(|(_, p)| p).collect())
+        too_long if too_long.starts_with("too_long_") => format!(
+            "is {value} characters long; it may hold at most {}: shorten it in the till's export",
+            &too_long["too_long_".len()..]
+        ),
+        other => format!("{value:?}: {other}"),
     }
 }
 

@@ -587,7 +587,7 @@ mod tests {
             std::fs::write(&file, header.join(",") + "\n").unwrap();
             store.stage_pos_file(&file.display().to_string(), feed, &ingest::ShopCurrencies::new(), &[]).unwrap();
             let q = feed.queries();
-            for sql in [q.stage, q.check, q.changed, q.insert, queries::RENUMBER_STAGED] {
+            for sql in [q.stage, q.check, q.changed, q.insert, queries::RENUMBER_STAGED, queries::READER_REFUSALS] {
                 store.conn.prepare(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
             }
         }

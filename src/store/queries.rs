@@ -182,6 +182,9 @@ pub const LAKE_ITEMS: &str = include_str!("../../queries/lake/items.sql");
 /// The lake's `closes`: the close as it stood when published.
 pub const LAKE_CLOSES: &str = include_str!("../../queries/lake/closes.sql");
 
+/// What DuckDB's CSV reader refused of the POS file just staged (it reads the reader's reject table).
+pub const READER_REFUSALS: &str = include_str!("../../queries/store/reader_refusals.sql");
+
 /// The self-checks a close must pass before its email goes out: each row is a failure.
 pub const CHECKS: &str = include_str!("../../queries/reconcile/checks.sql");
 
