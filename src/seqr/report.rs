@@ -230,96 +230,123 @@ pub fn parse_report(xml: &str, report_id: &str, period_id: &str) -> Result<Repor
     };
 
     // A detail row takes about 200 bytes of report text: reserve once, not by doubling.
-    let mut report = Report { details: Vec::with_capacity(xml.len() / 256), ..Report::default() };
-    let mut depth: usize = 0;
-    let mut seen_root = false;
-    let mut in_meta = false;
-    let mut row: Option<RowAcc> = None;
-    let mut field = Field::None;
-    let mut text = String::new();
-
+    let report = Report { details: Vec::with_capacity(xml.len() / 256), ..Report::default() };
+    let mut r = Reading {
+        report,
+        depth: 0,
+        seen_root: false,
+        in_meta: false,
+        row: None,
+        field: Field::None,
+        text: String::new(),
+    };
     loop {
         let event =
             reader.read_event().map_err(|e| fail(reader.error_position(), format!("not well-formed XML: {e}")))?;
         // Only errors need the position; taking it is cheap but not free on every event.
         let pos = || reader.buffer_position();
         match event {
-            Event::Start(e) => {
-                if depth == 0 && matches!(e.local_name().as_ref(), b"Row" | b"Meta") {
-                    return Err(fail(
-                        pos(),
-                        "rows with no root element: the report must be one element around them".into(),
-                    ));
-                }
-                depth += 1;
-                seen_root = true;
-                match e.local_name().as_ref() {
-                    b"Meta" => in_meta = true,
-                    b"Row" => {
-                        if row.is_some() {
-                            return Err(fail(pos(), "a <Row> opens inside another <Row>".into()));
-                        }
-                        row = Some(RowAcc::default());
-                    }
-                    name if in_meta || row.is_some() => {
-                        field = field_of(name);
-                        text.clear();
-                    }
-                    _ => {}
-                }
+            Event::Start(e) => r.start(e.local_name().as_ref()).map_err(|what| fail(pos(), what))?,
+            Event::Empty(e) => r.empty(e.local_name().as_ref()),
+            Event::Text(t) if r.field != Field::None => {
+                r.text.push_str(&t.decode().map_err(|e| fail(pos(), e.to_string()))?);
             }
-            Event::Empty(e) => {
-                seen_root = true;
-                if let Some(r) = row.as_mut() {
-                    // <CashierId/>: no cashier.
-                    if field_of(e.local_name().as_ref()) == Field::CashierId {
-                        r.cashier_id = None;
-                    }
-                }
+            Event::CData(t) if r.field != Field::None => {
+                r.text.push_str(&t.decode().map_err(|e| fail(pos(), e.to_string()))?);
             }
-            Event::Text(t) if field != Field::None => {
-                text.push_str(&t.decode().map_err(|e| fail(pos(), e.to_string()))?);
-            }
-            Event::CData(t) if field != Field::None => {
-                text.push_str(&t.decode().map_err(|e| fail(pos(), e.to_string()))?);
-            }
-            Event::GeneralRef(r) => {
-                let c = super::soap::resolve_reference(&r, pos()).map_err(|e| fail(pos(), e.what))?;
-                if field != Field::None {
-                    text.push(c);
+            Event::GeneralRef(g) => {
+                let c = super::soap::resolve_reference(&g, pos()).map_err(|e| fail(pos(), e.what))?;
+                if r.field != Field::None {
+                    r.text.push(c);
                 }
             }
             Event::End(e) => {
-                depth = depth.saturating_sub(1);
-                let name = e.local_name();
-                if field != Field::None {
-                    store_field(field, text.trim(), in_meta && row.is_none(), &mut report.meta, row.as_mut())
-                        .map_err(|what| fail(pos(), what))?;
-                    field = Field::None;
-                } else if name.as_ref() == b"Row" {
-                    let acc = row.take().ok_or_else(|| fail(pos(), "</Row> without <Row>".into()))?;
-                    finish_row(acc, &mut report).map_err(|what| fail(pos(), what))?;
-                } else if name.as_ref() == b"Meta" {
-                    in_meta = false;
-                }
-                if depth == 0 {
+                let root_closed = r.end(e.local_name().as_ref()).map_err(|what| fail(pos(), what))?;
+                if root_closed {
                     let root_closed_at = pos();
                     return expect_only_trailing_markup(&mut reader, root_closed_at)
-                        .map(|()| report)
+                        .map(|()| r.report)
                         .map_err(|(at, what)| fail(at, what));
                 }
             }
-            Event::Eof => {
-                let what = if !seen_root {
-                    "the report is empty".to_string()
-                } else if row.is_some() {
-                    format!("truncated inside row {}", report.details.len() + report.summaries.len() + 1)
-                } else {
-                    "truncated: the document ends before its root element closes".to_string()
-                };
-                return Err(fail(pos(), what));
+            Event::Eof => return Err(fail(pos(), r.truncated())),
+            _ => {}
+        }
+    }
+}
+
+/// Where reading a report stands.
+struct Reading {
+    report: Report,
+    depth: usize,
+    seen_root: bool,
+    in_meta: bool,
+    /// The row open, if any.
+    row: Option<RowAcc>,
+    /// The field open, if any, and its text so far.
+    field: Field,
+    text: String,
+}
+
+impl Reading {
+    /// An element opens.
+    fn start(&mut self, name: &[u8]) -> Result<(), String> {
+        if self.depth == 0 && matches!(name, b"Row" | b"Meta") {
+            return Err("rows with no root element: the report must be one element around them".into());
+        }
+        self.depth += 1;
+        self.seen_root = true;
+        match name {
+            b"Meta" => self.in_meta = true,
+            b"Row" => {
+                if self.row.is_some() {
+                    return Err("a <Row> opens inside another <Row>".into());
+                }
+                self.row = Some(RowAcc::default());
+            }
+            name if self.in_meta || self.row.is_some() => {
+                self.field = field_of(name);
+                self.text.clear();
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// An empty element: `<CashierId/>` is no cashier.
+    fn empty(&mut self, name: &[u8]) {
+        self.seen_root = true;
+        if let Some(r) = self.row.as_mut() {
+            if field_of(name) == Field::CashierId {
+                r.cashier_id = None;
+            }
+        }
+    }
+
+    /// An element closes: whether it was the root.
+    fn end(&mut self, name: &[u8]) -> Result<bool, String> {
+        self.depth = self.depth.saturating_sub(1);
+        if self.field != Field::None {
+            let meta = self.in_meta && self.row.is_none();
+            store_field(self.field, self.text.trim(), meta, &mut self.report.meta, self.row.as_mut())?;
+            self.field = Field::None;
+        } else if name == b"Row" {
+            let acc = self.row.take().ok_or_else(|| "</Row> without <Row>".to_string())?;
+            finish_row(acc, &mut self.report)?;
+        } else if name == b"Meta" {
+            self.in_meta = false;
+        }
+        Ok(self.depth == 0)
+    }
+
+    /// What the document lacks when it ends before its root element closes.
+    fn truncated(&self) -> String {
+        if !self.seen_root {
+            "the report is empty".to_string()
+        } else if self.row.is_some() {
+            format!("truncated inside row {}", self.report.details.len() + self.report.summaries.len() + 1)
+        } else {
+            "truncated: the document ends before its root element closes".to_string()
         }
     }
 }
