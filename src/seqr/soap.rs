@@ -118,27 +118,8 @@ pub fn read_body_skipping(xml: &str, bulky: &[&str]) -> Result<Body, XmlError> {
     let mut reader = Reader::from_str(xml);
     reader.config_mut().check_end_names = false;
     let err = |reader: &Reader<&[u8]>, what: String| XmlError { position: reader.buffer_position(), what };
-
-    // Find <Body>.
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(e)) if e.local_name().as_ref() == b"Body" => break,
-            Ok(Event::Empty(e)) if e.local_name().as_ref() == b"Body" => {
-                return Err(err(&reader, "the SOAP Body is empty".into()))
-            }
-            Ok(Event::DocType(_)) => return Err(err(&reader, "a DOCTYPE is not allowed in SOAP".into())),
-            Ok(Event::Eof) => return Err(err(&reader, "no SOAP Body element".into())),
-            Ok(_) => {}
-            Err(e) => return Err(err(&reader, e.to_string())),
-        }
-    }
-
-    // Path of local names from the operation element down; text per open element.
-    let mut names: Vec<String> = Vec::new();
-    let mut texts: Vec<String> = Vec::new();
-    let mut had_child: Vec<bool> = Vec::new();
-    let mut root = String::new();
-    let mut fields = Fields::default();
+    enter_body(&mut reader).map_err(|what| err(&reader, what))?;
+    let mut tree = Tree::default();
     loop {
         let event = reader.read_event().map_err(|e| {
             let at_end = reader.buffer_position() as usize >= xml.len();
@@ -147,73 +128,116 @@ pub fn read_body_skipping(xml: &str, bulky: &[&str]) -> Result<Body, XmlError> {
         match event {
             Event::Start(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                if names.is_empty() && root.is_empty() {
-                    root = name;
-                    names.push(String::new());
-                } else {
-                    if names.len() > MAX_DEPTH {
-                        return Err(err(&reader, format!("elements nested deeper than {MAX_DEPTH}")));
-                    }
-                    names.push(name);
-                }
-                if let Some(h) = had_child.last_mut() {
-                    *h = true;
-                }
-                texts.push(String::new());
-                had_child.push(false);
+                tree.open(name).map_err(|w| err(&reader, w))?;
             }
             Event::Empty(e) => {
-                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                if names.is_empty() {
-                    return Ok(Body::Element { name, fields });
+                if let Some(body) = tree.empty(String::from_utf8_lossy(e.local_name().as_ref()).into_owned()) {
+                    return Ok(body);
                 }
-                if let Some(h) = had_child.last_mut() {
-                    *h = true;
-                }
-                fields.leaves.push((join(&names[1..], &name), String::new()));
             }
-            _ if names.last().is_some_and(|n| bulky.contains(&n.as_str()))
+            _ if tree.names.last().is_some_and(|n| bulky.contains(&n.as_str()))
                 && matches!(event, Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)) => {}
-            Event::Text(t) => {
-                if let Some(buf) = texts.last_mut() {
-                    buf.push_str(&t.decode().map_err(|e| err(&reader, e.to_string()))?);
-                }
-            }
-            Event::CData(t) => {
-                if let Some(buf) = texts.last_mut() {
-                    buf.push_str(&t.decode().map_err(|e| err(&reader, e.to_string()))?);
-                }
-            }
+            Event::Text(t) => tree.text(&t.decode().map_err(|e| err(&reader, e.to_string()))?),
+            Event::CData(t) => tree.text(&t.decode().map_err(|e| err(&reader, e.to_string()))?),
             Event::GeneralRef(r) => {
                 let c = resolve_reference(&r, reader.buffer_position())?;
-                if let Some(buf) = texts.last_mut() {
-                    buf.push(c);
-                }
+                tree.text(c.encode_utf8(&mut [0; 4]));
             }
             Event::End(_) => {
-                let Some(name) = names.pop() else {
-                    return Err(err(&reader, "the SOAP Body closed before any operation element".into()));
-                };
-                let text = texts.pop().unwrap_or_default();
-                let container = had_child.pop().unwrap_or(false);
-                if names.is_empty() {
-                    return Ok(finish(root, fields));
+                if let Some(body) = tree.close().map_err(|w| err(&reader, w))? {
+                    return Ok(body);
                 }
-                let path = join(&names[1..], &name);
-                fields.leaves.push((path, if container { String::new() } else { text }));
             }
             Event::DocType(_) => return Err(err(&reader, "a DOCTYPE is not allowed in SOAP".into())),
-            Event::Eof => {
-                return Err(err(
-                    &reader,
-                    match names.last() {
-                        Some(n) if !n.is_empty() => format!("the document ends inside <{n}>: truncated"),
-                        Some(_) => format!("the document ends inside <{root}>: truncated"),
-                        None => "the SOAP Body holds no element".into(),
-                    },
-                ))
-            }
+            Event::Eof => return Err(err(&reader, tree.truncated())),
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
+        }
+    }
+}
+
+/// Reads up to the opening of `<Body>`.
+fn enter_body(reader: &mut Reader<&[u8]>) -> Result<(), String> {
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) if e.local_name().as_ref() == b"Body" => return Ok(()),
+            Ok(Event::Empty(e)) if e.local_name().as_ref() == b"Body" => return Err("the SOAP Body is empty".into()),
+            Ok(Event::DocType(_)) => return Err("a DOCTYPE is not allowed in SOAP".into()),
+            Ok(Event::Eof) => return Err("no SOAP Body element".into()),
+            Ok(_) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}
+
+/// The elements inside `<Body>` read so far: the path of local names from
+/// the operation element down, and the text of each open element.
+#[derive(Default)]
+struct Tree {
+    names: Vec<String>,
+    texts: Vec<String>,
+    had_child: Vec<bool>,
+    root: String,
+    fields: Fields,
+}
+
+impl Tree {
+    fn open(&mut self, name: String) -> Result<(), String> {
+        if self.names.is_empty() && self.root.is_empty() {
+            self.root = name;
+            self.names.push(String::new());
+        } else {
+            if self.names.len() > MAX_DEPTH {
+                return Err(format!("elements nested deeper than {MAX_DEPTH}"));
+            }
+            self.names.push(name);
+        }
+        if let Some(h) = self.had_child.last_mut() {
+            *h = true;
+        }
+        self.texts.push(String::new());
+        self.had_child.push(false);
+        Ok(())
+    }
+
+    /// An empty element: the whole body when it is the operation element.
+    fn empty(&mut self, name: String) -> Option<Body> {
+        if self.names.is_empty() {
+            return Some(Body::Element { name, fields: std::mem::take(&mut self.fields) });
+        }
+        if let Some(h) = self.had_child.last_mut() {
+            *h = true;
+        }
+        self.fields.leaves.push((join(&self.names[1..], &name), String::new()));
+        None
+    }
+
+    fn text(&mut self, text: &str) {
+        if let Some(buf) = self.texts.last_mut() {
+            buf.push_str(text);
+        }
+    }
+
+    /// An element closes: the whole body when it is the operation element.
+    fn close(&mut self) -> Result<Option<Body>, String> {
+        let Some(name) = self.names.pop() else {
+            return Err("the SOAP Body closed before any operation element".into());
+        };
+        let text = self.texts.pop().unwrap_or_default();
+        let container = self.had_child.pop().unwrap_or(false);
+        if self.names.is_empty() {
+            return Ok(Some(finish(std::mem::take(&mut self.root), std::mem::take(&mut self.fields))));
+        }
+        let path = join(&self.names[1..], &name);
+        self.fields.leaves.push((path, if container { String::new() } else { text }));
+        Ok(None)
+    }
+
+    /// What the document lacks when it ends early.
+    fn truncated(&self) -> String {
+        match self.names.last() {
+            Some(n) if !n.is_empty() => format!("the document ends inside <{n}>: truncated"),
+            Some(_) => format!("the document ends inside <{}>: truncated", self.root),
+            None => "the SOAP Body holds no element".into(),
         }
     }
 }
