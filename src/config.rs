@@ -146,7 +146,8 @@ pub struct StoreSettings {
     /// The DuckDB database file.
     pub database: PathBuf,
     /// DuckDB's memory limit (DuckDB's own default is 80% of RAM); larger work
-    /// spills to disk. The default keeps a 1,000,000-sale close under 800 MiB.
+    /// spills to disk. The default is sized for a million-sale close on a
+    /// small store server (docs/performance.md has what it costs).
     #[serde(default = "default_memory_limit")]
     pub memory_limit: String,
     /// Seconds to wait for another process (a second run, the daemon, the

@@ -166,7 +166,7 @@ pub struct SeqrClient {
     pub max_response_bytes: u64,
 }
 
-/// 1 GiB: a million-row day's executeReport answer is about 425 MB.
+/// 1 GiB: room for a million-row day's executeReport answer, twice over.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1 << 30;
 
 static REFERENCE_COUNTER: AtomicU64 = AtomicU64::new(0);
