@@ -27,47 +27,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::{Config, ConfigError, Shop};
 use crate::paths;
-use crate::store::lake::{AmountColumns, Totals};
+use crate::store::lake::Totals;
+pub use crate::store::lake::{LakeTable, TABLES};
 use crate::store::seqr_data::CloseRow;
-use crate::store::{queries, Store};
-
-/// One table of the lake: its name (a folder of the lake) and the query that
-/// selects one close's rows of it (`$shop_id`, `$close_seq`; `queries/lake/`).
-pub struct LakeTable {
-    /// The folder under the lake's root.
-    pub name: &'static str,
-    /// One close's rows.
-    pub select: &'static str,
-    /// What `lake check` sums.
-    pub amounts: AmountColumns,
-}
-
-/// Every table, in the order a close is published: `closes` last, as its
-/// file says the close's other files are in place.
-pub const TABLES: &[LakeTable] = &[
-    LakeTable {
-        name: "transactions",
-        select: queries::LAKE_TRANSACTIONS,
-        amounts: AmountColumns { local: Some("local_amount"), seqr: Some("seqr_amount") },
-    },
-    LakeTable {
-        name: "exceptions",
-        select: queries::LAKE_EXCEPTIONS,
-        amounts: AmountColumns { local: Some("local_amount"), seqr: Some("seqr_amount") },
-    },
-    LakeTable {
-        name: "seqr_rows",
-        select: queries::LAKE_SEQR_ROWS,
-        amounts: AmountColumns { local: None, seqr: Some("amount") },
-    },
-    LakeTable {
-        name: "pos_posts",
-        select: queries::LAKE_POS_POSTS,
-        amounts: AmountColumns { local: Some("amount"), seqr: None },
-    },
-    LakeTable { name: "periods", select: queries::LAKE_PERIODS, amounts: AmountColumns { local: None, seqr: None } },
-    LakeTable { name: "closes", select: queries::LAKE_CLOSES, amounts: AmountColumns { local: None, seqr: None } },
-];
+use crate::store::Store;
 
 /// A close ending before this local hour belongs to the day before: a shop
 /// that closes at 02:00 is closing the previous day's trading.
@@ -217,7 +180,7 @@ impl Lake {
             let out = staging.join(table.name);
             let params: &[crate::store::Param<'_>] = &[("shop_id", &close.shop_id), ("close_seq", &close.close_seq)];
             rows += store
-                .copy_parquet_partitioned(table.select, params, &date.to_string(), &out)
+                .copy_parquet_partitioned(table, params, &date.to_string(), &out)
                 .with_context(|| format!("writing the lake's {} of close {}", table.name, close.close_id))?;
             let placed = self.place(&out, table.name, close, date)?;
             self.remove_close_files(table.name, close, &placed)?;
@@ -230,7 +193,7 @@ impl Lake {
     fn publish_items(&self, store: &Store, shop_id: &str, staging: &Path) -> anyhow::Result<u64> {
         let out = staging.join("items.parquet");
         let rows = store
-            .copy_parquet(queries::LAKE_ITEMS, &[("shop_id", &shop_id)], &out)
+            .copy_lake_items(shop_id, &out)
             .with_context(|| format!("writing the lake's items of shop {shop_id}"))?;
         let dir = self.shop_dir("items", shop_id);
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -305,7 +268,7 @@ impl Lake {
                 for close in store.complete_closes(&shop.id)? {
                     let params: &[crate::store::Param<'_>] =
                         &[("shop_id", &close.shop_id), ("close_seq", &close.close_seq)];
-                    let totals = store.selection_totals(table.select, params, table.amounts)?;
+                    let totals = store.selection_totals(table, params)?;
                     let date = business_date(close.slot, shop.tz()).to_string();
                     *database.entry((shop.id.clone(), date)).or_default() += totals;
                 }

@@ -7,7 +7,45 @@ use std::path::Path;
 use anyhow::Context;
 use rust_decimal::Decimal;
 
-use super::{execute_named, Param, Store};
+use super::{execute_named, queries, Param, Store};
+
+/// One table of the lake: its name (a folder of the lake) and the query that
+/// selects one close's rows of it (`$shop_id`, `$close_seq`; `queries/lake/`).
+pub struct LakeTable {
+    /// The folder under the lake's root.
+    pub name: &'static str,
+    /// One close's rows.
+    select: &'static str,
+    /// What `lake check` sums.
+    pub amounts: AmountColumns,
+}
+
+/// Every table, in the order a close is published: `closes` last, as its
+/// file says the close's other files are in place.
+pub const TABLES: &[LakeTable] = &[
+    LakeTable {
+        name: "transactions",
+        select: queries::LAKE_TRANSACTIONS,
+        amounts: AmountColumns { local: Some("local_amount"), seqr: Some("seqr_amount") },
+    },
+    LakeTable {
+        name: "exceptions",
+        select: queries::LAKE_EXCEPTIONS,
+        amounts: AmountColumns { local: Some("local_amount"), seqr: Some("seqr_amount") },
+    },
+    LakeTable {
+        name: "seqr_rows",
+        select: queries::LAKE_SEQR_ROWS,
+        amounts: AmountColumns { local: None, seqr: Some("amount") },
+    },
+    LakeTable {
+        name: "pos_posts",
+        select: queries::LAKE_POS_POSTS,
+        amounts: AmountColumns { local: Some("amount"), seqr: None },
+    },
+    LakeTable { name: "periods", select: queries::LAKE_PERIODS, amounts: AmountColumns { local: None, seqr: None } },
+    LakeTable { name: "closes", select: queries::LAKE_CLOSES, amounts: AmountColumns { local: None, seqr: None } },
+];
 
 /// Rows and amount totals of a lake table for one shop and business date.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -64,17 +102,18 @@ fn path_literal(path: &Path) -> anyhow::Result<String> {
 }
 
 impl Store {
-    /// Writes the rows of `select` (one close's rows of a lake table; it has
-    /// a `shop_id` column) into the empty folder `dir` as Parquet, partitioned
-    /// hive-style by `shop_id` and `business_date` (which every row gets).
-    /// Returns the row count; no row writes no file.
+    /// Writes one close's rows of `table` (`$shop_id`, `$close_seq`) into
+    /// the empty folder `dir` as Parquet, partitioned hive-style by `shop_id`
+    /// and `business_date` (which every row gets). Returns the row count; no
+    /// row writes no file.
     pub fn copy_parquet_partitioned(
         &self,
-        select: &str,
+        table: &LakeTable,
         params: &[Param<'_>],
         business_date: &str,
         dir: &Path,
     ) -> anyhow::Result<u64> {
+        let select = table.select;
         let mut params = params.to_vec();
         params.push(("business_date", &business_date));
         let sql = format!(
@@ -85,20 +124,17 @@ impl Store {
         Ok(execute_named(&self.conn, &sql, &params)? as u64)
     }
 
-    /// Writes the rows of `select` to the Parquet file `file`: the row count.
-    pub fn copy_parquet(&self, select: &str, params: &[Param<'_>], file: &Path) -> anyhow::Result<u64> {
+    /// Writes the shop's items in their latest state (`queries/lake/items.sql`)
+    /// to the Parquet file `file`: the row count.
+    pub fn copy_lake_items(&self, shop_id: &str, file: &Path) -> anyhow::Result<u64> {
+        let select = queries::LAKE_ITEMS;
         let sql = format!("COPY ({select}\n) TO {} (FORMAT parquet, COMPRESSION zstd)", path_literal(file)?);
-        Ok(execute_named(&self.conn, &sql, params)? as u64)
+        Ok(execute_named(&self.conn, &sql, &[("shop_id", &shop_id)])? as u64)
     }
 
-    /// The row count and amount totals of `select` (one close's rows of a lake table).
-    pub fn selection_totals(
-        &self,
-        select: &str,
-        params: &[Param<'_>],
-        amounts: AmountColumns,
-    ) -> anyhow::Result<Totals> {
-        let sql = format!("SELECT {} FROM ({select}\n)", amounts.select_list());
+    /// The row count and amount totals of one close's rows of `table`.
+    pub fn selection_totals(&self, table: &LakeTable, params: &[Param<'_>]) -> anyhow::Result<Totals> {
+        let sql = format!("SELECT {} FROM ({}\n)", table.amounts.select_list(), table.select);
         self.query_one(&sql, params, |r| totals_from_row(r, 0))
     }
 
