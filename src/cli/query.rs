@@ -174,7 +174,7 @@ fn without_icu(e: anyhow::Error) -> anyhow::Error {
 /// The result as an aligned text table, numbers right-aligned.
 pub fn table(store: &Store, sql: &str, params: &[crate::store::Param<'_>]) -> anyhow::Result<String> {
     let mut cells: Vec<Vec<(String, bool)>> = Vec::new();
-    let columns = store.for_each_row(sql, params, |columns, values| {
+    let columns = store.analyst_rows(sql, params, |columns, values| {
         let row = values.iter().zip(columns).map(|(v, c)| {
             let numeric = matches!(
                 v,

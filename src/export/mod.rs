@@ -18,8 +18,9 @@ use duckdb::types::{TimeUnit, Value};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::config::{ReportFormat, ReportSettings, Shop};
+use crate::store::files::{CloseFile, CsvCells};
 use crate::store::reconcile::{CloseSpan, TodoList};
-use crate::store::{closes_value, queries, Param, Store, SummaryLine};
+use crate::store::{Param, Store, SummaryLine};
 
 /// How CSV files are written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -128,10 +129,10 @@ pub(crate) struct Table {
 }
 
 impl Table {
-    /// Runs `sql` and keeps its whole result.
-    fn read(store: &Store, sql: &str, params: &[Param<'_>]) -> anyhow::Result<Table> {
+    /// Reads `file`'s rows of `closes` and keeps them all.
+    fn read(store: &Store, file: CloseFile, closes: &[(&str, i64)]) -> anyhow::Result<Table> {
         let mut rows = Vec::new();
-        let columns = store.for_each_row(sql, params, |_, values| {
+        let columns = store.close_file_rows(file, closes, |_, values| {
             rows.push(values.to_vec());
             Ok(())
         })?;
@@ -221,8 +222,7 @@ impl CloseRows {
     /// [`CloseRows::read`] for several closes (at most one per shop), in the
     /// order of `closes`: each query runs once for all of them.
     pub(crate) fn read_together(store: &Store, closes: &[(&str, i64)]) -> anyhow::Result<Vec<CloseRows>> {
-        let read = |sql, closes: &[(&str, i64)]| Table::read(store, sql, &[("closes", &closes_value(closes))]);
-        let mut summaries = read(queries::SUMMARY_CSV, closes)?.by_shop()?;
+        let mut summaries = Table::read(store, CloseFile::Summary, closes)?.by_shop()?;
         let mut all: Vec<CloseRows> = closes
             .iter()
             .map(|(shop_id, close_seq)| CloseRows {
@@ -247,15 +247,15 @@ impl CloseRows {
             })
             .collect();
         // One query for the closes that `wanted` picks.
-        let read_for = |sql, wanted: &[bool]| -> anyhow::Result<TablesByShop> {
+        let read_for = |file, wanted: &[bool]| -> anyhow::Result<TablesByShop> {
             let picked: Vec<(&str, i64)> = closes.iter().zip(wanted).filter(|(_, w)| **w).map(|(c, _)| *c).collect();
             if picked.is_empty() {
                 return Ok(TablesByShop::default());
             }
-            read(sql, &picked)?.by_shop()
+            Table::read(store, file, &picked)?.by_shop()
         };
-        let mut exceptions = read_for(queries::EXCEPTIONS_CSV, &few_exceptions)?;
-        let mut transactions = read_for(queries::TRANSACTIONS_CSV, &few_items)?;
+        let mut exceptions = read_for(CloseFile::Exceptions, &few_exceptions)?;
+        let mut transactions = read_for(CloseFile::Transactions, &few_items)?;
         let mut todo = store.todo_lists(closes, TodoList::HELD)?;
         for (i, rows) in all.iter_mut().enumerate() {
             rows.todo = todo.remove(&rows.shop_id).unwrap_or_default();
@@ -295,9 +295,9 @@ impl CloseRows {
         }
     }
 
-    /// The close as the files' queries take it (`$closes`), to read a result not held.
-    fn closes(&self) -> Value {
-        closes_value(&[(&self.shop_id, self.close_seq)])
+    /// The close, to read a result not held.
+    fn close(&self) -> [(&str, i64); 1] {
+        [(self.shop_id.as_str(), self.close_seq)]
     }
 
     /// The to-do list as accountants read it on the shop's day `today`.
@@ -325,7 +325,7 @@ fn write_csvs(
     let dir = crate::paths::under(root, &[&rows.shop_id, period_id])?;
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     // Each file is written whole and synced before the close's state names it.
-    let write = |name: &str, sql: &str, held: Option<&Table>| -> anyhow::Result<PathBuf> {
+    let write = |name: &str, file: CloseFile, held: Option<&Table>| -> anyhow::Result<PathBuf> {
         let path = dir.join(name);
         let tmp = dir.join(format!(".{name}.tmp"));
         match held {
@@ -337,7 +337,7 @@ fn write_csvs(
                 out.flush()?;
             }
             None => {
-                copy_query_csv(store, sql, &[("closes", &rows.closes())], style, &tmp)?;
+                copy_close_csv(store, file, &rows.close(), style, &tmp)?;
             }
         }
         std::fs::File::open(&tmp)?.sync_all()?;
@@ -345,9 +345,9 @@ fn write_csvs(
         Ok(path)
     };
     let files = ReportFiles {
-        summary: write(CSV_NAMES[0], queries::SUMMARY_CSV, Some(&rows.summary))?,
-        exceptions: write(CSV_NAMES[1], queries::EXCEPTIONS_CSV, rows.exceptions.as_ref())?,
-        transactions: write(CSV_NAMES[2], queries::TRANSACTIONS_CSV, rows.transactions.as_ref())?,
+        summary: write(CSV_NAMES[0], CloseFile::Summary, Some(&rows.summary))?,
+        exceptions: write(CSV_NAMES[1], CloseFile::Exceptions, rows.exceptions.as_ref())?,
+        transactions: write(CSV_NAMES[2], CloseFile::Transactions, rows.transactions.as_ref())?,
         workbook: None,
         dir,
     };
@@ -427,61 +427,24 @@ fn format_amount(d: Decimal, style: Style) -> String {
     }
 }
 
-/// Writes the result of `sql` to `path` as CSV in `style`, as
-/// [`write_query_csv_styled`] would, but with DuckDB's `COPY` (a million rows
-/// in a fraction of a second): every cell is made text in SQL by the rules of
-/// [`cell_text`], a column at a time.
-pub fn copy_query_csv(
+/// Writes `file`'s rows of `closes` to `path` as CSV in `style`, as
+/// [`write_close_csv`] would, but with DuckDB's `COPY` (a million rows in a
+/// fraction of a second): the store makes every cell text in SQL by the rules
+/// of [`cell_text`].
+pub fn copy_close_csv(
     store: &Store,
-    sql: &str,
-    params: &[Param<'_>],
+    file: CloseFile,
+    closes: &[(&str, i64)],
     style: CsvStyle,
     path: &Path,
 ) -> anyhow::Result<u64> {
-    use duckdb::arrow::datatypes::DataType;
-    // The query goes inside another: without its closing `;`.
-    let sql = sql.trim_end().trim_end_matches(';');
-    let columns = store.result_columns(sql, params)?;
-    let cells: Vec<String> = columns
-        .iter()
-        .map(|(name, data_type)| {
-            let column = format!("q.\"{}\"", name.replace('"', "\"\""));
-            let cell = match data_type {
-                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => format!(
-                    "CASE WHEN left({column}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {column} \
-                     ELSE NULLIF({column}, '') END"
-                ),
-                DataType::Decimal128(..) | DataType::Decimal256(..) => {
-                    let text = match style_of(name) {
-                        Style::Display => format!("CAST(CAST(round({column}, 2) AS DECIMAL(38,2)) AS VARCHAR)"),
-                        Style::Exact => format!("CAST(CAST({column} AS DECIMAL(38,5)) AS VARCHAR)"),
-                    };
-                    if style.decimal_comma {
-                        format!("replace({text}, '.', ',')")
-                    } else {
-                        text
-                    }
-                }
-                // RFC 3339 in UTC, with as many fraction digits as the time has (0, 3 or 6).
-                DataType::Timestamp(..) => format!(
-                    "CASE WHEN microsecond({column}) % 1000000 = 0 THEN strftime({column}, '%Y-%m-%dT%H:%M:%SZ') \
-                     WHEN microsecond({column}) % 1000 = 0 THEN strftime({column}, '%Y-%m-%dT%H:%M:%S.%gZ') \
-                     ELSE strftime({column}, '%Y-%m-%dT%H:%M:%S.%fZ') END"
-                ),
-                DataType::Date32 => format!("strftime({column}, '%Y-%m-%d')"),
-                _ => format!("CAST({column} AS VARCHAR)"),
-            };
-            format!("{cell} AS \"{}\"", name.replace('"', "\"\""))
-        })
-        .collect();
-    let select = format!("SELECT {} FROM ({sql}\n) q", cells.join(", "));
-    let delimiter = if style.decimal_comma { ';' } else { ',' };
+    let cells = CsvCells { decimal_comma: style.decimal_comma, two_decimals: |c| style_of(c) == Style::Display };
     if !style.bom {
-        return store.copy_csv(&select, params, path, delimiter);
+        return store.copy_close_file_csv(file, closes, cells, path);
     }
     // A byte order mark first: DuckDB writes the rest beside it, and the two are joined.
     let body = path.with_extension("body.tmp");
-    let rows = store.copy_csv(&select, params, &body, delimiter)?;
+    let rows = store.copy_close_file_csv(file, closes, cells, &body)?;
     let mut out = std::fs::File::create(path)?;
     out.write_all("\u{feff}".as_bytes())?;
     std::io::copy(&mut std::fs::File::open(&body)?, &mut out)?;
@@ -489,21 +452,23 @@ pub fn copy_query_csv(
     Ok(rows)
 }
 
-/// Runs `sql` with named parameters and writes its result as CSV. Returns the row count.
-pub fn write_query_csv(store: &Store, sql: &str, params: &[Param<'_>], out: impl Write) -> anyhow::Result<u64> {
-    write_query_csv_styled(store, sql, params, CsvStyle::default(), out)
-}
-
-/// [`write_query_csv`] in a [`CsvStyle`].
-pub fn write_query_csv_styled(
+/// Writes `file`'s rows of `closes` as CSV in `style`, row by row. Returns the row count.
+pub fn write_close_csv(
     store: &Store,
-    sql: &str,
-    params: &[Param<'_>],
+    file: CloseFile,
+    closes: &[(&str, i64)],
     style: CsvStyle,
     out: impl Write,
 ) -> anyhow::Result<u64> {
     let mut csv = CsvRows::new(out, style)?;
-    let columns = store.for_each_row(sql, params, |columns, values| csv.row(columns, values))?;
+    let columns = store.close_file_rows(file, closes, |columns, values| csv.row(columns, values))?;
+    csv.finish(&columns)
+}
+
+/// Runs an analyst's `sql` (`seqr-recon query`) and writes its result as CSV. Returns the row count.
+pub fn write_query_csv(store: &Store, sql: &str, params: &[Param<'_>], out: impl Write) -> anyhow::Result<u64> {
+    let mut csv = CsvRows::new(out, CsvStyle::default())?;
+    let columns = store.analyst_rows(sql, params, |columns, values| csv.row(columns, values))?;
     csv.finish(&columns)
 }
 

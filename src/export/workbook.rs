@@ -22,7 +22,8 @@ use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 use super::todo::{Agenda, Entry, Span};
 use super::{CloseRows, Table};
 use crate::config::Shop;
-use crate::store::{queries, Param, Store};
+use crate::store::files::CloseFile;
+use crate::store::Store;
 
 /// The workbook's file name in the close's folder.
 pub const FILE_NAME: &str = "report.xlsx";
@@ -110,11 +111,10 @@ pub(crate) fn write(
     let all = workbook.add_worksheet_with_constant_memory()?.set_name("All exceptions")?;
     let beyond = rows.todo.beyond.0;
     items_sheet(all, heading, &f, &ALL_EXCEPTIONS, agenda.all.iter(), beyond)?;
-    let closes = rows.closes();
-    let params: [Param<'_>; 1] = [("closes", &closes)];
-    for (name, sql, held, big) in [
-        ("Summary", queries::SUMMARY_CSV, Some(&rows.summary), false),
-        ("Transactions", queries::TRANSACTIONS_CSV, rows.transactions.as_ref(), true),
+    let close = rows.close();
+    for (name, file, held, big) in [
+        ("Summary", CloseFile::Summary, Some(&rows.summary), false),
+        ("Transactions", CloseFile::Transactions, rows.transactions.as_ref(), true),
     ] {
         // The big sheet is written row by row to disk instead of held in memory.
         let sheet = if big { workbook.add_worksheet_with_constant_memory()? } else { workbook.add_worksheet() };
@@ -129,7 +129,7 @@ pub(crate) fn write(
             continue;
         }
         let fill = Fill { sheet, tz, f: &f, row: HEADER_ROW, left_out: 0, total_last: !big };
-        fill.rows(store, sql, &params, held).with_context(|| format!("writing sheet {name}"))?;
+        fill.rows(store, file, &close, held).with_context(|| format!("writing sheet {name}"))?;
     }
     let path = dir.join(FILE_NAME);
     let tmp = dir.join(format!(".{FILE_NAME}.tmp"));
@@ -306,12 +306,12 @@ struct Fill<'a> {
 }
 
 impl Fill<'_> {
-    /// Fills the sheet with the rows `held`, or else with the rows of `sql`, read one by one.
+    /// Fills the sheet with the rows `held`, or else with `file`'s rows of `closes`, read one by one.
     fn rows(
         mut self,
         store: &Store,
-        sql: &str,
-        params: &[crate::store::Param<'_>],
+        file: CloseFile,
+        closes: &[(&str, i64)],
         held: Option<&Table>,
     ) -> anyhow::Result<()> {
         let (columns, total) = match held {
@@ -323,7 +323,7 @@ impl Fill<'_> {
                 body.iter().try_for_each(|values| self.row(&table.columns, values))?;
                 (table.columns.clone(), total)
             }
-            None => (store.for_each_row(sql, params, |columns, values| self.row(columns, values))?, None),
+            None => (store.close_file_rows(file, closes, |columns, values| self.row(columns, values))?, None),
         };
         self.finish(&columns, total)
     }

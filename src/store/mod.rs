@@ -5,6 +5,7 @@ pub mod archive;
 mod closes;
 mod emails;
 pub mod exceptions;
+pub mod files;
 pub mod ingest;
 pub mod lake;
 pub mod queries;
@@ -239,7 +240,7 @@ impl Store {
     /// Runs `sql` (an analyst's query, or one of `queries/`) with named
     /// parameters and hands each row to `visit` with the column names.
     /// Returns the column names.
-    pub fn for_each_row(
+    pub(crate) fn for_each_row(
         &self,
         sql: &str,
         params: &[Param<'_>],
@@ -263,7 +264,7 @@ impl Store {
 
     /// The names and types of the columns `sql` (one statement, no `;`)
     /// returns (run with `LIMIT 0`).
-    pub fn result_columns(
+    fn result_columns(
         &self,
         sql: &str,
         params: &[Param<'_>],
@@ -279,7 +280,7 @@ impl Store {
     /// CSV with DuckDB's `COPY`: a header row, `delimiter` between fields,
     /// `"` quoting only where a field needs it, NULL as an empty field, rows
     /// in `select`'s order. Returns the row count.
-    pub fn copy_csv(&self, select: &str, params: &[Param<'_>], path: &Path, delimiter: char) -> anyhow::Result<u64> {
+    fn copy_csv(&self, select: &str, params: &[Param<'_>], path: &Path, delimiter: char) -> anyhow::Result<u64> {
         let path = path.to_str().with_context(|| format!("{} is not UTF-8", path.display()))?;
         anyhow::ensure!(!path.contains(['\0', '\n', '\r']), "{path:?}: a report path may not hold a control character");
         anyhow::ensure!(delimiter == ',' || delimiter == ';', "a CSV delimiter is , or ;");

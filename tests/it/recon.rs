@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use seqr_recon::config::ReconcileSettings;
 use seqr_recon::domain::Resolution;
-use seqr_recon::export::{copy_query_csv, write_query_csv_styled, write_reports, CsvStyle};
+use seqr_recon::export::{copy_close_csv, write_close_csv, write_reports, CsvStyle};
 use seqr_recon::reconcile::{check_closes, reconcile, reconcile_closes, self_check};
 use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
+use seqr_recon::store::files::CloseFile;
 use seqr_recon::store::ingest::{ingest_file, ingest_inbox, Feed, Ingested, Rejected, ShopCurrencies};
-use seqr_recon::store::queries;
 use seqr_recon::store::Store;
 use seqr_recon::worklist;
 
@@ -584,21 +584,20 @@ fn copy_writes_the_same_bytes_as_the_row_by_row_writer_in_every_style() {
         vec![seqr("E1", "T1", "100"), seqr("E2", "T1", "-0.00002"), seqr("E9", "T2", "5.995")],
         None,
     );
-    let closes = seqr_recon::store::closes_value(&[("shop-1", seq)]);
-    let params: [seqr_recon::store::Param<'_>; 1] = [("closes", &closes)];
+    let close = [("shop-1", seq)];
     let styles = [
         CsvStyle::default(),
         CsvStyle { bom: true, decimal_comma: false },
         CsvStyle { bom: true, decimal_comma: true },
     ];
-    for sql in [queries::SUMMARY_CSV, queries::EXCEPTIONS_CSV, queries::TRANSACTIONS_CSV] {
+    for file in CloseFile::ALL {
         for style in styles {
             let mut by_rows = Vec::new();
-            write_query_csv_styled(&r.store, sql, &params, style, &mut by_rows).unwrap();
+            write_close_csv(&r.store, file, &close, style, &mut by_rows).unwrap();
             let path = r.dir.path().join("copied.csv");
-            copy_query_csv(&r.store, sql, &params, style, &path).unwrap();
+            copy_close_csv(&r.store, file, &close, style, &path).unwrap();
             let copied = std::fs::read(&path).unwrap();
-            if sql == queries::TRANSACTIONS_CSV && style == CsvStyle::default() {
+            if file == CloseFile::Transactions && style == CsvStyle::default() {
                 let text = String::from_utf8_lossy(&copied);
                 for cell in [
                     "#hash",
@@ -613,12 +612,7 @@ fn copy_writes_the_same_bytes_as_the_row_by_row_writer_in_every_style() {
                     assert!(text.contains(cell), "{cell} in {text}");
                 }
             }
-            assert_eq!(
-                String::from_utf8_lossy(&copied),
-                String::from_utf8_lossy(&by_rows),
-                "{style:?}, {}",
-                sql.lines().next().unwrap()
-            );
+            assert_eq!(String::from_utf8_lossy(&copied), String::from_utf8_lossy(&by_rows), "{style:?}, {file:?}");
         }
     }
 }
