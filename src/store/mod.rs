@@ -493,7 +493,7 @@ fn keep_unless_big(stmt: duckdb::CachedStatement<'_>, rows: usize) {
 pub type Param<'a> = (&'a str, &'a dyn ToSql);
 
 /// Binds `$name` parameters by name. Every parameter in the SQL must be given.
-pub fn bind_named(stmt: &mut Statement<'_>, params: &[Param<'_>]) -> anyhow::Result<()> {
+fn bind_named(stmt: &mut Statement<'_>, params: &[Param<'_>]) -> anyhow::Result<()> {
     for i in 1..=stmt.parameter_count() {
         let name = stmt.parameter_name(i)?;
         let name = name.trim_start_matches('$');
@@ -508,7 +508,7 @@ pub fn bind_named(stmt: &mut Statement<'_>, params: &[Param<'_>]) -> anyhow::Res
 }
 
 /// Binds `params` by name, runs the query, and returns its column names and rows.
-pub fn query_named<'s>(
+fn query_named<'s>(
     stmt: &'s mut Statement<'_>,
     params: &[Param<'_>],
 ) -> anyhow::Result<(Vec<String>, duckdb::Rows<'s>)> {
@@ -519,7 +519,7 @@ pub fn query_named<'s>(
 }
 
 /// Prepares `sql`, binds `params` by name and executes it.
-pub fn execute_named(conn: &Connection, sql: &str, params: &[Param<'_>]) -> anyhow::Result<usize> {
+fn execute_named(conn: &Connection, sql: &str, params: &[Param<'_>]) -> anyhow::Result<usize> {
     let mut stmt = conn.prepare_cached(sql)?;
     bind_named(&mut stmt, params)?;
     Ok(stmt.raw_execute()?)
