@@ -66,6 +66,14 @@ store_queries! {
     INSERT_ZONE_OFFSET = "insert_zone_offset";
     KNOWN_PAYMENT = "known_payment";
     REFUNDED_SO_FAR = "refunded_so_far";
+    REFUND_IN_DOUBT = "refund_in_doubt";
+    REFUNDS_IN_DOUBT = "refunds_in_doubt";
+    BEGIN_REFUND_ATTEMPT = "begin_refund_attempt";
+    END_REFUND_ATTEMPT = "end_refund_attempt";
+    COMPLETE_REFUND_ATTEMPT = "complete_refund_attempt";
+    REFUND_ROW_TAKEN = "refund_row_taken";
+    LINK_REFUND_ATTEMPT = "link_refund_attempt";
+    INSERT_REFUND = "insert_refund";
     OPEN_EXCEPTIONS_OF = "open_exceptions_of";
     INSERT_RESOLUTION = "insert_resolution";
     INSERT_ITEM_EVENT = "insert_item_event";

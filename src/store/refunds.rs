@@ -3,11 +3,10 @@
 //! local REFUND post each gets so the close matches SEQR's refund row.
 
 use chrono::{DateTime, Utc};
-use duckdb::{params, OptionalExt};
 use rust_decimal::Decimal;
 
 use super::ingest::Feed;
-use super::{queries, query_named, Store};
+use super::{queries, Store};
 
 /// A refund SEQR made, to record.
 #[derive(Debug, Clone)]
@@ -61,60 +60,51 @@ impl Store {
 
     /// The first attempt to refund `original` whose outcome is unknown (in flight, or no clean answer).
     pub fn refund_in_doubt(&self, original: &str) -> anyhow::Result<Option<RefundInDoubt>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT attempt_id, amount, CAST(attempted_at AS VARCHAR) FROM refund_attempts \
-                 WHERE original_ers_reference = ? AND outcome IN ('sending', 'unknown') ORDER BY attempted_at LIMIT 1",
-            )?
-            .query_row([original], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?)
+        self.query_optional(queries::REFUND_IN_DOUBT, &[("original", &original)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
     }
 
     /// How many refunds of `shop_id` have an unknown outcome.
     pub fn refunds_in_doubt(&self, shop_id: &str) -> anyhow::Result<i64> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT count(*) FROM refund_attempts WHERE shop_id = ? AND outcome IN ('sending', 'unknown')",
-            )?
-            .query_row([shop_id], |r| r.get(0))?)
+        self.query_one(queries::REFUNDS_IN_DOUBT, &[("shop_id", &shop_id)], |r| r.get(0))
     }
 
     /// Records an attempt as `sending`, before SEQR is asked. `refund_ers`
     /// and `posted_at` of `attempt` are not used yet.
     pub fn begin_refund_attempt(&self, attempt_id: &str, attempt: &RefundRecord<'_>) -> anyhow::Result<()> {
-        self.conn
-            .prepare_cached("INSERT INTO refund_attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sending', NULL, NULL)")?
-            .execute(params![
-                attempt_id,
-                attempt.original,
-                attempt.shop_id,
-                attempt.terminal_id,
-                attempt.amount,
-                attempt.reason,
-                attempt.by,
-                Utc::now()
-            ])?;
+        self.execute(
+            queries::BEGIN_REFUND_ATTEMPT,
+            &[
+                ("attempt_id", &attempt_id),
+                ("original", &attempt.original),
+                ("shop_id", &attempt.shop_id),
+                ("terminal_id", &attempt.terminal_id),
+                ("amount", &attempt.amount),
+                ("reason", &attempt.reason),
+                ("attempted_by", &attempt.by),
+                ("attempted_at", &Utc::now()),
+            ],
+        )?;
         Ok(())
     }
 
     /// Ends an attempt that did not give a refund reference: `refused` or `unknown`.
     pub fn end_refund_attempt(&self, attempt_id: &str, outcome: &str, detail: &str) -> anyhow::Result<()> {
-        self.conn
-            .prepare_cached("UPDATE refund_attempts SET outcome = ?, detail = ? WHERE attempt_id = ?")?
-            .execute(params![outcome, detail, attempt_id])?;
+        self.execute(
+            queries::END_REFUND_ATTEMPT,
+            &[("outcome", &outcome), ("detail", &detail), ("attempt_id", &attempt_id)],
+        )?;
         Ok(())
     }
 
     /// Ends an attempt SEQR answered with its refund reference, and records the refund.
     pub fn complete_refund_attempt(&self, attempt_id: &str, refund: &RefundRecord<'_>) -> anyhow::Result<()> {
         let tx = self.transaction()?;
-        tx.conn
-            .prepare_cached(
-                "UPDATE refund_attempts SET outcome = 'done', refund_ers_reference = ? WHERE attempt_id = ?",
-            )?
-            .execute(params![refund.refund_ers, attempt_id])?;
+        tx.execute(
+            queries::COMPLETE_REFUND_ATTEMPT,
+            &[("refund_ers", &refund.refund_ers), ("attempt_id", &attempt_id)],
+        )?;
         tx.record_refund(refund)?;
         tx.commit()
     }
@@ -130,23 +120,14 @@ impl Store {
             return Ok(0);
         }
         type Link = (String, String, Option<String>, Decimal, Option<String>, String, String);
-        let links: Vec<Link> = {
-            let mut stmt = self.conn.prepare_cached(queries::UNKNOWN_REFUND_LINKS)?;
-            let (_, mut rows) = query_named(&mut stmt, &[("shop_id", &shop_id)])?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                out.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?));
-            }
-            out
-        };
+        let links: Vec<Link> = self.query_all(queries::UNKNOWN_REFUND_LINKS, &[("shop_id", &shop_id)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })?;
         let tx = self.transaction()?;
         let mut linked_attempts = std::collections::HashSet::new();
         for (attempt, original, terminal, amount, reason, by, refund_ers) in links {
             // One SEQR row per attempt, and two attempts never take the same row.
-            let taken: bool = tx
-                .conn
-                .prepare_cached("SELECT count(*) > 0 FROM refunds WHERE refund_ers_reference = ?")?
-                .query_row([&refund_ers], |r| r.get(0))?;
+            let taken: bool = tx.query_one(queries::REFUND_ROW_TAKEN, &[("refund_ers", &refund_ers)], |r| r.get(0))?;
             if taken || linked_attempts.contains(&attempt) {
                 continue;
             }
@@ -163,13 +144,7 @@ impl Store {
                 posted_at: crate::seqr::types::seqr_time(&refund_ers),
             };
             tx.record_refund(&refund)?;
-            tx.conn
-                .prepare_cached(
-                    "UPDATE refund_attempts SET outcome = 'done', refund_ers_reference = ?, \
-                     detail = coalesce(detail || '; ', '') || 'linked to SEQR refund row ' || ? || ' by the close' \
-                     WHERE attempt_id = ?",
-                )?
-                .execute(params![refund_ers, refund_ers, attempt])?;
+            tx.execute(queries::LINK_REFUND_ATTEMPT, &[("refund_ers", &refund_ers), ("attempt_id", &attempt)])?;
             tracing::info!(attempt = %attempt, refund = %refund_ers, "a refund with an unknown outcome was found in SEQR's report");
         }
         tx.commit()?;
@@ -182,15 +157,18 @@ impl Store {
     /// (in a file of its own) so the close matches SEQR's refund row. Runs in
     /// the caller's transaction.
     fn record_refund(&self, r: &RefundRecord<'_>) -> anyhow::Result<()> {
-        self.conn.prepare_cached("INSERT INTO refunds VALUES (?, ?, ?, ?, ?, ?, ?, now())")?.execute(params![
-            r.refund_ers,
-            r.original,
-            r.shop_id,
-            r.terminal_id,
-            r.amount,
-            r.reason,
-            r.by
-        ])?;
+        self.execute(
+            queries::INSERT_REFUND,
+            &[
+                ("refund_ers", &r.refund_ers),
+                ("original", &r.original),
+                ("shop_id", &r.shop_id),
+                ("terminal_id", &r.terminal_id),
+                ("amount", &r.amount),
+                ("reason", &r.reason),
+                ("refunded_by", &r.by),
+            ],
+        )?;
         let file_id = self.next_file_id()?;
         let file_name = format!("backoffice-refund-{}", r.refund_ers);
         self.record_pos_file(file_id, &file_name, &format!("refund:{}", r.refund_ers), Feed::Posts, 1)?;
