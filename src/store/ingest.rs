@@ -670,15 +670,15 @@ fn record_refusal(store: &Store, path: &Path, rejected: &Rejected, counting: Cou
         }
     };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tx = store.conn.unchecked_transaction()?;
+    let problems = rejected.problems.len() as i64;
+    let tx = store.transaction()?;
     for (shop, n) in rows {
         tx.execute(
-            "INSERT INTO pos_file_refusals VALUES (?, ?, ?, ?, ?, now(), NULL) ON CONFLICT DO NOTHING",
-            duckdb::params![name, sha, shop, n, rejected.problems.len() as i64],
+            queries::INSERT_REFUSAL,
+            &[("file_name", &name), ("sha256", &sha), ("shop_id", &shop), ("row_count", &n), ("problems", &problems)],
         )?;
     }
-    tx.commit()?;
-    Ok(())
+    tx.commit()
 }
 
 /// A refused POS file, as one shop's report names it.
@@ -733,23 +733,15 @@ impl Store {
     /// Gives `close_id` the shop's POS files refused since its previous report,
     /// for its report to name.
     pub fn claim_refusals(&self, shop_id: &str, close_id: &str) -> anyhow::Result<()> {
-        self.conn.execute(
-            "UPDATE pos_file_refusals SET reported_in_close = ? WHERE shop_id = ? AND reported_in_close IS NULL",
-            duckdb::params![close_id, shop_id],
-        )?;
+        self.execute(queries::CLAIM_REFUSALS, &[("close_id", &close_id), ("shop_id", &shop_id)])?;
         Ok(())
     }
 
     /// The refused POS files the report of `close_id` names.
     pub fn refused_files(&self, close_id: &str) -> anyhow::Result<Vec<RefusedFile>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT file_name, row_count, problems FROM pos_file_refusals WHERE reported_in_close = ? \
-             ORDER BY refused_at, file_name",
-        )?;
-        let rows = stmt.query_map([close_id], |r| {
+        self.query_all(queries::REFUSED_FILES, &[("close_id", &close_id)], |r| {
             Ok(RefusedFile { file_name: r.get(0)?, rows: r.get(1)?, problems: r.get(2)? })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 }
 

@@ -74,6 +74,9 @@ store_queries! {
     REFUND_ROW_TAKEN = "refund_row_taken";
     LINK_REFUND_ATTEMPT = "link_refund_attempt";
     INSERT_REFUND = "insert_refund";
+    INSERT_REFUSAL = "insert_refusal";
+    CLAIM_REFUSALS = "claim_refusals";
+    REFUSED_FILES = "refused_files";
     OPEN_EXCEPTIONS_OF = "open_exceptions_of";
     INSERT_RESOLUTION = "insert_resolution";
     INSERT_ITEM_EVENT = "insert_item_event";
