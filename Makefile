@@ -53,7 +53,8 @@ $(BROWSER_VENV)/selenium-4.51.0:
 
 test-browser: $(BROWSER_VENV)/selenium-4.51.0 ## Browser tests: headless Chromium signs in to seqr-recon serve, acknowledges and resolves items (installs chromium and chromium-driver when missing)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	  { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
 	cargo build --quiet
 	$(BROWSER_VENV)/bin/python tests/browser/worklist.py $(CARGO_TARGET_DIR)/debug/seqr-recon
 
