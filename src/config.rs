@@ -221,7 +221,7 @@ pub struct WebSettings {
     pub listen: std::net::SocketAddr,
     /// The address people open (`https://recon.example.com`): the report
     /// email links each item to its page, and an `https` address marks the
-    /// session cookie `Secure`. Without it, the email has no links.
+    /// sign-in cookie `Secure`. Without it, the email has no links.
     #[serde(default, deserialize_with = "optional_url")]
     pub base_url: Option<reqwest::Url>,
     /// Seconds a page waits for a close that holds the database before it
@@ -229,8 +229,8 @@ pub struct WebSettings {
     #[serde(default = "default_web_wait")]
     pub wait_seconds: f64,
     /// Hours a sign-in lasts.
-    #[serde(default = "default_session_hours")]
-    pub session_hours: f64,
+    #[serde(default = "default_sign_in_hours")]
+    pub sign_in_hours: f64,
     /// `[[web.user]]`: who may sign in, and the shops each sees.
     #[serde(rename = "user", default)]
     pub users: Vec<WebUser>,
@@ -619,7 +619,7 @@ fn default_web_listen() -> std::net::SocketAddr {
 fn default_web_wait() -> f64 {
     5.0
 }
-fn default_session_hours() -> f64 {
+fn default_sign_in_hours() -> f64 {
     12.0
 }
 fn default_listed_items() -> usize {

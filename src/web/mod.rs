@@ -213,7 +213,7 @@ async fn login(
         return (StatusCode::UNAUTHORIZED, page).into_response();
     }
     web.sessions.succeeded(&keys);
-    let key = web.sessions.open(&form.name, web.cfg.web.session_hours);
+    let key = web.sessions.open(&form.name, web.cfg.web.sign_in_hours);
     let set = web.cookie(SESSION_COOKIE, &key, None);
     ([(header::SET_COOKIE, set)], Redirect::to("/")).into_response()
 }
