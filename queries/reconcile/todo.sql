@@ -36,8 +36,7 @@ marks AS (
 SELECT r.shop_id, r.category, c.action, r.terminal_id, t.name AS terminal_name, r.cashier_id,
        coalesce(r.ers_reference, r.invoice_reference) AS reference, r.invoice_reference,
        r.local_amount, r.seqr_amount, r.difference,
-       CAST(CASE WHEN r.category = 'PROBABLE_MATCH' THEN greatest(abs(r.local_amount), abs(r.seqr_amount))
-                 ELSE abs(coalesce(r.difference, r.local_amount, r.seqr_amount, 0)) END AS DECIMAL(18,5)) AS at_risk,
+       at_risk(r.category, r.local_amount, r.seqr_amount, r.difference) AS at_risk,
        r.posted_at, r.detail,
        coalesce(f.first_close_seq, r.close_seq) AS first_close_seq, fm.first_mark AS first_seen_at,
        st.s.event AS event, st.s.until AS snoozed_until, st.s.how AS resolved_how, st.s.note AS note,

@@ -37,6 +37,13 @@ UPDATE categories SET action = CASE category
     WHEN 'PROBABLE_MATCH' THEN 'A till record and a SEQR payment look like the same sale under different references. Compare the receipt with the cashier and tell the back office whether it is the same sale, so they confirm or reject the match.'
     ELSE action END;
 
+-- What an item puts at risk, for the books or the customer: always positive. A probable match
+-- is either side's whole amount until someone confirms it; every other item, its difference,
+-- else its one side's amount.
+CREATE MACRO at_risk(category, local_amount, seqr_amount, difference) AS
+    CAST(CASE WHEN category = 'PROBABLE_MATCH' THEN greatest(abs(local_amount), abs(seqr_amount))
+              ELSE abs(coalesce(difference, local_amount, seqr_amount, 0)) END AS DECIMAL(18,5));
+
 -- Each item shown as an exception, once, in its latest state: the row of the latest close that
 -- showed it (a later row under any of its keys supersedes an earlier one, so a sale shown first
 -- without its post and then with it is one item). Totals over items are taken from here: every
@@ -80,8 +87,7 @@ SELECT s.shop_id, coalesce(s.seqr_key, s.invoice_key, s.local_key) AS item_key, 
        st.s.by_user AS state_by, st.s.event_at AS state_at,
        s.item_period_id AS period_id, s.terminal_id, t.name AS terminal_name, s.cashier_id,
        s.ers_reference, s.invoice_reference, s.local_amount, s.seqr_amount, s.difference,
-       CAST(CASE WHEN s.category = 'PROBABLE_MATCH' THEN greatest(abs(s.local_amount), abs(s.seqr_amount))
-                 ELSE abs(coalesce(s.difference, s.local_amount, s.seqr_amount, 0)) END AS DECIMAL(18,5)) AS at_risk,
+       at_risk(s.category, s.local_amount, s.seqr_amount, s.difference) AS at_risk,
        s.posted_at, s.detail
 FROM shown s SEMI JOIN latest USING (row_id)
 LEFT JOIN firsts f USING (row_id)

@@ -63,7 +63,8 @@ fn write_and_queue(
                 &notify::no_posts_alert(&ctx.cfg.email, &ctx.cfg.pos.inbox, shop, &close),
             )?;
         }
-        if notify::is_flood(&report.rows, close.close_seq, ctx.cfg.email.flood_new_items) {
+        let today = Utc::now().with_timezone(&shop.tz()).date_naive();
+        if notify::is_flood(&report.rows.agenda(today, shop.tz()), ctx.cfg.email.flood_new_items) {
             notify::queue(store, &ctx.cfg.email, &notify::flood_alert(&ctx.cfg.email, shop, &close))?;
         }
     }

@@ -9,7 +9,7 @@ use super::{read_attachment, Outgoing};
 use crate::config::{Config, EmailSettings, ReportFormat, Shop};
 use crate::domain::EmailKind;
 use crate::export::todo::{days, money, Agenda, Entry, Span};
-use crate::export::{CloseReport, CloseRows, ReportFiles};
+use crate::export::{CloseReport, ReportFiles};
 use crate::store::ingest::{RefusedFile, Rejected};
 use crate::store::seqr_data::CloseRow;
 use crate::store::{Store, SummaryLine};
@@ -37,7 +37,7 @@ pub(crate) fn report_email(
         period_id,
         no_posts: rows.no_pos_posts()?,
         agenda: rows.agenda(today, span.tz),
-        listed: cfg.email.listed_items,
+        list_limit: cfg.email.listed_items,
         flood_limit: cfg.email.flood_new_items,
         refused: store.refused_files(&close.close_id)?,
         links: cfg.web.base_url.clone(),
@@ -70,10 +70,9 @@ pub(crate) fn report_email(
     })
 }
 
-/// Whether a close showed more new exceptions than `[email] flood_new_items`.
-pub(crate) fn is_flood(rows: &CloseRows, close_seq: i64, limit: usize) -> bool {
-    let held = rows.todo.items.iter().filter(|i| i.first_close_seq == close_seq && i.category.needs_action());
-    held.count() as i64 + rows.todo.beyond.2 > limit as i64
+/// Whether a close's to-do list has more new items than `[email] flood_new_items`.
+pub(crate) fn is_flood(agenda: &Agenda<'_>, limit: usize) -> bool {
+    agenda.new_items() > limit as i64
 }
 
 /// What the report email shows.
@@ -83,7 +82,7 @@ struct Report<'a> {
     lines: Vec<SummaryLine>,
     agenda: Agenda<'a>,
     /// How many items to list (`[email] listed_items`).
-    listed: usize,
+    list_limit: usize,
     /// `[email] flood_new_items`.
     flood_limit: usize,
     refused: Vec<RefusedFile>,
@@ -109,7 +108,7 @@ impl Report<'_> {
     }
 
     fn flood(&self) -> bool {
-        self.agenda.new_items() > self.flood_limit as i64
+        is_flood(&self.agenda, self.flood_limit)
     }
 
     fn no_posts_warning(&self) -> String {
@@ -186,7 +185,7 @@ impl Report<'_> {
 
     /// The items listed: the largest amounts at risk first.
     fn listed(&self) -> &[Entry<'_>] {
-        &self.agenda.to_act[..self.agenda.to_act.len().min(self.listed)]
+        &self.agenda.to_act[..self.agenda.to_act.len().min(self.list_limit)]
     }
 
     /// What the list leaves out and why, in one line each.
