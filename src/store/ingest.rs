@@ -11,7 +11,6 @@ use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use duckdb::OptionalExt;
 use sha2::{Digest, Sha256};
 
 use super::{execute_named, queries, Store};
@@ -126,7 +125,7 @@ pub fn ingest_file(store: &Store, path: &Path, shops: &ShopCurrencies) -> anyhow
     let scan = scan_file(path).with_context(|| format!("reading {name}"))?;
     // The same content again changes nothing, and needs no second check.
     let loaded_before: Option<String> =
-        store.conn.query_row("SELECT feed FROM pos_files WHERE sha256 = ?", [&scan.sha256], |r| r.get(0)).optional()?;
+        store.query_optional(queries::LOADED_FEED, &[("sha256", &scan.sha256)], |r| r.get(0))?;
     if let Some(feed) = loaded_before {
         let feed = Feed::parse(&feed).with_context(|| format!("pos_files.feed {feed:?} for {name} is not a feed"))?;
         return Ok(Ingested::AlreadyLoaded { feed });
@@ -162,7 +161,7 @@ pub fn ingest_file(store: &Store, path: &Path, shops: &ShopCurrencies) -> anyhow
     if sent_through > 0 {
         refuse_changed_lines(store, &name, &file_name, feed, sent_through)?;
     }
-    let rows: i64 = store.conn.query_row("SELECT count(*) FROM pos_staged", [], |r| r.get(0))?;
+    let rows: i64 = store.query_one(queries::STAGED_COUNT, &[], |r| r.get(0))?;
     let tx = store.transaction()?;
     let file_id = tx.next_file_id()?;
     let loaded = execute_named(
@@ -173,7 +172,7 @@ pub fn ingest_file(store: &Store, path: &Path, shops: &ShopCurrencies) -> anyhow
     .with_context(|| format!("loading {name} into the database"))? as u64;
     tx.record_pos_file(file_id, &file_name, &scan.sha256, feed, loaded)?;
     tx.commit()?;
-    store.conn.execute_batch("DROP TABLE IF EXISTS pos_staged")?;
+    store.execute(queries::DROP_STAGED, &[])?;
     Ok(if sent_through > 0 {
         Ingested::Appended { feed, rows: loaded, sent_through }
     } else {
@@ -227,18 +226,7 @@ fn feed_of(name: &str, header: &[u8]) -> Result<Feed, String> {
 
 /// The last line that earlier files named `file_name` of this feed sent (0: none).
 fn lines_sent_before(store: &Store, file_name: &str, feed: Feed) -> anyhow::Result<u64> {
-    let table = match feed {
-        Feed::Posts => "pos_posts",
-        Feed::Invoices => "pos_invoices",
-    };
-    let last: i64 = store.conn.query_row(
-        &format!(
-            "SELECT coalesce(max(line), 0) FROM {table} \
-             WHERE file_id IN (SELECT file_id FROM pos_files WHERE file_name = ? AND feed = ?)"
-        ),
-        duckdb::params![file_name, feed.as_str()],
-        |r| r.get(0),
-    )?;
+    let last: i64 = store.query_one(feed.queries().sent_before, &[("file_name", &file_name)], |r| r.get(0))?;
     Ok(last as u64)
 }
 
@@ -434,12 +422,7 @@ impl Store {
         shops: &ShopCurrencies,
         blank_lines: &[i64],
     ) -> anyhow::Result<()> {
-        self.conn.execute_batch(
-            "CREATE OR REPLACE TEMP TABLE pos_shops (shop_id VARCHAR, currency VARCHAR); \
-             CREATE OR REPLACE TEMP TABLE pos_statuses (status VARCHAR); \
-             CREATE OR REPLACE TEMP TABLE pos_blank_lines (line BIGINT); \
-             DROP TABLE IF EXISTS pos_reject_errors; DROP TABLE IF EXISTS pos_reject_scans;",
-        )?;
+        self.conn.execute_batch(queries::STAGE_TABLES)?;
         self.conn.execute_batch(queries::POS_VALUES)?;
         {
             let mut app = self.conn.appender("pos_shops")?;
@@ -458,7 +441,7 @@ impl Store {
         execute_named(&self.conn, feed.queries().stage, &[("path", &path)])?;
         self.conn.execute_batch(queries::POS_COMMON_PROBLEMS)?;
         // Each row was numbered by its place among the rows read: mend that if the reader skipped lines.
-        let refused: i64 = self.conn.query_row("SELECT count(*) FROM pos_reject_errors", [], |r| r.get(0))?;
+        let refused: i64 = self.query_one(queries::READER_REFUSED_COUNT, &[], |r| r.get(0))?;
         if refused > 0 || !blank_lines.is_empty() {
             self.conn.execute_batch(queries::RENUMBER_STAGED)?;
         }

@@ -94,11 +94,11 @@ fn totals_from_row(r: &duckdb::Row<'_>, first: usize) -> duckdb::Result<Totals> 
     Ok(Totals { rows: r.get(first)?, local_total: r.get(first + 1)?, seqr_total: r.get(first + 2)? })
 }
 
-/// `path` as a quoted SQL string literal; a path holding a control character is refused.
-fn path_literal(path: &Path) -> anyhow::Result<String> {
+/// `path` as the text a statement binds; a path holding a control character is refused.
+fn path_text(path: &Path) -> anyhow::Result<&str> {
     let text = path.to_str().with_context(|| format!("{} is not UTF-8", path.display()))?;
     anyhow::ensure!(!text.contains(['\0', '\n', '\r']), "{text:?}: a lake path may not hold a control character");
-    Ok(format!("'{}'", text.replace('\'', "''")))
+    Ok(text)
 }
 
 impl Store {
@@ -114,12 +114,12 @@ impl Store {
         dir: &Path,
     ) -> anyhow::Result<u64> {
         let select = table.select;
+        let path = path_text(dir)?;
         let mut params = params.to_vec();
-        params.push(("business_date", &business_date));
+        params.extend([("business_date", &business_date as &dyn duckdb::ToSql), ("path", &path)]);
         let sql = format!(
-            "COPY (SELECT *, CAST($business_date AS DATE) AS business_date FROM ({select}\n)) TO {} \
-             (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (shop_id, business_date))",
-            path_literal(dir)?
+            "COPY (SELECT *, CAST($business_date AS DATE) AS business_date FROM ({select}\n)) TO $path \
+             (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (shop_id, business_date))"
         );
         Ok(execute_named(&self.conn, &sql, &params)? as u64)
     }
@@ -128,8 +128,8 @@ impl Store {
     /// to the Parquet file `file`: the row count.
     pub fn copy_lake_items(&self, shop_id: &str, file: &Path) -> anyhow::Result<u64> {
         let select = queries::LAKE_ITEMS;
-        let sql = format!("COPY ({select}\n) TO {} (FORMAT parquet, COMPRESSION zstd)", path_literal(file)?);
-        Ok(execute_named(&self.conn, &sql, &[("shop_id", &shop_id)])? as u64)
+        let sql = format!("COPY ({select}\n) TO $path (FORMAT parquet, COMPRESSION zstd)");
+        Ok(execute_named(&self.conn, &sql, &[("shop_id", &shop_id), ("path", &path_text(file)?)])? as u64)
     }
 
     /// The row count and amount totals of one close's rows of `table`.
@@ -145,13 +145,13 @@ impl Store {
         table_dir: &Path,
         amounts: AmountColumns,
     ) -> anyhow::Result<Vec<(String, String, Totals)>> {
-        let files = path_literal(&table_dir.join("*").join("*").join("*.parquet"))?;
+        let files = table_dir.join("*").join("*").join("*.parquet");
         let sql = format!(
-            "SELECT shop_id, CAST(business_date AS VARCHAR), {} FROM read_parquet({files}, hive_partitioning = true, \
+            "SELECT shop_id, CAST(business_date AS VARCHAR), {} FROM read_parquet($files, hive_partitioning = true, \
              hive_types = {{'shop_id': VARCHAR, 'business_date': DATE}}, union_by_name = true) \
              GROUP BY ALL ORDER BY ALL",
             amounts.select_list()
         );
-        self.query_all(&sql, &[], |r| Ok((r.get(0)?, r.get(1)?, totals_from_row(r, 2)?)))
+        self.query_all(&sql, &[("files", &path_text(&files)?)], |r| Ok((r.get(0)?, r.get(1)?, totals_from_row(r, 2)?)))
     }
 }

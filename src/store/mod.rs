@@ -132,16 +132,13 @@ impl Store {
                 Err(e) => return Err(e),
             }
         };
-        store
-            .conn
-            .execute_batch(&format!("SET memory_limit = '{}'", settings.memory_limit.replace('\'', "")))
-            .map_err(|source| StoreError::MemoryLimit { value: settings.memory_limit.clone(), source })?;
+        store.set_memory_limit(&settings.memory_limit)?;
         // DuckDB checkpoints whenever its write-ahead log passes 16 MB: many
         // times in a busy night, each while closes are running and adding its
         // memory to theirs. Every commit is still in the log, synced; the
         // checkpoint comes when the database closes, at the end of each run or
         // scheduled batch (docs/performance.md).
-        store.conn.execute_batch(&format!("SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'"))?;
+        store.execute(queries::SET_CHECKPOINT_THRESHOLD, &[("threshold", &CHECKPOINT_THRESHOLD)])?;
         Ok(store)
     }
 
@@ -189,9 +186,9 @@ impl Store {
                 Err(e) => return Err(e),
             }
         };
-        let version: i64 = conn
-            .query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))
-            .with_context(|| format!("{} is not a seqr-recon database", path.display()))?;
+        let store = Store { conn, path: Some(path.clone()) };
+        let version =
+            store.schema_version().with_context(|| format!("{} is not a seqr-recon database", path.display()))?;
         let needed = queries::MIGRATIONS.len() as i64;
         if version < needed {
             anyhow::bail!(
@@ -200,13 +197,10 @@ impl Store {
                 path.display()
             );
         }
-        // Local files (COPY ... TO, read_csv, ATTACH) are out of reach, and no
-        // query can switch that back on.
-        conn.execute_batch(&format!(
-            "SET memory_limit = '{}'; SET enable_external_access = false; SET lock_configuration = true;",
-            settings.memory_limit.replace('\'', "")
-        ))?;
-        Ok(Store { conn, path: Some(path.clone()) })
+        store.refuse_if_newer(version)?;
+        store.set_memory_limit(&settings.memory_limit)?;
+        store.conn.execute_batch(queries::LOCK_DOWN_READER)?;
+        Ok(store)
     }
 
     /// A private in-memory copy of the configured database, for work that
@@ -214,13 +208,16 @@ impl Store {
     /// --dry-run`). The file is opened read-only and must exist.
     pub fn open_scratch_copy(settings: &crate::config::StoreSettings) -> anyhow::Result<Store> {
         drop(Store::open_read_only(settings)?);
-        let conn = Connection::open_in_memory()?;
-        let source = settings.database.display().to_string().replace('\'', "''");
-        conn.execute_batch(&format!(
-            "ATTACH '{source}' AS source (READ_ONLY); COPY FROM DATABASE source TO memory; DETACH source;"
-        ))
-        .with_context(|| format!("copying {} into memory", settings.database.display()))?;
-        Ok(Store { conn, path: None })
+        let store = Store { conn: Connection::open_in_memory()?, path: None };
+        let source = settings.database.to_str().context("the database's path is not UTF-8")?;
+        let copy = || -> anyhow::Result<()> {
+            store.execute(queries::ATTACH_SOURCE, &[("path", &source)])?;
+            store.execute(queries::COPY_SOURCE, &[])?;
+            store.execute(queries::DETACH_SOURCE, &[])?;
+            Ok(())
+        };
+        copy().with_context(|| format!("copying {} into memory", settings.database.display()))?;
+        Ok(store)
     }
 
     /// An empty database in memory, migrated (tests, scratch work).
@@ -285,18 +282,20 @@ impl Store {
         anyhow::ensure!(!path.contains(['\0', '\n', '\r']), "{path:?}: a report path may not hold a control character");
         anyhow::ensure!(delimiter == ',' || delimiter == ';', "a CSV delimiter is , or ;");
         let sql = format!(
-            "COPY ({select}) TO '{}' (FORMAT csv, HEADER true, DELIMITER '{delimiter}', QUOTE '\"', ESCAPE '\"', \
-             NULLSTR '', COMMENT '')",
-            path.replace('\'', "''")
+            "COPY ({select}) TO $path (FORMAT csv, HEADER true, DELIMITER $delimiter, QUOTE '\"', ESCAPE '\"', \
+             NULLSTR '', COMMENT '')"
         );
+        let delimiter = delimiter.to_string();
+        let mut params = params.to_vec();
+        params.extend([("path", &path as &dyn ToSql), ("delimiter", &delimiter)]);
         // The rows keep the query's ORDER BY only while insertion order is
         // preserved, a setting of the whole database: two exports at once
         // (two heavy turns) must not switch it off under each other's COPY.
         static ORDERED_COPY: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let _ordered = ORDERED_COPY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.conn.execute_batch("SET preserve_insertion_order = true")?;
-        let copied = execute_named(&self.conn, &sql, params);
-        self.conn.execute_batch("SET preserve_insertion_order = false")?;
+        self.execute(queries::PRESERVE_ORDER, &[("preserve", &true)])?;
+        let copied = execute_named(&self.conn, &sql, &params);
+        self.execute(queries::PRESERVE_ORDER, &[("preserve", &false)])?;
         Ok(copied? as u64)
     }
 
@@ -319,28 +318,44 @@ impl Store {
     }
 
     fn migrate(&self) -> anyhow::Result<()> {
-        // Never reach out to the network for extensions: everything we need is built in.
-        self.conn.execute_batch("SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;")?;
-        // Every row carries its own key (file and line, report row number) and
-        // every export has an ORDER BY, so DuckDB may load and insert in parallel.
-        self.conn.execute_batch("SET preserve_insertion_order = false;")?;
-        // DuckDB plans a statement again each time it runs, and this pass looks
-        // for each operator's parent from the root, so its time grows with the
-        // square of the plan: a good part of a small close's CPU, with no
-        // measurable gain on the million-row close.
-        self.conn.execute_batch("SET disabled_optimizers = 'projection_pullup';")?;
-        self.conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name VARCHAR NOT NULL, \
-             applied_at TIMESTAMP NOT NULL DEFAULT now())",
-        )?;
-        let current: i64 =
-            self.conn.query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+        self.conn.execute_batch(queries::SESSION)?;
+        self.execute(queries::MIGRATIONS_TABLE, &[])?;
+        let current = self.schema_version()?;
+        self.refuse_if_newer(current)?;
         for (version, name, sql) in queries::MIGRATIONS.iter().filter(|(v, _, _)| *v > current) {
-            let tx = self.conn.unchecked_transaction()?;
-            tx.execute_batch(sql).with_context(|| format!("applying migration {version:03}_{name}"))?;
-            tx.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", duckdb::params![version, name])?;
+            let tx = self.transaction()?;
+            tx.conn.execute_batch(sql).with_context(|| format!("applying migration {version:03}_{name}"))?;
+            tx.execute(queries::RECORD_MIGRATION, &[("version", version), ("name", name)])?;
             tx.commit()?;
         }
+        Ok(())
+    }
+
+    /// The database's schema version: the number of its latest migration.
+    fn schema_version(&self) -> anyhow::Result<i64> {
+        self.query_one(queries::SCHEMA_VERSION, &[], |r| r.get(0))
+    }
+
+    /// Refuses a database a later seqr-recon migrated: this program would
+    /// misread tables it does not know.
+    fn refuse_if_newer(&self, version: i64) -> anyhow::Result<()> {
+        let known = queries::MIGRATIONS.len() as i64;
+        if version > known {
+            anyhow::bail!(
+                "the database {} is at schema version {version}, written by a later seqr-recon than this one \
+                 (which knows versions up to {known}); install that version or a later one (see docs/operator.md, \
+                 \"Upgrading\"), or restore the backup taken before the upgrade",
+                self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "in memory".into())
+            );
+        }
+        Ok(())
+    }
+
+    /// `[store] memory_limit`, or an error naming the key when DuckDB does not take the size.
+    fn set_memory_limit(&self, limit: &str) -> anyhow::Result<()> {
+        let mut stmt = self.conn.prepare_cached(queries::SET_MEMORY_LIMIT)?;
+        bind_named(&mut stmt, &[("memory_limit", &limit)])?;
+        stmt.raw_execute().map_err(|source| StoreError::MemoryLimit { value: limit.to_string(), source })?;
         Ok(())
     }
 
@@ -588,7 +603,18 @@ mod tests {
             std::fs::write(&file, header.join(",") + "\n").unwrap();
             store.stage_pos_file(&file.display().to_string(), feed, &ingest::ShopCurrencies::new(), &[]).unwrap();
             let q = feed.queries();
-            for sql in [q.stage, q.check, q.changed, q.insert, queries::RENUMBER_STAGED, queries::READER_REFUSALS] {
+            for sql in [
+                q.stage,
+                q.check,
+                q.changed,
+                q.insert,
+                q.sent_before,
+                queries::RENUMBER_STAGED,
+                queries::READER_REFUSALS,
+            ]
+            .into_iter()
+            .chain([queries::STAGED_COUNT, queries::READER_REFUSED_COUNT, queries::DROP_STAGED])
+            {
                 store.conn.prepare(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
             }
         }
@@ -682,5 +708,32 @@ mod tests {
         let store = Store::open(&path).unwrap();
         let n: i64 = store.conn.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
         assert_eq!(n, queries::MIGRATIONS.len() as i64);
+    }
+
+    /// A database a later seqr-recon migrated is refused, by the writer and
+    /// by the reader alike, and left as it was.
+    #[test]
+    fn a_database_from_a_later_version_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.duckdb");
+        let later = queries::MIGRATIONS.len() as i64 + 1;
+        {
+            let store = Store::open(&path).unwrap();
+            store.record_migration_for_test(later);
+        }
+        let e = Store::open(&path).err().expect("refused");
+        assert!(e.to_string().contains(&format!("schema version {later}, written by a later seqr-recon")), "{e}");
+        let settings: crate::config::StoreSettings = toml::from_str(&format!("database = {path:?}")).unwrap();
+        let e = Store::open_read_only(&settings).err().expect("refused");
+        assert!(e.to_string().contains("install that version or a later one"), "{e}");
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, later);
+    }
+
+    impl Store {
+        fn record_migration_for_test(&self, version: i64) {
+            self.execute(queries::RECORD_MIGRATION, &[("version", &version), ("name", &"later")]).unwrap();
+        }
     }
 }

@@ -19,6 +19,12 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "analyst", include_str!("../../queries/schema/015_analyst.sql")),
 ];
 
+/// The settings of every connection that writes (`queries/store/session.sql`).
+pub const SESSION: &str = include_str!("../../queries/store/session.sql");
+
+/// What a read-only connection may not do.
+pub const LOCK_DOWN_READER: &str = include_str!("../../queries/store/lock_down_reader.sql");
+
 /// Declares each statement of `queries/store/` as a constant, and lists them
 /// all in [`STORE`] so one test prepares every one.
 macro_rules! store_queries {
@@ -100,6 +106,35 @@ store_queries! {
     RECORD_POS_FILE = "record_pos_file";
     INSERT_REFUND_POST = "insert_refund_post";
     CLOSE_SPAN = "close_span";
+    NEXT_CLOSE_SEQ = "next_close_seq";
+    INSERT_CLOSE = "insert_close";
+    CLOSE_BY_ID = "close_by_id";
+    LATEST_CLOSE = "latest_close";
+    COMPLETE_CLOSES = "complete_closes";
+    ARCHIVED_CLOSES = "archived_closes";
+    CLOSE_FOR_SLOT = "close_for_slot";
+    CLOSE_BY_PERIOD = "close_by_period";
+    SET_CLOSE_STATE = "set_close_state";
+    INSERT_MARK_RESPONSE = "insert_mark_response";
+    INSERT_PERIOD = "insert_period";
+    LABEL_CLOSE = "label_close";
+    PERIODS_OF = "periods_of";
+    SET_PERIOD_STATE = "set_period_state";
+    DELETE_REPORT = "delete_report";
+    INSERT_REPORT = "insert_report";
+    INSERT_REPORT_RESPONSE = "insert_report_response";
+    DELETE_REPORT_ROWS = "delete_report_rows";
+    DELETE_REPORT_SUMMARIES = "delete_report_summaries";
+    LOADED_FEED = "loaded_feed";
+    MIGRATIONS_TABLE = "migrations_table";
+    SCHEMA_VERSION = "schema_version";
+    RECORD_MIGRATION = "record_migration";
+    SET_MEMORY_LIMIT = "set_memory_limit";
+    SET_CHECKPOINT_THRESHOLD = "set_checkpoint_threshold";
+    ATTACH_SOURCE = "attach_source";
+    COPY_SOURCE = "copy_source";
+    DETACH_SOURCE = "detach_source";
+    PRESERVE_ORDER = "preserve_order";
 }
 
 /// The statements that load one feed's file, in the order they run.
@@ -114,6 +149,8 @@ pub struct FeedQueries {
     pub changed: &'static str,
     /// Loads the staged rows.
     pub insert: &'static str,
+    /// The last line earlier files of this feed and name (`$file_name`) sent.
+    pub sent_before: &'static str,
 }
 
 /// The macros that say what a POS value must look like (`pos_amount`, `pos_time`, …).
@@ -121,6 +158,18 @@ pub const POS_VALUES: &str = include_str!("../../queries/store/pos_values.sql");
 
 /// The problems either feed's `pos_staged` can have (`pos_common_problems`), for `check`.
 pub const POS_COMMON_PROBLEMS: &str = include_str!("../../queries/store/common_problems.sql");
+
+/// The temporary tables reading a POS file fills beside the file itself.
+pub const STAGE_TABLES: &str = include_str!("../../queries/store/stage_tables.sql");
+
+/// The rows of the file just read.
+pub const STAGED_COUNT: &str = include_str!("../../queries/store/staged_count.sql");
+
+/// The lines the CSV reader refused in the file just read.
+pub const READER_REFUSED_COUNT: &str = include_str!("../../queries/store/reader_refused_count.sql");
+
+/// Drops the file just loaded.
+pub const DROP_STAGED: &str = include_str!("../../queries/store/drop_staged.sql");
 
 /// Mends the lines of `pos_staged` when the reader skipped lines (either feed).
 pub const RENUMBER_STAGED: &str = include_str!("../../queries/store/renumber_staged.sql");
@@ -131,6 +180,7 @@ pub const POSTS_FEED: FeedQueries = FeedQueries {
     check: include_str!("../../queries/store/check_posts.sql"),
     changed: include_str!("../../queries/store/changed_posts.sql"),
     insert: include_str!("../../queries/store/insert_posts.sql"),
+    sent_before: include_str!("../../queries/store/posts_sent_before.sql"),
 };
 
 /// Loading an invoice-journal file.
@@ -139,6 +189,7 @@ pub const INVOICES_FEED: FeedQueries = FeedQueries {
     check: include_str!("../../queries/store/check_invoices.sql"),
     changed: include_str!("../../queries/store/changed_invoices.sql"),
     insert: include_str!("../../queries/store/insert_invoices.sql"),
+    sent_before: include_str!("../../queries/store/invoices_sent_before.sql"),
 };
 
 /// Refunds of unknown outcome with the SEQR refund rows that may be them.

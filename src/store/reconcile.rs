@@ -9,7 +9,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use duckdb::types::{FromSql, Value};
 use rust_decimal::Decimal;
 
-use super::seqr_data::insert_report_rows;
 use super::{execute_named, queries, Store};
 use crate::domain::{Category, CloseState, ItemEvent};
 use crate::seqr::report::Report;
@@ -359,7 +358,7 @@ impl Store {
         terminal_id: Option<&str>,
         report: &Report,
     ) -> anyhow::Result<()> {
-        insert_report_rows(&self.conn, shop_id, period_id, report_id, terminal_id, report)
+        self.insert_report_rows(shop_id, period_id, report_id, terminal_id, report)
     }
 
     /// The exceptions close `close_seq` of a shop found new in it, keyed as

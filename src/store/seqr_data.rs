@@ -2,10 +2,10 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use duckdb::{params, Connection, OptionalExt};
+use duckdb::{params, Connection};
 use rust_decimal::Decimal;
 
-use super::{queries, Store};
+use super::{queries, Param, Store};
 use crate::domain::{Category, CloseState, PeriodState};
 use crate::seqr::report::{DetailRow, Report};
 use crate::seqr::types::report_ids;
@@ -43,8 +43,6 @@ pub struct PeriodRow {
     pub state: PeriodState,
 }
 
-const CLOSE_COLUMNS: &str = "close_id, shop_id, close_seq, slot, state, label_period_id, error";
-
 fn close_from_row(r: &duckdb::Row<'_>) -> duckdb::Result<CloseRow> {
     Ok(CloseRow {
         close_id: r.get(0)?,
@@ -60,86 +58,58 @@ fn close_from_row(r: &duckdb::Row<'_>) -> duckdb::Result<CloseRow> {
 impl Store {
     /// Records the intent to close `shop_id` for `slot`: the next close number, state `intent`.
     pub fn begin_close(&self, shop_id: &str, slot: DateTime<Utc>) -> anyhow::Result<CloseRow> {
-        let tx = self.conn.unchecked_transaction()?;
-        let seq: i64 = tx
-            .prepare_cached("SELECT coalesce(max(close_seq), 0) + 1 FROM closes WHERE shop_id = ?")?
-            .query_row([shop_id], |r| r.get(0))?;
+        let tx = self.transaction()?;
+        let seq: i64 = tx.query_one(queries::NEXT_CLOSE_SEQ, &[("shop_id", &shop_id)], |r| r.get(0))?;
         let close_id = format!("{shop_id}-{seq:06}");
-        tx.prepare_cached(
-            "INSERT INTO closes (close_id, shop_id, close_seq, slot, state, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, now(), now())",
-        )?
-        .execute(params![close_id, shop_id, seq, slot, CloseState::Intent])?;
+        tx.execute(
+            queries::INSERT_CLOSE,
+            &[
+                ("close_id", &close_id),
+                ("shop_id", &shop_id),
+                ("close_seq", &seq),
+                ("slot", &slot),
+                ("state", &CloseState::Intent),
+            ],
+        )?;
         tx.commit()?;
         self.close(&close_id)?.context("the close just recorded")
     }
 
     /// The close with this id.
     pub fn close(&self, close_id: &str) -> anyhow::Result<Option<CloseRow>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!("SELECT {CLOSE_COLUMNS} FROM closes WHERE close_id = ?"))?
-            .query_row([close_id], close_from_row)
-            .optional()?)
+        self.query_optional(queries::CLOSE_BY_ID, &[("close_id", &close_id)], close_from_row)
     }
 
     /// The shop's newest close, finished or not.
     pub fn latest_close(&self, shop_id: &str) -> anyhow::Result<Option<CloseRow>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? ORDER BY close_seq DESC LIMIT 1"
-            ))?
-            .query_row([shop_id], close_from_row)
-            .optional()?)
+        self.query_optional(queries::LATEST_CLOSE, &[("shop_id", &shop_id)], close_from_row)
     }
 
     /// The shop's exported closes (`exported` or `emailed`) still whole in the
     /// database (not archived), oldest first: what the lake publishes.
     pub fn complete_closes(&self, shop_id: &str) -> anyhow::Result<Vec<CloseRow>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? AND state IN ('exported', 'emailed') \
-             AND archived_at IS NULL ORDER BY close_seq"
-        ))?;
-        let rows = stmt.query_map([shop_id], close_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.query_all(queries::COMPLETE_CLOSES, &[("shop_id", &shop_id)], close_from_row)
     }
 
     /// The shop's closes `seqr-recon archive` moved out of the database, oldest first.
     pub fn archived_closes(&self, shop_id: &str) -> anyhow::Result<Vec<CloseRow>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? AND archived_at IS NOT NULL ORDER BY close_seq"
-        ))?;
-        let rows = stmt.query_map([shop_id], close_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.query_all(queries::ARCHIVED_CLOSES, &[("shop_id", &shop_id)], close_from_row)
     }
 
     /// The close that stands for `slot`, if one was made.
     pub fn close_for_slot(&self, shop_id: &str, slot: DateTime<Utc>) -> anyhow::Result<Option<CloseRow>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!("SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? AND slot = ?"))?
-            .query_row(params![shop_id, slot], close_from_row)
-            .optional()?)
+        self.query_optional(queries::CLOSE_FOR_SLOT, &[("shop_id", &shop_id), ("slot", &slot)], close_from_row)
     }
 
     /// The close whose label period is `period_id`.
     pub fn close_by_period(&self, shop_id: &str, period_id: &str) -> anyhow::Result<Option<CloseRow>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {CLOSE_COLUMNS} FROM closes WHERE shop_id = ? AND (label_period_id = ? OR close_id IN \
-                 (SELECT close_id FROM periods WHERE period_id = ?))"
-            ))?
-            .query_row(params![shop_id, period_id, period_id], close_from_row)
-            .optional()?)
+        let params: [Param<'_>; 2] = [("shop_id", &shop_id), ("period_id", &period_id)];
+        self.query_optional(queries::CLOSE_BY_PERIOD, &params, close_from_row)
     }
 
     /// Moves a close to `state`, with the error that stopped it, if any.
     pub fn set_close_state(&self, close_id: &str, state: CloseState, error: Option<&str>) -> anyhow::Result<()> {
-        self.conn
-            .prepare_cached("UPDATE closes SET state = ?, error = ?, updated_at = now() WHERE close_id = ?")?
-            .execute(params![state, error, close_id])?;
+        self.execute(queries::SET_CLOSE_STATE, &[("state", &state), ("error", &error), ("close_id", &close_id)])?;
         Ok(())
     }
 
@@ -154,47 +124,47 @@ impl Store {
         client_reference: &str,
         response_sha256: &str,
     ) -> anyhow::Result<()> {
-        let tx = self.conn.unchecked_transaction()?;
-        tx.prepare_cached("INSERT INTO soap_responses VALUES (?, 'markTransactionPeriod', ?, ?, NULL, 0, ?, now())")?
-            .execute(params![close.close_id, client_reference, period_id, response_sha256])?;
-        tx.prepare_cached("INSERT INTO periods VALUES (?, ?, ?, ?, ?, ?, ?)")?.execute(params![
-            period_id,
-            close.close_id,
-            close.shop_id,
-            close.close_seq,
-            terminal_id,
-            marked_at,
-            PeriodState::Marked
-        ])?;
-        tx.prepare_cached(
-            "UPDATE closes SET label_period_id = coalesce(label_period_id, ?), updated_at = now() WHERE close_id = ?",
-        )?
-        .execute(params![period_id, close.close_id])?;
-        tx.commit()?;
-        Ok(())
+        let tx = self.transaction()?;
+        tx.execute(
+            queries::INSERT_MARK_RESPONSE,
+            &[
+                ("close_id", &close.close_id),
+                ("client_reference", &client_reference),
+                ("period_id", &period_id),
+                ("response_sha256", &response_sha256),
+            ],
+        )?;
+        tx.execute(
+            queries::INSERT_PERIOD,
+            &[
+                ("period_id", &period_id),
+                ("close_id", &close.close_id),
+                ("shop_id", &close.shop_id),
+                ("close_seq", &close.close_seq),
+                ("terminal_id", &terminal_id),
+                ("marked_at", &marked_at),
+                ("state", &PeriodState::Marked),
+            ],
+        )?;
+        tx.execute(queries::LABEL_CLOSE, &[("period_id", &period_id), ("close_id", &close.close_id)])?;
+        tx.commit()
     }
 
     /// The periods of a close, in the order SEQR made them.
     pub fn periods_of(&self, close_id: &str) -> anyhow::Result<Vec<PeriodRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT period_id, terminal_id, marked_at, state FROM periods WHERE close_id = ? ORDER BY marked_at, period_id",
-        )?;
-        let rows = stmt.query_map([close_id], |r| {
+        self.query_all(queries::PERIODS_OF, &[("close_id", &close_id)], |r| {
             Ok(PeriodRow { period_id: r.get(0)?, terminal_id: r.get(1)?, marked_at: r.get(2)?, state: r.get(3)? })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     /// Records where a period's reports stand.
     pub fn set_period_state(&self, period_id: &str, state: PeriodState) -> anyhow::Result<()> {
-        self.conn
-            .prepare_cached("UPDATE periods SET state = ? WHERE period_id = ?")?
-            .execute(params![state, period_id])?;
+        self.execute(queries::SET_PERIOD_STATE, &[("state", &state), ("period_id", &period_id)])?;
         Ok(())
     }
 
     /// Keeps one fetched report: its rows, what the parser read (for the
-    /// self-check), its raw text (gzip) and the hash of SEQR's answer. A
+    /// self-check), its raw text (zstd) and the hash of SEQR's answer. A
     /// report fetched again replaces the earlier copy.
     pub fn store_report(
         &self,
@@ -205,38 +175,42 @@ impl Store {
         fetched: &FetchedReport,
     ) -> anyhow::Result<()> {
         let report = &fetched.report;
-        let is_summary = report_ids::is_summary(report_id);
-        let (parsed_rows, parsed_total) = stored_extent(report, is_summary);
+        let (parsed_rows, parsed_total) = stored_extent(report, report_ids::is_summary(report_id));
         let sha = &fetched.response_sha256;
-        let tx = self.conn.unchecked_transaction()?;
-        tx.prepare_cached("DELETE FROM seqr_reports WHERE period_id = ? AND report_id = ?")?
-            .execute(params![period.period_id, report_id])?;
-        tx.prepare_cached("INSERT INTO seqr_reports VALUES (?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?)")?.execute(
-            params![
-                period.period_id,
-                report_id,
-                period.terminal_id,
-                report.meta.generated_at,
-                fetched.attempts,
-                sha,
-                fetched.report_zst,
-                parsed_rows,
-                parsed_total,
-                fetched.client_reference
+        let tx = self.transaction()?;
+        let the_report: [Param<'_>; 2] = [("period_id", &period.period_id), ("report_id", &report_id)];
+        tx.execute(queries::DELETE_REPORT, &the_report)?;
+        tx.execute(
+            queries::INSERT_REPORT,
+            &[
+                ("period_id", &period.period_id),
+                ("report_id", &report_id),
+                ("terminal_id", &period.terminal_id),
+                ("generated_at", &report.meta.generated_at),
+                ("attempts", &fetched.attempts),
+                ("response_sha256", sha),
+                ("report_zst", &fetched.report_zst),
+                ("parsed_rows", &parsed_rows),
+                ("parsed_total", &parsed_total),
+                ("client_reference", &fetched.client_reference),
             ],
         )?;
-        let answers = fetched.not_ready.iter().map(|n| (&n.client_reference, 2, &n.response_sha256)).chain([(
-            &fetched.client_reference,
-            0,
-            sha,
-        )]);
-        for (client_reference, code, sha) in answers {
-            tx.prepare_cached("INSERT INTO soap_responses VALUES (?, 'executeReport', ?, ?, ?, ?, ?, now())")?
-                .execute(params![close_id, client_reference, period.period_id, report_id, code, sha])?;
+        let not_ready = fetched.not_ready.iter().map(|n| (&n.client_reference, 2, &n.response_sha256));
+        for (client_reference, result_code, sha) in not_ready.chain([(&fetched.client_reference, 0, sha)]) {
+            tx.execute(
+                queries::INSERT_REPORT_RESPONSE,
+                &[
+                    ("close_id", &close_id),
+                    ("client_reference", client_reference),
+                    ("period_id", &period.period_id),
+                    ("report_id", &report_id),
+                    ("result_code", &result_code),
+                    ("response_sha256", sha),
+                ],
+            )?;
         }
-        insert_report_rows(&tx, shop_id, &period.period_id, report_id, period.terminal_id.as_deref(), report)?;
-        tx.commit()?;
-        Ok(())
+        tx.insert_report_rows(shop_id, &period.period_id, report_id, period.terminal_id.as_deref(), report)?;
+        tx.commit()
     }
 
     /// Records what a reconciliation of a close used: the config (it holds no
@@ -276,36 +250,38 @@ pub fn stored_extent(report: &Report, is_summary: bool) -> (i64, Decimal) {
     }
 }
 
-/// Replaces the rows of one report in `seqr_rows` or `seqr_summaries`. A
-/// summary report that carries detail rows instead (as SEQR's samples do) is
-/// stored as one summary row of their count and total, so no row counts twice.
-pub fn insert_report_rows(
-    conn: &Connection,
-    shop_id: &str,
-    period_id: &str,
-    report_id: &str,
-    terminal_id: Option<&str>,
-    report: &Report,
-) -> anyhow::Result<()> {
-    for table in ["seqr_rows", "seqr_summaries"] {
-        conn.prepare_cached(&format!("DELETE FROM {table} WHERE period_id = ? AND report_id = ?"))?
-            .execute(params![period_id, report_id])?;
-    }
-    if report_ids::is_summary(report_id) {
-        let mut app = conn.appender("seqr_summaries")?;
-        if report.summaries.is_empty() && !report.details.is_empty() {
-            let (count, total) = stored_extent(report, false); // the details' count and total
-            app.append_row(params![period_id, report_id, 1, shop_id, terminal_id, count, total])?;
+impl Store {
+    /// Replaces the rows of one report in `seqr_rows` or `seqr_summaries`. A
+    /// summary report that carries detail rows instead (as SEQR's samples do) is
+    /// stored as one summary row of their count and total, so no row counts twice.
+    /// Runs in the caller's transaction, if any.
+    pub(super) fn insert_report_rows(
+        &self,
+        shop_id: &str,
+        period_id: &str,
+        report_id: &str,
+        terminal_id: Option<&str>,
+        report: &Report,
+    ) -> anyhow::Result<()> {
+        let the_report: [Param<'_>; 2] = [("period_id", &period_id), ("report_id", &report_id)];
+        self.execute(queries::DELETE_REPORT_ROWS, &the_report)?;
+        self.execute(queries::DELETE_REPORT_SUMMARIES, &the_report)?;
+        if report_ids::is_summary(report_id) {
+            let mut app = self.conn.appender("seqr_summaries")?;
+            if report.summaries.is_empty() && !report.details.is_empty() {
+                let (count, total) = stored_extent(report, false); // the details' count and total
+                app.append_row(params![period_id, report_id, 1, shop_id, terminal_id, count, total])?;
+            }
+            for (i, s) in report.summaries.iter().enumerate() {
+                let t = s.terminal_id.as_deref().or(terminal_id);
+                app.append_row(params![period_id, report_id, i as i32 + 1, shop_id, t, s.count as i64, s.total])?;
+            }
+            app.flush()?;
+        } else {
+            append_detail_rows(&self.conn, shop_id, period_id, report_id, terminal_id, &report.details)?;
         }
-        for (i, s) in report.summaries.iter().enumerate() {
-            let t = s.terminal_id.as_deref().or(terminal_id);
-            app.append_row(params![period_id, report_id, i as i32 + 1, shop_id, t, s.count as i64, s.total])?;
-        }
-        app.flush()?;
-    } else {
-        append_detail_rows(conn, shop_id, period_id, report_id, terminal_id, &report.details)?;
+        Ok(())
     }
-    Ok(())
 }
 
 /// Rows per Arrow batch: enough to amortise each batch, small enough that a

@@ -1,0 +1,2 @@
+-- The configured database, no longer needed once copied.
+DETACH source

@@ -1,0 +1,2 @@
+-- One migration applied.
+INSERT INTO schema_migrations (version, name) VALUES ($version, $name)

@@ -1,0 +1,2 @@
+-- How large DuckDB lets its write-ahead log grow before it checkpoints during a run.
+SET checkpoint_threshold = $threshold

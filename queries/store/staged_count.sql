@@ -1,0 +1,2 @@
+-- How many rows the file just read holds.
+SELECT count(*) FROM pos_staged
