@@ -40,10 +40,17 @@ pub fn exit_code_of(e: &anyhow::Error) -> ExitCode {
     use crate::store::StoreError;
     e.chain()
         .find_map(|cause| {
-            None.or_else(|| cause.downcast_ref::<ConfigError>().map(ConfigError::exit_code))
-                .or_else(|| cause.downcast_ref::<SecretMissing>().map(SecretMissing::exit_code))
-                .or_else(|| cause.downcast_ref::<UnknownShop>().map(UnknownShop::exit_code))
-                .or_else(|| cause.downcast_ref::<StoreError>().map(StoreError::exit_code))
+            // A configuration the operator must fix (a missing secret, a memory
+            // limit DuckDB does not take) exits 3; a command line that names
+            // what the config lacks exits 2.
+            None.or_else(|| cause.downcast_ref::<ConfigError>().map(|_| ExitCode::BadConfig))
+                .or_else(|| cause.downcast_ref::<SecretMissing>().map(|_| ExitCode::BadConfig))
+                .or_else(|| {
+                    cause.downcast_ref::<StoreError>().map(|e| match e {
+                        StoreError::MemoryLimit { .. } => ExitCode::BadConfig,
+                    })
+                })
+                .or_else(|| cause.downcast_ref::<UnknownShop>().map(|_| ExitCode::Usage))
                 .or_else(|| cause.downcast_ref::<UsageError>().map(|_| ExitCode::Usage))
         })
         .unwrap_or(ExitCode::Failure)

@@ -7,7 +7,6 @@ use std::time::Duration;
 use super::{load_config, runtime, ExitCode};
 use crate::backoffice::terminal_context;
 use crate::certify::{certify, render, Scanner, STEPS};
-use crate::seqr::SeqrClient;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -36,7 +35,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
         // The simulator's own routes sit at the root of the endpoint's host.
         None => cfg.seqr.endpoint.join("/")?.as_str().trim_end_matches('/').to_string(),
     };
-    let client = SeqrClient::from_settings(&cfg.seqr);
+    let client = cfg.seqr.client();
     let steps = runtime()?.block_on(certify(
         &client,
         &ctx,

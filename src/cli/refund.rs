@@ -8,7 +8,6 @@ use rust_decimal::Decimal;
 
 use super::{load_config, runtime, ExitCode};
 use crate::backoffice::{self, check_refund, current_user, parse_amount};
-use crate::seqr::SeqrClient;
 use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
@@ -50,7 +49,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::Success);
         }
     }
-    let client = SeqrClient::from_settings(&cfg.seqr);
+    let client = cfg.seqr.client();
     let refund_ers = runtime()?.block_on(backoffice::refund(
         &cfg,
         &store,

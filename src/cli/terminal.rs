@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use super::{load_config, runtime, ExitCode};
 use crate::backoffice;
-use crate::seqr::SeqrClient;
 use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
@@ -46,7 +45,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = Arc::new(load_config(config)?);
     let store = Store::open_configured(&cfg.store)?;
     store.sync_config(&cfg)?;
-    let client = SeqrClient::from_settings(&cfg.seqr);
+    let client = cfg.seqr.client();
     let rt = runtime()?;
     match args.command {
         TerminalCommand::Register { shop, external_id, name } => {

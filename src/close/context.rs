@@ -8,7 +8,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, Shop};
-use crate::export::{CloseReport, CloseRows};
+use crate::export::{CloseReport, CloseResult};
 use crate::progress;
 use crate::seqr::{ReportPolling, SeqrClient};
 use crate::store::seqr_data::CloseRow;
@@ -43,7 +43,7 @@ pub struct CloseContext {
     /// Self-checks the closes ready at the same moment together: each gets its failures.
     pub(super) checking: together::Together<Vec<crate::store::CheckFailure>>,
     /// Reads the rows of the files of the closes ready at the same moment together.
-    pub(super) reading: together::Together<CloseRows>,
+    pub(super) reading: together::Together<CloseResult>,
     /// Where each close is published as Parquet, when `[lake]` is configured.
     pub lake: Option<crate::lake::Lake>,
 }
@@ -55,8 +55,8 @@ impl CloseContext {
         let email_backoff = cfg.email.retry_seconds.iter().map(|s| Duration::from_secs_f64(s.max(0.0))).collect();
         CloseContext {
             lake: crate::lake::Lake::from_config(&cfg),
-            client: SeqrClient::from_settings(&cfg.seqr),
-            polling: ReportPolling::from_settings(&cfg.seqr),
+            client: cfg.seqr.client(),
+            polling: cfg.seqr.polling(),
             cfg,
             email_backoff,
             run_id,
@@ -80,7 +80,7 @@ impl CloseContext {
         store: &Store,
         shop: &Shop,
         label: &str,
-        rows: CloseRows,
+        rows: CloseResult,
     ) -> anyhow::Result<CloseReport> {
         let mail_limit = self.cfg.email.attach_transactions_max_bytes;
         crate::export::write_close_reports_of(store, &self.cfg.reports, shop, label, mail_limit, rows)

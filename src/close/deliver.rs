@@ -10,7 +10,7 @@ use super::context::CloseContext;
 use super::export::report_email_id;
 use crate::config::Shop;
 use crate::domain::CloseState;
-use crate::export::CloseRows;
+use crate::export::CloseResult;
 use crate::notify;
 use crate::store::seqr_data::CloseRow;
 use crate::store::Store;
@@ -44,9 +44,9 @@ pub fn resend(store: &Store, ctx: &CloseContext, shop: &Shop, period_id: &str) -
         );
     }
     let label = close.label_period_id.clone().context("a complete close has a period id")?;
-    let report = ctx.write_files(store, shop, &label, CloseRows::read(store, &shop.id, close.close_seq)?)?;
+    let report = ctx.write_files(store, shop, &label, CloseResult::read(store, &shop.id, close.close_seq)?)?;
     let id = format!("{}-resend-{}", report_email_id(&close), store.report_email_count(&close.close_id)?);
-    let email = notify::report_email(store, &ctx.cfg, shop, &close, &label, &report, id.clone())?;
+    let email = notify::report_email(&ctx.cfg, shop, &label, &report, id.clone())?;
     notify::queue(store, &ctx.cfg.email, &email)?;
     notify::flush_outbox(store, &ctx.cfg.email, &ctx.email_backoff, Some(&shop.id))?;
     store.eml_path(&id)?.context("the email just queued")

@@ -9,7 +9,7 @@ use super::context::{reread, CloseContext};
 use super::db::Db;
 use crate::config::Shop;
 use crate::domain::CloseState;
-use crate::export::{CloseRows, ReportFiles};
+use crate::export::{CloseResult, ReportFiles};
 use crate::failpoint::failpoint;
 use crate::notify;
 use crate::reconcile::check_closes;
@@ -29,9 +29,11 @@ pub(super) async fn export_reports(
 ) -> anyhow::Result<(CloseRow, ReportFiles)> {
     if close.state == CloseState::Reconciled {
         refuse_unless_checks_pass(db, ctx, &close).await?;
+        // POS files refused since the last report: this report names them.
+        db.with(|store| store.claim_refusals(&shop.id, &close.close_id))?;
     }
     let started = Utc::now();
-    let read = |closes: &[(&str, i64)]| db.with(|store| CloseRows::read_together(store, closes));
+    let read = |closes: &[(&str, i64)]| db.with(|store| CloseResult::read_together(store, closes));
     let rows = ctx.reading.run(&ctx.heavy_db, &shop.id, close.close_seq, read).await?;
     let _turn = ctx.heavy_db_turn().await;
     db.with(|store| write_and_queue(store, shop, ctx, close, rows, started))
@@ -43,7 +45,7 @@ fn write_and_queue(
     shop: &Shop,
     ctx: &CloseContext,
     close: CloseRow,
-    rows: CloseRows,
+    rows: CloseResult,
     started: DateTime<Utc>,
 ) -> anyhow::Result<(CloseRow, ReportFiles)> {
     let label = close.label_period_id.clone().context("a marked close has a period id")?;
@@ -51,9 +53,7 @@ fn write_and_queue(
     if close.state != CloseState::Reconciled {
         return Ok((close, report.files));
     }
-    // POS files refused since the last report: this report names them.
-    store.claim_refusals(&shop.id, &close.close_id)?;
-    let email = notify::report_email(store, &ctx.cfg, shop, &close, &label, &report, report_email_id(&close))?;
+    let email = notify::report_email(&ctx.cfg, shop, &label, &report, report_email_id(&close))?;
     notify::queue(store, &ctx.cfg.email, &email)?;
     if !ctx.cfg.email.alert_to.is_empty() {
         if report.rows.no_pos_posts()? {

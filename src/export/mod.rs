@@ -19,6 +19,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::config::{ReportFormat, ReportSettings, Shop};
 use crate::store::files::{CloseFile, CsvCells};
+use crate::store::ingest::RefusedFile;
 use crate::store::reconcile::{CloseSpan, TodoList};
 use crate::store::{Param, Store, SummaryLine};
 
@@ -52,6 +53,10 @@ pub struct ReportFiles {
     pub transactions: PathBuf,
     /// `report.xlsx`, when `[reports] formats` has `xlsx`.
     pub workbook: Option<PathBuf>,
+    /// Whether `transactions.csv` is small enough to mail (`[email]
+    /// attach_transactions_max_bytes`): then the email attaches it and the
+    /// workbook has its Transactions sheet.
+    pub transactions_mailed: bool,
 }
 
 /// The files of a close, in the order of [`ReportFiles`].
@@ -66,17 +71,17 @@ pub fn write_reports(
     close_seq: i64,
     period_id: &str,
 ) -> anyhow::Result<ReportFiles> {
-    let rows = CloseRows::read(store, shop_id, close_seq)?;
+    let rows = CloseResult::read(store, shop_id, close_seq)?;
     write_csvs(store, root, period_id, CsvStyle::default(), &rows)
 }
 
-/// A close's files and the rows they were written from, so that the report
-/// email shows the same rows without reading them again.
+/// A close's files and the result they were written from, so that the report
+/// email shows the same result without reading it again.
 pub struct CloseReport {
     /// The files.
     pub files: ReportFiles,
     /// Their rows.
-    pub(crate) rows: CloseRows,
+    pub(crate) rows: CloseResult,
 }
 
 /// Writes a close's files as `[reports]` asks: the CSVs (in the shop's
@@ -92,7 +97,7 @@ pub fn write_close_reports(
     period_id: &str,
     mail_limit_bytes: u64,
 ) -> anyhow::Result<CloseReport> {
-    let rows = CloseRows::read(store, &shop.id, close_seq)?;
+    let rows = CloseResult::read(store, &shop.id, close_seq)?;
     write_close_reports_of(store, settings, shop, period_id, mail_limit_bytes, rows)
 }
 
@@ -103,15 +108,16 @@ pub(crate) fn write_close_reports_of(
     shop: &Shop,
     period_id: &str,
     mail_limit_bytes: u64,
-    rows: CloseRows,
+    rows: CloseResult,
 ) -> anyhow::Result<CloseReport> {
     let style = CsvStyle::for_shop(settings, shop);
     let mut files = write_csvs(store, &settings.dir, period_id, style, &rows)?;
+    files.transactions_mailed = std::fs::metadata(&files.transactions)?.len() <= mail_limit_bytes;
     if settings.formats.contains(&ReportFormat::Xlsx) {
-        let with_transactions = std::fs::metadata(&files.transactions)?.len() <= mail_limit_bytes;
         let today = chrono::Utc::now().with_timezone(&shop.tz()).date_naive();
         let agenda = rows.agenda(today, shop.tz());
         let heading = workbook::Heading { shop, period_id, span: todo::Span::new(rows.span, shop.tz()) };
+        let with_transactions = files.transactions_mailed;
         files.workbook = Some(workbook::write(store, &files.dir, &heading, with_transactions, &rows, &agenda)?);
         crate::paths::sync_dir(&files.dir)?;
     }
@@ -190,12 +196,16 @@ pub(crate) fn assumes_posts_arrived(category: &str) -> bool {
 /// `COPY` writes its CSV and the workbook reads it row by row.
 const HELD_ROWS: usize = 20_000;
 
-/// The results of a close's three files, read once for every file that shows
-/// them. A small close's planning costs more than its rows: running each
-/// query once instead of three times (the CSV's columns, the CSV, the sheet)
-/// is most of what exporting it takes. A result too big to hold is `None`.
+/// A close's result, read once: what its files, its email and its workbook
+/// show (the summary, the exceptions and transactions, the to-do list, the
+/// span of the period, the POS files refused). None of them goes back to the
+/// database for more. A small close's planning costs more than its rows:
+/// running each query once instead of three times (the CSV's columns, the
+/// CSV, the sheet) is most of what exporting it takes. A file's rows too many
+/// to hold are `None`: DuckDB's `COPY` writes that CSV and the workbook reads
+/// it row by row.
 #[derive(Debug, Clone)]
-pub(crate) struct CloseRows {
+pub(crate) struct CloseResult {
     /// Whose rows they are.
     shop_id: String,
     close_seq: i64,
@@ -209,23 +219,25 @@ pub(crate) struct CloseRows {
     pub(crate) todo: TodoList,
     /// SEQR's times of the shop's previous close and of this one.
     pub(crate) span: CloseSpan,
+    /// The POS files refused since the shop's previous report, which this one names.
+    pub(crate) refused: Vec<RefusedFile>,
 }
 
-impl CloseRows {
+impl CloseResult {
     /// Reads the summary, and the exceptions and transactions when its total
     /// row says they are small.
-    pub(crate) fn read(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Result<CloseRows> {
-        let mut rows = CloseRows::read_together(store, &[(shop_id, close_seq)])?;
+    pub(crate) fn read(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Result<CloseResult> {
+        let mut rows = CloseResult::read_together(store, &[(shop_id, close_seq)])?;
         rows.pop().context("no rows read for the close")
     }
 
-    /// [`CloseRows::read`] for several closes (at most one per shop), in the
+    /// [`CloseResult::read`] for several closes (at most one per shop), in the
     /// order of `closes`: each query runs once for all of them.
-    pub(crate) fn read_together(store: &Store, closes: &[(&str, i64)]) -> anyhow::Result<Vec<CloseRows>> {
+    pub(crate) fn read_together(store: &Store, closes: &[(&str, i64)]) -> anyhow::Result<Vec<CloseResult>> {
         let mut summaries = Table::read(store, CloseFile::Summary, closes)?.by_shop()?;
-        let mut all: Vec<CloseRows> = closes
+        let mut all: Vec<CloseResult> = closes
             .iter()
-            .map(|(shop_id, close_seq)| CloseRows {
+            .map(|(shop_id, close_seq)| CloseResult {
                 shop_id: shop_id.to_string(),
                 close_seq: *close_seq,
                 summary: summaries.take(shop_id),
@@ -233,6 +245,7 @@ impl CloseRows {
                 transactions: None,
                 todo: TodoList::default(),
                 span: (None, None),
+                refused: Vec::new(),
             })
             .collect();
         // A file's rows are held for the closes whose summary total row says they are few.
@@ -260,6 +273,7 @@ impl CloseRows {
         for (i, rows) in all.iter_mut().enumerate() {
             rows.todo = todo.remove(&rows.shop_id).unwrap_or_default();
             rows.span = store.close_span(&rows.shop_id, rows.close_seq)?;
+            rows.refused = store.refused_files(&rows.shop_id, rows.close_seq)?;
             rows.exceptions = few_exceptions[i].then(|| exceptions.take(&rows.shop_id));
             rows.transactions = few_items[i].then(|| transactions.take(&rows.shop_id));
             if rows.no_pos_posts()? {
@@ -319,7 +333,7 @@ fn write_csvs(
     root: &Path,
     period_id: &str,
     style: CsvStyle,
-    rows: &CloseRows,
+    rows: &CloseResult,
 ) -> anyhow::Result<ReportFiles> {
     // Both names come from outside (the config, SEQR): neither may leave `root`.
     let dir = crate::paths::under(root, &[&rows.shop_id, period_id])?;
@@ -349,6 +363,7 @@ fn write_csvs(
         exceptions: write(CSV_NAMES[1], CloseFile::Exceptions, rows.exceptions.as_ref())?,
         transactions: write(CSV_NAMES[2], CloseFile::Transactions, rows.transactions.as_ref())?,
         workbook: None,
+        transactions_mailed: false,
         dir,
     };
     crate::paths::sync_dir(&files.dir)?;
@@ -600,7 +615,7 @@ mod tests {
         let two = store.todo_lists(&[("shop-1", seq)], 2).unwrap().remove("shop-1").unwrap();
         assert_eq!(two.items, all.items[..2]);
         assert_eq!(two.beyond, (3, d(51), 3), "three more, 30 + 20 + 1 at risk, all new");
-        assert_eq!(CloseRows::read(&store, "shop-1", seq).unwrap().todo, all);
+        assert_eq!(CloseResult::read(&store, "shop-1", seq).unwrap().todo, all);
     }
 
     /// Read together, each close gets the rows it gets read alone, in the
@@ -621,10 +636,10 @@ mod tests {
         );
         let empty = reconciled_close(&store, dir.path(), "shop-c", &[], &[]);
         let closes = [("shop-c", empty), ("shop-a", a), ("shop-b", b)];
-        let together = CloseRows::read_together(&store, &closes).unwrap();
+        let together = CloseResult::read_together(&store, &closes).unwrap();
         let rows = |t: &Option<Table>| t.as_ref().map(|t| (t.columns.clone(), t.rows.clone()));
         for ((shop_id, close_seq), got) in closes.iter().zip(&together) {
-            let alone = CloseRows::read(&store, shop_id, *close_seq).unwrap();
+            let alone = CloseResult::read(&store, shop_id, *close_seq).unwrap();
             assert_eq!((&got.shop_id, got.close_seq), (&alone.shop_id, alone.close_seq));
             assert_eq!((&got.summary.columns, &got.summary.rows), (&alone.summary.columns, &alone.summary.rows));
             assert_eq!(rows(&got.exceptions), rows(&alone.exceptions), "{shop_id}");

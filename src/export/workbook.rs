@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use super::todo::{Agenda, Entry, Span};
-use super::{CloseRows, Table};
+use super::{CloseResult, Table};
 use crate::config::Shop;
 use crate::store::files::CloseFile;
 use crate::store::Store;
@@ -99,7 +99,7 @@ pub(crate) fn write(
     dir: &Path,
     heading: &Heading<'_>,
     with_transactions: bool,
-    rows: &CloseRows,
+    rows: &CloseResult,
     agenda: &Agenda<'_>,
 ) -> anyhow::Result<PathBuf> {
     let mut workbook = Workbook::new();

@@ -12,7 +12,7 @@ use crate::export::todo::{days, money, Agenda, Entry, Span};
 use crate::export::{CloseReport, ReportFiles};
 use crate::store::ingest::{RefusedFile, Rejected};
 use crate::store::seqr_data::CloseRow;
-use crate::store::{Store, SummaryLine};
+use crate::store::SummaryLine;
 
 const REFUSED_WARNING: &str = "INCOMPLETE: these POS files were refused, so their sales are not in this \
     reconciliation. SEQR's rows for them show as MISSING_LOCALLY (or IN_TRANSIT): do not refund those customers; fix the file \
@@ -21,10 +21,8 @@ const REFUSED_WARNING: &str = "INCOMPLETE: these POS files were refused, so thei
 /// The report email of one close, as `[email]` and `[reports]` of `cfg` say,
 /// showing the rows its files were written from.
 pub(crate) fn report_email(
-    store: &Store,
     cfg: &Config,
     shop: &Shop,
-    close: &CloseRow,
     period_id: &str,
     written: &CloseReport,
     email_id: String,
@@ -39,7 +37,7 @@ pub(crate) fn report_email(
         agenda: rows.agenda(today, span.tz),
         list_limit: cfg.email.listed_items,
         flood_limit: cfg.email.flood_new_items,
-        refused: store.refused_files(&close.close_id)?,
+        refused: &rows.refused,
         links: cfg.web.base_url.clone(),
         span,
         lines: rows.summary_lines()?,
@@ -50,7 +48,7 @@ pub(crate) fn report_email(
     if reports.formats.contains(&ReportFormat::Csv) {
         attachments.push(read_attachment(&files.summary)?);
         attachments.push(read_attachment(&files.exceptions)?);
-        if std::fs::metadata(&files.transactions)?.len() <= settings.attach_transactions_max_bytes {
+        if files.transactions_mailed {
             attachments.push(read_attachment(&files.transactions)?);
         }
     }
@@ -85,10 +83,10 @@ struct Report<'a> {
     list_limit: usize,
     /// `[email] flood_new_items`.
     flood_limit: usize,
-    refused: Vec<RefusedFile>,
+    refused: &'a [RefusedFile],
     /// `[web] base_url`: each listed item links to its page there.
     links: Option<reqwest::Url>,
-    /// SEQR has sales in the period and no POS post arrived (see `CloseRows::no_pos_posts`).
+    /// SEQR has sales in the period and no POS post arrived (see `CloseResult::no_pos_posts`).
     no_posts: bool,
     span: Span,
 }
@@ -233,7 +231,7 @@ impl Report<'_> {
         }
         if !self.refused.is_empty() {
             warn(REFUSED_WARNING);
-            for f in &self.refused {
+            for f in self.refused {
                 text.push_str(&format!("- {}\n", f.describe()));
             }
         }
@@ -310,7 +308,7 @@ impl Report<'_> {
                 }
                 @if !self.refused.is_empty() {
                     p style="color: #a40000;" { strong { (REFUSED_WARNING) } }
-                    ul { @for f in &self.refused { li { (f.describe()) } } }
+                    ul { @for f in self.refused { li { (f.describe()) } } }
                 }
                 @if self.flood() {
                     p style="color: #a40000;" { strong { (self.flood_warning()) } }

@@ -124,17 +124,6 @@ pub struct ReportPolling {
     pub max_attempts: u32,
 }
 
-impl ReportPolling {
-    /// The polling `[seqr]` describes.
-    pub fn from_settings(s: &crate::config::SeqrSettings) -> ReportPolling {
-        ReportPolling {
-            first_wait: Duration::from_secs_f64(s.report_first_wait_seconds),
-            interval: Duration::from_secs_f64(s.report_poll_interval_seconds),
-            max_attempts: s.report_max_attempts,
-        }
-    }
-}
-
 impl Default for ReportPolling {
     fn default() -> Self {
         ReportPolling { first_wait: Duration::from_secs(3), interval: Duration::from_secs(3), max_attempts: 40 }
@@ -197,15 +186,6 @@ impl SeqrClient {
             trace: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
-    }
-
-    /// The client `[seqr]` describes: endpoint, timeout, retries, trace, size limit.
-    pub fn from_settings(s: &crate::config::SeqrSettings) -> SeqrClient {
-        let retry = RetryPolicy { max_attempts: s.retry_attempts.max(1), ..RetryPolicy::default() };
-        let mut client = SeqrClient::new(s.endpoint.as_str(), Duration::from_secs(s.timeout_seconds), retry);
-        client.trace = s.trace;
-        client.max_response_bytes = s.max_response_bytes;
-        client
     }
 
     /// The SOAP endpoint it calls.

@@ -9,13 +9,13 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct SimConfig {
     /// Seconds after payment within which the POS must poll getPaymentStatus, or the payment is reversed.
-    #[serde(default = "default_ack_window")]
+    #[serde(default = "default_ack_window_seconds")]
     pub ack_window_seconds: f64,
     /// Simulated seconds per real second; 1000 makes the 20-second rule take 20 ms.
-    #[serde(default = "one")]
+    #[serde(default = "default_time_scale")]
     pub time_scale: f64,
     /// executeReport answers REPORT_NOT_READY this many times after a mark.
-    #[serde(default = "one_u32")]
+    #[serde(default = "default_report_not_ready_calls")]
     pub report_not_ready_calls: u32,
     /// … and for this many simulated seconds after the mark.
     #[serde(default)]
@@ -23,7 +23,7 @@ pub struct SimConfig {
     /// Write report documents with the quirks of SEQR's published samples: a
     /// summary report's root opens and closes with different names. The SOAP
     /// envelope around them is always well formed (see `Faults::mismatched_envelope`).
-    #[serde(default = "yes")]
+    #[serde(default = "default_quirks")]
     pub quirks: bool,
     #[serde(default, rename = "reseller")]
     /// The resellers SEQR knows.
@@ -36,7 +36,7 @@ pub struct SimConfig {
 pub struct SimReseller {
     /// The reseller id.
     pub id: String,
-    #[serde(default = "default_user")]
+    #[serde(default = "default_user_id")]
     /// The reseller user number.
     pub user_id: String,
     /// The reseller user's password, as SEQR holds it.
@@ -62,19 +62,19 @@ pub struct SimTerminal {
     pub name: String,
 }
 
-fn default_ack_window() -> f64 {
+fn default_ack_window_seconds() -> f64 {
     20.0
 }
-fn one() -> f64 {
+fn default_time_scale() -> f64 {
     1.0
 }
-fn one_u32() -> u32 {
+fn default_report_not_ready_calls() -> u32 {
     1
 }
-fn yes() -> bool {
+fn default_quirks() -> bool {
     true
 }
-fn default_user() -> String {
+fn default_user_id() -> String {
     "9900".into()
 }
 fn default_currency() -> String {

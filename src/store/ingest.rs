@@ -720,9 +720,9 @@ impl Store {
         Ok(())
     }
 
-    /// The refused POS files the report of `close_id` names.
-    pub fn refused_files(&self, close_id: &str) -> anyhow::Result<Vec<RefusedFile>> {
-        self.query_all(queries::REFUSED_FILES, &[("close_id", &close_id)], |r| {
+    /// The refused POS files the report of a shop's close names.
+    pub fn refused_files(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<RefusedFile>> {
+        self.query_all(queries::REFUSED_FILES, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
             Ok(RefusedFile { file_name: r.get(0)?, rows: r.get(1)?, problems: r.get(2)? })
         })
     }

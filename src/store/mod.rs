@@ -39,15 +39,6 @@ pub enum StoreError {
     },
 }
 
-impl StoreError {
-    /// Settings exit 3.
-    pub fn exit_code(&self) -> crate::exit::ExitCode {
-        match self {
-            StoreError::MemoryLimit { .. } => crate::exit::ExitCode::BadConfig,
-        }
-    }
-}
-
 /// An open database: the only door to it. Every statement the program runs
 /// is a method here, its SQL in `queries/`.
 pub struct Store {

@@ -11,7 +11,6 @@ use rust_decimal::Decimal;
 
 use super::{execute_named, queries, Store};
 use crate::domain::{Category, CloseState, ItemEvent};
-use crate::seqr::report::Report;
 
 /// The settings the classification queries take.
 #[derive(Debug, Clone, Copy)]
@@ -347,18 +346,6 @@ impl Store {
         self.query_all(queries::STORED_REPORTS_OF_CLOSE, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
-    }
-
-    /// Replaces the rows of one stored report with `report`'s.
-    pub fn replace_report_rows(
-        &self,
-        shop_id: &str,
-        period_id: &str,
-        report_id: &str,
-        terminal_id: Option<&str>,
-        report: &Report,
-    ) -> anyhow::Result<()> {
-        self.insert_report_rows(shop_id, period_id, report_id, terminal_id, report)
     }
 
     /// The exceptions close `close_seq` of a shop found new in it, keyed as

@@ -209,7 +209,7 @@ impl Store {
                 ],
             )?;
         }
-        tx.insert_report_rows(shop_id, &period.period_id, report_id, period.terminal_id.as_deref(), report)?;
+        tx.replace_report_rows(shop_id, &period.period_id, report_id, period.terminal_id.as_deref(), report)?;
         tx.commit()
     }
 
@@ -251,11 +251,11 @@ pub fn stored_extent(report: &Report, is_summary: bool) -> (i64, Decimal) {
 }
 
 impl Store {
-    /// Replaces the rows of one report in `seqr_rows` or `seqr_summaries`. A
+    /// Replaces the rows of one stored report with `report`'s, in `seqr_rows` or `seqr_summaries`. A
     /// summary report that carries detail rows instead (as SEQR's samples do) is
     /// stored as one summary row of their count and total, so no row counts twice.
     /// Runs in the caller's transaction, if any.
-    pub(super) fn insert_report_rows(
+    pub fn replace_report_rows(
         &self,
         shop_id: &str,
         period_id: &str,

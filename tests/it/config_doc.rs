@@ -1,5 +1,5 @@
-//! docs/config.md is the settings of `src/config.rs` as an operator reads
-//! them: every table and key, its type, its default and its doc comment.
+//! docs/config.md is the settings of `src/config/settings.rs` (with their
+//! defaults from `src/config/defaults.rs`) as an operator reads them: every table and key, its type, its default and its doc comment.
 //! The test fails when the page and the code disagree;
 //! `UPDATE_CONFIG_DOC=1 cargo test --test it config_doc` writes the page again.
 
@@ -8,10 +8,11 @@ use std::fmt::Write;
 
 use quote::ToTokens;
 
-const SOURCE: &str = include_str!("../../src/config.rs");
+const SETTINGS: &str = include_str!("../../src/config/settings.rs");
+const DEFAULTS: &str = include_str!("../../src/config/defaults.rs");
 const PAGE: &str = "docs/config.md";
 
-/// The parts of `src/config.rs` the page is made of.
+/// The parts of `src/config/` the page is made of.
 struct Settings<'a> {
     structs: BTreeMap<String, &'a syn::ItemStruct>,
     enums: BTreeMap<String, &'a syn::ItemEnum>,
@@ -100,13 +101,14 @@ impl Settings<'_> {
         }
     }
 
-    /// The default a `#[serde(default = "f")]` names: `f`'s body, as TOML writes it.
+    /// The default a `#[serde(default = "defaults::f")]` names: `f`'s body, as TOML writes it.
     fn default_of(&self, function: &str) -> String {
+        let function = function.trim_start_matches("defaults::");
         let body = self.defaults.get(function).unwrap_or_else(|| panic!("no default function {function}"));
         format!("`{}`", self.toml_value(body))
     }
 
-    /// An expression of `src/config.rs` (as tokens print it) as a TOML value.
+    /// An expression of `src/config/defaults.rs` (as tokens print it) as a TOML value.
     fn toml_value(&self, expr: &str) -> String {
         let expr = expr.replace(" . into ()", "").replace(" . to_string ()", "").replace(".into()", "");
         if let Some(list) = expr.strip_prefix("vec ! [").and_then(|l| l.strip_suffix(']')) {
@@ -181,9 +183,10 @@ impl Settings<'_> {
 }
 
 fn render() -> String {
-    let file = syn::parse_file(SOURCE).unwrap();
+    let settings = syn::parse_file(SETTINGS).unwrap();
+    let defaults = syn::parse_file(DEFAULTS).unwrap();
     let mut s = Settings { structs: BTreeMap::new(), enums: BTreeMap::new(), defaults: BTreeMap::new() };
-    for item in &file.items {
+    for item in settings.items.iter().chain(&defaults.items) {
         match item {
             syn::Item::Struct(i) => drop(s.structs.insert(i.ident.to_string(), i)),
             syn::Item::Enum(i) => drop(s.enums.insert(i.ident.to_string(), i)),
@@ -196,7 +199,7 @@ fn render() -> String {
     }
     let mut out = String::from(
         "# Configuration reference\n\nEvery table and key of `seqr-recon.toml`, its type, its default and what it \
-         does, as `src/config.rs` defines them. A key left out takes its default; a `required` key must be \
+         does, as `src/config/settings.rs` defines them. A key left out takes its default; a `required` key must be \
          given; an unknown key is refused, naming it. Passwords are never in this file: a `password_env` names \
          the environment variable that holds one. [operator.md](operator.md) shows the keys at work.\n",
     );
@@ -223,6 +226,6 @@ fn config_doc_is_the_settings_of_the_code() {
     let have = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         have == want,
-        "{PAGE} is stale: `UPDATE_CONFIG_DOC=1 cargo test --test it config_doc` writes it from src/config.rs"
+        "{PAGE} is stale: `UPDATE_CONFIG_DOC=1 cargo test --test it config_doc` writes it from src/config/"
     );
 }
