@@ -25,7 +25,7 @@ use std::process::Command;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rust_decimal::Decimal;
 use seqr_recon::config::ReconcileSettings;
-use seqr_recon::domain::{CloseState, Resolution};
+use seqr_recon::domain::{CloseKey, CloseState, Resolution};
 use seqr_recon::export::write_reports;
 use seqr_recon::reconcile::{check_closes, reconcile_closes};
 use seqr_recon::seqr::client::FetchedReport;
@@ -190,7 +190,7 @@ fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime
             (shop_id(shop), c.close_seq, label)
         })
         .collect();
-    let keys: Vec<(&str, i64)> = latest.iter().map(|(s, c, _)| (s.as_str(), *c)).collect();
+    let keys: Vec<CloseKey<'_>> = latest.iter().map(|(s, c, _)| CloseKey::new(s, *c)).collect();
     peak("opened");
     // In rounds of at most 64 closes, as a run classifies and checks them (close::together).
     for round in keys.chunks(64) {
@@ -301,7 +301,7 @@ fn play(shape: &Shape, last_night: i64) {
             store = Store::open(&db).unwrap();
         } else {
             let t = std::time::Instant::now();
-            let keys: Vec<(&str, i64)> = closes.iter().map(|(s, c, _)| (s.as_str(), *c)).collect();
+            let keys: Vec<CloseKey<'_>> = closes.iter().map(|(s, c, _)| CloseKey::new(s, *c)).collect();
             for round in keys.chunks(64) {
                 reconcile_closes(&store, round, &settings).unwrap();
             }

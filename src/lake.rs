@@ -270,7 +270,7 @@ impl Lake {
                         &[("shop_id", &close.shop_id), ("close_seq", &close.close_seq)];
                     let totals = store.selection_totals(table, params)?;
                     let date = business_date(close.slot, shop.tz()).to_string();
-                    *database.entry((shop.id.clone(), date)).or_default() += totals;
+                    *database.entry((shop.id.to_string(), date)).or_default() += totals;
                 }
             }
             let table_dir = self.dir.join(table.name);
@@ -285,7 +285,7 @@ impl Lake {
             // The lake alone keeps the closes archived out of the database.
             for shop in shops {
                 for close in store.archived_closes(&shop.id)? {
-                    let key = (shop.id.clone(), business_date(close.slot, shop.tz()).to_string());
+                    let key = (shop.id.to_string(), business_date(close.slot, shop.tz()).to_string());
                     if !database.contains_key(&key) {
                         lake.remove(&key);
                     }

@@ -35,7 +35,7 @@ pub fn archive(store: &Store, cfg: &Config, now: DateTime<Utc>) -> anyhow::Resul
         // A close leaves the database only once the lake holds it.
         if let Some(lake) = &lake {
             if let Err(e) = lake.publish_before(store, shop, before) {
-                done.skipped.push((shop.id.clone(), format!("{e:#}")));
+                done.skipped.push((shop.id.to_string(), format!("{e:#}")));
                 continue;
             }
         }

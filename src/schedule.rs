@@ -232,7 +232,7 @@ async fn run_due_once(
     alerted: &mut bool,
 ) -> Vec<(Shop, DateTime<Utc>)> {
     let slots: std::collections::HashMap<String, DateTime<Utc>> =
-        due.iter().map(|(s, slot)| (s.id.clone(), *slot)).collect();
+        due.iter().map(|(s, slot)| (s.id.to_string(), *slot)).collect();
     let shops: Vec<Shop> = due.iter().map(|(s, _)| s.clone()).collect();
     let result = async {
         let store = Store::open_configured(&cfg.store)?;
@@ -249,7 +249,7 @@ async fn run_due_once(
                         tracing::error!(shop = %shop.id, error = %format!("{e:#}"), "close failed");
                         // Failed closes alert from inside (once a night each); an unknown mark waits for the operator.
                         if !e.chain().any(|c| c.to_string().contains("mark_unknown")) {
-                            let slot = slots[&shop.id];
+                            let slot = slots[shop.id.as_str()];
                             again.push((shop, slot));
                         }
                     }
@@ -263,19 +263,11 @@ async fn run_due_once(
             tracing::error!(error = %format!("{e:#}"), "no close could run");
             if !std::mem::replace(alerted, true) {
                 let ids: Vec<&str> = shops.iter().map(|s| s.id.as_str()).collect();
-                crate::notify::alert_without_store(
-                    &cfg.email,
-                    &format!("[SEQR] ALERT: the scheduled close of {} could not run", ids.join(", ")),
-                    &format!(
-                        "The daemon could not run the scheduled close.\n\nError: {e:#}\n\nThe daemon tries again \
-                         with back-off for {} hours ([schedule] retry_for_hours); no further alert is sent for tonight's \
-                         tries. If another process holds the database (the error names it), ask its owner to \
-                         close it. `seqr-recon run` closes the slot by hand.\n",
-                        cfg.schedule.retry_for_hours
-                    ),
-                );
+                let (subject, text) =
+                    crate::notify::schedule_could_not_run_alert(&ids, &e, cfg.schedule.retry_for_hours);
+                crate::notify::alert_without_store(&cfg.email, &subject, &text);
             }
-            shops.into_iter().map(|s| (slots[&s.id], s)).map(|(slot, shop)| (shop, slot)).collect()
+            shops.into_iter().map(|s| (slots[s.id.as_str()], s)).map(|(slot, shop)| (shop, slot)).collect()
         }
     }
 }

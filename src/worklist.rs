@@ -10,7 +10,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::Shop;
-use crate::domain::{Category, ItemEvent, Resolution};
+use crate::domain::{Category, CloseKey, ItemEvent, Resolution};
 use crate::export::todo::Agenda;
 use crate::store::exceptions::{HistoryLine, ItemChange, OpenException};
 use crate::store::reconcile::TodoList;
@@ -122,7 +122,7 @@ impl LatestTodo {
 /// The to-do list of the shop's latest close (none before its first).
 pub fn todo(store: &Store, shop_id: &str) -> anyhow::Result<Option<LatestTodo>> {
     let Some(close_seq) = store.latest_close_of(shop_id)? else { return Ok(None) };
-    let mut lists = store.todo_lists(&[(shop_id, close_seq)], TodoList::HELD)?;
+    let mut lists = store.todo_lists(&[CloseKey::new(shop_id, close_seq)], TodoList::HELD)?;
     let marked_at = store.close_span(shop_id, close_seq)?.1.unwrap_or_else(Utc::now);
     Ok(Some(LatestTodo { close_seq, marked_at, list: lists.remove(shop_id).unwrap_or_default() }))
 }

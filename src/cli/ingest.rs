@@ -20,7 +20,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     }
     let store = Store::open_configured(&cfg.store)?;
     store.sync_config(&cfg)?;
-    let shops: ShopCurrencies = cfg.shops.iter().map(|s| (s.id.clone(), s.currency.clone())).collect();
+    let shops: ShopCurrencies = cfg.shops.iter().map(|s| (s.id.to_string(), s.currency.clone())).collect();
     let mut refused = 0;
     if args.files.is_empty() {
         let outcome = ingest_inbox(&store, &cfg.pos.inbox, &shops)?;

@@ -33,8 +33,12 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     if args.confirm_remark && args.shops.len() != 1 {
         anyhow::bail!("--confirm-remark needs exactly one --shop: it is a decision about one shop's lost period");
     }
-    let shops: Vec<_> =
-        cfg.shops.iter().filter(|s| args.shops.is_empty() || args.shops.contains(&s.id)).cloned().collect();
+    let shops: Vec<_> = cfg
+        .shops
+        .iter()
+        .filter(|s| args.shops.is_empty() || args.shops.iter().any(|id| s.id == *id))
+        .cloned()
+        .collect();
 
     // Every secret and the inbox are found before anything acts (exit 3 names what is missing).
     crate::notify::smtp_credentials(&cfg.email)?;
@@ -75,14 +79,8 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
 /// The database, or an alert to ops (no shop can be closed without it) and the error.
 fn open_or_alert(cfg: &crate::config::Config) -> anyhow::Result<Store> {
     Store::open_configured(&cfg.store).inspect_err(|e| {
-        crate::notify::alert_without_store(
-            &cfg.email,
-            "[SEQR] ALERT: the nightly close could not open its database",
-            &format!(
-                "seqr-recon run could not open its database, so no shop was closed.\n\nError: {e:#}\n\n\
-                 Next step: fix the cause above, then run `seqr-recon run` again.\n"
-            ),
-        );
+        let (subject, text) = crate::notify::run_without_database_alert(e);
+        crate::notify::alert_without_store(&cfg.email, &subject, &text);
     })
 }
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::context::{reread, CloseContext};
 use super::db::Db;
 use crate::config::Shop;
-use crate::domain::CloseState;
+use crate::domain::{CloseKey, CloseState};
 use crate::export::{CloseResult, ReportFiles};
 use crate::failpoint::failpoint;
 use crate::notify;
@@ -33,7 +33,7 @@ pub(super) async fn export_reports(
         db.with(|store| store.claim_refusals(&shop.id, &close.close_id))?;
     }
     let started = Utc::now();
-    let read = |closes: &[(&str, i64)]| db.with(|store| CloseResult::read_together(store, closes));
+    let read = |closes: &[CloseKey<'_>]| db.with(|store| CloseResult::read_together(store, closes));
     let rows = ctx.reading.run(&ctx.heavy_db, &shop.id, close.close_seq, read).await?;
     let _turn = ctx.heavy_db_turn().await;
     db.with(|store| write_and_queue(store, shop, ctx, close, rows, started))
@@ -81,7 +81,7 @@ fn write_and_queue(
 /// every failed check.
 async fn refuse_unless_checks_pass(db: &Db, ctx: &CloseContext, close: &CloseRow) -> anyhow::Result<()> {
     let started = Utc::now();
-    let check = |closes: &[(&str, i64)]| db.with(|store| check_closes(store, closes));
+    let check = |closes: &[CloseKey<'_>]| db.with(|store| check_closes(store, closes));
     let failures = ctx.checking.run(&ctx.heavy_db, &close.shop_id, close.close_seq, check).await?;
     let list: Vec<String> = failures.iter().map(|f| format!("  {}: {}", f.check, f.detail)).collect();
     db.with(|store| {

@@ -5,7 +5,8 @@
 //! any point is resumed by the next `run` or `schedule` without marking again.
 //! The rooms, each importing only those after it: [`batch`] closes many
 //! shops at once; [`shop`] closes one, moving it between the steps, one file
-//! each: [`mark`], [`fetch`], [`reconcile`], [`export`], [`deliver`]; they use
+//! each: [`mark`], [`fetch`], [`reconcile`], [`export`], [`deliver`] and
+//! [`publish`] (to the lake); they use
 //! [`context`] (what the closes of a process share), [`db`] (the batch's
 //! connections), [`together`] (the closes ready at the same moment classify,
 //! check and read their rows in one statement) and [`lock`] (two processes
@@ -19,6 +20,7 @@ mod export;
 mod fetch;
 mod lock;
 mod mark;
+mod publish;
 mod reconcile;
 mod shop;
 mod together;

@@ -7,7 +7,7 @@ use chrono::Utc;
 use super::context::{reread, CloseContext};
 use super::db::Db;
 use crate::config::Shop;
-use crate::domain::CloseState;
+use crate::domain::{CloseKey, CloseState};
 use crate::failpoint::failpoint;
 use crate::reconcile::reconcile_closes;
 use crate::store::seqr_data::CloseRow;
@@ -24,7 +24,7 @@ pub(super) async fn classify(db: &Db, shop: &Shop, ctx: &CloseContext, close: &C
         Ok(())
     })?;
     let settings = &ctx.cfg.reconcile;
-    let classify = |closes: &[(&str, i64)]| {
+    let classify = |closes: &[CloseKey<'_>]| {
         db.with(|store| reconcile_closes(store, closes, settings)).map(|()| vec![(); closes.len()])
     };
     ctx.classifying.run(&ctx.heavy_db, &shop.id, close.close_seq, classify).await?;

@@ -1,12 +1,10 @@
 //! One shop's close: begin it or resume it, move it through its steps, and
 //! alert ops when it fails.
 
-use chrono::Utc;
-
 use super::context::{remark_advice, reread, CloseContext, CloseOptions};
 use super::db::Db;
 use super::lock::lock_shop;
-use super::{deliver, export, fetch, mark, reconcile};
+use super::{deliver, export, fetch, mark, publish, reconcile};
 use crate::config::Shop;
 use crate::domain::CloseState;
 use crate::export::ReportFiles;
@@ -149,39 +147,7 @@ async fn advance(
     crate::stop::check("exporting")?;
     let (close, files) = export::export_reports(db, shop, ctx, close).await?;
     let emailed = db.with(|store| deliver::deliver_report(store, ctx, &close))?;
-    if let Some(lake) = &ctx.lake {
-        let _turn = ctx.heavy_db_turn().await;
-        db.with(|store| publish_to_lake(store, shop, ctx, lake, &close))?;
-    }
+    publish::publish_to_lake(db, shop, ctx, &close).await?;
     let close = db.with(|store| reread(store, &close))?;
     Ok((close, files, emailed))
-}
-
-/// Publishes the shop's closes the lake lacks: this one, and any whose
-/// publishing failed before. Recorded as the step `lake`.
-fn publish_to_lake(
-    store: &Store,
-    shop: &Shop,
-    ctx: &CloseContext,
-    lake: &crate::lake::Lake,
-    close: &CloseRow,
-) -> anyhow::Result<()> {
-    let started = Utc::now();
-    match lake.publish_unpublished(store, shop) {
-        Ok(published) => {
-            let names: Vec<String> = published.iter().map(|p| format!("{} ({} rows)", p.close_id, p.rows)).collect();
-            ctx.record_step(store, close, "lake", started, "ok", &names.join(", "));
-            Ok(())
-        }
-        Err(e) => {
-            ctx.record_step(store, close, "lake", started, "failed", &format!("{e:#}"));
-            Err(e.context(format!(
-                "close {} of shop {} is done and its report is sent or queued, but publishing it to the lake {} \
-                 failed",
-                close.close_id,
-                shop.id,
-                lake.dir().display()
-            )))
-        }
-    }
 }

@@ -11,6 +11,8 @@
 //! them on its own connection, in a heavy-database turn; the closes that
 //! arrive meanwhile wait for the next round.
 
+use crate::domain::CloseKey;
+
 /// At most this many closes are taken at once, so that one statement's
 /// memory stays about that of one big close.
 const MAX_CLOSES_AT_ONCE: usize = 64;
@@ -46,7 +48,7 @@ impl<T> Together<T> {
         work: F,
     ) -> anyhow::Result<T>
     where
-        F: Fn(&[(&str, i64)]) -> anyhow::Result<Vec<T>>,
+        F: Fn(&[CloseKey<'_>]) -> anyhow::Result<Vec<T>>,
     {
         let (done, mut outcome) = tokio::sync::oneshot::channel();
         self.lock_waiting().push(Waiting { shop_id: shop_id.to_string(), close_seq, done });
@@ -94,9 +96,9 @@ fn take_round<T>(waiting: &mut Vec<Waiting<T>>) -> Vec<Waiting<T>> {
 /// only its own close.
 fn do_together<T, F>(batch: Vec<Waiting<T>>, work: &F)
 where
-    F: Fn(&[(&str, i64)]) -> anyhow::Result<Vec<T>>,
+    F: Fn(&[CloseKey<'_>]) -> anyhow::Result<Vec<T>>,
 {
-    let closes: Vec<(&str, i64)> = batch.iter().map(|w| (w.shop_id.as_str(), w.close_seq)).collect();
+    let closes: Vec<CloseKey<'_>> = batch.iter().map(|w| CloseKey::new(&w.shop_id, w.close_seq)).collect();
     tracing::debug!(closes = closes.len(), "together");
     let together = work(&closes).and_then(|outcomes| {
         anyhow::ensure!(outcomes.len() == closes.len(), "{} outcomes for {} closes", outcomes.len(), closes.len());
@@ -108,7 +110,7 @@ where
         Err(e) if batch.len() == 1 => batch.into_iter().for_each(|w| drop(w.done.send(Err(format!("{e:#}"))))),
         Err(_) => {
             for w in batch {
-                let alone = work(&[(&w.shop_id, w.close_seq)])
+                let alone = work(&[CloseKey::new(&w.shop_id, w.close_seq)])
                     .and_then(|mut outcomes| outcomes.pop().ok_or_else(|| anyhow::anyhow!("no outcome for one close")))
                     .map_err(|e| format!("{e:#}"));
                 drop(w.done.send(alone));
@@ -152,10 +154,10 @@ mod tests {
     fn each_close_gets_its_own_outcome_and_a_failing_batch_fails_only_the_close_that_fails_alone() {
         let calls = std::cell::RefCell::new(Vec::new());
         // Fails whenever shop-b is among the closes, as a statement fails on one shop's data.
-        let work = |closes: &[(&str, i64)]| -> anyhow::Result<Vec<String>> {
+        let work = |closes: &[CloseKey<'_>]| -> anyhow::Result<Vec<String>> {
             calls.borrow_mut().push(closes.len());
-            anyhow::ensure!(closes.iter().all(|(shop, _)| *shop != "shop-b"), "shop-b's data is bad");
-            Ok(closes.iter().map(|(shop, seq)| format!("{shop}/{seq}")).collect())
+            anyhow::ensure!(closes.iter().all(|c| c.shop_id != "shop-b"), "shop-b's data is bad");
+            Ok(closes.iter().map(|c| format!("{}/{}", c.shop_id, c.close_seq)).collect())
         };
         let (batch, outcomes) = waiting(&["shop-a", "shop-c"]);
         do_together(batch, &work);

@@ -264,6 +264,18 @@ password_env = "SEQR_PASSWORD_STOCKHOLM_1"
         assert!(e.contains("password_env") && !e.contains("hunter2"), "{e}");
     }
 
+    /// A shop id names a folder: one that could leave the reports folder, or
+    /// is not one name, is refused at its key.
+    #[test]
+    fn a_shop_id_that_cannot_name_a_folder_is_refused_at_its_key() {
+        for bad in ["../etc", "a b", "", "s/1", "ü"] {
+            let text = MINIMAL.replace("id = \"stockholm-1\"", &format!("id = {bad:?}"));
+            let e = Config::parse(&text, "t.toml").unwrap_err();
+            assert!(e.key.starts_with("[[shop]] id (line"), "{bad:?}: {e}");
+            assert!(e.what.contains("letters, digits, '-' and '_'"), "{bad:?}: {e}");
+        }
+    }
+
     #[test]
     fn bad_timezone_and_cron_name_the_key() {
         let e = Config::parse(&MINIMAL.replace("Europe/Stockholm", "Mars/Base"), "t.toml").unwrap_err();

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use super::{defaults, validation};
+use crate::domain::ShopId;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -338,8 +339,8 @@ impl Level {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Shop {
-    /// Our id for the shop; it names the reports folder.
-    pub id: String,
+    /// Our id for the shop: letters, digits, '-' and '_', at most 64 (it names the reports folder).
+    pub id: ShopId,
     /// The shop's name, for people (emails, reports).
     pub name: String,
     /// ISO 4217 code; posts in another currency are refused.

@@ -101,9 +101,6 @@ fn check_shop(i: usize, shop: &Shop) -> Result<(), (String, String)> {
                 .into(),
         ));
     }
-    if shop.id.is_empty() || !shop.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err((key("id"), "use letters, digits, '-' and '_' only (it names a folder)".into()));
-    }
     if shop.currency.len() != 3 || !shop.currency.chars().all(|c| c.is_ascii_uppercase()) {
         return Err((key("currency"), format!("{:?} is not a 3-letter ISO 4217 code like SEK", shop.currency)));
     }

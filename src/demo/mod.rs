@@ -339,7 +339,7 @@ async fn close_all(
     }
     for (shop, result) in outcome.results {
         if let CloseOutcome::Closed { close, files, .. } = result.with_context(|| format!("closing {}", shop.id))? {
-            first_seq.entry(shop.id.clone()).or_insert(close.close_seq);
+            first_seq.entry(shop.id.to_string()).or_insert(close.close_seq);
             report_dirs.push(files.dir);
         }
     }

@@ -56,6 +56,12 @@ macro_rules! checked_id {
             }
         }
 
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
         impl PartialEq<String> for $name {
             fn eq(&self, other: &String) -> bool {
                 &self.0 == other
@@ -71,6 +77,13 @@ macro_rules! checked_id {
         impl duckdb::types::ToSql for $name {
             fn to_sql(&self) -> duckdb::Result<duckdb::types::ToSqlOutput<'_>> {
                 Ok(duckdb::types::ToSqlOutput::Borrowed(duckdb::types::ValueRef::Text(self.0.as_bytes())))
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let id = String::deserialize(d)?;
+                $name::parse(id.clone()).map_err(|e| serde::de::Error::custom(format!("{id:?} {e}")))
             }
         }
 
@@ -97,6 +110,13 @@ checked_id!(
 checked_id!(
     /// A terminalId: letters, digits, '-' and '_', at most 64 characters.
     TerminalId,
+    check_plain_id
+);
+
+checked_id!(
+    /// Our id for a shop (`[[shop]] id`): letters, digits, '-' and '_', at
+    /// most 64 characters, as it names the shop's reports folder.
+    ShopId,
     check_plain_id
 );
 
@@ -156,5 +176,28 @@ mod tests {
         assert!(ErsReference::parse("12 3").is_err() && ErsReference::parse("").is_err());
         assert!(TerminalId::parse("5c1d0a7e93b44f4c8e2a61f0b7d3a9e2").is_ok());
         assert!(TerminalId::parse("../t").is_err());
+    }
+}
+
+/// One close of one shop, as the statements that classify, check and read
+/// many closes at once take them (at most one per shop).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CloseKey<'a> {
+    /// The shop.
+    pub shop_id: &'a str,
+    /// Its close number, 1 for the shop's first.
+    pub close_seq: i64,
+}
+
+impl<'a> CloseKey<'a> {
+    /// The close `close_seq` of `shop_id`.
+    pub fn new(shop_id: &'a str, close_seq: i64) -> Self {
+        CloseKey { shop_id, close_seq }
+    }
+}
+
+impl std::fmt::Display for CloseKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "shop {}, close {}", self.shop_id, self.close_seq)
     }
 }

@@ -6,7 +6,7 @@
 
 pub mod ids;
 
-pub use ids::{ErsReference, PeriodId, TerminalId};
+pub use ids::{CloseKey, ErsReference, PeriodId, ShopId, TerminalId};
 
 /// Declares an enum whose variants are stored and printed as fixed words.
 macro_rules! word_enum {

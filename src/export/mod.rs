@@ -18,6 +18,7 @@ use duckdb::types::{TimeUnit, Value};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::config::{ReportFormat, ReportSettings, Shop};
+use crate::domain::CloseKey;
 use crate::store::files::{CloseFile, CsvCells};
 use crate::store::ingest::RefusedFile;
 use crate::store::reconcile::{CloseSpan, TodoList};
@@ -136,7 +137,7 @@ pub(crate) struct Table {
 
 impl Table {
     /// Reads `file`'s rows of `closes` and keeps them all.
-    fn read(store: &Store, file: CloseFile, closes: &[(&str, i64)]) -> anyhow::Result<Table> {
+    fn read(store: &Store, file: CloseFile, closes: &[CloseKey<'_>]) -> anyhow::Result<Table> {
         let mut rows = Vec::new();
         let columns = store.close_file_rows(file, closes, |_, values| {
             rows.push(values.to_vec());
@@ -227,20 +228,20 @@ impl CloseResult {
     /// Reads the summary, and the exceptions and transactions when its total
     /// row says they are small.
     pub(crate) fn read(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Result<CloseResult> {
-        let mut rows = CloseResult::read_together(store, &[(shop_id, close_seq)])?;
+        let mut rows = CloseResult::read_together(store, &[CloseKey::new(shop_id, close_seq)])?;
         rows.pop().context("no rows read for the close")
     }
 
     /// [`CloseResult::read`] for several closes (at most one per shop), in the
     /// order of `closes`: each query runs once for all of them.
-    pub(crate) fn read_together(store: &Store, closes: &[(&str, i64)]) -> anyhow::Result<Vec<CloseResult>> {
+    pub(crate) fn read_together(store: &Store, closes: &[CloseKey<'_>]) -> anyhow::Result<Vec<CloseResult>> {
         let mut summaries = Table::read(store, CloseFile::Summary, closes)?.by_shop()?;
         let mut all: Vec<CloseResult> = closes
             .iter()
-            .map(|(shop_id, close_seq)| CloseResult {
-                shop_id: shop_id.to_string(),
-                close_seq: *close_seq,
-                summary: summaries.take(shop_id),
+            .map(|close| CloseResult {
+                shop_id: close.shop_id.to_string(),
+                close_seq: close.close_seq,
+                summary: summaries.take(close.shop_id),
                 exceptions: None,
                 transactions: None,
                 todo: TodoList::default(),
@@ -261,7 +262,7 @@ impl CloseResult {
             .collect();
         // One query for the closes that `wanted` picks.
         let read_for = |file, wanted: &[bool]| -> anyhow::Result<TablesByShop> {
-            let picked: Vec<(&str, i64)> = closes.iter().zip(wanted).filter(|(_, w)| **w).map(|(c, _)| *c).collect();
+            let picked: Vec<CloseKey<'_>> = closes.iter().zip(wanted).filter(|(_, w)| **w).map(|(c, _)| *c).collect();
             if picked.is_empty() {
                 return Ok(TablesByShop::default());
             }
@@ -310,8 +311,8 @@ impl CloseResult {
     }
 
     /// The close, to read a result not held.
-    fn close(&self) -> [(&str, i64); 1] {
-        [(self.shop_id.as_str(), self.close_seq)]
+    fn close(&self) -> [CloseKey<'_>; 1] {
+        [CloseKey::new(&self.shop_id, self.close_seq)]
     }
 
     /// The to-do list as accountants read it on the shop's day `today`.
@@ -449,7 +450,7 @@ fn format_amount(d: Decimal, style: Style) -> String {
 pub fn copy_close_csv(
     store: &Store,
     file: CloseFile,
-    closes: &[(&str, i64)],
+    closes: &[CloseKey<'_>],
     style: CsvStyle,
     path: &Path,
 ) -> anyhow::Result<u64> {
@@ -471,7 +472,7 @@ pub fn copy_close_csv(
 pub fn write_close_csv(
     store: &Store,
     file: CloseFile,
-    closes: &[(&str, i64)],
+    closes: &[CloseKey<'_>],
     style: CsvStyle,
     out: impl Write,
 ) -> anyhow::Result<u64> {
@@ -597,7 +598,7 @@ mod tests {
         let store = Store::open(&dir.path().join("db.duckdb")).unwrap();
         // SEQR has E1 at 11 (the till 10), E9 that no till posted, and not E2 to E4.
         let seq = reconciled_close(&store, dir.path(), "shop-1", &four_posts(), &[("E1", 11), ("E9", 90)]);
-        let all = store.todo_lists(&[("shop-1", seq)], 10).unwrap().remove("shop-1").unwrap();
+        let all = store.todo_lists(&[CloseKey::new("shop-1", seq)], 10).unwrap().remove("shop-1").unwrap();
         let risks: Vec<(Category, Decimal)> = all.items.iter().map(|i| (i.category, i.at_risk)).collect();
         let d = Decimal::from;
         assert_eq!(
@@ -612,7 +613,7 @@ mod tests {
         );
         assert!(all.items.iter().all(|i| i.first_close_seq == seq && i.last_event.is_none()));
         assert_eq!(all.beyond, (0, Decimal::ZERO, 0));
-        let two = store.todo_lists(&[("shop-1", seq)], 2).unwrap().remove("shop-1").unwrap();
+        let two = store.todo_lists(&[CloseKey::new("shop-1", seq)], 2).unwrap().remove("shop-1").unwrap();
         assert_eq!(two.items, all.items[..2]);
         assert_eq!(two.beyond, (3, d(51), 3), "three more, 30 + 20 + 1 at risk, all new");
         assert_eq!(CloseResult::read(&store, "shop-1", seq).unwrap().todo, all);
@@ -635,11 +636,12 @@ mod tests {
             &[("E1", 10), ("E2", 20), ("E3", 30), ("E4", 40)],
         );
         let empty = reconciled_close(&store, dir.path(), "shop-c", &[], &[]);
-        let closes = [("shop-c", empty), ("shop-a", a), ("shop-b", b)];
+        let closes = [CloseKey::new("shop-c", empty), CloseKey::new("shop-a", a), CloseKey::new("shop-b", b)];
         let together = CloseResult::read_together(&store, &closes).unwrap();
         let rows = |t: &Option<Table>| t.as_ref().map(|t| (t.columns.clone(), t.rows.clone()));
-        for ((shop_id, close_seq), got) in closes.iter().zip(&together) {
-            let alone = CloseResult::read(&store, shop_id, *close_seq).unwrap();
+        for (close, got) in closes.iter().zip(&together) {
+            let (shop_id, close_seq) = (close.shop_id, close.close_seq);
+            let alone = CloseResult::read(&store, shop_id, close_seq).unwrap();
             assert_eq!((&got.shop_id, got.close_seq), (&alone.shop_id, alone.close_seq));
             assert_eq!((&got.summary.columns, &got.summary.rows), (&alone.summary.columns, &alone.summary.rows));
             assert_eq!(rows(&got.exceptions), rows(&alone.exceptions), "{shop_id}");

@@ -22,6 +22,7 @@ use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 use super::todo::{Agenda, Entry, Span};
 use super::{CloseResult, Table};
 use crate::config::Shop;
+use crate::domain::CloseKey;
 use crate::store::files::CloseFile;
 use crate::store::Store;
 
@@ -311,7 +312,7 @@ impl Fill<'_> {
         mut self,
         store: &Store,
         file: CloseFile,
-        closes: &[(&str, i64)],
+        closes: &[CloseKey<'_>],
         held: Option<&Table>,
     ) -> anyhow::Result<()> {
         let (columns, total) = match held {

@@ -16,7 +16,10 @@ mod smtp;
 
 pub(crate) use report::is_flood;
 pub(crate) use report::report_email;
-pub use report::{failed_close_alert, flood_alert, no_posts_alert, refused_files_alert};
+pub use report::{
+    failed_close_alert, flood_alert, no_posts_alert, refused_files_alert, run_without_database_alert,
+    schedule_could_not_run_alert,
+};
 
 use crate::config::{secret_from_env, EmailSettings, Transport};
 use crate::domain::EmailKind;

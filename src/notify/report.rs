@@ -57,7 +57,7 @@ pub(crate) fn report_email(
     }
     Ok(Outgoing {
         email_id,
-        shop_id: Some(shop.id.clone()),
+        shop_id: Some(shop.id.to_string()),
         period_id: Some(period_id.to_string()),
         kind: EmailKind::Report,
         subject: report.subject(),
@@ -415,7 +415,7 @@ pub fn failed_close_alert(
     Outgoing {
         // One alert per close, state and day: the daemon's retries through the night do not repeat it.
         email_id: format!("{}-alert-{}-{}", close.close_id, close.state, Utc::now().format("%Y%m%d")),
-        shop_id: Some(shop.id.clone()),
+        shop_id: Some(shop.id.to_string()),
         period_id: close.label_period_id.clone(),
         kind: EmailKind::Alert,
         subject: format!("[SEQR] ALERT {}: close {} failed in state {}", shop.id, close.close_id, close.state),
@@ -438,7 +438,7 @@ pub fn no_posts_alert(
 ) -> Outgoing {
     Outgoing {
         email_id: format!("{}-no-posts", close.close_id),
-        shop_id: Some(shop.id.clone()),
+        shop_id: Some(shop.id.to_string()),
         period_id: close.label_period_id.clone(),
         kind: EmailKind::Alert,
         subject: format!("[SEQR] ALERT {}: no POS file arrived for the close {}", shop.id, close.close_id),
@@ -462,7 +462,7 @@ Next step: check that the shop's tills write their              files into the i
 pub fn flood_alert(settings: &EmailSettings, shop: &Shop, close: &CloseRow) -> Outgoing {
     Outgoing {
         email_id: format!("{}-flood", close.close_id),
-        shop_id: Some(shop.id.clone()),
+        shop_id: Some(shop.id.to_string()),
         period_id: close.label_period_id.clone(),
         kind: EmailKind::Alert,
         subject: format!("[SEQR] ALERT {}: a flood of new exceptions in the close {}", shop.id, close.close_id),
@@ -524,4 +524,35 @@ pub fn refused_files_alert(settings: &EmailSettings, rejected: &[(std::path::Pat
         html: None,
         attachments: vec![],
     }
+}
+
+/// What ops are told when `seqr-recon run` cannot open its database: no
+/// shop was closed. Subject and text, sent without the outbox.
+pub fn run_without_database_alert(error: &anyhow::Error) -> (String, String) {
+    (
+        "[SEQR] ALERT: the nightly close could not open its database".to_string(),
+        format!(
+            "seqr-recon run could not open its database, so no shop was closed.\n\nError: {error:#}\n\n\
+             Next step: fix the cause above, then run `seqr-recon run` again.\n"
+        ),
+    )
+}
+
+/// What ops are told, once a night, when the daemon could not run a slot's
+/// closes at all (the database held or broken). Subject and text, sent
+/// without the outbox.
+pub fn schedule_could_not_run_alert(
+    shop_ids: &[&str],
+    error: &anyhow::Error,
+    retry_for_hours: f64,
+) -> (String, String) {
+    (
+        format!("[SEQR] ALERT: the scheduled close of {} could not run", shop_ids.join(", ")),
+        format!(
+            "The daemon could not run the scheduled close.\n\nError: {error:#}\n\nThe daemon tries again \
+             with back-off for {retry_for_hours} hours ([schedule] retry_for_hours); no further alert is sent for \
+             tonight's tries. If another process holds the database (the error names it), ask its owner to close \
+             it. `seqr-recon run` closes the slot by hand.\n"
+        ),
+    )
 }

@@ -9,7 +9,7 @@ use anyhow::Context;
 use rust_decimal::Decimal;
 
 use crate::config::{Config, ReconcileSettings, ReportSettings};
-use crate::domain::Category;
+use crate::domain::{Category, CloseKey};
 use crate::export::{write_close_reports, write_reports, ReportFiles, CSV_NAMES};
 use crate::lake::Lake;
 use crate::seqr::client::decompress_report;
@@ -36,14 +36,14 @@ pub fn reconcile(
     close_seq: i64,
     settings: &ReconcileSettings,
 ) -> anyhow::Result<Vec<(Category, i64)>> {
-    reconcile_closes(store, &[(shop_id, close_seq)], settings)?;
+    reconcile_closes(store, &[CloseKey::new(shop_id, close_seq)], settings)?;
     store.category_counts(shop_id, close_seq)
 }
 
 /// Re-classifies the closes of several shops (at most one close per shop)
 /// in one transaction and one classification: what a run closing many shops
 /// does with the closes ready at the same moment.
-pub fn reconcile_closes(store: &Store, closes: &[(&str, i64)], settings: &ReconcileSettings) -> anyhow::Result<()> {
+pub fn reconcile_closes(store: &Store, closes: &[CloseKey<'_>], settings: &ReconcileSettings) -> anyhow::Result<()> {
     let tx = store.transaction()?;
     tx.classify(closes, &classify_params(settings))?;
     tx.commit()
@@ -57,9 +57,9 @@ pub fn self_check(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Resul
 
 /// The self-checks of the closes of several shops (at most one close per
 /// shop) in one statement: each close's failures, in the order of `closes`.
-pub fn check_closes(store: &Store, closes: &[(&str, i64)]) -> anyhow::Result<Vec<Vec<CheckFailure>>> {
+pub fn check_closes(store: &Store, closes: &[CloseKey<'_>]) -> anyhow::Result<Vec<Vec<CheckFailure>>> {
     let mut failures = store.check_closes(closes)?;
-    Ok(closes.iter().map(|(shop_id, _)| failures.remove(*shop_id).unwrap_or_default()).collect())
+    Ok(closes.iter().map(|close| failures.remove(close.shop_id).unwrap_or_default()).collect())
 }
 
 /// What recomputing a close from its stored raw reports found.
@@ -100,7 +100,7 @@ pub fn recompute(store: &Store, cfg: &Config, period_id: &str, apply: bool) -> a
     let tx = store.transaction()?;
     tx.keep_result_before(&shop_id, close_seq)?;
     parse_stored_reports_again(&tx, &shop_id, close_seq)?;
-    tx.classify(&[(&shop_id, close_seq)], &classify_params(&cfg.reconcile))?;
+    tx.classify(&[CloseKey::new(&shop_id, close_seq)], &classify_params(&cfg.reconcile))?;
     let check_failures = tx.self_check(&shop_id, close_seq)?;
     let added = tx.result_changes(&shop_id, close_seq, true)?;
     let removed = tx.result_changes(&shop_id, close_seq, false)?;

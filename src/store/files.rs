@@ -8,6 +8,7 @@ use std::path::Path;
 use duckdb::types::Value;
 
 use super::{closes_value, queries, Param, Store};
+use crate::domain::CloseKey;
 
 /// A file of a close, by the query that selects its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +49,7 @@ impl Store {
     pub fn close_file_rows(
         &self,
         file: CloseFile,
-        closes: &[(&str, i64)],
+        closes: &[CloseKey<'_>],
         visit: impl FnMut(&[String], &[Value]) -> anyhow::Result<()>,
     ) -> anyhow::Result<Vec<String>> {
         self.for_each_row(file.sql(), &[("closes", &closes_value(closes))], visit)
@@ -60,7 +61,7 @@ impl Store {
     pub fn copy_close_file_csv(
         &self,
         file: CloseFile,
-        closes: &[(&str, i64)],
+        closes: &[CloseKey<'_>],
         cells: CsvCells,
         path: &Path,
     ) -> anyhow::Result<u64> {

@@ -10,7 +10,7 @@ use duckdb::types::{FromSql, Value};
 use rust_decimal::Decimal;
 
 use super::{execute_named, queries, Store};
-use crate::domain::{Category, CloseState, ItemEvent};
+use crate::domain::{Category, CloseKey, CloseState, ItemEvent};
 
 /// The settings the classification queries take.
 #[derive(Debug, Clone, Copy)]
@@ -177,11 +177,11 @@ impl SummaryLine {
 
 /// Closes as the `$closes` that the queries of `queries/reconcile/` take: a
 /// list of `{shop_id, close_seq}`.
-pub fn closes_value(closes: &[(&str, i64)]) -> Value {
-    let close = |(shop_id, close_seq): &(&str, i64)| {
+pub fn closes_value(closes: &[CloseKey<'_>]) -> Value {
+    let close = |close: &CloseKey<'_>| {
         let fields = vec![
-            ("shop_id".to_string(), Value::Text(shop_id.to_string())),
-            ("close_seq".to_string(), Value::BigInt(*close_seq)),
+            ("shop_id".to_string(), Value::Text(close.shop_id.to_string())),
+            ("close_seq".to_string(), Value::BigInt(close.close_seq)),
         ];
         Value::Struct(fields.into())
     };
@@ -189,11 +189,11 @@ pub fn closes_value(closes: &[(&str, i64)]) -> Value {
 }
 
 /// `shop shop-1, close 3` or `shops shop-1 (close 3), shop-2 (close 5)`, for errors.
-fn describe(closes: &[(&str, i64)]) -> String {
+fn describe(closes: &[CloseKey<'_>]) -> String {
     match closes {
-        [(shop_id, close_seq)] => format!("shop {shop_id}, close {close_seq}"),
+        [close] => close.to_string(),
         _ => {
-            let each: Vec<String> = closes.iter().map(|(shop, seq)| format!("{shop} (close {seq})")).collect();
+            let each: Vec<String> = closes.iter().map(|c| format!("{} (close {})", c.shop_id, c.close_seq)).collect();
             format!("shops {}", each.join(", "))
         }
     }
@@ -232,7 +232,7 @@ impl Store {
     /// of those closes: one statement for all of them, as planning it costs
     /// more than running it for a small shop. Runs in the caller's
     /// transaction, if any.
-    pub fn classify(&self, closes: &[(&str, i64)], p: &ClassifyParams) -> anyhow::Result<()> {
+    pub fn classify(&self, closes: &[CloseKey<'_>], p: &ClassifyParams) -> anyhow::Result<()> {
         let list = closes_value(closes);
         for (name, sql) in queries::RECONCILE {
             execute_named(
@@ -254,12 +254,12 @@ impl Store {
     /// Runs `queries/reconcile/checks.sql` for a reconciled close: empty when
     /// every row is accounted for, totals tie and periods are whole.
     pub fn self_check(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<CheckFailure>> {
-        Ok(self.check_closes(&[(shop_id, close_seq)])?.remove(shop_id).unwrap_or_default())
+        Ok(self.check_closes(&[CloseKey::new(shop_id, close_seq)])?.remove(shop_id).unwrap_or_default())
     }
 
     /// Runs `queries/reconcile/checks.sql` for reconciled closes (at most one
     /// per shop): the failures of each shop's close, by shop.
-    pub fn check_closes(&self, closes: &[(&str, i64)]) -> anyhow::Result<HashMap<String, Vec<CheckFailure>>> {
+    pub fn check_closes(&self, closes: &[CloseKey<'_>]) -> anyhow::Result<HashMap<String, Vec<CheckFailure>>> {
         let mut failures: HashMap<String, Vec<CheckFailure>> = HashMap::new();
         let found = self.query_all(queries::CHECKS, &[("closes", &closes_value(closes))], |r| {
             Ok((r.get::<_, String>(0)?, CheckFailure { check: r.get(1)?, detail: r.get(2)? }))
@@ -274,8 +274,8 @@ impl Store {
 
     /// The to-do lists of closes (at most one per shop), by shop, each holding
     /// at most `held` items ([`TodoList::HELD`]).
-    pub fn todo_lists(&self, closes: &[(&str, i64)], held: usize) -> anyhow::Result<HashMap<String, TodoList>> {
-        let seqs: HashMap<&str, i64> = closes.iter().copied().collect();
+    pub fn todo_lists(&self, closes: &[CloseKey<'_>], held: usize) -> anyhow::Result<HashMap<String, TodoList>> {
+        let seqs: HashMap<&str, i64> = closes.iter().map(|c| (c.shop_id, c.close_seq)).collect();
         let mut lists: HashMap<String, TodoList> = HashMap::new();
         self.for_each_row(queries::TODO, &[("closes", &closes_value(closes))], |_, row| {
             let shop_id: String = cell(row, 0)?;

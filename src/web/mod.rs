@@ -257,10 +257,10 @@ async fn list(
     let shops: Vec<Shop> = web
         .shops_of(user)
         .into_iter()
-        .filter(|s| filters.shop.as_deref().is_none_or(|f| f.is_empty() || f == s.id))
+        .filter(|s| filters.shop.as_deref().is_none_or(|f| f.is_empty() || s.id == f))
         .cloned()
         .collect();
-    let ids: Vec<String> = shops.iter().map(|s| s.id.clone()).collect();
+    let ids: Vec<String> = shops.iter().map(|s| s.id.to_string()).collect();
     let lists = with_store(&web, move |store| {
         ids.iter().map(|id| Ok((id.clone(), worklist::todo(store, id)?))).collect::<anyhow::Result<Vec<_>>>()
     })
@@ -337,7 +337,7 @@ async fn act(
 async fn closes(State(web): State<Arc<Web>>, headers: HeaderMap) -> Result<Response, Refusal> {
     let (session, user) = web.user(&headers)?;
     let shops: Vec<Shop> = web.shops_of(user).into_iter().cloned().collect();
-    let ids: Vec<String> = shops.iter().map(|s| s.id.clone()).collect();
+    let ids: Vec<String> = shops.iter().map(|s| s.id.to_string()).collect();
     let lines = with_store(&web, move |store| {
         ids.iter().map(|id| Ok((id.clone(), store.recent_closes(id)?))).collect::<anyhow::Result<Vec<_>>>()
     })

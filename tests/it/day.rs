@@ -4,6 +4,7 @@
 
 use seqr_recon::config::Level;
 use seqr_recon::demo::{self, DemoShop};
+use seqr_recon::domain::CloseKey;
 use seqr_recon::store::closes_value;
 
 use crate::helpers::rows;
@@ -43,7 +44,7 @@ async fn a_seeded_day_over_two_periods_is_found_with_perfect_precision_and_recal
     let stored: Vec<(String, i64)> =
         rows(&db, "SELECT shop_id, close_seq FROM closes ORDER BY ALL", [], |r| Ok((r.get(0)?, r.get(1)?)));
     assert_eq!(stored.len(), 6, "three shops, two closes each");
-    let closes: Vec<(&str, i64)> = stored.iter().map(|(shop, seq)| (shop.as_str(), *seq)).collect();
+    let closes: Vec<CloseKey<'_>> = stored.iter().map(|(shop, seq)| CloseKey::new(shop, *seq)).collect();
     for close in closes.iter().map(std::slice::from_ref).chain([closes.as_slice()]) {
         let differing: i64 = db.query_row(apart, [closes_value(close)], |r| r.get(0)).unwrap();
         assert_eq!(differing, 0, "results_of_closes and recon_results differ for {close:?}");

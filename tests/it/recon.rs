@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use seqr_recon::config::ReconcileSettings;
-use seqr_recon::domain::Resolution;
+use seqr_recon::domain::{CloseKey, Resolution};
 use seqr_recon::export::{copy_close_csv, write_close_csv, write_reports, CsvStyle};
 use seqr_recon::reconcile::{check_closes, reconcile, reconcile_closes, self_check};
 use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
@@ -151,7 +151,7 @@ fn closes_classified_together_see_only_their_own_shop() {
     let s1 = r.fetched_close("shop-1", "P1", MARK, shop_1_seqr, None);
     let s2 = r.fetched_close("shop-2", "Q1", MARK, vec![seqr("E2", "T1", "55"), seqr("E3", "T1", "30")], None);
     let together_then_alone = |r: &Recon, s1: i64, s2: i64| {
-        reconcile_closes(&r.store, &[("shop-1", s1), ("shop-2", s2)], &r.settings).unwrap();
+        reconcile_closes(&r.store, &[CloseKey::new("shop-1", s1), CloseKey::new("shop-2", s2)], &r.settings).unwrap();
         let together = r.all_items();
         reconcile(&r.store, "shop-1", s1, &r.settings).unwrap();
         reconcile(&r.store, "shop-2", s2, &r.settings).unwrap();
@@ -170,7 +170,7 @@ fn closes_classified_together_see_only_their_own_shop() {
     assert_eq!(of_shop(&r, "shop-2"), first_of_shop_2);
     // Checked together, each close gets its own failures: only that the test
     // stored no summary report, until one shop's result loses a row.
-    let both = [("shop-1", s1), ("shop-2", s2)];
+    let both = [CloseKey::new("shop-1", s1), CloseKey::new("shop-2", s2)];
     let checked = |r: &Recon| -> Vec<Vec<String>> {
         let failures = check_closes(&r.store, &both).unwrap();
         failures.into_iter().map(|f| f.into_iter().map(|f| f.check).collect()).collect()
@@ -584,7 +584,7 @@ fn copy_writes_the_same_bytes_as_the_row_by_row_writer_in_every_style() {
         vec![seqr("E1", "T1", "100"), seqr("E2", "T1", "-0.00002"), seqr("E9", "T2", "5.995")],
         None,
     );
-    let close = [("shop-1", seq)];
+    let close = [CloseKey::new("shop-1", seq)];
     let styles = [
         CsvStyle::default(),
         CsvStyle { bom: true, decimal_comma: false },
