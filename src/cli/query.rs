@@ -171,11 +171,14 @@ fn without_icu(e: anyhow::Error) -> anyhow::Error {
     .into()
 }
 
-/// The result as an aligned text table, numbers right-aligned.
+/// The result as an aligned text table, numbers right-aligned, with its row count.
 pub fn table(store: &Store, sql: &str, params: &[crate::store::Param<'_>]) -> anyhow::Result<String> {
-    let mut cells: Vec<Vec<(String, bool)>> = Vec::new();
+    use comfy_table::{Cell, CellAlignment, Table};
+    let mut table = Table::new();
+    table.load_style(comfy_table::presets::ASCII_BORDERS_ONLY_CONDENSED);
+    let mut n = 0;
     let columns = store.analyst_rows(sql, params, |columns, values| {
-        let row = values.iter().zip(columns).map(|(v, c)| {
+        let cells = values.iter().zip(columns).map(|(v, c)| {
             let numeric = matches!(
                 v,
                 Value::Decimal(_)
@@ -185,34 +188,19 @@ pub fn table(store: &Store, sql: &str, params: &[crate::store::Param<'_>]) -> an
                     | Value::Double(_)
                     | Value::UBigInt(_)
             );
-            (cell_text(v, c).unwrap_or_default(), numeric)
+            let cell = Cell::new(cell_text(v, c).unwrap_or_default());
+            if numeric {
+                cell.set_alignment(CellAlignment::Right)
+            } else {
+                cell
+            }
         });
-        cells.push(row.collect());
+        table.add_row(cells);
+        n += 1;
         Ok(())
     })?;
-    let widths: Vec<usize> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| cells.iter().map(|r| r[i].0.chars().count()).chain([c.chars().count()]).max().unwrap_or(0))
-        .collect();
-    let mut s = String::new();
-    let line = |s: &mut String, vals: Vec<(String, bool)>| {
-        let parts: Vec<String> = vals
-            .iter()
-            .zip(&widths)
-            .map(|((v, num), w)| if *num { format!("{v:>w$}") } else { format!("{v:<w$}") })
-            .collect();
-        s.push_str(parts.join("  ").trim_end());
-        s.push('\n');
-    };
-    line(&mut s, columns.iter().map(|c| (c.clone(), false)).collect());
-    line(&mut s, widths.iter().map(|w| ("-".repeat(*w), false)).collect());
-    let n = cells.len();
-    for r in cells {
-        line(&mut s, r);
-    }
-    s.push_str(&format!("({n} row{})\n", if n == 1 { "" } else { "s" }));
-    Ok(s)
+    table.set_header(columns);
+    Ok(format!("{table}\n({n} row{})\n", if n == 1 { "" } else { "s" }))
 }
 
 #[cfg(test)]

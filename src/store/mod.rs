@@ -290,12 +290,29 @@ impl Store {
         Ok(copied? as u64)
     }
 
-    /// The connection itself, for tests and benchmarks that inspect or break
-    /// tables on purpose. The program never uses it: it goes through the
-    /// methods above.
+    /// Tests: what a statement of their own that only reads (`SELECT`,
+    /// `WITH`, `FROM`) returns, each row made a value by `map`. The program
+    /// never uses it: it goes through the methods above.
     #[doc(hidden)]
-    pub fn ad_hoc_connection(&self) -> &Connection {
-        &self.conn
+    pub fn read_for_test<T>(
+        &self,
+        sql: &str,
+        params: impl duckdb::Params,
+        map: impl FnMut(&duckdb::Row<'_>) -> duckdb::Result<T>,
+    ) -> anyhow::Result<Vec<T>> {
+        let code = sql.lines().map(str::trim).filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join(" ");
+        let first = code.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+        anyhow::ensure!(["SELECT", "WITH", "FROM"].contains(&first.as_str()), "not a read: {sql}");
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map(params, map)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Tests: changes tables on purpose (a lost row, a tampered total, an old
+    /// slot) to see what the program makes of it.
+    #[doc(hidden)]
+    pub fn tamper_for_test(&self, sql: &str) -> anyhow::Result<()> {
+        Ok(self.conn.execute_batch(sql)?)
     }
 
     /// A second connection to the same database, for another thread.

@@ -22,17 +22,14 @@ async fn terminal_register_shows_the_password_once_and_stores_only_the_id() {
     let password = line.split_once('=').unwrap().1;
     assert!(password.len() >= 15 && password.chars().all(|c| c.is_ascii_alphanumeric()), "{password}");
     let store = f.store();
-    let (id, name, ext): (String, String, String) = store
-        .ad_hoc_connection()
-        .query_row("SELECT terminal_id, name, external_id FROM terminals WHERE external_id = 'POS-2'", [], |r| {
+    let (id, name, ext): (String, String, String) =
+        read_one(&store, "SELECT terminal_id, name, external_id FROM terminals WHERE external_id = 'POS-2'", [], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .unwrap();
     assert!(s.contains(&id) && name == "POS #2" && ext == "POS-2");
-    let dump: String = store
-        .ad_hoc_connection()
-        .query_row("SELECT string_agg(CAST(t AS VARCHAR), ' ') FROM terminals t", [], |r| r.get(0))
-        .unwrap();
+    let dump: String =
+        read_one(&store, "SELECT string_agg(CAST(t AS VARCHAR), ' ') FROM terminals t", [], |r| r.get(0)).unwrap();
     assert!(!dump.contains(password), "the password is not stored");
     drop(store);
     let list = f.cli(&["terminal", "list"], &[]);
@@ -91,9 +88,7 @@ async fn refunds_are_checked_recorded_and_matched_by_the_next_close() {
 
     assert!(f.cli(&["run", "--ad-hoc"], &[]).status.success());
     let store = f.store();
-    let (cat, amount): (String, rust_decimal::Decimal) = store
-        .ad_hoc_connection()
-        .query_row(
+    let (cat, amount): (String, rust_decimal::Decimal) = read_one(&store,
             "SELECT category, seqr_amount FROM recon_results WHERE close_seq = 2 AND seqr_key IN (SELECT 'S:' || refund_ers_reference FROM refunds)",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -135,22 +130,20 @@ async fn a_resolved_exception_leaves_the_open_list_and_stays_in_history() {
     assert!(stdout(&out).starts_with("1 open exception(s)"), "{}", text(&out));
     assert!(f.cli(&["run", "--ad-hoc"], &[]).status.success());
     let store: Store = f.store();
-    let open: i64 = store
-        .ad_hoc_connection()
-        .query_row("SELECT count(*) FROM recon_results WHERE close_seq = 2", [], |r| r.get(0))
-        .unwrap();
+    let open: i64 =
+        read_one(&store, "SELECT count(*) FROM recon_results WHERE close_seq = 2", [], |r| r.get(0)).unwrap();
     assert_eq!(open, 0);
-    let who: String = store
-        .ad_hoc_connection()
-        .query_row("SELECT resolved_by || '/' || how || '/' || why FROM exception_resolutions LIMIT 1", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let who: String = read_one(
+        &store,
+        "SELECT resolved_by || '/' || how || '/' || why FROM exception_resolutions LIMIT 1",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap();
     assert_eq!(who, "eva/correction/till typo");
-    let history: i64 = store
-        .ad_hoc_connection()
-        .query_row("SELECT count(*) FROM recon_results WHERE category = 'AMOUNT_MISMATCH'", [], |r| r.get(0))
-        .unwrap();
+    let history: i64 =
+        read_one(&store, "SELECT count(*) FROM recon_results WHERE category = 'AMOUNT_MISMATCH'", [], |r| r.get(0))
+            .unwrap();
     assert_eq!(history, 1);
 }
 
@@ -208,26 +201,22 @@ async fn a_refund_whose_answer_is_lost_is_recorded_unknown_blocks_a_second_and_i
     // SEQR did refund: its row (-40) is linked to the attempt, not "refund the customer".
     assert!(f.cli(&["run", "--ad-hoc"], &[]).status.success());
     let store = f.store();
-    let (category, amount, local): (String, rust_decimal::Decimal, Option<rust_decimal::Decimal>) = store
-        .ad_hoc_connection()
-        .query_row(
-            "SELECT category, seqr_amount, local_amount FROM recon_results WHERE close_seq = 2 AND seqr_amount < 0",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
+    let (category, amount, local): (String, rust_decimal::Decimal, Option<rust_decimal::Decimal>) = read_one(
+        &store,
+        "SELECT category, seqr_amount, local_amount FROM recon_results WHERE close_seq = 2 AND seqr_amount < 0",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .unwrap();
     assert_eq!((category.as_str(), amount, local), ("MATCHED", dec("-40"), Some(dec("-40"))));
-    let open: i64 =
-        store.ad_hoc_connection().query_row("SELECT count(*) FROM v_exceptions_open", [], |r| r.get(0)).unwrap();
+    let open: i64 = read_one(&store, "SELECT count(*) FROM v_exceptions_open", [], |r| r.get(0)).unwrap();
     assert_eq!(open, 0, "nothing tells the accountant to refund again");
-    let (outcome, detail): (String, String) = store
-        .ad_hoc_connection()
-        .query_row("SELECT outcome, detail FROM refund_attempts", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap();
+    let (outcome, detail): (String, String) =
+        read_one(&store, "SELECT outcome, detail FROM refund_attempts", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     assert_eq!(outcome, "done");
     assert!(detail.contains("linked to SEQR refund row"), "{detail}");
     // The books: the payment and its refund net to 60 refunded no more.
     let refunded: rust_decimal::Decimal =
-        store.ad_hoc_connection().query_row("SELECT sum(amount) FROM refunds", [], |r| r.get(0)).unwrap();
+        read_one(&store, "SELECT sum(amount) FROM refunds", [], |r| r.get(0)).unwrap();
     assert_eq!(refunded, dec("40"));
 }

@@ -166,7 +166,7 @@ pub fn text(o: &Output) -> String {
 }
 
 pub fn periods(store: &Store) -> Vec<String> {
-    rows(store.ad_hoc_connection(), "SELECT period_id FROM periods ORDER BY marked_at", [], |r| r.get(0))
+    read_rows(store, "SELECT period_id FROM periods ORDER BY marked_at", [], |r| r.get(0))
 }
 
 fn attachment<'a>(msg: &'a mail_parser::Message<'a>, name: &str) -> Option<&'a [u8]> {
@@ -442,8 +442,7 @@ async fn mail_that_cannot_be_sent_stays_queued_and_goes_with_the_next_run() {
     assert_eq!(subjects.len(), 2, "the queued report and tonight's: {subjects:?}");
     assert!(subjects[0].contains(&first_period), "{subjects:?}");
     // The first close's report went with a later run: that close is emailed too, and all is well.
-    let states: Vec<String> =
-        rows(f.store().ad_hoc_connection(), "SELECT state FROM closes ORDER BY close_seq", [], |r| r.get(0));
+    let states: Vec<String> = read_rows(&f.store(), "SELECT state FROM closes ORDER BY close_seq", [], |r| r.get(0));
     assert_eq!(states, ["emailed", "emailed"]);
     let status = f.cli(&["status"], &[]);
     assert_eq!(status.status.code(), Some(0), "{}", text(&status));

@@ -22,7 +22,7 @@ fn report_subjects(smtp: &SmtpSink) -> Vec<String> {
 
 fn periods(f: &Floor) -> Vec<String> {
     let store = f.store();
-    rows(store.ad_hoc_connection(), "SELECT period_id FROM periods ORDER BY marked_at", [], |r| r.get(0))
+    read_rows(&store, "SELECT period_id FROM periods ORDER BY marked_at", [], |r| r.get(0))
 }
 
 fn stderr(o: &std::process::Output) -> String {

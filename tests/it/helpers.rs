@@ -118,6 +118,28 @@ pub fn fetched(report: seqr_recon::seqr::report::Report) -> seqr_recon::seqr::Fe
     }
 }
 
+/// Every row that the read `sql` returns from `store` for `params`, each made a value by `row`; any
+/// error panics with the SQL.
+pub fn read_rows<T>(
+    store: &seqr_recon::store::Store,
+    sql: &str,
+    params: impl duckdb::Params,
+    row: impl FnMut(&duckdb::Row) -> duckdb::Result<T>,
+) -> Vec<T> {
+    store.read_for_test(sql, params, row).unwrap_or_else(|e| panic!("{e:#}\n{sql}"))
+}
+
+/// The first row that the read `sql` returns from `store`, made a value by `row`.
+pub fn read_one<T>(
+    store: &seqr_recon::store::Store,
+    sql: &str,
+    params: impl duckdb::Params,
+    row: impl FnMut(&duckdb::Row) -> duckdb::Result<T>,
+) -> anyhow::Result<T> {
+    let first = store.read_for_test(sql, params, row)?.into_iter().next();
+    first.ok_or_else(|| anyhow::anyhow!("no row: {sql}"))
+}
+
 /// Every row that `sql` returns for `params`, each made a value by `row`; any error panics with the SQL.
 pub fn rows<T>(
     conn: &duckdb::Connection,

@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 use seqr_recon::store::ingest::{ingest_file, ingest_inbox, Ingested, Rejected, ShopCurrencies};
 use seqr_recon::store::Store;
 
-use crate::helpers::rows;
+use crate::helpers::{read_one, read_rows};
 
 const POSTS_HEADER: &str =
     "shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at";
@@ -38,8 +38,8 @@ fn valid_posts(n: usize) -> String {
 
 /// The posts of `file_name` in the database, in line order: (line, ers_reference, amount).
 fn loaded(store: &Store, file_name: &str) -> Vec<(i64, String, String)> {
-    rows(
-        store.ad_hoc_connection(),
+    read_rows(
+        store,
         "SELECT line, ers_reference, CAST(amount AS VARCHAR) FROM pos_posts \
          WHERE file_id = (SELECT file_id FROM pos_files WHERE file_name = ?) ORDER BY line",
         [file_name],
@@ -72,10 +72,8 @@ fn a_file_with_mixed_line_endings_is_read_line_for_line() {
     // Lines as an editor shows them; the quoted line break is the value's.
     let lines: Vec<i64> = got.iter().map(|(l, _, _)| *l).collect();
     assert_eq!(lines, [2, 3, 5, 6, 7]);
-    let description: String = store
-        .ad_hoc_connection()
-        .query_row("SELECT description FROM pos_posts WHERE ers_reference = '4'", [], |r| r.get(0))
-        .unwrap();
+    let description: String =
+        read_one(&store, "SELECT description FROM pos_posts WHERE ers_reference = '4'", [], |r| r.get(0)).unwrap();
     assert_eq!(description, "two\r\nlines");
 }
 
@@ -104,15 +102,13 @@ fn a_link_in_the_inbox_is_refused_by_name_and_its_target_never_read() {
     assert_eq!(std::fs::read_to_string(&outside).unwrap(), secret);
     let errors = std::fs::read_to_string(inbox.join("rejected/linked.csv.errors.txt")).unwrap();
     assert!(!errors.contains("salary"), "{errors}");
-    let refusals: Vec<(String, String, Option<i64>)> = rows(
-        store.ad_hoc_connection(),
-        "SELECT file_name, shop_id, row_count FROM pos_file_refusals ORDER BY file_name",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    );
+    let refusals: Vec<(String, String, Option<i64>)> =
+        read_rows(&store, "SELECT file_name, shop_id, row_count FROM pos_file_refusals ORDER BY file_name", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        });
     // Each is named in every shop's next report, with its rows unknown.
     assert_eq!(refusals, [("folder.csv".into(), "shop-1".into(), None), ("linked.csv".into(), "shop-1".into(), None)]);
-    let posts: Vec<String> = rows(store.ad_hoc_connection(), "SELECT description FROM pos_posts", [], |r| r.get(0));
+    let posts: Vec<String> = read_rows(&store, "SELECT description FROM pos_posts", [], |r| r.get(0));
     assert!(!posts.iter().any(|d| d.contains("salary")), "{posts:?}");
 }
 
@@ -221,10 +217,9 @@ fn thousands_of_damaged_files_are_each_loaded_exactly_or_refused_whole_with_file
                         String::from_utf8_lossy(&content)
                     );
                 }
-                let kept: i64 = store
-                    .ad_hoc_connection()
-                    .query_row("SELECT count(*) FROM pos_files WHERE file_name = ?", [&name], |r| r.get(0))
-                    .unwrap();
+                let kept: i64 =
+                    read_one(&store, "SELECT count(*) FROM pos_files WHERE file_name = ?", [&name], |r| r.get(0))
+                        .unwrap();
                 assert_eq!(kept, 0, "{name} was refused but recorded");
             }
         }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::close::{text, Floor, ShopSpec, SHOP};
-use crate::helpers::rows;
+use crate::helpers::{read_one, read_rows, rows};
 use crate::smtp::SmtpSink;
 
 const SHOP_2: ShopSpec<'static> = ShopSpec { id: "shop-2", level: "shop", password_env: SHOP.password_env };
@@ -84,7 +84,7 @@ fn database_keys(floors: &[&Floor]) -> BTreeMap<&'static str, Vec<String>> {
         for (table, key, source) in ROW_KEYS {
             all.entry(table)
                 .or_default()
-                .extend(keys(store.ad_hoc_connection(), &format!("SELECT {key} FROM {source}")));
+                .extend(read_rows(&store, &format!("SELECT {key} FROM {source}"), [], |r| r.get::<_, String>(0)));
         }
     }
     all.values_mut().for_each(|v| v.sort());
@@ -97,7 +97,7 @@ fn database_totals(floor: &Floor) -> BTreeMap<(String, String), (i64, String, St
     let sql = "SELECT r.shop_id, c.slot, count(*), CAST(sum(r.local_amount) AS VARCHAR), CAST(sum(r.seqr_amount) AS VARCHAR) \
                FROM recon_results r JOIN closes c ON c.shop_id = r.shop_id AND c.close_seq = r.close_seq GROUP BY ALL";
     let items: Vec<(String, chrono::DateTime<chrono::Utc>, i64, String, String)> =
-        rows(store.ad_hoc_connection(), sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)));
+        read_rows(&store, sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)));
     let mut totals: BTreeMap<(String, String), (i64, String, String)> = BTreeMap::new();
     for (shop, slot, n, local, seqr) in items {
         let date = seqr_recon::lake::business_date(slot, chrono_tz::Europe::Stockholm).to_string();
@@ -173,11 +173,9 @@ async fn two_instances_publish_their_shops_to_one_lake_and_each_row_is_there_onc
     let out = a.cli(&["lake", "export"], &[]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("shop-1: 2 close(s)"), "{}", text(&out));
-    let latest: String = b
-        .store()
-        .ad_hoc_connection()
-        .query_row("SELECT label_period_id FROM closes ORDER BY close_seq DESC LIMIT 1", [], |r| r.get(0))
-        .unwrap();
+    let latest: String =
+        read_one(&b.store(), "SELECT label_period_id FROM closes ORDER BY close_seq DESC LIMIT 1", [], |r| r.get(0))
+            .unwrap();
     let out = b.cli(&["reconcile", "--period", &latest], &[]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(files(&lake), before, "the same files, no second copy and nothing left in _staging");
@@ -235,7 +233,7 @@ async fn a_close_the_lake_refused_is_done_and_the_next_close_publishes_it() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("is done and its report is sent or queued, but publishing it to the lake"), "{stderr}");
     let store = f.store();
-    let state: String = store.ad_hoc_connection().query_row("SELECT state FROM closes", [], |r| r.get(0)).unwrap();
+    let state: String = read_one(&store, "SELECT state FROM closes", [], |r| r.get(0)).unwrap();
     assert_eq!(state, "emailed", "the accountants got their report");
     drop(store);
     let alert = smtp.messages().into_iter().find(|m| m.to == ["ops@example.com"]).expect("ops are alerted");
@@ -274,10 +272,7 @@ async fn archived_closes_stay_in_the_lake_and_lake_check_still_agrees() {
     two_closes(&f, "shop-1").await;
     let before = lake_keys(&lake);
     let store = f.store();
-    store
-        .ad_hoc_connection()
-        .execute_batch("UPDATE closes SET slot = slot - INTERVAL 500 DAY WHERE close_seq = 1")
-        .unwrap();
+    store.tamper_for_test("UPDATE closes SET slot = slot - INTERVAL 500 DAY WHERE close_seq = 1").unwrap();
     drop(store);
 
     let out = f.cli(&["archive"], &[]);

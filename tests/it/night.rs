@@ -22,7 +22,7 @@ fn subjects(smtp: &SmtpSink) -> Vec<String> {
 }
 
 fn count(f: &Floor, sql: &str) -> i64 {
-    f.store().ad_hoc_connection().query_row(sql, [], |r| r.get(0)).unwrap()
+    read_one(&f.store(), sql, [], |r| r.get(0)).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -81,8 +81,7 @@ async fn sales_with_no_pos_file_at_all_are_an_incomplete_report_without_refund_a
     let html = report.body_html(0).unwrap().to_string();
     assert!(!html.contains("refund the customer"), "{html}");
     // Nor do the files attached to it, which an accountant works from.
-    let period =
-        f.store().ad_hoc_connection().query_row("SELECT period_id FROM periods", [], |r| r.get::<_, String>(0));
+    let period = read_one(&f.store(), "SELECT period_id FROM periods", [], |r| r.get::<_, String>(0));
     let exceptions =
         std::fs::read_to_string(f.dir.path().join("reports/shop-1").join(period.unwrap()).join("exceptions.csv"));
     let exceptions = exceptions.unwrap();
@@ -354,10 +353,7 @@ async fn closes_past_the_retention_leave_the_database_and_their_files_go_too() {
 
     // The first close, its email and its POS file are 500 days old; the rest is new.
     let store = f.store();
-    store
-        .ad_hoc_connection()
-        .execute_batch("UPDATE closes SET slot = slot - INTERVAL 500 DAY WHERE close_seq = 1")
-        .unwrap();
+    store.tamper_for_test("UPDATE closes SET slot = slot - INTERVAL 500 DAY WHERE close_seq = 1").unwrap();
     let periods = periods(&store);
     drop(store);
     let folders: Vec<_> = periods.iter().map(|p| f.reports().join("shop-1").join(p)).collect();
@@ -378,7 +374,7 @@ async fn closes_past_the_retention_leave_the_database_and_their_files_go_too() {
     assert!(!old_post.exists() && !old_mail.exists());
     assert_eq!(std::fs::read_dir(&archived).unwrap().count(), 1, "the new POS file stays");
     let store = f.store();
-    let count = |sql: &str| -> i64 { store.ad_hoc_connection().query_row(sql, [], |r| r.get(0)).unwrap() };
+    let count = |sql: &str| -> i64 { read_one(&store, sql, [], |r| r.get(0)).unwrap() };
     assert_eq!(count("SELECT count(*) FROM recon_items WHERE close_seq = 1"), 0);
     assert_eq!(count("SELECT count(*) FROM seqr_rows"), 1, "the first close's matched row is gone");
     assert_eq!(count("SELECT count(*) FROM closes WHERE archived_at IS NOT NULL"), 1);

@@ -14,7 +14,7 @@ use seqr_recon::store::ingest::{ingest_file, ingest_inbox, Feed, Ingested, Rejec
 use seqr_recon::store::Store;
 use seqr_recon::worklist;
 
-use crate::helpers::{dec, fetched, rows};
+use crate::helpers::{dec, fetched, read_one, read_rows};
 
 const POSTS_HEADER: &str =
     "shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at";
@@ -103,19 +103,14 @@ impl Recon {
 
     /// Every stored classification row, whole, sorted.
     fn all_items(&self) -> Vec<String> {
-        rows(
-            self.store.ad_hoc_connection(),
-            "SELECT CAST(recon_items AS VARCHAR) FROM recon_items ORDER BY 1",
-            [],
-            |r| r.get(0),
-        )
+        read_rows(&self.store, "SELECT CAST(recon_items AS VARCHAR) FROM recon_items ORDER BY 1", [], |r| r.get(0))
     }
 
     /// (category, ers or invoice reference, item period, detail) of one close, sorted.
     fn results(&self, close_seq: i64) -> Vec<(String, String, String, String)> {
         let sql = "SELECT category, coalesce(ers_reference, invoice_reference, seqr_key), item_period_id, \
                    coalesce(detail, '') FROM recon_results WHERE close_seq = ? ORDER BY 1, 2, 4";
-        rows(self.store.ad_hoc_connection(), sql, [close_seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        read_rows(&self.store, sql, [close_seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
     }
 
     fn categories(&self, close_seq: i64) -> Vec<(String, String)> {
@@ -160,7 +155,7 @@ fn closes_classified_together_see_only_their_own_shop() {
     together_then_alone(&r, s1, s2);
     let of_shop = |r: &Recon, shop: &str| -> Vec<(String, String)> {
         let sql = "SELECT category, ers_reference FROM recon_results WHERE shop_id = ? AND close_seq = 1 ORDER BY 1, 2";
-        rows(r.store.ad_hoc_connection(), sql, [shop], |row| Ok((row.get(0)?, row.get(1)?)))
+        read_rows(&r.store, sql, [shop], |row| Ok((row.get(0)?, row.get(1)?)))
     };
     let first_of_shop_1 =
         pairs(&[("DUPLICATE_LOCAL", "E3"), ("MATCHED", "E1"), ("MATCHED", "E3"), ("MISSING_LOCALLY", "E2")]);
@@ -176,10 +171,7 @@ fn closes_classified_together_see_only_their_own_shop() {
         failures.into_iter().map(|f| f.into_iter().map(|f| f.check).collect()).collect()
     };
     assert_eq!(checked(&r), vec![vec!["period_reported"], vec!["period_reported"]]);
-    r.store
-        .ad_hoc_connection()
-        .execute_batch("DELETE FROM recon_items WHERE shop_id = 'shop-2' AND ers_reference = 'E2'")
-        .unwrap();
+    r.store.tamper_for_test("DELETE FROM recon_items WHERE shop_id = 'shop-2' AND ers_reference = 'E2'").unwrap();
     let lost =
         ["local_amounts_tie", "local_posts_accounted", "period_reported", "seqr_amounts_tie", "seqr_rows_accounted"];
     assert_eq!(checked(&r), vec![vec!["period_reported"].as_slice(), lost.as_slice()]);
@@ -352,12 +344,10 @@ fn loading_the_same_file_twice_changes_nothing() {
     let p = r.write(POSTS_HEADER, &["shop-1,T1,,E1,,10,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z"]);
     assert!(matches!(ingest_file(&r.store, &p, &r.shops).unwrap(), Ingested::Loaded { rows: 1, .. }));
     assert_eq!(ingest_file(&r.store, &p, &r.shops).unwrap(), Ingested::AlreadyLoaded { feed: Feed::Posts });
-    let n: i64 = r.store.ad_hoc_connection().query_row("SELECT count(*) FROM pos_posts", [], |x| x.get(0)).unwrap();
+    let n: i64 = read_one(&r.store, "SELECT count(*) FROM pos_posts", [], |x| x.get(0)).unwrap();
     assert_eq!(n, 1);
-    let (file, line): (String, i64) = r
-        .store
-        .ad_hoc_connection()
-        .query_row("SELECT f.file_name, p.line FROM pos_posts p JOIN pos_files f USING (file_id)", [], |x| {
+    let (file, line): (String, i64) =
+        read_one(&r.store, "SELECT f.file_name, p.line FROM pos_posts p JOIN pos_files f USING (file_id)", [], |x| {
             Ok((x.get(0)?, x.get(1)?))
         })
         .unwrap();
@@ -401,9 +391,9 @@ fn a_file_with_bad_rows_is_refused_whole_with_every_problem_listed() {
         .lines()
         .filter(|l| l.split("posts.csv:").nth(1).is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())));
     assert_eq!(listed.count(), 7, "{errors}");
-    let n: i64 = r.store.ad_hoc_connection().query_row("SELECT count(*) FROM pos_posts", [], |x| x.get(0)).unwrap();
+    let n: i64 = read_one(&r.store, "SELECT count(*) FROM pos_posts", [], |x| x.get(0)).unwrap();
     assert_eq!(n, 0, "nothing of a refused file is loaded");
-    let files: i64 = r.store.ad_hoc_connection().query_row("SELECT count(*) FROM pos_files", [], |x| x.get(0)).unwrap();
+    let files: i64 = read_one(&r.store, "SELECT count(*) FROM pos_files", [], |x| x.get(0)).unwrap();
     assert_eq!(files, 0);
 }
 
@@ -425,7 +415,7 @@ fn lines_are_counted_past_blank_lines_quoted_line_breaks_and_refused_lines() {
     std::fs::write(inbox.join("good.csv"), content).unwrap();
     ingest_inbox(&r.store, &inbox, &r.shops).unwrap();
     let lines: Vec<(String, i64)> =
-        rows(r.store.ad_hoc_connection(), "SELECT ers_reference, line FROM pos_posts ORDER BY line", [], |x| {
+        read_rows(&r.store, "SELECT ers_reference, line FROM pos_posts ORDER BY line", [], |x| {
             Ok((x.get(0)?, x.get(1)?))
         });
     let want = [("E1", 2), ("E2", 5), ("E9", 6), ("E3", 7)];
@@ -474,7 +464,7 @@ fn an_invoice_journal_is_checked_row_by_row_and_loads_times_in_utc() {
         "SELECT invoice_reference, CAST(sent_at AS VARCHAR), last_status, CAST(last_polled_at AS VARCHAR), amount \
                FROM pos_invoices ORDER BY invoice_reference";
     let invoices: Vec<Row> =
-        rows(r.store.ad_hoc_connection(), sql, [], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?)));
+        read_rows(&r.store, sql, [], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?)));
     assert_eq!(
         invoices,
         vec![
@@ -503,8 +493,7 @@ fn good_inbox_files_are_archived() {
     let outcome = ingest_inbox(&r.store, &inbox, &r.shops).unwrap();
     assert_eq!(outcome.loaded.len(), 1);
     assert!(inbox.join("archive/a.csv").exists() && !inbox.join("a.csv").exists());
-    let d: String =
-        r.store.ad_hoc_connection().query_row("SELECT description FROM pos_posts", [], |x| x.get(0)).unwrap();
+    let d: String = read_one(&r.store, "SELECT description FROM pos_posts", [], |x| x.get(0)).unwrap();
     assert_eq!(d, "SEQR payment, with comma");
 }
 
@@ -520,8 +509,7 @@ fn exported_csvs_match_the_golden_files_and_defuse_formulas() {
         r.close("P1", MARK, vec![seqr("E1", "T1", "100"), seqr("E2", "T1", "-20.50"), seqr("E9", "T2", "5")], None);
     // The config's names, as `run` records them; T2 has none.
     r.store
-        .ad_hoc_connection()
-        .execute_batch(
+        .tamper_for_test(
             "INSERT INTO shops VALUES ('shop-1', 'Södermalm', 'SEK', 'Europe/Stockholm', 'shop', 'r', now()); \
              INSERT INTO terminals (terminal_id, shop_id, name) VALUES ('T1', 'shop-1', 'Till 1 by the door');",
         )
@@ -546,25 +534,20 @@ fn exported_csvs_match_the_golden_files_and_defuse_formulas() {
     assert!(tx.contains("'=HYPERLINK") && tx.contains("'@anna") && tx.contains("-20.50000"), "{tx}");
 
     // A MATCHED row is stored without its keys and invoice reference; the view gives them back.
-    let stored: (Option<String>, Option<String>, Option<String>, i64, i64) = r
-        .store
-        .ad_hoc_connection()
-        .query_row(
+    let stored: (Option<String>, Option<String>, Option<String>, i64, i64) = read_one(&r.store,
             "SELECT local_key, seqr_key, invoice_reference, local_file_id, local_line FROM recon_items WHERE ers_reference = 'E1'",
             [],
             |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?)),
         )
         .unwrap();
     assert_eq!(stored, (None, None, None, 1, 2));
-    let viewed: (String, String, String) = r
-        .store
-        .ad_hoc_connection()
-        .query_row(
-            "SELECT local_key, seqr_key, invoice_reference FROM recon_results WHERE ers_reference = 'E1'",
-            [],
-            |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)),
-        )
-        .unwrap();
+    let viewed: (String, String, String) = read_one(
+        &r.store,
+        "SELECT local_key, seqr_key, invoice_reference FROM recon_results WHERE ers_reference = 'E1'",
+        [],
+        |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)),
+    )
+    .unwrap();
     assert_eq!(viewed, ("P:1:2".to_string(), "S:E1".to_string(), "R1".to_string()));
 }
 
@@ -648,7 +631,7 @@ fn query_command_binds_a_parameter_containing_a_quote() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "who,n\nO'Brien'; DROP TABLE pos_posts; --,34\n");
     let store = Store::open(&db).unwrap();
-    assert!(store.ad_hoc_connection().prepare("SELECT * FROM pos_posts").is_ok(), "the table is still there");
+    assert!(store.read_for_test("SELECT * FROM pos_posts", [], |_| Ok(())).is_ok(), "the table is still there");
 }
 
 /// SEQR detail row on T1 whose ersReference carries `hhmmss` on 2026-11-21.
@@ -693,10 +676,8 @@ fn probable_matches_follow_the_tolerances_and_never_become_matched() {
         probable.contains("(ersReference X1)") && probable.contains("amounts 0.00 apart, times 5 s apart; score 0.959"),
         "{probable}"
     );
-    let (local_key, score): (String, String) = r
-        .store
-        .ad_hoc_connection()
-        .query_row("SELECT local_key, CAST(score AS VARCHAR) FROM v_probable_matches", [], |row| {
+    let (local_key, score): (String, String) =
+        read_one(&r.store, "SELECT local_key, CAST(score AS VARCHAR) FROM v_probable_matches", [], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })
         .unwrap();
@@ -727,18 +708,14 @@ fn probable_matches_follow_the_tolerances_and_never_become_matched() {
         .unwrap();
     let (seq2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], None);
     assert_eq!(r.categories(seq2), pairs(&[("MISSING_AT_SEQR", "X1"), ("MISSING_AT_SEQR", "Z1")]));
-    let matched: i64 = r
-        .store
-        .ad_hoc_connection()
-        .query_row("SELECT count(*) FROM recon_results WHERE category = 'MATCHED'", [], |r| r.get(0))
-        .unwrap();
+    let matched: i64 =
+        read_one(&r.store, "SELECT count(*) FROM recon_results WHERE category = 'MATCHED'", [], |r| r.get(0)).unwrap();
     assert_eq!(matched, 0);
 
     // The analyst's open list says what to do about each.
     let sql = seqr_recon::store::queries::ANALYST.iter().find(|(n, _)| *n == "open_exceptions_by_age").unwrap().1;
-    let open: Vec<(String, String, String)> = rows(r.store.ad_hoc_connection(), sql, [], |row| {
-        Ok((row.get("category")?, row.get("ers_reference")?, row.get("action")?))
-    });
+    let open: Vec<(String, String, String)> =
+        read_rows(&r.store, sql, [], |row| Ok((row.get("category")?, row.get("ers_reference")?, row.get("action")?)));
     assert_eq!(
         open.iter().map(|(c, e, _)| format!("{c} {e}")).collect::<Vec<_>>(),
         ["MISSING_AT_SEQR X1", "MISSING_AT_SEQR Z1"]
@@ -749,7 +726,7 @@ fn probable_matches_follow_the_tolerances_and_never_become_matched() {
 /// The failed checks of `close_seq` after `tamper` ran, inside a transaction that is rolled back.
 fn failed_checks(r: &Recon, close_seq: i64, tamper: &str) -> Vec<String> {
     let tx = r.store.transaction().unwrap();
-    tx.ad_hoc_connection().execute_batch(tamper).unwrap();
+    tx.tamper_for_test(tamper).unwrap();
     let mut names: Vec<String> = self_check(&tx, "shop-1", close_seq).unwrap().into_iter().map(|f| f.check).collect();
     names.dedup();
     names
@@ -806,7 +783,7 @@ fn actions(r: &Recon, close_seq: i64) -> Vec<(String, String, Option<rust_decima
     let sql = "SELECT r.category, r.ers_reference, r.seqr_amount, coalesce(r.detail, ''), c.action \
                FROM recon_results r JOIN categories c USING (category) \
                WHERE r.close_seq = ? AND r.category <> 'MATCHED' ORDER BY 1, 2";
-    rows(r.store.ad_hoc_connection(), sql, [close_seq], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?)))
+    read_rows(&r.store, sql, [close_seq], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?)))
 }
 
 #[test]
@@ -894,26 +871,25 @@ fn summaries_of_consecutive_periods_count_each_row_once_and_show_what_was_carrie
     let own = |col: usize| -> rust_decimal::Decimal {
         [total(c1, "P1"), total(c2, "P2")].iter().map(|l| dec(l.split(',').nth(col).unwrap())).sum()
     };
-    let (seqr_all, posts_all): (rust_decimal::Decimal, rust_decimal::Decimal) = r
-        .store
-        .ad_hoc_connection()
-        .query_row("SELECT (SELECT sum(amount) FROM seqr_rows), (SELECT sum(amount) FROM pos_posts)", [], |x| {
-            Ok((x.get(0)?, x.get(1)?))
-        })
-        .unwrap();
+    let (seqr_all, posts_all): (rust_decimal::Decimal, rust_decimal::Decimal) = read_one(
+        &r.store,
+        "SELECT (SELECT sum(amount) FROM seqr_rows), (SELECT sum(amount) FROM pos_posts)",
+        [],
+        |x| Ok((x.get(0)?, x.get(1)?)),
+    )
+    .unwrap();
     assert_eq!((own(6), own(8)), (seqr_all, posts_all));
 }
 
 /// The till's and SEQR's totals of a close's results: (local, SEQR).
 fn booked(r: &Recon, close_seq: i64) -> (rust_decimal::Decimal, rust_decimal::Decimal) {
-    r.store
-        .ad_hoc_connection()
-        .query_row(
-            "SELECT coalesce(sum(local_amount), 0), coalesce(sum(seqr_amount), 0) FROM recon_results WHERE close_seq = ?",
-            [close_seq],
-            |x| Ok((x.get(0)?, x.get(1)?)),
-        )
-        .unwrap()
+    read_one(
+        &r.store,
+        "SELECT coalesce(sum(local_amount), 0), coalesce(sum(seqr_amount), 0) FROM recon_results WHERE close_seq = ?",
+        [close_seq],
+        |x| Ok((x.get(0)?, x.get(1)?)),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -1299,7 +1275,7 @@ fn third_close_after(archive: bool) -> (Recon, Vec<(String, String, String, Stri
     let summary = |n: u64, total: &str| Some(SummaryRow { terminal_id: None, count: n, total: dec(total) });
     r.close("P1", MARK, vec![seqr("20261121100000700000001", "T1", "100")], summary(1, "100"));
     r.close("P2", "2026-11-22T21:00:00Z", vec![], summary(0, "0"));
-    r.store.ad_hoc_connection().execute_batch("UPDATE closes SET state = 'exported'").unwrap();
+    r.store.tamper_for_test("UPDATE closes SET state = 'exported'").unwrap();
     if archive {
         let far = t("2030-01-01T00:00:00Z");
         let archived = r.store.archive(&["shop-1"], far).unwrap();
@@ -1336,7 +1312,7 @@ fn an_archived_close_leaves_what_later_closes_need_and_they_decide_the_same() {
 
     // What archiving moved out: close 1's result, its raw reports and the matched post and row;
     // the open post stays.
-    let count = |r: &Recon, sql: &str| -> i64 { r.store.ad_hoc_connection().query_row(sql, [], |x| x.get(0)).unwrap() };
+    let count = |r: &Recon, sql: &str| -> i64 { read_one(&r.store, sql, [], |x| x.get(0)).unwrap() };
     assert_eq!(count(&archived, "SELECT count(*) FROM recon_items WHERE close_seq = 1"), 0);
     assert!(count(&kept, "SELECT count(*) FROM recon_items WHERE close_seq = 1") > 0);
     assert_eq!(count(&archived, "SELECT count(*) FROM pos_posts WHERE file_id = 1"), 1, "the open post stays");

@@ -16,7 +16,7 @@ fn subjects(smtp: &SmtpSink) -> Vec<(Vec<String>, String)> {
 }
 
 fn label_period(f: &Floor) -> String {
-    f.store().ad_hoc_connection().query_row("SELECT label_period_id FROM closes", [], |r| r.get(0)).unwrap()
+    read_one(&f.store(), "SELECT label_period_id FROM closes", [], |r| r.get(0)).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -29,7 +29,7 @@ async fn a_report_row_lost_between_parse_and_store_stops_the_email_and_alerts_op
     let out = f.cli(&["run"], &[("SEQR_RECON_FAILPOINT", "after_fetched")]);
     assert!(out.status.code().is_none(), "killed after fetch: {}", text(&out));
     // A row vanishes between the parser and the reconciliation.
-    f.store().ad_hoc_connection().execute("DELETE FROM seqr_rows WHERE ers_reference = ?", [&e1]).unwrap();
+    f.store().tamper_for_test(&format!("DELETE FROM seqr_rows WHERE ers_reference = '{e1}'")).unwrap();
 
     let out = f.cli(&["run"], &[]);
     assert!(!out.status.success(), "{}", text(&out));
@@ -40,10 +40,10 @@ async fn a_report_row_lost_between_parse_and_store_stops_the_email_and_alerts_op
     assert_eq!(sent.len(), 1, "only the alert: {sent:?}");
     assert_eq!(sent[0].0, vec!["ops@example.com"]);
     assert!(sent[0].1.contains("ALERT shop-1"), "{sent:?}");
-    let failures: i64 = f
-        .store()
-        .ad_hoc_connection()
-        .query_row("SELECT count(*) FROM check_failures WHERE check_name = 'report_rows_stored'", [], |r| r.get(0))
+    let failures: i64 =
+        read_one(&f.store(), "SELECT count(*) FROM check_failures WHERE check_name = 'report_rows_stored'", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(failures, 1);
 
@@ -75,8 +75,8 @@ async fn a_close_records_its_provenance_and_keeps_no_secret() {
     let store = f.store();
     // Every answer SEQR gave the close is hashed: the mark, each report, and the
     // simulator's one REPORT_NOT_READY before the first report.
-    let ops: Vec<(String, i32, String)> = rows(
-        store.ad_hoc_connection(),
+    let ops: Vec<(String, i32, String)> = read_rows(
+        &store,
         "SELECT operation, result_code, response_sha256 FROM soap_responses ORDER BY operation, result_code",
         [],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -86,34 +86,28 @@ async fn a_close_records_its_provenance_and_keeps_no_secret() {
         ["executeReport 0", "executeReport 0", "executeReport 2", "markTransactionPeriod 0"]
     );
     assert!(ops.iter().all(|(_, _, sha)| sha.len() == 64 && sha.chars().all(|c| c.is_ascii_hexdigit())));
-    let (same, polls): (bool, bool) = store
-        .ad_hoc_connection()
-        .query_row(
-            "SELECT bool_and(r.response_sha256 = s.response_sha256), \
+    let (same, polls): (bool, bool) = read_one(
+        &store,
+        "SELECT bool_and(r.response_sha256 = s.response_sha256), \
                     sum(r.attempts - 1) = (SELECT count(*) FROM soap_responses WHERE result_code = 2) \
              FROM seqr_reports r JOIN soap_responses s USING (period_id, report_id) WHERE s.result_code = 0",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap();
     assert!(same, "each report's hash is the hash of the answer it came in");
     assert!(polls, "one not-ready answer recorded per extra attempt");
-    let (snapshot, files): (String, String) = store
-        .ad_hoc_connection()
-        .query_row("SELECT config_snapshot, CAST(pos_files AS VARCHAR) FROM close_inputs", [], |r| {
+    let (snapshot, files): (String, String) =
+        read_one(&store, "SELECT config_snapshot, CAST(pos_files AS VARCHAR) FROM close_inputs", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .unwrap();
     assert_eq!(snapshot, std::fs::read_to_string(&f.config).unwrap());
     assert_eq!(files, format!("[{posts_sha}]"));
-    let run: (String, i64) = store
-        .ad_hoc_connection()
-        .query_row("SELECT state, exceptions FROM v_runs", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap();
+    let run: (String, i64) =
+        read_one(&store, "SELECT state, exceptions FROM v_runs", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     assert_eq!(run, ("emailed".to_string(), 0));
-    let totals: (i64, String, String) = store
-        .ad_hoc_connection()
-        .query_row(
+    let totals: (i64, String, String) = read_one(&store,
             "SELECT seqr_detail_count, CAST(seqr_detail_total AS VARCHAR), CAST(seqr_summary_total AS VARCHAR) FROM v_period_totals",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -122,22 +116,21 @@ async fn a_close_records_its_provenance_and_keeps_no_secret() {
     assert_eq!(totals, (1, "12.34000".to_string(), "12.34000".to_string()));
 
     // No table holds the reseller password, in any column.
-    let tables: Vec<String> = rows(
-        store.ad_hoc_connection(),
+    let tables: Vec<String> = read_rows(
+        &store,
         "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'",
         [],
         |r| r.get(0),
     );
     assert!(tables.len() > 15, "{tables:?}");
     for table in tables {
-        let leaks: i64 = store
-            .ad_hoc_connection()
-            .query_row(
-                &format!("SELECT count(*) FROM {table} t WHERE CAST(t AS VARCHAR) LIKE ?"),
-                [format!("%{RESELLER_PASSWORD}%")],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let leaks: i64 = read_one(
+            &store,
+            &format!("SELECT count(*) FROM {table} t WHERE CAST(t AS VARCHAR) LIKE ?"),
+            [format!("%{RESELLER_PASSWORD}%")],
+            |r| r.get(0),
+        )
+        .unwrap();
         assert_eq!(leaks, 0, "{table} holds the password");
     }
 }
@@ -156,28 +149,25 @@ async fn a_close_records_only_the_pos_files_its_result_holds() {
     f.posts("night-2.csv", &[(e2, "20.00"), (e3, "29.00")]);
     let second = sha("night-2.csv");
     assert!(f.cli(&["run", "--ad-hoc"], &[]).status.success());
-    let inputs: Vec<String> = rows(
-        f.store().ad_hoc_connection(),
-        "SELECT CAST(pos_files AS VARCHAR) FROM close_inputs ORDER BY reconciled_at",
-        [],
-        |r| r.get(0),
-    );
+    let inputs: Vec<String> =
+        read_rows(&f.store(), "SELECT CAST(pos_files AS VARCHAR) FROM close_inputs ORDER BY reconciled_at", [], |r| {
+            r.get(0)
+        });
     // Night 2 lists its own file, not night 1's (settled the night before).
     assert_eq!(inputs, [format!("[{first}]"), format!("[{second}]")]);
 }
 
 /// A table's rows as one text, to prove a dry run changed nothing.
 fn dump(f: &Floor, table: &str) -> String {
-    f.store()
-        .ad_hoc_connection()
-        .query_row(
-            &format!(
-                "SELECT coalesce(string_agg(CAST(t AS VARCHAR), '\n' ORDER BY CAST(t AS VARCHAR)), '') FROM {table} t"
-            ),
-            [],
-            |r| r.get(0),
-        )
-        .unwrap()
+    read_one(
+        &f.store(),
+        &format!(
+            "SELECT coalesce(string_agg(CAST(t AS VARCHAR), '\n' ORDER BY CAST(t AS VARCHAR)), '') FROM {table} t"
+        ),
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -251,7 +241,7 @@ async fn a_dry_run_recomputes_from_the_stored_reports_and_changes_nothing() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("classification: unchanged"), "{}", text(&out));
 
     // A recomputed result that fails a self-check is never kept.
-    f.store().ad_hoc_connection().execute("UPDATE seqr_reports SET parsed_rows = parsed_rows + 1", []).unwrap();
+    f.store().tamper_for_test("UPDATE seqr_reports SET parsed_rows = parsed_rows + 1").unwrap();
     let kept = dump(&f, "recon_results");
     assert!(kept.contains("PROBABLE_MATCH"));
     // Probable matching off again would turn the pair back into two exceptions.
