@@ -199,8 +199,8 @@ const HELD_ROWS: usize = 20_000;
 
 /// A close's result, read once: what its files, its email and its workbook
 /// show (the summary, the exceptions and transactions, the to-do list, the
-/// span of the period, the POS files refused). None of them goes back to the
-/// database for more. A small close's planning costs more than its rows:
+/// span of the period, the POS files refused). The email reads nothing more
+/// from the database. A small close's planning costs more than its rows:
 /// running each query once instead of three times (the CSV's columns, the
 /// CSV, the sheet) is most of what exporting it takes. A file's rows too many
 /// to hold are `None`: DuckDB's `COPY` writes that CSV and the workbook reads
