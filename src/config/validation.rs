@@ -1,6 +1,8 @@
 //! The checks a loaded configuration must pass, each naming the file, the key
-//! and what to do: what serde's types cannot say (unique ids, names that can
-//! be folders, currencies, time zones and schedules parsed into their types).
+//! and what to do: what serde's types cannot say (unique ids, currencies, a
+//! reseller's one shop-level shop, web users) and the time zones and
+//! schedules parsed into their types. A shop id that cannot name a folder is
+//! refused as it is read (`ShopId`).
 
 use std::collections::HashSet;
 
@@ -9,6 +11,8 @@ use serde::Deserialize;
 use super::{Config, ConfigError, Level, Shop, Transport};
 
 impl Config {
+    /// Parses each shop's time zone and schedule, then checks what the types
+    /// cannot; the first problem found is the error.
     pub(super) fn check(&mut self, file: &str) -> Result<(), ConfigError> {
         let err = |key: String, what: String| ConfigError { file: file.into(), key, what };
         for (i, shop) in self.shops.iter_mut().enumerate() {
