@@ -1,4 +1,7 @@
--- The refused POS files a close's report names.
-SELECT file_name, row_count, problems FROM pos_file_refusals
-WHERE reported_in_close = (SELECT close_id FROM closes WHERE shop_id = $shop_id AND close_seq = $close_seq)
-ORDER BY refused_at, file_name
+-- The refused POS files each close in $closes ({shop_id, close_seq}) names in its report, by shop.
+SELECT c.shop_id, r.file_name, r.row_count, r.problems
+FROM pos_file_refusals r
+JOIN closes c ON c.close_id = r.reported_in_close
+SEMI JOIN (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)) t
+  ON t.shop_id = c.shop_id AND t.close_seq = c.close_seq
+ORDER BY c.shop_id, r.refused_at, r.file_name

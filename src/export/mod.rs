@@ -271,10 +271,11 @@ impl CloseResult {
         let mut exceptions = read_for(CloseFile::Exceptions, &few_exceptions)?;
         let mut transactions = read_for(CloseFile::Transactions, &few_items)?;
         let mut todo = store.todo_lists(closes, TodoList::HELD)?;
+        let mut refused = store.refused_files(closes)?;
         for (i, rows) in all.iter_mut().enumerate() {
             rows.todo = todo.remove(&rows.shop_id).unwrap_or_default();
             rows.span = store.close_span(&rows.shop_id, rows.close_seq)?;
-            rows.refused = store.refused_files(&rows.shop_id, rows.close_seq)?;
+            rows.refused = refused.remove(&rows.shop_id).unwrap_or_default();
             rows.exceptions = few_exceptions[i].then(|| exceptions.take(&rows.shop_id));
             rows.transactions = few_items[i].then(|| transactions.take(&rows.shop_id));
             if rows.no_pos_posts()? {

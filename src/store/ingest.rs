@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
-use super::{execute_named, queries, Store};
+use super::{closes_value, execute_named, queries, Store};
+use crate::domain::CloseKey;
 use crate::seqr::types::InvoiceStatus;
 
 /// The transaction-post feed's header.
@@ -720,11 +721,17 @@ impl Store {
         Ok(())
     }
 
-    /// The refused POS files the report of a shop's close names.
-    pub fn refused_files(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<RefusedFile>> {
-        self.query_all(queries::REFUSED_FILES, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
-            Ok(RefusedFile { file_name: r.get(0)?, rows: r.get(1)?, problems: r.get(2)? })
-        })
+    /// The refused POS files the reports of closes (at most one per shop)
+    /// name, by shop: one statement for all of them.
+    pub fn refused_files(&self, closes: &[CloseKey<'_>]) -> anyhow::Result<HashMap<String, Vec<RefusedFile>>> {
+        let mut by_shop: HashMap<String, Vec<RefusedFile>> = HashMap::new();
+        let files = self.query_all(queries::REFUSED_FILES, &[("closes", &closes_value(closes))], |r| {
+            Ok((r.get::<_, String>(0)?, RefusedFile { file_name: r.get(1)?, rows: r.get(2)?, problems: r.get(3)? }))
+        })?;
+        for (shop_id, file) in files {
+            by_shop.entry(shop_id).or_default().push(file);
+        }
+        Ok(by_shop)
     }
 }
 
