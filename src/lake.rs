@@ -257,54 +257,45 @@ impl Lake {
     /// Per table, shop and business date, the lake's rows and totals beside
     /// those of the database's exported closes, for `shops`.
     pub fn check(&self, store: &Store, shops: &[&Shop]) -> anyhow::Result<Vec<Compared>> {
+        let database = database_totals(store, shops)?;
         let ids: BTreeSet<&str> = shops.iter().map(|s| s.id.as_str()).collect();
         // The Parquet files are read by a database of their own: `store` may be
         // opened read-only, which keeps DuckDB off the file system.
         let reader = Store::open_in_memory()?;
-        let mut compared = Vec::new();
-        for table in TABLES {
-            let mut database: BTreeMap<(String, String), Totals> = BTreeMap::new();
-            for shop in shops {
-                for close in store.complete_closes(&shop.id)? {
-                    let params: &[crate::store::Param<'_>] =
-                        &[("shop_id", &close.shop_id), ("close_seq", &close.close_seq)];
-                    let totals = store.selection_totals(table, params)?;
-                    let date = business_date(close.slot, shop.tz()).to_string();
-                    *database.entry((shop.id.to_string(), date)).or_default() += totals;
-                }
-            }
+        let mut lake: BTreeMap<TotalsKey, Totals> = BTreeMap::new();
+        for (table_index, table) in TABLES.iter().enumerate() {
             let table_dir = self.dir.join(table.name);
-            let mut lake: BTreeMap<(String, String), Totals> = BTreeMap::new();
             if has_parquet(&table_dir)? {
-                for (shop_id, date, totals) in reader.parquet_totals(&table_dir, table.amounts)? {
+                for (shop_id, date, totals) in reader.parquet_totals(table.name, &table_dir)? {
                     if ids.contains(shop_id.as_str()) {
-                        lake.insert((shop_id, date), totals);
+                        lake.insert((table_index, shop_id, date), totals);
                     }
                 }
             }
-            // The lake alone keeps the closes archived out of the database.
-            for shop in shops {
-                for close in store.archived_closes(&shop.id)? {
-                    let key = (shop.id.to_string(), business_date(close.slot, shop.tz()).to_string());
+        }
+        // The lake alone keeps the closes archived out of the database.
+        for shop in shops {
+            for close in store.archived_closes(&shop.id)? {
+                let date = business_date(close.slot, shop.tz()).to_string();
+                for table_index in 0..TABLES.len() {
+                    let key = (table_index, shop.id.to_string(), date.clone());
                     if !database.contains_key(&key) {
                         lake.remove(&key);
                     }
                 }
             }
-            let keys: BTreeSet<_> = database.keys().chain(lake.keys()).cloned().collect();
-            for (shop_id, business_date) in keys {
-                let key = (shop_id, business_date);
-                let (lake, database) = (lake.get(&key).copied(), database.get(&key).copied());
-                compared.push(Compared {
-                    table: table.name,
-                    shop_id: key.0,
-                    business_date: key.1,
-                    lake: lake.unwrap_or_default(),
-                    database: database.unwrap_or_default(),
-                });
-            }
         }
-        Ok(compared)
+        let keys: BTreeSet<&TotalsKey> = database.keys().chain(lake.keys()).collect();
+        Ok(keys
+            .into_iter()
+            .map(|key| Compared {
+                table: TABLES[key.0].name,
+                shop_id: key.1.clone(),
+                business_date: key.2.clone(),
+                lake: lake.get(key).copied().unwrap_or_default(),
+                database: database.get(key).copied().unwrap_or_default(),
+            })
+            .collect())
     }
 
     fn shop_dir(&self, table: &str, shop_id: &str) -> PathBuf {
@@ -392,6 +383,26 @@ fn files_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         }
     }
     Ok(files)
+}
+
+/// A lake table (its index in [`TABLES`]), a shop and a business date.
+type TotalsKey = (usize, String, String);
+
+/// The rows and totals of each lake table of `shops`' exported closes, as the
+/// database holds them, by table, shop and business date.
+fn database_totals(store: &Store, shops: &[&Shop]) -> anyhow::Result<BTreeMap<TotalsKey, Totals>> {
+    let mut totals_by_key: BTreeMap<TotalsKey, Totals> = BTreeMap::new();
+    for shop in shops {
+        for close in store.complete_closes(&shop.id)? {
+            let params: &[crate::store::Param<'_>] = &[("shop_id", &close.shop_id), ("close_seq", &close.close_seq)];
+            let date = business_date(close.slot, shop.tz()).to_string();
+            for (table, totals) in store.lake_totals(params)? {
+                let index = TABLES.iter().position(|t| t.name == table).context("a lake table not in TABLES")?;
+                *totals_by_key.entry((index, shop.id.to_string(), date.clone())).or_default() += totals;
+            }
+        }
+    }
+    Ok(totals_by_key)
 }
 
 /// Whether `table_dir` holds a Parquet file two folders down (`shop_id=…/business_date=…/`).

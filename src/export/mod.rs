@@ -19,7 +19,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::config::{ReportFormat, ReportSettings, Shop};
 use crate::domain::CloseKey;
-use crate::store::files::{CloseFile, CsvCells};
+use crate::store::files::CloseFile;
 use crate::store::ingest::RefusedFile;
 use crate::store::reconcile::{CloseSpan, TodoList};
 use crate::store::{Param, Store, SummaryLine};
@@ -455,13 +455,12 @@ pub fn copy_close_csv(
     style: CsvStyle,
     path: &Path,
 ) -> anyhow::Result<u64> {
-    let cells = CsvCells { decimal_comma: style.decimal_comma, two_decimals: |c| style_of(c) == Style::Display };
     if !style.bom {
-        return store.copy_close_file_csv(file, closes, cells, path);
+        return store.copy_close_file_csv(file, closes, style.decimal_comma, path);
     }
     // A byte order mark first: DuckDB writes the rest beside it, and the two are joined.
     let body = path.with_extension("body.tmp");
-    let rows = store.copy_close_file_csv(file, closes, cells, &body)?;
+    let rows = store.copy_close_file_csv(file, closes, style.decimal_comma, &body)?;
     let mut out = std::fs::File::create(path)?;
     out.write_all("\u{feff}".as_bytes())?;
     std::io::copy(&mut std::fs::File::open(&body)?, &mut out)?;

@@ -96,6 +96,7 @@ impl Store {
         })?;
         let store = Store::on(conn, Some(path.to_path_buf()));
         store.migrate()?;
+        store.define_macros()?;
         Ok(store)
     }
 
@@ -177,7 +178,7 @@ impl Store {
                 Err(e) => return Err(e),
             }
         };
-        let store = Store { conn, path: Some(path.clone()) };
+        let store = Store::on(conn, Some(path.clone()));
         let version =
             store.schema_version().with_context(|| format!("{} is not a seqr-recon database", path.display()))?;
         let needed = queries::MIGRATIONS.len() as i64;
@@ -190,6 +191,7 @@ impl Store {
         }
         store.refuse_if_newer(version)?;
         store.set_memory_limit(&settings.memory_limit)?;
+        store.define_macros()?;
         store.conn.execute_batch(queries::LOCK_DOWN_READER)?;
         Ok(store)
     }
@@ -199,7 +201,7 @@ impl Store {
     /// --dry-run`). The file is opened read-only and must exist.
     pub fn open_scratch_copy(settings: &crate::config::StoreSettings) -> anyhow::Result<Store> {
         drop(Store::open_read_only(settings)?);
-        let store = Store { conn: Connection::open_in_memory()?, path: None };
+        let store = Store::on(Connection::open_in_memory()?, None);
         let source = settings.database.to_str().context("the database's path is not UTF-8")?;
         let copy = || -> anyhow::Result<()> {
             store.execute(queries::ATTACH_SOURCE, &[("path", &source)])?;
@@ -208,6 +210,7 @@ impl Store {
             Ok(())
         };
         copy().with_context(|| format!("copying {} into memory", settings.database.display()))?;
+        store.define_macros()?;
         Ok(store)
     }
 
@@ -215,6 +218,7 @@ impl Store {
     pub fn open_in_memory() -> anyhow::Result<Store> {
         let store = Store::on(Connection::open_in_memory()?, None);
         store.migrate()?;
+        store.define_macros()?;
         Ok(store)
     }
 
@@ -250,33 +254,13 @@ impl Store {
         Ok(columns)
     }
 
-    /// The names and types of the columns `sql` (one statement, no `;`)
-    /// returns (run with `LIMIT 0`).
-    fn result_columns(
-        &self,
-        sql: &str,
-        params: &[Param<'_>],
-    ) -> anyhow::Result<Vec<(String, duckdb::arrow::datatypes::DataType)>> {
-        let mut stmt = self.conn.prepare_cached(&format!("SELECT * FROM ({sql}\n) LIMIT 0"))?;
-        bind_named(&mut stmt, params)?;
-        stmt.raw_execute()?;
-        let names = stmt.column_names();
-        Ok(names.into_iter().enumerate().map(|(i, name)| (name, stmt.column_type(i))).collect())
-    }
-
-    /// Writes the rows of `select` (each column already text) to `path` as
-    /// CSV with DuckDB's `COPY`: a header row, `delimiter` between fields,
-    /// `"` quoting only where a field needs it, NULL as an empty field, rows
-    /// in `select`'s order. Returns the row count.
-    fn copy_csv(&self, select: &str, params: &[Param<'_>], path: &Path, delimiter: char) -> anyhow::Result<u64> {
+    /// Runs `copy`, a `COPY (…) TO $path (FORMAT csv, …, DELIMITER $delimiter, …)`
+    /// of `queries/files/`, whose rows are already text: `;` between fields
+    /// when `semicolons`, else `,`. Rows in the query's order. Returns the row count.
+    fn copy_csv(&self, copy: &str, params: &[Param<'_>], path: &Path, semicolons: bool) -> anyhow::Result<u64> {
         let path = path.to_str().with_context(|| format!("{} is not UTF-8", path.display()))?;
         anyhow::ensure!(!path.contains(['\0', '\n', '\r']), "{path:?}: a report path may not hold a control character");
-        anyhow::ensure!(delimiter == ',' || delimiter == ';', "a CSV delimiter is , or ;");
-        let sql = format!(
-            "COPY ({select}) TO $path (FORMAT csv, HEADER true, DELIMITER $delimiter, QUOTE '\"', ESCAPE '\"', \
-             NULLSTR '', COMMENT '')"
-        );
-        let delimiter = delimiter.to_string();
+        let delimiter = if semicolons { ";" } else { "," };
         let mut params = params.to_vec();
         params.extend([("path", &path as &dyn ToSql), ("delimiter", &delimiter)]);
         // The rows keep the query's ORDER BY only while insertion order is
@@ -285,7 +269,7 @@ impl Store {
         static ORDERED_COPY: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let _ordered = ORDERED_COPY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         self.execute(queries::PRESERVE_ORDER, &[("preserve", &true)])?;
-        let copied = execute_named(&self.conn, &sql, &params);
+        let copied = execute_named(&self.conn, copy, &params);
         self.execute(queries::PRESERVE_ORDER, &[("preserve", &false)])?;
         Ok(copied? as u64)
     }
@@ -317,12 +301,23 @@ impl Store {
 
     /// A second connection to the same database, for another thread.
     pub fn try_clone(&self) -> anyhow::Result<Store> {
-        Ok(Store::on(self.conn.try_clone()?, self.path.clone()))
+        let store = Store::on(self.conn.try_clone()?, self.path.clone());
+        store.define_macros()?;
+        Ok(store)
     }
 
     fn on(conn: Connection, path: Option<PathBuf>) -> Store {
         conn.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
         Store { conn, path }
+    }
+
+    /// Defines on this connection the temporary macros the queries select
+    /// from. They read the schema's tables and macros: after migrating.
+    fn define_macros(&self) -> anyhow::Result<()> {
+        for macros in queries::MACROS {
+            self.conn.execute_batch(macros).context("defining the queries' macros")?;
+        }
+        Ok(())
     }
 
     fn migrate(&self) -> anyhow::Result<()> {
@@ -582,23 +577,32 @@ mod tests {
         // The archive's statements read the temporary table its first makes.
         store.archive(&[], chrono::Utc::now()).unwrap();
         let lake = [
-            queries::LAKE_TRANSACTIONS,
-            queries::LAKE_EXCEPTIONS,
-            queries::LAKE_SEQR_ROWS,
-            queries::LAKE_POS_POSTS,
-            queries::LAKE_PERIODS,
-            queries::LAKE_CLOSES,
-            queries::LAKE_ITEMS,
+            queries::LAKE_WRITE_TRANSACTIONS,
+            queries::LAKE_WRITE_EXCEPTIONS,
+            queries::LAKE_WRITE_SEQR_ROWS,
+            queries::LAKE_WRITE_POS_POSTS,
+            queries::LAKE_WRITE_PERIODS,
+            queries::LAKE_WRITE_CLOSES,
+            queries::LAKE_WRITE_ITEMS,
+            queries::LAKE_DATABASE_TOTALS,
+            queries::LAKE_PARQUET_TOTALS,
         ];
-        let all =
-            [queries::SUMMARY_CSV, queries::EXCEPTIONS_CSV, queries::TRANSACTIONS_CSV, queries::CHECKS, queries::TODO]
-                .into_iter()
-                .chain([queries::UNKNOWN_REFUND_LINKS, queries::ARCHIVED])
-                .chain(lake)
-                .chain(queries::STORE.iter().map(|(_, q)| *q))
-                .chain(queries::RECONCILE.iter().map(|(_, q)| *q))
-                .chain(queries::ARCHIVE.iter().map(|(_, q)| *q))
-                .chain(queries::ANALYST.iter().map(|(_, q)| *q));
+        let files = [
+            queries::SUMMARY_ROWS,
+            queries::SUMMARY_CSV,
+            queries::EXCEPTIONS_ROWS,
+            queries::EXCEPTIONS_CSV,
+            queries::TRANSACTIONS_ROWS,
+            queries::TRANSACTIONS_CSV,
+        ];
+        let all = files
+            .into_iter()
+            .chain([queries::CHECKS, queries::TODO, queries::UNKNOWN_REFUND_LINKS, queries::ARCHIVED])
+            .chain(lake)
+            .chain(queries::STORE.iter().map(|(_, q)| *q))
+            .chain(queries::RECONCILE.iter().map(|(_, q)| *q))
+            .chain(queries::ARCHIVE.iter().map(|(_, q)| *q))
+            .chain(queries::ANALYST.iter().map(|(_, q)| *q));
         for sql in all {
             store.conn.prepare(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
         }

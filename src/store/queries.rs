@@ -229,20 +229,41 @@ pub const ARCHIVE: &[(&str, &str)] = &[
 /// What `ARCHIVE` moved out: each close's shop and label period.
 pub const ARCHIVED: &str = include_str!("../../queries/archive/99_archived.sql");
 
-/// The lake's `transactions`: every item of a close.
-pub const LAKE_TRANSACTIONS: &str = include_str!("../../queries/lake/transactions.sql");
-/// The lake's `exceptions`: a close's items but `MATCHED`, with what to do.
-pub const LAKE_EXCEPTIONS: &str = include_str!("../../queries/lake/exceptions.sql");
-/// The lake's `seqr_rows`: SEQR's rows of a close's periods.
-pub const LAKE_SEQR_ROWS: &str = include_str!("../../queries/lake/seqr_rows.sql");
-/// The lake's `pos_posts`: the posts a close was the first to classify.
-pub const LAKE_POS_POSTS: &str = include_str!("../../queries/lake/pos_posts.sql");
-/// The lake's `periods`: a close's marks.
-pub const LAKE_PERIODS: &str = include_str!("../../queries/lake/periods.sql");
-/// The lake's `items`: a shop's items in their latest state.
-pub const LAKE_ITEMS: &str = include_str!("../../queries/lake/items.sql");
-/// The lake's `closes`: the close as it stood when published.
-pub const LAKE_CLOSES: &str = include_str!("../../queries/lake/closes.sql");
+/// The temporary macros every connection defines when it opens: a close's
+/// files (`queries/files/`: their rows, and how COPY writes each CSV cell)
+/// and one close's rows of each lake table (`queries/lake/`). The statements
+/// below select from them, so each selection is written once.
+pub const MACROS: &[&str] = &[
+    include_str!("../../queries/files/cells.sql"),
+    include_str!("../../queries/files/summary.sql"),
+    include_str!("../../queries/files/exceptions.sql"),
+    include_str!("../../queries/files/transactions.sql"),
+    include_str!("../../queries/lake/transactions.sql"),
+    include_str!("../../queries/lake/exceptions.sql"),
+    include_str!("../../queries/lake/seqr_rows.sql"),
+    include_str!("../../queries/lake/pos_posts.sql"),
+    include_str!("../../queries/lake/periods.sql"),
+    include_str!("../../queries/lake/closes.sql"),
+];
+
+/// Writes one close's rows of the lake's `transactions` as Parquet.
+pub const LAKE_WRITE_TRANSACTIONS: &str = include_str!("../../queries/lake/write_transactions.sql");
+/// Writes one close's rows of the lake's `exceptions` as Parquet.
+pub const LAKE_WRITE_EXCEPTIONS: &str = include_str!("../../queries/lake/write_exceptions.sql");
+/// Writes one close's rows of the lake's `seqr_rows` as Parquet.
+pub const LAKE_WRITE_SEQR_ROWS: &str = include_str!("../../queries/lake/write_seqr_rows.sql");
+/// Writes one close's rows of the lake's `pos_posts` as Parquet.
+pub const LAKE_WRITE_POS_POSTS: &str = include_str!("../../queries/lake/write_pos_posts.sql");
+/// Writes one close's rows of the lake's `periods` as Parquet.
+pub const LAKE_WRITE_PERIODS: &str = include_str!("../../queries/lake/write_periods.sql");
+/// Writes one close's row of the lake's `closes` as Parquet.
+pub const LAKE_WRITE_CLOSES: &str = include_str!("../../queries/lake/write_closes.sql");
+/// Writes a shop's items in their latest state as Parquet.
+pub const LAKE_WRITE_ITEMS: &str = include_str!("../../queries/lake/write_items.sql");
+/// Each lake table's rows and totals of one close, as the database holds them.
+pub const LAKE_DATABASE_TOTALS: &str = include_str!("../../queries/lake/database_totals.sql");
+/// A lake table's rows and totals per shop and business date, as its Parquet files hold them.
+pub const LAKE_PARQUET_TOTALS: &str = include_str!("../../queries/lake/parquet_totals.sql");
 
 /// What DuckDB's CSV reader refused of the POS file just staged (it reads the reader's reject table).
 pub const READER_REFUSALS: &str = include_str!("../../queries/store/reader_refusals.sql");
@@ -250,12 +271,18 @@ pub const READER_REFUSALS: &str = include_str!("../../queries/store/reader_refus
 /// The self-checks a close must pass before its email goes out: each row is a failure.
 pub const CHECKS: &str = include_str!("../../queries/reconcile/checks.sql");
 
-/// summary.csv of one close.
-pub const SUMMARY_CSV: &str = include_str!("../../queries/reconcile/summary.sql");
-/// exceptions.csv of one close.
-pub const EXCEPTIONS_CSV: &str = include_str!("../../queries/reconcile/exceptions.sql");
-/// transactions.csv of one close.
-pub const TRANSACTIONS_CSV: &str = include_str!("../../queries/reconcile/transactions.sql");
+/// summary.csv's rows of closes.
+pub const SUMMARY_ROWS: &str = include_str!("../../queries/files/summary_rows.sql");
+/// summary.csv of closes, written by COPY.
+pub const SUMMARY_CSV: &str = include_str!("../../queries/files/summary_csv.sql");
+/// exceptions.csv's rows of closes.
+pub const EXCEPTIONS_ROWS: &str = include_str!("../../queries/files/exceptions_rows.sql");
+/// exceptions.csv of closes, written by COPY.
+pub const EXCEPTIONS_CSV: &str = include_str!("../../queries/files/exceptions_csv.sql");
+/// transactions.csv's rows of closes.
+pub const TRANSACTIONS_ROWS: &str = include_str!("../../queries/files/transactions_rows.sql");
+/// transactions.csv of closes, written by COPY.
+pub const TRANSACTIONS_CSV: &str = include_str!("../../queries/files/transactions_csv.sql");
 /// The to-do list of a close: its exceptions with their age, amount at risk and state.
 pub const TODO: &str = include_str!("../../queries/reconcile/todo.sql");
 

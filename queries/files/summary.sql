@@ -8,11 +8,12 @@
 -- difference = local_total - seqr_total, of the period's own. The shop's and the terminal's configured
 -- names follow their ids.
 --
--- For each close in $closes ({shop_id, close_seq}, at most one per shop):
+-- For each close in `closes` ({shop_id, close_seq}, at most one per shop):
 -- the closes ready at the same moment are read together, as planning the
 -- query costs more than running it for a small shop. Each shop's rows are in
 -- the order below, its total row after its terminals.
-WITH todo AS (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
+CREATE OR REPLACE TEMP MACRO close_summary(closes) AS TABLE
+WITH todo AS (SELECT unnest(CAST(closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
 seqr_own AS (
     SELECT DISTINCT p.shop_id, s.ers_reference FROM seqr_rows s JOIN periods p ON p.period_id = s.period_id
     SEMI JOIN todo ON todo.shop_id = p.shop_id AND todo.close_seq = p.close_seq
@@ -29,7 +30,7 @@ x AS (
            (r.seqr_key LIKE 'S:%' AND so.ers_reference IS NULL) AS seqr_carried,
            (r.local_key IS NOT NULL AND el.local_key IS NULL) AS local_own,
            (el.local_key IS NOT NULL) AS local_carried
-    FROM results_of_closes($closes) r
+    FROM results_of_closes(closes) r
     LEFT JOIN seqr_own so ON so.shop_id = r.shop_id AND so.ers_reference = r.ers_reference AND r.seqr_key LIKE 'S:%'
     LEFT JOIN earlier_local el ON el.shop_id = r.shop_id AND el.local_key = r.local_key
     LEFT JOIN terminals t ON t.terminal_id = r.terminal_id
