@@ -24,3 +24,15 @@ CREATE OR REPLACE TEMP MACRO csv_time(t) AS
     CASE WHEN microsecond(t) % 1000000 = 0 THEN strftime(t, '%Y-%m-%dT%H:%M:%SZ')
          WHEN microsecond(t) % 1000 = 0 THEN strftime(t, '%Y-%m-%dT%H:%M:%S.%gZ')
          ELSE strftime(t, '%Y-%m-%dT%H:%M:%S.%fZ') END;
+
+-- The cells of an item row (r, a row of close_transactions or close_exceptions): the columns the
+-- two files share, in their order, as a struct a SELECT unnests into columns.
+CREATE OR REPLACE TEMP MACRO item_cells(r, decimal_comma) AS {
+    'category': csv_text(r.category), 'shop_id': csv_text(r.shop_id), 'shop_name': csv_text(r.shop_name),
+    'period_id': csv_text(r.period_id), 'terminal_id': csv_text(r.terminal_id),
+    'terminal_name': csv_text(r.terminal_name), 'cashier_id': csv_text(r.cashier_id),
+    'ers_reference': csv_text(r.ers_reference), 'invoice_reference': csv_text(r.invoice_reference),
+    'local_amount': csv_exact(r.local_amount, decimal_comma), 'seqr_amount': csv_exact(r.seqr_amount, decimal_comma),
+    'difference': csv_display(r.difference, decimal_comma), 'posted_at': csv_time(r.posted_at),
+    'detail': csv_text(r.detail)
+};
