@@ -1,6 +1,7 @@
 //! The worklist's pages, as `maud` templates: every value is escaped, so a
 //! cashier named `<script>` or a SEQR text is shown as text.
 
+use chrono::{DateTime, Utc};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::auth::Session;
@@ -87,6 +88,26 @@ pub fn login(csrf: &str, said: Option<&str>) -> Markup {
     )
 }
 
+/// A table: a header cell per name in `head`, then a row per item of `rows` (its cells).
+fn table(head: &[&str], rows: impl IntoIterator<Item = Markup>) -> Markup {
+    html! {
+        table {
+            thead { tr { @for name in head { th { (name) } } } }
+            tbody { @for cells in rows { tr { (cells) } } }
+        }
+    }
+}
+
+/// An optional text as a cell's text: empty when there is none.
+fn or_empty(text: &Option<String>) -> &str {
+    text.as_deref().unwrap_or("")
+}
+
+/// A UTC time to the second, empty when there is none.
+fn utc_seconds(at: Option<DateTime<Utc>>) -> String {
+    at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()
+}
+
 /// The address of an item's page.
 pub fn item_href(shop_id: &str, reference: &str) -> String {
     format!("/item/{}/{}", url_part(shop_id), url_part(reference))
@@ -149,23 +170,19 @@ pub fn list(
             @if rows.is_empty() {
                 p { "Nothing to act on." }
             } @else {
-                table {
-                    thead { tr { th { "At risk" } th { "Shop" } th { "Category" } th { "Open" } th { "State" } th { "Where and when" } th { "Reference" } th { "What to do" } } }
-                    tbody {
-                        @for (shop, e) in &rows {
-                            tr {
-                                td.n { (money(e.item.at_risk)) " " (shop.currency) }
-                                td { (shop.name) }
-                                td { (e.item.category) }
-                                td { (e.age()) " " @if e.new { span.new { "NEW" } } }
-                                td { (e.state_words()) @if let Some(s) = e.standing() { br; span.small { (s) } } }
-                                td { (e.where_and_when()) }
-                                td { @if let Some(r) = &e.item.reference { a href=(item_href(&shop.id, r)) { (r) } } }
-                                td { (e.item.action) }
-                            }
-                        }
-                    }
-                }
+                (table(
+                    &["At risk", "Shop", "Category", "Open", "State", "Where and when", "Reference", "What to do"],
+                    rows.iter().map(|(shop, e)| html! {
+                        td.n { (money(e.item.at_risk)) " " (shop.currency) }
+                        td { (shop.name) }
+                        td { (e.item.category) }
+                        td { (e.age()) " " @if e.new { span.new { "NEW" } } }
+                        td { (e.state_words()) @if let Some(s) = e.standing() { br; span.small { (s) } } }
+                        td { (e.where_and_when()) }
+                        td { @if let Some(r) = &e.item.reference { a href=(item_href(&shop.id, r)) { (r) } } }
+                        td { (e.item.action) }
+                    }),
+                ))
             }
         },
     )
@@ -199,15 +216,15 @@ pub fn item(session: &Session, shop: &Shop, reference: &str, page_data: &ItemPag
 fn appearances(page_data: &ItemPage) -> Markup {
     html! {
         h3 { "Every close that showed it" }
-        table {
-            thead { tr { th { "Close" } th { "Period" } th { "Category" } th { "Terminal" } th { "Cashier" } th { "Till" } th { "SEQR" } th { "What happened" } } }
-            tbody { @for a in &page_data.appearances { tr {
+        (table(
+            &["Close", "Period", "Category", "Terminal", "Cashier", "Till", "SEQR", "What happened"],
+            page_data.appearances.iter().map(|a| html! {
                 td.n { (a.close_seq) } td { (a.period_id) } td { (a.category) }
-                td { (a.terminal_id.as_deref().unwrap_or("")) } td { (a.cashier_id.as_deref().unwrap_or("")) }
+                td { (or_empty(&a.terminal_id)) } td { (or_empty(&a.cashier_id)) }
                 td.n { (a.local_amount.map(money).unwrap_or_default()) } td.n { (a.seqr_amount.map(money).unwrap_or_default()) }
-                td { (a.detail.as_deref().unwrap_or("")) }
-            } } }
-        }
+                td { (or_empty(&a.detail)) }
+            }),
+        ))
     }
 }
 
@@ -215,33 +232,33 @@ fn appearances(page_data: &ItemPage) -> Markup {
 fn sources(page_data: &ItemPage) -> Markup {
     html! {
         h3 { "SEQR's rows" }
-        table {
-            thead { tr { th { "Period" } th { "Report" } th { "Row" } th { "Terminal" } th { "Cashier" } th { "Amount" } th { "Fetched (UTC)" } th { "Answer's SHA-256, clientReference" } } }
-            tbody { @for r in &page_data.seqr_rows { tr {
+        (table(
+            &["Period", "Report", "Row", "Terminal", "Cashier", "Amount", "Fetched (UTC)", "Answer's SHA-256, clientReference"],
+            page_data.seqr_rows.iter().map(|r| html! {
                 td { (r.period_id) } td { (r.report_id) } td.n { (r.row_no) }
-                td { (r.terminal_id.as_deref().unwrap_or("")) } td { (r.cashier_id.as_deref().unwrap_or("")) } td.n { (money(r.amount)) }
-                td { (r.fetched_at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()) }
-                td.small { (r.response_sha256.as_deref().unwrap_or("")) br; (r.client_reference.as_deref().unwrap_or("")) }
-            } } }
-        }
+                td { (or_empty(&r.terminal_id)) } td { (or_empty(&r.cashier_id)) } td.n { (money(r.amount)) }
+                td { (utc_seconds(r.fetched_at)) }
+                td.small { (or_empty(&r.response_sha256)) br; (or_empty(&r.client_reference)) }
+            }),
+        ))
         h3 { "The tills' posts" }
-        table {
-            thead { tr { th { "File" } th { "Line" } th { "Terminal" } th { "Cashier" } th { "Kind" } th { "Amount" } th { "Till time (UTC)" } th { "File's SHA-256" } } }
-            tbody { @for p in &page_data.posts { tr {
-                td { (p.file_name) } td.n { (p.line) } td { (p.terminal_id) } td { (p.cashier_id.as_deref().unwrap_or("")) }
-                td { (p.kind) } td.n { (money(p.amount)) } td { (p.posted_at.format("%Y-%m-%d %H:%M:%S")) } td.small { (p.sha256) }
-            } } }
-        }
+        (table(
+            &["File", "Line", "Terminal", "Cashier", "Kind", "Amount", "Till time (UTC)", "File's SHA-256"],
+            page_data.posts.iter().map(|p| html! {
+                td { (p.file_name) } td.n { (p.line) } td { (p.terminal_id) } td { (or_empty(&p.cashier_id)) }
+                td { (p.kind) } td.n { (money(p.amount)) } td { (utc_seconds(Some(p.posted_at))) } td.small { (p.sha256) }
+            }),
+        ))
         @if !page_data.invoices.is_empty() {
             h3 { "The tills' invoice journal" }
-            table {
-                thead { tr { th { "File" } th { "Line" } th { "Terminal" } th { "Amount" } th { "Sent (UTC)" } th { "Last status" } th { "Last polled (UTC)" } } }
-                tbody { @for i in &page_data.invoices { tr {
+            (table(
+                &["File", "Line", "Terminal", "Amount", "Sent (UTC)", "Last status", "Last polled (UTC)"],
+                page_data.invoices.iter().map(|i| html! {
                     td { (i.file_name) } td.n { (i.line) } td { (i.terminal_id) } td.n { (money(i.amount)) }
-                    td { (i.sent_at.format("%Y-%m-%d %H:%M:%S")) } td { (i.last_status.as_deref().unwrap_or("never polled")) }
-                    td { (i.last_polled_at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()) }
-                } } }
-            }
+                    td { (utc_seconds(Some(i.sent_at))) } td { (i.last_status.as_deref().unwrap_or("never polled")) }
+                    td { (utc_seconds(i.last_polled_at)) }
+                }),
+            ))
         }
     }
 }
@@ -288,10 +305,10 @@ pub fn closes(session: &Session, shops: &[Shop], lines: &[(String, Vec<CloseLine
         html! {
             @for (shop, (_, closes)) in shops.iter().zip(lines) {
                 h2 { (shop.name) }
-                table {
-                    thead { tr { th { "Close" } th { "Period" } th { "State" } th { "Began (UTC)" } th { "Exceptions" } th { "Files" } } }
-                    tbody { @for c in closes { tr {
-                        td.n { (c.close_seq) } td { (c.period_id.as_deref().unwrap_or("")) } td { (c.state) }
+                (table(
+                    &["Close", "Period", "State", "Began (UTC)", "Exceptions", "Files"],
+                    closes.iter().map(|c| html! {
+                        td.n { (c.close_seq) } td { (or_empty(&c.period_id)) } td { (c.state) }
                         td { (c.created_at.format("%Y-%m-%d %H:%M")) } td.n { (c.exceptions) }
                         td { @if let Some(period) = &c.period_id {
                             @for (file, _) in super::FILES {
@@ -300,8 +317,8 @@ pub fn closes(session: &Session, shops: &[Shop], lines: &[(String, Vec<CloseLine
                                 }
                             }
                         } }
-                    } } }
-                }
+                    }),
+                ))
             }
         },
     )
