@@ -8,15 +8,15 @@ use rand::distr::{Alphanumeric, SampleString};
 use rust_decimal::Decimal;
 
 use crate::config::{Config, Shop};
-use crate::secret::Secret;
 use crate::seqr::types::{check_ers_reference, Invoice};
 use crate::seqr::{ClientContext, Principal, SeqrClient};
 use crate::store::refunds::{KnownPayment, RefundRecord};
 use crate::store::Store;
+use secrecy::SecretString;
 
 /// A terminal password: 20 characters from the thread's CSPRNG (ChaCha, seeded by the OS).
-pub fn generate_terminal_password() -> Secret {
-    Secret::new(Alphanumeric.sample_string(&mut rand::rng(), 20))
+pub fn generate_terminal_password() -> SecretString {
+    SecretString::from(Alphanumeric.sample_string(&mut rand::rng(), 20))
 }
 
 /// The TERMINALID context of a configured terminal.
@@ -43,7 +43,7 @@ pub struct Registered {
     /// SEQR's id for the new terminal.
     pub terminal_id: String,
     /// The password generated for it; shown once, never stored.
-    pub password: Secret,
+    pub password: SecretString,
     /// The environment variable the config should name for it.
     pub password_env: String,
 }

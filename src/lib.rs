@@ -8,7 +8,6 @@
 //!
 //! - [`domain`]: the words of the trade as types: close states, categories, resolutions, kinds, SEQR's ids.
 //! - [`config`]: `seqr-recon.toml`, parsed into types and checked on load; secrets only from the environment.
-//! - [`secret`]: a string that never prints itself.
 //! - [`seqr`]: SEQR's SOAP API: envelopes (write), responses (read), reports (parse), the client.
 //! - [`store`]: DuckDB, the only door to it: migrations, POS ingest, SEQR data, closes, emails, reconciliation.
 //! - [`reconcile`]: classifying one close and recomputing a stored one from its raw reports.
@@ -47,7 +46,6 @@ pub mod progress;
 pub mod reconcile;
 pub mod retention;
 pub mod schedule;
-pub mod secret;
 pub mod seqr;
 pub mod sim;
 pub mod stop;

@@ -1,5 +1,6 @@
 //! `seqr-recon terminal register|assign-seqr-id|unregister|list`.
 
+use secrecy::ExposeSecret;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -54,7 +55,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
             println!("Registered terminal {} ({name}) for shop {}.", r.terminal_id, shop.id);
             println!("Its password is shown now and never again; it is not stored anywhere by seqr-recon.");
             println!("Put it in the environment of the POS and of seqr-recon, e.g. in /etc/seqr-recon/env:\n");
-            println!("  {}={}\n", r.password_env, r.password.expose());
+            println!("  {}={}\n", r.password_env, r.password.expose_secret());
             println!("and add to the shop in {}:\n", config.display());
             println!(
                 "  [[shop.terminal]]\n  id = \"{}\"\n  name = \"{name}\"\n  password_env = \"{}\"",

@@ -8,9 +8,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::secret::Secret;
 use crate::seqr::client::{ReportPolling, RetryPolicy};
 use crate::seqr::{ClientContext, Principal, SeqrClient};
+use secrecy::SecretString;
 
 mod defaults;
 mod settings;
@@ -147,7 +147,7 @@ impl Shop {
     }
 
     /// The reseller user's password, from the environment.
-    pub fn password(&self) -> Result<Secret, SecretMissing> {
+    pub fn password(&self) -> Result<SecretString, SecretMissing> {
         secret_from_env(&self.password_env, &format!("shop {}", self.id))
     }
 
@@ -188,15 +188,15 @@ impl SeqrSettings {
 
 impl TerminalSettings {
     /// The terminal's password, from the environment.
-    pub fn password(&self) -> Result<Secret, SecretMissing> {
+    pub fn password(&self) -> Result<SecretString, SecretMissing> {
         secret_from_env(&self.password_env, &format!("terminal {}", self.id))
     }
 }
 
 /// Reads a secret from the variable `name`; the error says which variable and whose.
-pub fn secret_from_env(name: &str, whose: &str) -> Result<Secret, SecretMissing> {
+pub fn secret_from_env(name: &str, whose: &str) -> Result<SecretString, SecretMissing> {
     match std::env::var(name) {
-        Ok(v) if !v.is_empty() => Ok(Secret::new(v)),
+        Ok(v) if !v.is_empty() => Ok(SecretString::from(v)),
         _ => Err(SecretMissing { variable: name.to_string(), whose: whose.to_string() }),
     }
 }

@@ -22,8 +22,8 @@ use rand::distr::{Alphanumeric, SampleString};
 use crate::close::{run_batch, Batch, CloseContext, CloseOutcome};
 use crate::config::{Config, Level};
 use crate::domain::Category;
-use crate::secret::Secret;
 use crate::seqr::{ClientContext, Principal, RetryPolicy, SeqrClient};
+use secrecy::SecretString;
 
 use crate::sim::{Faults, SimConfig};
 use crate::store::Store;
@@ -220,12 +220,12 @@ pub async fn set_up(dir: &Path, shops: &[DemoShop], time_scale: f64) -> anyhow::
         let reseller = ClientContext {
             client_id: "Acme BackOffice demo".into(),
             principal: Principal::ResellerUser { reseller_id: s.reseller.clone(), user_id: "9900".into() },
-            password: Secret::new(std::env::var(&s.password_env)?),
+            password: SecretString::from(std::env::var(&s.password_env)?),
             who: format!("shop {}", s.id),
         };
         let mut terms = Vec::new();
         for i in 0..s.terminals {
-            let password = Secret::new(Alphanumeric.sample_string(&mut rand::rng(), 20));
+            let password = SecretString::from(Alphanumeric.sample_string(&mut rand::rng(), 20));
             let id = client
                 .register_terminal(&reseller, &format!("{}-POS-{}", s.id, i + 1), &password, &format!("POS {}", i + 1))
                 .await?;

@@ -3,6 +3,7 @@
 //! recorded in the `emails` table, then delivered (SMTP) or left as the file
 //! (file transport). Unsent mail is retried by the next run.
 
+use secrecy::ExposeSecret;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -318,15 +319,17 @@ fn deliver(settings: &EmailSettings, p: &Pending) -> Result<PathBuf, HandOver> {
 
 /// The SMTP login, when `[email]` names one: both variables must be set.
 /// A named variable that is missing is an error, never a send without login.
-pub fn smtp_credentials(s: &EmailSettings) -> anyhow::Result<Option<(String, crate::secret::Secret)>> {
+pub fn smtp_credentials(s: &EmailSettings) -> anyhow::Result<Option<(String, secrecy::SecretString)>> {
     if s.transport != Transport::Smtp {
         return Ok(None);
     }
     match (&s.smtp_user_env, &s.smtp_password_env) {
         (None, None) => Ok(None),
         (Some(user_env), Some(pass_env)) => {
-            let user =
-                secret_from_env(user_env, "the SMTP login").context("[email] smtp_user_env")?.expose().to_string();
+            let user = secret_from_env(user_env, "the SMTP login")
+                .context("[email] smtp_user_env")?
+                .expose_secret()
+                .to_string();
             let password = secret_from_env(pass_env, "the SMTP user").context("[email] smtp_password_env")?;
             Ok(Some((user, password)))
         }

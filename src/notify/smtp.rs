@@ -3,6 +3,7 @@
 //! body (no connection, a refused sender or recipient) means it was not; a
 //! body sent without the server's answer means it may have been.
 
+use secrecy::ExposeSecret;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -85,7 +86,7 @@ fn connect(settings: &EmailSettings) -> anyhow::Result<SmtpConnection> {
         }
     };
     if let Some((user, password)) = super::smtp_credentials(settings)? {
-        let credentials = Credentials::new(user, password.expose().to_string());
+        let credentials = Credentials::new(user, password.expose_secret().to_string());
         conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials)?;
     }
     Ok(conn)

@@ -423,7 +423,7 @@ impl SeqrClient {
         &self,
         ctx: &ClientContext,
         external_terminal_id: &str,
-        password: &crate::secret::Secret,
+        password: &secrecy::SecretString,
         name: &str,
     ) -> Result<TerminalId, SeqrError> {
         let req = Request::RegisterTerminal {

@@ -4,6 +4,7 @@
 use base64::Engine;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
+use secrecy::ExposeSecret;
 
 use super::types::{Amount, ClientContext, Invoice, Principal, Request};
 
@@ -105,7 +106,7 @@ fn write_context(x: &mut XmlOut, ctx: &ClientContext, client_reference: &str) {
         }
     }
     x.close("initiatorPrincipalId");
-    x.leaf("password", ctx.password.expose());
+    x.leaf("password", ctx.password.expose_secret());
     x.close("context");
 }
 
@@ -208,7 +209,7 @@ pub fn write_request(ctx: &ClientContext, client_reference: &str, req: &Request)
         }
         Request::RegisterTerminal { external_terminal_id, password, name } => {
             x.leaf("externalTerminalId", external_terminal_id);
-            x.leaf("password", password.expose());
+            x.leaf("password", password.expose_secret());
             x.leaf("name", name);
         }
         Request::UnregisterTerminal => {}
@@ -282,17 +283,23 @@ pub fn redact_passwords(xml: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
     use rust_decimal::Decimal;
+    use secrecy::SecretString;
     use std::str::FromStr;
 
     fn ctx() -> ClientContext {
         ClientContext {
             client_id: "Acme BackOffice".into(),
             principal: Principal::ResellerUser { reseller_id: "acme-se".into(), user_id: "9900".into() },
-            password: Secret::new("s3cret<&>"),
+            password: SecretString::from("s3cret<&>"),
             who: "shop stockholm-1".into(),
         }
+    }
+
+    #[test]
+    fn a_context_printed_for_debugging_hides_its_password() {
+        let printed = format!("{:?}", ctx());
+        assert!(printed.contains("acme-se") && !printed.contains("s3cret"), "{printed}");
     }
 
     #[test]
@@ -307,7 +314,7 @@ mod tests {
     fn redaction_hides_every_password_element() {
         let req = Request::RegisterTerminal {
             external_terminal_id: "POS-2".into(),
-            password: Secret::new("terminal-pass-123"),
+            password: SecretString::from("terminal-pass-123"),
             name: "POS #2".into(),
         };
         let xml = write_request(&ctx(), "r1", &req);

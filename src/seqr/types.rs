@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::secret::Secret;
+use secrecy::SecretString;
 
 /// Who makes a call: the back office (`RESELLERUSER`) or one point of sale (`TERMINALID`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +20,7 @@ pub enum Principal {
 pub struct ClientContext {
     pub client_id: String,
     pub principal: Principal,
-    pub password: Secret,
+    pub password: SecretString,
     /// Who this context speaks for, in words (`shop stockholm-1`), for error messages.
     pub who: String,
 }
@@ -102,7 +102,7 @@ pub enum Request {
     CommitReservation { invoice_reference: String },
     SubmitPaymentReceipt { ers_reference: String, receipt: ReceiptDocument },
     RefundPayment { ers_reference: String, invoice: Invoice },
-    RegisterTerminal { external_terminal_id: String, password: Secret, name: String },
+    RegisterTerminal { external_terminal_id: String, password: SecretString, name: String },
     UnregisterTerminal,
     AssignSeqrId { seqr_id: String },
     MarkTransactionPeriod { parameters: Vec<(String, String)> },

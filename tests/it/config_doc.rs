@@ -92,7 +92,7 @@ impl Settings<'_> {
             return words.join(" or ");
         }
         match name {
-            "String" | "PathBuf" | "Url" | "Secret" | "ShopId" => "string".into(),
+            "String" | "PathBuf" | "Url" | "SecretString" | "ShopId" => "string".into(),
             "SocketAddr" => "string (address:port)".into(),
             "u8" | "u16" | "u32" | "u64" | "usize" | "i64" => "integer".into(),
             "f64" => "number".into(),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use seqr_recon::secret::Secret;
+use secrecy::SecretString;
 use seqr_recon::seqr::{ClientContext, Principal, RetryPolicy, SeqrClient};
 use seqr_recon::sim::{Faults, SimConfig, Simulator};
 
@@ -88,7 +88,7 @@ pub fn reseller_ctx(password: &str) -> ClientContext {
     ClientContext {
         client_id: "seqr-recon tests".into(),
         principal: Principal::ResellerUser { reseller_id: RESELLER.into(), user_id: "9900".into() },
-        password: Secret::new(password),
+        password: SecretString::from(password),
         who: "shop stockholm-1".into(),
     }
 }
@@ -97,7 +97,7 @@ pub fn terminal_ctx(id: &str, password: &str) -> ClientContext {
     ClientContext {
         client_id: "seqr-recon tests".into(),
         principal: Principal::Terminal { terminal_id: id.into() },
-        password: Secret::new(password),
+        password: SecretString::from(password),
         who: format!("terminal {id}"),
     }
 }

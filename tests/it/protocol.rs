@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use seqr_recon::secret::Secret;
+use secrecy::{ExposeSecret, SecretString};
 use seqr_recon::seqr::types::{report_ids, Invoice, InvoiceRow, InvoiceStatus, ReceiptDocument};
 use seqr_recon::seqr::{ReportPolling, ResultCode, SeqrError};
 use seqr_recon::sim::{AfterActing, Faults};
@@ -40,10 +40,10 @@ async fn full_sale_refund_and_shop_close_over_http() {
     let term = b.terminal();
 
     // Register a second terminal and give it a sticker, as a back office would.
-    let pass = Secret::new("a-long-terminal-password");
+    let pass = SecretString::from("a-long-terminal-password");
     let new_id = b.client.register_terminal(&b.reseller(), "POS-2", &pass, "POS #2").await.unwrap();
     assert_eq!(new_id.len(), 32);
-    let pos2 = terminal_ctx(&new_id, pass.expose());
+    let pos2 = terminal_ctx(&new_id, pass.expose_secret());
     b.client.assign_seqr_id(&pos2, "STICKER42").await.unwrap();
 
     let sent = b.client.send_invoice(&term, invoice_with_discount()).await.unwrap();
@@ -180,7 +180,8 @@ async fn wrong_password_is_a_clear_error_that_hides_the_password() {
     assert!(!msg.contains("wrong-password-xyz") && !format!("{e:?}").contains("wrong-password-xyz"));
     let e = b.client.unregister_terminal(&terminal_ctx("no-such-terminal", "x")).await.unwrap_err();
     assert_eq!(e.result_code(), Some(ResultCode::INVALID_INITIATOR_PRINCIPAL_ID));
-    let short = b.client.register_terminal(&b.reseller(), "POS-3", &Secret::new("abc"), "POS 3").await.unwrap_err();
+    let short =
+        b.client.register_terminal(&b.reseller(), "POS-3", &SecretString::from("abc"), "POS 3").await.unwrap_err();
     assert_eq!(short.result_code(), Some(ResultCode::ACCESS_DENIED));
     let bad_sticker = b.client.assign_seqr_id(&b.terminal(), "no spaces!").await.unwrap_err();
     assert_eq!(bad_sticker.result_code(), Some(ResultCode::INVALID_SEQR_ID));
@@ -307,7 +308,7 @@ async fn send_acting_call(b: &Bench, op: &str, ready: &str) -> Result<(), SeqrEr
             b.client.refund_payment(&term, ready, Invoice::simple("Refund", "SEK", dec("2"))).await.map(drop)
         }
         "registerTerminal" => {
-            let pass = Secret::new("a-long-terminal-password");
+            let pass = SecretString::from("a-long-terminal-password");
             b.client.register_terminal(&b.reseller(), &format!("POS-{ready}"), &pass, "POS").await.map(drop)
         }
         "markTransactionPeriod" => b.client.mark_transaction_period(&b.reseller(), None).await.map(drop),

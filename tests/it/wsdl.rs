@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
-use seqr_recon::secret::Secret;
+use secrecy::SecretString;
 use seqr_recon::seqr::envelope::write_request;
 use seqr_recon::seqr::types::{Invoice, InvoiceRow, Request};
 
@@ -135,7 +135,7 @@ fn reconciliation_and_payment_requests_follow_the_wsdl_sequences() {
         Request::RefundPayment { ers_reference: "e".into(), invoice: inv },
         Request::RegisterTerminal {
             external_terminal_id: "POS".into(),
-            password: Secret::new("pppp"),
+            password: SecretString::from("pppp"),
             name: "n".into(),
         },
     ];
