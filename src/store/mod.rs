@@ -18,10 +18,11 @@ pub use closes::StepRecord;
 pub use emails::{EmailRow, MailWaiting, PendingEmail};
 pub use reconcile::{closes_value, CheckFailure, ClassifyParams, SummaryLine};
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use duckdb::types::ToSql;
+use duckdb::types::{ToSql, Value};
 use duckdb::{Connection, Statement};
 
 use crate::config::Config;
@@ -362,39 +363,79 @@ impl Store {
         Ok(())
     }
 
-    /// Records the configured shops and terminals, so analysts can join on names.
+    /// Records the configured shops and terminals, so analysts can join on
+    /// names, and the offsets of their time zones. A few statements, whatever
+    /// the number of shops: each is planned anew every time it runs.
     pub fn sync_config(&self, cfg: &Config) -> anyhow::Result<()> {
-        let tx = self.transaction()?;
+        let text = |s: &str| Value::Text(s.to_string());
+        let shops = struct_list(cfg.shops.iter().map(|s| {
+            [
+                ("shop_id", text(&s.id)),
+                ("name", text(&s.name)),
+                ("currency", text(&s.currency)),
+                ("timezone", text(&s.timezone)),
+                ("level", text(s.level.as_str())),
+                ("reseller_id", text(&s.reseller_id)),
+            ]
+        }));
+        // A terminal id the config gives twice belongs to the last shop naming it.
+        let mut terminals: Vec<(&str, &str, &str)> = Vec::new();
         for s in &cfg.shops {
-            tx.execute(
-                queries::SYNC_SHOP,
-                &[
-                    ("shop_id", &s.id),
-                    ("name", &s.name),
-                    ("currency", &s.currency),
-                    ("timezone", &s.timezone),
-                    ("level", &s.level.as_str()),
-                    ("reseller_id", &s.reseller_id),
-                ],
-            )?;
             for t in &s.terminals {
-                tx.execute(queries::SYNC_TERMINAL, &[("terminal_id", &t.id), ("shop_id", &s.id), ("name", &t.name)])?;
+                terminals.retain(|(id, _, _)| *id != t.id);
+                terminals.push((&t.id, &s.id, &t.name));
             }
-            let known: bool = tx.query_one(queries::ZONE_KNOWN, &[("timezone", &s.timezone)], |r| r.get(0))?;
-            if !known {
-                for (from, until, offset) in zone_spans(s.tz()) {
-                    let params: [Param<'_>; 4] = [
-                        ("timezone", &s.timezone),
-                        ("utc_from", &from),
-                        ("utc_until", &until),
-                        ("offset_seconds", &offset),
-                    ];
-                    tx.execute(queries::INSERT_ZONE_OFFSET, &params)?;
-                }
+        }
+        let any_terminal = !terminals.is_empty();
+        let terminals = struct_list(
+            terminals
+                .into_iter()
+                .map(|(id, shop, name)| [("terminal_id", text(id)), ("shop_id", text(shop)), ("name", text(name))]),
+        );
+        let zones: BTreeSet<&str> = cfg.shops.iter().map(|s| s.timezone.as_str()).collect();
+        let zone_list = Value::List(zones.iter().map(|z| text(z)).collect());
+        let tx = self.transaction()?;
+        // An empty list has no element type to cast: nothing to record is no statement.
+        if !cfg.shops.is_empty() {
+            tx.execute(queries::SYNC_SHOPS, &[("shops", &shops)])?;
+        }
+        if any_terminal {
+            tx.execute(queries::SYNC_TERMINALS, &[("terminals", &terminals)])?;
+        }
+        let known: Vec<String> = tx.query_all(queries::ZONES_KNOWN, &[("timezones", &zone_list)], |r| r.get(0))?;
+        let mut spans = Vec::new();
+        for shop in cfg.shops.iter().filter(|s| !known.contains(&s.timezone)) {
+            if spans.iter().any(|(zone, _)| *zone == shop.timezone) {
+                continue;
             }
+            spans.extend(zone_spans(shop.tz()).into_iter().map(|span| (shop.timezone.clone(), span)));
+        }
+        if !spans.is_empty() {
+            let spans = struct_list(spans.into_iter().map(|(zone, (from, until, offset))| {
+                [
+                    ("timezone", Value::Text(zone)),
+                    ("utc_from", timestamp_value(from)),
+                    ("utc_until", timestamp_value(until)),
+                    ("offset_seconds", Value::Int(offset)),
+                ]
+            }));
+            tx.execute(queries::INSERT_ZONE_OFFSETS, &[("spans", &spans)])?;
         }
         tx.commit()
     }
+}
+
+/// Rows as a list of structs, which a statement unnests: many rows in one statement.
+fn struct_list<const N: usize>(rows: impl Iterator<Item = [(&'static str, Value); N]>) -> Value {
+    let row = |fields: [(&'static str, Value); N]| {
+        Value::Struct(fields.into_iter().map(|(name, value)| (name.to_string(), value)).collect::<Vec<_>>().into())
+    };
+    Value::List(rows.map(row).collect())
+}
+
+/// A UTC time as a DuckDB `TIMESTAMP` value.
+fn timestamp_value(t: chrono::NaiveDateTime) -> Value {
+    Value::Timestamp(duckdb::types::TimeUnit::Microsecond, t.and_utc().timestamp_micros())
 }
 
 /// The spans of `tz`'s offset from UTC (local less UTC, seconds) from 1970
@@ -546,6 +587,56 @@ fn execute_named(conn: &Connection, sql: &str, params: &[Param<'_>]) -> anyhow::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The config's shops and terminals are recorded in a few statements,
+    /// again on every run without duplicating anything: a terminal two shops
+    /// name belongs to the last, and each time zone's offsets are stored once.
+    #[test]
+    fn the_config_is_recorded_once_whatever_the_number_of_runs() {
+        let shop = |id: &str, zone: &str, terminal: &str| {
+            format!(
+                "[[shop]]\nid = \"{id}\"\nname = \"Shop {id}\"\ncurrency = \"SEK\"\ntimezone = \"{zone}\"\n\
+                 close_at = \"0 0 22 * * *\"\nlevel = \"terminal\"\nreseller_id = \"r\"\nreseller_user_id = \"1\"\n\
+                 password_env = \"P\"\n[[shop.terminal]]\nid = \"{terminal}\"\nname = \"{terminal} of {id}\"\npassword_env = \"Q\"\n"
+            )
+        };
+        let text = format!(
+            "[seqr]\nendpoint = \"http://127.0.0.1:1/soap\"\nclient_id = \"c\"\n[store]\ndatabase = \"x.duckdb\"\n{}{}{}",
+            shop("a", "Europe/Stockholm", "T1"),
+            shop("b", "Europe/Stockholm", "T2"),
+            shop("c", "Asia/Kolkata", "T1"),
+        );
+        let cfg = Config::parse(&text, "t.toml").unwrap();
+        let store = Store::open_in_memory().unwrap();
+        for _ in 0..2 {
+            store.sync_config(&cfg).unwrap();
+        }
+        let shops: Vec<(String, String)> = store
+            .read_for_test("SELECT shop_id, name FROM shops ORDER BY 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!(shops.len(), 3);
+        assert_eq!(shops[2], ("c".to_string(), "Shop c".to_string()));
+        let terminals: Vec<(String, String, String)> = store
+            .read_for_test("SELECT terminal_id, shop_id, name FROM terminals ORDER BY 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        let owned = |t: &str, s: &str, n: &str| (t.to_string(), s.to_string(), n.to_string());
+        assert_eq!(terminals, [owned("T1", "c", "T1 of c"), owned("T2", "b", "T2 of b")]);
+        let spans: Vec<(String, i64)> = store
+            .read_for_test("SELECT timezone, count(*) FROM zone_offsets GROUP BY 1 ORDER BY 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        let expected = |tz: chrono_tz::Tz| zone_spans(tz).len() as i64;
+        assert_eq!(
+            spans,
+            [
+                ("Asia/Kolkata".to_string(), expected(chrono_tz::Asia::Kolkata)),
+                ("Europe/Stockholm".to_string(), expected(chrono_tz::Europe::Stockholm))
+            ]
+        );
+    }
 
     /// Stockholm's summer time begins on the last Sunday of March at 01:00
     /// UTC: the spans change there, to the minute, and cover 1970 to 2100.

@@ -66,10 +66,10 @@ store_queries! {
     ASSIGN_SEQR_ID = "assign_seqr_id";
     UNREGISTER_TERMINAL = "unregister_terminal";
     LIST_TERMINALS = "list_terminals";
-    SYNC_SHOP = "sync_shop";
-    SYNC_TERMINAL = "sync_terminal";
-    ZONE_KNOWN = "zone_known";
-    INSERT_ZONE_OFFSET = "insert_zone_offset";
+    SYNC_SHOPS = "sync_shops";
+    SYNC_TERMINALS = "sync_terminals";
+    ZONES_KNOWN = "zones_known";
+    INSERT_ZONE_OFFSETS = "insert_zone_offsets";
     KNOWN_PAYMENT = "known_payment";
     REFUNDED_SO_FAR = "refunded_so_far";
     REFUND_IN_DOUBT = "refund_in_doubt";
