@@ -5,7 +5,7 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
-use super::context::{reread, CloseContext};
+use super::context::CloseContext;
 use super::db::Db;
 use crate::config::Shop;
 use crate::domain::{CloseKey, CloseState};
@@ -69,9 +69,9 @@ fn write_and_queue(
         }
     }
     ctx.record_step(store, &close, "export", started, "ok", &report.files.dir.display().to_string());
-    store.set_close_state(&close.close_id, CloseState::Exported, None)?;
+    let exported = store.set_close_state(&close.close_id, CloseState::Exported, None)?;
     failpoint("exported");
-    Ok((reread(store, &close)?, report.files))
+    Ok((exported, report.files))
 }
 
 /// The self-check before anything is written or sent (`queries/reconcile/checks.sql`),

@@ -5,7 +5,7 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::Utc;
 
-use super::context::{reread, CloseContext};
+use super::context::CloseContext;
 use super::db::Db;
 use crate::config::Shop;
 use crate::domain::{CloseState, PeriodState};
@@ -41,9 +41,9 @@ pub(super) async fn fetch_reports(
         db.with(|store| store.set_period_state(&period.period_id, PeriodState::Fetched))?;
     }
     db.with(|store| {
-        store.set_close_state(&close.close_id, CloseState::Fetched, None)?;
+        let fetched = store.set_close_state(&close.close_id, CloseState::Fetched, None)?;
         failpoint("fetched");
-        reread(store, close)
+        Ok(fetched)
     })
 }
 

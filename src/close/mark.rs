@@ -8,7 +8,7 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use super::context::{remark_advice, reread, CloseContext, CloseOptions};
+use super::context::{remark_advice, CloseContext, CloseOptions};
 use super::db::Db;
 use crate::config::{Level, Shop};
 use crate::domain::{CloseState, PeriodId};
@@ -49,9 +49,9 @@ pub(super) async fn mark_periods(
         mark_scope(db, shop, ctx, close, &seqr_ctx, &journal, scope.as_deref()).await?;
     }
     db.with(|store| {
-        store.set_close_state(&close.close_id, CloseState::Marked, None)?;
+        let marked = store.set_close_state(&close.close_id, CloseState::Marked, None)?;
         failpoint("marked");
-        reread(store, close)
+        Ok(marked)
     })
 }
 

@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 
-use super::context::{reread, CloseContext};
+use super::context::CloseContext;
 use super::db::Db;
 use crate::config::Shop;
 use crate::domain::{CloseKey, CloseState};
@@ -33,8 +33,8 @@ pub(super) async fn classify(db: &Db, shop: &Shop, ctx: &CloseContext, close: &C
         store.record_close_inputs(close, &ctx.run_id, &ctx.cfg.snapshot)?;
         let counts: Vec<(String, i64)> = counts.into_iter().map(|(c, n)| (c.to_string(), n)).collect();
         ctx.record_step(store, close, "reconcile", started, "ok", &format!("{counts:?}"));
-        store.set_close_state(&close.close_id, CloseState::Reconciled, None)?;
+        let reconciled = store.set_close_state(&close.close_id, CloseState::Reconciled, None)?;
         failpoint("reconciled");
-        reread(store, close)
+        Ok(reconciled)
     })
 }

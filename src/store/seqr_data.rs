@@ -107,10 +107,12 @@ impl Store {
         self.query_optional(queries::CLOSE_BY_PERIOD, &params, close_from_row)
     }
 
-    /// Moves a close to `state`, with the error that stopped it, if any.
-    pub fn set_close_state(&self, close_id: &str, state: CloseState, error: Option<&str>) -> anyhow::Result<()> {
-        self.execute(queries::SET_CLOSE_STATE, &[("state", &state), ("error", &error), ("close_id", &close_id)])?;
-        Ok(())
+    /// Moves a close to `state`, with the error that stopped it, if any: the
+    /// close as it now stands.
+    pub fn set_close_state(&self, close_id: &str, state: CloseState, error: Option<&str>) -> anyhow::Result<CloseRow> {
+        let params: [Param<'_>; 3] = [("state", &state), ("error", &error), ("close_id", &close_id)];
+        self.query_optional(queries::SET_CLOSE_STATE, &params, close_from_row)?
+            .with_context(|| format!("close {close_id} vanished from the database"))
     }
 
     /// Stores a period id the moment SEQR returned it, with the hash of SEQR's
