@@ -122,7 +122,7 @@ store_queries! {
     SET_PERIOD_STATE = "set_period_state";
     DELETE_REPORT = "delete_report";
     INSERT_REPORT = "insert_report";
-    INSERT_REPORT_RESPONSE = "insert_report_response";
+    INSERT_REPORT_RESPONSES = "insert_report_responses";
     DELETE_REPORT_ROWS = "delete_report_rows";
     DELETE_REPORT_SUMMARIES = "delete_report_summaries";
     LOADED_FEED = "loaded_feed";

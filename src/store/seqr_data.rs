@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use duckdb::types::Value;
 use duckdb::{params, Connection};
 use rust_decimal::Decimal;
 
@@ -197,20 +198,27 @@ impl Store {
                 ("client_reference", &fetched.client_reference),
             ],
         )?;
+        // Every answer SEQR gave for the report, REPORT_NOT_READY (2) ones and the report (0), in one statement.
         let not_ready = fetched.not_ready.iter().map(|n| (&n.client_reference, 2, &n.response_sha256));
-        for (client_reference, result_code, sha) in not_ready.chain([(&fetched.client_reference, 0, sha)]) {
-            tx.execute(
-                queries::INSERT_REPORT_RESPONSE,
-                &[
-                    ("close_id", &close_id),
-                    ("client_reference", client_reference),
-                    ("period_id", &period.period_id),
-                    ("report_id", &report_id),
-                    ("result_code", &result_code),
-                    ("response_sha256", sha),
-                ],
-            )?;
-        }
+        let answers = not_ready.chain([(&fetched.client_reference, 0, sha)]).map(|(client_reference, code, sha)| {
+            Value::Struct(
+                vec![
+                    ("client_reference".to_string(), Value::Text(client_reference.clone())),
+                    ("result_code".to_string(), Value::Int(code)),
+                    ("response_sha256".to_string(), Value::Text(sha.clone())),
+                ]
+                .into(),
+            )
+        });
+        tx.execute(
+            queries::INSERT_REPORT_RESPONSES,
+            &[
+                ("close_id", &close_id),
+                ("period_id", &period.period_id),
+                ("report_id", &report_id),
+                ("answers", &Value::List(answers.collect())),
+            ],
+        )?;
         tx.replace_report_rows(shop_id, &period.period_id, report_id, period.terminal_id.as_deref(), report)?;
         tx.commit()
     }
@@ -265,10 +273,11 @@ impl Store {
         terminal_id: Option<&str>,
         report: &Report,
     ) -> anyhow::Result<()> {
+        // A report id is a summary report's or a detail report's, never both:
+        // only its own table holds rows of it.
         let the_report: [Param<'_>; 2] = [("period_id", &period_id), ("report_id", &report_id)];
-        self.execute(queries::DELETE_REPORT_ROWS, &the_report)?;
-        self.execute(queries::DELETE_REPORT_SUMMARIES, &the_report)?;
         if report_ids::is_summary(report_id) {
+            self.execute(queries::DELETE_REPORT_SUMMARIES, &the_report)?;
             let mut app = self.conn.appender("seqr_summaries")?;
             if report.summaries.is_empty() && !report.details.is_empty() {
                 let (count, total) = stored_extent(report, false); // the details' count and total
@@ -280,6 +289,7 @@ impl Store {
             }
             app.flush()?;
         } else {
+            self.execute(queries::DELETE_REPORT_ROWS, &the_report)?;
             append_detail_rows(&self.conn, shop_id, period_id, report_id, terminal_id, &report.details)?;
         }
         Ok(())
