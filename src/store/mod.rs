@@ -60,7 +60,7 @@ impl Transaction<'_> {
     /// Commits the transaction.
     pub fn commit(mut self) -> anyhow::Result<()> {
         // A failed COMMIT leaves the transaction open: dropping `self` rolls it back.
-        self.store.conn.execute_batch("COMMIT")?;
+        self.store.conn.execute_batch(queries::COMMIT)?;
         self.open = false;
         Ok(())
     }
@@ -76,7 +76,7 @@ impl std::ops::Deref for Transaction<'_> {
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if self.open {
-            if let Err(e) = self.store.conn.execute_batch("ROLLBACK") {
+            if let Err(e) = self.store.conn.execute_batch(queries::ROLLBACK) {
                 tracing::warn!(error = %e, "rolling back a transaction failed");
             }
         }
@@ -226,7 +226,7 @@ impl Store {
     /// Begins a transaction; the store's methods run inside it until it is
     /// committed or dropped.
     pub fn transaction(&self) -> anyhow::Result<Transaction<'_>> {
-        self.conn.execute_batch("BEGIN TRANSACTION")?;
+        self.conn.execute_batch(queries::BEGIN)?;
         Ok(Transaction { store: self, open: true })
     }
 

@@ -40,6 +40,9 @@ macro_rules! store_queries {
 }
 
 store_queries! {
+    BEGIN = "begin";
+    COMMIT = "commit";
+    ROLLBACK = "rollback";
     RECORD_STEP = "record_step";
     RECORD_CLOSE_ERROR = "record_close_error";
     PENDING_SCOPE = "pending_scope";

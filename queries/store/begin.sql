@@ -1,0 +1,2 @@
+-- Opens a transaction (Store::transaction).
+BEGIN TRANSACTION

@@ -1,0 +1,2 @@
+-- Rolls back the open transaction: a guard dropped before its commit.
+ROLLBACK
