@@ -18,7 +18,7 @@ pub use closes::StepRecord;
 pub use emails::{EmailRow, MailWaiting, PendingEmail};
 pub use reconcile::{closes_value, CheckFailure, ClassifyParams, SummaryLine};
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -379,21 +379,19 @@ impl Store {
             ]
         }));
         // A terminal id the config gives twice belongs to the last shop naming it.
-        let mut terminals: Vec<(&str, &str, &str)> = Vec::new();
-        for s in &cfg.shops {
-            for t in &s.terminals {
-                terminals.retain(|(id, _, _)| *id != t.id);
-                terminals.push((&t.id, &s.id, &t.name));
-            }
-        }
+        let terminals: BTreeMap<&str, (&str, &str)> = cfg
+            .shops
+            .iter()
+            .flat_map(|s| s.terminals.iter().map(|t| (t.id.as_str(), (s.id.as_str(), t.name.as_str()))))
+            .collect();
         let any_terminal = !terminals.is_empty();
         let terminals = struct_list(
             terminals
                 .into_iter()
-                .map(|(id, shop, name)| [("terminal_id", text(id)), ("shop_id", text(shop)), ("name", text(name))]),
+                .map(|(id, (shop, name))| [("terminal_id", text(id)), ("shop_id", text(shop)), ("name", text(name))]),
         );
-        let zones: BTreeSet<&str> = cfg.shops.iter().map(|s| s.timezone.as_str()).collect();
-        let zone_list = Value::List(zones.iter().map(|z| text(z)).collect());
+        let zones: BTreeMap<&str, chrono_tz::Tz> = cfg.shops.iter().map(|s| (s.timezone.as_str(), s.tz())).collect();
+        let zone_list = Value::List(zones.keys().map(|z| text(z)).collect());
         let tx = self.transaction()?;
         // An empty list has no element type to cast: nothing to record is no statement.
         if !cfg.shops.is_empty() {
@@ -403,23 +401,21 @@ impl Store {
             tx.execute(queries::SYNC_TERMINALS, &[("terminals", &terminals)])?;
         }
         let known: Vec<String> = tx.query_all(queries::ZONES_KNOWN, &[("timezones", &zone_list)], |r| r.get(0))?;
-        let mut spans = Vec::new();
-        for shop in cfg.shops.iter().filter(|s| !known.contains(&s.timezone)) {
-            if spans.iter().any(|(zone, _)| *zone == shop.timezone) {
-                continue;
-            }
-            spans.extend(zone_spans(shop.tz()).into_iter().map(|span| (shop.timezone.clone(), span)));
-        }
-        if !spans.is_empty() {
-            let spans = struct_list(spans.into_iter().map(|(zone, (from, until, offset))| {
-                [
-                    ("timezone", Value::Text(zone)),
+        let spans: Vec<Value> = zones
+            .iter()
+            .filter(|(zone, _)| !known.iter().any(|k| k == *zone))
+            .flat_map(|(zone, tz)| zone_spans(*tz).into_iter().map(move |span| (*zone, span)))
+            .map(|(zone, (from, until, offset))| {
+                struct_value([
+                    ("timezone", text(zone)),
                     ("utc_from", timestamp_value(from)),
                     ("utc_until", timestamp_value(until)),
                     ("offset_seconds", Value::Int(offset)),
-                ]
-            }));
-            tx.execute(queries::INSERT_ZONE_OFFSETS, &[("spans", &spans)])?;
+                ])
+            })
+            .collect();
+        if !spans.is_empty() {
+            tx.execute(queries::INSERT_ZONE_OFFSETS, &[("spans", &Value::List(spans))])?;
         }
         tx.commit()
     }
@@ -427,10 +423,12 @@ impl Store {
 
 /// Rows as a list of structs, which a statement unnests: many rows in one statement.
 fn struct_list<const N: usize>(rows: impl Iterator<Item = [(&'static str, Value); N]>) -> Value {
-    let row = |fields: [(&'static str, Value); N]| {
-        Value::Struct(fields.into_iter().map(|(name, value)| (name.to_string(), value)).collect::<Vec<_>>().into())
-    };
-    Value::List(rows.map(row).collect())
+    Value::List(rows.map(struct_value).collect())
+}
+
+/// One row of a [`struct_list`].
+fn struct_value<const N: usize>(fields: [(&'static str, Value); N]) -> Value {
+    Value::Struct(fields.into_iter().map(|(name, value)| (name.to_string(), value)).collect::<Vec<_>>().into())
 }
 
 /// A UTC time as a DuckDB `TIMESTAMP` value.

@@ -6,7 +6,7 @@ use duckdb::types::Value;
 use duckdb::{params, Connection};
 use rust_decimal::Decimal;
 
-use super::{queries, Param, Store};
+use super::{queries, struct_value, Param, Store};
 use crate::domain::{Category, CloseState, PeriodState};
 use crate::seqr::report::{DetailRow, Report};
 use crate::seqr::types::report_ids;
@@ -201,14 +201,11 @@ impl Store {
         // Every answer SEQR gave for the report, REPORT_NOT_READY (2) ones and the report (0), in one statement.
         let not_ready = fetched.not_ready.iter().map(|n| (&n.client_reference, 2, &n.response_sha256));
         let answers = not_ready.chain([(&fetched.client_reference, 0, sha)]).map(|(client_reference, code, sha)| {
-            Value::Struct(
-                vec![
-                    ("client_reference".to_string(), Value::Text(client_reference.clone())),
-                    ("result_code".to_string(), Value::Int(code)),
-                    ("response_sha256".to_string(), Value::Text(sha.clone())),
-                ]
-                .into(),
-            )
+            struct_value([
+                ("client_reference", Value::Text(client_reference.clone())),
+                ("result_code", Value::Int(code)),
+                ("response_sha256", Value::Text(sha.clone())),
+            ])
         });
         tx.execute(
             queries::INSERT_REPORT_RESPONSES,
