@@ -160,7 +160,7 @@ impl TodoItem {
 }
 
 impl SummaryLine {
-    /// A row of summary.csv's query (`queries/reconcile/summary.sql`).
+    /// A row of summary.csv (`close_summary` in `queries/files/summary.sql`).
     pub(crate) fn from_row(row: &[Value]) -> anyhow::Result<SummaryLine> {
         Ok(SummaryLine {
             terminal: cell::<Option<String>>(row, 3)?.unwrap_or_else(|| "TOTAL".into()),
@@ -175,8 +175,8 @@ impl SummaryLine {
     }
 }
 
-/// Closes as the `$closes` that the queries of `queries/reconcile/` take: a
-/// list of `{shop_id, close_seq}`.
+/// Closes as the `$closes` that the queries of `queries/reconcile/` and
+/// `queries/files/` take: a list of `{shop_id, close_seq}`.
 pub fn closes_value(closes: &[CloseKey<'_>]) -> Value {
     let close = |close: &CloseKey<'_>| {
         let fields = vec![
