@@ -6,13 +6,13 @@ use std::str::FromStr;
 use anyhow::Context;
 use rand::distr::{Alphanumeric, SampleString};
 use rust_decimal::Decimal;
+use secrecy::SecretString;
 
 use crate::config::{Config, Shop};
 use crate::seqr::types::{check_ers_reference, Invoice};
 use crate::seqr::{ClientContext, Principal, SeqrClient};
 use crate::store::refunds::{KnownPayment, RefundRecord};
 use crate::store::Store;
-use secrecy::SecretString;
 
 /// A terminal password: 20 characters from the thread's CSPRNG (ChaCha, seeded by the OS).
 pub fn generate_terminal_password() -> SecretString {

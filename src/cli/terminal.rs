@@ -1,8 +1,9 @@
 //! `seqr-recon terminal register|assign-seqr-id|unregister|list`.
 
-use secrecy::ExposeSecret;
 use std::path::Path;
 use std::sync::Arc;
+
+use secrecy::ExposeSecret;
 
 use super::{load_config, runtime, ExitCode};
 use crate::backoffice;

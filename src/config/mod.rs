@@ -8,9 +8,10 @@
 
 use std::path::{Path, PathBuf};
 
+use secrecy::SecretString;
+
 use crate::seqr::client::{ReportPolling, RetryPolicy};
 use crate::seqr::{ClientContext, Principal, SeqrClient};
-use secrecy::SecretString;
 
 mod defaults;
 mod settings;

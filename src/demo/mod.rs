@@ -18,13 +18,12 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::Utc;
 use rand::distr::{Alphanumeric, SampleString};
+use secrecy::SecretString;
 
 use crate::close::{run_batch, Batch, CloseContext, CloseOutcome};
 use crate::config::{Config, Level};
 use crate::domain::Category;
 use crate::seqr::{ClientContext, Principal, RetryPolicy, SeqrClient};
-use secrecy::SecretString;
-
 use crate::sim::{Faults, SimConfig};
 use crate::store::Store;
 use till::{DayOptions, FaultRates, GenShop, TruthRow};

@@ -3,7 +3,6 @@
 //! recorded in the `emails` table, then delivered (SMTP) or left as the file
 //! (file transport). Unsent mail is retried by the next run.
 
-use secrecy::ExposeSecret;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -11,6 +10,7 @@ use anyhow::Context;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
+use secrecy::ExposeSecret;
 
 mod report;
 mod smtp;

@@ -3,7 +3,6 @@
 //! body (no connection, a refused sender or recipient) means it was not; a
 //! body sent without the server's answer means it may have been.
 
-use secrecy::ExposeSecret;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -12,6 +11,7 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{SmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
+use secrecy::ExposeSecret;
 
 use super::{mailbox, HandOver, Pending};
 use crate::config::{EmailSettings, SmtpTls};

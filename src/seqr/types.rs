@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-
 use secrecy::SecretString;
 
 /// Who makes a call: the back office (`RESELLERUSER`) or one point of sale (`TERMINALID`).
