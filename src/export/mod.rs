@@ -272,9 +272,10 @@ impl CloseResult {
         let mut transactions = read_for(CloseFile::Transactions, &few_items)?;
         let mut todo = store.todo_lists(closes, TodoList::HELD)?;
         let mut refused = store.refused_files(closes)?;
+        let mut spans = store.close_spans(closes)?;
         for (i, rows) in all.iter_mut().enumerate() {
             rows.todo = todo.remove(&rows.shop_id).unwrap_or_default();
-            rows.span = store.close_span(&rows.shop_id, rows.close_seq)?;
+            rows.span = spans.remove(&rows.shop_id).unwrap_or_default();
             rows.refused = refused.remove(&rows.shop_id).unwrap_or_default();
             rows.exceptions = few_exceptions[i].then(|| exceptions.take(&rows.shop_id));
             rows.transactions = few_items[i].then(|| transactions.take(&rows.shop_id));

@@ -108,7 +108,7 @@ store_queries! {
     NEXT_FILE_ID = "next_file_id";
     RECORD_POS_FILE = "record_pos_file";
     INSERT_REFUND_POST = "insert_refund_post";
-    CLOSE_SPAN = "close_span";
+    CLOSE_SPANS = "close_spans";
     NEXT_CLOSE_SEQ = "next_close_seq";
     INSERT_CLOSE = "insert_close";
     CLOSE_BY_ID = "close_by_id";

@@ -300,9 +300,15 @@ impl Store {
     /// SEQR's times of the shop's close before `close_seq` and of `close_seq`
     /// itself: the period the close covers (no start for a shop's first close).
     pub fn close_span(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<CloseSpan> {
-        self.query_one(queries::CLOSE_SPAN, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        Ok(self.close_spans(&[CloseKey::new(shop_id, close_seq)])?.remove(shop_id).unwrap_or_default())
+    }
+
+    /// [`Store::close_span`] of each of `closes` (at most one per shop), by shop, in one statement.
+    pub fn close_spans(&self, closes: &[CloseKey<'_>]) -> anyhow::Result<HashMap<String, CloseSpan>> {
+        let spans = self.query_all(queries::CLOSE_SPANS, &[("closes", &closes_value(closes))], |r| {
+            Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?)))
+        })?;
+        Ok(spans.into_iter().collect())
     }
 
     /// The close that `period_id` labels or belongs to.
