@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
-use super::{closes_value, execute_named, queries, Store};
+use super::{by_shop, closes_value, execute_named, queries, Store};
 use crate::domain::CloseKey;
 use crate::seqr::types::InvoiceStatus;
 
@@ -724,14 +724,10 @@ impl Store {
     /// The refused POS files the reports of closes (at most one per shop)
     /// name, by shop: one statement for all of them.
     pub fn refused_files(&self, closes: &[CloseKey<'_>]) -> anyhow::Result<HashMap<String, Vec<RefusedFile>>> {
-        let mut by_shop: HashMap<String, Vec<RefusedFile>> = HashMap::new();
         let files = self.query_all(queries::REFUSED_FILES, &[("closes", &closes_value(closes))], |r| {
             Ok((r.get::<_, String>(0)?, RefusedFile { file_name: r.get(1)?, rows: r.get(2)?, problems: r.get(3)? }))
         })?;
-        for (shop_id, file) in files {
-            by_shop.entry(shop_id).or_default().push(file);
-        }
-        Ok(by_shop)
+        Ok(by_shop(files))
     }
 }
 

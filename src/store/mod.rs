@@ -18,7 +18,7 @@ pub use closes::StepRecord;
 pub use emails::{EmailRow, MailWaiting, PendingEmail};
 pub use reconcile::{closes_value, CheckFailure, ClassifyParams, SummaryLine};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -419,6 +419,15 @@ impl Store {
         }
         tx.commit()
     }
+}
+
+/// Rows of many closes, each led by its shop, grouped by shop in their order.
+fn by_shop<T>(rows: Vec<(String, T)>) -> HashMap<String, Vec<T>> {
+    let mut grouped: HashMap<String, Vec<T>> = HashMap::new();
+    for (shop_id, row) in rows {
+        grouped.entry(shop_id).or_default().push(row);
+    }
+    grouped
 }
 
 /// Rows as a list of structs, which a statement unnests: many rows in one statement.

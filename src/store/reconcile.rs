@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use duckdb::types::{FromSql, Value};
 use rust_decimal::Decimal;
 
-use super::{execute_named, queries, Store};
+use super::{by_shop, execute_named, queries, Store};
 use crate::domain::{Category, CloseKey, CloseState, ItemEvent};
 
 /// The settings the classification queries take.
@@ -260,16 +260,12 @@ impl Store {
     /// Runs `queries/reconcile/checks.sql` for reconciled closes (at most one
     /// per shop): the failures of each shop's close, by shop.
     pub fn check_closes(&self, closes: &[CloseKey<'_>]) -> anyhow::Result<HashMap<String, Vec<CheckFailure>>> {
-        let mut failures: HashMap<String, Vec<CheckFailure>> = HashMap::new();
         let found = self.query_all(queries::CHECKS, &[("closes", &closes_value(closes))], |r| {
             Ok((r.get::<_, String>(0)?, CheckFailure { check: r.get(1)?, detail: r.get(2)? }))
         });
         let found =
             found.map_err(|e| e.context(format!("running queries/reconcile/checks.sql for {}", describe(closes))))?;
-        for (shop_id, failure) in found {
-            failures.entry(shop_id).or_default().push(failure);
-        }
-        Ok(failures)
+        Ok(by_shop(found))
     }
 
     /// The to-do lists of closes (at most one per shop), by shop, each holding
