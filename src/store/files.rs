@@ -51,6 +51,7 @@ impl Store {
         closes: &[CloseKey<'_>],
         visit: impl FnMut(&[String], &[Value]) -> anyhow::Result<()>,
     ) -> anyhow::Result<Vec<String>> {
+        self.with_macros()?;
         self.for_each_row(file.rows_sql(), &[("closes", &closes_value(closes))], visit)
     }
 
@@ -65,6 +66,7 @@ impl Store {
         decimal_comma: bool,
         path: &Path,
     ) -> anyhow::Result<u64> {
+        self.with_macros()?;
         let list = closes_value(closes);
         self.copy_csv(file.csv_sql(), &[("closes", &list), ("decimal_comma", &decimal_comma)], path, decimal_comma)
     }

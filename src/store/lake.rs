@@ -75,6 +75,7 @@ impl Store {
         business_date: &str,
         dir: &Path,
     ) -> anyhow::Result<u64> {
+        self.with_macros()?;
         let path = path_text(dir)?;
         let mut params = params.to_vec();
         params.extend([("business_date", &business_date as &dyn duckdb::ToSql), ("path", &path)]);
@@ -91,6 +92,7 @@ impl Store {
     /// Per lake table, the row count and amount totals of one close's rows
     /// (`$shop_id`, `$close_seq`).
     pub fn lake_totals(&self, params: &[Param<'_>]) -> anyhow::Result<Vec<(String, Totals)>> {
+        self.with_macros()?;
         self.query_all(queries::LAKE_DATABASE_TOTALS, params, |r| Ok((r.get(0)?, totals_from_row(r, 1)?)))
     }
 

@@ -47,6 +47,8 @@ pub struct Store {
     conn: Connection,
     /// The database file (none for an in-memory one).
     pub path: Option<PathBuf>,
+    /// Whether this connection has the queries' macros yet (see [`Store::with_macros`]).
+    macros_defined: std::cell::Cell<bool>,
 }
 
 /// A transaction on a [`Store`]: the store's methods called through it run
@@ -79,6 +81,8 @@ impl Drop for Transaction<'_> {
             if let Err(e) = self.store.conn.execute_batch(queries::ROLLBACK) {
                 tracing::warn!(error = %e, "rolling back a transaction failed");
             }
+            // Macros first defined inside it are rolled back with it.
+            self.store.macros_defined.set(false);
         }
     }
 }
@@ -97,7 +101,6 @@ impl Store {
         })?;
         let store = Store::on(conn, Some(path.to_path_buf()));
         store.migrate()?;
-        store.define_macros()?;
         Ok(store)
     }
 
@@ -192,7 +195,6 @@ impl Store {
         }
         store.refuse_if_newer(version)?;
         store.set_memory_limit(&settings.memory_limit)?;
-        store.define_macros()?;
         store.conn.execute_batch(queries::LOCK_DOWN_READER)?;
         Ok(store)
     }
@@ -211,7 +213,6 @@ impl Store {
             Ok(())
         };
         copy().with_context(|| format!("copying {} into memory", settings.database.display()))?;
-        store.define_macros()?;
         Ok(store)
     }
 
@@ -219,7 +220,6 @@ impl Store {
     pub fn open_in_memory() -> anyhow::Result<Store> {
         let store = Store::on(Connection::open_in_memory()?, None);
         store.migrate()?;
-        store.define_macros()?;
         Ok(store)
     }
 
@@ -302,21 +302,23 @@ impl Store {
 
     /// A second connection to the same database, for another thread.
     pub fn try_clone(&self) -> anyhow::Result<Store> {
-        let store = Store::on(self.conn.try_clone()?, self.path.clone());
-        store.define_macros()?;
-        Ok(store)
+        Ok(Store::on(self.conn.try_clone()?, self.path.clone()))
     }
 
     fn on(conn: Connection, path: Option<PathBuf>) -> Store {
         conn.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
-        Store { conn, path }
+        Store { conn, path, macros_defined: std::cell::Cell::new(false) }
     }
 
-    /// Defines on this connection the temporary macros the queries select
-    /// from. They read the schema's tables and macros: after migrating.
-    fn define_macros(&self) -> anyhow::Result<()> {
-        for macros in queries::MACROS {
-            self.conn.execute_batch(macros).context("defining the queries' macros")?;
+    /// Defines on this connection, the first time a statement needs them, the
+    /// temporary macros the close files' and the lake's statements select
+    /// from: a page or a query that needs none does not pay for them.
+    fn with_macros(&self) -> anyhow::Result<()> {
+        if !self.macros_defined.get() {
+            for macros in queries::MACROS {
+                self.conn.execute_batch(macros).context("defining the queries' macros")?;
+            }
+            self.macros_defined.set(true);
         }
         Ok(())
     }
@@ -665,6 +667,8 @@ mod tests {
         // result_changes reads the table that keep_result_before makes, and the
         // statements after the classification the one it makes.
         store.keep_result_before("shop-1", 1).unwrap();
+        // The close files' and the lake's statements select from the macros.
+        store.with_macros().unwrap();
         let params = reconcile::ClassifyParams {
             amount_tolerance: rust_decimal::Decimal::ZERO,
             probable_window_seconds: 0,

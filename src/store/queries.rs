@@ -232,10 +232,11 @@ pub const ARCHIVE: &[(&str, &str)] = &[
 /// What `ARCHIVE` moved out: each close's shop and label period.
 pub const ARCHIVED: &str = include_str!("../../queries/archive/99_archived.sql");
 
-/// The temporary macros every connection defines when it opens: a close's
-/// files (`queries/files/`: their rows, and how COPY writes each CSV cell)
-/// and one close's rows of each lake table (`queries/lake/`). The statements
-/// below select from them, so each selection is written once.
+/// The temporary macros a connection defines the first time it needs them
+/// (`Store::with_macros`): a close's files (`queries/files/`: their rows, and
+/// how COPY writes each CSV cell) and one close's rows of each lake table
+/// (`queries/lake/`). The statements below select from them, so each
+/// selection is written once.
 pub const MACROS: &[&str] = &[
     include_str!("../../queries/files/cells.sql"),
     include_str!("../../queries/files/summary.sql"),
