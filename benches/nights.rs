@@ -25,7 +25,7 @@ use std::process::Command;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rust_decimal::Decimal;
 use seqr_recon::config::ReconcileSettings;
-use seqr_recon::domain::{CloseKey, CloseState, Resolution};
+use seqr_recon::domain::{CloseKey, CloseState, Resolution, ShopId};
 use seqr_recon::export::write_reports;
 use seqr_recon::reconcile::{check_closes, reconcile_closes};
 use seqr_recon::seqr::client::FetchedReport;
@@ -67,8 +67,8 @@ fn break_of(sale: usize) -> Option<Break> {
     }
 }
 
-fn shop_id(shop: usize) -> String {
-    format!("shop-{shop:03}")
+fn shop_id(shop: usize) -> ShopId {
+    ShopId::parse(format!("shop-{shop:03}")).unwrap()
 }
 
 fn terminal_id(shop: usize) -> String {
@@ -157,7 +157,7 @@ fn ingest(store: &Store, dir: &Path, night: i64, rows: &[String], shops: &ShopCu
 }
 
 /// Every shop's close of `night`, with its period and reports stored; returns (shop, close_seq, label).
-fn fetch_night(store: &Store, night: i64, seqr: Vec<Vec<DetailRow>>) -> Vec<(String, i64, String)> {
+fn fetch_night(store: &Store, night: i64, seqr: Vec<Vec<DetailRow>>) -> Vec<(ShopId, i64, String)> {
     let mark = mark_of(night);
     let mut closes = vec![];
     for (shop, rows) in seqr.into_iter().enumerate() {
@@ -183,7 +183,7 @@ fn fetch_night(store: &Store, night: i64, seqr: Vec<Vec<DetailRow>>) -> Vec<(Str
 /// close, check it and write its reports.
 fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime<Utc>) {
     let store = Store::open(db).unwrap();
-    let latest: Vec<(String, i64, String)> = (0..shops)
+    let latest: Vec<(ShopId, i64, String)> = (0..shops)
         .map(|shop| {
             let c = store.latest_close(&shop_id(shop)).unwrap().unwrap();
             let label = store.periods_of(&c.close_id).unwrap().remove(0).period_id;

@@ -9,6 +9,7 @@ use std::time::Instant;
 use chrono::{Duration, TimeZone, Utc};
 use rust_decimal::Decimal;
 use seqr_recon::config::ReconcileSettings;
+use seqr_recon::domain::ShopId;
 use seqr_recon::export::write_reports;
 use seqr_recon::reconcile::{reconcile, self_check};
 use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
@@ -67,7 +68,7 @@ fn main() {
     }
     let settings: seqr_recon::config::StoreSettings = toml::from_str(&store_toml).unwrap();
     let store = Store::open_configured(&settings).unwrap();
-    let shops: ShopCurrencies = [("shop-1".to_string(), "SEK".to_string())].into();
+    let shops: ShopCurrencies = [(ShopId::from_static("shop-1"), "SEK".to_string())].into();
     let t0 = Instant::now();
     ingest_file(&store, &csv, &shops).unwrap();
     let ingest = t0.elapsed().as_secs_f64();
@@ -89,7 +90,8 @@ fn main() {
         }))
         .collect();
     let marked = start_day + Duration::hours(14);
-    let close = store.begin_close("shop-1", marked).unwrap();
+    let shop = ShopId::from_static("shop-1");
+    let close = store.begin_close(&shop, marked).unwrap();
     store.record_period(&close, "P1", None, marked, "bench", "hash").unwrap();
     let period = store.periods_of(&close.close_id).unwrap().remove(0);
     let summary =
@@ -104,7 +106,7 @@ fn main() {
         attempts: 1,
         not_ready: vec![],
     };
-    store.store_report(&close.close_id, "shop-1", &period, "Reconciliation/STD_RECON_003.xml", &fetched).unwrap();
+    store.store_report(&close.close_id, &shop, &period, "Reconciliation/STD_RECON_003.xml", &fetched).unwrap();
     let store_secs = t1.elapsed().as_secs_f64();
     drop(fetched);
     let summary = FetchedReport {
@@ -115,27 +117,27 @@ fn main() {
         attempts: 1,
         not_ready: vec![],
     };
-    store.store_report(&close.close_id, "shop-1", &period, "Reconciliation/Shop.xml", &summary).unwrap();
+    store.store_report(&close.close_id, &shop, &period, "Reconciliation/Shop.xml", &summary).unwrap();
 
     let t2 = Instant::now();
-    let counts = reconcile(&store, "shop-1", close.close_seq, &ReconcileSettings::default()).unwrap();
+    let counts = reconcile(&store, &shop, close.close_seq, &ReconcileSettings::default()).unwrap();
     let recon = t2.elapsed().as_secs_f64();
 
     let t4 = Instant::now();
-    let failures = self_check(&store, "shop-1", close.close_seq).unwrap();
+    let failures = self_check(&store, &shop, close.close_seq).unwrap();
     assert!(failures.is_empty(), "{failures:?}");
     let check = t4.elapsed().as_secs_f64();
 
     let t3 = Instant::now();
-    write_reports(&store, &dir.path().join("reports"), "shop-1", close.close_seq, "P1").unwrap();
+    write_reports(&store, &dir.path().join("reports"), &shop, close.close_seq, "P1").unwrap();
     let export = t3.elapsed().as_secs_f64();
 
     // The next night's close, with nothing new: what a million items of history cost it.
     let marked2 = marked + Duration::hours(24);
-    let close2 = store.begin_close("shop-1", marked2).unwrap();
+    let close2 = store.begin_close(&shop, marked2).unwrap();
     store.record_period(&close2, "P2", None, marked2, "bench", "hash").unwrap();
     let t5 = Instant::now();
-    let counts2 = reconcile(&store, "shop-1", close2.close_seq, &ReconcileSettings::default()).unwrap();
+    let counts2 = reconcile(&store, &shop, close2.close_seq, &ReconcileSettings::default()).unwrap();
     let next_close = t5.elapsed().as_secs_f64();
 
     println!("recon_million: posts file {size_mb:.0} MB");

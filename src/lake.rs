@@ -26,6 +26,7 @@ use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::{Config, ConfigError, Shop};
+use crate::domain::ShopId;
 use crate::paths;
 use crate::store::lake::Totals;
 pub use crate::store::lake::{LakeTable, TABLES};
@@ -106,7 +107,7 @@ impl Lake {
 
     /// Claims `shop_id` for this instance: its owner file is created if none
     /// exists; an owner file naming another instance is refused.
-    pub fn claim(&self, shop_id: &str) -> anyhow::Result<()> {
+    pub fn claim(&self, shop_id: &ShopId) -> anyhow::Result<()> {
         let owner = self.owner()?;
         let owners = self.dir.join("_owners");
         std::fs::create_dir_all(&owners).with_context(|| format!("creating the lake folder {}", owners.display()))?;
@@ -190,7 +191,7 @@ impl Lake {
 
     /// Replaces the shop's `items` file: each item it showed as an exception,
     /// once, in its latest state (`{dir}/items/shop_id={shop}/items.parquet`).
-    fn publish_items(&self, store: &Store, shop_id: &str, staging: &Path) -> anyhow::Result<u64> {
+    fn publish_items(&self, store: &Store, shop_id: &ShopId, staging: &Path) -> anyhow::Result<u64> {
         let out = staging.join("items.parquet");
         let rows = store
             .copy_lake_items(shop_id, &out)
@@ -298,7 +299,7 @@ impl Lake {
             .collect())
     }
 
-    fn shop_dir(&self, table: &str, shop_id: &str) -> PathBuf {
+    fn shop_dir(&self, table: &str, shop_id: &ShopId) -> PathBuf {
         self.dir.join(table).join(format!("shop_id={shop_id}"))
     }
 
@@ -449,9 +450,9 @@ mod tests {
         }
         let lake =
             |database: PathBuf| Lake { dir: root.path().join("lake"), database, config_file: "seqr-recon.toml".into() };
-        lake(root.path().join("db/recon.duckdb")).claim("shop-1").unwrap();
-        lake(root.path().join("other/../db/recon.duckdb")).claim("shop-1").unwrap();
-        let e = lake(root.path().join("other/recon.duckdb")).claim("shop-1").unwrap_err();
+        lake(root.path().join("db/recon.duckdb")).claim(&ShopId::from_static("shop-1")).unwrap();
+        lake(root.path().join("other/../db/recon.duckdb")).claim(&ShopId::from_static("shop-1")).unwrap();
+        let e = lake(root.path().join("other/recon.duckdb")).claim(&ShopId::from_static("shop-1")).unwrap_err();
         assert!(e.to_string().contains("another seqr-recon instance"), "{e}");
         assert_eq!(crate::exit::exit_code_of(&e), crate::exit::ExitCode::BadConfig);
         let owners: Vec<_> = std::fs::read_dir(root.path().join("lake/_owners")).unwrap().collect();

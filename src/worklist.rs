@@ -10,7 +10,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::Shop;
-use crate::domain::{Category, CloseKey, ItemEvent, Resolution};
+use crate::domain::{Category, CloseKey, ItemEvent, Resolution, ShopId};
 use crate::export::todo::Agenda;
 use crate::store::exceptions::{HistoryLine, ItemChange, OpenException};
 use crate::store::reconcile::TodoList;
@@ -20,7 +20,7 @@ use crate::store::Store;
 /// how many exceptions were resolved.
 pub fn resolve(
     store: &Store,
-    shop_id: &str,
+    shop_id: &ShopId,
     reference: &str,
     how: Resolution,
     why: &str,
@@ -54,7 +54,7 @@ pub fn resolve(
 
 /// Records that someone is on the open exceptions of `reference`: they stay
 /// listed, without asking anyone else to act. Returns how many.
-pub fn acknowledge(store: &Store, shop_id: &str, reference: &str, note: &str, by: &str) -> anyhow::Result<usize> {
+pub fn acknowledge(store: &Store, shop_id: &ShopId, reference: &str, note: &str, by: &str) -> anyhow::Result<usize> {
     required(note, "say who is on it and what they do (--note)")?;
     let change = ItemChange { event: ItemEvent::Acknowledged, until: None, how: None, note, by };
     change_open(store, shop_id, reference, &change)
@@ -81,7 +81,7 @@ pub fn snooze(
 
 /// Opens again the items of `reference` resolved by hand: the next close
 /// classifies them as if nobody had. Returns how many items.
-pub fn reopen(store: &Store, shop_id: &str, reference: &str, why: &str, by: &str) -> anyhow::Result<usize> {
+pub fn reopen(store: &Store, shop_id: &ShopId, reference: &str, why: &str, by: &str) -> anyhow::Result<usize> {
     required(why, "say why it is open again (--why)")?;
     let keys = store.resolved_keys_of(shop_id, reference)?;
     if keys.is_empty() {
@@ -96,7 +96,7 @@ pub fn reopen(store: &Store, shop_id: &str, reference: &str, why: &str, by: &str
 }
 
 /// Every change to the items of `reference`, oldest first.
-pub fn history(store: &Store, shop_id: &str, reference: &str) -> anyhow::Result<Vec<HistoryLine>> {
+pub fn history(store: &Store, shop_id: &ShopId, reference: &str) -> anyhow::Result<Vec<HistoryLine>> {
     store.item_history(shop_id, reference)
 }
 
@@ -120,21 +120,21 @@ impl LatestTodo {
 }
 
 /// The to-do list of the shop's latest close (none before its first).
-pub fn todo(store: &Store, shop_id: &str) -> anyhow::Result<Option<LatestTodo>> {
+pub fn todo(store: &Store, shop_id: &ShopId) -> anyhow::Result<Option<LatestTodo>> {
     let Some(close_seq) = store.latest_close_of(shop_id)? else { return Ok(None) };
     let mut lists = store.todo_lists(&[CloseKey::new(shop_id, close_seq)], TodoList::HELD)?;
     let marked_at = store.close_span(shop_id, close_seq)?.1.unwrap_or_else(Utc::now);
     Ok(Some(LatestTodo { close_seq, marked_at, list: lists.remove(shop_id).unwrap_or_default() }))
 }
 
-fn change_open(store: &Store, shop_id: &str, reference: &str, change: &ItemChange<'_>) -> anyhow::Result<usize> {
+fn change_open(store: &Store, shop_id: &ShopId, reference: &str, change: &ItemChange<'_>) -> anyhow::Result<usize> {
     let open = open_exceptions(store, shop_id, reference)?;
     let keys: Vec<String> = open.iter().flat_map(keys).collect();
     store.record_item_change(shop_id, reference, &keys, change)?;
     Ok(open.len())
 }
 
-fn open_exceptions(store: &Store, shop_id: &str, reference: &str) -> anyhow::Result<Vec<OpenException>> {
+fn open_exceptions(store: &Store, shop_id: &ShopId, reference: &str) -> anyhow::Result<Vec<OpenException>> {
     let open = store.open_exceptions_of(shop_id, reference)?;
     if open.is_empty() {
         anyhow::bail!(

@@ -87,11 +87,7 @@ pub enum ExceptionCommand {
 pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let cfg = load_config(config)?;
     let store = Store::open_configured(&cfg.store)?;
-    let shop_of = |id: &str| {
-        cfg.shops.iter().find(|s| s.id == id).ok_or_else(|| {
-            anyhow::anyhow!("no [[shop]] with id {id:?} in {}; the shops are listed there", cfg.path.display())
-        })
-    };
+    let shop_of = |id: &str| cfg.require_shop(id);
     let by = |item: &Item| item.by.clone().unwrap_or_else(current_user);
     match args.command {
         ExceptionCommand::List { shop } => print_list(&store, shop_of(&shop)?)?,

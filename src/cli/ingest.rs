@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{load_config, ExitCode};
-use crate::store::ingest::{ingest_file, ingest_inbox, Ingested, Rejected, ShopCurrencies};
+use crate::store::ingest::{ingest_file, ingest_inbox, shop_currencies, Ingested, Rejected};
 use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
@@ -20,7 +20,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<ExitCode> {
     }
     let store = Store::open_configured(&cfg.store)?;
     store.sync_config(&cfg)?;
-    let shops: ShopCurrencies = cfg.shops.iter().map(|s| (s.id.to_string(), s.currency.clone())).collect();
+    let shops = shop_currencies(&cfg);
     let mut refused = 0;
     if args.files.is_empty() {
         let outcome = ingest_inbox(&store, &cfg.pos.inbox, &shops)?;

@@ -5,7 +5,7 @@ use std::path::Path;
 use chrono::Utc;
 
 use super::{load_config, ExitCode};
-use crate::domain::CloseState;
+use crate::domain::{CloseState, ShopId};
 use crate::schedule::shop_next;
 use crate::store::Store;
 
@@ -69,7 +69,7 @@ fn last_close(store: &Store, shop: &crate::config::Shop, out: &mut String) -> an
 }
 
 /// Mail not delivered and refunds in doubt: whether there are none.
-fn waiting(store: &Store, shop_id: &str, out: &mut String) -> anyhow::Result<bool> {
+fn waiting(store: &Store, shop_id: &ShopId, out: &mut String) -> anyhow::Result<bool> {
     let mail = store.mail_waiting(shop_id)?;
     let refunds = store.refunds_in_doubt(shop_id)?;
     if mail.queued > 0 {

@@ -11,7 +11,7 @@ use super::db::Db;
 use super::shop::{run_once, CloseOutcome};
 use crate::config::Shop;
 use crate::notify;
-use crate::store::ingest::{ingest_inbox, InboxOutcome, ShopCurrencies};
+use crate::store::ingest::{ingest_inbox, shop_currencies, InboxOutcome};
 use crate::store::Store;
 
 /// Which shops a batch closes, and how.
@@ -109,7 +109,7 @@ fn archive_old_closes(store: &Store, cfg: &crate::config::Config) {
 /// Loads the POS inbox; refused files are logged and alerted.
 fn load_inbox(store: &Store, ctx: &CloseContext) -> anyhow::Result<InboxOutcome> {
     let cfg = &ctx.cfg;
-    let currencies: ShopCurrencies = cfg.shops.iter().map(|s| (s.id.to_string(), s.currency.clone())).collect();
+    let currencies = shop_currencies(cfg);
     let inbox = ingest_inbox(store, &cfg.pos.inbox, &currencies)?;
     for (path, rejected) in &inbox.rejected {
         tracing::error!(file = %path.display(), problems = rejected.problems.len(), "POS file refused; see the .errors.txt beside it");

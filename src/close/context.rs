@@ -15,6 +15,7 @@ use crate::store::seqr_data::CloseRow;
 use crate::store::{StepRecord, Store};
 
 use super::together;
+use crate::domain::ShopId;
 
 /// What every close of this process shares.
 pub struct CloseContext {
@@ -129,7 +130,7 @@ impl InboxGate {
 }
 
 /// What the operator does about a close stuck in `mark_unknown`.
-pub fn remark_advice(shop_id: &str) -> String {
+pub fn remark_advice(shop_id: &ShopId) -> String {
     format!(
         "Ask SEQR support (with the clientReference in the log) whether the period was closed; then run \
          `seqr-recon run --shop {shop_id} --confirm-remark` to mark again. The sales of a lost period appear in \

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::config::Config;
+use crate::domain::ShopId;
 
 /// Holds the shop's lock file; released when dropped or when the process dies.
 pub struct ShopLock {
@@ -12,7 +13,7 @@ pub struct ShopLock {
 }
 
 /// Takes the shop's lock, or says which process is closing it.
-pub fn lock_shop(cfg: &Config, shop_id: &str) -> anyhow::Result<ShopLock> {
+pub fn lock_shop(cfg: &Config, shop_id: &ShopId) -> anyhow::Result<ShopLock> {
     use fs4::fs_std::FileExt;
     use std::io::Write;
     let dir = lock_dir(cfg);
@@ -48,14 +49,14 @@ mod tests {
             dir.path().join("db.duckdb")
         );
         let cfg = Config::parse(&text, "t.toml").unwrap();
-        let first = lock_shop(&cfg, "shop-1").unwrap();
-        let e = lock_shop(&cfg, "shop-1").err().expect("the lock is held");
+        let first = lock_shop(&cfg, &ShopId::from_static("shop-1")).unwrap();
+        let e = lock_shop(&cfg, &ShopId::from_static("shop-1")).err().expect("the lock is held");
         assert!(
             e.to_string().contains(&format!("being closed by another process (pid {})", std::process::id())),
             "{e}"
         );
-        assert!(lock_shop(&cfg, "shop-2").is_ok(), "other shops are not blocked");
+        assert!(lock_shop(&cfg, &ShopId::from_static("shop-2")).is_ok(), "other shops are not blocked");
         drop(first);
-        assert!(lock_shop(&cfg, "shop-1").is_ok());
+        assert!(lock_shop(&cfg, &ShopId::from_static("shop-1")).is_ok());
     }
 }

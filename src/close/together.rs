@@ -11,7 +11,7 @@
 //! them on its own connection, in a heavy-database turn; the closes that
 //! arrive meanwhile wait for the next round.
 
-use crate::domain::CloseKey;
+use crate::domain::{CloseKey, ShopId};
 
 /// At most this many closes are taken at once, so that one statement's
 /// memory stays about that of one big close.
@@ -25,7 +25,7 @@ pub(super) struct Together<T> {
 
 /// A close waiting for the work, and where its outcome goes.
 struct Waiting<T> {
-    shop_id: String,
+    shop_id: ShopId,
     close_seq: i64,
     done: tokio::sync::oneshot::Sender<Result<T, String>>,
 }
@@ -43,7 +43,7 @@ impl<T> Together<T> {
     pub(super) async fn run<F>(
         &self,
         heavy_db: &tokio::sync::Semaphore,
-        shop_id: &str,
+        shop_id: &ShopId,
         close_seq: i64,
         work: F,
     ) -> anyhow::Result<T>
@@ -51,7 +51,7 @@ impl<T> Together<T> {
         F: Fn(&[CloseKey<'_>]) -> anyhow::Result<Vec<T>>,
     {
         let (done, mut outcome) = tokio::sync::oneshot::channel();
-        self.lock_waiting().push(Waiting { shop_id: shop_id.to_string(), close_seq, done });
+        self.lock_waiting().push(Waiting { shop_id: shop_id.clone(), close_seq, done });
         loop {
             tokio::select! {
                 biased;
@@ -123,15 +123,19 @@ where
 mod tests {
     use super::*;
 
+    fn shop(id: &'static str) -> ShopId {
+        ShopId::from_static(id)
+    }
+
     /// Closes waiting for `work`, with the receivers of their outcomes.
     #[allow(clippy::type_complexity)]
     fn waiting(shops: &[&str]) -> (Vec<Waiting<String>>, Vec<tokio::sync::oneshot::Receiver<Result<String, String>>>) {
         shops
             .iter()
             .enumerate()
-            .map(|(i, shop)| {
+            .map(|(i, id)| {
                 let (done, outcome) = tokio::sync::oneshot::channel();
-                (Waiting { shop_id: shop.to_string(), close_seq: i as i64 + 1, done }, outcome)
+                (Waiting { shop_id: ShopId::parse(*id).unwrap(), close_seq: i as i64 + 1, done }, outcome)
             })
             .unzip()
     }
@@ -139,10 +143,10 @@ mod tests {
     #[test]
     fn a_round_takes_one_close_per_shop_and_at_most_the_limit_in_order() {
         let (mut queue, _outcomes) = waiting(&["shop-a", "shop-b", "shop-a", "shop-c"]);
-        let round: Vec<(String, i64)> = take_round(&mut queue).into_iter().map(|w| (w.shop_id, w.close_seq)).collect();
-        assert_eq!(round, vec![("shop-a".into(), 1), ("shop-b".into(), 2), ("shop-c".into(), 4)]);
-        let left: Vec<(String, i64)> = queue.into_iter().map(|w| (w.shop_id, w.close_seq)).collect();
-        assert_eq!(left, vec![("shop-a".into(), 3)], "a shop's second close waits for the next round");
+        let round: Vec<(ShopId, i64)> = take_round(&mut queue).into_iter().map(|w| (w.shop_id, w.close_seq)).collect();
+        assert_eq!(round, vec![(shop("shop-a"), 1), (shop("shop-b"), 2), (shop("shop-c"), 4)]);
+        let left: Vec<(ShopId, i64)> = queue.into_iter().map(|w| (w.shop_id, w.close_seq)).collect();
+        assert_eq!(left, vec![(shop("shop-a"), 3)], "a shop's second close waits for the next round");
 
         let shops: Vec<String> = (0..MAX_CLOSES_AT_ONCE + 3).map(|i| format!("shop-{i}")).collect();
         let (mut queue, _outcomes) = waiting(&shops.iter().map(String::as_str).collect::<Vec<_>>());

@@ -181,7 +181,7 @@ pub struct WebUser {
 
 impl WebUser {
     /// Whether this user may see `shop_id`.
-    pub fn sees(&self, shop_id: &str) -> bool {
+    pub fn sees(&self, shop_id: &ShopId) -> bool {
         self.shops.iter().any(|s| s == "*" || s == shop_id)
     }
 }

@@ -22,7 +22,7 @@ use secrecy::SecretString;
 
 use crate::close::{run_batch, Batch, CloseContext, CloseOutcome};
 use crate::config::{Config, Level};
-use crate::domain::Category;
+use crate::domain::{Category, ShopId};
 use crate::seqr::{ClientContext, Principal, RetryPolicy, SeqrClient};
 use crate::sim::{Faults, SimConfig};
 use crate::store::Store;
@@ -32,7 +32,7 @@ use till::{DayOptions, FaultRates, GenShop, TruthRow};
 #[derive(Debug, Clone)]
 pub struct DemoShop {
     /// Our id for the shop.
-    pub id: String,
+    pub id: ShopId,
     /// Its name, for people.
     pub name: String,
     /// The simulator's reseller id for it.
@@ -51,7 +51,7 @@ impl DemoShop {
     /// A shop of `terminals` terminals, with a reseller and password variable named after it.
     pub fn new(id: &str, currency: &str, level: Level, terminals: usize) -> DemoShop {
         DemoShop {
-            id: id.into(),
+            id: ShopId::parse(id).unwrap_or_else(|e| panic!("demo shop id {id:?} {e}")),
             name: format!("Shop {id}"),
             reseller: format!("reseller-{id}"),
             password_env: format!("SEQR_DEMO_PASSWORD_{}", id.replace('-', "_").to_uppercase()),
@@ -155,7 +155,7 @@ dir = "lake"                     # each close as Parquet, as head office would r
             "\n[[shop]]\nid = \"{}\"\nname = \"{}\"\ncurrency = \"{}\"\ntimezone = \"Europe/Stockholm\"\nclose_at = \"0 0 22 * * *\"\nlevel = \"{}\"\nreseller_id = \"{}\"\nreseller_user_id = \"9900\"\npassword_env = \"{}\"\n",
             s.id, s.name, s.currency, s.level.as_str(), s.reseller, s.password_env
         ));
-        for (i, t) in terminals[&s.id].iter().enumerate() {
+        for (i, t) in terminals[s.id.as_str()].iter().enumerate() {
             text.push_str(&format!(
                 "\n[[shop.terminal]]\nid = \"{t}\"\nname = \"POS {}\"\npassword_env = \"SEQR_DEMO_TERMINAL_{}_{}\"\n",
                 i + 1,
@@ -235,10 +235,10 @@ pub async fn set_up(dir: &Path, shops: &[DemoShop], time_scale: f64) -> anyhow::
                 who: format!("terminal {id}"),
             };
             client.assign_seqr_id(&ctx, &format!("{}{}", s.reseller.replace('-', "").to_uppercase(), 1000 + i)).await?;
-            terminal_ids.entry(s.id.clone()).or_default().push(id.into_string());
+            terminal_ids.entry(s.id.to_string()).or_default().push(id.into_string());
             terms.push(ctx);
         }
-        gen_shops.push(GenShop { id: s.id.clone(), currency: s.currency.clone(), terminals: terms });
+        gen_shops.push(GenShop { id: s.id.to_string(), currency: s.currency.clone(), terminals: terms });
     }
     let config_path = dir.join("seqr-recon.toml");
     std::fs::write(&config_path, demo_config(shops, &endpoint, &terminal_ids))?;
@@ -254,7 +254,7 @@ fn summary_mismatches(shops: &[DemoShop]) -> Vec<TruthRow> {
         for _ in 0..periods {
             rows.push(TruthRow {
                 category: Category::SummaryMismatch,
-                shop_id: s.id.clone(),
+                shop_id: s.id.to_string(),
                 key: "*".into(),
                 close: 1,
             });
@@ -324,7 +324,7 @@ async fn last_sales(
 async fn close_all(
     store: &Store,
     ctx: &Arc<CloseContext>,
-    first_seq: &mut BTreeMap<String, i64>,
+    first_seq: &mut BTreeMap<ShopId, i64>,
     report_dirs: &mut Vec<PathBuf>,
 ) -> anyhow::Result<()> {
     let batch = Batch {
@@ -338,7 +338,7 @@ async fn close_all(
     }
     for (shop, result) in outcome.results {
         if let CloseOutcome::Closed { close, files, .. } = result.with_context(|| format!("closing {}", shop.id))? {
-            first_seq.entry(shop.id.to_string()).or_insert(close.close_seq);
+            first_seq.entry(shop.id.clone()).or_insert(close.close_seq);
             report_dirs.push(files.dir);
         }
     }

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::till::TruthRow;
-use crate::domain::Category;
+use crate::domain::{Category, ShopId};
 use crate::store::Store;
 
 /// One category's score.
@@ -40,7 +40,7 @@ impl Score {
 
 /// What close number `n` (1 = the first close after the day) of each shop
 /// found that is new in it: its own periods' items and LATE_MATCHED.
-fn found(store: &Store, shop_id: &str, n: u8, first_seq: i64) -> anyhow::Result<BTreeSet<(String, String, String)>> {
+fn found(store: &Store, shop_id: &ShopId, n: u8, first_seq: i64) -> anyhow::Result<BTreeSet<(String, String, String)>> {
     let seq = first_seq + i64::from(n) - 1;
     let found = store.scored_exceptions(shop_id, seq)?;
     Ok(found.into_iter().map(|(category, key)| (category.to_string(), shop_id.to_string(), key)).collect())
@@ -51,7 +51,7 @@ fn found(store: &Store, shop_id: &str, n: u8, first_seq: i64) -> anyhow::Result<
 pub fn score(
     store: &Store,
     truth: &[TruthRow],
-    first_seq: &BTreeMap<String, i64>,
+    first_seq: &BTreeMap<ShopId, i64>,
     closes: u8,
 ) -> anyhow::Result<BTreeMap<String, Score>> {
     let mut scores: BTreeMap<String, Score> = BTreeMap::new();
@@ -63,14 +63,14 @@ pub fn score(
     for (shop, seq) in first_seq {
         for n in 1..=closes {
             let mut got = found(store, shop, n, *seq)?;
-            for t in truth.iter().filter(|t| &t.shop_id == shop && t.close == n) {
+            for t in truth.iter().filter(|t| t.shop_id == *shop && t.close == n) {
                 let category = t.category.to_string();
                 let s = scores.entry(category.clone()).or_default();
                 s.injected += 1;
                 let hit = if t.key == "*" {
                     got.iter().find(|(c, _, _)| *c == category).cloned()
                 } else {
-                    Some((category, shop.clone(), t.key.clone())).filter(|k| got.contains(k))
+                    Some((category, shop.to_string(), t.key.clone())).filter(|k| got.contains(k))
                 };
                 if let Some(k) = hit {
                     got.remove(&k);

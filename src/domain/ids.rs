@@ -29,6 +29,20 @@ macro_rules! checked_id {
             pub fn into_string(self) -> String {
                 self.0
             }
+
+            /// An id written in the program (a test's, the demo's).
+            ///
+            /// # Panics
+            /// When `id` fails the check: a mistake in the program, not in its input.
+            pub fn from_static(id: &'static str) -> Self {
+                $name::parse(id).unwrap_or_else(|e| panic!("{id:?} {e}"))
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
         }
 
         impl std::fmt::Display for $name {
@@ -184,14 +198,14 @@ mod tests {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CloseKey<'a> {
     /// The shop.
-    pub shop_id: &'a str,
+    pub shop_id: &'a ShopId,
     /// Its close number, 1 for the shop's first.
     pub close_seq: i64,
 }
 
 impl<'a> CloseKey<'a> {
     /// The close `close_seq` of `shop_id`.
-    pub fn new(shop_id: &'a str, close_seq: i64) -> Self {
+    pub fn new(shop_id: &'a ShopId, close_seq: i64) -> Self {
         CloseKey { shop_id, close_seq }
     }
 }

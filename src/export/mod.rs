@@ -18,7 +18,7 @@ use duckdb::types::{TimeUnit, Value};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::config::{ReportFormat, ReportSettings, Shop};
-use crate::domain::CloseKey;
+use crate::domain::{CloseKey, ShopId};
 use crate::store::files::CloseFile;
 use crate::store::ingest::RefusedFile;
 use crate::store::reconcile::{CloseSpan, TodoList};
@@ -68,7 +68,7 @@ pub const CSV_NAMES: [&str; 3] = ["summary.csv", "exceptions.csv", "transactions
 pub fn write_reports(
     store: &Store,
     root: &Path,
-    shop_id: &str,
+    shop_id: &ShopId,
     close_seq: i64,
     period_id: &str,
 ) -> anyhow::Result<ReportFiles> {
@@ -177,8 +177,8 @@ struct TablesByShop {
 
 impl TablesByShop {
     /// The rows of `shop_id`'s close (none, if the result had none).
-    fn take(&mut self, shop_id: &str) -> Table {
-        Table { columns: self.columns.clone(), rows: self.shops.remove(shop_id).unwrap_or_default() }
+    fn take(&mut self, shop_id: &ShopId) -> Table {
+        Table { columns: self.columns.clone(), rows: self.shops.remove(shop_id.as_str()).unwrap_or_default() }
     }
 }
 
@@ -208,7 +208,7 @@ const HELD_ROWS: usize = 20_000;
 #[derive(Debug, Clone)]
 pub(crate) struct CloseResult {
     /// Whose rows they are.
-    shop_id: String,
+    shop_id: ShopId,
     close_seq: i64,
     /// summary.csv's rows.
     summary: Table,
@@ -227,7 +227,7 @@ pub(crate) struct CloseResult {
 impl CloseResult {
     /// Reads the summary, and the exceptions and transactions when its total
     /// row says they are small.
-    pub(crate) fn read(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Result<CloseResult> {
+    pub(crate) fn read(store: &Store, shop_id: &ShopId, close_seq: i64) -> anyhow::Result<CloseResult> {
         let mut rows = CloseResult::read_together(store, &[CloseKey::new(shop_id, close_seq)])?;
         rows.pop().context("no rows read for the close")
     }
@@ -239,7 +239,7 @@ impl CloseResult {
         let mut all: Vec<CloseResult> = closes
             .iter()
             .map(|close| CloseResult {
-                shop_id: close.shop_id.to_string(),
+                shop_id: close.shop_id.clone(),
                 close_seq: close.close_seq,
                 summary: summaries.take(close.shop_id),
                 exceptions: None,
@@ -555,13 +555,13 @@ mod tests {
 
     /// A reconciled close of `shop_id` (its first), from `posts` (lines of a
     /// posts file, without the shop) and SEQR's rows (reference, amount) on terminal T1.
-    fn reconciled_close(store: &Store, dir: &Path, shop_id: &str, posts: &[String], seqr: &[(&str, i64)]) -> i64 {
+    fn reconciled_close(store: &Store, dir: &Path, shop_id: &ShopId, posts: &[String], seqr: &[(&str, i64)]) -> i64 {
         use crate::seqr::report::{DetailRow, Report};
         let file = dir.join(format!("{shop_id}.csv"));
         let header = crate::store::ingest::POSTS_HEADER.join(",");
         let lines: Vec<String> = posts.iter().map(|p| format!("{shop_id},{p}")).collect();
         std::fs::write(&file, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
-        let shops = [(shop_id.to_string(), "SEK".to_string())].into();
+        let shops = [(shop_id.clone(), "SEK".to_string())].into();
         crate::store::ingest::ingest_file(store, &file, &shops).unwrap();
         let marked_at = chrono::DateTime::parse_from_rfc3339("2026-11-21T21:00:00Z").unwrap().to_utc();
         let close = store.begin_close(shop_id, marked_at).unwrap();
@@ -598,8 +598,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db.duckdb")).unwrap();
         // SEQR has E1 at 11 (the till 10), E9 that no till posted, and not E2 to E4.
-        let seq = reconciled_close(&store, dir.path(), "shop-1", &four_posts(), &[("E1", 11), ("E9", 90)]);
-        let all = store.todo_lists(&[CloseKey::new("shop-1", seq)], 10).unwrap().remove("shop-1").unwrap();
+        let seq = reconciled_close(
+            &store,
+            dir.path(),
+            &ShopId::from_static("shop-1"),
+            &four_posts(),
+            &[("E1", 11), ("E9", 90)],
+        );
+        let all = store
+            .todo_lists(&[CloseKey::new(&ShopId::from_static("shop-1"), seq)], 10)
+            .unwrap()
+            .remove("shop-1")
+            .unwrap();
         let risks: Vec<(Category, Decimal)> = all.items.iter().map(|i| (i.category, i.at_risk)).collect();
         let d = Decimal::from;
         assert_eq!(
@@ -614,10 +624,14 @@ mod tests {
         );
         assert!(all.items.iter().all(|i| i.first_close_seq == seq && i.last_event.is_none()));
         assert_eq!(all.beyond, (0, Decimal::ZERO, 0));
-        let two = store.todo_lists(&[CloseKey::new("shop-1", seq)], 2).unwrap().remove("shop-1").unwrap();
+        let two = store
+            .todo_lists(&[CloseKey::new(&ShopId::from_static("shop-1"), seq)], 2)
+            .unwrap()
+            .remove("shop-1")
+            .unwrap();
         assert_eq!(two.items, all.items[..2]);
         assert_eq!(two.beyond, (3, d(51), 3), "three more, 30 + 20 + 1 at risk, all new");
-        assert_eq!(CloseResult::read(&store, "shop-1", seq).unwrap().todo, all);
+        assert_eq!(CloseResult::read(&store, &ShopId::from_static("shop-1"), seq).unwrap().todo, all);
     }
 
     /// Read together, each close gets the rows it gets read alone, in the
@@ -627,17 +641,24 @@ mod tests {
     fn closes_read_together_get_the_rows_each_gets_alone() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db.duckdb")).unwrap();
-        let a = reconciled_close(&store, dir.path(), "shop-a", &four_posts(), &[("E1", 11), ("E9", 90)]);
+        let a = reconciled_close(
+            &store,
+            dir.path(),
+            &ShopId::from_static("shop-a"),
+            &four_posts(),
+            &[("E1", 11), ("E9", 90)],
+        );
         // The same references in another shop, all matched.
         let b = reconciled_close(
             &store,
             dir.path(),
-            "shop-b",
+            &ShopId::from_static("shop-b"),
             &four_posts(),
             &[("E1", 10), ("E2", 20), ("E3", 30), ("E4", 40)],
         );
-        let empty = reconciled_close(&store, dir.path(), "shop-c", &[], &[]);
-        let closes = [CloseKey::new("shop-c", empty), CloseKey::new("shop-a", a), CloseKey::new("shop-b", b)];
+        let empty = reconciled_close(&store, dir.path(), &ShopId::from_static("shop-c"), &[], &[]);
+        let shops = ["shop-c", "shop-a", "shop-b"].map(ShopId::from_static);
+        let closes = [CloseKey::new(&shops[0], empty), CloseKey::new(&shops[1], a), CloseKey::new(&shops[2], b)];
         let together = CloseResult::read_together(&store, &closes).unwrap();
         let rows = |t: &Option<Table>| t.as_ref().map(|t| (t.columns.clone(), t.rows.clone()));
         for (close, got) in closes.iter().zip(&together) {

@@ -23,7 +23,7 @@ pub use report::{
 };
 
 use crate::config::{secret_from_env, EmailSettings, Transport};
-use crate::domain::EmailKind;
+use crate::domain::{EmailKind, ShopId};
 use crate::store::{EmailRow, PendingEmail as Pending, Store};
 
 /// A message ready to queue.
@@ -31,7 +31,7 @@ pub struct Outgoing {
     /// Unique id; queuing the same id twice does nothing.
     pub email_id: String,
     /// The shop it is about, if any.
-    pub shop_id: Option<String>,
+    pub shop_id: Option<ShopId>,
     /// The period it reports, if any.
     pub period_id: Option<String>,
     /// A report or an alert.
@@ -178,7 +178,7 @@ pub fn flush_outbox(
     store: &Store,
     settings: &EmailSettings,
     backoff: &[Duration],
-    shop: Option<&str>,
+    shop: Option<&ShopId>,
 ) -> anyhow::Result<Flushed> {
     let unknown = store.emails_in_doubt(shop)?;
     let mut flushed = Flushed { unknown, ..Flushed::default() };

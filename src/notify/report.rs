@@ -57,7 +57,7 @@ pub(crate) fn report_email(
     }
     Ok(Outgoing {
         email_id,
-        shop_id: Some(shop.id.to_string()),
+        shop_id: Some(shop.id.clone()),
         period_id: Some(period_id.to_string()),
         kind: EmailKind::Report,
         subject: report.subject(),
@@ -415,7 +415,7 @@ pub fn failed_close_alert(
     Outgoing {
         // One alert per close, state and day: the daemon's retries through the night do not repeat it.
         email_id: format!("{}-alert-{}-{}", close.close_id, close.state, Utc::now().format("%Y%m%d")),
-        shop_id: Some(shop.id.to_string()),
+        shop_id: Some(shop.id.clone()),
         period_id: close.label_period_id.clone(),
         kind: EmailKind::Alert,
         subject: format!("[SEQR] ALERT {}: close {} failed in state {}", shop.id, close.close_id, close.state),
@@ -438,7 +438,7 @@ pub fn no_posts_alert(
 ) -> Outgoing {
     Outgoing {
         email_id: format!("{}-no-posts", close.close_id),
-        shop_id: Some(shop.id.to_string()),
+        shop_id: Some(shop.id.clone()),
         period_id: close.label_period_id.clone(),
         kind: EmailKind::Alert,
         subject: format!("[SEQR] ALERT {}: no POS file arrived for the close {}", shop.id, close.close_id),
@@ -462,7 +462,7 @@ Next step: check that the shop's tills write their              files into the i
 pub fn flood_alert(settings: &EmailSettings, shop: &Shop, close: &CloseRow) -> Outgoing {
     Outgoing {
         email_id: format!("{}-flood", close.close_id),
-        shop_id: Some(shop.id.to_string()),
+        shop_id: Some(shop.id.clone()),
         period_id: close.label_period_id.clone(),
         kind: EmailKind::Alert,
         subject: format!("[SEQR] ALERT {}: a flood of new exceptions in the close {}", shop.id, close.close_id),

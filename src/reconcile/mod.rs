@@ -9,7 +9,7 @@ use anyhow::Context;
 use rust_decimal::Decimal;
 
 use crate::config::{Config, ReconcileSettings, ReportSettings};
-use crate::domain::{Category, CloseKey};
+use crate::domain::{Category, CloseKey, ShopId};
 use crate::export::{write_close_reports, write_reports, ReportFiles, CSV_NAMES};
 use crate::lake::Lake;
 use crate::seqr::client::decompress_report;
@@ -32,7 +32,7 @@ pub fn classify_params(settings: &ReconcileSettings) -> ClassifyParams {
 /// replacing any earlier result of the same close, in one transaction.
 pub fn reconcile(
     store: &Store,
-    shop_id: &str,
+    shop_id: &ShopId,
     close_seq: i64,
     settings: &ReconcileSettings,
 ) -> anyhow::Result<Vec<(Category, i64)>> {
@@ -51,7 +51,7 @@ pub fn reconcile_closes(store: &Store, closes: &[CloseKey<'_>], settings: &Recon
 
 /// The self-check of a reconciled close (`queries/reconcile/checks.sql`):
 /// empty when every row is accounted for, totals tie and periods are whole.
-pub fn self_check(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<CheckFailure>> {
+pub fn self_check(store: &Store, shop_id: &ShopId, close_seq: i64) -> anyhow::Result<Vec<CheckFailure>> {
     store.self_check(shop_id, close_seq)
 }
 
@@ -66,7 +66,7 @@ pub fn check_closes(store: &Store, closes: &[CloseKey<'_>]) -> anyhow::Result<Ve
 #[derive(Debug)]
 pub struct Recomputed {
     /// The shop.
-    pub shop_id: String,
+    pub shop_id: ShopId,
     /// The close number.
     pub close_seq: i64,
     /// The close's label period.
@@ -117,7 +117,7 @@ pub fn recompute(store: &Store, cfg: &Config, period_id: &str, apply: bool) -> a
         }
     };
     let fresh = write(&tx, scratch.path())?;
-    let csv_changed = changed_csvs(&fresh.dir, &cfg.reports.dir.join(&shop_id).join(&label))?;
+    let csv_changed = changed_csvs(&fresh.dir, &cfg.reports.dir.join(shop_id.as_str()).join(&label))?;
     tx.drop_result_before()?;
     let apply = apply && check_failures.is_empty();
     if apply {
@@ -158,7 +158,7 @@ fn refuse_unless_recomputable(found: &CloseToRecompute, period_id: &str, apply: 
 }
 
 /// Parses the close's stored raw reports again and replaces their rows.
-fn parse_stored_reports_again(store: &Store, shop_id: &str, close_seq: i64) -> anyhow::Result<()> {
+fn parse_stored_reports_again(store: &Store, shop_id: &ShopId, close_seq: i64) -> anyhow::Result<()> {
     for (report_period, report_id, terminal_id, stored) in store.stored_reports_of_close(shop_id, close_seq)? {
         let text = decompress_report(&stored)
             .with_context(|| format!("the stored copy of {report_id} for period {report_period} is not readable"))?;

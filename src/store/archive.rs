@@ -4,12 +4,13 @@ use chrono::{DateTime, Utc};
 use duckdb::types::Value;
 
 use super::{execute_named, queries, Store};
+use crate::domain::ShopId;
 
 /// A close the archive moved out: its shop and label period (the name of its reports folder).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArchivedClose {
     /// The shop.
-    pub shop_id: String,
+    pub shop_id: ShopId,
     /// The close's label period.
     pub label_period_id: Option<String>,
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{queries, Store};
-use crate::domain::EmailKind;
+use crate::domain::{EmailKind, ShopId};
 
 /// An email to record as queued.
 pub struct EmailRow<'a> {
@@ -68,13 +68,13 @@ impl Store {
     }
 
     /// Emails handed to SMTP by a run that stopped before recording the outcome.
-    pub fn emails_in_doubt(&self, shop_id: Option<&str>) -> anyhow::Result<usize> {
+    pub fn emails_in_doubt(&self, shop_id: Option<&ShopId>) -> anyhow::Result<usize> {
         let n: i64 = self.query_one(queries::EMAILS_IN_DOUBT, &[("shop_id", &shop_id)], |r| r.get(0))?;
         Ok(n as usize)
     }
 
     /// Queued emails never handed to SMTP, oldest first.
-    pub fn emails_to_send(&self, shop_id: Option<&str>) -> anyhow::Result<Vec<PendingEmail>> {
+    pub fn emails_to_send(&self, shop_id: Option<&ShopId>) -> anyhow::Result<Vec<PendingEmail>> {
         self.query_all(queries::EMAILS_TO_SEND, &[("shop_id", &shop_id)], |r| {
             Ok(PendingEmail {
                 email_id: r.get(0)?,
@@ -116,7 +116,7 @@ impl Store {
     }
 
     /// A shop's undelivered mail.
-    pub fn mail_waiting(&self, shop_id: &str) -> anyhow::Result<MailWaiting> {
+    pub fn mail_waiting(&self, shop_id: &ShopId) -> anyhow::Result<MailWaiting> {
         self.query_one(queries::MAIL_WAITING, &[("shop_id", &shop_id)], |r| {
             Ok(MailWaiting { queued: r.get(0)?, in_doubt: r.get(1)?, refused: r.get(2)? })
         })

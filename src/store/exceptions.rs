@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{queries, Store};
-use crate::domain::{Category, ItemEvent, Resolution};
+use crate::domain::{Category, ItemEvent, Resolution, ShopId};
 
 /// An open exception: its category and the keys of its items.
 #[derive(Debug, Clone)]
@@ -21,7 +21,7 @@ pub struct OpenException {
 
 impl Store {
     /// The open exceptions of an ersReference or invoice reference.
-    pub fn open_exceptions_of(&self, shop_id: &str, reference: &str) -> anyhow::Result<Vec<OpenException>> {
+    pub fn open_exceptions_of(&self, shop_id: &ShopId, reference: &str) -> anyhow::Result<Vec<OpenException>> {
         self.query_all(queries::OPEN_EXCEPTIONS_OF, &[("shop_id", &shop_id), ("reference", &reference)], |r| {
             Ok(OpenException { category: r.get(0)?, local_key: r.get(1)?, seqr_key: r.get(2)?, invoice_key: r.get(3)? })
         })
@@ -32,7 +32,7 @@ impl Store {
     /// match, which names a pair, not an item).
     pub fn record_resolutions(
         &self,
-        shop_id: &str,
+        shop_id: &ShopId,
         reference: &str,
         items: &[(Category, String)],
         by: &str,
@@ -56,7 +56,7 @@ impl Store {
     /// Records one change to items of `reference` (their keys), all or none.
     pub fn record_item_change(
         &self,
-        shop_id: &str,
+        shop_id: &ShopId,
         reference: &str,
         keys: &[String],
         change: &ItemChange<'_>,
@@ -72,12 +72,12 @@ impl Store {
     }
 
     /// The items of `reference` that stand resolved by hand, by key.
-    pub fn resolved_keys_of(&self, shop_id: &str, reference: &str) -> anyhow::Result<Vec<String>> {
+    pub fn resolved_keys_of(&self, shop_id: &ShopId, reference: &str) -> anyhow::Result<Vec<String>> {
         self.query_all(queries::RESOLVED_KEYS_OF, &[("shop_id", &shop_id), ("reference", &reference)], |r| r.get(0))
     }
 
     /// Every change to the items of `reference`, oldest first.
-    pub fn item_history(&self, shop_id: &str, reference: &str) -> anyhow::Result<Vec<HistoryLine>> {
+    pub fn item_history(&self, shop_id: &ShopId, reference: &str) -> anyhow::Result<Vec<HistoryLine>> {
         self.query_all(queries::ITEM_HISTORY, &[("shop_id", &shop_id), ("reference", &reference)], |r| {
             Ok(HistoryLine {
                 at: r.get(0)?,
@@ -94,7 +94,7 @@ impl Store {
     /// Everything about the items of `reference` for their page: every close
     /// that showed them, SEQR's rows and the tills' posts with where each
     /// came from, and every change accountants made.
-    pub fn item_page(&self, shop_id: &str, reference: &str) -> anyhow::Result<ItemPage> {
+    pub fn item_page(&self, shop_id: &ShopId, reference: &str) -> anyhow::Result<ItemPage> {
         let params: [super::Param<'_>; 2] = [("shop_id", &shop_id), ("reference", &reference)];
         Ok(ItemPage {
             appearances: self.query_all(queries::ITEM_APPEARANCES, &params, |r| {
@@ -150,7 +150,7 @@ impl Store {
     }
 
     /// A shop's latest closes, newest first.
-    pub fn recent_closes(&self, shop_id: &str) -> anyhow::Result<Vec<CloseLine>> {
+    pub fn recent_closes(&self, shop_id: &ShopId) -> anyhow::Result<Vec<CloseLine>> {
         self.query_all(queries::RECENT_CLOSES, &[("shop_id", &shop_id)], |r| {
             Ok(CloseLine {
                 close_seq: r.get(0)?,
@@ -164,7 +164,7 @@ impl Store {
     }
 
     /// The shop's latest classified close, if any.
-    pub fn latest_close_of(&self, shop_id: &str) -> anyhow::Result<Option<i64>> {
+    pub fn latest_close_of(&self, shop_id: &ShopId) -> anyhow::Result<Option<i64>> {
         self.query_one(queries::LATEST_CLOSE_OF, &[("shop_id", &shop_id)], |r| r.get(0))
     }
 }
@@ -328,7 +328,7 @@ pub struct HistoryLine {
 
 fn insert_event(
     store: &Store,
-    shop_id: &str,
+    shop_id: &ShopId,
     reference: &str,
     key: &str,
     change: &ItemChange<'_>,

@@ -14,7 +14,8 @@ use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 use super::{by_shop, closes_value, execute_named, queries, Store};
-use crate::domain::CloseKey;
+use crate::config::Config;
+use crate::domain::{CloseKey, ShopId};
 use crate::seqr::types::InvoiceStatus;
 
 /// The transaction-post feed's header.
@@ -98,7 +99,12 @@ pub struct Rejected {
 }
 
 /// Shop id → the currency its posts must be in.
-pub type ShopCurrencies = HashMap<String, String>;
+pub type ShopCurrencies = HashMap<ShopId, String>;
+
+/// The configured shops' currencies.
+pub fn shop_currencies(cfg: &Config) -> ShopCurrencies {
+    cfg.shops.iter().map(|s| (s.id.clone(), s.currency.clone())).collect()
+}
 
 impl Feed {
     /// The statements that load a file of this feed.
@@ -573,7 +579,7 @@ pub fn ingest_inbox(store: &Store, inbox: &Path, shops: &ShopCurrencies) -> anyh
         if !kind.is_file() {
             let rejected = Rejected { file: file.display().to_string(), problems: vec![not_regular(&file, kind)] };
             let to = refuse(&file, inbox, &rejected)?;
-            record_refusal(store, &to, &rejected, Counting::NotRead(shops.keys().cloned().collect()))?;
+            record_refusal(store, &to, &rejected, Counting::NotRead(shops.keys().map(ToString::to_string).collect()))?;
             outcome.rejected.push((to, rejected));
             continue;
         }
@@ -716,16 +722,16 @@ impl Store {
 
     /// Gives `close_id` the shop's POS files refused since its previous report,
     /// for its report to name.
-    pub fn claim_refusals(&self, shop_id: &str, close_id: &str) -> anyhow::Result<()> {
+    pub fn claim_refusals(&self, shop_id: &ShopId, close_id: &str) -> anyhow::Result<()> {
         self.execute(queries::CLAIM_REFUSALS, &[("close_id", &close_id), ("shop_id", &shop_id)])?;
         Ok(())
     }
 
     /// The refused POS files the reports of closes (at most one per shop)
     /// name, by shop: one statement for all of them.
-    pub fn refused_files(&self, closes: &[CloseKey<'_>]) -> anyhow::Result<HashMap<String, Vec<RefusedFile>>> {
+    pub fn refused_files(&self, closes: &[CloseKey<'_>]) -> anyhow::Result<HashMap<ShopId, Vec<RefusedFile>>> {
         let files = self.query_all(queries::REFUSED_FILES, &[("closes", &closes_value(closes))], |r| {
-            Ok((r.get::<_, String>(0)?, RefusedFile { file_name: r.get(1)?, rows: r.get(2)?, problems: r.get(3)? }))
+            Ok((r.get::<_, ShopId>(0)?, RefusedFile { file_name: r.get(1)?, rows: r.get(2)?, problems: r.get(3)? }))
         })?;
         Ok(by_shop(files))
     }

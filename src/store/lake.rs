@@ -8,6 +8,7 @@ use anyhow::Context;
 use rust_decimal::Decimal;
 
 use super::{execute_named, queries, Param, Store};
+use crate::domain::ShopId;
 
 /// One table of the lake: its name (a folder of the lake) and the statement
 /// that writes one close's rows of it (`queries/lake/write_{name}.sql`).
@@ -84,7 +85,7 @@ impl Store {
 
     /// Writes the shop's items in their latest state (`queries/lake/write_items.sql`)
     /// to the Parquet file `file`: the row count.
-    pub fn copy_lake_items(&self, shop_id: &str, file: &Path) -> anyhow::Result<u64> {
+    pub fn copy_lake_items(&self, shop_id: &ShopId, file: &Path) -> anyhow::Result<u64> {
         let params: [Param<'_>; 2] = [("shop_id", &shop_id), ("path", &path_text(file)?)];
         Ok(execute_named(&self.conn, queries::LAKE_WRITE_ITEMS, &params)? as u64)
     }

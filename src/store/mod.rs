@@ -26,6 +26,7 @@ use duckdb::types::{ToSql, Value};
 use duckdb::{Connection, Statement};
 
 use crate::config::Config;
+use crate::domain::ShopId;
 
 /// What opening the store can fail on that is the operator's to fix in the config.
 #[derive(Debug, thiserror::Error)]
@@ -424,8 +425,8 @@ impl Store {
 }
 
 /// Rows of many closes, each led by its shop, grouped by shop in their order.
-fn by_shop<T>(rows: Vec<(String, T)>) -> HashMap<String, Vec<T>> {
-    let mut grouped: HashMap<String, Vec<T>> = HashMap::new();
+fn by_shop<T>(rows: Vec<(ShopId, T)>) -> HashMap<ShopId, Vec<T>> {
+    let mut grouped: HashMap<ShopId, Vec<T>> = HashMap::new();
     for (shop_id, row) in rows {
         grouped.entry(shop_id).or_default().push(row);
     }
@@ -666,7 +667,7 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         // result_changes reads the table that keep_result_before makes, and the
         // statements after the classification the one it makes.
-        store.keep_result_before("shop-1", 1).unwrap();
+        store.keep_result_before(&ShopId::from_static("shop-1"), 1).unwrap();
         // The close files' and the lake's statements select from the macros.
         store.with_macros().unwrap();
         let params = reconcile::ClassifyParams {

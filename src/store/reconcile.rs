@@ -10,7 +10,7 @@ use duckdb::types::{FromSql, Value};
 use rust_decimal::Decimal;
 
 use super::{by_shop, execute_named, queries, Store};
-use crate::domain::{Category, CloseKey, CloseState, ItemEvent};
+use crate::domain::{Category, CloseKey, CloseState, ItemEvent, ShopId};
 
 /// The settings the classification queries take.
 #[derive(Debug, Clone, Copy)]
@@ -212,7 +212,7 @@ pub type CloseSpan = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 #[derive(Debug)]
 pub struct CloseToRecompute {
     /// The shop.
-    pub shop_id: String,
+    pub shop_id: ShopId,
     /// The close number.
     pub close_seq: i64,
     /// Its label period.
@@ -253,15 +253,15 @@ impl Store {
 
     /// Runs `queries/reconcile/checks.sql` for a reconciled close: empty when
     /// every row is accounted for, totals tie and periods are whole.
-    pub fn self_check(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<CheckFailure>> {
+    pub fn self_check(&self, shop_id: &ShopId, close_seq: i64) -> anyhow::Result<Vec<CheckFailure>> {
         Ok(self.check_closes(&[CloseKey::new(shop_id, close_seq)])?.remove(shop_id).unwrap_or_default())
     }
 
     /// Runs `queries/reconcile/checks.sql` for reconciled closes (at most one
     /// per shop): the failures of each shop's close, by shop.
-    pub fn check_closes(&self, closes: &[CloseKey<'_>]) -> anyhow::Result<HashMap<String, Vec<CheckFailure>>> {
+    pub fn check_closes(&self, closes: &[CloseKey<'_>]) -> anyhow::Result<HashMap<ShopId, Vec<CheckFailure>>> {
         let found = self.query_all(queries::CHECKS, &[("closes", &closes_value(closes))], |r| {
-            Ok((r.get::<_, String>(0)?, CheckFailure { check: r.get(1)?, detail: r.get(2)? }))
+            Ok((r.get::<_, ShopId>(0)?, CheckFailure { check: r.get(1)?, detail: r.get(2)? }))
         });
         let found =
             found.map_err(|e| e.context(format!("running queries/reconcile/checks.sql for {}", describe(closes))))?;
@@ -270,18 +270,18 @@ impl Store {
 
     /// The to-do lists of closes (at most one per shop), by shop, each holding
     /// at most `held` items ([`TodoList::HELD`]).
-    pub fn todo_lists(&self, closes: &[CloseKey<'_>], held: usize) -> anyhow::Result<HashMap<String, TodoList>> {
-        let seqs: HashMap<&str, i64> = closes.iter().map(|c| (c.shop_id, c.close_seq)).collect();
-        let mut lists: HashMap<String, TodoList> = HashMap::new();
+    pub fn todo_lists(&self, closes: &[CloseKey<'_>], held: usize) -> anyhow::Result<HashMap<ShopId, TodoList>> {
+        let seqs: HashMap<&ShopId, i64> = closes.iter().map(|c| (c.shop_id, c.close_seq)).collect();
+        let mut lists: HashMap<ShopId, TodoList> = HashMap::new();
         self.for_each_row(queries::TODO, &[("closes", &closes_value(closes))], |_, row| {
-            let shop_id: String = cell(row, 0)?;
+            let shop_id: ShopId = cell(row, 0)?;
             let list = lists.entry(shop_id.clone()).or_default();
             list.classified_at = cell(row, 22)?;
             if list.items.len() < held {
                 list.items.push(TodoItem::from_row(row)?);
             } else {
                 let first: i64 = cell(row, 14)?;
-                let new = i64::from(seqs.get(shop_id.as_str()) == Some(&first));
+                let new = i64::from(seqs.get(&shop_id) == Some(&first));
                 let (n, at_risk, new_n) = &mut list.beyond;
                 *n += 1;
                 *at_risk += cell::<Decimal>(row, 11)?;
@@ -295,14 +295,14 @@ impl Store {
 
     /// SEQR's times of the shop's close before `close_seq` and of `close_seq`
     /// itself: the period the close covers (no start for a shop's first close).
-    pub fn close_span(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<CloseSpan> {
+    pub fn close_span(&self, shop_id: &ShopId, close_seq: i64) -> anyhow::Result<CloseSpan> {
         Ok(self.close_spans(&[CloseKey::new(shop_id, close_seq)])?.remove(shop_id).unwrap_or_default())
     }
 
     /// [`Store::close_span`] of each of `closes` (at most one per shop), by shop, in one statement.
-    pub fn close_spans(&self, closes: &[CloseKey<'_>]) -> anyhow::Result<HashMap<String, CloseSpan>> {
+    pub fn close_spans(&self, closes: &[CloseKey<'_>]) -> anyhow::Result<HashMap<ShopId, CloseSpan>> {
         let spans = self.query_all(queries::CLOSE_SPANS, &[("closes", &closes_value(closes))], |r| {
-            Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?)))
+            Ok((r.get::<_, ShopId>(0)?, (r.get(1)?, r.get(2)?)))
         })?;
         Ok(spans.into_iter().collect())
     }
@@ -321,14 +321,14 @@ impl Store {
     }
 
     /// Keeps a close's current result aside, for [`Store::result_changes`].
-    pub fn keep_result_before(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<()> {
+    pub fn keep_result_before(&self, shop_id: &ShopId, close_seq: i64) -> anyhow::Result<()> {
         self.execute(queries::KEEP_RESULT_BEFORE, &[("shop_id", &shop_id), ("close_seq", &close_seq)])?;
         Ok(())
     }
 
     /// Classifications the current result has and the kept one lacks
     /// (`added`), or the reverse, as `CATEGORY keys: detail` lines with `+`/`-`.
-    pub fn result_changes(&self, shop_id: &str, close_seq: i64, added: bool) -> anyhow::Result<Vec<String>> {
+    pub fn result_changes(&self, shop_id: &ShopId, close_seq: i64, added: bool) -> anyhow::Result<Vec<String>> {
         let sign = if added { "+" } else { "-" };
         self.query_all(
             queries::RESULT_CHANGES,
@@ -344,7 +344,7 @@ impl Store {
     }
 
     /// The raw reports a close was reconciled from.
-    pub fn stored_reports_of_close(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<StoredReport>> {
+    pub fn stored_reports_of_close(&self, shop_id: &ShopId, close_seq: i64) -> anyhow::Result<Vec<StoredReport>> {
         self.query_all(queries::STORED_REPORTS_OF_CLOSE, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
@@ -352,7 +352,7 @@ impl Store {
 
     /// The exceptions close `close_seq` of a shop found new in it, keyed as
     /// the trading-day generator's ground truth keys them: (category, key).
-    pub fn scored_exceptions(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<(Category, String)>> {
+    pub fn scored_exceptions(&self, shop_id: &ShopId, close_seq: i64) -> anyhow::Result<Vec<(Category, String)>> {
         self.query_all(queries::SCORED_EXCEPTIONS, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use super::ingest::Feed;
 use super::{queries, Store};
+use crate::domain::ShopId;
 
 /// A refund SEQR made, to record.
 #[derive(Debug, Clone)]
@@ -35,7 +36,7 @@ pub struct RefundRecord<'a> {
 #[derive(Debug)]
 pub struct KnownPayment {
     /// The shop of the payment.
-    pub shop_id: String,
+    pub shop_id: ShopId,
     /// Its terminal.
     pub terminal_id: Option<String>,
     /// What was paid.
@@ -51,7 +52,7 @@ impl Store {
     /// Looks a payment up in SEQR's rows (first) and the POS's posts.
     pub fn known_payment(&self, ers_reference: &str) -> anyhow::Result<Option<KnownPayment>> {
         let params: &[super::Param<'_>] = &[("ers_reference", &ers_reference)];
-        let found: Option<(String, Option<String>, Decimal)> =
+        let found: Option<(ShopId, Option<String>, Decimal)> =
             self.query_optional(queries::KNOWN_PAYMENT, params, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         let Some((shop_id, terminal_id, amount)) = found else { return Ok(None) };
         let refunded = self.query_one(queries::REFUNDED_SO_FAR, params, |r| r.get(0))?;
@@ -66,7 +67,7 @@ impl Store {
     }
 
     /// How many refunds of `shop_id` have an unknown outcome.
-    pub fn refunds_in_doubt(&self, shop_id: &str) -> anyhow::Result<i64> {
+    pub fn refunds_in_doubt(&self, shop_id: &ShopId) -> anyhow::Result<i64> {
         self.query_one(queries::REFUNDS_IN_DOUBT, &[("shop_id", &shop_id)], |r| r.get(0))
     }
 
@@ -114,7 +115,7 @@ impl Store {
     /// classifies: the link records the refund and its REFUND post, so the row
     /// is MATCHED instead of MISSING_LOCALLY ("refund the customer", which
     /// would refund twice). Returns the refunds linked.
-    pub fn link_unknown_refunds(&self, shop_id: &str, currency: &str) -> anyhow::Result<usize> {
+    pub fn link_unknown_refunds(&self, shop_id: &ShopId, currency: &str) -> anyhow::Result<usize> {
         // Most closes have none: a count is cheaper than the search over every post.
         if self.refunds_in_doubt(shop_id)? == 0 {
             return Ok(0);

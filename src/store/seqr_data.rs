@@ -7,7 +7,7 @@ use duckdb::{params, Connection};
 use rust_decimal::Decimal;
 
 use super::{queries, struct_value, Param, Store};
-use crate::domain::{Category, CloseState, PeriodState};
+use crate::domain::{Category, CloseState, PeriodState, ShopId};
 use crate::seqr::report::{DetailRow, Report};
 use crate::seqr::types::report_ids;
 use crate::seqr::FetchedReport;
@@ -18,7 +18,7 @@ pub struct CloseRow {
     /// `{shop}-{seq}`.
     pub close_id: String,
     /// The shop.
-    pub shop_id: String,
+    pub shop_id: ShopId,
     /// The close number, 1 for the shop's first.
     pub close_seq: i64,
     /// The time the close stands for (the cron slot).
@@ -58,7 +58,7 @@ fn close_from_row(r: &duckdb::Row<'_>) -> duckdb::Result<CloseRow> {
 
 impl Store {
     /// Records the intent to close `shop_id` for `slot`: the next close number, state `intent`.
-    pub fn begin_close(&self, shop_id: &str, slot: DateTime<Utc>) -> anyhow::Result<CloseRow> {
+    pub fn begin_close(&self, shop_id: &ShopId, slot: DateTime<Utc>) -> anyhow::Result<CloseRow> {
         let tx = self.transaction()?;
         let seq: i64 = tx.query_one(queries::NEXT_CLOSE_SEQ, &[("shop_id", &shop_id)], |r| r.get(0))?;
         let close_id = format!("{shop_id}-{seq:06}");
@@ -82,28 +82,28 @@ impl Store {
     }
 
     /// The shop's newest close, finished or not.
-    pub fn latest_close(&self, shop_id: &str) -> anyhow::Result<Option<CloseRow>> {
+    pub fn latest_close(&self, shop_id: &ShopId) -> anyhow::Result<Option<CloseRow>> {
         self.query_optional(queries::LATEST_CLOSE, &[("shop_id", &shop_id)], close_from_row)
     }
 
     /// The shop's exported closes (`exported` or `emailed`) still whole in the
     /// database (not archived), oldest first: what the lake publishes.
-    pub fn complete_closes(&self, shop_id: &str) -> anyhow::Result<Vec<CloseRow>> {
+    pub fn complete_closes(&self, shop_id: &ShopId) -> anyhow::Result<Vec<CloseRow>> {
         self.query_all(queries::COMPLETE_CLOSES, &[("shop_id", &shop_id)], close_from_row)
     }
 
     /// The shop's closes `seqr-recon archive` moved out of the database, oldest first.
-    pub fn archived_closes(&self, shop_id: &str) -> anyhow::Result<Vec<CloseRow>> {
+    pub fn archived_closes(&self, shop_id: &ShopId) -> anyhow::Result<Vec<CloseRow>> {
         self.query_all(queries::ARCHIVED_CLOSES, &[("shop_id", &shop_id)], close_from_row)
     }
 
     /// The close that stands for `slot`, if one was made.
-    pub fn close_for_slot(&self, shop_id: &str, slot: DateTime<Utc>) -> anyhow::Result<Option<CloseRow>> {
+    pub fn close_for_slot(&self, shop_id: &ShopId, slot: DateTime<Utc>) -> anyhow::Result<Option<CloseRow>> {
         self.query_optional(queries::CLOSE_FOR_SLOT, &[("shop_id", &shop_id), ("slot", &slot)], close_from_row)
     }
 
     /// The close whose label period is `period_id`.
-    pub fn close_by_period(&self, shop_id: &str, period_id: &str) -> anyhow::Result<Option<CloseRow>> {
+    pub fn close_by_period(&self, shop_id: &ShopId, period_id: &str) -> anyhow::Result<Option<CloseRow>> {
         let params: [Param<'_>; 2] = [("shop_id", &shop_id), ("period_id", &period_id)];
         self.query_optional(queries::CLOSE_BY_PERIOD, &params, close_from_row)
     }
@@ -172,7 +172,7 @@ impl Store {
     pub fn store_report(
         &self,
         close_id: &str,
-        shop_id: &str,
+        shop_id: &ShopId,
         period: &PeriodRow,
         report_id: &str,
         fetched: &FetchedReport,
@@ -237,7 +237,7 @@ impl Store {
     }
 
     /// Counts per category of one close's reconciliation.
-    pub fn category_counts(&self, shop_id: &str, close_seq: i64) -> anyhow::Result<Vec<(Category, i64)>> {
+    pub fn category_counts(&self, shop_id: &ShopId, close_seq: i64) -> anyhow::Result<Vec<(Category, i64)>> {
         self.query_all(queries::CATEGORY_COUNTS, &[("shop_id", &shop_id), ("close_seq", &close_seq)], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
@@ -264,7 +264,7 @@ impl Store {
     /// Runs in the caller's transaction, if any.
     pub fn replace_report_rows(
         &self,
-        shop_id: &str,
+        shop_id: &ShopId,
         period_id: &str,
         report_id: &str,
         terminal_id: Option<&str>,
@@ -315,7 +315,7 @@ fn decimal_18_5(d: &DetailRow) -> anyhow::Result<i128> {
 
 fn append_detail_rows(
     conn: &Connection,
-    shop_id: &str,
+    shop_id: &ShopId,
     period_id: &str,
     report_id: &str,
     terminal_id: Option<&str>,

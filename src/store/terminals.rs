@@ -1,13 +1,14 @@
 //! Terminals registered through the back office.
 
 use super::{queries, Store};
+use crate::domain::ShopId;
 
 impl Store {
     /// Records a terminal SEQR registered (never its password).
     pub fn record_registered_terminal(
         &self,
         terminal_id: &str,
-        shop_id: &str,
+        shop_id: &ShopId,
         name: &str,
         external_id: &str,
     ) -> anyhow::Result<()> {

@@ -29,7 +29,7 @@ use auth::{cookie, same_token, Session, Sessions, LOGIN_COOKIE, SESSION_COOKIE};
 pub use pages::item_href;
 
 use crate::config::{Config, Shop, WebUser};
-use crate::domain::Resolution;
+use crate::domain::{Resolution, ShopId};
 use crate::store::Store;
 use crate::worklist;
 
@@ -260,7 +260,7 @@ async fn list(
         .filter(|s| filters.shop.as_deref().is_none_or(|f| f.is_empty() || s.id == f))
         .cloned()
         .collect();
-    let ids: Vec<String> = shops.iter().map(|s| s.id.to_string()).collect();
+    let ids: Vec<ShopId> = shops.iter().map(|s| s.id.clone()).collect();
     let lists = with_store(&web, move |store| {
         ids.iter().map(|id| Ok((id.clone(), worklist::todo(store, id)?))).collect::<anyhow::Result<Vec<_>>>()
     })
@@ -337,7 +337,7 @@ async fn act(
 async fn closes(State(web): State<Arc<Web>>, headers: HeaderMap) -> Result<Response, Refusal> {
     let (session, user) = web.user(&headers)?;
     let shops: Vec<Shop> = web.shops_of(user).into_iter().cloned().collect();
-    let ids: Vec<String> = shops.iter().map(|s| s.id.to_string()).collect();
+    let ids: Vec<ShopId> = shops.iter().map(|s| s.id.clone()).collect();
     let lines = with_store(&web, move |store| {
         ids.iter().map(|id| Ok((id.clone(), store.recent_closes(id)?))).collect::<anyhow::Result<Vec<_>>>()
     })

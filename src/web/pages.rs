@@ -7,7 +7,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use super::auth::Session;
 use super::Filters;
 use crate::config::Shop;
-use crate::domain::{ItemState, Resolution};
+use crate::domain::{ItemState, Resolution, ShopId};
 use crate::export::todo::{money, Entry};
 use crate::store::exceptions::{CloseLine, ItemPage};
 use crate::worklist::LatestTodo;
@@ -109,7 +109,7 @@ fn utc_seconds(at: Option<DateTime<Utc>>) -> String {
 }
 
 /// The address of an item's page.
-pub fn item_href(shop_id: &str, reference: &str) -> String {
+pub fn item_href(shop_id: &ShopId, reference: &str) -> String {
     format!("/item/{}/{}", url_part(shop_id), url_part(reference))
 }
 
@@ -136,7 +136,7 @@ pub fn list(
     session: &Session,
     all_shops: &[&Shop],
     shops: &[Shop],
-    lists: &[(String, Option<LatestTodo>)],
+    lists: &[(ShopId, Option<LatestTodo>)],
     filters: &Filters,
 ) -> Markup {
     let mut rows: Vec<(&Shop, Entry<'_>)> = vec![];
@@ -298,7 +298,7 @@ fn actions(session: &Session, href: &str) -> Markup {
 }
 
 /// The closes of the user's shops, with their files.
-pub fn closes(session: &Session, shops: &[Shop], lines: &[(String, Vec<CloseLine>)]) -> Markup {
+pub fn closes(session: &Session, shops: &[Shop], lines: &[(ShopId, Vec<CloseLine>)]) -> Markup {
     page(
         "Closes",
         Some(session),

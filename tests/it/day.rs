@@ -4,7 +4,7 @@
 
 use seqr_recon::config::Level;
 use seqr_recon::demo::{self, DemoShop};
-use seqr_recon::domain::CloseKey;
+use seqr_recon::domain::{CloseKey, ShopId};
 use seqr_recon::store::closes_value;
 
 use crate::helpers::rows;
@@ -41,7 +41,7 @@ async fn a_seeded_day_over_two_periods_is_found_with_perfect_precision_and_recal
                             WHERE list_contains($1, {'shop_id': shop_id, 'close_seq': close_seq})),
                   m AS (SELECT * FROM results_of_closes($1))
                  SELECT count(*) FROM ((FROM v EXCEPT ALL FROM m) UNION ALL (FROM m EXCEPT ALL FROM v))";
-    let stored: Vec<(String, i64)> =
+    let stored: Vec<(ShopId, i64)> =
         rows(&db, "SELECT shop_id, close_seq FROM closes ORDER BY ALL", [], |r| Ok((r.get(0)?, r.get(1)?)));
     assert_eq!(stored.len(), 6, "three shops, two closes each");
     let closes: Vec<CloseKey<'_>> = stored.iter().map(|(shop, seq)| CloseKey::new(shop, *seq)).collect();

@@ -4,6 +4,7 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use seqr_recon::domain::ShopId;
 use seqr_recon::store::ingest::{ingest_file, ingest_inbox, Ingested, Rejected, ShopCurrencies};
 use seqr_recon::store::Store;
 
@@ -13,7 +14,7 @@ const POSTS_HEADER: &str =
     "shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at";
 
 fn shops() -> ShopCurrencies {
-    [("shop-1".to_string(), "SEK".to_string())].into()
+    [(ShopId::from_static("shop-1"), "SEK".to_string())].into()
 }
 
 /// A valid post file of `n` sales: some descriptions quoted, one spanning two lines.

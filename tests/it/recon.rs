@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use seqr_recon::config::ReconcileSettings;
-use seqr_recon::domain::{CloseKey, Resolution};
+use seqr_recon::domain::{CloseKey, Resolution, ShopId};
 use seqr_recon::export::{copy_close_csv, write_close_csv, write_reports, CsvStyle};
 use seqr_recon::reconcile::{check_closes, reconcile, reconcile_closes, self_check};
 use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
@@ -42,7 +42,7 @@ impl Recon {
     fn new() -> Recon {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("recon.duckdb")).unwrap();
-        let shops = [("shop-1".to_string(), "SEK".to_string())].into();
+        let shops = [(shop("shop-1"), "SEK".to_string())].into();
         Recon { dir, store, shops, settings: ReconcileSettings::default(), files: 0 }
     }
 
@@ -72,8 +72,8 @@ impl Recon {
         rows: Vec<DetailRow>,
         summary: Option<SummaryRow>,
     ) -> (i64, String) {
-        let close_seq = self.fetched_close("shop-1", period_id, marked_at, rows, summary);
-        reconcile(&self.store, "shop-1", close_seq, &self.settings).unwrap();
+        let close_seq = self.fetched_close(&shop("shop-1"), period_id, marked_at, rows, summary);
+        reconcile(&self.store, &shop("shop-1"), close_seq, &self.settings).unwrap();
         (close_seq, period_id.to_string())
     }
 
@@ -81,7 +81,7 @@ impl Recon {
     /// reconciled. Returns its close_seq.
     fn fetched_close(
         &self,
-        shop_id: &str,
+        shop_id: &ShopId,
         period_id: &str,
         marked_at: &str,
         rows: Vec<DetailRow>,
@@ -124,6 +124,11 @@ fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
 
 const MARK: &str = "2026-11-21T21:00:00Z";
 
+/// A shop id written in a test.
+fn shop(id: &'static str) -> ShopId {
+    ShopId::from_static(id)
+}
+
 /// Two shops whose tills and SEQR reports share ersReferences (a till's typo
 /// can name another shop's payment), closed twice. Classified in one
 /// statement, as a run closing many shops does, each shop's result is row
@@ -132,7 +137,7 @@ const MARK: &str = "2026-11-21T21:00:00Z";
 #[test]
 fn closes_classified_together_see_only_their_own_shop() {
     let mut r = Recon::new();
-    r.shops.insert("shop-2".into(), "SEK".into());
+    r.shops.insert(shop("shop-2"), "SEK".into());
     r.posts(&[
         "shop-1,T1,anna,E1,,100.00,SEK,PAYMENT,,2026-11-21T10:00:00Z",
         "shop-1,T1,anna,E3,,30.00,SEK,PAYMENT,,2026-11-21T10:05:00Z",
@@ -143,13 +148,18 @@ fn closes_classified_together_see_only_their_own_shop() {
         "shop-2,T1,bo,E3,,30.00,SEK,PAYMENT,,2026-11-21T11:06:00Z",
     ]);
     let shop_1_seqr = vec![seqr("E1", "T1", "100"), seqr("E2", "T1", "55"), seqr("E3", "T1", "30")];
-    let s1 = r.fetched_close("shop-1", "P1", MARK, shop_1_seqr, None);
-    let s2 = r.fetched_close("shop-2", "Q1", MARK, vec![seqr("E2", "T1", "55"), seqr("E3", "T1", "30")], None);
+    let s1 = r.fetched_close(&shop("shop-1"), "P1", MARK, shop_1_seqr, None);
+    let s2 = r.fetched_close(&shop("shop-2"), "Q1", MARK, vec![seqr("E2", "T1", "55"), seqr("E3", "T1", "30")], None);
     let together_then_alone = |r: &Recon, s1: i64, s2: i64| {
-        reconcile_closes(&r.store, &[CloseKey::new("shop-1", s1), CloseKey::new("shop-2", s2)], &r.settings).unwrap();
+        reconcile_closes(
+            &r.store,
+            &[CloseKey::new(&shop("shop-1"), s1), CloseKey::new(&shop("shop-2"), s2)],
+            &r.settings,
+        )
+        .unwrap();
         let together = r.all_items();
-        reconcile(&r.store, "shop-1", s1, &r.settings).unwrap();
-        reconcile(&r.store, "shop-2", s2, &r.settings).unwrap();
+        reconcile(&r.store, &shop("shop-1"), s1, &r.settings).unwrap();
+        reconcile(&r.store, &shop("shop-2"), s2, &r.settings).unwrap();
         assert_eq!(together, r.all_items(), "classified together as alone");
     };
     together_then_alone(&r, s1, s2);
@@ -165,7 +175,8 @@ fn closes_classified_together_see_only_their_own_shop() {
     assert_eq!(of_shop(&r, "shop-2"), first_of_shop_2);
     // Checked together, each close gets its own failures: only that the test
     // stored no summary report, until one shop's result loses a row.
-    let both = [CloseKey::new("shop-1", s1), CloseKey::new("shop-2", s2)];
+    let (shop_1, shop_2) = (shop("shop-1"), shop("shop-2"));
+    let both = [CloseKey::new(&shop_1, s1), CloseKey::new(&shop_2, s2)];
     let checked = |r: &Recon| -> Vec<Vec<String>> {
         let failures = check_closes(&r.store, &both).unwrap();
         failures.into_iter().map(|f| f.into_iter().map(|f| f.check).collect()).collect()
@@ -175,12 +186,12 @@ fn closes_classified_together_see_only_their_own_shop() {
     let lost =
         ["local_amounts_tie", "local_posts_accounted", "period_reported", "seqr_amounts_tie", "seqr_rows_accounted"];
     assert_eq!(checked(&r), vec![vec!["period_reported"].as_slice(), lost.as_slice()]);
-    reconcile(&r.store, "shop-2", s2, &r.settings).unwrap();
+    reconcile(&r.store, &shop("shop-2"), s2, &r.settings).unwrap();
 
     // The next close: each shop's missing side arrives, and only its own open item settles.
     r.posts(&["shop-1,T1,anna,E2,,55.00,SEK,PAYMENT,,2026-11-22T09:00:00Z"]);
-    let s1 = r.fetched_close("shop-1", "P2", "2026-11-22T21:00:00Z", vec![], None);
-    let s2 = r.fetched_close("shop-2", "Q2", "2026-11-22T21:00:00Z", vec![seqr("E1", "T1", "100")], None);
+    let s1 = r.fetched_close(&shop("shop-1"), "P2", "2026-11-22T21:00:00Z", vec![], None);
+    let s2 = r.fetched_close(&shop("shop-2"), "Q2", "2026-11-22T21:00:00Z", vec![seqr("E1", "T1", "100")], None);
     together_then_alone(&r, s1, s2);
     let second = pairs(&[
         ("AMOUNT_MISMATCH", "E2"),
@@ -289,7 +300,7 @@ fn a_summary_that_disagrees_with_its_details_is_a_summary_mismatch() {
     assert_eq!(r.categories(seq), pairs(&[("SUMMARY_MISMATCH", "M:P2")]));
 
     // The shop-level check has no terminal: it counts in the total row only.
-    let files = write_reports(&r.store, &r.dir.path().join("out"), "shop-1", seq, "P2").unwrap();
+    let files = write_reports(&r.store, &r.dir.path().join("out"), &shop("shop-1"), seq, "P2").unwrap();
     let summary = std::fs::read_to_string(files.summary).unwrap();
     assert_eq!(
         summary.lines().collect::<Vec<_>>()[1..],
@@ -334,7 +345,7 @@ fn open_items_carry_over_and_resolve_as_late_matched() {
     assert_eq!(r.categories(c3), pairs(&[("AMOUNT_MISMATCH", "E3")]));
 
     // Reconciling close 2 again gives the same answer (idempotent).
-    reconcile(&r.store, "shop-1", c2, &r.settings).unwrap();
+    reconcile(&r.store, &shop("shop-1"), c2, &r.settings).unwrap();
     assert_eq!(r.results(c2), res);
 }
 
@@ -515,7 +526,7 @@ fn exported_csvs_match_the_golden_files_and_defuse_formulas() {
         )
         .unwrap();
     let out = r.dir.path().join("reports");
-    let files = write_reports(&r.store, &out, "shop-1", seq, &period).unwrap();
+    let files = write_reports(&r.store, &out, &shop("shop-1"), seq, &period).unwrap();
     assert_eq!(files.dir, out.join("shop-1").join("P1"));
     for (name, path) in [
         ("summary.csv", &files.summary),
@@ -567,7 +578,8 @@ fn copy_writes_the_same_bytes_as_the_row_by_row_writer_in_every_style() {
         vec![seqr("E1", "T1", "100"), seqr("E2", "T1", "-0.00002"), seqr("E9", "T2", "5.995")],
         None,
     );
-    let close = [CloseKey::new("shop-1", seq)];
+    let shop_1 = shop("shop-1");
+    let close = [CloseKey::new(&shop_1, seq)];
     let styles = [
         CsvStyle::default(),
         CsvStyle { bom: true, decimal_comma: false },
@@ -665,7 +677,7 @@ fn probable_matches_follow_the_tolerances_and_never_become_matched() {
 
     // Window on, exact amounts: X1 is proposed, with SEQR's key and a score.
     r.settings.probable_time_window_seconds = 60;
-    reconcile(&r.store, "shop-1", seq, &r.settings).unwrap();
+    reconcile(&r.store, &shop("shop-1"), seq, &r.settings).unwrap();
     let res = r.results(seq);
     assert_eq!(
         res.iter().map(|(c, k, _, _)| (c.clone(), k.clone())).collect::<Vec<_>>(),
@@ -685,18 +697,18 @@ fn probable_matches_follow_the_tolerances_and_never_become_matched() {
 
     // A window too narrow for the 5 s gap proposes nothing.
     r.settings.probable_time_window_seconds = 4;
-    reconcile(&r.store, "shop-1", seq, &r.settings).unwrap();
+    reconcile(&r.store, &shop("shop-1"), seq, &r.settings).unwrap();
     assert_eq!(r.categories(seq), off);
 
     // With an amount tolerance of 1.00, Y1 becomes a candidate too, but X1 scores higher.
     r.settings.probable_time_window_seconds = 60;
     r.settings.probable_amount_tolerance_minor = 100;
-    reconcile(&r.store, "shop-1", seq, &r.settings).unwrap();
+    reconcile(&r.store, &shop("shop-1"), seq, &r.settings).unwrap();
     assert!(r.results(seq).iter().any(|(c, _, _, d)| c == "PROBABLE_MATCH" && d.contains("(ersReference X1)")));
 
     // Rejected, the pair is never proposed again; the next best (Y1) is.
-    worklist::resolve(&r.store, "shop-1", seqr_ref, Resolution::Rejected, "not the same sale", "eva").unwrap();
-    reconcile(&r.store, "shop-1", seq, &r.settings).unwrap();
+    worklist::resolve(&r.store, &shop("shop-1"), seqr_ref, Resolution::Rejected, "not the same sale", "eva").unwrap();
+    reconcile(&r.store, &shop("shop-1"), seq, &r.settings).unwrap();
     let res = r.results(seq);
     assert!(res.iter().any(|(c, k, _, _)| c == "MISSING_AT_SEQR" && k == "X1"), "{res:?}");
     let probable: Vec<_> = res.iter().filter(|(c, _, _, _)| c == "PROBABLE_MATCH").collect();
@@ -704,8 +716,15 @@ fn probable_matches_follow_the_tolerances_and_never_become_matched() {
     assert!(probable[0].3.contains("(ersReference Y1)") && probable[0].3.contains("score 0.736"), "{probable:?}");
 
     // Confirmed, both sides leave the open list; nothing was ever MATCHED.
-    worklist::resolve(&r.store, "shop-1", seqr_ref, Resolution::Confirmed, "same sale, reference mistyped", "eva")
-        .unwrap();
+    worklist::resolve(
+        &r.store,
+        &shop("shop-1"),
+        seqr_ref,
+        Resolution::Confirmed,
+        "same sale, reference mistyped",
+        "eva",
+    )
+    .unwrap();
     let (seq2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], None);
     assert_eq!(r.categories(seq2), pairs(&[("MISSING_AT_SEQR", "X1"), ("MISSING_AT_SEQR", "Z1")]));
     let matched: i64 =
@@ -727,7 +746,8 @@ fn probable_matches_follow_the_tolerances_and_never_become_matched() {
 fn failed_checks(r: &Recon, close_seq: i64, tamper: &str) -> Vec<String> {
     let tx = r.store.transaction().unwrap();
     tx.tamper_for_test(tamper).unwrap();
-    let mut names: Vec<String> = self_check(&tx, "shop-1", close_seq).unwrap().into_iter().map(|f| f.check).collect();
+    let mut names: Vec<String> =
+        self_check(&tx, &shop("shop-1"), close_seq).unwrap().into_iter().map(|f| f.check).collect();
     names.dedup();
     names
 }
@@ -774,7 +794,7 @@ fn self_checks_catch_every_invariant_violation() {
     let (seq2, _) = r.close("P0", "2026-11-20T21:00:00Z", vec![], Some(empty_summary));
     assert_eq!(failed_checks(&r, seq2, ""), vec!["periods_do_not_overlap"]);
     // A close without any period lost it.
-    let empty = r.store.begin_close("shop-1", t("2026-11-24T21:00:00Z")).unwrap();
+    let empty = r.store.begin_close(&shop("shop-1"), t("2026-11-24T21:00:00Z")).unwrap();
     assert!(failed_checks(&r, empty.close_seq, "").contains(&"no_period_missing".to_string()));
 }
 
@@ -859,7 +879,7 @@ fn summaries_of_consecutive_periods_count_each_row_once_and_show_what_was_carrie
     r.posts(&["shop-1,T1,,E2,,20,SEK,PAYMENT,SEQR payment,2026-11-21T21:05:00Z"]);
     let (c2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![seqr("E1", "T1", "10")], None);
     let total = |seq: i64, label: &str| -> String {
-        let files = write_reports(&r.store, &r.dir.path().join("out"), "shop-1", seq, label).unwrap();
+        let files = write_reports(&r.store, &r.dir.path().join("out"), &shop("shop-1"), seq, label).unwrap();
         std::fs::read_to_string(files.summary).unwrap().lines().last().unwrap().to_string()
     };
     // shop_id,shop_name,period_id,terminal_id,terminal_name, then seqr_count,seqr_total,local_count,
@@ -923,7 +943,7 @@ fn a_refund_the_till_booked_under_the_payments_reference_matches_seqrs_refund_ro
     // unmatched 5 differs, and nothing tells the accountant to move money.
     assert_eq!(booked(&r, seq), (dec("65"), dec("70")));
     assert!(got.iter().all(|g| !g.4.contains("refund the customer")), "{got:?}");
-    assert_eq!(self_check(&r.store, "shop-1", seq).unwrap(), vec![]);
+    assert_eq!(self_check(&r.store, &shop("shop-1"), seq).unwrap(), vec![]);
 }
 
 #[test]
@@ -942,7 +962,7 @@ fn a_payment_and_its_refund_under_one_seqr_reference_both_count() {
     assert_eq!((cat.as_str(), ers.as_str(), *amount), ("REFUND_MISSING_LOCALLY", shared, Some(dec("-30"))));
     assert!(action.contains("Do not refund again") && action.contains("record the refund"), "{action}");
     assert_eq!(booked(&r, seq), (dec("100"), dec("70")), "the repeated +100 counts once");
-    assert_eq!(self_check(&r.store, "shop-1", seq).unwrap(), vec![]);
+    assert_eq!(self_check(&r.store, &shop("shop-1"), seq).unwrap(), vec![]);
 
     // The till's refund post arrives the next day under the same reference: it matches row 2.
     r.posts(&[&format!("shop-1,T1,anna,{shared},,-30.00,SEK,REFUND,SEQR refund,2026-11-21T12:10:00Z")]);
@@ -950,7 +970,7 @@ fn a_payment_and_its_refund_under_one_seqr_reference_both_count() {
     let (seq2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], Some(empty));
     assert_eq!(r.categories(seq2), pairs(&[("LATE_MATCHED", shared)]));
     assert_eq!(booked(&r, seq2), (dec("-30"), dec("-30")));
-    assert_eq!(self_check(&r.store, "shop-1", seq2).unwrap(), vec![]);
+    assert_eq!(self_check(&r.store, &shop("shop-1"), seq2).unwrap(), vec![]);
 }
 
 #[test]
@@ -961,9 +981,17 @@ fn the_other_side_of_a_hand_resolved_item_arriving_later_is_late_matched_naming_
     let (c1, _) = r.close("P1", MARK, vec![seqr("E2", "T1", "20")], None);
     assert_eq!(r.categories(c1), pairs(&[("MISSING_AT_SEQR", "E1"), ("MISSING_LOCALLY", "E2")]));
     // The accountant resolves both by hand.
-    worklist::resolve(&r.store, "shop-1", "E1", Resolution::WriteOff, "customer paid cash instead", "eva").unwrap();
-    worklist::resolve(&r.store, "shop-1", "E2", Resolution::Correction, "booked by hand from the receipt", "eva")
+    worklist::resolve(&r.store, &shop("shop-1"), "E1", Resolution::WriteOff, "customer paid cash instead", "eva")
         .unwrap();
+    worklist::resolve(
+        &r.store,
+        &shop("shop-1"),
+        "E2",
+        Resolution::Correction,
+        "booked by hand from the receipt",
+        "eva",
+    )
+    .unwrap();
     let (c2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], None);
     assert_eq!(r.categories(c2), vec![], "resolved items alone are not shown again");
 
@@ -1207,8 +1235,15 @@ fn a_month_later_a_copy_of_a_settled_post_is_a_duplicate_and_late_sides_still_ma
             ("MISSING_LOCALLY", "20261121120000700000005")
         ])
     );
-    worklist::resolve(&r.store, "shop-1", "20261121120000700000005", Resolution::Correction, "booked by hand", "eva")
-        .unwrap();
+    worklist::resolve(
+        &r.store,
+        &shop("shop-1"),
+        "20261121120000700000005",
+        Resolution::Correction,
+        "booked by hand",
+        "eva",
+    )
+    .unwrap();
 
     // A month of nights, each with a sale of its own that matches.
     let day = |n: i64| t(MARK) + chrono::Duration::days(n);
@@ -1252,14 +1287,14 @@ fn a_month_later_a_copy_of_a_settled_post_is_a_duplicate_and_late_sides_still_ma
     );
     assert_eq!(res[0].3, "copy 2 of ersReference 20261121100000700000001; the first is file:line 1:2");
     assert!(res[2].3.ends_with("resolved by hand: correction by eva (booked by hand)"), "{}", res[2].3);
-    assert_eq!(self_check(&r.store, "shop-1", c).unwrap(), vec![]);
+    assert_eq!(self_check(&r.store, &shop("shop-1"), c).unwrap(), vec![]);
 
     // The copy stays until someone deals with it; everything else is settled for good.
     let (next, _) = r.close("P33", &day(32).to_rfc3339(), vec![], None);
     assert_eq!(r.categories(next), pairs(&[("DUPLICATE_LOCAL", "20261121100000700000001")]));
     // Reconciling the latest close again gives the same answer.
     let before = r.results(next);
-    reconcile(&r.store, "shop-1", next, &r.settings).unwrap();
+    reconcile(&r.store, &shop("shop-1"), next, &r.settings).unwrap();
     assert_eq!(r.results(next), before);
 }
 
@@ -1289,7 +1324,7 @@ fn third_close_after(archive: bool) -> (Recon, Vec<(String, String, String, Stri
     ]);
     let (c3, _) =
         r.close("P3", "2026-11-23T21:00:00Z", vec![seqr("20261121100000700000001", "T1", "-40")], summary(1, "-40"));
-    assert_eq!(self_check(&r.store, "shop-1", c3).unwrap(), vec![]);
+    assert_eq!(self_check(&r.store, &shop("shop-1"), c3).unwrap(), vec![]);
     let res = r.results(c3);
     (r, res)
 }

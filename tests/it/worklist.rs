@@ -3,7 +3,7 @@
 //! and the flood guard.
 
 use mail_parser::MessageParser;
-use seqr_recon::domain::ItemEvent;
+use seqr_recon::domain::{ItemEvent, ShopId};
 
 use crate::close::{text, Floor, SHOP};
 use crate::smtp::{Received, SmtpSink};
@@ -67,11 +67,12 @@ async fn resolved_items_leave_the_list_and_come_back_when_reopened_or_when_they_
     );
     assert!(!past.status.success() && text(&past).contains("is not after today"), "{}", text(&past));
     let store = f.store();
-    let events: Vec<(ItemEvent, String, String)> = seqr_recon::worklist::history(&store, "shop-1", &miskeyed)
-        .unwrap()
-        .into_iter()
-        .map(|l| (l.event, l.by, l.note))
-        .collect();
+    let events: Vec<(ItemEvent, String, String)> =
+        seqr_recon::worklist::history(&store, &ShopId::from_static("shop-1"), &miskeyed)
+            .unwrap()
+            .into_iter()
+            .map(|l| (l.event, l.by, l.note))
+            .collect();
     let mut seen: Vec<(ItemEvent, String, String)> = events.clone();
     seen.dedup();
     assert_eq!(
