@@ -109,12 +109,7 @@ fn report_answer(doc: &str) -> String {
 
 fn posts(path: &std::path::Path) {
     let start = Utc.with_ymd_and_hms(2026, 11, 21, 8, 0, 0).unwrap();
-    let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    writeln!(
-        w,
-        "shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at"
-    )
-    .unwrap();
+    let mut w = support::posts_file(path);
     for i in 0..ROWS {
         let breaks = break_of(i);
         let (mut amount, mut terminal) = (amount_of(i), terminal_of(i));

@@ -5,18 +5,16 @@
 use std::io::Write;
 use std::time::Instant;
 
+mod support;
+use support::posts_file;
+
 const ROWS: u64 = 1_000_000;
 
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("posts.csv");
     {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
-        writeln!(
-            w,
-            "shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at"
-        )
-        .unwrap();
+        let mut w = posts_file(&csv);
         for i in 0..ROWS {
             writeln!(
                 w,

@@ -19,6 +19,7 @@
 //! night, the database's size, and the ratios night N / night 2.
 //! Run: `make bench-nights`.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -36,9 +37,6 @@ use seqr_recon::worklist;
 
 mod support;
 use support::timed;
-
-const POSTS_HEADER: &str =
-    "shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at";
 
 /// One shape of trading: how many shops, each with how many sales a night.
 struct Shape {
@@ -152,7 +150,7 @@ fn trade(shape: &Shape, night: i64) -> Night {
 /// Ingests `rows` as one posts file of the night.
 fn ingest(store: &Store, dir: &Path, night: i64, rows: &[String], shops: &ShopCurrencies) {
     let path = dir.join(format!("posts-{night}.csv"));
-    std::fs::write(&path, format!("{POSTS_HEADER}\n{}\n", rows.join("\n"))).unwrap();
+    writeln!(support::posts_file(&path), "{}", rows.join("\n")).unwrap();
     ingest_file(store, &path, shops).unwrap();
 }
 

@@ -17,6 +17,9 @@ use seqr_recon::seqr::FetchedReport;
 use seqr_recon::store::ingest::{ingest_file, ShopCurrencies};
 use seqr_recon::store::Store;
 
+mod support;
+use support::posts_file;
+
 const ROWS: usize = 1_000_000;
 
 fn peak_rss_mib() -> f64 {
@@ -38,12 +41,7 @@ fn main() {
 
     let csv = dir.path().join("posts.csv");
     {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
-        writeln!(
-            w,
-            "shop_id,terminal_id,cashier_id,ers_reference,invoice_reference,amount,currency,kind,description,posted_at"
-        )
-        .unwrap();
+        let mut w = posts_file(&csv);
         for i in 0..ROWS {
             let t = start_day + Duration::milliseconds(i as i64 * 40);
             writeln!(

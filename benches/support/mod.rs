@@ -1,6 +1,10 @@
-//! What the whole-process benchmarks share: running a command under
-//! `/usr/bin/time -v` (Debian's `time`) for its wall time, CPU time and peak RSS.
+//! What the benchmarks share: running a command under `/usr/bin/time -v`
+//! (Debian's `time`) for its wall time, CPU time and peak RSS, and writing a
+//! POS posts file. Each benchmark uses part of it.
+#![allow(dead_code)]
 
+use std::io::Write;
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -53,4 +57,12 @@ pub fn timed(cmd: Command) -> Timed {
     let cpu = figure("User time (seconds)") + figure("System time (seconds)");
     let peak_kib = figure("Maximum resident set size");
     Timed { started_ms, wall, cpu, peak_mib: peak_kib / 1024.0, stdout }
+}
+
+/// Creates a POS posts file at `path` with its header line written; the
+/// benchmark writes its lines after it.
+pub fn posts_file(path: &Path) -> std::io::BufWriter<std::fs::File> {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(w, "{}", seqr_recon::store::ingest::POSTS_HEADER.join(",")).unwrap();
+    w
 }
