@@ -193,11 +193,7 @@ database = "bench.duckdb"
 memory_limit = "{memory_limit}"
 [pos]
 inbox = "inbox"
-[reports]
-dir = "reports"
 [email]
-transport = "file"
-outbox = "outbox"
 to = ["backoffice@example.com"]
 [[shop]]
 id = "shop-1"
