@@ -180,6 +180,7 @@ fn fetch_night(store: &Store, night: i64, seqr: Vec<Vec<DetailRow>>) -> Vec<(Sho
 /// The timed part, in a process of its own: classify every shop's latest
 /// close, check it and write its reports.
 fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime<Utc>) {
+    peak("started");
     let store = Store::open(db).unwrap();
     let latest: Vec<(ShopId, i64, String)> = (0..shops)
         .map(|shop| {
@@ -207,7 +208,7 @@ fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime
         store.set_close_state(&close.close_id, CloseState::Exported, None).unwrap();
     }
     // As every batch ends: closes past the retention leave the database.
-    let shop_ids: Vec<&str> = latest.iter().map(|(s, _, _)| s.as_str()).collect();
+    let shop_ids: Vec<&ShopId> = latest.iter().map(|(s, _, _)| s).collect();
     peak("exported");
     let archived = store.archive(&shop_ids, archive_before).unwrap();
     peak("archived");
@@ -216,12 +217,15 @@ fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime
     println!("closed {}, archived {}", latest.len(), archived.len());
 }
 
-/// With `BENCH_PHASES` set, the child prints its peak RSS so far after each phase.
+/// With `BENCH_PHASES` set, the child prints the time since it started and its
+/// peak RSS so far after each phase.
 fn peak(phase: &str) {
+    static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let started = STARTED.get_or_init(std::time::Instant::now);
     if std::env::var_os("BENCH_PHASES").is_some() {
         let status = std::fs::read_to_string("/proc/self/status").unwrap();
         let hwm = status.lines().find(|l| l.starts_with("VmHWM")).unwrap_or_default();
-        eprintln!("{phase}: {hwm}");
+        eprintln!("{phase}: {:.3} s, {hwm}", started.elapsed().as_secs_f64());
     }
 }
 
@@ -307,7 +311,7 @@ fn play(shape: &Shape, last_night: i64) {
                 let close = store.latest_close(shop).unwrap().unwrap();
                 store.set_close_state(&close.close_id, CloseState::Exported, None).unwrap();
             }
-            let shop_ids: Vec<&str> = closes.iter().map(|(s, _, _)| s.as_str()).collect();
+            let shop_ids: Vec<&ShopId> = closes.iter().map(|(s, _, _)| s).collect();
             store.archive(&shop_ids, archive_before(night)).unwrap();
             phases[2] += t.elapsed().as_secs_f64();
         }

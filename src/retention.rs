@@ -9,6 +9,7 @@ use std::path::Path;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::config::Config;
+use crate::domain::ShopId;
 use crate::store::Store;
 
 /// What one archive did.
@@ -19,7 +20,7 @@ pub struct Archived {
     /// Reports folders, sent emails and archived POS files removed.
     pub files: usize,
     /// Shops left whole this time, with why (their closes could not be published to the lake).
-    pub skipped: Vec<(String, String)>,
+    pub skipped: Vec<(ShopId, String)>,
 }
 
 /// Archives what `cfg` keeps no longer, as of `now`. Nothing with `retain_days = 0`.
@@ -35,11 +36,11 @@ pub fn archive(store: &Store, cfg: &Config, now: DateTime<Utc>) -> anyhow::Resul
         // A close leaves the database only once the lake holds it.
         if let Some(lake) = &lake {
             if let Err(e) = lake.publish_before(store, shop, before) {
-                done.skipped.push((shop.id.to_string(), format!("{e:#}")));
+                done.skipped.push((shop.id.clone(), format!("{e:#}")));
                 continue;
             }
         }
-        shops.push(shop.id.as_str());
+        shops.push(&shop.id);
     }
     let archived = store.archive(&shops, before)?;
     done.closes = archived.len();

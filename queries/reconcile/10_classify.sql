@@ -132,10 +132,11 @@ settled_window AS MATERIALIZED (
     SELECT s.* FROM settled_items s
     WHERE s.reference >= (SELECT min(reference) FROM active) AND s.reference <= (SELECT max(reference) FROM active)
     UNION ALL
+    -- No invoice to read: an empty range ('' is below every reference), not an unbounded one.
     SELECT s.* FROM settled_items s
     WHERE s.file_id IS NULL AND s.seqr_n IS NULL
       AND s.reference >= (SELECT min(invoice_reference) FROM active_invoices)
-      AND s.reference <= (SELECT max(invoice_reference) FROM active_invoices)
+      AND s.reference <= coalesce((SELECT max(invoice_reference) FROM active_invoices), '')
 ),
 settled_here AS MATERIALIZED (
     SELECT s.* FROM settled_window s SEMI JOIN active a ON a.shop_id = s.shop_id AND a.reference = s.reference

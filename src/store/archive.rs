@@ -22,7 +22,7 @@ impl Store {
     /// which `settled_items` then stands in for. Each shop's latest close, and
     /// every row under a reference with an item still open, stays. The closes
     /// themselves and their periods stay, marked `archived_at`.
-    pub fn archive(&self, shops: &[&str], before: DateTime<Utc>) -> anyhow::Result<Vec<ArchivedClose>> {
+    pub fn archive(&self, shops: &[&ShopId], before: DateTime<Utc>) -> anyhow::Result<Vec<ArchivedClose>> {
         let tx = self.transaction()?;
         let shops = Value::List(shops.iter().map(|s| Value::Text(s.to_string())).collect());
         let now = Utc::now();

@@ -1313,7 +1313,7 @@ fn third_close_after(archive: bool) -> (Recon, Vec<(String, String, String, Stri
     r.store.tamper_for_test("UPDATE closes SET state = 'exported'").unwrap();
     if archive {
         let far = t("2030-01-01T00:00:00Z");
-        let archived = r.store.archive(&["shop-1"], far).unwrap();
+        let archived = r.store.archive(&[&shop("shop-1")], far).unwrap();
         assert_eq!(archived.len(), 1, "every close but the latest: {archived:?}");
         assert_eq!(archived[0].label_period_id.as_deref(), Some("P1"));
     }
