@@ -111,13 +111,12 @@ shop_invoices AS (
 -- line name it in whichever shop.
 -- The hand resolutions of the rows read, with the shop whose rows they name (a
 -- resolution's key names rows, not a shop): every other resolution is of rows
--- this round does not read.
+-- this round does not read. A post's resolution is found by the post's key, so
+-- no resolution's key is taken apart.
 round_resolutions AS MATERIALIZED (
     SELECT p.shop_id, r.* FROM exception_resolutions r
-    JOIN (SELECT DISTINCT shop_id, file_id, line FROM shop_posts) p
-      ON p.file_id = try_cast(split_part(r.item_key, ':', 2) AS BIGINT)
-     AND p.line = try_cast(split_part(r.item_key, ':', 3) AS BIGINT)
-    WHERE r.item_key LIKE 'P:%'
+    JOIN (SELECT DISTINCT shop_id, 'P:' || CAST(file_id AS VARCHAR) || ':' || CAST(line AS VARCHAR) AS k FROM shop_posts) p
+      ON p.k = r.item_key
     UNION ALL
     SELECT s.shop_id, r.* FROM exception_resolutions r
     JOIN (SELECT DISTINCT shop_id, ers_reference FROM shop_seqr_rows) s
@@ -185,12 +184,14 @@ archived_seqr AS (
       ON x.shop_id = s.shop_id AND x.ers_reference = s.reference AND x.close_seq <= s.close_seq
     WHERE s.archived AND s.seqr_n IS NOT NULL
 ),
--- Where and as what each item of these references was first shown as an exception.
+-- Where and as what each item of these references was first shown as an exception
+-- (read between the least and greatest of them first, as the windows above).
 earlier AS (
     SELECT f.shop_id, f.item_key AS k, f.close_seq, f.first_period, f.first_category, f.settled_close_seq FROM item_firsts f
     JOIN todo t ON t.shop_id = f.shop_id AND f.close_seq < t.close_seq
     SEMI JOIN active a ON a.shop_id = f.shop_id AND a.reference = f.reference
-    WHERE f.item_key LIKE 'P:%' OR f.item_key LIKE 'S:%'
+    WHERE (f.item_key LIKE 'P:%' OR f.item_key LIKE 'S:%')
+      AND f.reference >= (SELECT min(reference) FROM active) AND f.reference <= (SELECT max(reference) FROM active)
     UNION ALL
     SELECT f.shop_id, f.item_key, f.close_seq, f.first_period, f.first_category, f.settled_close_seq FROM item_firsts f
     JOIN todo t ON t.shop_id = f.shop_id AND f.close_seq < t.close_seq
