@@ -246,6 +246,7 @@ fn refuse_changed_lines(
     feed: Feed,
     sent_through: u64,
 ) -> anyhow::Result<()> {
+    store.with_macros()?;
     let mut stmt = store.conn.prepare(feed.queries().changed)?;
     let sent = sent_through as i64;
     let (_, mut rows) = super::query_named(&mut stmt, &[("file_name", &file_name), ("sent_through", &sent)])?;

@@ -312,8 +312,8 @@ impl Store {
     }
 
     /// Defines on this connection, the first time a statement needs them, the
-    /// temporary macros the close files' and the lake's statements select
-    /// from: a page or a query that needs none does not pay for them.
+    /// temporary macros of [`queries::MACROS`]: a page or a query that needs
+    /// none does not pay for them.
     fn with_macros(&self) -> anyhow::Result<()> {
         if !self.macros_defined.get() {
             for macros in queries::MACROS {

@@ -234,9 +234,10 @@ pub const ARCHIVED: &str = include_str!("../../queries/archive/99_archived.sql")
 
 /// The temporary macros a connection defines the first time it needs them
 /// (`Store::with_macros`): a close's files (`queries/files/`: their rows, and
-/// how COPY writes each CSV cell) and one close's rows of each lake table
-/// (`queries/lake/`). The statements below select from them, so each
-/// selection is written once.
+/// how COPY writes each CSV cell), one close's rows of each lake table
+/// (`queries/lake/`), and the lines a re-exported POS file changed (either
+/// feed). The statements below select from them, so each selection is
+/// written once.
 pub const MACROS: &[&str] = &[
     include_str!("../../queries/files/cells.sql"),
     include_str!("../../queries/files/summary.sql"),
@@ -248,6 +249,7 @@ pub const MACROS: &[&str] = &[
     include_str!("../../queries/lake/pos_posts.sql"),
     include_str!("../../queries/lake/periods.sql"),
     include_str!("../../queries/lake/closes.sql"),
+    include_str!("../../queries/store/changed_lines.sql"),
 ];
 
 /// Writes one close's rows of the lake's `transactions` as Parquet.

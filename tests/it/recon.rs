@@ -1073,6 +1073,33 @@ fn a_till_re_exporting_a_growing_file_loads_only_its_new_lines_and_may_not_rewri
     assert_eq!(r.categories(seq), pairs(&[("MATCHED", "E1"), ("MATCHED", "E2"), ("MATCHED", "E3")]));
 }
 
+#[test]
+fn an_invoice_journal_re_exported_may_grow_but_not_rewrite_its_lines() {
+    let r = Recon::new();
+    let export = |n: usize, rows: &[&str]| -> PathBuf {
+        let dir = r.dir.path().join(format!("journal-{n}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("invoices-2026-11-21.csv");
+        std::fs::write(&path, format!("{INVOICES_HEADER}\n{}\n", rows.join("\n"))).unwrap();
+        path
+    };
+    let a = "shop-1,T1,R1,12.50,SEK,2026-11-21T12:00:00Z,PAID,2026-11-21T12:00:04Z";
+    let b = "shop-1,T1,R2,30.00,SEK,2026-11-21T13:00:00Z,,";
+    let c = "shop-1,T1,R3,7.00,SEK,2026-11-21T14:00:00Z,ISSUED,2026-11-21T14:00:05Z";
+    assert!(matches!(ingest_file(&r.store, &export(1, &[a, b]), &r.shops).unwrap(), Ingested::Loaded { rows: 2, .. }));
+    assert_eq!(
+        ingest_file(&r.store, &export(2, &[a, b, c]), &r.shops).unwrap(),
+        Ingested::Appended { feed: Feed::Invoices, rows: 1, sent_through: 3 }
+    );
+    // The journal filled in the status of an invoice it had sent without one, and lost the last.
+    let rewritten = export(3, &[a, &b.replace(",,", ",PAID,2026-11-21T13:00:09Z")]);
+    let e = ingest_file(&r.store, &rewritten, &r.shops).unwrap_err();
+    let rejected = e.downcast_ref::<Rejected>().unwrap();
+    assert_eq!(rejected.problems.len(), 2, "{rejected}");
+    assert!(rejected.problems[0].contains("invoices-2026-11-21.csv:3: changed since an earlier file"), "{rejected}");
+    assert!(rejected.problems[1].contains(":4: gone since an earlier file"), "{rejected}");
+}
+
 /// A shop-1 config with the given `[reports]` lines and shop `locale`.
 fn report_config(dir: &Path, reports: &str, locale: &str) -> seqr_recon::config::Config {
     let text = format!(
