@@ -47,6 +47,9 @@ pub struct CloseContext {
     pub(super) reading: together::Together<CloseResult>,
     /// Where each close is published as Parquet, when `[lake]` is configured.
     pub lake: Option<crate::lake::Lake>,
+    /// The steps of closes not yet written to `runs`: a close's steps are
+    /// written together when its run ends, not one statement each.
+    steps: std::sync::Mutex<Vec<StepRecord>>,
 }
 
 impl CloseContext {
@@ -66,6 +69,7 @@ impl CloseContext {
             classifying: together::Together::default(),
             checking: together::Together::default(),
             reading: together::Together::default(),
+            steps: std::sync::Mutex::default(),
         }
     }
 
@@ -87,17 +91,36 @@ impl CloseContext {
         crate::export::write_close_reports_of(store, &self.cfg.reports, shop, label, mail_limit, rows)
     }
 
-    /// Records one step of `close` of this run in the `runs` table.
+    /// Notes one step of `close` of this run, for the `runs` table.
     pub(super) fn record_step(
         &self,
-        store: &Store,
         close: &CloseRow,
-        step: &str,
+        step: &'static str,
         started: DateTime<Utc>,
-        outcome: &str,
+        outcome: &'static str,
         detail: &str,
     ) {
-        store.record_step(close, &StepRecord { run_id: &self.run_id, step, started, outcome, detail });
+        let record = StepRecord {
+            run_id: self.run_id.clone(),
+            close_id: close.close_id.clone(),
+            shop_id: close.shop_id.clone(),
+            step,
+            started,
+            finished: Utc::now(),
+            outcome,
+            detail: detail.to_string(),
+        };
+        self.lock_steps().push(record);
+    }
+
+    /// Writes the steps noted so far (of any close) to the `runs` table.
+    pub(super) fn write_steps(&self, store: &Store) {
+        let steps = std::mem::take(&mut *self.lock_steps());
+        store.record_steps(&steps);
+    }
+
+    fn lock_steps(&self) -> std::sync::MutexGuard<'_, Vec<StepRecord>> {
+        self.steps.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -23,10 +23,10 @@ pub(super) fn deliver_report(store: &Store, ctx: &CloseContext, close: &CloseRow
     let sent = store.email_sent(&report_email_id(close))?;
     if sent {
         store.set_close_state(&close.close_id, CloseState::Emailed, None)?;
-        ctx.record_step(store, close, "email", started, "ok", "sent");
+        ctx.record_step(close, "email", started, "ok", "sent");
     } else {
         let detail = "delivery failed; it stays in the outbox for the next run";
-        ctx.record_step(store, close, "email", started, "queued", detail);
+        ctx.record_step(close, "email", started, "queued", detail);
     }
     Ok(sent)
 }

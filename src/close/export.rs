@@ -68,7 +68,7 @@ fn write_and_queue(
             notify::queue(store, &ctx.cfg.email, &notify::flood_alert(&ctx.cfg.email, shop, &close))?;
         }
     }
-    ctx.record_step(store, &close, "export", started, "ok", &report.files.dir.display().to_string());
+    ctx.record_step(&close, "export", started, "ok", &report.files.dir.display().to_string());
     let exported = store.set_close_state(&close.close_id, CloseState::Exported, None)?;
     failpoint("exported");
     Ok((exported, report.files))
@@ -86,10 +86,10 @@ async fn refuse_unless_checks_pass(db: &Db, ctx: &CloseContext, close: &CloseRow
     let list: Vec<String> = failures.iter().map(|f| format!("  {}: {}", f.check, f.detail)).collect();
     db.with(|store| {
         if failures.is_empty() {
-            ctx.record_step(store, close, "check", started, "ok", "every row accounted for");
+            ctx.record_step(close, "check", started, "ok", "every row accounted for");
         } else {
             store.record_check_failures(close, &ctx.run_id, &failures)?;
-            ctx.record_step(store, close, "check", started, "failed", &list.join("; "));
+            ctx.record_step(close, "check", started, "failed", &list.join("; "));
         }
         Ok(())
     })?;

@@ -83,8 +83,6 @@ async fn fetch_report(
         fetched.attempts,
         t.elapsed().as_secs_f64()
     );
-    db.with(|store| {
-        ctx.record_step(store, close, "fetch", started, "ok", &detail);
-        Ok(())
-    })
+    ctx.record_step(close, "fetch", started, "ok", &detail);
+    Ok(())
 }

@@ -129,15 +129,13 @@ async fn mark_scope(
             };
             let detail = format!("{label}: period {} ({})", entry.period_id, entry.client_reference);
             record_answer(db, shop, close, &slot, terminal, &period_id, &entry)?;
-            db.with(|store| {
-                ctx.record_step(store, close, "mark", started, "ok", &detail);
-                Ok(())
-            })
+            ctx.record_step(close, "mark", started, "ok", &detail);
+            Ok(())
         }
         Err(e) if e.outcome_unknown() => {
             db.with(|store| {
                 store.set_close_state(&close.close_id, CloseState::MarkUnknown, Some(&e.to_string()))?;
-                ctx.record_step(store, close, "mark", started, "unknown", &e.to_string());
+                ctx.record_step(close, "mark", started, "unknown", &e.to_string());
                 Ok(())
             })?;
             Err(anyhow::Error::new(e).context(format!(
@@ -151,7 +149,7 @@ async fn mark_scope(
             // SEQR refused cleanly or was never reached: nothing was marked, a later run may try again.
             db.with(|store| {
                 store.back_to_intent(&close.close_id)?;
-                ctx.record_step(store, close, "mark", started, "failed", &e.to_string());
+                ctx.record_step(close, "mark", started, "failed", &e.to_string());
                 Ok(())
             })?;
             Err(anyhow::Error::new(e).context(format!("marking the period of shop {}", shop.id)))

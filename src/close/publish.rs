@@ -26,11 +26,11 @@ fn publish(store: &Store, shop: &Shop, ctx: &CloseContext, lake: &Lake, close: &
     match lake.publish_unpublished(store, shop) {
         Ok(published) => {
             let names: Vec<String> = published.iter().map(|p| format!("{} ({} rows)", p.close_id, p.rows)).collect();
-            ctx.record_step(store, close, "lake", started, "ok", &names.join(", "));
+            ctx.record_step(close, "lake", started, "ok", &names.join(", "));
             Ok(())
         }
         Err(e) => {
-            ctx.record_step(store, close, "lake", started, "failed", &format!("{e:#}"));
+            ctx.record_step(close, "lake", started, "failed", &format!("{e:#}"));
             Err(e.context(format!(
                 "close {} of shop {} is done and its report is sent or queued, but publishing it to the lake {} \
                  failed",

@@ -19,7 +19,7 @@ pub(super) async fn classify(db: &Db, shop: &Shop, ctx: &CloseContext, close: &C
         let linked = store.link_unknown_refunds(&shop.id, &shop.currency)?;
         if linked > 0 {
             let detail = format!("{linked} refund(s) of unknown outcome found in SEQR's report");
-            ctx.record_step(store, close, "link-refunds", started, "ok", &detail);
+            ctx.record_step(close, "link-refunds", started, "ok", &detail);
         }
         Ok(())
     })?;
@@ -32,7 +32,7 @@ pub(super) async fn classify(db: &Db, shop: &Shop, ctx: &CloseContext, close: &C
         let counts = store.category_counts(&shop.id, close.close_seq)?;
         store.record_close_inputs(close, &ctx.run_id, &ctx.cfg.snapshot)?;
         let counts: Vec<(String, i64)> = counts.into_iter().map(|(c, n)| (c.to_string(), n)).collect();
-        ctx.record_step(store, close, "reconcile", started, "ok", &format!("{counts:?}"));
+        ctx.record_step(close, "reconcile", started, "ok", &format!("{counts:?}"));
         let reconciled = store.set_close_state(&close.close_id, CloseState::Reconciled, None)?;
         failpoint("reconciled");
         Ok(reconciled)

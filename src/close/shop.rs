@@ -46,7 +46,14 @@ pub async fn run_once(db: &Db, shop: &Shop, ctx: &CloseContext, opts: &CloseOpti
     if resumed {
         tracing::info!(shop = %shop.id, close = %close.close_id, state = %close.state, "resuming an unfinished close");
     }
-    match advance(db, shop, ctx, close.clone(), opts).await {
+    let advanced = advance(db, shop, ctx, close.clone(), opts).await;
+    if let Err(e) = db.with(|store| {
+        ctx.write_steps(store);
+        Ok(())
+    }) {
+        tracing::warn!(error = %format!("{e:#}"), "could not record the steps in runs");
+    }
+    match advanced {
         Ok((close, files, emailed)) => Ok(CloseOutcome::Closed { close, files, emailed, resumed }),
         // Stopped on request: nothing failed, and the next run resumes it.
         Err(e) if e.downcast_ref::<crate::stop::Stopped>().is_some() => Err(e),

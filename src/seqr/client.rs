@@ -206,6 +206,11 @@ impl SeqrClient {
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
+                // The operator asks SEQR's support about the call by its clientReference.
+                Err(SeqrError::OutcomeUnknown { op, reason }) => {
+                    let reason = format!("{reason} (clientReference {client_reference})");
+                    return Err(SeqrError::OutcomeUnknown { op, reason });
+                }
                 Err(e) => return Err(e),
             }
         }

@@ -3,44 +3,56 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use duckdb::types::Value;
 
 use super::reconcile::CheckFailure;
 use super::seqr_data::CloseRow;
-use super::{queries, Store};
-use crate::domain::{CloseState, PeriodId};
+use super::{queries, struct_list, timestamp_value, Store};
+use crate::domain::{CloseState, PeriodId, ShopId};
 
 /// One step of a close, as `runs` records it.
-pub struct StepRecord<'a> {
+pub struct StepRecord {
     /// The run that made the step.
-    pub run_id: &'a str,
-    /// `mark`, `fetch`, `reconcile`, `check`, `export`, `email`.
-    pub step: &'a str,
+    pub run_id: String,
+    /// The close.
+    pub close_id: String,
+    /// Its shop.
+    pub shop_id: ShopId,
+    /// `mark`, `fetch`, `link-refunds`, `reconcile`, `check`, `export`, `email`, `lake`.
+    pub step: &'static str,
     /// When it began.
     pub started: DateTime<Utc>,
+    /// When it ended.
+    pub finished: DateTime<Utc>,
     /// `ok`, `failed`, `unknown` or `queued`.
-    pub outcome: &'a str,
+    pub outcome: &'static str,
     /// What it did.
-    pub detail: &'a str,
+    pub detail: String,
 }
 
 impl Store {
-    /// Records one step of a close in `runs`. Best effort: a failure is logged,
-    /// as the step itself has happened.
-    pub fn record_step(&self, close: &CloseRow, step: &StepRecord<'_>) {
-        let r = self.execute(
-            queries::RECORD_STEP,
-            &[
-                ("run_id", &step.run_id),
-                ("close_id", &close.close_id),
-                ("shop_id", &close.shop_id),
-                ("step", &step.step),
-                ("started_at", &step.started),
-                ("outcome", &step.outcome),
-                ("detail", &step.detail),
-            ],
-        );
-        if let Err(e) = r {
-            tracing::warn!(error = %format!("{e:#}"), "could not record the step in runs");
+    /// Records steps of closes in `runs`, in one statement. Best effort: a
+    /// failure is logged, as the steps themselves have happened.
+    pub fn record_steps(&self, steps: &[StepRecord]) {
+        if steps.is_empty() {
+            return;
+        }
+        let text = |s: &str| Value::Text(s.to_string());
+        let time = |t: &DateTime<Utc>| timestamp_value(t.naive_utc());
+        let steps = struct_list(steps.iter().map(|s| {
+            [
+                ("run_id", text(&s.run_id)),
+                ("close_id", text(&s.close_id)),
+                ("shop_id", text(&s.shop_id)),
+                ("step", text(s.step)),
+                ("started_at", time(&s.started)),
+                ("finished_at", time(&s.finished)),
+                ("outcome", text(s.outcome)),
+                ("detail", text(&s.detail)),
+            ]
+        }));
+        if let Err(e) = self.execute(queries::RECORD_STEPS, &[("steps", &steps)]) {
+            tracing::warn!(error = %format!("{e:#}"), "could not record the steps in runs");
         }
     }
 

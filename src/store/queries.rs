@@ -43,7 +43,7 @@ store_queries! {
     BEGIN = "begin";
     COMMIT = "commit";
     ROLLBACK = "rollback";
-    RECORD_STEP = "record_step";
+    RECORD_STEPS = "record_steps";
     RECORD_CLOSE_ERROR = "record_close_error";
     PENDING_SCOPE = "pending_scope";
     SET_MARKING = "set_marking";

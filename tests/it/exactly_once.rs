@@ -52,6 +52,14 @@ async fn a_mark_answered_badly_after_seqr_acted_stops_in_mark_unknown_and_is_nev
         assert_eq!(f.bench.calls("executeReport"), 0, "{how:?}");
         let alerts = subjects(&smtp);
         assert_eq!(alerts, ["[SEQR] ALERT shop-1: close shop-1-000001 failed in state mark_unknown"], "{how:?}");
+        // The stopped run wrote its step, with the call's clientReference, for the operator to ask SEQR about.
+        let steps: Vec<(String, String, String)> =
+            read_rows(&f.store(), "SELECT step, outcome, detail FROM runs WHERE finished_at >= started_at", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            });
+        assert_eq!(steps.len(), 1, "{how:?}: {steps:?}");
+        assert_eq!((steps[0].0.as_str(), steps[0].1.as_str()), ("mark", "unknown"), "{how:?}");
+        assert!(steps[0].2.contains("clientReference"), "{how:?}: {steps:?}");
     }
 }
 
