@@ -5,9 +5,5 @@ WITH new_rows AS (
     SELECT line, shop_id, terminal_id, invoice_reference, amount, currency, sent_at, last_status, last_polled_at
     FROM pos_staged
     WHERE line <= $sent_through
-),
-old_rows AS (
-    SELECT * EXCLUDE (file_id) FROM pos_invoices
-    WHERE file_id IN (SELECT file_id FROM pos_files WHERE file_name = $file_name AND feed = 'invoices')
 )
-FROM changed_lines('new_rows', 'old_rows');
+FROM changed_lines('new_rows', 'pos_invoices', 'invoices', $file_name);

@@ -7,9 +7,5 @@ WITH new_rows AS (
            description, posted_at
     FROM pos_staged
     WHERE line <= $sent_through
-),
-old_rows AS (
-    SELECT * EXCLUDE (file_id) FROM pos_posts
-    WHERE file_id IN (SELECT file_id FROM pos_files WHERE file_name = $file_name AND feed = 'posts')
 )
-FROM changed_lines('new_rows', 'old_rows');
+FROM changed_lines('new_rows', 'pos_posts', 'posts', $file_name);
