@@ -105,18 +105,6 @@ seqr_keyed AS MATERIALIZED (
     )
     WHERE period_id IN (SELECT period_id FROM cur)
 ),
-seqr_open AS (
-    SELECT s.* FROM seqr_keyed s ANTI JOIN settled_before b ON b.shop_id = s.shop_id AND b.k = s.k
-    ANTI JOIN exception_resolutions r ON r.item_key = s.k
-),
--- Each open SEQR row with the result rows that carry it (none: unaccounted).
--- A row settled before is accounted for already, so an open row is accounted
--- for by this close's result or not at all; one join serves both the check
--- that every row is accounted for and the tie of the amounts.
-seqr_results AS MATERIALIZED (
-    SELECT o.*, x.seqr_key IS NOT NULL AS accounted, x.seqr_amount AS result_amount
-    FROM seqr_open o LEFT JOIN results x ON x.shop_id = o.shop_id AND x.seqr_key = o.k
-),
 -- Posts made before the close's first mark, with their keys.
 posts_due AS MATERIALIZED (
     SELECT p.shop_id, p.file_id, p.line, p.ers_reference, p.amount,
@@ -124,14 +112,25 @@ posts_due AS MATERIALIZED (
     FROM read_posts p JOIN (SELECT shop_id, min(marked_at) AS first_mark FROM cur GROUP BY shop_id) m ON m.shop_id = p.shop_id
     WHERE p.posted_at < m.first_mark
 ),
-posts_open AS (
-    SELECT p.* FROM posts_due p ANTI JOIN settled_before b ON b.shop_id = p.shop_id AND b.k = p.k
-    ANTI JOIN exception_resolutions r ON r.item_key = p.k
+-- The open items to account for: SEQR's rows of the close ('S:' keys) and
+-- the posts made before its first mark ('P:' keys), but those settled before
+-- or resolved by hand.
+open_items AS MATERIALIZED (
+    SELECT o.* FROM (FROM seqr_keyed UNION ALL BY NAME FROM posts_due) o
+    ANTI JOIN settled_before b ON b.shop_id = o.shop_id AND b.k = o.k
+    ANTI JOIN exception_resolutions r ON r.item_key = o.k
 ),
--- Each open post with the result rows that carry it, as seqr_results.
-posts_results AS MATERIALIZED (
-    SELECT o.*, x.local_key IS NOT NULL AS accounted, x.local_amount AS result_amount
-    FROM posts_open o LEFT JOIN results x ON x.shop_id = o.shop_id AND x.local_key = o.k
+-- Each open item with the result rows that carry it (none: unaccounted). An
+-- item settled before is accounted for already, so an open one is accounted
+-- for by this close's result or not at all; one join serves both the check
+-- that every item is accounted for and the tie of the amounts.
+item_results AS MATERIALIZED (
+    SELECT o.*, x.k IS NOT NULL AS accounted, x.amount AS result_amount
+    FROM open_items o LEFT JOIN (
+        SELECT shop_id, seqr_key AS k, seqr_amount AS amount FROM results WHERE seqr_key IS NOT NULL
+        UNION ALL
+        SELECT shop_id, local_key, local_amount FROM results WHERE local_key IS NOT NULL
+    ) x ON x.shop_id = o.shop_id AND x.k = o.k
 ),
 -- Each scope's periods in close order, to find overlaps.
 scoped AS (
@@ -146,15 +145,14 @@ scoped AS (
 -- What each close's open SEQR rows and open posts total, and what its result carries for them.
 ties AS (
     SELECT t.shop_id,
-           coalesce(so.total, 0) AS seqr_rows_total, coalesce(sr.total, 0) AS seqr_result_total,
-           coalesce(po.total, 0) AS posts_total, coalesce(pr.total, 0) AS local_result_total
+           coalesce(o.seqr, 0) AS seqr_rows_total, coalesce(r.seqr, 0) AS seqr_result_total,
+           coalesce(o.posts, 0) AS posts_total, coalesce(r.posts, 0) AS local_result_total
     FROM todo t
-    LEFT JOIN (SELECT shop_id, sum(amount) AS total FROM seqr_open GROUP BY shop_id) so ON so.shop_id = t.shop_id
-    LEFT JOIN (SELECT shop_id, sum(result_amount) AS total FROM seqr_results GROUP BY shop_id) sr
-      ON sr.shop_id = t.shop_id
-    LEFT JOIN (SELECT shop_id, sum(amount) AS total FROM posts_open GROUP BY shop_id) po ON po.shop_id = t.shop_id
-    LEFT JOIN (SELECT shop_id, sum(result_amount) AS total FROM posts_results GROUP BY shop_id) pr
-      ON pr.shop_id = t.shop_id
+    LEFT JOIN (SELECT shop_id, sum(amount) FILTER (WHERE k LIKE 'S:%') AS seqr, sum(amount) FILTER (WHERE k LIKE 'P:%') AS posts
+               FROM open_items GROUP BY shop_id) o ON o.shop_id = t.shop_id
+    LEFT JOIN (SELECT shop_id, sum(result_amount) FILTER (WHERE k LIKE 'S:%') AS seqr,
+                      sum(result_amount) FILTER (WHERE k LIKE 'P:%') AS posts
+               FROM item_results GROUP BY shop_id) r ON r.shop_id = t.shop_id
 )
 
 -- 1. The store kept every row the parser read.
@@ -171,7 +169,7 @@ UNION ALL
 SELECT r.shop_id, 'seqr_rows_accounted',
        'SEQR row ' || CAST(r.row_no AS VARCHAR) || ' of ' || r.report_id || ', period ' || r.period_id
            || ' (ersReference ' || r.ers_reference || ') is neither matched nor an exception'
-FROM seqr_results r WHERE NOT r.accounted
+FROM item_results r WHERE NOT r.accounted AND r.k LIKE 'S:%'
 
 UNION ALL
 -- 2b. The SEQR amounts of the result tie back to SEQR's rows: no row lost or
@@ -195,7 +193,7 @@ UNION ALL
 SELECT p.shop_id, 'local_posts_accounted',
        'post at file:line ' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR)
            || ' (ersReference ' || p.ers_reference || ') is neither matched nor an exception'
-FROM posts_results p WHERE NOT p.accounted
+FROM item_results p WHERE NOT p.accounted AND p.k LIKE 'P:%'
 
 UNION ALL
 -- 4. A detail total that does not tie to its summary must have been raised.
