@@ -291,7 +291,7 @@ impl CloseResult {
     /// SEQR's rows say nothing about lost sales.
     pub(crate) fn no_pos_posts(&self) -> anyhow::Result<bool> {
         let lines = self.summary_lines()?;
-        Ok(lines.iter().find(|l| l.terminal == "TOTAL").is_some_and(|t| t.local_count == 0 && t.seqr_count > 0))
+        Ok(lines.iter().find(|l| l.terminal.is_none()).is_some_and(|t| t.local_count == 0 && t.seqr_count > 0))
     }
 
     /// Gives the held exceptions whose advice takes the posts to have arrived

@@ -257,7 +257,7 @@ impl Report<'_> {
         for l in &self.lines {
             text.push_str(&format!(
                 "- {}: SEQR {} for {}, till {} for {}, difference {}\n",
-                terminal_label(l.terminal_name.as_deref(), &l.terminal),
+                l.label(),
                 l.seqr_count,
                 money(l.seqr_total),
                 l.local_count,
@@ -366,8 +366,8 @@ impl Report<'_> {
                 @for l in &self.lines {
                     tr {
                         td style=(TD) {
-                            (terminal_label(l.terminal_name.as_deref(), &l.terminal))
-                            @if l.terminal != "TOTAL" { br; span style=(SMALL) { (l.terminal) } }
+                            (l.label())
+                            @if let Some(id) = &l.terminal { br; span style=(SMALL) { (id) } }
                         }
                         td style=(NUM) { (money(l.seqr_total)) br; span style=(SMALL) { (plural(l.seqr_count, "sale")) } }
                         td style=(NUM) { (money(l.local_total)) br; span style=(SMALL) { (plural(l.local_count, "post")) } }
@@ -397,11 +397,6 @@ fn where_and_who(e: &Entry<'_>) -> String {
 /// `1 sale`, `2 sales`.
 fn plural(n: i64, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
-
-/// A terminal as people know it: its configured name, else its id.
-fn terminal_label<'a>(name: Option<&'a str>, id: &'a str) -> &'a str {
-    name.filter(|n| !n.is_empty()).unwrap_or(id)
 }
 
 /// The alert for a failed close: the error and the next step.

@@ -37,8 +37,8 @@ pub struct CheckFailure {
 /// One row of summary.csv, for the email body.
 #[derive(Debug, Clone)]
 pub struct SummaryLine {
-    /// The terminal id, or `TOTAL`.
-    pub terminal: String,
+    /// The terminal id; none on the shop's total line.
+    pub terminal: Option<String>,
     /// The terminal's configured name, if it has one.
     pub terminal_name: Option<String>,
     /// SEQR's rows.
@@ -160,10 +160,19 @@ impl TodoItem {
 }
 
 impl SummaryLine {
+    /// What the email calls the line: the terminal's name, else its id, and
+    /// `TOTAL` for the shop's total.
+    pub fn label(&self) -> &str {
+        match &self.terminal {
+            None => "TOTAL",
+            Some(id) => self.terminal_name.as_deref().filter(|n| !n.is_empty()).unwrap_or(id),
+        }
+    }
+
     /// A row of summary.csv (`close_summary` in `queries/files/summary.sql`).
     pub(crate) fn from_row(row: &[Value]) -> anyhow::Result<SummaryLine> {
         Ok(SummaryLine {
-            terminal: cell::<Option<String>>(row, 3)?.unwrap_or_else(|| "TOTAL".into()),
+            terminal: cell(row, 3)?,
             terminal_name: cell(row, 4)?,
             seqr_count: cell(row, 5)?,
             seqr_total: cell(row, 6)?,
