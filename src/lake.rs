@@ -450,9 +450,10 @@ mod tests {
         }
         let lake =
             |database: PathBuf| Lake { dir: root.path().join("lake"), database, config_file: "seqr-recon.toml".into() };
-        lake(root.path().join("db/recon.duckdb")).claim(&ShopId::from_static("shop-1")).unwrap();
-        lake(root.path().join("other/../db/recon.duckdb")).claim(&ShopId::from_static("shop-1")).unwrap();
-        let e = lake(root.path().join("other/recon.duckdb")).claim(&ShopId::from_static("shop-1")).unwrap_err();
+        let shop = ShopId::from_static("shop-1");
+        lake(root.path().join("db/recon.duckdb")).claim(&shop).unwrap();
+        lake(root.path().join("other/../db/recon.duckdb")).claim(&shop).unwrap();
+        let e = lake(root.path().join("other/recon.duckdb")).claim(&shop).unwrap_err();
         assert!(e.to_string().contains("another seqr-recon instance"), "{e}");
         assert_eq!(crate::exit::exit_code_of(&e), crate::exit::ExitCode::BadConfig);
         let owners: Vec<_> = std::fs::read_dir(root.path().join("lake/_owners")).unwrap().collect();

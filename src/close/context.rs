@@ -8,6 +8,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, Shop};
+use crate::domain::ShopId;
 use crate::export::{CloseReport, CloseResult};
 use crate::progress;
 use crate::seqr::{ReportPolling, SeqrClient};
@@ -15,7 +16,6 @@ use crate::store::seqr_data::CloseRow;
 use crate::store::{StepRecord, Store};
 
 use super::together;
-use crate::domain::ShopId;
 
 /// What every close of this process shares.
 pub struct CloseContext {

@@ -49,14 +49,15 @@ mod tests {
             dir.path().join("db.duckdb")
         );
         let cfg = Config::parse(&text, "t.toml").unwrap();
-        let first = lock_shop(&cfg, &ShopId::from_static("shop-1")).unwrap();
-        let e = lock_shop(&cfg, &ShopId::from_static("shop-1")).err().expect("the lock is held");
+        let [shop_1, shop_2] = ["shop-1", "shop-2"].map(ShopId::from_static);
+        let first = lock_shop(&cfg, &shop_1).unwrap();
+        let e = lock_shop(&cfg, &shop_1).err().expect("the lock is held");
         assert!(
             e.to_string().contains(&format!("being closed by another process (pid {})", std::process::id())),
             "{e}"
         );
-        assert!(lock_shop(&cfg, &ShopId::from_static("shop-2")).is_ok(), "other shops are not blocked");
+        assert!(lock_shop(&cfg, &shop_2).is_ok(), "other shops are not blocked");
         drop(first);
-        assert!(lock_shop(&cfg, &ShopId::from_static("shop-1")).is_ok());
+        assert!(lock_shop(&cfg, &shop_1).is_ok());
     }
 }

@@ -598,18 +598,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db.duckdb")).unwrap();
         // SEQR has E1 at 11 (the till 10), E9 that no till posted, and not E2 to E4.
-        let seq = reconciled_close(
-            &store,
-            dir.path(),
-            &ShopId::from_static("shop-1"),
-            &four_posts(),
-            &[("E1", 11), ("E9", 90)],
-        );
-        let all = store
-            .todo_lists(&[CloseKey::new(&ShopId::from_static("shop-1"), seq)], 10)
-            .unwrap()
-            .remove("shop-1")
-            .unwrap();
+        let shop = ShopId::from_static("shop-1");
+        let seq = reconciled_close(&store, dir.path(), &shop, &four_posts(), &[("E1", 11), ("E9", 90)]);
+        let all = store.todo_lists(&[CloseKey::new(&shop, seq)], 10).unwrap().remove(&shop).unwrap();
         let risks: Vec<(Category, Decimal)> = all.items.iter().map(|i| (i.category, i.at_risk)).collect();
         let d = Decimal::from;
         assert_eq!(
@@ -624,14 +615,10 @@ mod tests {
         );
         assert!(all.items.iter().all(|i| i.first_close_seq == seq && i.last_event.is_none()));
         assert_eq!(all.beyond, (0, Decimal::ZERO, 0));
-        let two = store
-            .todo_lists(&[CloseKey::new(&ShopId::from_static("shop-1"), seq)], 2)
-            .unwrap()
-            .remove("shop-1")
-            .unwrap();
+        let two = store.todo_lists(&[CloseKey::new(&shop, seq)], 2).unwrap().remove(&shop).unwrap();
         assert_eq!(two.items, all.items[..2]);
         assert_eq!(two.beyond, (3, d(51), 3), "three more, 30 + 20 + 1 at risk, all new");
-        assert_eq!(CloseResult::read(&store, &ShopId::from_static("shop-1"), seq).unwrap().todo, all);
+        assert_eq!(CloseResult::read(&store, &shop, seq).unwrap().todo, all);
     }
 
     /// Read together, each close gets the rows it gets read alone, in the
@@ -641,24 +628,13 @@ mod tests {
     fn closes_read_together_get_the_rows_each_gets_alone() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db.duckdb")).unwrap();
-        let a = reconciled_close(
-            &store,
-            dir.path(),
-            &ShopId::from_static("shop-a"),
-            &four_posts(),
-            &[("E1", 11), ("E9", 90)],
-        );
+        let [shop_a, shop_b, shop_c] = ["shop-a", "shop-b", "shop-c"].map(ShopId::from_static);
+        let a = reconciled_close(&store, dir.path(), &shop_a, &four_posts(), &[("E1", 11), ("E9", 90)]);
         // The same references in another shop, all matched.
-        let b = reconciled_close(
-            &store,
-            dir.path(),
-            &ShopId::from_static("shop-b"),
-            &four_posts(),
-            &[("E1", 10), ("E2", 20), ("E3", 30), ("E4", 40)],
-        );
-        let empty = reconciled_close(&store, dir.path(), &ShopId::from_static("shop-c"), &[], &[]);
-        let shops = ["shop-c", "shop-a", "shop-b"].map(ShopId::from_static);
-        let closes = [CloseKey::new(&shops[0], empty), CloseKey::new(&shops[1], a), CloseKey::new(&shops[2], b)];
+        let all_matched = [("E1", 10), ("E2", 20), ("E3", 30), ("E4", 40)];
+        let b = reconciled_close(&store, dir.path(), &shop_b, &four_posts(), &all_matched);
+        let empty = reconciled_close(&store, dir.path(), &shop_c, &[], &[]);
+        let closes = [CloseKey::new(&shop_c, empty), CloseKey::new(&shop_a, a), CloseKey::new(&shop_b, b)];
         let together = CloseResult::read_together(&store, &closes).unwrap();
         let rows = |t: &Option<Table>| t.as_ref().map(|t| (t.columns.clone(), t.rows.clone()));
         for (close, got) in closes.iter().zip(&together) {
