@@ -16,7 +16,10 @@
 //! is the night compared with night 2; `BENCH_RETAIN_DAYS` (default 400, the
 //! product's) the retention.
 //! Reports wall time, CPU time and peak RSS (`/usr/bin/time -v`) of each timed
-//! night, the database's size, and the ratios night N / night 2.
+//! night, the database's size, and the ratios night N / night 2. With
+//! `BENCH_LOG` and `BENCH_PHASES` set, each timed close also prints its time
+//! and peak RSS after each phase; `BENCH_KEEP` keeps the last night's
+//! database (the folder is printed) to close again or to profile.
 //! Run: `make bench-nights`.
 
 use std::io::Write;
