@@ -30,7 +30,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use rust_decimal::Decimal;
 use seqr_recon::config::ReconcileSettings;
 use seqr_recon::domain::{CloseKey, CloseState, Resolution, ShopId};
-use seqr_recon::export::write_reports;
+use seqr_recon::export::write_reports_together;
 use seqr_recon::reconcile::{check_closes, reconcile_closes};
 use seqr_recon::seqr::client::FetchedReport;
 use seqr_recon::seqr::report::{DetailRow, Report, SummaryRow};
@@ -205,8 +205,13 @@ fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime
         }
     }
     peak("checked");
-    for (shop, close_seq, label) in &latest {
-        write_reports(&store, reports, shop, *close_seq, label).unwrap();
+    // Read 64 closes at a time, as a run reads the rows of the files it writes.
+    let labelled: Vec<(CloseKey<'_>, &str)> =
+        latest.iter().map(|(s, c, label)| (CloseKey::new(s, *c), label.as_str())).collect();
+    for round in labelled.chunks(64) {
+        write_reports_together(&store, reports, round).unwrap();
+    }
+    for (shop, _, _) in &latest {
         let close = store.latest_close(shop).unwrap().unwrap();
         store.set_close_state(&close.close_id, CloseState::Exported, None).unwrap();
     }

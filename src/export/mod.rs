@@ -76,6 +76,20 @@ pub fn write_reports(
     write_csvs(store, root, period_id, CsvStyle::default(), &rows)
 }
 
+/// [`write_reports`] for several closes (at most one per shop, each with its
+/// period id), their rows read together as a run reads them: each close's
+/// files, in the order of `closes`.
+pub fn write_reports_together(
+    store: &Store,
+    root: &Path,
+    closes: &[(CloseKey<'_>, &str)],
+) -> anyhow::Result<Vec<ReportFiles>> {
+    let keys: Vec<CloseKey<'_>> = closes.iter().map(|(close, _)| *close).collect();
+    let results = CloseResult::read_together(store, &keys)?;
+    let style = CsvStyle::default();
+    closes.iter().zip(&results).map(|((_, period_id), rows)| write_csvs(store, root, period_id, style, rows)).collect()
+}
+
 /// A close's files and the result they were written from, so that the report
 /// email shows the same result without reading it again.
 pub struct CloseReport {
@@ -649,6 +663,21 @@ mod tests {
         assert_eq!(totals, vec![0, 5, 0]);
         assert_eq!(together[0].summary.rows.len(), 1, "the empty close has its total row");
         assert_eq!(together[2].transactions.as_ref().map(|t| t.rows.len()), Some(4));
+
+        // Written together, each close's files are byte for byte those it gets written alone.
+        let labelled: Vec<(CloseKey<'_>, &str)> = closes.iter().map(|c| (*c, "P1")).collect();
+        let written = write_reports_together(&store, &dir.path().join("together"), &labelled).unwrap();
+        for (close, files) in closes.iter().zip(written) {
+            let alone = write_reports(&store, &dir.path().join("alone"), close.shop_id, close.close_seq, "P1").unwrap();
+            let pairs = [
+                (files.summary, alone.summary),
+                (files.exceptions, alone.exceptions),
+                (files.transactions, alone.transactions),
+            ];
+            for (a, b) in pairs {
+                assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "{}", a.display());
+            }
+        }
     }
 
     #[test]
