@@ -53,6 +53,16 @@ impl Recon {
         path
     }
 
+    /// The `n`-th export of the file `name` a till writes again and again,
+    /// each in its own folder, as the inbox would receive them.
+    fn export(&self, n: usize, name: &str, header: &str, rows: &[&str]) -> PathBuf {
+        let dir = self.dir.path().join(format!("export-{n}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        path
+    }
+
     fn posts(&mut self, rows: &[&str]) {
         let p = self.write(POSTS_HEADER, rows);
         ingest_file(&self.store, &p, &self.shops).unwrap();
@@ -1042,13 +1052,7 @@ fn a_missing_payment_names_the_reservation_it_committed_at_its_final_amount() {
 #[test]
 fn a_till_re_exporting_a_growing_file_loads_only_its_new_lines_and_may_not_rewrite_old_ones() {
     let r = Recon::new();
-    let export = |r: &Recon, n: usize, rows: &[&str]| -> PathBuf {
-        let dir = r.dir.path().join(format!("export-{n}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("till-2026-11-21.csv");
-        std::fs::write(&path, format!("{POSTS_HEADER}\n{}\n", rows.join("\n"))).unwrap();
-        path
-    };
+    let export = |r: &Recon, n: usize, rows: &[&str]| r.export(n, "till-2026-11-21.csv", POSTS_HEADER, rows);
     let a = "shop-1,T1,anna,E1,,10,SEK,PAYMENT,SEQR payment,2026-11-21T10:00:00Z";
     let b = "shop-1,T1,anna,E2,,20,SEK,PAYMENT,SEQR payment,2026-11-21T11:00:00Z";
     let c = "shop-1,T1,anna,E3,,30,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:00Z";
@@ -1076,13 +1080,7 @@ fn a_till_re_exporting_a_growing_file_loads_only_its_new_lines_and_may_not_rewri
 #[test]
 fn an_invoice_journal_re_exported_may_grow_but_not_rewrite_its_lines() {
     let r = Recon::new();
-    let export = |n: usize, rows: &[&str]| -> PathBuf {
-        let dir = r.dir.path().join(format!("journal-{n}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("invoices-2026-11-21.csv");
-        std::fs::write(&path, format!("{INVOICES_HEADER}\n{}\n", rows.join("\n"))).unwrap();
-        path
-    };
+    let export = |n: usize, rows: &[&str]| r.export(n, "invoices-2026-11-21.csv", INVOICES_HEADER, rows);
     let a = "shop-1,T1,R1,12.50,SEK,2026-11-21T12:00:00Z,PAID,2026-11-21T12:00:04Z";
     let b = "shop-1,T1,R2,30.00,SEK,2026-11-21T13:00:00Z,,";
     let c = "shop-1,T1,R3,7.00,SEK,2026-11-21T14:00:00Z,ISSUED,2026-11-21T14:00:05Z";
