@@ -72,8 +72,8 @@ pub fn write_reports(
     close_seq: i64,
     period_id: &str,
 ) -> anyhow::Result<ReportFiles> {
-    let rows = CloseResult::read(store, shop_id, close_seq)?;
-    write_csvs(store, root, period_id, CsvStyle::default(), &rows)
+    let mut files = write_reports_together(store, root, &[(CloseKey::new(shop_id, close_seq), period_id)])?;
+    files.pop().context("no files written for the close")
 }
 
 /// [`write_reports`] for several closes (at most one per shop, each with its
