@@ -46,6 +46,7 @@ impl Store {
                 &[("item_key", key), ("category", category), ("resolved_by", &by), ("how", &how), ("why", &why)],
             )?;
             if how != Resolution::Rejected {
+                tx.execute(queries::CLOSE_OPEN_ITEM, &[("item_key", key)])?;
                 let change = ItemChange { event: ItemEvent::Resolved, until: None, how: Some(how), note: why, by };
                 insert_event(&tx, shop_id, reference, key, &change)?;
             }
@@ -65,6 +66,7 @@ impl Store {
         for key in keys {
             if change.event == ItemEvent::Reopened {
                 tx.execute(queries::DROP_RESOLUTION, &[("item_key", key)])?;
+                tx.execute(queries::REOPEN_OPEN_ITEM, &[("item_key", key)])?;
             }
             insert_event(&tx, shop_id, reference, key, change)?;
         }

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "item_ledger", include_str!("../../queries/schema/013_item_ledger.sql")),
     (14, "item_life", include_str!("../../queries/schema/014_item_life.sql")),
     (15, "analyst", include_str!("../../queries/schema/015_analyst.sql")),
+    (16, "open_items", include_str!("../../queries/schema/016_open_items.sql")),
 ];
 
 /// The settings of every connection that writes (`queries/store/session.sql`).
@@ -91,6 +92,8 @@ store_queries! {
     INSERT_ITEM_EVENT = "insert_item_event";
     RESOLVED_KEYS_OF = "resolved_keys_of";
     DROP_RESOLUTION = "drop_resolution";
+    CLOSE_OPEN_ITEM = "close_open_item";
+    REOPEN_OPEN_ITEM = "reopen_open_item";
     ITEM_HISTORY = "item_history";
     LATEST_CLOSE_OF = "latest_close_of";
     ITEM_APPEARANCES = "item_appearances";
@@ -203,14 +206,18 @@ pub const RECONCILE: &[(&str, &str)] = &[
     ("reconcile/00_clear.sql", include_str!("../../queries/reconcile/00_clear.sql")),
     ("reconcile/01_clear_ledger.sql", include_str!("../../queries/reconcile/01_clear_ledger.sql")),
     ("reconcile/02_clear_firsts.sql", include_str!("../../queries/reconcile/02_clear_firsts.sql")),
-    ("reconcile/03_reopen_firsts.sql", include_str!("../../queries/reconcile/03_reopen_firsts.sql")),
-    ("reconcile/04_clear_cursors.sql", include_str!("../../queries/reconcile/04_clear_cursors.sql")),
+    ("reconcile/03_clear_open_items.sql", include_str!("../../queries/reconcile/03_clear_open_items.sql")),
+    ("reconcile/04_reopen_open_items.sql", include_str!("../../queries/reconcile/04_reopen_open_items.sql")),
+    ("reconcile/05_reopen_firsts.sql", include_str!("../../queries/reconcile/05_reopen_firsts.sql")),
+    ("reconcile/06_clear_cursors.sql", include_str!("../../queries/reconcile/06_clear_cursors.sql")),
     ("reconcile/10_classify.sql", include_str!("../../queries/reconcile/10_classify.sql")),
     ("reconcile/20_record.sql", include_str!("../../queries/reconcile/20_record.sql")),
     ("reconcile/21_settle.sql", include_str!("../../queries/reconcile/21_settle.sql")),
     ("reconcile/22_settle_firsts.sql", include_str!("../../queries/reconcile/22_settle_firsts.sql")),
-    ("reconcile/23_first_seen.sql", include_str!("../../queries/reconcile/23_first_seen.sql")),
-    ("reconcile/24_cursor.sql", include_str!("../../queries/reconcile/24_cursor.sql")),
+    ("reconcile/23_settle_open_items.sql", include_str!("../../queries/reconcile/23_settle_open_items.sql")),
+    ("reconcile/24_first_seen.sql", include_str!("../../queries/reconcile/24_first_seen.sql")),
+    ("reconcile/25_first_open_items.sql", include_str!("../../queries/reconcile/25_first_open_items.sql")),
+    ("reconcile/26_cursor.sql", include_str!("../../queries/reconcile/26_cursor.sql")),
 ];
 
 /// `seqr-recon archive`, in order: moves old closes out of the database (see `queries/archive/`).

@@ -1029,6 +1029,64 @@ fn the_other_side_of_a_hand_resolved_item_arriving_later_is_late_matched_naming_
     assert_eq!(r.categories(c4), vec![], "settled for good");
 }
 
+/// The keys in `open_items` (with the close that matched them, if the latest
+/// did), after asserting that the table holds exactly what its definition
+/// says: the items shown and neither matched before the latest close nor
+/// resolved by hand, found from the whole history.
+fn open_keys(r: &Recon) -> Vec<(String, Option<i64>)> {
+    let whole_history = "SELECT shop_id, item_key, reference, close_seq, settled_close_seq FROM item_firsts f \
+        WHERE (settled_close_seq IS NULL \
+               OR settled_close_seq >= (SELECT max(close_seq) FROM close_cursors c WHERE c.shop_id = f.shop_id)) \
+          AND item_key NOT IN (SELECT item_key FROM exception_resolutions)";
+    let kept = "SELECT shop_id, item_key, reference, close_seq, settled_close_seq FROM open_items";
+    for (a, b) in [(kept, whole_history), (whole_history, kept)] {
+        let extra: Vec<String> =
+            read_rows(&r.store, &format!("SELECT item_key FROM ({a} EXCEPT ALL {b})"), [], |x| x.get(0));
+        assert_eq!(extra, Vec::<String>::new(), "in\n{a}\nbut not in\n{b}");
+    }
+    read_rows(&r.store, "SELECT item_key, settled_close_seq FROM open_items ORDER BY 1", [], |x| {
+        Ok((x.get(0)?, x.get(1)?))
+    })
+}
+
+#[test]
+fn open_items_are_those_shown_and_neither_matched_nor_resolved_by_hand() {
+    let mut r = Recon::new();
+    let open = |keys: &[(&str, Option<i64>)]| keys.iter().map(|(k, s)| (k.to_string(), *s)).collect::<Vec<_>>();
+    r.posts(&[
+        "shop-1,T1,anna,E1,,10,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:00Z",
+        "shop-1,T1,anna,E3,,30,SEK,PAYMENT,SEQR payment,2026-11-21T12:30:00Z",
+    ]);
+    let (c1, _) = r.close("P1", MARK, vec![seqr("E2", "T1", "20")], None);
+    assert_eq!(open_keys(&r), open(&[("P:1:2", None), ("P:1:3", None), ("S:E2", None)]));
+
+    // Resolved by hand, an item is no longer open; reopened, it is again.
+    worklist::resolve(&r.store, &shop("shop-1"), "E1", Resolution::WriteOff, "paid cash", "eva").unwrap();
+    worklist::resolve(&r.store, &shop("shop-1"), "E3", Resolution::WriteOff, "paid cash", "eva").unwrap();
+    assert_eq!(open_keys(&r), open(&[("S:E2", None)]));
+    worklist::reopen(&r.store, &shop("shop-1"), "E3", "the customer paid by SEQR after all", "eva").unwrap();
+    assert_eq!(open_keys(&r), open(&[("P:1:3", None), ("S:E2", None)]));
+
+    // E2's post arrives and E3 reaches SEQR: matched by close 2, they stay marked with it for its self-check.
+    r.posts(&["shop-1,T1,anna,E2,,20,SEK,PAYMENT,SEQR payment,2026-11-22T12:00:00Z"]);
+    let summary = SummaryRow { terminal_id: None, count: 1, total: dec("30") };
+    let (c2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![seqr("E3", "T1", "30")], Some(summary));
+    assert_eq!(r.categories(c2), pairs(&[("LATE_MATCHED", "E2"), ("LATE_MATCHED", "E3")]));
+    assert_eq!(open_keys(&r), open(&[("P:1:3", Some(c2)), ("S:E2", Some(c2))]));
+    assert_eq!(self_check(&r.store, &shop("shop-1"), c2).unwrap(), vec![]);
+    // Classified again, close 2 finds the same; classified again, close 1 finds them open.
+    reconcile(&r.store, &shop("shop-1"), c2, &r.settings).unwrap();
+    assert_eq!(open_keys(&r), open(&[("P:1:3", Some(c2)), ("S:E2", Some(c2))]));
+    reconcile(&r.store, &shop("shop-1"), c1, &r.settings).unwrap();
+    assert_eq!(r.categories(c1), pairs(&[("MISSING_AT_SEQR", "E3"), ("MISSING_LOCALLY", "E2")]));
+    assert_eq!(open_keys(&r), open(&[("P:1:3", None), ("S:E2", None)]));
+    reconcile(&r.store, &shop("shop-1"), c2, &r.settings).unwrap();
+    // The next close leaves what close 2 matched behind for good.
+    let (c3, _) = r.close("P3", "2026-11-23T21:00:00Z", vec![], None);
+    assert_eq!(r.categories(c3), vec![]);
+    assert_eq!(open_keys(&r), vec![]);
+}
+
 #[test]
 fn a_missing_payment_names_the_reservation_it_committed_at_its_final_amount() {
     let mut r = Recon::new();

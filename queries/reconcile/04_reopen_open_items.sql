@@ -1,0 +1,7 @@
+-- Items these closes or later ones matched are open again, unless resolved by hand (run before
+-- 05_reopen_firsts.sql forgets who matched them).
+INSERT INTO open_items
+SELECT f.shop_id, f.item_key, f.reference, f.close_seq, NULL FROM item_firsts f
+JOIN (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)) todo
+  ON todo.shop_id = f.shop_id AND f.settled_close_seq >= todo.close_seq
+ANTI JOIN exception_resolutions r ON r.item_key = f.item_key;
