@@ -484,8 +484,9 @@ classified AS (
 classified_keyed AS (
     SELECT c.*, (c.category = 'MATCHED' AND NOT c.refund_linked AND c.seqr_n = 1) AS compact_match FROM classified c
 ),
--- Every pair not stored compactly, with its keys.
-unmatched AS (
+-- Every pair not stored compactly, with its keys: few, and read by each pass
+-- below, so kept rather than filtered out of every pair again for each.
+unmatched AS MATERIALIZED (
     SELECT c.*,
            'P:' || CAST(c.file_id AS VARCHAR) || ':' || CAST(c.line AS VARCHAR) AS local_key,
            CASE WHEN c.at_seqr
