@@ -29,9 +29,10 @@ read_posts AS MATERIALIZED (
 ),
 cur_seqr_refs AS (SELECT DISTINCT r.shop_id, r.ers_reference FROM seqr_rows r SEMI JOIN cur ON cur.period_id = r.period_id),
 -- What earlier closes matched of these rows (what accountants resolved by hand is read where it is used).
+-- Not what this close matched: the close is checked against the rows, not against its own result.
 read_refs AS MATERIALIZED (SELECT shop_id, ers_reference FROM read_posts UNION SELECT shop_id, ers_reference FROM cur_seqr_refs),
 settled_window AS MATERIALIZED (
-    SELECT s.* FROM settled_items s
+    SELECT s.* FROM settled_items s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
     WHERE s.reference >= (SELECT min(ers_reference) FROM read_refs)
       AND s.reference <= (SELECT max(ers_reference) FROM read_refs)
 ),
@@ -40,11 +41,10 @@ settled_here AS MATERIALIZED (
 ),
 settled_before AS (
     SELECT s.shop_id, 'P:' || CAST(s.file_id AS VARCHAR) || ':' || CAST(s.line AS VARCHAR) AS k FROM settled_here s
-    JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
     WHERE s.file_id IS NOT NULL
     UNION ALL
     SELECT s.shop_id, 'S:' || s.reference || CASE WHEN s.seqr_n > 1 THEN '#' || CAST(s.seqr_n AS VARCHAR) ELSE '' END
-    FROM settled_here s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
+    FROM settled_here s
     WHERE s.seqr_n IS NOT NULL
 ),
 reports AS (
@@ -68,7 +68,7 @@ cur_ref_rows AS MATERIALIZED (
 archived_seqr AS (
     SELECT s.shop_id, '' AS period_id, NULL AS report_id, s.seqr_n AS row_no, s.terminal_id, s.amount,
            s.reference AS ers_reference, s.close_seq
-    FROM settled_here s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
+    FROM settled_here s
     ANTI JOIN (SELECT r.shop_id, r.ers_reference, p.close_seq FROM cur_ref_rows r JOIN periods p ON p.period_id = r.period_id) x
       ON x.shop_id = s.shop_id AND x.ers_reference = s.reference AND x.close_seq <= s.close_seq
     WHERE s.archived AND s.seqr_n IS NOT NULL
