@@ -115,23 +115,35 @@ posts_due AS MATERIALIZED (
 -- The open items to account for: SEQR's rows of the close ('S:' keys) and
 -- the posts made before its first mark ('P:' keys), but those settled before
 -- or resolved by hand.
-open_items AS MATERIALIZED (
+open_items AS (
     SELECT o.* FROM (FROM seqr_keyed UNION ALL BY NAME FROM posts_due) o
     ANTI JOIN settled_before b ON b.shop_id = o.shop_id AND b.k = o.k
     ANTI JOIN exception_resolutions r ON r.item_key = o.k
 ),
--- Each open item with the result rows that carry it (none: unaccounted). An
--- item settled before is accounted for already, so an open one is accounted
--- for by this close's result or not at all; one join serves both the check
--- that every item is accounted for and the tie of the amounts.
-item_results AS MATERIALIZED (
-    SELECT o.*, x.k IS NOT NULL AS accounted, x.amount AS result_amount
-    FROM open_items o LEFT JOIN (
+-- What the result carries under each key: the amounts of all its rows, so a
+-- key carried twice shows in the tie.
+result_keys AS (
+    SELECT shop_id, k, sum(amount) AS amount FROM (
         SELECT shop_id, seqr_key AS k, seqr_amount AS amount FROM results WHERE seqr_key IS NOT NULL
         UNION ALL
         SELECT shop_id, local_key, local_amount FROM results WHERE local_key IS NOT NULL
-    ) x ON x.shop_id = o.shop_id AND x.k = o.k
+    ) GROUP BY ALL
 ),
+-- Each shop's open items against what the result carries for them, in one
+-- pass: the totals of both sides, and the items no result row carries. An
+-- item settled before is accounted for already, so an open one is accounted
+-- for by this close's result or not at all.
+item_tally AS MATERIALIZED (
+    SELECT o.shop_id,
+           coalesce(sum(o.amount) FILTER (WHERE o.k LIKE 'S:%'), 0) AS seqr_rows_total,
+           coalesce(sum(x.amount) FILTER (WHERE o.k LIKE 'S:%'), 0) AS seqr_result_total,
+           coalesce(sum(o.amount) FILTER (WHERE o.k LIKE 'P:%'), 0) AS posts_total,
+           coalesce(sum(x.amount) FILTER (WHERE o.k LIKE 'P:%'), 0) AS local_result_total,
+           list(o) FILTER (WHERE x.k IS NULL) AS unaccounted
+    FROM open_items o LEFT JOIN result_keys x ON x.shop_id = o.shop_id AND x.k = o.k
+    GROUP BY o.shop_id
+),
+unaccounted AS (SELECT unnest(unaccounted, recursive := true) FROM item_tally),
 -- Each scope's periods in close order, to find overlaps.
 scoped AS (
     SELECT p.shop_id, p.period_id, coalesce(p.terminal_id, 'shop') AS scope, p.close_seq, t.close_seq AS checked_close,
@@ -141,18 +153,6 @@ scoped AS (
            lag(p.period_id) OVER (PARTITION BY p.shop_id, coalesce(p.terminal_id, 'shop') ORDER BY p.close_seq, p.marked_at)
                AS previous_period
     FROM periods p JOIN todo t ON t.shop_id = p.shop_id AND p.close_seq <= t.close_seq
-),
--- What each close's open SEQR rows and open posts total, and what its result carries for them.
-ties AS (
-    SELECT t.shop_id,
-           coalesce(o.seqr, 0) AS seqr_rows_total, coalesce(r.seqr, 0) AS seqr_result_total,
-           coalesce(o.posts, 0) AS posts_total, coalesce(r.posts, 0) AS local_result_total
-    FROM todo t
-    LEFT JOIN (SELECT shop_id, sum(amount) FILTER (WHERE k LIKE 'S:%') AS seqr, sum(amount) FILTER (WHERE k LIKE 'P:%') AS posts
-               FROM open_items GROUP BY shop_id) o ON o.shop_id = t.shop_id
-    LEFT JOIN (SELECT shop_id, sum(result_amount) FILTER (WHERE k LIKE 'S:%') AS seqr,
-                      sum(result_amount) FILTER (WHERE k LIKE 'P:%') AS posts
-               FROM item_results GROUP BY shop_id) r ON r.shop_id = t.shop_id
 )
 
 -- 1. The store kept every row the parser read.
@@ -169,7 +169,7 @@ UNION ALL
 SELECT r.shop_id, 'seqr_rows_accounted',
        'SEQR row ' || CAST(r.row_no AS VARCHAR) || ' of ' || r.report_id || ', period ' || r.period_id
            || ' (ersReference ' || r.ers_reference || ') is neither matched nor an exception'
-FROM item_results r WHERE NOT r.accounted AND r.k LIKE 'S:%'
+FROM unaccounted r WHERE r.k LIKE 'S:%'
 
 UNION ALL
 -- 2b. The SEQR amounts of the result tie back to SEQR's rows: no row lost or
@@ -177,7 +177,7 @@ UNION ALL
 SELECT shop_id, 'seqr_amounts_tie',
        'SEQR''s open rows of this close total ' || CAST(seqr_rows_total AS VARCHAR) || ', the result carries '
            || CAST(seqr_result_total AS VARCHAR) || ' for them'
-FROM ties
+FROM item_tally
 WHERE seqr_rows_total <> seqr_result_total
 
 UNION ALL
@@ -185,7 +185,7 @@ UNION ALL
 SELECT shop_id, 'local_amounts_tie',
        'the open posts made before the mark total ' || CAST(posts_total AS VARCHAR) || ', the result carries '
            || CAST(local_result_total AS VARCHAR) || ' for them'
-FROM ties
+FROM item_tally
 WHERE posts_total <> local_result_total
 
 UNION ALL
@@ -193,7 +193,7 @@ UNION ALL
 SELECT p.shop_id, 'local_posts_accounted',
        'post at file:line ' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR)
            || ' (ersReference ' || p.ers_reference || ') is neither matched nor an exception'
-FROM item_results p WHERE NOT p.accounted AND p.k LIKE 'P:%'
+FROM unaccounted p WHERE p.k LIKE 'P:%'
 
 UNION ALL
 -- 4. A detail total that does not tie to its summary must have been raised.

@@ -6,7 +6,8 @@
 WITH shown AS (
     SELECT r.*, row_number() OVER () AS row_id
     FROM results_of_closes($closes) r JOIN categories c ON c.category = r.category
-    WHERE c.is_exception
+    -- MATCHED is never an exception; saying so here spares reading the close's matched rows.
+    WHERE c.is_exception AND r.category <> 'MATCHED'
 ),
 keyed AS (
     SELECT shop_id, row_id, unnest([local_key, seqr_key, invoice_key]) AS item_key FROM shown

@@ -780,6 +780,8 @@ fn self_checks_catch_every_invariant_violation() {
         // A SEQR row merged into another at the wrong amount, a post carried at the wrong amount.
         ("UPDATE recon_items SET seqr_amount = 4 WHERE ers_reference = 'E9'", "seqr_amounts_tie"),
         ("UPDATE recon_items SET local_amount = 21 WHERE ers_reference = 'E2'", "local_amounts_tie"),
+        // A SEQR row carried twice.
+        ("INSERT INTO recon_items SELECT * FROM recon_items WHERE ers_reference = 'E9'", "seqr_amounts_tie"),
         ("DELETE FROM recon_items WHERE category = 'SUMMARY_MISMATCH'", "summary_ties_to_details"),
         ("DELETE FROM seqr_reports WHERE report_id = 'Reconciliation/Shop.xml'", "period_reported"),
     ];
