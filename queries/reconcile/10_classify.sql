@@ -42,7 +42,8 @@ cuts AS (
 -- what earlier closes stored of those references (schema/013_item_ledger.sql):
 -- never the shop's whole history.
 since AS (FROM previous_cursors($closes)),
-open_items AS (FROM open_items_of($closes)),
+-- The items earlier closes showed and left open (schema/016_open_items.sql).
+carried AS (FROM open_items_of($closes)),
 -- SEQR's rows of this close's periods. Period ids, like ersReferences, begin
 -- with their time: reading between the least and greatest of them scans only
 -- the part of the table that can hold them.
@@ -58,7 +59,7 @@ active AS MATERIALIZED (
     UNION
     SELECT shop_id, ers_reference FROM cur_rows
     UNION
-    SELECT shop_id, reference FROM open_items WHERE item_key LIKE 'P:%' OR item_key LIKE 'S:%'
+    SELECT shop_id, reference FROM carried WHERE item_key LIKE 'P:%' OR item_key LIKE 'S:%'
 ),
 -- Every row under these references, read between the least and greatest of
 -- them first: ersReferences begin with their time, so only that part of each
@@ -85,7 +86,7 @@ shop_seqr_rows AS MATERIALIZED (
 invoices_from AS (
     SELECT s.shop_id, least(s.first_mark_at, min(try_strptime(substr(o.reference, 1, 14), '%Y%m%d%H%M%S')))
                       - to_seconds(CAST($unpolled_window AS BIGINT)) AS sent_from
-    FROM since s LEFT JOIN open_items o ON o.shop_id = s.shop_id AND o.item_key LIKE 'S:%'
+    FROM since s LEFT JOIN carried o ON o.shop_id = s.shop_id AND o.item_key LIKE 'S:%'
     GROUP BY s.shop_id, s.first_mark_at
 ),
 active_invoices AS MATERIALIZED (
@@ -97,7 +98,7 @@ active_invoices AS MATERIALIZED (
     SELECT i.shop_id, i.invoice_reference FROM pos_invoices i
     JOIN invoices_from s ON s.shop_id = i.shop_id AND i.sent_at >= s.sent_from
     UNION
-    SELECT shop_id, reference FROM open_items WHERE item_key LIKE 'I:%'
+    SELECT shop_id, reference FROM carried WHERE item_key LIKE 'I:%'
 ),
 shop_invoices AS (
     SELECT i.* FROM pos_invoices i

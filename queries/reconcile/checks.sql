@@ -115,7 +115,7 @@ posts_due AS MATERIALIZED (
 -- The open items to account for: SEQR's rows of the close ('S:' keys) and
 -- the posts made before its first mark ('P:' keys), but those settled before
 -- or resolved by hand.
-open_items AS (
+accountable AS (
     SELECT o.* FROM (FROM seqr_keyed UNION ALL BY NAME FROM posts_due) o
     ANTI JOIN settled_before b ON b.shop_id = o.shop_id AND b.k = o.k
     ANTI JOIN exception_resolutions r ON r.item_key = o.k
@@ -140,7 +140,7 @@ item_tally AS MATERIALIZED (
            coalesce(sum(o.amount) FILTER (WHERE o.k LIKE 'P:%'), 0) AS posts_total,
            coalesce(sum(x.amount) FILTER (WHERE o.k LIKE 'P:%'), 0) AS local_result_total,
            list(o) FILTER (WHERE x.k IS NULL) AS unaccounted
-    FROM open_items o LEFT JOIN result_keys x ON x.shop_id = o.shop_id AND x.k = o.k
+    FROM accountable o LEFT JOIN result_keys x ON x.shop_id = o.shop_id AND x.k = o.k
     GROUP BY o.shop_id
 ),
 unaccounted AS (SELECT unnest(unaccounted, recursive := true) FROM item_tally),
