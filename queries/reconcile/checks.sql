@@ -8,6 +8,18 @@
 WITH
 todo AS (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
 cur AS (SELECT p.* FROM periods p SEMI JOIN todo t ON t.shop_id = p.shop_id AND t.close_seq = p.close_seq),
+-- SEQR's rows and summaries of these closes' periods. Period ids begin with their time: reading
+-- between the least and greatest of them scans only the part of each table that can hold them.
+cur_rows AS NOT MATERIALIZED (
+    SELECT r.* FROM seqr_rows r
+    WHERE r.period_id >= (SELECT min(period_id) FROM cur) AND r.period_id <= (SELECT max(period_id) FROM cur)
+      AND r.period_id IN (SELECT period_id FROM cur)
+),
+cur_summaries AS NOT MATERIALIZED (
+    SELECT s.* FROM seqr_summaries s
+    WHERE s.period_id >= (SELECT min(period_id) FROM cur) AND s.period_id <= (SELECT max(period_id) FROM cur)
+      AND s.period_id IN (SELECT period_id FROM cur)
+),
 results AS MATERIALIZED (
     SELECT x.shop_id, x.category, x.local_key, x.seqr_key, x.local_amount, x.seqr_amount FROM results_of_closes($closes) x
 ),
@@ -27,7 +39,7 @@ read_posts AS MATERIALIZED (
         AND o.item_key = 'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR)
     WHERE p.file_id <= s.last_file_id AND p.posted_at < s.first_mark_at
 ),
-cur_seqr_refs AS (SELECT DISTINCT r.shop_id, r.ers_reference FROM seqr_rows r SEMI JOIN cur ON cur.period_id = r.period_id),
+cur_seqr_refs AS (SELECT DISTINCT shop_id, ers_reference FROM cur_rows),
 -- What earlier closes matched of these rows (what accountants resolved by hand is read where it is used).
 -- Not what this close matched: the close is checked against the rows, not against its own result.
 read_refs AS MATERIALIZED (SELECT shop_id, ers_reference FROM read_posts UNION SELECT shop_id, ers_reference FROM cur_seqr_refs),
@@ -51,11 +63,9 @@ reports AS (
     SELECT cur.shop_id, rp.* FROM seqr_reports rp JOIN cur ON cur.period_id = rp.period_id
 ),
 stored AS (
-    SELECT period_id, report_id, count(*) AS n, sum(amount) AS total FROM seqr_rows
-    WHERE period_id IN (SELECT period_id FROM cur) GROUP BY ALL
+    SELECT period_id, report_id, count(*) AS n, sum(amount) AS total FROM cur_rows GROUP BY ALL
     UNION ALL
-    SELECT period_id, report_id, count(*), sum(sales_total) FROM seqr_summaries
-    WHERE period_id IN (SELECT period_id FROM cur) GROUP BY ALL
+    SELECT period_id, report_id, count(*), sum(sales_total) FROM cur_summaries GROUP BY ALL
 ),
 -- Each distinct SEQR row of this close with its key: 'S:ref', or 'S:ref#n'
 -- for the n-th distinct row SEQR lists under a shared reference (a row
@@ -83,7 +93,7 @@ shared AS (
 ),
 seqr_keyed AS MATERIALIZED (
     SELECT r.shop_id, r.period_id, r.row_no, r.report_id, r.ers_reference, r.amount, 'S:' || r.ers_reference AS k
-    FROM seqr_rows r SEMI JOIN cur ON cur.period_id = r.period_id
+    FROM cur_rows r
     ANTI JOIN shared x ON x.shop_id = r.shop_id AND x.ers_reference = r.ers_reference
     UNION ALL
     SELECT shop_id, period_id, row_no, report_id, ers_reference, amount,
@@ -201,11 +211,9 @@ SELECT cur.shop_id, 'summary_ties_to_details',
        'period ' || cur.period_id || ': SEQR''s summary says ' || CAST(sm.total AS VARCHAR) || ', its details add up to '
            || CAST(coalesce(dt.total, 0) AS VARCHAR) || ', and no SUMMARY_MISMATCH was raised'
 FROM cur
-JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries
-      WHERE period_id IN (SELECT period_id FROM cur) GROUP BY period_id) sm
+JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM cur_summaries GROUP BY period_id) sm
   ON sm.period_id = cur.period_id
-LEFT JOIN (SELECT period_id, count(*) AS n, sum(amount) AS total FROM seqr_rows
-           WHERE period_id IN (SELECT period_id FROM cur) GROUP BY period_id) dt
+LEFT JOIN (SELECT period_id, count(*) AS n, sum(amount) AS total FROM cur_rows GROUP BY period_id) dt
   ON dt.period_id = cur.period_id
 ANTI JOIN results x ON x.shop_id = cur.shop_id AND x.category = 'SUMMARY_MISMATCH' AND x.seqr_key = 'M:' || cur.period_id
 WHERE sm.n <> coalesce(dt.n, 0) OR sm.total <> coalesce(dt.total, 0)
