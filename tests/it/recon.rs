@@ -1083,6 +1083,7 @@ fn open_items_are_those_shown_and_neither_matched_nor_resolved_by_hand() {
     assert_eq!(r.categories(c1), pairs(&[("MISSING_AT_SEQR", "E3"), ("MISSING_LOCALLY", "E2")]));
     assert_eq!(open_keys(&r), open(&[("P:1:3", None), ("S:E2", None)]));
     reconcile(&r.store, &shop("shop-1"), c2, &r.settings).unwrap();
+    assert_eq!(open_keys(&r), open(&[("P:1:3", Some(c2)), ("S:E2", Some(c2))]));
     // The next close leaves what close 2 matched behind for good.
     let (c3, _) = r.close("P3", "2026-11-23T21:00:00Z", vec![], None);
     assert_eq!(r.categories(c3), vec![]);
