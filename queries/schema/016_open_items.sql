@@ -11,12 +11,16 @@ CREATE TABLE open_items (
     settled_close_seq  BIGINT
 );
 
--- The items not matched before each shop's latest classification and not resolved by hand.
-INSERT INTO open_items
+-- The items of item_firsts open as of each shop's latest classification: not matched before it
+-- and not resolved by hand. They fill open_items here; queries/store/reopen_open_item.sql puts
+-- back the one an accountant reopens.
+CREATE MACRO open_in_firsts() AS TABLE
 SELECT f.shop_id, f.item_key, f.reference, f.close_seq, f.settled_close_seq FROM item_firsts f
 WHERE (f.settled_close_seq IS NULL
        OR f.settled_close_seq >= (SELECT max(c.close_seq) FROM close_cursors c WHERE c.shop_id = f.shop_id))
   AND f.item_key NOT IN (SELECT item_key FROM exception_resolutions);
+
+INSERT INTO open_items FROM open_in_firsts();
 
 -- For each close in closes: the items earlier closes showed and none matched before it, but for
 -- those resolved by hand (whose other side, arriving later, is new to the close).
