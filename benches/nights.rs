@@ -16,7 +16,9 @@
 //! is the night compared with night 2; `BENCH_RETAIN_DAYS` (default 400, the
 //! product's) the retention.
 //! Reports wall time, CPU time and peak RSS (`/usr/bin/time -v`) of each timed
-//! night, the database's size, and the ratios night N / night 2. With
+//! night (the median of `BENCH_RUNS` runs, default 5, each from the database
+//! as the night left it, and their least and greatest), the database's size,
+//! and the ratios of the medians night N / night 2. With
 //! `BENCH_LOG` and `BENCH_PHASES` set, each timed close also prints its time
 //! and peak RSS after each phase; `BENCH_KEEP` keeps the last night's
 //! database (the folder is printed) to close again or to profile.
@@ -237,21 +239,59 @@ fn peak(phase: &str) {
     }
 }
 
+/// The median of a timed night's runs, and the spread of each figure.
 struct Measured {
-    wall: f64,
-    cpu: f64,
-    peak_mib: f64,
+    wall: Spread,
+    cpu: Spread,
+    peak_mib: Spread,
     db_mib: f64,
 }
 
+/// The median, least and greatest of one figure over the runs.
+#[derive(Clone, Copy)]
+struct Spread {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Spread {
+    fn of(mut runs: Vec<f64>) -> Spread {
+        runs.sort_by(f64::total_cmp);
+        Spread { median: runs[runs.len() / 2], min: runs[0], max: runs[runs.len() - 1] }
+    }
+}
+
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = f.precision().unwrap_or(2);
+        write!(f, "{:.p$} ({:.p$}-{:.p$})", self.median, self.min, self.max)
+    }
+}
+
+/// Runs the night's close `BENCH_RUNS` times (default 5), each from the same
+/// database as the night left it, as a process of its own: one run moves too
+/// much on a shared machine to compare two nights by.
 fn measure(db: &Path, reports: &Path, shops: usize, archive_before: DateTime<Utc>) -> Measured {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    let before = archive_before.to_rfc3339();
-    cmd.env("BENCH_NIGHTS_CHILD", format!("{}|{}|{shops}|{before}", db.display(), reports.display()));
-    let run = timed(cmd);
-    assert!(run.stdout.contains("closed "), "{}", run.stdout);
+    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+    let before = db.with_extension("before");
+    assert!(!db.with_extension("duckdb.wal").exists(), "the store checkpoints when it closes");
+    std::fs::copy(db, &before).unwrap();
+    let mut timings = vec![];
+    for _ in 0..runs.max(1) {
+        std::fs::copy(&before, db).unwrap();
+        let _ = std::fs::remove_dir_all(reports);
+        let mut cmd = Command::new(std::env::current_exe().unwrap());
+        let archive_before = archive_before.to_rfc3339();
+        cmd.env("BENCH_NIGHTS_CHILD", format!("{}|{}|{shops}|{archive_before}", db.display(), reports.display()));
+        let run = timed(cmd);
+        assert!(run.stdout.contains("closed "), "{}", run.stdout);
+        timings.push(run);
+    }
+    std::fs::remove_file(&before).unwrap();
     let db_mib = std::fs::metadata(db).unwrap().len() as f64 / 1048576.0;
-    Measured { wall: run.wall, cpu: run.cpu, peak_mib: run.peak_mib, db_mib }
+    let spread = |figure: fn(&support::Timed) -> f64| Spread::of(timings.iter().map(figure).collect());
+    Measured { wall: spread(|t| t.wall), cpu: spread(|t| t.cpu), peak_mib: spread(|t| t.peak_mib), db_mib }
 }
 
 fn play(shape: &Shape, last_night: i64) {
@@ -288,7 +328,7 @@ fn play(shape: &Shape, last_night: i64) {
             drop(store);
             let m = measure(&db, &reports, shape.shops, archive_before(night));
             println!(
-                "{}: night {night}: {:.2} s wall, {:.2} s CPU, peak RSS {:.0} MiB, database {:.0} MiB",
+                "{}: night {night}: wall {:.2} s, CPU {:.2} s, peak RSS {:.0} MiB, database {:.0} MiB",
                 shape.name, m.wall, m.cpu, m.peak_mib, m.db_mib
             );
             if night == last_night {
@@ -297,9 +337,9 @@ fn play(shape: &Shape, last_night: i64) {
                     println!(
                         "{}: night {night} / night {base}: wall {:.2}, CPU {:.2}, peak RSS {:.2}",
                         shape.name,
-                        m.wall / b.wall,
-                        m.cpu / b.cpu,
-                        m.peak_mib / b.peak_mib,
+                        m.wall.median / b.wall.median,
+                        m.cpu.median / b.cpu.median,
+                        m.peak_mib.median / b.peak_mib.median,
                     );
                 }
                 println!("{}: history built in {:.0} s", shape.name, started.elapsed().as_secs_f64());
