@@ -6,7 +6,8 @@
 //! accountant writing off the posts SEQR never had, two nights later), then
 //! times one night's close of every shop as a process of its own (the
 //! classification, the self-check, the reports written and the archive: the
-//! database work of a close) at night 2 and at night 365.
+//! database work of a close) at night 2 and at night 365. Both open the
+//! database with the product's default `[store]` settings, as a run does.
 //! About 1% of sales break: a third are posted after the close's mark (due,
 //! and matched, the next night), a third reach the till only in the next
 //! night's file, and a third SEQR never had.
@@ -30,7 +31,7 @@ use std::process::Command;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rust_decimal::Decimal;
-use seqr_recon::config::ReconcileSettings;
+use seqr_recon::config::{ReconcileSettings, StoreSettings};
 use seqr_recon::domain::{CloseKey, CloseState, Resolution, ShopId};
 use seqr_recon::export::write_reports_together;
 use seqr_recon::reconcile::{check_closes, reconcile_closes};
@@ -182,11 +183,18 @@ fn fetch_night(store: &Store, night: i64, seqr: Vec<Vec<DetailRow>>) -> Vec<(Sho
     closes
 }
 
+/// The database at `db`, opened as a run opens it: with the product's default
+/// `[store]` settings (its memory limit, and checkpoints when the store closes).
+fn open_store(db: &Path) -> Store {
+    let settings: StoreSettings = toml::from_str(&format!("database = {:?}", db.display().to_string())).unwrap();
+    Store::open_configured(&settings).unwrap()
+}
+
 /// The timed part, in a process of its own: classify every shop's latest
 /// close, check it and write its reports.
 fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime<Utc>) {
     peak("started");
-    let store = Store::open(db).unwrap();
+    let store = open_store(db);
     let latest: Vec<(ShopId, i64, String)> = (0..shops)
         .map(|shop| {
             let c = store.latest_close(&shop_id(shop)).unwrap().unwrap();
@@ -301,7 +309,7 @@ fn play(shape: &Shape, last_night: i64) {
     }
     let db: PathBuf = dir.path().join("seqr-recon.duckdb");
     let reports = dir.path().join("reports");
-    let mut store = Store::open(&db).unwrap();
+    let mut store = open_store(&db);
     let shops: ShopCurrencies = (0..shape.shops).map(|s| (shop_id(s), "SEK".to_string())).collect();
     let settings = ReconcileSettings::default();
     let mut carried: Vec<String> = vec![];
@@ -348,7 +356,7 @@ fn play(shape: &Shape, last_night: i64) {
             } else {
                 night10 = Some(m);
             }
-            store = Store::open(&db).unwrap();
+            store = open_store(&db);
         } else {
             let t = std::time::Instant::now();
             let keys: Vec<CloseKey<'_>> = closes.iter().map(|(s, c, _)| CloseKey::new(s, *c)).collect();

@@ -14,13 +14,7 @@
 -- the order below, its total row after its terminals.
 CREATE OR REPLACE TEMP MACRO close_summary(closes) AS TABLE
 WITH todo AS (SELECT unnest(CAST(closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
-cur AS (SELECT p.shop_id, p.period_id FROM periods p SEMI JOIN todo ON todo.shop_id = p.shop_id AND todo.close_seq = p.close_seq),
--- SEQR's rows of these closes' periods, read between the least and greatest period id (they
--- begin with their time), so only that part of the table is scanned.
-seqr_own AS (
-    SELECT DISTINCT c.shop_id, s.ers_reference FROM seqr_rows s JOIN cur c ON c.period_id = s.period_id
-    WHERE s.period_id >= (SELECT min(period_id) FROM cur) AND s.period_id <= (SELECT max(period_id) FROM cur)
-),
+seqr_own AS (SELECT DISTINCT shop_id, ers_reference FROM seqr_rows_of_closes(closes)),
 -- Posts of this close's items that an earlier close showed.
 earlier_local AS (
     SELECT f.shop_id, f.item_key AS local_key FROM item_firsts f

@@ -44,14 +44,8 @@ cuts AS (
 since AS (FROM previous_cursors($closes)),
 -- The items earlier closes showed and left open (schema/016_open_items.sql).
 carried AS (FROM open_items_of($closes)),
--- SEQR's rows of this close's periods. Period ids, like ersReferences, begin
--- with their time: reading between the least and greatest of them scans only
--- the part of the table that can hold them.
-cur_rows AS MATERIALIZED (
-    SELECT r.* FROM seqr_rows r
-    WHERE r.period_id >= (SELECT min(period_id) FROM cur) AND r.period_id <= (SELECT max(period_id) FROM cur)
-      AND r.period_id IN (SELECT period_id FROM cur)
-),
+-- SEQR's rows of this close's periods (schema/017_seqr_rows_of_closes.sql).
+cur_rows AS MATERIALIZED (FROM seqr_rows_of_closes($closes)),
 -- A shop's first close reads all its invoices (and posts_new_to all its posts).
 first_closes AS (SELECT shop_id FROM todo ANTI JOIN since s ON s.shop_id = todo.shop_id),
 active AS MATERIALIZED (
@@ -672,8 +666,8 @@ SELECT k.shop_id, k.close_seq, k.label_period,
            || ', its detail rows are ' || CAST(coalesce(dt.n, 0) AS VARCHAR) || ' totalling ' || amount_text(coalesce(dt.total, 0)),
        NULL, NULL, NULL, NULL, NULL
 FROM cur cp JOIN cuts k ON k.shop_id = cp.shop_id
-JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries
-      WHERE period_id IN (SELECT period_id FROM cur) GROUP BY period_id) sm
+JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries_of_closes($closes)
+      GROUP BY period_id) sm
   ON sm.period_id = cp.period_id
 LEFT JOIN (SELECT period_id, count(*) AS n, sum(amount) AS total FROM cur_rows GROUP BY period_id) dt
   ON dt.period_id = cp.period_id

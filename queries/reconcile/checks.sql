@@ -8,18 +8,9 @@
 WITH
 todo AS (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
 cur AS (SELECT p.* FROM periods p SEMI JOIN todo t ON t.shop_id = p.shop_id AND t.close_seq = p.close_seq),
--- SEQR's rows and summaries of these closes' periods. Period ids begin with their time: reading
--- between the least and greatest of them scans only the part of each table that can hold them.
-cur_rows AS NOT MATERIALIZED (
-    SELECT r.* FROM seqr_rows r
-    WHERE r.period_id >= (SELECT min(period_id) FROM cur) AND r.period_id <= (SELECT max(period_id) FROM cur)
-      AND r.period_id IN (SELECT period_id FROM cur)
-),
-cur_summaries AS NOT MATERIALIZED (
-    SELECT s.* FROM seqr_summaries s
-    WHERE s.period_id >= (SELECT min(period_id) FROM cur) AND s.period_id <= (SELECT max(period_id) FROM cur)
-      AND s.period_id IN (SELECT period_id FROM cur)
-),
+-- SEQR's rows and summaries of these closes' periods (schema/017_seqr_rows_of_closes.sql).
+cur_rows AS NOT MATERIALIZED (FROM seqr_rows_of_closes($closes)),
+cur_summaries AS NOT MATERIALIZED (FROM seqr_summaries_of_closes($closes)),
 results AS MATERIALIZED (
     SELECT x.shop_id, x.category, x.local_key, x.seqr_key, x.local_amount, x.seqr_amount FROM results_of_closes($closes) x
 ),
