@@ -22,7 +22,8 @@
 //! and the ratios of the medians night N / night 2. With
 //! `BENCH_LOG` and `BENCH_PHASES` set, each timed close also prints its time
 //! and peak RSS after each phase; `BENCH_KEEP` keeps the last night's
-//! database (the folder is printed) to close again or to profile.
+//! database (the folder is printed), closed and as it was before its close
+//! (`seqr-recon.before`), to close again or to profile.
 //! Run: `make bench-nights`.
 
 use std::io::Write;
@@ -161,10 +162,24 @@ fn ingest(store: &Store, dir: &Path, night: i64, rows: &[String], shops: &ShopCu
 }
 
 /// Every shop's close of `night`, with its period and reports stored; returns (shop, close_seq, label).
+/// Half the shops on a second connection of their own: storing a small shop's
+/// reports is a dozen small statements, each on one core.
 fn fetch_night(store: &Store, night: i64, seqr: Vec<Vec<DetailRow>>) -> Vec<(ShopId, i64, String)> {
+    let mut shops: Vec<(usize, Vec<DetailRow>)> = seqr.into_iter().enumerate().collect();
+    let second_half = shops.split_off(shops.len() / 2);
+    let other = store.try_clone().unwrap();
+    std::thread::scope(|s| {
+        let second = s.spawn(move || fetch_shops(&other, night, second_half));
+        let mut closes = fetch_shops(store, night, shops);
+        closes.extend(second.join().unwrap());
+        closes
+    })
+}
+
+fn fetch_shops(store: &Store, night: i64, shops: Vec<(usize, Vec<DetailRow>)>) -> Vec<(ShopId, i64, String)> {
     let mark = mark_of(night);
     let mut closes = vec![];
-    for (shop, rows) in seqr.into_iter().enumerate() {
+    for (shop, rows) in shops {
         let id = shop_id(shop);
         let close = store.begin_close(&id, mark).unwrap();
         let period_id = seqr_id(mark, shop);
@@ -296,7 +311,9 @@ fn measure(db: &Path, reports: &Path, shops: usize, archive_before: DateTime<Utc
         assert!(run.stdout.contains("closed "), "{}", run.stdout);
         timings.push(run);
     }
-    std::fs::remove_file(&before).unwrap();
+    if std::env::var_os("BENCH_KEEP").is_none() {
+        std::fs::remove_file(&before).unwrap();
+    }
     let db_mib = std::fs::metadata(db).unwrap().len() as f64 / 1048576.0;
     let spread = |figure: fn(&support::Timed) -> f64| Spread::of(timings.iter().map(figure).collect());
     Measured { wall: spread(|t| t.wall), cpu: spread(|t| t.cpu), peak_mib: spread(|t| t.peak_mib), db_mib }

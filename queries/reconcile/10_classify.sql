@@ -57,8 +57,10 @@ active AS MATERIALIZED (
 ),
 -- Every row under these references, read between the least and greatest of
 -- them first: ersReferences begin with their time, so only that part of each
--- table is scanned (and never hashed whole).
-posts_window AS MATERIALIZED (
+-- table is scanned (and never hashed whole). A window is not materialized: its
+-- rows stream into the join that keeps those of the references, and a window
+-- holds every shop's rows of those hours.
+posts_window AS NOT MATERIALIZED (
     SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
            p.posted_at, p.kind
     FROM pos_posts p
@@ -67,7 +69,7 @@ posts_window AS MATERIALIZED (
 shop_posts AS MATERIALIZED (
     SELECT p.* FROM posts_window p SEMI JOIN active a ON a.shop_id = p.shop_id AND a.reference = p.ers_reference
 ),
-seqr_window AS MATERIALIZED (
+seqr_window AS NOT MATERIALIZED (
     SELECT r.* FROM seqr_rows r
     WHERE r.ers_reference >= (SELECT min(reference) FROM active) AND r.ers_reference <= (SELECT max(reference) FROM active)
 ),
@@ -122,7 +124,7 @@ round_resolutions AS MATERIALIZED (
     JOIN active_invoices a ON r.item_key = 'I:' || a.invoice_reference
     WHERE r.item_key LIKE 'I:%'
 ),
-settled_window AS MATERIALIZED (
+settled_window AS NOT MATERIALIZED (
     SELECT s.* FROM settled_items s
     WHERE s.reference >= (SELECT min(reference) FROM active) AND s.reference <= (SELECT max(reference) FROM active)
     UNION ALL
