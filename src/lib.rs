@@ -52,3 +52,25 @@ pub mod stop;
 pub mod store;
 pub mod web;
 pub mod worklist;
+
+/// Declares, in the binary that calls it, the program's allocator and its
+/// settings. jemalloc serves Rust and, through its unprefixed `malloc`,
+/// DuckDB's C++: DuckDB plans every query with many small allocations from
+/// many threads, which the C library's allocator serves with contended locks
+/// and trims. Freed pages go back to the system after half a second rather
+/// than ten, which keeps the million-sale close under its memory target without
+/// the cost of returning them at once (docs/performance.md). The `seqr-recon`
+/// binary calls it, and so do the benchmarks that time the store's work in
+/// their own process, so that it allocates as the program does.
+#[macro_export]
+macro_rules! allocator {
+    () => {
+        #[global_allocator]
+        static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+        /// jemalloc's settings, read when it starts.
+        #[allow(non_upper_case_globals)]
+        #[unsafe(export_name = "malloc_conf")]
+        pub static malloc_conf: &[u8; 36] = b"dirty_decay_ms:500,muzzy_decay_ms:0\0";
+    };
+}

@@ -1,12 +1,14 @@
-//! What the benchmarks share: running a command under `/usr/bin/time -v`
-//! (Debian's `time`) for its wall time, CPU time and peak RSS, and writing a
-//! POS posts file. Each benchmark uses part of it.
+//! What the benchmarks share: the program's allocator, running a command
+//! under `/usr/bin/time -v` (Debian's `time`) for its wall time, CPU time and
+//! peak RSS, and writing a POS posts file. Each benchmark uses part of it.
 #![allow(dead_code)]
 
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
+
+seqr_recon::allocator!();
 
 /// What one timed process did.
 pub struct Timed {
