@@ -23,7 +23,9 @@
 //! `BENCH_LOG` and `BENCH_PHASES` set, each timed close also prints its time
 //! and peak RSS after each phase; `BENCH_KEEP` keeps the last night's
 //! database (the folder is printed), closed and as it was before its close
-//! (`seqr-recon.before`), to close again or to profile.
+//! (`seqr-recon.before`), to close again or to profile. `BENCH_AGAIN="DIR …"`
+//! closes kept nights again, taking turns, and compares each with the first:
+//! nights built once, compared as often as needed.
 //! Run: `make bench-nights`.
 
 use std::io::Write;
@@ -292,33 +294,90 @@ impl std::fmt::Display for Spread {
     }
 }
 
-/// Runs the night's close `BENCH_RUNS` times (default 5), each from the same
-/// database as the night left it, as a process of its own: one run moves too
-/// much on a shared machine to compare two nights by.
-fn measure(db: &Path, reports: &Path, shops: usize, archive_before: DateTime<Utc>) -> Measured {
-    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
-    let before = db.with_extension("before");
-    assert!(!db.with_extension("duckdb.wal").exists(), "the store checkpoints when it closes");
-    std::fs::copy(db, &before).unwrap();
-    let mut timings = vec![];
-    for _ in 0..runs.max(1) {
-        std::fs::copy(&before, db).unwrap();
+/// A night's close to time, in the folder of its database: `seqr-recon.before`
+/// is the database as the night left it, `close.args` how many shops close and
+/// the retention's cut.
+struct TimedClose {
+    dir: PathBuf,
+    shops: usize,
+    archive_before: DateTime<Utc>,
+}
+
+impl TimedClose {
+    /// Keeps the database of `dir`, closed by its store, as the night left it.
+    fn keep(dir: &Path, shops: usize, archive_before: DateTime<Utc>) -> TimedClose {
+        let db = dir.join("seqr-recon.duckdb");
+        assert!(!db.with_extension("duckdb.wal").exists(), "the store checkpoints when it closes");
+        std::fs::copy(&db, dir.join("seqr-recon.before")).unwrap();
+        std::fs::write(dir.join("close.args"), format!("{shops}|{}", archive_before.to_rfc3339())).unwrap();
+        TimedClose { dir: dir.to_path_buf(), shops, archive_before }
+    }
+
+    /// A night kept by `BENCH_KEEP`.
+    fn kept(dir: &Path) -> TimedClose {
+        let args = std::fs::read_to_string(dir.join("close.args")).unwrap();
+        let (shops, before) = args.split_once('|').unwrap();
+        let archive_before = DateTime::parse_from_rfc3339(before).unwrap().with_timezone(&Utc);
+        TimedClose { dir: dir.to_path_buf(), shops: shops.parse().unwrap(), archive_before }
+    }
+
+    /// Closes the night once more, as a process of its own, from its database as the night left it.
+    fn run(&self) -> support::Timed {
+        let (db, reports) = (self.dir.join("seqr-recon.duckdb"), self.dir.join("reports"));
+        std::fs::copy(self.dir.join("seqr-recon.before"), &db).unwrap();
         // On disk before the close starts, or its checkpoint's sync would write the copy too.
-        std::fs::File::open(db).unwrap().sync_all().unwrap();
-        let _ = std::fs::remove_dir_all(reports);
+        std::fs::File::open(&db).unwrap().sync_all().unwrap();
+        let _ = std::fs::remove_dir_all(&reports);
         let mut cmd = Command::new(std::env::current_exe().unwrap());
-        let archive_before = archive_before.to_rfc3339();
-        cmd.env("BENCH_NIGHTS_CHILD", format!("{}|{}|{shops}|{archive_before}", db.display(), reports.display()));
+        let child =
+            format!("{}|{}|{}|{}", db.display(), reports.display(), self.shops, self.archive_before.to_rfc3339());
+        cmd.env("BENCH_NIGHTS_CHILD", child);
         let run = timed(cmd);
         assert!(run.stdout.contains("closed "), "{}", run.stdout);
-        timings.push(run);
+        run
     }
-    if std::env::var_os("BENCH_KEEP").is_none() {
-        std::fs::remove_file(&before).unwrap();
+}
+
+/// Closes each night `BENCH_RUNS` times (default 5), the nights taking turns:
+/// one run moves too much on a shared machine to compare two nights by.
+fn measure(nights: &[TimedClose]) -> Vec<Measured> {
+    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+    let mut timings: Vec<Vec<support::Timed>> = nights.iter().map(|_| vec![]).collect();
+    for _ in 0..runs.max(1) {
+        for (night, timings) in nights.iter().zip(&mut timings) {
+            timings.push(night.run());
+        }
     }
-    let db_mib = std::fs::metadata(db).unwrap().len() as f64 / 1048576.0;
-    let spread = |figure: fn(&support::Timed) -> f64| Spread::of(timings.iter().map(figure).collect());
-    Measured { wall: spread(|t| t.wall), cpu: spread(|t| t.cpu), peak_mib: spread(|t| t.peak_mib), db_mib }
+    nights
+        .iter()
+        .zip(timings)
+        .map(|(night, timings)| {
+            if std::env::var_os("BENCH_KEEP").is_none() {
+                std::fs::remove_file(night.dir.join("seqr-recon.before")).unwrap();
+            }
+            let db_mib = std::fs::metadata(night.dir.join("seqr-recon.duckdb")).unwrap().len() as f64 / 1048576.0;
+            let spread = |figure: fn(&support::Timed) -> f64| Spread::of(timings.iter().map(figure).collect());
+            Measured { wall: spread(|t| t.wall), cpu: spread(|t| t.cpu), peak_mib: spread(|t| t.peak_mib), db_mib }
+        })
+        .collect()
+}
+
+/// One night's figures, as `name: night n: …`.
+fn report(name: &str, m: &Measured) {
+    println!(
+        "{name}: wall {:.2} s, CPU {:.2} s, peak RSS {:.0} MiB, database {:.0} MiB",
+        m.wall, m.cpu, m.peak_mib, m.db_mib
+    );
+}
+
+/// The ratios of two nights' medians, as `name / base: …`.
+fn compare(name: &str, m: &Measured, base: &str, b: &Measured) {
+    println!(
+        "{name} / {base}: wall {:.2}, CPU {:.2}, peak RSS {:.2}",
+        m.wall.median / b.wall.median,
+        m.cpu.median / b.cpu.median,
+        m.peak_mib.median / b.peak_mib.median,
+    );
 }
 
 fn play(shape: &Shape, last_night: i64) {
@@ -327,7 +386,6 @@ fn play(shape: &Shape, last_night: i64) {
         println!("kept in {}", dir.path().display());
     }
     let db: PathBuf = dir.path().join("seqr-recon.duckdb");
-    let reports = dir.path().join("reports");
     let mut store = open_store(&db);
     let shops: ShopCurrencies = (0..shape.shops).map(|s| (shop_id(s), "SEK".to_string())).collect();
     let settings = ReconcileSettings::default();
@@ -353,21 +411,14 @@ fn play(shape: &Shape, last_night: i64) {
         let timed_night = night == 2 || night == 10 || night == last_night;
         if timed_night {
             drop(store);
-            let m = measure(&db, &reports, shape.shops, archive_before(night));
-            println!(
-                "{}: night {night}: wall {:.2} s, CPU {:.2} s, peak RSS {:.0} MiB, database {:.0} MiB",
-                shape.name, m.wall, m.cpu, m.peak_mib, m.db_mib
-            );
+            let close = TimedClose::keep(dir.path(), shape.shops, archive_before(night));
+            let m = measure(&[close]).remove(0);
+            let name = format!("{}: night {night}", shape.name);
+            report(&name, &m);
             if night == last_night {
                 for (base, b) in [(2, &night2), (10, &night10)] {
                     let Some(b): &Option<Measured> = b else { continue };
-                    println!(
-                        "{}: night {night} / night {base}: wall {:.2}, CPU {:.2}, peak RSS {:.2}",
-                        shape.name,
-                        m.wall.median / b.wall.median,
-                        m.cpu.median / b.cpu.median,
-                        m.peak_mib.median / b.peak_mib.median,
-                    );
+                    compare(&name, &m, &format!("night {base}"), b);
                 }
                 println!("{}: history built in {:.0} s", shape.name, started.elapsed().as_secs_f64());
             } else if night == 2 {
@@ -421,6 +472,18 @@ fn main() {
         let (db, reports, shops) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
         let before = DateTime::parse_from_rfc3339(parts.next().unwrap()).unwrap().with_timezone(&Utc);
         close_child(Path::new(db), Path::new(reports), shops.parse().unwrap(), before);
+        return;
+    }
+    if let Ok(kept) = std::env::var("BENCH_AGAIN") {
+        let dirs: Vec<&str> = kept.split_whitespace().collect();
+        let nights: Vec<TimedClose> = dirs.iter().map(|d| TimedClose::kept(Path::new(d))).collect();
+        let measured = measure(&nights);
+        for (dir, m) in dirs.iter().zip(&measured) {
+            report(dir, m);
+        }
+        for (dir, m) in dirs.iter().zip(&measured).skip(1) {
+            compare(dir, m, dirs[0], &measured[0]);
+        }
         return;
     }
     let last_night: i64 = std::env::var("BENCH_NIGHTS").ok().and_then(|v| v.parse().ok()).unwrap_or(365);
