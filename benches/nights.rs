@@ -6,8 +6,9 @@
 //! accountant writing off the posts SEQR never had, two nights later), then
 //! times one night's close of every shop as a process of its own (the
 //! classification, the self-check, the reports written and the archive: the
-//! database work of a close) at night 2 and at night 365. Both open the
-//! database with the product's default `[store]` settings, as a run does.
+//! database work of a close) at night 2 and at night 365. The builder and the
+//! timed close open the database with the product's default `[store]`
+//! settings, as a run does, and allocate as the program does.
 //! About 1% of sales break: a third are posted after the close's mark (due,
 //! and matched, the next night), a third reach the till only in the next
 //! night's file, and a third SEQR never had.
@@ -362,7 +363,7 @@ fn measure(nights: &[TimedClose]) -> Vec<Measured> {
         .collect()
 }
 
-/// One night's figures, as `name: night n: …`.
+/// One night's figures, as `name: wall …`.
 fn report(name: &str, m: &Measured) {
     println!(
         "{name}: wall {:.2} s, CPU {:.2} s, peak RSS {:.0} MiB, database {:.0} MiB",

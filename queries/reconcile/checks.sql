@@ -95,8 +95,8 @@ seqr_keyed AS MATERIALIZED (
             SELECT r.* FROM (
                 SELECT r.shop_id, r.period_id, r.report_id, r.row_no, r.terminal_id, r.amount, r.ers_reference, p.close_seq
                 FROM cur_ref_rows r JOIN periods p ON p.period_id = r.period_id AND p.shop_id = r.shop_id
-                -- By the period's shop too: joined on close_seq alone, every close's periods meet every
-                -- shop of the round before the rows narrow them.
+                -- By shop as well: on close_seq alone, every period of every shop meets each close of
+                -- the round before the rows narrow them.
                 JOIN todo t ON t.shop_id = p.shop_id AND p.close_seq <= t.close_seq
                 UNION ALL
                 SELECT * FROM archived_seqr
