@@ -274,7 +274,6 @@ struct Measured {
 }
 
 /// The median, least and greatest of one figure over the runs.
-#[derive(Clone, Copy)]
 struct Spread {
     median: f64,
     min: f64,
@@ -353,9 +352,6 @@ fn measure(nights: &[TimedClose]) -> Vec<Measured> {
         .iter()
         .zip(timings)
         .map(|(night, timings)| {
-            if std::env::var_os("BENCH_KEEP").is_none() {
-                std::fs::remove_file(night.dir.join("seqr-recon.before")).unwrap();
-            }
             let db_mib = std::fs::metadata(night.dir.join("seqr-recon.duckdb")).unwrap().len() as f64 / 1048576.0;
             let spread = |figure: fn(&support::Timed) -> f64| Spread::of(timings.iter().map(figure).collect());
             Measured { wall: spread(|t| t.wall), cpu: spread(|t| t.cpu), peak_mib: spread(|t| t.peak_mib), db_mib }
