@@ -22,8 +22,8 @@
 //! as the night left it, and their least and greatest), the database's size,
 //! and the ratios of the medians night N / night 2. With
 //! `BENCH_LOG` and `BENCH_PHASES` set, each timed close also prints its time
-//! and peak RSS after each phase; `BENCH_KEEP` keeps the last night's
-//! database (the folder is printed), closed and as it was before its close
+//! and peak RSS after each phase; `BENCH_KEEP` keeps each timed night's
+//! database as it was before its close, in `night-N/` of the folder it prints
 //! (`seqr-recon.before`), to close again or to profile. `BENCH_AGAIN="DIR …"`
 //! closes kept nights again, taking turns, and compares each with the first:
 //! nights built once, compared as often as needed.
@@ -313,6 +313,15 @@ impl TimedClose {
         TimedClose { dir: dir.to_path_buf(), shops, archive_before }
     }
 
+    /// Moves the night's database as it was before its close to `to`, to be
+    /// closed again with `BENCH_AGAIN`.
+    fn move_to(&self, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for file in ["seqr-recon.before", "close.args"] {
+            std::fs::rename(self.dir.join(file), to.join(file)).unwrap();
+        }
+    }
+
     /// A night kept by `BENCH_KEEP`.
     fn kept(dir: &Path) -> TimedClose {
         let args = std::fs::read_to_string(dir.join("close.args")).unwrap();
@@ -379,8 +388,9 @@ fn compare(name: &str, m: &Measured, base: &str, b: &Measured) {
 
 fn play(shape: &Shape, last_night: i64) {
     let dir = tempfile::tempdir().unwrap();
-    if std::env::var_os("BENCH_KEEP").is_some() {
-        println!("kept in {}", dir.path().display());
+    let keep = std::env::var_os("BENCH_KEEP").is_some();
+    if keep {
+        println!("each timed night kept in {}/night-N", dir.path().display());
     }
     let db: PathBuf = dir.path().join("seqr-recon.duckdb");
     let mut store = open_store(&db);
@@ -409,7 +419,10 @@ fn play(shape: &Shape, last_night: i64) {
         if timed_night {
             drop(store);
             let close = TimedClose::keep(dir.path(), shape.shops, archive_before(night));
-            let m = measure(&[close]).remove(0);
+            let m = measure(std::slice::from_ref(&close)).remove(0);
+            if keep {
+                close.move_to(&dir.path().join(format!("night-{night}")));
+            }
             let name = format!("{}: night {night}", shape.name);
             report(&name, &m);
             if night == last_night {
@@ -438,7 +451,7 @@ fn play(shape: &Shape, last_night: i64) {
             store.archive(&shop_ids, archive_before(night)).unwrap();
             phases[2] += t.elapsed().as_secs_f64();
         }
-        if night == last_night && std::env::var_os("BENCH_KEEP").is_some() {
+        if night == last_night && keep {
             let _ = dir.keep();
             return;
         }
