@@ -8,6 +8,14 @@
 WITH
 todo AS (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
 cur AS (SELECT p.* FROM periods p SEMI JOIN todo t ON t.shop_id = p.shop_id AND t.close_seq = p.close_seq),
+-- Each close's stretch: from the shop's previous classification (0: none), whose self-check
+-- covered every close and period before it, to the close. Checks 6 and 7 read this stretch
+-- only, never the shop's whole history.
+stretch AS MATERIALIZED (
+    SELECT t.shop_id, t.close_seq, coalesce(max(k.close_seq), 0) AS since_seq FROM todo t
+    LEFT JOIN close_cursors k ON k.shop_id = t.shop_id AND k.close_seq < t.close_seq
+    GROUP BY ALL
+),
 -- SEQR's rows and summaries of these closes' periods (schema/017_seqr_rows_of_closes.sql).
 cur_rows AS NOT MATERIALIZED (FROM seqr_rows_of_closes($closes)),
 cur_summaries AS NOT MATERIALIZED (FROM seqr_summaries_of_closes($closes)),
@@ -50,8 +58,10 @@ settled_before AS (
     FROM settled_here s
     WHERE s.seqr_n IS NOT NULL
 ),
+-- Between the least and greatest of the periods' ids, as seqr_rows_of_closes reads SEQR's rows.
 reports AS (
     SELECT cur.shop_id, rp.* FROM seqr_reports rp JOIN cur ON cur.period_id = rp.period_id
+    WHERE rp.period_id >= (SELECT min(period_id) FROM cur) AND rp.period_id <= (SELECT max(period_id) FROM cur)
 ),
 stored AS (
     SELECT period_id, report_id, count(*) AS n, sum(amount) AS total FROM cur_rows GROUP BY ALL
@@ -65,12 +75,17 @@ stored AS (
 cur_ref_rows AS MATERIALIZED (
     SELECT r.* FROM seqr_rows r SEMI JOIN cur_seqr_refs c ON c.shop_id = r.shop_id AND c.ers_reference = r.ers_reference
 ),
+-- The periods of those rows, read between the least and greatest of their ids.
+ref_periods AS MATERIALIZED (
+    SELECT p.* FROM periods p
+    WHERE p.period_id >= (SELECT min(period_id) FROM cur_ref_rows) AND p.period_id <= (SELECT max(period_id) FROM cur_ref_rows)
+),
 -- SEQR rows `seqr-recon archive` moved out, as settled_items keeps them (numbered first in their close).
 archived_seqr AS (
     SELECT s.shop_id, '' AS period_id, NULL AS report_id, s.seqr_n AS row_no, s.terminal_id, s.amount,
            s.reference AS ers_reference, s.close_seq
     FROM settled_here s
-    ANTI JOIN (SELECT r.shop_id, r.ers_reference, p.close_seq FROM cur_ref_rows r JOIN periods p ON p.period_id = r.period_id) x
+    ANTI JOIN (SELECT r.shop_id, r.ers_reference, p.close_seq FROM cur_ref_rows r JOIN ref_periods p ON p.period_id = r.period_id) x
       ON x.shop_id = s.shop_id AND x.ers_reference = s.reference AND x.close_seq <= s.close_seq
     WHERE s.archived AND s.seqr_n IS NOT NULL
 ),
@@ -94,7 +109,7 @@ seqr_keyed AS MATERIALIZED (
         FROM (
             SELECT r.* FROM (
                 SELECT r.shop_id, r.period_id, r.report_id, r.row_no, r.terminal_id, r.amount, r.ers_reference, p.close_seq
-                FROM cur_ref_rows r JOIN periods p ON p.period_id = r.period_id AND p.shop_id = r.shop_id
+                FROM cur_ref_rows r JOIN ref_periods p ON p.period_id = r.period_id AND p.shop_id = r.shop_id
                 -- By shop as well: on close_seq alone, every period of every shop meets each close of
                 -- the round before the rows narrow them.
                 JOIN todo t ON t.shop_id = p.shop_id AND p.close_seq <= t.close_seq
@@ -155,7 +170,8 @@ scoped AS (
                AS previous_mark,
            lag(p.period_id) OVER (PARTITION BY p.shop_id, coalesce(p.terminal_id, 'shop') ORDER BY p.close_seq, p.marked_at)
                AS previous_period
-    FROM periods p JOIN todo t ON t.shop_id = p.shop_id AND p.close_seq <= t.close_seq
+    FROM periods p JOIN stretch t ON t.shop_id = p.shop_id AND p.close_seq BETWEEN t.since_seq AND t.close_seq
+    WHERE p.close_seq >= (SELECT min(since_seq) FROM stretch)
 )
 
 -- 1. The store kept every row the parser read.
@@ -220,7 +236,8 @@ FROM cur LEFT JOIN (SELECT period_id, count(*) AS n FROM reports GROUP BY period
 WHERE coalesce(rc.n, 0) < 2
 
 UNION ALL
--- 6. Consecutive periods of one shop or terminal do not overlap: each is marked after the one before.
+-- 6. Consecutive periods of one shop or terminal do not overlap: each is marked after the one before
+-- (for the stretch's first, the last of the shop's previous classification).
 SELECT shop_id, 'periods_do_not_overlap',
        'period ' || period_id || ' of ' || scope || ' was marked at ' || CAST(marked_at AS VARCHAR)
            || ', before the previous period ' || previous_period || ' (' || CAST(previous_mark AS VARCHAR) || ')'
@@ -228,9 +245,10 @@ FROM scoped
 WHERE close_seq = checked_close AND previous_mark IS NOT NULL AND marked_at < previous_mark
 
 UNION ALL
--- 7. No period is missing: this close and every earlier close of the shop has one.
+-- 7. No period is missing: this close and every earlier close of its stretch has one.
 SELECT c.shop_id, 'no_period_missing',
        'close ' || CAST(c.close_seq AS VARCHAR) || ' (' || c.close_id || ') has no period: it was lost or never marked'
-FROM closes c JOIN todo t ON t.shop_id = c.shop_id AND c.close_seq <= t.close_seq
+FROM closes c JOIN stretch t ON t.shop_id = c.shop_id AND c.close_seq > t.since_seq AND c.close_seq <= t.close_seq
 ANTI JOIN periods p ON p.shop_id = c.shop_id AND p.close_seq = c.close_seq
+WHERE c.close_seq > (SELECT min(since_seq) FROM stretch)
 ORDER BY 1, 2, 3;

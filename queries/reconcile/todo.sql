@@ -17,9 +17,11 @@ firsts AS (
     JOIN item_firsts f ON f.shop_id = k.shop_id AND f.item_key = k.item_key
     GROUP BY k.row_id, k.shop_id
 ),
+-- Each row's latest change, of any of its keys: from the events of these keys only (item_states
+-- would first group every event ever recorded).
 states AS (
-    SELECT k.row_id, arg_max(s, s.event_at) AS s FROM keyed k
-    JOIN item_states s ON s.shop_id = k.shop_id AND s.item_key = k.item_key
+    SELECT k.row_id, arg_max(e, e.event_at) AS s FROM keyed k
+    JOIN item_events e ON e.shop_id = k.shop_id AND e.item_key = k.item_key
     GROUP BY k.row_id
 ),
 -- When each close was classified: an item resolved before that and shown by it came back.
@@ -32,6 +34,8 @@ classified AS (
 marks AS (
     SELECT p.shop_id, p.close_seq, min(p.marked_at) AS first_mark
     FROM periods p SEMI JOIN firsts f ON f.shop_id = p.shop_id AND f.first_close_seq = p.close_seq
+    -- Back to the oldest item's first close only, not every period ever marked.
+    WHERE p.close_seq >= (SELECT min(first_close_seq) FROM firsts)
     GROUP BY ALL
 )
 SELECT r.shop_id, r.category, c.action, r.terminal_id, t.name AS terminal_name, r.cashier_id,

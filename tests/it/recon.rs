@@ -808,6 +808,10 @@ fn self_checks_catch_every_invariant_violation() {
     // A close without any period lost it.
     let empty = r.store.begin_close(&shop("shop-1"), t("2026-11-24T21:00:00Z")).unwrap();
     assert!(failed_checks(&r, empty.close_seq, "").contains(&"no_period_missing".to_string()));
+    // So does the next close: the lost one lies between the shop's previous classification and it.
+    let empty_summary = SummaryRow { terminal_id: None, count: 0, total: dec("0") };
+    let (seq4, _) = r.close("P3", "2026-11-25T21:00:00Z", vec![], Some(empty_summary));
+    assert_eq!(failed_checks(&r, seq4, ""), vec!["no_period_missing"]);
 }
 
 /// (category, ersReference, seqr_amount, detail, action) of one close's exceptions.
