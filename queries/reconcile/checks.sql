@@ -8,14 +8,6 @@
 WITH
 todo AS (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
 cur AS (SELECT p.* FROM periods p SEMI JOIN todo t ON t.shop_id = p.shop_id AND t.close_seq = p.close_seq),
--- Each close's stretch: from the shop's previous classification (0: none), whose self-check
--- covered every close and period before it, to the close. Checks 6 and 7 read this stretch
--- only, never the shop's whole history.
-stretch AS MATERIALIZED (
-    SELECT t.shop_id, t.close_seq, coalesce(max(k.close_seq), 0) AS since_seq FROM todo t
-    LEFT JOIN close_cursors k ON k.shop_id = t.shop_id AND k.close_seq < t.close_seq
-    GROUP BY ALL
-),
 -- SEQR's rows and summaries of these closes' periods (schema/017_seqr_rows_of_closes.sql).
 cur_rows AS NOT MATERIALIZED (FROM seqr_rows_of_closes($closes)),
 cur_summaries AS NOT MATERIALIZED (FROM seqr_summaries_of_closes($closes)),
@@ -37,6 +29,12 @@ read_posts AS MATERIALIZED (
     SEMI JOIN open_posts o ON o.shop_id = p.shop_id AND o.reference = p.ers_reference
         AND o.item_key = 'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR)
     WHERE p.file_id <= s.last_file_id AND p.posted_at < s.first_mark_at
+),
+-- Each close's stretch: from the shop's previous classification (0: none), whose self-check
+-- covered every close and period before it, to the close. Checks 6 and 7 read this stretch
+-- only, never the shop's whole history.
+stretch AS MATERIALIZED (
+    SELECT t.shop_id, t.close_seq, coalesce(s.close_seq, 0) AS since_seq FROM todo t LEFT JOIN since s ON s.shop_id = t.shop_id
 ),
 cur_seqr_refs AS (SELECT DISTINCT shop_id, ers_reference FROM cur_rows),
 -- What earlier closes matched of these rows (what accountants resolved by hand is read where it is used).

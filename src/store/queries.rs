@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (16, "open_items", include_str!("../../queries/schema/016_open_items.sql")),
     (17, "seqr_rows_of_closes", include_str!("../../queries/schema/017_seqr_rows_of_closes.sql")),
     (18, "periods_by_close", include_str!("../../queries/schema/018_periods_by_close.sql")),
+    (19, "previous_close", include_str!("../../queries/schema/019_previous_close.sql")),
 ];
 
 /// The settings of every connection that writes (`queries/store/session.sql`).
