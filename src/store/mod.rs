@@ -769,6 +769,52 @@ mod tests {
         assert_eq!(after, before, "a MATCHED row written before migration 3 reads back unchanged");
     }
 
+    /// Migration 20 finds each shop's newest close among those already made,
+    /// and every close begun after it becomes its shop's newest.
+    #[test]
+    fn each_shops_newest_close_is_found_before_and_after_migration_20() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v19.duckdb");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name VARCHAR NOT NULL, \
+                 applied_at TIMESTAMP NOT NULL DEFAULT now())",
+            )
+            .unwrap();
+            for (version, name, sql) in &queries::MIGRATIONS[..19] {
+                conn.execute_batch(sql).unwrap();
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                    duckdb::params![version, name],
+                )
+                .unwrap();
+            }
+            // Numbered out of insertion order, as nothing promises the rows' order.
+            for (shop, seq) in [("shop-a", 3), ("shop-a", 1), ("shop-b", 1), ("shop-a", 2)] {
+                conn.execute(
+                    "INSERT INTO closes (close_id, shop_id, close_seq, slot, state, created_at, updated_at) \
+                     VALUES (? || '-' || ?, ?, ?, now(), 'emailed', now(), now())",
+                    duckdb::params![shop, seq, shop, seq],
+                )
+                .unwrap();
+            }
+        }
+        let store = Store::open(&path).unwrap();
+        let newest = |shop: &'static str| store.latest_close(&ShopId::from_static(shop)).unwrap().map(|c| c.close_id);
+        assert_eq!(newest("shop-a").as_deref(), Some("shop-a-3"));
+        assert_eq!(newest("shop-b").as_deref(), Some("shop-b-1"));
+        assert_eq!(newest("shop-c"), None);
+
+        let slot = chrono::Utc::now();
+        let fourth = store.begin_close(&ShopId::from_static("shop-a"), slot).unwrap();
+        let first = store.begin_close(&ShopId::from_static("shop-c"), slot).unwrap();
+        assert_eq!((fourth.close_seq, first.close_seq), (4, 1));
+        assert_eq!(newest("shop-a"), Some(fourth.close_id));
+        assert_eq!(newest("shop-c"), Some(first.close_id));
+        assert_eq!(newest("shop-b").as_deref(), Some("shop-b-1"));
+    }
+
     #[test]
     fn the_tables_accept_exactly_the_words_of_the_domain() {
         use crate::domain::{Category, CloseState, EmailKind, PeriodState, PostKind, Resolution};

@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (17, "seqr_rows_of_closes", include_str!("../../queries/schema/017_seqr_rows_of_closes.sql")),
     (18, "periods_by_close", include_str!("../../queries/schema/018_periods_by_close.sql")),
     (19, "previous_close", include_str!("../../queries/schema/019_previous_close.sql")),
+    (20, "latest_closes", include_str!("../../queries/schema/020_latest_closes.sql")),
 ];
 
 /// The settings of every connection that writes (`queries/store/session.sql`).
@@ -117,6 +118,7 @@ store_queries! {
     CLOSE_SPANS = "close_spans";
     NEXT_CLOSE_SEQ = "next_close_seq";
     INSERT_CLOSE = "insert_close";
+    RECORD_LATEST_CLOSE = "record_latest_close";
     CLOSE_BY_ID = "close_by_id";
     LATEST_CLOSE = "latest_close";
     COMPLETE_CLOSES = "complete_closes";

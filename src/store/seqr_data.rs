@@ -72,6 +72,10 @@ impl Store {
                 ("state", &CloseState::Intent),
             ],
         )?;
+        tx.execute(
+            queries::RECORD_LATEST_CLOSE,
+            &[("shop_id", &shop_id), ("close_id", &close_id), ("close_seq", &seq)],
+        )?;
         tx.commit()?;
         self.close(&close_id)?.context("the close just recorded")
     }
@@ -83,7 +87,13 @@ impl Store {
 
     /// The shop's newest close, finished or not.
     pub fn latest_close(&self, shop_id: &ShopId) -> anyhow::Result<Option<CloseRow>> {
-        self.query_optional(queries::LATEST_CLOSE, &[("shop_id", &shop_id)], close_from_row)
+        // Two lookups by key: DuckDB reads the closes table by its index only for a plain value.
+        let close_id: Option<String> =
+            self.query_optional(queries::LATEST_CLOSE, &[("shop_id", &shop_id)], |r| r.get(0))?;
+        match close_id {
+            Some(id) => self.close(&id),
+            None => Ok(None),
+        }
     }
 
     /// The shop's exported closes (`exported` or `emailed`) still whole in the
