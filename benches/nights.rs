@@ -239,6 +239,7 @@ fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime
     for round in labelled.chunks(64) {
         write_reports_together(&store, reports, round).unwrap();
     }
+    peak("written");
     for (shop, _, _) in &latest {
         let close = store.latest_close(shop).unwrap().unwrap();
         store.set_close_state(&close.close_id, CloseState::Exported, None).unwrap();
