@@ -87,7 +87,8 @@ impl Store {
 
     /// The shop's newest close, finished or not.
     pub fn latest_close(&self, shop_id: &ShopId) -> anyhow::Result<Option<CloseRow>> {
-        // Two lookups by key: DuckDB reads the closes table by its index only for a plain value.
+        // Two lookups by key: DuckDB scans an index only for a value given to the query, not one
+        // a subquery finds.
         let close_id: Option<String> =
             self.query_optional(queries::LATEST_CLOSE, &[("shop_id", &shop_id)], |r| r.get(0))?;
         match close_id {
