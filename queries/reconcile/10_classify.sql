@@ -76,6 +76,20 @@ seqr_window AS NOT MATERIALIZED (
 shop_seqr_rows AS MATERIALIZED (
     SELECT r.* FROM seqr_window r SEMI JOIN active a ON a.shop_id = r.shop_id AND a.reference = r.ers_reference
 ),
+-- The periods of the rows read, numbered in period id order. SEQR's rows carry
+-- the number instead of the 25-digit id through the pairing, and the output
+-- turns it back into the id: a million copies of the id made the
+-- million-row close spill more at 512 MB. Period ids begin with their time:
+-- periods is read between the least and greatest of them, as
+-- seqr_rows_of_closes reads SEQR's rows.
+round_period_ids AS (SELECT period_id FROM shop_seqr_rows UNION SELECT period_id FROM cur),
+round_periods AS MATERIALIZED (
+    SELECT p.shop_id, p.period_id, p.close_seq, p.marked_at, row_number() OVER (ORDER BY p.period_id) AS period_no
+    FROM periods p
+    SEMI JOIN round_period_ids x ON x.period_id = p.period_id
+    WHERE p.period_id >= (SELECT min(period_id) FROM round_period_ids)
+      AND p.period_id <= (SELECT max(period_id) FROM round_period_ids)
+),
 -- Invoices sent since the previous close's first mark, less the window in which a
 -- SEQR payment names the invoice it probably paid (for this close's rows and the
 -- open ones), or loaded since; and the open invoice items.
@@ -177,7 +191,7 @@ archived_seqr AS (
     SELECT s.shop_id, s.close_seq, s.seqr_n AS row_no, s.terminal_id, s.amount, s.reference AS ers_reference
     FROM settled_here s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
     -- Archive moves out every row of a reference or none: one whose rows it kept has them still.
-    ANTI JOIN (SELECT r.shop_id, r.ers_reference, p.close_seq FROM shop_seqr_rows r JOIN periods p ON p.period_id = r.period_id) x
+    ANTI JOIN (SELECT r.shop_id, r.ers_reference, p.close_seq FROM shop_seqr_rows r JOIN round_periods p ON p.period_id = r.period_id) x
       ON x.shop_id = s.shop_id AND x.ers_reference = s.reference AND x.close_seq <= s.close_seq
     WHERE s.archived AND s.seqr_n IS NOT NULL
 ),
@@ -244,15 +258,6 @@ ranked AS (
     FROM copies c
 ),
 open_local AS (SELECT * FROM ranked WHERE NOT is_settled),
--- The periods of the rows read, numbered in period id order. SEQR's rows carry
--- the number instead of the 25-digit id through the pairing, and the output
--- turns it back into the id: a million copies of the id made the
--- million-row close spill more at 512 MB.
-round_periods AS (
-    SELECT p.shop_id, p.period_id, p.close_seq, p.marked_at, row_number() OVER (ORDER BY p.period_id) AS period_no
-    FROM periods p
-    SEMI JOIN (SELECT period_id FROM shop_seqr_rows UNION SELECT period_id FROM cur) x ON x.period_id = p.period_id
-),
 seqr_all AS (
     SELECT r.shop_id, pr.period_no, r.row_no, r.terminal_id, r.cashier_id, r.amount, r.ers_reference, pr.close_seq,
            pr.marked_at AS seqr_marked_at
