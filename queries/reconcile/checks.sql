@@ -247,6 +247,7 @@ UNION ALL
 SELECT c.shop_id, 'no_period_missing',
        'close ' || CAST(c.close_seq AS VARCHAR) || ' (' || c.close_id || ') has no period: it was lost or never marked'
 FROM closes c JOIN stretch t ON t.shop_id = c.shop_id AND c.close_seq > t.since_seq AND c.close_seq <= t.close_seq
-ANTI JOIN periods p ON p.shop_id = c.shop_id AND p.close_seq = c.close_seq
+ANTI JOIN (FROM periods WHERE close_seq > (SELECT min(since_seq) FROM stretch)) p
+  ON p.shop_id = c.shop_id AND p.close_seq = c.close_seq
 WHERE c.close_seq > (SELECT min(since_seq) FROM stretch)
 ORDER BY 1, 2, 3;
