@@ -735,6 +735,18 @@ mod tests {
         }
     }
 
+    /// A new database at `path` with the first `version` migrations applied
+    /// and recorded, as a seqr-recon of that version left it.
+    fn database_at_version(path: &Path, version: usize) -> Connection {
+        let conn = Connection::open(path).unwrap();
+        execute_named(&conn, queries::MIGRATIONS_TABLE, &[]).unwrap();
+        for (version, name, sql) in &queries::MIGRATIONS[..version] {
+            conn.execute_batch(sql).unwrap();
+            execute_named(&conn, queries::RECORD_MIGRATION, &[("version", version), ("name", name)]).unwrap();
+        }
+        conn
+    }
+
     #[test]
     fn a_version_2_database_keeps_its_results_through_migration_3() {
         let dir = tempfile::tempdir().unwrap();
@@ -742,20 +754,7 @@ mod tests {
         // Each row whole, with its column names, as text.
         let dump = "SELECT CAST(recon_results AS VARCHAR) FROM recon_results";
         let before: String = {
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(
-                "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name VARCHAR NOT NULL, \
-                 applied_at TIMESTAMP NOT NULL DEFAULT now())",
-            )
-            .unwrap();
-            for (version, name, sql) in &queries::MIGRATIONS[..2] {
-                conn.execute_batch(sql).unwrap();
-                conn.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-                    duckdb::params![version, name],
-                )
-                .unwrap();
-            }
+            let conn = database_at_version(&path, 2);
             conn.execute_batch(
                 "INSERT INTO recon_results VALUES ('shop-1', 1, 'P1', 'P1', 'MATCHED', 'P:1:2', 'S:E1', NULL, 'T1', \
                  'c1', 'E1', 'R1', 100, 100, 0, TIMESTAMP '2026-11-21 10:00:00', NULL, NULL)",
@@ -776,20 +775,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v19.duckdb");
         {
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(
-                "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name VARCHAR NOT NULL, \
-                 applied_at TIMESTAMP NOT NULL DEFAULT now())",
-            )
-            .unwrap();
-            for (version, name, sql) in &queries::MIGRATIONS[..19] {
-                conn.execute_batch(sql).unwrap();
-                conn.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-                    duckdb::params![version, name],
-                )
-                .unwrap();
-            }
+            let conn = database_at_version(&path, 19);
             // Numbered out of insertion order, as nothing promises the rows' order.
             for (shop, seq) in [("shop-a", 3), ("shop-a", 1), ("shop-b", 1), ("shop-a", 2)] {
                 conn.execute(
