@@ -15,21 +15,15 @@
 CREATE OR REPLACE TEMP MACRO close_summary(closes) AS TABLE
 WITH todo AS (SELECT unnest(CAST(closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
 seqr_own AS (SELECT DISTINCT shop_id, ers_reference FROM seqr_rows_of_closes(closes)),
--- Posts of this close's items that an earlier close showed.
-earlier_local AS (
-    SELECT f.shop_id, f.item_key AS local_key FROM item_firsts f
-    JOIN todo ON todo.shop_id = f.shop_id AND f.close_seq < todo.close_seq
-    WHERE f.item_key LIKE 'P:%'
-),
 x AS (
     SELECT r.shop_id, r.terminal_id, t.name AS terminal_name, r.category, r.period_id, r.seqr_amount, r.local_amount,
            (r.seqr_key LIKE 'S:%' AND so.ers_reference IS NOT NULL) AS seqr_own,
            (r.seqr_key LIKE 'S:%' AND so.ers_reference IS NULL) AS seqr_carried,
-           (r.local_key IS NOT NULL AND el.local_key IS NULL) AS local_own,
-           (el.local_key IS NOT NULL) AS local_carried
+           -- A post an earlier close showed is carried over (the classification stored which close).
+           (r.local_key IS NOT NULL AND r.post_first_close_seq IS NULL) AS local_own,
+           (r.post_first_close_seq IS NOT NULL) AS local_carried
     FROM results_of_closes(closes) r
     LEFT JOIN seqr_own so ON so.shop_id = r.shop_id AND so.ers_reference = r.ers_reference AND r.seqr_key LIKE 'S:%'
-    LEFT JOIN earlier_local el ON el.shop_id = r.shop_id AND el.local_key = r.local_key
     LEFT JOIN terminals t ON t.terminal_id = r.terminal_id
 )
 -- Every close has its total row, even with no items: each is grouped from `todo`.

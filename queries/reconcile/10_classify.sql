@@ -211,12 +211,13 @@ earlier AS (
 ),
 earlier_posts AS (
     SELECT shop_id, CAST(split_part(k, ':', 2) AS BIGINT) AS file_id, CAST(split_part(k, ':', 3) AS BIGINT) AS line,
-           first_period, first_category
+           close_seq, first_period, first_category
     FROM earlier WHERE k LIKE 'P:%'
 ),
 earlier_seqr AS (
     SELECT shop_id, split_part(substr(k, 3), '#', 1) AS ers_reference,
-           coalesce(try_cast(nullif(split_part(substr(k, 3), '#', 2), '') AS BIGINT), 1) AS n, first_period, first_category
+           coalesce(try_cast(nullif(split_part(substr(k, 3), '#', 2), '') AS BIGINT), 1) AS n, close_seq, first_period,
+           first_category
     FROM earlier WHERE k LIKE 'S:%'
 ),
 -- Local posts with the mark that decides whether they are due. The period a
@@ -440,6 +441,7 @@ pairs AS (
            s.close_seq AS seqr_close_seq, s.seqr_marked_at,
            coalesce(el.first_period, es.first_period) AS first_period,
            coalesce(el.first_category, es.first_category) AS first_category,
+           least(el.close_seq, es.close_seq) AS first_close_seq, el.close_seq AS post_first_close_seq,
            coalesce(l.resolution, s.resolution) AS resolution
     -- One join key: the reference alone for a first payment (nearly every row),
     -- with the side and rank appended otherwise.
@@ -571,7 +573,7 @@ SELECT c.shop_id, c.close_seq, k.label_period AS period_id,
        c.terminal_id, c.cashier_id, c.ers_reference, NULL AS invoice_reference,
        c.local_amount, c.seqr_amount, c.local_amount - c.seqr_amount AS difference, c.posted_at,
        NULL AS detail, NULL AS score, c.file_id AS local_file_id, c.line AS local_line,
-       c.post_reference, 1 AS seqr_n
+       NULL AS first_close_seq, NULL AS post_first_close_seq, c.post_reference, 1 AS seqr_n
 FROM classified_keyed c JOIN cuts k ON k.shop_id = c.shop_id
 JOIN round_periods sp ON sp.period_no = c.seqr_period_no
 WHERE c.compact_match
@@ -608,7 +610,7 @@ SELECT c.shop_id, c.close_seq, k.label_period,
                || CAST(CAST(epoch(c.seqr_marked_at) - epoch(try_strptime(substr(c.ers_reference, 1, 14), '%Y%m%d%H%M%S')) AS BIGINT) AS VARCHAR)
                || ' s before the close; the till''s post has not arrived yet'
        END,
-       NULL, NULL, NULL, c.post_reference, CASE WHEN c.at_seqr THEN c.seqr_n END
+       NULL, NULL, NULL, c.first_close_seq, c.post_first_close_seq, c.post_reference, CASE WHEN c.at_seqr THEN c.seqr_n END
 FROM unmatched c JOIN cuts k ON k.shop_id = c.shop_id
 LEFT JOIN round_periods sp ON sp.period_no = c.seqr_period_no
 LEFT JOIN cur tp ON tp.shop_id = c.shop_id AND tp.terminal_id = c.local_terminal
@@ -622,7 +624,7 @@ SELECT k.shop_id, k.close_seq, k.label_period,
        'the post at file:line ' || substr(l.local_key, 3) || ' (ersReference ' || l.ers_reference || ') is probably this SEQR payment: amounts '
            || CAST(CAST(p.amount_gap AS DECIMAL(18,2)) AS VARCHAR) || ' apart, times ' || CAST(CAST(p.time_gap AS BIGINT) AS VARCHAR)
            || ' s apart; score ' || CAST(p.score AS VARCHAR),
-       p.score, NULL, NULL, l.post_reference, s.seqr_n
+       p.score, NULL, NULL, least(l.first_close_seq, s.first_close_seq), l.post_first_close_seq, l.post_reference, s.seqr_n
 FROM probable p JOIN cuts k ON k.shop_id = p.shop_id
 JOIN unmatched l ON l.shop_id = p.shop_id AND l.local_key = p.local_key AND l.seqr_key IS NULL
 JOIN unmatched s ON s.shop_id = p.shop_id AND s.seqr_key = p.seqr_key AND s.local_key IS NULL
@@ -634,7 +636,7 @@ SELECT k.shop_id, k.close_seq, k.label_period,
        d.terminal_id, d.cashier_id, d.ers_reference, d.invoice_reference,
        d.amount, NULL, d.amount, d.posted_at,
        'copy ' || CAST(d.copy_no AS VARCHAR) || ' of ersReference ' || d.ers_reference || '; the first is file:line ' || d.first_copy,
-       NULL, NULL, NULL, d.ers_reference, NULL
+       NULL, NULL, NULL, e.close_seq, e.close_seq, d.ers_reference, NULL
 -- From the copies, not from open_local: reading the few copies instead of every
 -- open post keeps DuckDB from materializing the million ranked posts.
 FROM copies d JOIN cuts k ON k.shop_id = d.shop_id
@@ -649,7 +651,7 @@ SELECT k.shop_id, k.close_seq, k.label_period,
        'invoice ' || u.invoice_reference || ' for ' || amount_text(u.amount) || ' ' || u.currency || ' was '
            || CASE WHEN u.last_status IS NULL THEN 'never polled' ELSE 'last polled while ISSUED' END
            || ', with no post and no cancel',
-       NULL, NULL, NULL, NULL, NULL
+       NULL, NULL, NULL, e.close_seq, NULL, NULL, NULL
 FROM unpolled u JOIN cuts k ON k.shop_id = u.shop_id
 LEFT JOIN earlier e ON e.shop_id = u.shop_id AND e.k = u.k
 UNION ALL
@@ -659,7 +661,7 @@ SELECT k.shop_id, k.close_seq, k.label_period,
        j.terminal_id, NULL, NULL, j.invoice_reference,
        j.amount, NULL, NULL, j.sent_at,
        'was ' || e.first_category || ' in period ' || e.first_period || '; the POS has since recorded it',
-       NULL, NULL, NULL, NULL, NULL
+       NULL, NULL, NULL, e.close_seq, NULL, NULL, NULL
 FROM earlier e JOIN cuts k ON k.shop_id = e.shop_id
 JOIN journal j ON j.shop_id = e.shop_id AND j.k = e.k
 ANTI JOIN unpolled u ON u.shop_id = e.shop_id AND u.k = e.k
@@ -671,7 +673,7 @@ SELECT k.shop_id, k.close_seq, k.label_period,
        NULL, coalesce(dt.total, 0), sm.total - coalesce(dt.total, 0), NULL,
        'SEQR summary says ' || CAST(sm.n AS VARCHAR) || ' transactions totalling ' || amount_text(sm.total)
            || ', its detail rows are ' || CAST(coalesce(dt.n, 0) AS VARCHAR) || ' totalling ' || amount_text(coalesce(dt.total, 0)),
-       NULL, NULL, NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM cur cp JOIN cuts k ON k.shop_id = cp.shop_id
 JOIN (SELECT period_id, sum(sales_count) AS n, sum(sales_total) AS total FROM seqr_summaries_of_closes($closes)
       GROUP BY period_id) sm

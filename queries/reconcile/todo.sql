@@ -12,11 +12,6 @@ WITH shown AS (
 keyed AS (
     SELECT shop_id, row_id, unnest([local_key, seqr_key, invoice_key]) AS item_key FROM shown
 ),
-firsts AS (
-    SELECT k.row_id, k.shop_id, min(f.close_seq) AS first_close_seq FROM keyed k
-    JOIN item_firsts f ON f.shop_id = k.shop_id AND f.item_key = k.item_key
-    GROUP BY k.row_id, k.shop_id
-),
 -- Each row's latest change, of any of its keys: from the events of these keys only (item_states
 -- would first group every event ever recorded).
 states AS (
@@ -31,11 +26,13 @@ classified AS (
     SEMI JOIN (SELECT DISTINCT shop_id, close_seq FROM shown) s ON s.shop_id = c.shop_id AND s.close_seq = c.close_seq
     GROUP BY ALL
 ),
+-- The mark of the close that first showed each row (the classification stored which close that was).
+firsts AS (SELECT DISTINCT shop_id, coalesce(first_close_seq, close_seq) AS close_seq FROM shown),
 marks AS (
     SELECT p.shop_id, p.close_seq, min(p.marked_at) AS first_mark
-    FROM periods p SEMI JOIN firsts f ON f.shop_id = p.shop_id AND f.first_close_seq = p.close_seq
+    FROM periods p SEMI JOIN firsts f ON f.shop_id = p.shop_id AND f.close_seq = p.close_seq
     -- Back to the oldest item's first close only, not every period ever marked.
-    WHERE p.close_seq >= (SELECT min(first_close_seq) FROM firsts)
+    WHERE p.close_seq >= (SELECT min(close_seq) FROM firsts)
     GROUP BY ALL
 )
 SELECT r.shop_id, r.category, c.action, r.terminal_id, t.name AS terminal_name, r.cashier_id,
@@ -43,14 +40,13 @@ SELECT r.shop_id, r.category, c.action, r.terminal_id, t.name AS terminal_name, 
        r.local_amount, r.seqr_amount, r.difference,
        at_risk(r.category, r.local_amount, r.seqr_amount, r.difference) AS at_risk,
        r.posted_at, r.detail,
-       coalesce(f.first_close_seq, r.close_seq) AS first_close_seq, fm.first_mark AS first_seen_at,
+       coalesce(r.first_close_seq, r.close_seq) AS first_close_seq, fm.first_mark AS first_seen_at,
        st.s.event AS event, st.s.until AS snoozed_until, st.s.how AS resolved_how, st.s.note AS note,
        st.s.by_user AS event_by, st.s.event_at AS event_at, k.classified_at
 FROM shown r
 JOIN categories c ON c.category = r.category
-LEFT JOIN firsts f USING (row_id)
 LEFT JOIN states st USING (row_id)
-LEFT JOIN marks fm ON fm.shop_id = r.shop_id AND fm.close_seq = f.first_close_seq
+LEFT JOIN marks fm ON fm.shop_id = r.shop_id AND fm.close_seq = coalesce(r.first_close_seq, r.close_seq)
 LEFT JOIN terminals t ON t.terminal_id = r.terminal_id
 LEFT JOIN classified k ON k.shop_id = r.shop_id AND k.close_seq = r.close_seq
 ORDER BY r.shop_id, at_risk DESC, r.category, reference, r.local_key;

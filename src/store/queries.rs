@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (18, "periods_by_close", include_str!("../../queries/schema/018_periods_by_close.sql")),
     (19, "previous_close", include_str!("../../queries/schema/019_previous_close.sql")),
     (20, "latest_closes", include_str!("../../queries/schema/020_latest_closes.sql")),
+    (21, "first_shown", include_str!("../../queries/schema/021_first_shown.sql")),
 ];
 
 /// The settings of every connection that writes (`queries/store/session.sql`).

@@ -1033,6 +1033,7 @@ fn the_other_side_of_a_hand_resolved_item_arriving_later_is_late_matched_naming_
     assert_eq!(booked(&r, c3), (dec("30"), dec("30")), "both sides now on the books, nothing to move");
     let (c4, _) = r.close("P4", "2026-11-24T21:00:00Z", vec![], None);
     assert_eq!(r.categories(c4), vec![], "settled for good");
+    assert_eq!(shown_before(&r), 2);
 }
 
 /// The keys in `open_items` (with the close that matched them, if the latest
@@ -1053,6 +1054,103 @@ fn open_keys(r: &Recon) -> Vec<(String, Option<i64>)> {
     read_rows(&r.store, "SELECT item_key, settled_close_seq FROM open_items ORDER BY 1", [], |x| {
         Ok((x.get(0)?, x.get(1)?))
     })
+}
+
+/// How many stored rows carry an item an earlier close showed, after asserting
+/// that every row carries exactly what `item_firsts` says of its keys: the
+/// earliest earlier close that showed any of them (`first_close_seq`), and
+/// its post (`post_first_close_seq`). The to-do list and the summary read
+/// these instead of `item_firsts`.
+fn shown_before(r: &Recon) -> usize {
+    let stored = "SELECT close_seq, local_key, seqr_key, invoice_key, first_close_seq, post_first_close_seq \
+        FROM recon_items";
+    let whole_history = "SELECT i.close_seq, i.local_key, i.seqr_key, i.invoice_key, \
+        (SELECT min(f.close_seq) FROM item_firsts f WHERE f.shop_id = i.shop_id AND f.close_seq < i.close_seq \
+           AND f.item_key IN (i.local_key, i.seqr_key, i.invoice_key)), \
+        (SELECT min(f.close_seq) FROM item_firsts f WHERE f.shop_id = i.shop_id AND f.close_seq < i.close_seq \
+           AND f.item_key = i.local_key) \
+        FROM recon_items i";
+    for (a, b) in [(stored, whole_history), (whole_history, stored)] {
+        let extra: Vec<String> =
+            read_rows(&r.store, &format!("SELECT CAST(x AS VARCHAR) FROM ({a} EXCEPT ALL {b}) x"), [], |x| x.get(0));
+        assert_eq!(extra, Vec::<String>::new(), "in\n{a}\nbut not in\n{b}");
+    }
+    let n: i64 = read_one(&r.store, "SELECT count(first_close_seq) FROM recon_items", [], |x| x.get(0)).unwrap();
+    n as usize
+}
+
+/// Migration 21 gives every row classified before it what the classification
+/// now stores: the to-do lists and the summaries read the same after it.
+#[test]
+fn items_classified_before_migration_21_keep_when_they_were_first_shown() {
+    let mut r = Recon::new();
+    // Close 1 shows a post SEQR lacks (E1), a copy of a matched post (E3), a payment with no post
+    // (E2) and an invoice never polled (R1); close 2 shows them again; close 3 matches E1 and E2.
+    r.invoices(&["shop-1,T1,R1,12.50,SEK,2026-11-21T12:00:00Z,,"]);
+    r.posts(&[
+        "shop-1,T1,anna,E1,,10,SEK,PAYMENT,SEQR payment,2026-11-21T12:00:00Z",
+        "shop-1,T1,anna,E3,,30,SEK,PAYMENT,SEQR payment,2026-11-21T13:00:00Z",
+        "shop-1,T1,anna,E3,,30,SEK,PAYMENT,SEQR payment,2026-11-21T13:00:00Z",
+    ]);
+    let (c1, _) = r.close("P1", MARK, vec![seqr("E2", "T1", "20"), seqr("E3", "T1", "30")], None);
+    let shown = pairs(&[("DUPLICATE_LOCAL", "E3"), ("MISSING_AT_SEQR", "E1"), ("MISSING_LOCALLY", "E2")]);
+    let mut with_invoice = shown.clone();
+    with_invoice.extend(pairs(&[("UNPOLLED_REVERSED", "R1")]));
+    let mut first = with_invoice.clone();
+    first.extend(pairs(&[("MATCHED", "E3")]));
+    first.sort();
+    assert_eq!(r.categories(c1), first);
+    let (c2, _) = r.close("P2", "2026-11-22T21:00:00Z", vec![], None);
+    assert_eq!(r.categories(c2), with_invoice);
+    r.posts(&["shop-1,T1,anna,E2,,20,SEK,PAYMENT,SEQR payment,2026-11-22T12:00:00Z"]);
+    let (c3, _) = r.close("P3", "2026-11-23T21:00:00Z", vec![seqr("E1", "T1", "10")], None);
+    assert_eq!(
+        r.categories(c3),
+        pairs(&[
+            ("DUPLICATE_LOCAL", "E3"),
+            ("LATE_MATCHED", "E1"),
+            ("LATE_MATCHED", "E2"),
+            ("UNPOLLED_REVERSED", "R1")
+        ])
+    );
+    assert_eq!(shown_before(&r), 8, "closes 2 and 3 each carry four items close 1 showed");
+
+    // Each close's to-do list (reference, close first shown in, its mark) and summary.
+    let closes = [c1, c2, c3];
+    let read = |r: &Recon| -> Vec<String> {
+        let mut seen = Vec::new();
+        for (i, close) in closes.iter().enumerate() {
+            let lists = r.store.todo_lists(&[CloseKey::new(&shop("shop-1"), *close)], 100).unwrap();
+            for item in &lists[&shop("shop-1")].items {
+                let mark = item.first_seen_at.map(|t| t.to_rfc3339()).unwrap_or_default();
+                seen.push(format!("{close} {:?} {} {mark}", item.reference, item.first_close_seq));
+            }
+            let files = write_reports(&r.store, &r.dir.path().join("out"), &shop("shop-1"), *close, &format!("P{i}"));
+            seen.push(std::fs::read_to_string(files.unwrap().summary).unwrap());
+        }
+        seen
+    };
+    let (items, lists) = (r.all_items(), read(&r));
+    // Close 2's four items and close 3's two exceptions were first shown by close 1, at its mark.
+    let carried =
+        lists.iter().filter(|l| !l.starts_with(&format!("{c1} ")) && l.ends_with(" 1 2026-11-21T21:00:00+00:00"));
+    assert_eq!(carried.count(), 6, "{lists:#?}");
+    // Close 3's own: E1's SEQR row and E2's post; carried over: E1's post, E2's SEQR row, the copy.
+    assert!(lists.last().unwrap().ends_with(",,,1,10.00,1,20.00,2,2,10.00,3,20.00,40.00\n"), "{lists:#?}");
+
+    // The database as version 20 left it, opened by this version.
+    r.store
+        .tamper_for_test(
+            "ALTER TABLE recon_items DROP COLUMN first_close_seq; \
+             ALTER TABLE recon_items DROP COLUMN post_first_close_seq; \
+             DELETE FROM schema_migrations WHERE version = 21",
+        )
+        .unwrap();
+    drop(std::mem::replace(&mut r.store, Store::open_in_memory().unwrap()));
+    r.store = Store::open(&r.dir.path().join("recon.duckdb")).unwrap();
+    assert_eq!(shown_before(&r), 8);
+    assert_eq!(r.all_items(), items);
+    assert_eq!(read(&r), lists);
 }
 
 #[test]
@@ -1092,6 +1190,7 @@ fn open_items_are_those_shown_and_neither_matched_nor_resolved_by_hand() {
     let (c3, _) = r.close("P3", "2026-11-23T21:00:00Z", vec![], None);
     assert_eq!(r.categories(c3), vec![]);
     assert_eq!(open_keys(&r), vec![]);
+    assert_eq!(shown_before(&r), 2, "close 2 matched E2 and E3, which close 1 showed");
 }
 
 #[test]
@@ -1386,6 +1485,8 @@ fn a_month_later_a_copy_of_a_settled_post_is_a_duplicate_and_late_sides_still_ma
     let before = r.results(next);
     reconcile(&r.store, &shop("shop-1"), next, &r.settings).unwrap();
     assert_eq!(r.results(next), before);
+    // Close 1's two lost posts, 31 closes on; the copy, one close on.
+    assert_eq!(shown_before(&r), 30 + 2 + 1);
 }
 
 /// Closes 1 and 2 of a shop, the first matching a payment and leaving a post
