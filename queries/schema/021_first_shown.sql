@@ -19,8 +19,8 @@ FROM (
 WHERE recon_items.rowid = f.row_id;
 
 -- results_of_closes (013_item_ledger.sql) with the two columns, after the columns of recon_results.
--- The compact rows' posts are read between the least and greatest of their files: whichever side
--- DuckDB builds its hash table on is then the close's, never every post the shops ever sent.
+-- The compact rows' posts are read by their files first: whichever side DuckDB then builds its
+-- hash table on is the close's, never every post the shops ever sent.
 CREATE OR REPLACE MACRO results_of_closes(closes) AS TABLE
 WITH c AS (SELECT unnest(CAST(closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
 items AS (SELECT i.* FROM recon_items i SEMI JOIN c ON c.shop_id = i.shop_id AND c.close_seq = i.close_seq)
@@ -31,8 +31,8 @@ SELECT i.shop_id, i.close_seq, i.period_id, i.item_period_id, i.category,
        i.local_amount, i.seqr_amount, i.difference, i.posted_at, i.detail, i.score,
        i.first_close_seq, i.post_first_close_seq
 FROM items i
-JOIN (SELECT file_id, line, invoice_reference FROM pos_posts
-      WHERE file_id >= (SELECT min(local_file_id) FROM items) AND file_id <= (SELECT max(local_file_id) FROM items)) p
+JOIN (SELECT p.file_id, p.line, p.invoice_reference FROM pos_posts p
+      SEMI JOIN (SELECT DISTINCT local_file_id FROM items) f ON f.local_file_id = p.file_id) p
   ON p.file_id = i.local_file_id AND p.line = i.local_line
 UNION ALL
 SELECT i.shop_id, i.close_seq, i.period_id, i.item_period_id, i.category, i.local_key, i.seqr_key,
