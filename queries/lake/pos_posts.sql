@@ -1,19 +1,14 @@
 -- The lake's `pos_posts`: the posts close the_close of shop the_shop was the first to classify. A post
 -- left open is classified again by later closes; it belongs to the first, so the lake holds it once.
 -- An earlier close that classified a post showed it as an exception (a matched post is never
--- classified again), so item_firsts names it.
+-- classified again), and the close's row says so (recon_items.post_first_close_seq).
 CREATE OR REPLACE TEMP MACRO lake_pos_posts(the_shop, the_close) AS TABLE
-WITH classified AS (
+WITH first_close AS (
     SELECT DISTINCT coalesce(i.local_file_id, CAST(split_part(i.local_key, ':', 2) AS BIGINT)) AS file_id,
-           coalesce(i.local_line, CAST(split_part(i.local_key, ':', 3) AS BIGINT)) AS line,
-           coalesce(i.local_key, 'P:' || CAST(i.local_file_id AS VARCHAR) || ':' || CAST(i.local_line AS VARCHAR)) AS k
+           coalesce(i.local_line, CAST(split_part(i.local_key, ':', 3) AS BIGINT)) AS line
     FROM recon_items i
     WHERE i.shop_id = the_shop AND i.close_seq = the_close
-      AND (i.local_file_id IS NOT NULL OR i.local_key LIKE 'P:%')
-), first_close AS (
-    SELECT c.file_id, c.line FROM classified c
-    ANTI JOIN (SELECT item_key FROM item_firsts WHERE shop_id = the_shop AND close_seq < the_close) f
-      ON f.item_key = c.k
+      AND (i.local_file_id IS NOT NULL OR i.local_key LIKE 'P:%') AND i.post_first_close_seq IS NULL
 )
 SELECT p.shop_id, CAST(the_close AS BIGINT) AS close_seq, p.file_id, p.line, p.terminal_id, p.cashier_id,
        p.ers_reference, p.invoice_reference, p.amount, p.currency, p.kind, p.description,
