@@ -3,8 +3,10 @@
 -- latest state (item_states). The email and the workbook's To do sheet list these.
 -- For each close in $closes ({shop_id, close_seq}, at most one per shop): each shop's rows by
 -- amount at risk, largest first.
+-- first_close_seq is the close that first showed the row: the classification stored an earlier
+-- one, else it is this close.
 WITH shown AS (
-    SELECT r.*, row_number() OVER () AS row_id
+    SELECT r.* REPLACE (coalesce(r.first_close_seq, r.close_seq) AS first_close_seq), row_number() OVER () AS row_id
     FROM results_of_closes($closes) r JOIN categories c ON c.category = r.category
     -- MATCHED is never an exception; saying so here spares reading the close's matched rows.
     WHERE c.is_exception AND r.category <> 'MATCHED'
@@ -26,8 +28,8 @@ classified AS (
     SEMI JOIN (SELECT DISTINCT shop_id, close_seq FROM shown) s ON s.shop_id = c.shop_id AND s.close_seq = c.close_seq
     GROUP BY ALL
 ),
--- The mark of the close that first showed each row (the classification stored which close that was).
-firsts AS (SELECT DISTINCT shop_id, coalesce(first_close_seq, close_seq) AS close_seq FROM shown),
+-- The mark of the close that first showed each row.
+firsts AS (SELECT DISTINCT shop_id, first_close_seq AS close_seq FROM shown),
 marks AS (
     SELECT p.shop_id, p.close_seq, min(p.marked_at) AS first_mark
     FROM periods p SEMI JOIN firsts f ON f.shop_id = p.shop_id AND f.close_seq = p.close_seq
@@ -40,13 +42,13 @@ SELECT r.shop_id, r.category, c.action, r.terminal_id, t.name AS terminal_name, 
        r.local_amount, r.seqr_amount, r.difference,
        at_risk(r.category, r.local_amount, r.seqr_amount, r.difference) AS at_risk,
        r.posted_at, r.detail,
-       coalesce(r.first_close_seq, r.close_seq) AS first_close_seq, fm.first_mark AS first_seen_at,
+       r.first_close_seq, fm.first_mark AS first_seen_at,
        st.s.event AS event, st.s.until AS snoozed_until, st.s.how AS resolved_how, st.s.note AS note,
        st.s.by_user AS event_by, st.s.event_at AS event_at, k.classified_at
 FROM shown r
 JOIN categories c ON c.category = r.category
 LEFT JOIN states st USING (row_id)
-LEFT JOIN marks fm ON fm.shop_id = r.shop_id AND fm.close_seq = coalesce(r.first_close_seq, r.close_seq)
+LEFT JOIN marks fm ON fm.shop_id = r.shop_id AND fm.close_seq = r.first_close_seq
 LEFT JOIN terminals t ON t.terminal_id = r.terminal_id
 LEFT JOIN classified k ON k.shop_id = r.shop_id AND k.close_seq = r.close_seq
 ORDER BY r.shop_id, at_risk DESC, r.category, reference, r.local_key;
