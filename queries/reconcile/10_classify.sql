@@ -55,26 +55,41 @@ active AS MATERIALIZED (
     UNION
     SELECT shop_id, reference FROM carried WHERE item_key LIKE 'P:%' OR item_key LIKE 'S:%'
 ),
--- Every row under these references, read between the least and greatest of
--- them first: ersReferences begin with their time, so only that part of each
--- table is scanned (and never hashed whole). A window is not materialized: its
--- rows stream into the join that keeps those of the references, and a window
--- holds every shop's rows of those hours.
+-- ersReferences begin with their time. The references made since the round's
+-- earliest previous mark (recent: nearly all of them) are read as one range;
+-- the older ones (an item left open for months, a refund booked under an old
+-- payment's reference) each by itself, through the join alone: DuckDB then
+-- reads only the row groups that may hold them (session.sql), where one range
+-- from the oldest would read every row since.
+night_refs_from AS (SELECT coalesce(strftime(min(first_mark_at), '%Y%m%d%H%M%S'), '') AS reference FROM since),
+recent AS MATERIALIZED (SELECT * FROM active WHERE reference >= (SELECT reference FROM night_refs_from)),
+older AS MATERIALIZED (SELECT * FROM active WHERE reference < (SELECT reference FROM night_refs_from)),
+-- Every row under these references: the recent ones read between their least
+-- and greatest first, so only that part of each table is scanned (and never
+-- hashed whole). A window is not materialized: its rows stream into the join
+-- that keeps those of the references, and a window holds every shop's rows of
+-- those hours.
 posts_window AS NOT MATERIALIZED (
     SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
            p.posted_at, p.kind
     FROM pos_posts p
-    WHERE p.ers_reference >= (SELECT min(reference) FROM active) AND p.ers_reference <= (SELECT max(reference) FROM active)
+    WHERE p.ers_reference >= (SELECT min(reference) FROM recent) AND p.ers_reference <= (SELECT max(reference) FROM recent)
 ),
 shop_posts AS MATERIALIZED (
-    SELECT p.* FROM posts_window p SEMI JOIN active a ON a.shop_id = p.shop_id AND a.reference = p.ers_reference
+    SELECT p.* FROM posts_window p SEMI JOIN recent a ON a.shop_id = p.shop_id AND a.reference = p.ers_reference
+    UNION ALL
+    SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
+           p.posted_at, p.kind
+    FROM pos_posts p SEMI JOIN older a ON a.shop_id = p.shop_id AND a.reference = p.ers_reference
 ),
 seqr_window AS NOT MATERIALIZED (
     SELECT r.* FROM seqr_rows r
-    WHERE r.ers_reference >= (SELECT min(reference) FROM active) AND r.ers_reference <= (SELECT max(reference) FROM active)
+    WHERE r.ers_reference >= (SELECT min(reference) FROM recent) AND r.ers_reference <= (SELECT max(reference) FROM recent)
 ),
 shop_seqr_rows AS MATERIALIZED (
-    SELECT r.* FROM seqr_window r SEMI JOIN active a ON a.shop_id = r.shop_id AND a.reference = r.ers_reference
+    SELECT r.* FROM seqr_window r SEMI JOIN recent a ON a.shop_id = r.shop_id AND a.reference = r.ers_reference
+    UNION ALL
+    SELECT r.* FROM seqr_rows r SEMI JOIN older a ON a.shop_id = r.shop_id AND a.reference = r.ers_reference
 ),
 -- The periods of the rows read, numbered in period id order. SEQR's rows carry
 -- the number instead of the 25-digit id through the pairing, and the output
@@ -115,9 +130,8 @@ shop_invoices AS (
     SEMI JOIN active_invoices a ON a.shop_id = i.shop_id AND a.invoice_reference = i.invoice_reference
 ),
 -- Settled posts, SEQR rows and invoices by the columns they are joined on
--- below: what earlier closes matched under these references (read between the
--- least and greatest of them first, so that only that part of the table is
--- scanned: ersReferences begin with their time), and what
+-- below: what earlier closes matched under these references (the recent ones
+-- read between their least and greatest first, as the windows above), and what
 -- an accountant resolved by hand (in whichever shop has it). A post's file and
 -- line name it in whichever shop.
 -- The hand resolutions of the rows read, with the shop whose rows they name (a
@@ -140,7 +154,7 @@ round_resolutions AS MATERIALIZED (
 ),
 settled_window AS NOT MATERIALIZED (
     SELECT s.* FROM settled_items s
-    WHERE s.reference >= (SELECT min(reference) FROM active) AND s.reference <= (SELECT max(reference) FROM active)
+    WHERE s.reference >= (SELECT min(reference) FROM recent) AND s.reference <= (SELECT max(reference) FROM recent)
     UNION ALL
     -- No invoice to read: an empty range ('' is below every reference), not an unbounded one.
     SELECT s.* FROM settled_items s
@@ -149,7 +163,9 @@ settled_window AS NOT MATERIALIZED (
       AND s.reference <= coalesce((SELECT max(invoice_reference) FROM active_invoices), '')
 ),
 settled_here AS MATERIALIZED (
-    SELECT s.* FROM settled_window s SEMI JOIN active a ON a.shop_id = s.shop_id AND a.reference = s.reference
+    SELECT s.* FROM settled_window s SEMI JOIN recent a ON a.shop_id = s.shop_id AND a.reference = s.reference
+    UNION ALL
+    SELECT s.* FROM settled_items s SEMI JOIN older a ON a.shop_id = s.shop_id AND a.reference = s.reference
     UNION ALL
     SELECT s.* FROM settled_window s
     SEMI JOIN active_invoices a ON a.shop_id = s.shop_id AND a.invoice_reference = s.reference
@@ -196,13 +212,18 @@ archived_seqr AS (
     WHERE s.archived AND s.seqr_n IS NOT NULL
 ),
 -- Where and as what each item of these references was first shown as an exception
--- (read between the least and greatest of them first, as the windows above).
+-- (the recent ones read between their least and greatest first, as the windows above).
 earlier AS (
     SELECT f.shop_id, f.item_key AS k, f.close_seq, f.first_period, f.first_category, f.settled_close_seq FROM item_firsts f
     JOIN todo t ON t.shop_id = f.shop_id AND f.close_seq < t.close_seq
-    SEMI JOIN active a ON a.shop_id = f.shop_id AND a.reference = f.reference
+    SEMI JOIN recent a ON a.shop_id = f.shop_id AND a.reference = f.reference
     WHERE (f.item_key LIKE 'P:%' OR f.item_key LIKE 'S:%')
-      AND f.reference >= (SELECT min(reference) FROM active) AND f.reference <= (SELECT max(reference) FROM active)
+      AND f.reference >= (SELECT min(reference) FROM recent) AND f.reference <= (SELECT max(reference) FROM recent)
+    UNION ALL
+    SELECT f.shop_id, f.item_key AS k, f.close_seq, f.first_period, f.first_category, f.settled_close_seq FROM item_firsts f
+    JOIN todo t ON t.shop_id = f.shop_id AND f.close_seq < t.close_seq
+    SEMI JOIN older a ON a.shop_id = f.shop_id AND a.reference = f.reference
+    WHERE f.item_key LIKE 'P:%' OR f.item_key LIKE 'S:%'
     UNION ALL
     SELECT f.shop_id, f.item_key, f.close_seq, f.first_period, f.first_category, f.settled_close_seq FROM item_firsts f
     JOIN todo t ON t.shop_id = f.shop_id AND f.close_seq < t.close_seq

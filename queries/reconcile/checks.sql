@@ -40,13 +40,19 @@ cur_seqr_refs AS (SELECT DISTINCT shop_id, ers_reference FROM cur_rows),
 -- What earlier closes matched of these rows (what accountants resolved by hand is read where it is used).
 -- Not what this close matched: the close is checked against the rows, not against its own result.
 read_refs AS MATERIALIZED (SELECT shop_id, ers_reference FROM read_posts UNION SELECT shop_id, ers_reference FROM cur_seqr_refs),
-settled_window AS MATERIALIZED (
-    SELECT s.* FROM settled_items s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
-    WHERE s.reference >= (SELECT min(ers_reference) FROM read_refs)
-      AND s.reference <= (SELECT max(ers_reference) FROM read_refs)
-),
+-- Read as 10_classify.sql reads them: the references made since the earliest previous mark
+-- between their least and greatest, each older one by itself.
+night_refs_from AS (SELECT coalesce(strftime(min(first_mark_at), '%Y%m%d%H%M%S'), '') AS reference FROM since),
+recent_refs AS MATERIALIZED (SELECT * FROM read_refs WHERE ers_reference >= (SELECT reference FROM night_refs_from)),
+older_refs AS MATERIALIZED (SELECT * FROM read_refs WHERE ers_reference < (SELECT reference FROM night_refs_from)),
 settled_here AS MATERIALIZED (
-    SELECT s.* FROM settled_window s SEMI JOIN read_refs r ON r.shop_id = s.shop_id AND r.ers_reference = s.reference
+    SELECT s.* FROM settled_items s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
+    SEMI JOIN recent_refs r ON r.shop_id = s.shop_id AND r.ers_reference = s.reference
+    WHERE s.reference >= (SELECT min(ers_reference) FROM recent_refs)
+      AND s.reference <= (SELECT max(ers_reference) FROM recent_refs)
+    UNION ALL
+    SELECT s.* FROM settled_items s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
+    SEMI JOIN older_refs r ON r.shop_id = s.shop_id AND r.ers_reference = s.reference
 ),
 settled_before AS (
     SELECT s.shop_id, 'P:' || CAST(s.file_id AS VARCHAR) || ':' || CAST(s.line AS VARCHAR) AS k FROM settled_here s

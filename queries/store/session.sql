@@ -10,3 +10,8 @@ SET preserve_insertion_order = false;
 -- the plan: a good part of a small close's CPU, with no measurable gain on the
 -- million-row close.
 SET disabled_optimizers = 'projection_pullup';
+-- A join whose build side has up to this many rows hands its keys to the scan on
+-- the other side, which then reads only the row groups that may hold them: a
+-- close finds the rows under its few old references (items left open for
+-- months) without reading every row since (queries/reconcile/10_classify.sql).
+SET dynamic_or_filter_threshold = 4096;
