@@ -11,7 +11,10 @@
 //! settings, as a run does, and allocate as the program does.
 //! About 1% of sales break: a third are posted after the close's mark (due,
 //! and matched, the next night), a third reach the till only in the next
-//! night's file, and a third SEQR never had.
+//! night's file, and a third SEQR never had. Every tenth night each shop's
+//! first post SEQR never had is never written off: it stays open for good.
+//! One sale in 400 is refunded 30 nights later, booked by the till under the
+//! payment's reference and by SEQR under a reference of its own.
 //!
 //! Shapes (`BENCH_SHAPE`): `big` is 1 shop with 20,000 sales a night, `many`
 //! is 500 shops with 100 each; both by default. `BENCH_NIGHTS` (default 365)
@@ -75,6 +78,13 @@ fn break_of(sale: usize) -> Option<Break> {
     }
 }
 
+/// Refunded `REFUND_AFTER` nights later (never a sale that breaks).
+fn refunded(sale: usize) -> bool {
+    sale % 400 == 13
+}
+
+const REFUND_AFTER: i64 = 30;
+
 fn shop_id(shop: usize) -> ShopId {
     ShopId::parse(format!("shop-{shop:03}")).unwrap()
 }
@@ -119,17 +129,39 @@ struct Night {
     never_at_seqr: Vec<(usize, String)>,
 }
 
+/// Sale `i` of `shop` on `night`: when it was paid, its ersReference and its amount.
+fn sale_of(shape: &Shape, night: i64, shop: usize, i: usize) -> (DateTime<Utc>, String, Decimal) {
+    let open = mark_of(night) - Duration::hours(12);
+    let spread = 12 * 3600 * 1000 / shape.sales as i64;
+    let at = open + Duration::milliseconds(spread * i as i64 + 500);
+    let sale = shop * shape.sales + i;
+    (at, seqr_id(at, shop * 100_000 + i), Decimal::new(100 + (sale as i64 * 37) % 50_000, 2))
+}
+
 fn trade(shape: &Shape, night: i64) -> Night {
     let mark = mark_of(night);
-    let open = mark - Duration::hours(12);
     let mut n = Night { posts: vec![], next_file: vec![], seqr: vec![vec![]; shape.shops], never_at_seqr: vec![] };
-    let spread = 12 * 3600 * 1000 / shape.sales as i64;
     for shop in 0..shape.shops {
         for i in 0..shape.sales {
             let sale = shop * shape.sales + i;
-            let at = open + Duration::milliseconds(spread * i as i64 + 500);
-            let ers = seqr_id(at, shop * 100_000 + i);
-            let amount = Decimal::new(100 + (sale as i64 * 37) % 50_000, 2);
+            let (at, ers, amount) = sale_of(shape, night, shop, i);
+            if night > REFUND_AFTER && refunded(sale) {
+                let (_, payment, paid) = sale_of(shape, night - REFUND_AFTER, shop, i);
+                let refund_at = at + Duration::milliseconds(200);
+                n.posts.push(format!(
+                    "{},{},anna,{payment},,{},SEK,REFUND,SEQR refund,{}",
+                    shop_id(shop),
+                    terminal_id(shop),
+                    -paid,
+                    (refund_at + Duration::seconds(2)).to_rfc3339()
+                ));
+                n.seqr[shop].push(DetailRow {
+                    terminal_id: Some(terminal_id(shop)),
+                    cashier_id: None,
+                    amount: -paid,
+                    ers_reference: seqr_id(refund_at, shop * 100_000 + 50_000 + i),
+                });
+            }
             let brk = break_of(sale);
             let posted_at = if brk == Some(Break::PostedAfterMark) { mark + Duration::seconds(30) } else { at };
             let post = format!(
@@ -456,7 +488,12 @@ fn play(shape: &Shape, last_night: i64) {
             let _ = dir.keep();
             return;
         }
-        to_write_off.push(day.never_at_seqr);
+        let mut write_off = day.never_at_seqr;
+        if night % 10 == 0 {
+            let mut first = std::collections::HashSet::new();
+            write_off.retain(|(shop, _)| !first.insert(*shop));
+        }
+        to_write_off.push(write_off);
         let t = std::time::Instant::now();
         if to_write_off.len() > 2 {
             for (shop, ers) in to_write_off.remove(0) {
