@@ -18,7 +18,12 @@ results AS MATERIALIZED (
 -- the shop's previous close or made after its first mark, this close's SEQR
 -- rows, and the items earlier closes left open (schema/013_item_ledger.sql).
 since AS (FROM previous_cursors($closes)),
-open_posts AS (SELECT * FROM open_items_of($closes) WHERE item_key LIKE 'P:%'),
+-- By file and line, which name a post: its key is not built again for every post read.
+open_posts AS (
+    SELECT shop_id, CAST(split_part(item_key, ':', 2) AS BIGINT) AS file_id,
+           CAST(split_part(item_key, ':', 3) AS BIGINT) AS line
+    FROM open_items_of($closes) WHERE item_key LIKE 'P:%'
+),
 -- The posts new to the close and its open posts of the rest: disjoint, so
 -- nothing is made distinct.
 read_posts AS MATERIALIZED (
@@ -26,8 +31,7 @@ read_posts AS MATERIALIZED (
     UNION ALL
     SELECT p.shop_id, p.file_id, p.line, p.ers_reference, p.amount, p.posted_at FROM pos_posts p
     JOIN since s ON s.shop_id = p.shop_id
-    SEMI JOIN open_posts o ON o.shop_id = p.shop_id AND o.reference = p.ers_reference
-        AND o.item_key = 'P:' || CAST(p.file_id AS VARCHAR) || ':' || CAST(p.line AS VARCHAR)
+    SEMI JOIN open_posts o ON o.shop_id = p.shop_id AND o.file_id = p.file_id AND o.line = p.line
     WHERE p.file_id <= s.last_file_id AND p.posted_at < s.first_mark_at
 ),
 -- Each close's stretch: from the shop's previous classification (0: none), whose self-check
