@@ -56,14 +56,20 @@ active AS MATERIALIZED (
     SELECT shop_id, reference FROM carried WHERE item_key LIKE 'P:%' OR item_key LIKE 'S:%'
 ),
 -- ersReferences begin with their time. The references made since the round's
--- earliest previous mark (recent: nearly all of them) are read as one range;
--- the older ones (an item left open for months, a refund booked under an old
--- payment's reference) each by itself, through the join alone: DuckDB then
--- reads only the row groups that may hold them (session.sql), where one range
--- from the oldest would read every row since.
+-- earliest previous mark (recent: nearly all of them) are read as one range.
+-- The older ones are those of the items left open, whose rows the shop's
+-- previous classification kept (schema/022_kept_rows.sql), and the few others
+-- (a refund booked under an old payment's reference, an item reopened by
+-- hand), each looked up by itself through the join alone: DuckDB then reads
+-- only the row groups that may hold them (session.sql), where one range from
+-- the oldest would read every row since.
 night_refs_from AS (SELECT coalesce(strftime(min(first_mark_at), '%Y%m%d%H%M%S'), '') AS reference FROM since),
 recent AS MATERIALIZED (SELECT * FROM active WHERE reference >= (SELECT reference FROM night_refs_from)),
 older AS MATERIALIZED (SELECT * FROM active WHERE reference < (SELECT reference FROM night_refs_from)),
+kept AS MATERIALIZED (
+    SELECT o.* FROM older o SEMI JOIN kept_references_of($closes) k ON k.shop_id = o.shop_id AND k.reference = o.reference
+),
+looked_up AS MATERIALIZED (SELECT o.* FROM older o ANTI JOIN kept k ON k.shop_id = o.shop_id AND k.reference = o.reference),
 -- Every row under these references: the recent ones read between their least
 -- and greatest first, so only that part of each table is scanned (and never
 -- hashed whole). A window is not materialized: its rows stream into the join
@@ -80,7 +86,9 @@ shop_posts AS MATERIALIZED (
     UNION ALL
     SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
            p.posted_at, p.kind
-    FROM pos_posts p SEMI JOIN older a ON a.shop_id = p.shop_id AND a.reference = p.ers_reference
+    FROM pos_posts p SEMI JOIN looked_up a ON a.shop_id = p.shop_id AND a.reference = p.ers_reference
+    UNION ALL
+    SELECT p.* FROM kept_posts_of($closes) p SEMI JOIN kept a ON a.shop_id = p.shop_id AND a.reference = p.ers_reference
 ),
 seqr_window AS NOT MATERIALIZED (
     SELECT r.* FROM seqr_rows r
@@ -89,7 +97,9 @@ seqr_window AS NOT MATERIALIZED (
 shop_seqr_rows AS MATERIALIZED (
     SELECT r.* FROM seqr_window r SEMI JOIN recent a ON a.shop_id = r.shop_id AND a.reference = r.ers_reference
     UNION ALL
-    SELECT r.* FROM seqr_rows r SEMI JOIN older a ON a.shop_id = r.shop_id AND a.reference = r.ers_reference
+    SELECT r.* FROM seqr_rows r SEMI JOIN looked_up a ON a.shop_id = r.shop_id AND a.reference = r.ers_reference
+    UNION ALL
+    SELECT r.* FROM kept_seqr_rows_of($closes) r SEMI JOIN kept a ON a.shop_id = r.shop_id AND a.reference = r.ers_reference
 ),
 -- The periods of the rows read, numbered in period id order. SEQR's rows carry
 -- the number instead of the 25-digit id through the pairing, and the output
@@ -165,7 +175,9 @@ settled_window AS NOT MATERIALIZED (
 settled_here AS MATERIALIZED (
     SELECT s.* FROM settled_window s SEMI JOIN recent a ON a.shop_id = s.shop_id AND a.reference = s.reference
     UNION ALL
-    SELECT s.* FROM settled_items s SEMI JOIN older a ON a.shop_id = s.shop_id AND a.reference = s.reference
+    SELECT s.* FROM settled_items s SEMI JOIN looked_up a ON a.shop_id = s.shop_id AND a.reference = s.reference
+    UNION ALL
+    SELECT s.* FROM kept_settled_items_of($closes) s SEMI JOIN kept a ON a.shop_id = s.shop_id AND a.reference = s.reference
     UNION ALL
     SELECT s.* FROM settled_window s
     SEMI JOIN active_invoices a ON a.shop_id = s.shop_id AND a.invoice_reference = s.reference

@@ -18,11 +18,15 @@ results AS MATERIALIZED (
 -- the shop's previous close or made after its first mark, this close's SEQR
 -- rows, and the items earlier closes left open (schema/013_item_ledger.sql).
 since AS (FROM previous_cursors($closes)),
--- By file and line, which name a post: its key is not built again for every post read.
-open_posts AS (
-    SELECT shop_id, CAST(split_part(item_key, ':', 2) AS BIGINT) AS file_id,
-           CAST(split_part(item_key, ':', 3) AS BIGINT) AS line
-    FROM open_items_of($closes) WHERE item_key LIKE 'P:%'
+-- The references whose rows the shops' previous classifications kept (schema/022_kept_rows.sql).
+kept_refs AS MATERIALIZED (FROM kept_references_of($closes)),
+-- By file and line, which name a post: its key is not built again for every post read. An open
+-- post under a kept reference is read from what was kept.
+open_posts AS MATERIALIZED (
+    SELECT o.shop_id, CAST(split_part(o.item_key, ':', 2) AS BIGINT) AS file_id,
+           CAST(split_part(o.item_key, ':', 3) AS BIGINT) AS line,
+           EXISTS (SELECT 1 FROM kept_refs k WHERE k.shop_id = o.shop_id AND k.reference = o.reference) AS kept
+    FROM open_items_of($closes) o WHERE o.item_key LIKE 'P:%'
 ),
 -- The posts new to the close and its open posts of the rest: disjoint, so
 -- nothing is made distinct.
@@ -31,7 +35,12 @@ read_posts AS MATERIALIZED (
     UNION ALL
     SELECT p.shop_id, p.file_id, p.line, p.ers_reference, p.amount, p.posted_at FROM pos_posts p
     JOIN since s ON s.shop_id = p.shop_id
-    SEMI JOIN open_posts o ON o.shop_id = p.shop_id AND o.file_id = p.file_id AND o.line = p.line
+    SEMI JOIN (SELECT * FROM open_posts WHERE NOT kept) o ON o.shop_id = p.shop_id AND o.file_id = p.file_id AND o.line = p.line
+    WHERE p.file_id <= s.last_file_id AND p.posted_at < s.first_mark_at
+    UNION ALL
+    SELECT p.shop_id, p.file_id, p.line, p.ers_reference, p.amount, p.posted_at FROM kept_posts_of($closes) p
+    JOIN since s ON s.shop_id = p.shop_id
+    SEMI JOIN (SELECT * FROM open_posts WHERE kept) o ON o.shop_id = p.shop_id AND o.file_id = p.file_id AND o.line = p.line
     WHERE p.file_id <= s.last_file_id AND p.posted_at < s.first_mark_at
 ),
 -- Each close's stretch: from the shop's previous classification (0: none), whose self-check
@@ -45,7 +54,7 @@ cur_seqr_refs AS (SELECT DISTINCT shop_id, ers_reference FROM cur_rows),
 -- Not what this close matched: the close is checked against the rows, not against its own result.
 read_refs AS MATERIALIZED (SELECT shop_id, ers_reference FROM read_posts UNION SELECT shop_id, ers_reference FROM cur_seqr_refs),
 -- Read as 10_classify.sql reads them: the references made since the earliest previous mark
--- between their least and greatest, each older one by itself.
+-- between their least and greatest, the older ones from what was kept or each by itself.
 night_refs_from AS (SELECT coalesce(strftime(min(first_mark_at), '%Y%m%d%H%M%S'), '') AS reference FROM since),
 recent_refs AS MATERIALIZED (SELECT * FROM read_refs WHERE ers_reference >= (SELECT reference FROM night_refs_from)),
 older_refs AS MATERIALIZED (SELECT * FROM read_refs WHERE ers_reference < (SELECT reference FROM night_refs_from)),
@@ -56,7 +65,12 @@ settled_here AS MATERIALIZED (
       AND s.reference <= (SELECT max(ers_reference) FROM recent_refs)
     UNION ALL
     SELECT s.* FROM settled_items s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
-    SEMI JOIN older_refs r ON r.shop_id = s.shop_id AND r.ers_reference = s.reference
+    SEMI JOIN (FROM older_refs r ANTI JOIN kept_refs k ON k.shop_id = r.shop_id AND k.reference = r.ers_reference) r
+      ON r.shop_id = s.shop_id AND r.ers_reference = s.reference
+    UNION ALL
+    SELECT s.* FROM kept_settled_items_of($closes) s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
+    SEMI JOIN (FROM older_refs r SEMI JOIN kept_refs k ON k.shop_id = r.shop_id AND k.reference = r.ers_reference) r
+      ON r.shop_id = s.shop_id AND r.ers_reference = s.reference
 ),
 settled_before AS (
     SELECT s.shop_id, 'P:' || CAST(s.file_id AS VARCHAR) || ':' || CAST(s.line AS VARCHAR) AS k FROM settled_here s

@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (19, "previous_close", include_str!("../../queries/schema/019_previous_close.sql")),
     (20, "latest_closes", include_str!("../../queries/schema/020_latest_closes.sql")),
     (21, "first_shown", include_str!("../../queries/schema/021_first_shown.sql")),
+    (22, "kept_rows", include_str!("../../queries/schema/022_kept_rows.sql")),
 ];
 
 /// The settings of every connection that writes (`queries/store/session.sql`).
@@ -216,6 +217,10 @@ pub const RECONCILE: &[(&str, &str)] = &[
     ("reconcile/04_reopen_open_items.sql", include_str!("../../queries/reconcile/04_reopen_open_items.sql")),
     ("reconcile/05_reopen_firsts.sql", include_str!("../../queries/reconcile/05_reopen_firsts.sql")),
     ("reconcile/06_clear_cursors.sql", include_str!("../../queries/reconcile/06_clear_cursors.sql")),
+    ("reconcile/07_clear_kept_references.sql", include_str!("../../queries/reconcile/07_clear_kept_references.sql")),
+    ("reconcile/07_clear_kept_posts.sql", include_str!("../../queries/reconcile/07_clear_kept_posts.sql")),
+    ("reconcile/07_clear_kept_seqr_rows.sql", include_str!("../../queries/reconcile/07_clear_kept_seqr_rows.sql")),
+    ("reconcile/07_clear_kept_settled.sql", include_str!("../../queries/reconcile/07_clear_kept_settled.sql")),
     ("reconcile/10_classify.sql", include_str!("../../queries/reconcile/10_classify.sql")),
     ("reconcile/20_record.sql", include_str!("../../queries/reconcile/20_record.sql")),
     ("reconcile/21_settle.sql", include_str!("../../queries/reconcile/21_settle.sql")),
@@ -224,6 +229,10 @@ pub const RECONCILE: &[(&str, &str)] = &[
     ("reconcile/24_first_seen.sql", include_str!("../../queries/reconcile/24_first_seen.sql")),
     ("reconcile/25_first_open_items.sql", include_str!("../../queries/reconcile/25_first_open_items.sql")),
     ("reconcile/26_cursor.sql", include_str!("../../queries/reconcile/26_cursor.sql")),
+    ("reconcile/27_keep_references.sql", include_str!("../../queries/reconcile/27_keep_references.sql")),
+    ("reconcile/27_keep_posts.sql", include_str!("../../queries/reconcile/27_keep_posts.sql")),
+    ("reconcile/27_keep_seqr_rows.sql", include_str!("../../queries/reconcile/27_keep_seqr_rows.sql")),
+    ("reconcile/27_keep_settled.sql", include_str!("../../queries/reconcile/27_keep_settled.sql")),
 ];
 
 /// `seqr-recon archive`, in order: moves old closes out of the database (see `queries/archive/`).

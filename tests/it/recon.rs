@@ -1141,7 +1141,11 @@ fn items_classified_before_migration_21_keep_when_they_were_first_shown() {
         .tamper_for_test(
             "ALTER TABLE recon_items DROP COLUMN first_close_seq; \
              ALTER TABLE recon_items DROP COLUMN post_first_close_seq; \
-             DELETE FROM schema_migrations WHERE version = 21",
+             DROP MACRO TABLE kept_references_of; DROP MACRO TABLE kept_posts_of; \
+             DROP MACRO TABLE kept_seqr_rows_of; DROP MACRO TABLE kept_settled_items_of; \
+             DROP TABLE kept_references; DROP TABLE kept_posts; DROP TABLE kept_seqr_rows; \
+             DROP TABLE kept_settled_items; \
+             DELETE FROM schema_migrations WHERE version >= 21",
         )
         .unwrap();
     drop(std::mem::replace(&mut r.store, Store::open_in_memory().unwrap()));
@@ -1479,8 +1483,19 @@ fn a_month_later_a_copy_of_a_settled_post_is_a_duplicate_and_late_sides_still_ma
     // The copy stays until someone deals with it; everything else is settled for good.
     let (next, _) = r.close("P33", &day(32).to_rfc3339(), vec![], None);
     assert_eq!(r.categories(next), pairs(&[("DUPLICATE_LOCAL", "20261121100000700000001")]));
-    // Reconciling the latest close again gives the same answer.
+    // Reconciling the latest close again gives the same answer, from the rows the close before it
+    // kept under the copy's and the lost posts' references, and from the tables themselves.
     let before = r.results(next);
+    let kept = "SELECT count(*) FROM kept_references k JOIN kept_posts p USING (shop_id, close_seq) \
+                WHERE p.ers_reference = k.reference AND k.close_seq = ? AND k.reference = '20261121100000700000001'";
+    assert_eq!(
+        read_one(&r.store, kept, [c], |row| row.get::<_, i64>(0)).unwrap(),
+        2,
+        "the payment and its copy were kept"
+    );
+    reconcile(&r.store, &shop("shop-1"), next, &r.settings).unwrap();
+    assert_eq!(r.results(next), before);
+    r.store.tamper_for_test("DELETE FROM kept_references").unwrap();
     reconcile(&r.store, &shop("shop-1"), next, &r.settings).unwrap();
     assert_eq!(r.results(next), before);
     // Close 1's two lost posts, 31 closes on; the copy, one close on.
