@@ -1,11 +1,7 @@
 -- Every SEQR row under the references the closes keep, as 27_keep_posts.sql keeps the posts.
 INSERT INTO kept_seqr_rows
-WITH todo AS (SELECT unnest(CAST($closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
-keep AS MATERIALIZED (SELECT k.shop_id, k.reference FROM kept_references k SEMI JOIN todo t ON t.shop_id = k.shop_id AND t.close_seq = k.close_seq),
-kept_before AS MATERIALIZED (FROM kept_references_of($closes)),
-new_to_keep AS MATERIALIZED (SELECT * FROM keep ANTI JOIN kept_before b ON b.shop_id = keep.shop_id AND b.reference = keep.reference)
-SELECT t.close_seq, r.* FROM (
-    SELECT r.* FROM kept_seqr_rows_of($closes) r SEMI JOIN keep k ON k.shop_id = r.shop_id AND k.reference = r.ers_reference
-    UNION ALL
-    SELECT r.* FROM seqr_rows r SEMI JOIN new_to_keep k ON k.shop_id = r.shop_id AND k.reference = r.ers_reference
-) r JOIN todo t ON t.shop_id = r.shop_id;
+SELECT k.close_seq, r.* FROM kept_seqr_rows_of($closes) r
+JOIN keeping($closes) k ON k.shop_id = r.shop_id AND k.reference = r.ers_reference AND k.kept_before
+UNION ALL
+SELECT k.close_seq, r.* FROM seqr_rows r
+JOIN keeping($closes) k ON k.shop_id = r.shop_id AND k.reference = r.ers_reference AND NOT k.kept_before;

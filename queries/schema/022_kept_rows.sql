@@ -91,6 +91,23 @@ UNION ALL
 SELECT i.* FROM settled_items i JOIN s ON s.shop_id = i.shop_id AND i.close_seq > s.close_seq
 SEMI JOIN r ON r.shop_id = i.shop_id AND r.reference = i.reference;
 
+-- For each close in closes, each reference it keeps (27_keep_references.sql) and whether its
+-- shop's previous classification kept it too: then its rows come from kept_*_of, else from the
+-- tables themselves.
+CREATE MACRO keeping(closes) AS TABLE
+WITH t AS (SELECT unnest(CAST(closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)),
+b AS MATERIALIZED (FROM kept_references_of(closes))
+SELECT k.shop_id, k.close_seq, k.reference,
+       EXISTS (SELECT 1 FROM b WHERE b.shop_id = k.shop_id AND b.reference = k.reference) AS kept_before
+FROM kept_references k SEMI JOIN t ON t.shop_id = k.shop_id AND t.close_seq = k.close_seq;
+
+-- For each close in closes, its shop's previous classification (0: none): the kept generations
+-- before it, and those of the close itself or later (a close classified again), are stale.
+CREATE MACRO stale_kept(closes) AS TABLE
+SELECT t.shop_id, t.close_seq, coalesce(s.close_seq, 0) AS previous_seq
+FROM (SELECT unnest(CAST(closes AS STRUCT(shop_id VARCHAR, close_seq BIGINT)[]), recursive := true)) t
+LEFT JOIN previous_cursors(closes) s ON s.shop_id = t.shop_id;
+
 COMMENT ON TABLE kept_references IS 'the references of each shop''s open items whose rows its classification kept';
 COMMENT ON COLUMN kept_references.shop_id IS 'the shop';
 COMMENT ON COLUMN kept_references.close_seq IS 'the close whose classification kept them';

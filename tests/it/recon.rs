@@ -1143,6 +1143,7 @@ fn items_classified_before_migration_21_keep_when_they_were_first_shown() {
              ALTER TABLE recon_items DROP COLUMN post_first_close_seq; \
              DROP MACRO TABLE kept_references_of; DROP MACRO TABLE kept_posts_of; \
              DROP MACRO TABLE kept_seqr_rows_of; DROP MACRO TABLE kept_settled_items_of; \
+             DROP MACRO TABLE keeping; DROP MACRO TABLE stale_kept; \
              DROP TABLE kept_references; DROP TABLE kept_posts; DROP TABLE kept_seqr_rows; \
              DROP TABLE kept_settled_items; \
              DELETE FROM schema_migrations WHERE version >= 21",
