@@ -70,6 +70,21 @@ kept AS MATERIALIZED (
     SELECT o.* FROM older o SEMI JOIN kept_references_of($closes) k ON k.shop_id = o.shop_id AND k.reference = o.reference
 ),
 looked_up AS MATERIALIZED (SELECT o.* FROM older o ANTI JOIN kept k ON k.shop_id = o.shop_id AND k.reference = o.reference),
+-- Where each looked-up reference's night ends (schema/023_late_references.sql): its rows are
+-- in POS files up to last_file_id and settled up to close_seq, or noted in late_references.
+-- A reference older than every close left (archived) is read whole.
+looked_up_until AS MATERIALIZED (
+    SELECT a.shop_id, a.reference, coalesce(min(e.last_file_id), 9223372036854775807) AS last_file_id,
+           coalesce(min(e.close_seq), 9223372036854775807) AS close_seq
+    FROM looked_up a LEFT JOIN night_ends_of($closes) e ON e.shop_id = a.shop_id AND e.first_mark_reference > a.reference
+    GROUP BY a.shop_id, a.reference
+),
+looked_up_late AS MATERIALIZED (
+    SELECT DISTINCT l.shop_id, l.close_seq, l.reference, l.file_id FROM late_references l
+    JOIN looked_up_until a ON a.shop_id = l.shop_id AND a.reference = l.reference
+     AND (l.file_id > a.last_file_id OR (l.file_id IS NULL AND l.close_seq > a.close_seq))
+    WHERE l.close_seq > (SELECT min(close_seq) FROM looked_up_until)
+),
 -- Every row under these references: the recent ones read between their least
 -- and greatest first, so only that part of each table is scanned (and never
 -- hashed whole). A window is not materialized: its rows stream into the join
@@ -86,7 +101,19 @@ shop_posts AS MATERIALIZED (
     UNION ALL
     SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
            p.posted_at, p.kind
-    FROM pos_posts p SEMI JOIN looked_up a ON a.shop_id = p.shop_id AND a.reference = p.ers_reference
+    FROM pos_posts p
+    SEMI JOIN looked_up_until a ON a.shop_id = p.shop_id AND a.reference = p.ers_reference AND p.file_id <= a.last_file_id
+    WHERE p.file_id <= (SELECT max(last_file_id) FROM looked_up_until)
+    UNION ALL
+    SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
+           p.posted_at, p.kind
+    FROM pos_posts p
+    SEMI JOIN looked_up_late l ON l.shop_id = p.shop_id AND l.file_id = p.file_id AND l.reference = p.ers_reference
+    UNION ALL
+    SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
+           p.posted_at, p.kind
+    FROM pos_posts p JOIN since s ON s.shop_id = p.shop_id AND p.file_id > s.last_file_id
+    SEMI JOIN looked_up_until a ON a.shop_id = p.shop_id AND a.reference = p.ers_reference AND p.file_id > a.last_file_id
     UNION ALL
     SELECT p.* FROM kept_posts_of($closes) p SEMI JOIN kept a ON a.shop_id = p.shop_id AND a.reference = p.ers_reference
 ),
@@ -175,7 +202,13 @@ settled_window AS NOT MATERIALIZED (
 settled_here AS MATERIALIZED (
     SELECT s.* FROM settled_window s SEMI JOIN recent a ON a.shop_id = s.shop_id AND a.reference = s.reference
     UNION ALL
-    SELECT s.* FROM settled_items s SEMI JOIN looked_up a ON a.shop_id = s.shop_id AND a.reference = s.reference
+    SELECT s.* FROM settled_items s
+    SEMI JOIN looked_up_until a ON a.shop_id = s.shop_id AND a.reference = s.reference AND s.close_seq <= a.close_seq
+    WHERE s.close_seq <= (SELECT max(close_seq) FROM looked_up_until)
+    UNION ALL
+    SELECT s.* FROM settled_items s
+    SEMI JOIN (SELECT * FROM looked_up_late WHERE file_id IS NULL) l
+      ON l.shop_id = s.shop_id AND l.close_seq = s.close_seq AND l.reference = s.reference
     UNION ALL
     SELECT s.* FROM kept_settled_items_of($closes) s SEMI JOIN kept a ON a.shop_id = s.shop_id AND a.reference = s.reference
     UNION ALL

@@ -58,15 +58,33 @@ read_refs AS MATERIALIZED (SELECT shop_id, ers_reference FROM read_posts UNION S
 night_refs_from AS (SELECT coalesce(strftime(min(first_mark_at), '%Y%m%d%H%M%S'), '') AS reference FROM since),
 recent_refs AS MATERIALIZED (SELECT * FROM read_refs WHERE ers_reference >= (SELECT reference FROM night_refs_from)),
 older_refs AS MATERIALIZED (SELECT * FROM read_refs WHERE ers_reference < (SELECT reference FROM night_refs_from)),
+-- An older reference nobody kept: settled up to the close where its night ends (before this
+-- close), or in a later close noted in late_references (schema/023_late_references.sql).
+looked_up_until AS MATERIALIZED (
+    SELECT r.shop_id, r.ers_reference, coalesce(min(e.close_seq), any_value(t.close_seq) - 1) AS close_seq,
+           any_value(t.close_seq) AS this_close
+    FROM older_refs r JOIN todo t ON t.shop_id = r.shop_id
+    LEFT JOIN night_ends_of($closes) e ON e.shop_id = r.shop_id AND e.first_mark_reference > r.ers_reference
+    WHERE NOT EXISTS (SELECT 1 FROM kept_refs k WHERE k.shop_id = r.shop_id AND k.reference = r.ers_reference)
+    GROUP BY r.shop_id, r.ers_reference
+),
 settled_here AS MATERIALIZED (
     SELECT s.* FROM settled_items s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
     SEMI JOIN recent_refs r ON r.shop_id = s.shop_id AND r.ers_reference = s.reference
     WHERE s.reference >= (SELECT min(ers_reference) FROM recent_refs)
       AND s.reference <= (SELECT max(ers_reference) FROM recent_refs)
     UNION ALL
-    SELECT s.* FROM settled_items s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
-    SEMI JOIN (FROM older_refs r ANTI JOIN kept_refs k ON k.shop_id = r.shop_id AND k.reference = r.ers_reference) r
-      ON r.shop_id = s.shop_id AND r.ers_reference = s.reference
+    SELECT s.* FROM settled_items s
+    SEMI JOIN looked_up_until r ON r.shop_id = s.shop_id AND r.ers_reference = s.reference AND s.close_seq <= r.close_seq
+    WHERE s.close_seq <= (SELECT max(close_seq) FROM looked_up_until)
+    UNION ALL
+    SELECT s.* FROM settled_items s
+    SEMI JOIN (
+        SELECT l.* FROM late_references l
+        JOIN looked_up_until r ON r.shop_id = l.shop_id AND r.ers_reference = l.reference
+         AND l.close_seq > r.close_seq AND l.close_seq < r.this_close
+        WHERE l.file_id IS NULL AND l.close_seq > (SELECT min(close_seq) FROM looked_up_until)
+    ) l ON l.shop_id = s.shop_id AND l.close_seq = s.close_seq AND l.reference = s.reference
     UNION ALL
     SELECT s.* FROM kept_settled_items_of($closes) s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
     SEMI JOIN (FROM older_refs r SEMI JOIN kept_refs k ON k.shop_id = r.shop_id AND k.reference = r.ers_reference) r

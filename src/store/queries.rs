@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (20, "latest_closes", include_str!("../../queries/schema/020_latest_closes.sql")),
     (21, "first_shown", include_str!("../../queries/schema/021_first_shown.sql")),
     (22, "kept_rows", include_str!("../../queries/schema/022_kept_rows.sql")),
+    (23, "late_references", include_str!("../../queries/schema/023_late_references.sql")),
 ];
 
 /// The settings of every connection that writes (`queries/store/session.sql`).
@@ -221,6 +222,7 @@ pub const RECONCILE: &[(&str, &str)] = &[
     ("reconcile/07_clear_kept_posts.sql", include_str!("../../queries/reconcile/07_clear_kept_posts.sql")),
     ("reconcile/07_clear_kept_seqr_rows.sql", include_str!("../../queries/reconcile/07_clear_kept_seqr_rows.sql")),
     ("reconcile/07_clear_kept_settled.sql", include_str!("../../queries/reconcile/07_clear_kept_settled.sql")),
+    ("reconcile/07_clear_late_references.sql", include_str!("../../queries/reconcile/07_clear_late_references.sql")),
     ("reconcile/10_classify.sql", include_str!("../../queries/reconcile/10_classify.sql")),
     ("reconcile/20_record.sql", include_str!("../../queries/reconcile/20_record.sql")),
     ("reconcile/21_settle.sql", include_str!("../../queries/reconcile/21_settle.sql")),
@@ -233,6 +235,7 @@ pub const RECONCILE: &[(&str, &str)] = &[
     ("reconcile/27_keep_posts.sql", include_str!("../../queries/reconcile/27_keep_posts.sql")),
     ("reconcile/27_keep_seqr_rows.sql", include_str!("../../queries/reconcile/27_keep_seqr_rows.sql")),
     ("reconcile/27_keep_settled.sql", include_str!("../../queries/reconcile/27_keep_settled.sql")),
+    ("reconcile/28_late_references.sql", include_str!("../../queries/reconcile/28_late_references.sql")),
 ];
 
 /// `seqr-recon archive`, in order: moves old closes out of the database (see `queries/archive/`).

@@ -1145,7 +1145,7 @@ fn items_classified_before_migration_21_keep_when_they_were_first_shown() {
              DROP MACRO TABLE kept_seqr_rows_of; DROP MACRO TABLE kept_settled_items_of; \
              DROP MACRO TABLE keeping; DROP MACRO TABLE stale_kept; \
              DROP TABLE kept_references; DROP TABLE kept_posts; DROP TABLE kept_seqr_rows; \
-             DROP TABLE kept_settled_items; \
+             DROP TABLE kept_settled_items; DROP MACRO TABLE night_ends_of; DROP TABLE late_references; \
              DELETE FROM schema_migrations WHERE version >= 21",
         )
         .unwrap();
@@ -1496,6 +1496,15 @@ fn a_month_later_a_copy_of_a_settled_post_is_a_duplicate_and_late_sides_still_ma
     );
     reconcile(&r.store, &shop("shop-1"), next, &r.settings).unwrap();
     assert_eq!(r.results(next), before);
+    // Without what was kept, each reference is looked up up to where its night ended, and where
+    // the rows that came under it later were noted: the three posts of night 31, and what the
+    // close of night 31 settled under the two lost posts' references.
+    let late = "SELECT count(*) FILTER (WHERE file_id IS NOT NULL), count(*) FILTER (WHERE file_id IS NULL) \
+                FROM late_references WHERE close_seq = ?";
+    assert_eq!(
+        read_one(&r.store, late, [c], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))).unwrap(),
+        (3, 2)
+    );
     r.store.tamper_for_test("DELETE FROM kept_references").unwrap();
     reconcile(&r.store, &shop("shop-1"), next, &r.settings).unwrap();
     assert_eq!(r.results(next), before);
