@@ -83,13 +83,16 @@ looked_up_late AS MATERIALIZED (
     SELECT DISTINCT l.shop_id, l.close_seq, l.reference, l.file_id FROM late_references l
     JOIN looked_up_until a ON a.shop_id = l.shop_id AND a.reference = l.reference
      AND (l.file_id > a.last_file_id OR (l.file_id IS NULL AND l.close_seq > a.close_seq))
-    WHERE l.close_seq > (SELECT min(close_seq) FROM looked_up_until)
+    WHERE l.close_seq > coalesce((SELECT min(close_seq) FROM looked_up_until), 9223372036854775807)
 ),
 -- Every row under these references: the recent ones read between their least
 -- and greatest first, so only that part of each table is scanned (and never
 -- hashed whole). A window is not materialized: its rows stream into the join
 -- that keeps those of the references, and a window holds every shop's rows of
--- those hours.
+-- those hours. A looked-up reference's posts are read in the files up to where
+-- its night ended, the files late_references notes for it, and the files loaded
+-- since the previous close (noted after this close); with nothing looked up,
+-- the bound -1 lets DuckDB skip every row group, where none would read them all.
 posts_window AS NOT MATERIALIZED (
     SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
            p.posted_at, p.kind
@@ -103,7 +106,7 @@ shop_posts AS MATERIALIZED (
            p.posted_at, p.kind
     FROM pos_posts p
     SEMI JOIN looked_up_until a ON a.shop_id = p.shop_id AND a.reference = p.ers_reference AND p.file_id <= a.last_file_id
-    WHERE p.file_id <= (SELECT max(last_file_id) FROM looked_up_until)
+    WHERE p.file_id <= coalesce((SELECT max(last_file_id) FROM looked_up_until), -1)
     UNION ALL
     SELECT p.shop_id, p.file_id, p.line, p.terminal_id, p.cashier_id, p.ers_reference, p.invoice_reference, p.amount,
            p.posted_at, p.kind
@@ -204,7 +207,7 @@ settled_here AS MATERIALIZED (
     UNION ALL
     SELECT s.* FROM settled_items s
     SEMI JOIN looked_up_until a ON a.shop_id = s.shop_id AND a.reference = s.reference AND s.close_seq <= a.close_seq
-    WHERE s.close_seq <= (SELECT max(close_seq) FROM looked_up_until)
+    WHERE s.close_seq <= coalesce((SELECT max(close_seq) FROM looked_up_until), -1)
     UNION ALL
     SELECT s.* FROM settled_items s
     SEMI JOIN (SELECT * FROM looked_up_late WHERE file_id IS NULL) l
