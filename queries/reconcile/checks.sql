@@ -74,8 +74,8 @@ settled_here AS MATERIALIZED (
     WHERE s.reference >= (SELECT min(ers_reference) FROM recent_refs)
       AND s.reference <= (SELECT max(ers_reference) FROM recent_refs)
     UNION ALL
-    SELECT s.* FROM settled_items s
-    SEMI JOIN looked_up_until r ON r.shop_id = s.shop_id AND r.ers_reference = s.reference AND s.close_seq <= r.close_seq
+    SELECT s.* FROM looked_up_until r
+    JOIN settled_items s ON s.shop_id = r.shop_id AND s.reference = r.ers_reference AND s.close_seq <= r.close_seq
     WHERE s.close_seq <= coalesce((SELECT max(close_seq) FROM looked_up_until), -1)
     UNION ALL
     SELECT s.* FROM settled_items s
