@@ -1496,9 +1496,9 @@ fn a_month_later_a_copy_of_a_settled_post_is_a_duplicate_and_late_sides_still_ma
     );
     reconcile(&r.store, &shop("shop-1"), next, &r.settings).unwrap();
     assert_eq!(r.results(next), before);
-    // Without what was kept, each reference is looked up up to where its night ended, and where
-    // the rows that came under it later were noted: the three posts of night 31, and what the
-    // close of night 31 settled under the two lost posts' references.
+    // Without what was kept, each reference is looked up in its own night's files and closes, and
+    // where the rows that came under it later were noted: the three posts of night 31, and what
+    // the close of night 31 settled under the two lost posts' references.
     let late = "SELECT count(*) FILTER (WHERE file_id IS NOT NULL), count(*) FILTER (WHERE file_id IS NULL) \
                 FROM late_references WHERE close_seq = ?";
     assert_eq!(
