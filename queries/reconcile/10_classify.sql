@@ -72,7 +72,8 @@ kept AS MATERIALIZED (
 looked_up AS MATERIALIZED (SELECT o.* FROM older o ANTI JOIN kept k ON k.shop_id = o.shop_id AND k.reference = o.reference),
 -- Where each looked-up reference's night ends (schema/023_late_references.sql): its rows are
 -- in POS files up to last_file_id and settled up to close_seq, or noted in late_references.
--- A reference older than every close left (archived) is read whole.
+-- One no close of its shop was marked after (the shop's first close, closing with others that
+-- have closed before) is read whole.
 looked_up_until AS MATERIALIZED (
     SELECT a.shop_id, a.reference, coalesce(min(e.last_file_id), 9223372036854775807) AS last_file_id,
            coalesce(min(e.close_seq), 9223372036854775807) AS close_seq
@@ -80,7 +81,7 @@ looked_up_until AS MATERIALIZED (
     GROUP BY a.shop_id, a.reference
 ),
 looked_up_late AS MATERIALIZED (
-    SELECT DISTINCT l.shop_id, l.close_seq, l.reference, l.file_id FROM late_references l
+    SELECT l.shop_id, l.close_seq, l.reference, l.file_id FROM late_references l
     JOIN looked_up_until a ON a.shop_id = l.shop_id AND a.reference = l.reference
      AND (l.file_id > a.last_file_id OR (l.file_id IS NULL AND l.close_seq > a.close_seq))
     WHERE l.close_seq > coalesce((SELECT min(close_seq) FROM looked_up_until), 9223372036854775807)
