@@ -30,7 +30,10 @@
 //! database as it was before its close, in `night-N/` of the folder it prints
 //! (`seqr-recon.before`), to close again or to profile. `BENCH_AGAIN="DIR …"`
 //! closes kept nights again, taking turns, and compares each with the first:
-//! nights built once, compared as often as needed.
+//! nights built once, compared as often as needed. `BENCH_FROM=DIR/night-N`
+//! goes on building from a kept night N of the same shape (the trading is the
+//! same every time, so the history is the one a full build makes) up to
+//! `BENCH_NIGHTS`.
 //! Run: `make bench-nights`.
 
 use std::io::Write;
@@ -246,18 +249,23 @@ fn open_store(db: &Path) -> Store {
     Store::open_configured(&settings).unwrap()
 }
 
-/// The timed part, in a process of its own: classify every shop's latest
-/// close, check it and write its reports.
-fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime<Utc>) {
-    peak("started");
-    let store = open_store(db);
-    let latest: Vec<(ShopId, i64, String)> = (0..shops)
+/// Each shop's latest close: (shop, close_seq, label).
+fn latest_closes(store: &Store, shops: usize) -> Vec<(ShopId, i64, String)> {
+    (0..shops)
         .map(|shop| {
             let c = store.latest_close(&shop_id(shop)).unwrap().unwrap();
             let label = store.periods_of(&c.close_id).unwrap().remove(0).period_id;
             (shop_id(shop), c.close_seq, label)
         })
-        .collect();
+        .collect()
+}
+
+/// The timed part, in a process of its own: classify every shop's latest
+/// close, check it and write its reports.
+fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime<Utc>) {
+    peak("started");
+    let store = open_store(db);
+    let latest = latest_closes(&store, shops);
     let keys: Vec<CloseKey<'_>> = latest.iter().map(|(s, c, _)| CloseKey::new(s, *c)).collect();
     peak("opened");
     // In rounds of at most 64 closes, as a run classifies and checks them (close::together).
@@ -425,36 +433,64 @@ fn compare(name: &str, m: &Measured, base: &str, b: &Measured) {
     );
 }
 
-fn play(shape: &Shape, last_night: i64) {
+/// The posts SEQR never had that an accountant writes off two nights after `night`.
+fn written_off_later(night: i64, mut never_at_seqr: Vec<(usize, String)>) -> Vec<(usize, String)> {
+    if night % 10 == 0 && !plain() {
+        let mut first = std::collections::HashSet::new();
+        never_at_seqr.retain(|(shop, _)| !first.insert(*shop));
+    }
+    never_at_seqr
+}
+
+/// Builds nights 1 to `last_night`, or goes on from the kept night `from`
+/// (its posts file ingested, its reports stored and the nights before it
+/// written off as a full build leaves them).
+fn play(shape: &Shape, last_night: i64, from: Option<&Path>) {
     let dir = tempfile::tempdir().unwrap();
     let keep = std::env::var_os("BENCH_KEEP").is_some();
     if keep {
         println!("each timed night kept in {}/night-N", dir.path().display());
     }
     let db: PathBuf = dir.path().join("seqr-recon.duckdb");
+    let mut first_night = 1;
+    let mut to_write_off: Vec<Vec<(usize, String)>> = vec![];
+    if let Some(from) = from {
+        let kept = TimedClose::kept(from);
+        assert_eq!(kept.shops, shape.shops, "{} holds another shape", from.display());
+        first_night = from.file_name().and_then(|n| n.to_str()?.strip_prefix("night-")?.parse().ok()).unwrap();
+        std::fs::copy(from.join("seqr-recon.before"), &db).unwrap();
+        for night in (first_night - 2).max(1)..first_night {
+            to_write_off.push(written_off_later(night, trade(shape, night).never_at_seqr));
+        }
+    }
     let mut store = open_store(&db);
     let shops: ShopCurrencies = (0..shape.shops).map(|s| (shop_id(s), "SEK".to_string())).collect();
     let settings = ReconcileSettings::default();
     let mut carried: Vec<String> = vec![];
-    let mut to_write_off: Vec<Vec<(usize, String)>> = vec![];
     let started = std::time::Instant::now();
     let (mut night2, mut night10) = (None, None);
     // Seconds spent building the history in each phase, over the last 50 nights.
     let mut phases = [0.0f64; 4];
-    for night in 1..=last_night {
+    for night in first_night..=last_night {
         let day = trade(shape, night);
-        let mut rows = std::mem::take(&mut carried);
-        rows.extend(day.posts);
-        let t = std::time::Instant::now();
-        ingest(&store, dir.path(), night, &rows, &shops);
-        phases[0] += t.elapsed().as_secs_f64();
+        let resumed = from.is_some() && night == first_night;
+        let closes = if resumed {
+            latest_closes(&store, shape.shops)
+        } else {
+            let mut rows = std::mem::take(&mut carried);
+            rows.extend(day.posts);
+            let t = std::time::Instant::now();
+            ingest(&store, dir.path(), night, &rows, &shops);
+            phases[0] += t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            let closes = fetch_night(&store, night, day.seqr);
+            phases[1] += t.elapsed().as_secs_f64();
+            closes
+        };
         carried = day.next_file;
-        let t = std::time::Instant::now();
-        let closes = fetch_night(&store, night, day.seqr);
-        phases[1] += t.elapsed().as_secs_f64();
         // Night 2 reads one row group of each table; from about night 10 on, a night reads
         // the two or three row groups its open items span: night 10 is the steady state.
-        let timed_night = night == 2 || night == 10 || night == last_night;
+        let timed_night = !resumed && (night == 2 || night == 10 || night == last_night);
         if timed_night {
             drop(store);
             let close = TimedClose::keep(dir.path(), shape.shops, archive_before(night));
@@ -494,12 +530,7 @@ fn play(shape: &Shape, last_night: i64) {
             let _ = dir.keep();
             return;
         }
-        let mut write_off = day.never_at_seqr;
-        if night % 10 == 0 && !plain() {
-            let mut first = std::collections::HashSet::new();
-            write_off.retain(|(shop, _)| !first.insert(*shop));
-        }
-        to_write_off.push(write_off);
+        to_write_off.push(written_off_later(night, day.never_at_seqr));
         let t = std::time::Instant::now();
         if to_write_off.len() > 2 {
             for (shop, ers) in to_write_off.remove(0) {
@@ -507,7 +538,7 @@ fn play(shape: &Shape, last_night: i64) {
             }
         }
         phases[3] += t.elapsed().as_secs_f64();
-        if night % 50 == 0 {
+        if night % 50 == 0 && night - first_night >= 49 {
             let [ingest, fetch, classify, resolve] = phases.map(|s| s / 50.0);
             println!(
                 "{}: nights {}-{night}, a night's building (in this process): ingest {ingest:.2} s, reports \
@@ -515,6 +546,8 @@ fn play(shape: &Shape, last_night: i64) {
                 shape.name,
                 night - 49
             );
+        }
+        if night % 50 == 0 {
             phases = [0.0; 4];
         }
     }
@@ -545,6 +578,7 @@ fn main() {
     let shapes = [Shape { name: "big", shops: 1, sales: 20_000 }, Shape { name: "many", shops: 500, sales: 100 }];
     for s in shapes.iter().filter(|s| shape.is_empty() || s.name == shape) {
         println!("{}: {} shop(s) x {} sales a night, nights 1 to {last_night}", s.name, s.shops, s.sales);
-        play(s, last_night);
+        let from = std::env::var_os("BENCH_FROM").map(PathBuf::from);
+        play(s, last_night, from.as_deref());
     }
 }
