@@ -80,11 +80,13 @@ looked_up_until AS MATERIALIZED (
     FROM looked_up a LEFT JOIN night_ends_of($closes) e ON e.shop_id = a.shop_id AND e.first_mark_reference > a.reference
     GROUP BY a.shop_id, a.reference
 ),
+-- A note is always of a later close than the one where the reference's night ended (a file
+-- after that close's is first read by a later close): joined on that, DuckDB reads only the
+-- notes after the earliest such close.
 looked_up_late AS MATERIALIZED (
     SELECT l.shop_id, l.close_seq, l.reference, l.file_id FROM late_references l
-    JOIN looked_up_until a ON a.shop_id = l.shop_id AND a.reference = l.reference
-     AND (l.file_id > a.last_file_id OR (l.file_id IS NULL AND l.close_seq > a.close_seq))
-    WHERE l.close_seq > coalesce((SELECT min(close_seq) FROM looked_up_until), 9223372036854775807)
+    JOIN looked_up_until a ON a.shop_id = l.shop_id AND a.reference = l.reference AND l.close_seq > a.close_seq
+    WHERE l.file_id > a.last_file_id OR l.file_id IS NULL
 ),
 -- Every row under these references: the recent ones read between their least
 -- and greatest first, so only that part of each table is scanned (and never

@@ -83,7 +83,7 @@ settled_here AS MATERIALIZED (
         SELECT l.* FROM late_references l
         JOIN looked_up_until r ON r.shop_id = l.shop_id AND r.ers_reference = l.reference
          AND l.close_seq > r.close_seq AND l.close_seq < r.this_close
-        WHERE l.file_id IS NULL AND l.close_seq > coalesce((SELECT min(close_seq) FROM looked_up_until), 9223372036854775807)
+        WHERE l.file_id IS NULL
     ) l ON l.shop_id = s.shop_id AND l.close_seq = s.close_seq AND l.reference = s.reference
     UNION ALL
     SELECT s.* FROM kept_settled_items_of($closes) s JOIN todo t ON t.shop_id = s.shop_id AND s.close_seq < t.close_seq
