@@ -457,7 +457,10 @@ fn play(shape: &Shape, last_night: i64, from: Option<&Path>) {
     if let Some(from) = from {
         let kept = TimedClose::kept(from);
         assert_eq!(kept.shops, shape.shops, "{} holds another shape", from.display());
-        first_night = from.file_name().and_then(|n| n.to_str()?.strip_prefix("night-")?.parse().ok()).unwrap();
+        first_night = from
+            .file_name()
+            .and_then(|n| n.to_str()?.strip_prefix("night-")?.parse().ok())
+            .unwrap_or_else(|| panic!("BENCH_FROM names a kept night-N folder, not {}", from.display()));
         std::fs::copy(from.join("seqr-recon.before"), &db).unwrap();
         for night in (first_night - 2).max(1)..first_night {
             to_write_off.push(written_off_later(night, trade(shape, night).never_at_seqr));
