@@ -541,16 +541,17 @@ fn play(shape: &Shape, last_night: i64, from: Option<&Path>) {
             }
         }
         phases[3] += t.elapsed().as_secs_f64();
-        if night % 50 == 0 && night - first_night >= 49 {
-            let [ingest, fetch, classify, resolve] = phases.map(|s| s / 50.0);
-            println!(
-                "{}: nights {}-{night}, a night's building (in this process): ingest {ingest:.2} s, reports \
-                 stored {fetch:.2} s, classified and archived {classify:.2} s, written off {resolve:.2} s",
-                shape.name,
-                night - 49
-            );
-        }
         if night % 50 == 0 {
+            // A stretch resumed part-way through has no fifty nights to average.
+            if night - first_night >= 49 {
+                let [ingest, fetch, classify, resolve] = phases.map(|s| s / 50.0);
+                println!(
+                    "{}: nights {}-{night}, a night's building (in this process): ingest {ingest:.2} s, reports \
+                     stored {fetch:.2} s, classified and archived {classify:.2} s, written off {resolve:.2} s",
+                    shape.name,
+                    night - 49
+                );
+            }
             phases = [0.0; 4];
         }
     }
@@ -579,9 +580,9 @@ fn main() {
     let last_night: i64 = std::env::var("BENCH_NIGHTS").ok().and_then(|v| v.parse().ok()).unwrap_or(365);
     let shape = std::env::var("BENCH_SHAPE").unwrap_or_default();
     let shapes = [Shape { name: "big", shops: 1, sales: 20_000 }, Shape { name: "many", shops: 500, sales: 100 }];
+    let from = std::env::var_os("BENCH_FROM").map(PathBuf::from);
     for s in shapes.iter().filter(|s| shape.is_empty() || s.name == shape) {
         println!("{}: {} shop(s) x {} sales a night, nights 1 to {last_night}", s.name, s.shops, s.sales);
-        let from = std::env::var_os("BENCH_FROM").map(PathBuf::from);
         play(s, last_night, from.as_deref());
     }
 }
