@@ -455,12 +455,13 @@ fn play(shape: &Shape, last_night: i64, from: Option<&Path>) {
     let mut first_night = 1;
     let mut to_write_off: Vec<Vec<(usize, String)>> = vec![];
     if let Some(from) = from {
-        let kept = TimedClose::kept(from);
-        assert_eq!(kept.shops, shape.shops, "{} holds another shape", from.display());
+        // The folder's name first: any other folder has no close.args for `kept` to read.
         first_night = from
             .file_name()
             .and_then(|n| n.to_str()?.strip_prefix("night-")?.parse().ok())
             .unwrap_or_else(|| panic!("BENCH_FROM names a kept night-N folder, not {}", from.display()));
+        let kept = TimedClose::kept(from);
+        assert_eq!(kept.shops, shape.shops, "{} holds another shape", from.display());
         std::fs::copy(from.join("seqr-recon.before"), &db).unwrap();
         for night in (first_night - 2).max(1)..first_night {
             to_write_off.push(written_off_later(night, trade(shape, night).never_at_seqr));
