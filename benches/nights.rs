@@ -24,16 +24,18 @@
 //! Reports wall time, CPU time and peak RSS (`/usr/bin/time -v`) of each timed
 //! night (the median of `BENCH_RUNS` runs, default 5, each from the database
 //! as the night left it, and their least and greatest), the database's size,
-//! and the ratios of the medians night N / night 2. With
-//! `BENCH_LOG` and `BENCH_PHASES` set, each timed close also prints its time
-//! and peak RSS after each phase; `BENCH_KEEP` keeps each timed night's
-//! database as it was before its close, in `night-N/` of the folder it prints
-//! (`seqr-recon.before`), to close again or to profile. `BENCH_AGAIN="DIR …"`
-//! closes kept nights again, taking turns, and compares each with the first:
-//! nights built once, compared as often as needed. `BENCH_FROM=DIR/night-N`
-//! goes on building from a kept night N of the same shape (the trading is the
-//! same every time, so the history is the one a full build makes) up to
-//! `BENCH_NIGHTS`.
+//! and the ratios of the medians night N / night 2. With `BENCH_LOG` set, each
+//! timed close also prints, with `BENCH_PHASES`, its time and peak RSS after
+//! each phase and, with `BENCH_MEMORY`, what DuckDB itself held, by tag, at the
+//! height of the classification and of the self-check (the sampling costs the
+//! close CPU: time it without). `BENCH_KEEP` keeps each timed night's database
+//! as it was before its close, in `night-N/` of the folder it prints
+//! (`seqr-recon.before`), to close again or to profile.
+//! `BENCH_AGAIN="DIR …"` closes kept nights again, taking turns, and compares
+//! each with the first: nights built once, compared as often as needed.
+//! `BENCH_FROM=DIR/night-N` goes on building from a kept night N of the same
+//! shape (the trading is the same every time, so the history is the one a full
+//! build makes) up to `BENCH_NIGHTS`.
 //! Run: `make bench-nights`.
 
 use std::io::Write;
@@ -268,17 +270,22 @@ fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime
     let latest = latest_closes(&store, shops);
     let keys: Vec<CloseKey<'_>> = latest.iter().map(|(s, c, _)| CloseKey::new(s, *c)).collect();
     peak("opened");
+    let watch = std::env::var_os("BENCH_MEMORY").map(|_| MemoryWatch::start(&store));
     // In rounds of at most 64 closes, as a run classifies and checks them (close::together).
     for round in keys.chunks(64) {
         reconcile_closes(&store, round, &ReconcileSettings::default()).unwrap();
     }
     peak("classified");
+    let watch = watch.map(|w| w.next_phase("classification"));
     for round in keys.chunks(64) {
         for failures in check_closes(&store, round).unwrap() {
             assert!(failures.is_empty(), "{failures:?}");
         }
     }
     peak("checked");
+    if let Some(w) = watch {
+        w.next_phase("self-check").stop();
+    }
     // Read 64 closes at a time, as a run reads the rows of the files it writes.
     let labelled: Vec<(CloseKey<'_>, &str)> =
         latest.iter().map(|(s, c, label)| (CloseKey::new(s, *c), label.as_str())).collect();
@@ -310,6 +317,60 @@ fn peak(phase: &str) {
         let hwm = status.lines().find(|l| l.starts_with("VmHWM")).unwrap_or_default();
         eprintln!("{phase}: {:.3} s, {hwm}", started.elapsed().as_secs_f64());
     }
+}
+
+/// With `BENCH_MEMORY` set, a second connection reads DuckDB's own account of
+/// its memory (`duckdb_memory()`) every millisecond, and the child prints it,
+/// by tag, at the moment each phase held the most.
+struct MemoryWatch {
+    phase: std::sync::mpsc::Sender<Option<&'static str>>,
+    sampler: std::thread::JoinHandle<()>,
+}
+
+impl MemoryWatch {
+    fn start(store: &Store) -> MemoryWatch {
+        let other = store.try_clone().unwrap();
+        let (phase, phases) = std::sync::mpsc::channel::<Option<&'static str>>();
+        let sampler = std::thread::spawn(move || {
+            let mut most: (i64, Vec<(String, i64)>) = (0, Vec::new());
+            loop {
+                match phases.try_recv() {
+                    Ok(Some(ended)) => print_memory(ended, &std::mem::take(&mut most)),
+                    Ok(None) | Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
+                    Err(std::sync::mpsc::TryRecvError::Empty) => {}
+                }
+                let tags = other
+                    .read_for_test("SELECT tag, memory_usage_bytes FROM duckdb_memory()", [], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                    })
+                    .unwrap();
+                let held: i64 = tags.iter().map(|(_, bytes)| bytes).sum();
+                if held > most.0 {
+                    most = (held, tags);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        });
+        MemoryWatch { phase, sampler }
+    }
+
+    /// Prints the most DuckDB held during the phase that just ended, and starts the next.
+    fn next_phase(self, ended: &'static str) -> MemoryWatch {
+        self.phase.send(Some(ended)).unwrap();
+        self
+    }
+
+    fn stop(self) {
+        self.phase.send(None).unwrap();
+        self.sampler.join().unwrap();
+    }
+}
+
+fn print_memory(phase: &str, (held, tags): &(i64, Vec<(String, i64)>)) {
+    let mib = |bytes: i64| bytes as f64 / 1048576.0;
+    let by_tag: Vec<String> =
+        tags.iter().filter(|(_, bytes)| *bytes > 0).map(|(tag, bytes)| format!("{tag} {:.1}", mib(*bytes))).collect();
+    eprintln!("DuckDB's memory at the {phase}'s most: {:.1} MiB ({})", mib(*held), by_tag.join(", "));
 }
 
 /// The median of a timed night's runs, and the spread of each figure.
