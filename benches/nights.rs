@@ -276,7 +276,9 @@ fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime
         reconcile_closes(&store, round, &ReconcileSettings::default()).unwrap();
     }
     peak("classified");
-    let watch = watch.map(|w| w.next_phase("classification"));
+    if let Some(w) = &watch {
+        w.end_phase("classification");
+    }
     for round in keys.chunks(64) {
         for failures in check_closes(&store, round).unwrap() {
             assert!(failures.is_empty(), "{failures:?}");
@@ -284,7 +286,8 @@ fn close_child(db: &Path, reports: &Path, shops: usize, archive_before: DateTime
     }
     peak("checked");
     if let Some(w) = watch {
-        w.next_phase("self-check").stop();
+        w.end_phase("self-check");
+        w.stop();
     }
     // Read 64 closes at a time, as a run reads the rows of the files it writes.
     let labelled: Vec<(CloseKey<'_>, &str)> =
@@ -323,20 +326,20 @@ fn peak(phase: &str) {
 /// its memory (`duckdb_memory()`) every millisecond, and the child prints it,
 /// by tag, at the moment each phase held the most.
 struct MemoryWatch {
-    phase: std::sync::mpsc::Sender<Option<&'static str>>,
+    ended: std::sync::mpsc::Sender<&'static str>,
     sampler: std::thread::JoinHandle<()>,
 }
 
 impl MemoryWatch {
     fn start(store: &Store) -> MemoryWatch {
         let other = store.try_clone().unwrap();
-        let (phase, phases) = std::sync::mpsc::channel::<Option<&'static str>>();
+        let (ended, phases_ended) = std::sync::mpsc::channel::<&'static str>();
         let sampler = std::thread::spawn(move || {
             let mut most: (i64, Vec<(String, i64)>) = (0, Vec::new());
             loop {
-                match phases.try_recv() {
-                    Ok(Some(ended)) => print_memory(ended, &std::mem::take(&mut most)),
-                    Ok(None) | Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
+                match phases_ended.try_recv() {
+                    Ok(phase) => print_memory(phase, &std::mem::take(&mut most)),
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
                     Err(std::sync::mpsc::TryRecvError::Empty) => {}
                 }
                 let tags = other
@@ -351,17 +354,17 @@ impl MemoryWatch {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
         });
-        MemoryWatch { phase, sampler }
+        MemoryWatch { ended, sampler }
     }
 
     /// Prints the most DuckDB held during the phase that just ended, and starts the next.
-    fn next_phase(self, ended: &'static str) -> MemoryWatch {
-        self.phase.send(Some(ended)).unwrap();
-        self
+    fn end_phase(&self, phase: &'static str) {
+        self.ended.send(phase).unwrap();
     }
 
+    /// Stops sampling once every ended phase is printed.
     fn stop(self) {
-        self.phase.send(None).unwrap();
+        drop(self.ended);
         self.sampler.join().unwrap();
     }
 }
